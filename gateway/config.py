@@ -1,0 +1,276 @@
+"""One TOML file read into frozen dataclasses; every key has a default and a help line."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gateway.errors import ConfigError
+
+SEARCH_PATHS = (Path("gateway.toml"), Path("/etc/gateway/gateway.toml"))
+MiB = 1024 * 1024
+
+
+def _help(text: str, default, **kw):
+    return field(default=default, metadata={"help": text}, **kw)
+
+
+def _help_factory(text: str, factory):
+    return field(default_factory=factory, metadata={"help": text})
+
+
+@dataclass(frozen=True)
+class PathsConfig:
+    data_dir: str = _help("folder holding the spool, the blobs and the SQLite register", "./gateway-data")
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = _help(
+        "SQLAlchemy URL of the register; empty means SQLite in the data folder "
+        "(postgresql+psycopg://user:password@host/db for PostgreSQL)",
+        "",
+    )
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    listen: str = _help("HOST:PORT the SMTP intake listens on", "127.0.0.1:2525")
+    hostname: str = _help("name announced in the SMTP greeting; empty means the host's name", "")
+    accept_recipients: tuple[str, ...] = _help(
+        "recipient addresses accepted (anything else gets 550: never an open relay)", ("vanthu@localhost",)
+    )
+    accept_domains: tuple[str, ...] = _help("whole domains accepted as recipients, e.g. sct.example.gov.vn", ())
+    max_message_size: int = _help("largest message accepted, in bytes (bigger gets 552)", 50 * MiB)
+    max_recipients: int = _help("most RCPT TO per message (more gets 452)", 100)
+    idle_timeout: int = _help("seconds a silent client is kept before the connection is closed", 300)
+    tls_cert: str = _help("PEM certificate file; with tls_key, STARTTLS is offered", "")
+    tls_key: str = _help("PEM private key file for STARTTLS", "")
+    require_tls: bool = _help("refuse mail until the client has used STARTTLS", False)
+
+
+@dataclass(frozen=True)
+class WorkersConfig:
+    count: int = _help("worker processes that register spooled mail; 0 means one per CPU", 0)
+    max_attempts: int = _help("failed attempts before a spooled message goes to bad/", 3)
+    poll_interval: float = _help("seconds an idle worker waits before looking at the spool again", 0.1)
+
+
+@dataclass(frozen=True)
+class LimitsConfig:
+    max_parts: int = _help("most MIME parts walked in one message", 1000)
+    max_depth: int = _help("deepest MIME or archive nesting followed", 20)
+    max_attachment_size: int = _help("largest single attachment whose text is extracted, in bytes", 100 * MiB)
+    zip_max_members: int = _help("most members read from one archive", 1000)
+    zip_max_total_size: int = _help("most bytes unpacked from one archive", 500 * MiB)
+    zip_max_ratio: int = _help("largest unpacked/packed size ratio accepted for an archive member", 200)
+    pdf_max_pages: int = _help("most PDF pages whose text layer is read", 2000)
+    text_max_chars: int = _help("most characters of text kept per attachment", 5_000_000)
+
+
+@dataclass(frozen=True)
+class RegisterConfig:
+    agency_name: str = _help("name of the receiving agency, printed on the register", "")
+    main_name: str = _help("name of the incoming register", "Sổ đăng ký văn bản đến")
+    secret_name: str = _help("name of the register for secret documents", "Sổ đăng ký văn bản đến (mật)")
+    timezone: str = _help("time zone of arrival dates and of the yearly counters", "Asia/Ho_Chi_Minh")
+
+
+@dataclass(frozen=True)
+class LoggingConfig:
+    level: str = _help("DEBUG, INFO, WARNING or ERROR", "INFO")
+
+
+@dataclass(frozen=True)
+class Config:
+    paths: PathsConfig = _help_factory("where the data lives", PathsConfig)
+    database: DatabaseConfig = _help_factory("the register database", DatabaseConfig)
+    smtp: SmtpConfig = _help_factory("SMTP intake", SmtpConfig)
+    workers: WorkersConfig = _help_factory("worker processes", WorkersConfig)
+    limits: LimitsConfig = _help_factory("limits on what is unpacked and read", LimitsConfig)
+    register: RegisterConfig = _help_factory("the incoming register", RegisterConfig)
+    logging: LoggingConfig = _help_factory("logging", LoggingConfig)
+    source: str = field(default="(built-in defaults)", metadata={"help": "file the settings came from"})
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.paths.data_dir).expanduser().resolve()
+
+    @property
+    def spool_dir(self) -> Path:
+        return self.data_dir / "spool"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_dir / 'register.sqlite3'}"
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers.count or (os.cpu_count() or 1)
+
+
+def find_config_file(explicit: str | os.PathLike | None) -> Path | None:
+    """The file to read: the one given, else ./gateway.toml, else /etc/gateway/gateway.toml, else none."""
+    if explicit:
+        path = Path(explicit)
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file")
+        return path
+    for candidate in SEARCH_PATHS:
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(explicit: str | os.PathLike | None = None, overrides: dict[str, object] | None = None) -> Config:
+    """Read the config file (see find_config_file) and apply dotted-key overrides such as ``smtp.listen``."""
+    path = find_config_file(explicit)
+    data: dict = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError(f"{path}: cannot read: {err}") from err
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"{path}: not valid TOML: {err}") from err
+    for dotted, value in (overrides or {}).items():
+        section, _, key = dotted.partition(".")
+        data.setdefault(section, {})[key] = value
+    source = str(path) if path else "(built-in defaults)"
+    config = _build(Config, data, source, prefix="")
+    config = dataclasses.replace(config, source=source)
+    validate(config)
+    return config
+
+
+def _build(cls, data: dict, source: str, prefix: str):
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: [{prefix.rstrip('.')}] must be a table")
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
+    values = {}
+    for key, raw in data.items():
+        if key not in known:
+            raise ConfigError(f"{source}: unknown key {prefix}{key!s}; known keys: {', '.join(sorted(known))}")
+        values[key] = _coerce(hints[key], raw, source, f"{prefix}{key}")
+    return cls(**values)
+
+
+def _coerce(hint, raw, source: str, key: str):
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, raw, source, prefix=f"{key}.")
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        if not isinstance(raw, (list, tuple)) or not all(isinstance(item, str) for item in raw):
+            raise ConfigError(f"{source}: {key} must be a list of strings, not {raw!r}")
+        return tuple(raw)
+    if origin in (typing.Union, types.UnionType):
+        hint = next(arg for arg in typing.get_args(hint) if arg is not type(None))
+    if hint is bool:
+        if not isinstance(raw, bool):
+            raise ConfigError(f"{source}: {key} must be true or false, not {raw!r}")
+        return raw
+    if hint is int:
+        if isinstance(raw, bool) or not isinstance(raw, int):
+            raise ConfigError(f"{source}: {key} must be an integer, not {raw!r}")
+        return raw
+    if hint is float:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+            raise ConfigError(f"{source}: {key} must be a number, not {raw!r}")
+        return float(raw)
+    if hint is str:
+        if not isinstance(raw, str):
+            raise ConfigError(f"{source}: {key} must be a string, not {raw!r}")
+        return raw
+    raise ConfigError(f"{source}: {key} has an unsupported type")  # pragma: no cover - a bug in this module
+
+
+def parse_host_port(text: str, what: str = "listen address") -> tuple[str, int]:
+    """Split "HOST:PORT" (or "[v6]:PORT") into its parts."""
+    match = re.fullmatch(r"\[?([^\[\]]*?)\]?:(\d{1,5})", text.strip())
+    if not match or not (0 <= int(match.group(2)) <= 65535):
+        raise ConfigError(f"{what} must be HOST:PORT, not {text!r}")
+    return match.group(1) or "127.0.0.1", int(match.group(2))
+
+
+def validate(config: Config) -> None:
+    """Checks that cross keys or need more than a type: raise ConfigError naming the file and key."""
+    src = config.source
+    try:
+        parse_host_port(config.smtp.listen)
+    except ConfigError as err:
+        raise ConfigError(f"{src}: smtp.listen: {err}") from None
+    if bool(config.smtp.tls_cert) != bool(config.smtp.tls_key):
+        raise ConfigError(f"{src}: smtp.tls_cert and smtp.tls_key must be given together")
+    if config.smtp.require_tls and not config.smtp.tls_cert:
+        raise ConfigError(f"{src}: smtp.require_tls needs smtp.tls_cert and smtp.tls_key")
+    for key, value in (("smtp.tls_cert", config.smtp.tls_cert), ("smtp.tls_key", config.smtp.tls_key)):
+        if value and not Path(value).is_file():
+            raise ConfigError(f"{src}: {key}: no such file {value}")
+    if not config.smtp.accept_recipients and not config.smtp.accept_domains:
+        raise ConfigError(f"{src}: smtp.accept_recipients or smtp.accept_domains must name at least one address")
+    for key, value in (
+        ("smtp.max_message_size", config.smtp.max_message_size),
+        ("smtp.max_recipients", config.smtp.max_recipients),
+        ("smtp.idle_timeout", config.smtp.idle_timeout),
+        ("workers.max_attempts", config.workers.max_attempts),
+    ):
+        if value <= 0:
+            raise ConfigError(f"{src}: {key} must be positive, not {value}")
+    if config.workers.count < 0:
+        raise ConfigError(f"{src}: workers.count must be 0 (one per CPU) or more")
+    if config.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"{src}: logging.level must be DEBUG, INFO, WARNING or ERROR")
+    url = config.database.url
+    if url and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
+        raise ConfigError(f"{src}: database.url must be a sqlite:// or postgresql:// URL")
+    try:
+        import zoneinfo
+
+        zoneinfo.ZoneInfo(config.register.timezone)
+    except Exception as err:
+        raise ConfigError(f"{src}: register.timezone: unknown time zone {config.register.timezone!r}") from err
+
+
+def mask_secret_url(url: str) -> str:
+    """Hide the password in a database URL."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1****@", url)
+
+
+def render_toml(config: Config) -> str:
+    """The effective configuration as TOML, each key with its help line, secrets masked."""
+    lines = [f"# effective configuration (from {config.source})"]
+    for section in dataclasses.fields(Config):
+        if section.name == "source":
+            continue
+        lines.append("")
+        lines.append(f"[{section.name}]  # {section.metadata['help']}")
+        value = getattr(config, section.name)
+        for item in dataclasses.fields(value):
+            current = getattr(value, item.name)
+            if section.name == "database" and item.name == "url":
+                current = mask_secret_url(current or config.database_url)
+            lines.append(f"# {item.metadata['help']}")
+            lines.append(f"{item.name} = {_toml_value(current)}")
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    escaped = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

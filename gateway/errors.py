@@ -1,0 +1,55 @@
+"""The gateway's exception tree; library errors are translated into it where the library is called.
+
+    GatewayError
+     ├── ConfigError             a config file or option is wrong (names the file and key)
+     ├── SpoolError              the spool cannot store or move a file (SMTP answers 451)
+     ├── MessageRejected         a message must be refused at intake (carries an SMTP code)
+     ├── ParseError              a message cannot be taken apart at all (goes to bad/)
+     ├── ExtractionError         one attachment's text could not be read (stored with a status)
+     ├── RegisterError           the register database refused an operation
+     │    └── NotFound           no such message, document or spool entry
+     └── SearchQueryError        a search query cannot be understood
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway raises on purpose."""
+
+
+class ConfigError(GatewayError):
+    """A configuration file, key or command-line override is invalid."""
+
+
+class SpoolError(GatewayError):
+    """The spool could not durably store, claim or move a file."""
+
+
+class MessageRejected(GatewayError):
+    """A message is refused at intake; ``code`` is the SMTP reply code to send."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(f"{code} {reason}")
+        self.code = code
+        self.reason = reason
+
+
+class ParseError(GatewayError):
+    """A message could not be parsed at all."""
+
+
+class ExtractionError(GatewayError):
+    """Text could not be extracted from one attachment."""
+
+
+class RegisterError(GatewayError):
+    """The register database refused an operation."""
+
+
+class NotFound(RegisterError):
+    """The requested message, document or spool entry does not exist."""
+
+
+class SearchQueryError(GatewayError):
+    """A search query is malformed beyond repair."""

@@ -1,0 +1,1 @@
+"""Taking a raw message apart into typed values."""

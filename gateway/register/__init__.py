@@ -1,0 +1,1 @@
+"""The incoming register: database models, numbering, storage of blobs and search."""

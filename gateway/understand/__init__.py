@@ -1,0 +1,1 @@
+"""Reading official-document metadata (ND30 fields) from an extracted message."""
