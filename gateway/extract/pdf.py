@@ -1,0 +1,113 @@
+"""The text layer of a PDF, read with pypdfium2 (fast) and pypdf as the fallback; OCR plugs in later."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from gateway.config import LimitsConfig
+from gateway.extract.reading import Reading, from_text
+from gateway.extract.text import nfc
+
+log = logging.getLogger(__name__)
+
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_PASSWORD_HINTS = ("password", "security", "encrypt")
+
+
+class _Encrypted(Exception):
+    """The PDF needs a password (or a certificate) that we do not have."""
+
+
+def read_pdf(payload: bytes, limits: LimitsConfig) -> Reading:
+    """Text of every page (up to limits.pdf_max_pages); "encrypted" when a user password is required."""
+    try:
+        pages, total = _pdfium_pages(payload, limits.pdf_max_pages)
+    except _Encrypted as err:
+        return Reading("encrypted", detail=f"password required ({err})")
+    except Exception as err:  # pdfium raises PdfiumError and a few others; pypdf gets a second chance
+        log.debug("pdfium could not read the PDF (%s); trying pypdf", err)
+        try:
+            pages, total = _pypdf_pages(payload, limits.pdf_max_pages)
+        except _Encrypted as err2:
+            return Reading("encrypted", detail=f"password required ({err2})")
+        except Exception as err2:  # pypdf raises many types on broken files
+            return Reading("broken", detail=f"pdfium: {err}; pypdf: {err2.__class__.__name__}: {err2}")
+    return _reading(pages, total, limits)
+
+
+def _reading(pages: list[str], total: int, limits: LimitsConfig) -> Reading:
+    text = "\n\f\n".join(pages).strip()
+    missing = pages_without_text(pages)
+    if total > len(pages):
+        detail = f"pdf_max_pages ({limits.pdf_max_pages}): read {len(pages)} of {total} pages"
+        return Reading("limit", text, detail, total)
+    if not text.strip():
+        return Reading("empty", "", f"no text layer on {len(missing)} of {total} pages (scanned?)", total)
+    detail = f"no text layer on pages {_page_list(missing)}" if missing else ""
+    return from_text(text, total, detail)
+
+
+def pages_without_text(pages: list[str]) -> list[int]:
+    """Indexes (from 0) of pages whose text layer is empty: these are the pages to OCR.
+
+    OCR SEAM: a later issue renders exactly these pages (pypdfium2 ``page.render().to_pil()``), runs OCR
+    on them and puts the result in place of the empty strings before ``_reading`` joins the pages.
+    """
+    return [index for index, text in enumerate(pages) if len(text.strip()) < 3]
+
+
+def _page_list(indexes: list[int]) -> str:
+    shown = ", ".join(str(i + 1) for i in indexes[:20])
+    return shown + (" …" if len(indexes) > 20 else "")
+
+
+def _clean(text: str) -> str:
+    return nfc(_CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
+
+
+def _pdfium_pages(payload: bytes, max_pages: int) -> tuple[list[str], int]:
+    """Per-page text with pypdfium2; an empty user password is tried automatically by PDFium."""
+    import pypdfium2 as pdfium
+
+    try:
+        document = pdfium.PdfDocument(payload)
+    except pdfium.PdfiumError as err:
+        if any(hint in str(err).lower() for hint in _PASSWORD_HINTS):
+            raise _Encrypted(str(err)) from err
+        raise
+    try:
+        total = len(document)
+        pages = [_pdfium_page_text(document, index) for index in range(min(total, max_pages))]
+    finally:
+        document.close()
+    return pages, total
+
+
+def _pdfium_page_text(document, index: int) -> str:
+    page = document[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            return _clean(textpage.get_text_range())
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+
+
+def _pypdf_pages(payload: bytes, max_pages: int) -> tuple[list[str], int]:
+    """Per-page text with pypdf, decrypting with the empty password when the file is encrypted."""
+    import io
+
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(payload))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise _Encrypted("the empty user password does not open it")
+    except NotImplementedError as err:  # certificate (public-key) security handler
+        raise _Encrypted(str(err)) from err
+    total = len(reader.pages)
+    pages = [_clean(reader.pages[index].extract_text() or "") for index in range(min(total, max_pages))]
+    return pages, total
