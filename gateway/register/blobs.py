@@ -1,0 +1,81 @@
+"""Content-addressed blob store: raw messages and attachments under blobs/ab/cd/<sha256>, written durably."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from gateway.errors import NotFound, RegisterError
+
+log = logging.getLogger(__name__)
+_SHA = re.compile(r"[0-9a-f]{64}")
+
+
+class BlobStore:
+    """Files named by the sha256 of their bytes; writing the same bytes twice is a no-op."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha: str) -> Path:
+        """Where the blob with this sha256 lives (whether or not it exists)."""
+        if not _SHA.fullmatch(sha):
+            raise RegisterError(f"not a sha256: {sha!r}")
+        return self.root / sha[:2] / sha[2:4] / sha
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` if absent (tmp, fsync, rename, fsync dir) and return its sha256."""
+        sha = hashlib.sha256(data).hexdigest()
+        target = self.path(sha)
+        if target.exists():
+            return sha
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(data)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            _fsync_dir(target.parent)
+            _fsync_dir(target.parent.parent)
+        except OSError as err:
+            raise RegisterError(f"cannot store blob {sha}: {err}") from err
+        log.debug("stored blob %s (%d bytes)", sha, len(data))
+        return sha
+
+    def get(self, sha: str) -> bytes:
+        """The bytes of a blob; NotFound when it is absent."""
+        try:
+            return self.path(sha).read_bytes()
+        except FileNotFoundError as err:
+            raise NotFound(f"no blob {sha}") from err
+        except OSError as err:
+            raise RegisterError(f"cannot read blob {sha}: {err}") from err
+
+    def exists(self, sha: str) -> bool:
+        """True when the blob is stored."""
+        return self.path(sha).is_file()
+
+    def verify(self, sha: str) -> bool:
+        """True when the blob exists and its bytes still hash to its name."""
+        try:
+            return hashlib.sha256(self.get(sha)).hexdigest() == sha
+        except NotFound:
+            return False
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,115 @@
+"""Engines for the register (SQLite in WAL mode or PostgreSQL) and the Alembic schema upgrade."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from gateway.errors import RegisterError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+BUSY_TIMEOUT_S = 30
+READ_ONLY = "gateway_read_only"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``: SQLite gets WAL, synchronous=FULL, foreign keys and BEGIN IMMEDIATE."""
+    try:
+        parsed = sa.make_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(parsed)
+        if parsed.get_backend_name() == "postgresql":
+            if parsed.drivername == "postgresql":
+                parsed = parsed.set(drivername="postgresql+psycopg")
+            return sa.create_engine(parsed, pool_pre_ping=True)
+    except (sa.exc.SQLAlchemyError, ValueError) as err:
+        raise RegisterError(f"cannot open register database {url!r}: {err}") from err
+    raise RegisterError(f"unsupported register database {url!r}: use sqlite:// or postgresql://")
+
+
+def _sqlite_engine(url: sa.URL) -> Engine:
+    if url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: sa.Connection) -> None:
+        # Take the write lock up front: no deadlock on a read-to-write upgrade between processes.
+        # Reads (see reader) begin deferred: in WAL mode they never wait for a writer.
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+def reader(engine: Engine) -> Engine:
+    """The same engine (same pool) for read-only work: on SQLite its transactions do not take the write lock."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def alembic_config(connection: sa.Connection | None = None) -> AlembicConfig:
+    """An Alembic config built in code, pointing at the migrations inside the package."""
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    """The newest migration shipped with this code."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at, None when it has never been upgraded."""
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    except sa.exc.SQLAlchemyError as err:
+        raise RegisterError(f"cannot read the register schema version: {err}") from err
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema up to ``revision`` (default the newest) in one transaction."""
+    log.info("upgrading register schema at %s to %s", engine.url.render_as_string(hide_password=True), revision)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), revision)
+    except sa.exc.SQLAlchemyError as err:
+        raise RegisterError(f"register schema upgrade failed: {err}") from err
+
+
+def check_schema(engine: Engine) -> None:
+    """Raise RegisterError unless the database is at the newest migration."""
+    current = current_revision(engine)
+    head = head_revision()
+    if current != head:
+        raise RegisterError(
+            f"register schema is at {current or 'nothing'}, code needs {head}: run `gateway db upgrade`"
+        )

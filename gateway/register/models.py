@@ -1,0 +1,179 @@
+"""SQLAlchemy models of the incoming register: messages, arrivals, documents, attachments, counters, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+# Codes of the two registers; the migration seeds both rows.
+MAIN_REGISTER = "den"
+SECRET_REGISTER = "den-mat"
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp stored as UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(dt.timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    """Declarative base; naming convention keeps constraint names identical on both backends."""
+
+    metadata = sa.MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+        }
+    )
+
+
+class RegisterBook(Base):
+    """One incoming register (sổ đăng ký văn bản đến): the main one and the one for secret documents."""
+
+    __tablename__ = "registers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    secret: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+
+class RegisterCounter(Base):
+    """The last số đến given in one register in one year."""
+
+    __tablename__ = "register_counters"
+    register_id: Mapped[int] = mapped_column(sa.ForeignKey("registers.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class Message(Base):
+    """One distinct e-mail message (by raw sha256 and Message-ID) with its envelope."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    message_id_header: Mapped[str | None] = mapped_column(sa.Text, unique=True)
+    subject: Mapped[str] = mapped_column(sa.Text, default="")
+    from_addr: Mapped[str] = mapped_column(sa.Text, default="")
+    from_name: Mapped[str] = mapped_column(sa.Text, default="")
+    to_addrs: Mapped[str] = mapped_column(sa.Text, default="")  # comma separated
+    date_header: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    size: Mapped[int] = mapped_column(default=0)
+    raw_blob: Mapped[str] = mapped_column(sa.String(64))
+    source: Mapped[str] = mapped_column(sa.String(16))
+    mail_from: Mapped[str] = mapped_column(sa.Text, default="")
+    rcpt_tos: Mapped[str] = mapped_column(sa.Text, default="[]")  # JSON list
+    peer: Mapped[str] = mapped_column(sa.Text, default="")
+    helo: Mapped[str] = mapped_column(sa.Text, default="")
+    source_ref: Mapped[str] = mapped_column(sa.Text, default="")
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    defects: Mapped[str] = mapped_column(sa.Text, default="[]")  # JSON list
+
+
+class Arrival(Base):
+    """One arrival of a message through the intake, whether the first or a duplicate."""
+
+    __tablename__ = "arrivals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    spool_id: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # "original" | "duplicate"
+    duplicate_reason: Mapped[str | None] = mapped_column(sa.String(16))  # "sha256" | "message-id"
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(sa.String(16))
+    envelope: Mapped[str] = mapped_column(sa.Text)  # Envelope.to_json()
+
+
+class Document(Base):
+    """One registered incoming document with its số đến and the Phụ lục VI fields."""
+
+    __tablename__ = "documents"
+    __table_args__ = (sa.UniqueConstraint("register_id", "year", "arrival_number", name="uq_documents_number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id"), index=True)
+    register_id: Mapped[int] = mapped_column(sa.ForeignKey("registers.id"))
+    year: Mapped[int]
+    arrival_number: Mapped[int]
+    arrival_date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
+    arrived_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    code_number: Mapped[str] = mapped_column(sa.Text, default="")
+    code_notation: Mapped[str] = mapped_column(sa.Text, default="")
+    issued_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    place: Mapped[str] = mapped_column(sa.Text, default="")
+    organ_name: Mapped[str] = mapped_column(sa.Text, default="")
+    organ_id: Mapped[str] = mapped_column(sa.Text, default="")
+    type_name: Mapped[str] = mapped_column(sa.Text, default="")
+    type_code: Mapped[str] = mapped_column(sa.Text, default="")
+    subject: Mapped[str] = mapped_column(sa.Text, default="")
+    signer_position: Mapped[str] = mapped_column(sa.Text, default="")
+    signer_name: Mapped[str] = mapped_column(sa.Text, default="")
+    urgency: Mapped[int] = mapped_column(default=0)
+    secrecy: Mapped[int] = mapped_column(default=0)
+    page_amount: Mapped[int | None]
+    to_places: Mapped[str] = mapped_column(sa.Text, default="")
+    due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    field_sources: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    possible_duplicate_of: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"))
+    status: Mapped[str] = mapped_column(sa.String(32), default="registered")
+
+
+sa.Index("ix_documents_dedup", Document.code_number, Document.code_notation, Document.year)
+
+
+class Attachment(Base):
+    """One file of a message (MIME part or archive member) with its extracted text."""
+
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    part_index: Mapped[int | None]
+    member_path: Mapped[str] = mapped_column(sa.Text, default="")
+    filename: Mapped[str] = mapped_column(sa.Text, default="")
+    sniffed_type: Mapped[str] = mapped_column(sa.String(32), default="")
+    size: Mapped[int] = mapped_column(default=0)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    extract_status: Mapped[str] = mapped_column(sa.String(16), default="")
+    extract_detail: Mapped[str] = mapped_column(sa.Text, default="")
+    page_count: Mapped[int | None]
+
+
+class AuditEvent(Base):
+    """Something that happened to a message or document, kept for the access history."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.String(64))
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+# Later issues add tables here (routing assignments, outbox, imap ledger, users), each with its own migration.

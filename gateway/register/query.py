@@ -1,0 +1,146 @@
+"""Search queries taken apart by our own tokeniser: words, "phrases" and OR, never passed on as syntax."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from gateway.extract.text import exact_key, fold, has_diacritics, nfc
+
+# A token is what both FTS5 unicode61 and the PostgreSQL 'simple' parser see as one word: letters and digits.
+TOKEN = re.compile(r"[^\W_]+")
+_DROPPED_WORDS = frozenset({"AND", "NOT", "NEAR"})
+MAX_LIMIT = 500
+MAX_TERMS = 64  # words and phrases kept from one query; the rest are ignored
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What the user asked for: free text plus field filters."""
+
+    text: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sender: str = ""  # substring (or domain) of the From address or the envelope sender
+    arrival_number: int | None = None
+    year: int | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One document found, with enough to list it."""
+
+    document_id: int
+    year: int
+    arrival_number: int
+    arrival_date: dt.date
+    arrived_at: dt.datetime
+    subject: str
+    sender: str
+    snippet: str
+    exact: bool  # the diacritics typed matched exactly (always true for a query typed without them)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word or phrase of a query, in its folded and its exact (diacritics kept) tokens."""
+
+    folded: tuple[str, ...]
+    exact: tuple[str, ...]
+    accented: bool  # typed with diacritics: the exact form ranks first
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """Alternatives (OR) of term lists that must all match (AND)."""
+
+    groups: tuple[tuple[Term, ...], ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.groups
+
+    @property
+    def accented(self) -> bool:
+        return any(term.accented for group in self.groups for term in group)
+
+    def first_tokens(self) -> tuple[str, ...]:
+        """Folded tokens of the first term, used to place a snippet."""
+        return self.groups[0][0].folded if self.groups else ()
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Split user text into OR-groups of terms; quotes make phrases, an unbalanced quote is ignored."""
+    groups: list[tuple[Term, ...]] = []
+    current: list[Term] = []
+    kept = 0
+    for chunk, quoted in _chunks(nfc(text)):
+        if not quoted and chunk == "OR":
+            if current:
+                groups.append(tuple(current))
+                current = []
+            continue
+        if not quoted and chunk in _DROPPED_WORDS:
+            continue
+        term = _term(chunk)
+        if term is not None and kept < MAX_TERMS:
+            current.append(term)
+            kept += 1
+    if current:
+        groups.append(tuple(current))
+    return ParsedQuery(tuple(groups))
+
+
+def _chunks(text: str) -> list[tuple[str, bool]]:
+    out: list[tuple[str, bool]] = []
+    rest = text
+    while rest:
+        start = rest.find('"')
+        if start < 0:
+            out.extend((word, False) for word in rest.split())
+            break
+        end = rest.find('"', start + 1)
+        if end < 0:  # unbalanced: the quote is just dropped
+            out.extend((word, False) for word in rest.replace('"', " ").split())
+            break
+        out.extend((word, False) for word in rest[:start].split())
+        out.append((rest[start + 1 : end], True))
+        rest = rest[end + 1 :]
+    return out
+
+
+def _term(chunk: str) -> Term | None:
+    folded = tuple(TOKEN.findall(fold(chunk)))
+    exact = tuple(TOKEN.findall(exact_key(chunk)))
+    if not folded or len(folded) != len(exact):
+        return None
+    return Term(folded=folded, exact=exact, accented=has_diacritics(chunk))
+
+
+def index_tokens(text: str) -> str:
+    """Text reduced to its tokens joined by spaces (what the PostgreSQL vectors are built from)."""
+    return " ".join(TOKEN.findall(text))
+
+
+def make_snippet(exact_text: str, folded_text: str, tokens: tuple[str, ...], fallback: str, width: int = 160) -> str:
+    """A short passage of the document around the first query word, else ``fallback``."""
+    if tokens and exact_text:
+        match = re.search(rf"(?<![^\W_]){re.escape(tokens[0])}(?![^\W_])", folded_text)
+        if match and len(folded_text) == len(exact_text):
+            start = max(0, match.start() - width // 3)
+            return " ".join(exact_text[start : start + width].split())
+    return " ".join(fallback.split())[:width]
+
+
+def like_pattern(value: str) -> str:
+    """A LIKE pattern matching ``value`` as a literal substring (escape character backslash)."""
+    escaped = value.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def clamp_paging(query: SearchQuery) -> tuple[int, int]:
+    """Limit in 1..MAX_LIMIT and a non-negative offset."""
+    return max(1, min(int(query.limit), MAX_LIMIT)), max(0, int(query.offset))

@@ -1,0 +1,233 @@
+"""Full-text search of the register behind one interface: SQLite FTS5 or PostgreSQL tsvector."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from gateway.register.models import UTCDateTime
+from gateway.register.query import (
+    ParsedQuery,
+    SearchHit,
+    SearchQuery,
+    Term,
+    clamp_paging,
+    index_tokens,
+    like_pattern,
+    make_snippet,
+    parse_query,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SearchHit", "SearchQuery", "Searcher", "searcher_for"]
+
+_HIT_COLUMNS = (
+    sa.column("id", sa.Integer),
+    sa.column("year", sa.Integer),
+    sa.column("arrival_number", sa.Integer),
+    sa.column("arrival_date", sa.Date),
+    sa.column("arrived_at", UTCDateTime),
+    sa.column("subject", sa.Text),
+    sa.column("from_addr", sa.Text),
+    sa.column("mail_from", sa.Text),
+    sa.column("exact", sa.Boolean),
+    sa.column("exact_text", sa.Text),
+    sa.column("folded_text", sa.Text),
+)
+_SELECT = (
+    "SELECT d.id, d.year, d.arrival_number, d.arrival_date, d.arrived_at, d.subject, m.from_addr, m.mail_from, "
+)
+
+
+class Searcher(Protocol):
+    """Indexes documents and answers SearchQuery on one database backend."""
+
+    def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None: ...
+
+    def search(self, session: Session, query: SearchQuery) -> list[SearchHit]: ...
+
+    def count(self, session: Session, query: SearchQuery) -> int: ...
+
+
+class _SqlSearcher:
+    """What both backends share: filters, paging, the filter-only listing and turning rows into hits."""
+
+    join = ""
+
+    def search(self, session: Session, query: SearchQuery) -> list[SearchHit]:
+        parsed = parse_query(query.text)
+        where, params = _filters(query)
+        limit, offset = clamp_paging(query)
+        params.update(limit=limit, offset=offset)
+        if parsed.empty:
+            sql = (
+                _SELECT + "false AS exact, '' AS exact_text, '' AS folded_text "
+                "FROM documents d JOIN messages m ON m.id = d.message_id "
+                f"WHERE {where} ORDER BY d.arrived_at DESC, d.id DESC LIMIT :limit OFFSET :offset"
+            )
+        else:
+            match, exact, order = self._match(parsed, params)
+            sql = (
+                _SELECT + f"{exact} AS exact, si.exact AS exact_text, si.folded AS folded_text "
+                f"FROM documents d JOIN messages m ON m.id = d.message_id {self.join} "
+                f"WHERE {match} AND {where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+            )
+        rows = session.execute(sa.text(sql).columns(*_HIT_COLUMNS), params).all()
+        return [_hit(row, parsed) for row in rows]
+
+    def count(self, session: Session, query: SearchQuery) -> int:
+        parsed = parse_query(query.text)
+        where, params = _filters(query)
+        if parsed.empty:
+            sql = f"SELECT count(*) FROM documents d JOIN messages m ON m.id = d.message_id WHERE {where}"
+        else:
+            match, _exact, _order = self._match(parsed, params)
+            sql = (
+                f"SELECT count(*) FROM documents d JOIN messages m ON m.id = d.message_id {self.join} "
+                f"WHERE {match} AND {where}"
+            )
+        return int(session.execute(sa.text(sql), params).scalar_one())
+
+    def _match(self, parsed: ParsedQuery, params: dict[str, Any]) -> tuple[str, str, str]:
+        raise NotImplementedError
+
+
+class SqliteSearcher(_SqlSearcher):
+    """FTS5 table ``search_index(exact, folded)`` whose rowid is the document id."""
+
+    join = "JOIN search_index si ON si.rowid = d.id"
+
+    def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None:
+        session.execute(sa.text("DELETE FROM search_index WHERE rowid = :id"), {"id": document_id})
+        session.execute(
+            sa.text("INSERT INTO search_index (rowid, exact, folded) VALUES (:id, :exact, :folded)"),
+            {"id": document_id, "exact": exact_text, "folded": folded_text},
+        )
+
+    def _match(self, parsed: ParsedQuery, params: dict[str, Any]) -> tuple[str, str, str]:
+        params["fts_folded"] = _fts_expression(parsed, exact=False)
+        params["fts_exact"] = _fts_expression(parsed, exact=True)
+        match = "si.search_index MATCH :fts_folded"
+        exact = "(d.id IN (SELECT e.rowid FROM search_index e WHERE e.search_index MATCH :fts_exact))"
+        return match, exact, "exact DESC, si.rank, d.arrived_at DESC, d.id DESC"
+
+
+def _fts_phrase(tokens: tuple[str, ...]) -> str:
+    return '"' + " ".join(tokens).replace('"', '""') + '"'
+
+
+def _fts_expression(parsed: ParsedQuery, exact: bool) -> str:
+    """An FTS5 expression built only from our tokens, each phrase quoted and tied to its column."""
+    groups = []
+    for group in parsed.groups:
+        parts = []
+        for term in group:
+            if exact and term.accented:
+                parts.append(f"exact : {_fts_phrase(term.exact)}")
+            else:
+                parts.append(f"folded : {_fts_phrase(term.folded)}")
+        groups.append("(" + " AND ".join(parts) + ")")
+    return " OR ".join(groups)
+
+
+class PostgresSearcher(_SqlSearcher):
+    """Table ``search_index`` with tsvectors ('simple') over the exact and the folded text, GIN indexed."""
+
+    join = "JOIN search_index si ON si.document_id = d.id"
+
+    def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None:
+        session.execute(
+            sa.text(
+                "INSERT INTO search_index (document_id, exact, folded, exact_tsv, folded_tsv) "
+                "VALUES (:id, :exact, :folded, to_tsvector('simple', :exact_tokens), "
+                "to_tsvector('simple', :folded_tokens)) "
+                "ON CONFLICT (document_id) DO UPDATE SET exact = excluded.exact, folded = excluded.folded, "
+                "exact_tsv = excluded.exact_tsv, folded_tsv = excluded.folded_tsv"
+            ),
+            {
+                "id": document_id,
+                "exact": exact_text,
+                "folded": folded_text,
+                "exact_tokens": index_tokens(exact_text),
+                "folded_tokens": index_tokens(folded_text),
+            },
+        )
+
+    def _match(self, parsed: ParsedQuery, params: dict[str, Any]) -> tuple[str, str, str]:
+        params["tsq_folded"] = " | ".join(
+            "(" + " & ".join(_ts_phrase(term.folded) for term in group) + ")" for group in parsed.groups
+        )
+        fq = "to_tsquery('simple', :tsq_folded)"
+        alternatives = []
+        for g, group in enumerate(parsed.groups):
+            checks = []
+            for t, term in enumerate(group):
+                name = f"tsq_exact_{g}_{t}"
+                column, tokens = _exact_column(term)
+                params[name] = _ts_phrase(tokens)
+                checks.append(f"si.{column} @@ to_tsquery('simple', :{name})")
+            alternatives.append("(" + " AND ".join(checks) + ")")
+        exact = "(" + " OR ".join(alternatives) + ")"
+        return f"si.folded_tsv @@ {fq}", exact, f"exact DESC, ts_rank(si.folded_tsv, {fq}) DESC, d.arrived_at DESC, d.id DESC"
+
+
+def _exact_column(term: Term) -> tuple[str, tuple[str, ...]]:
+    return ("exact_tsv", term.exact) if term.accented else ("folded_tsv", term.folded)
+
+
+def _ts_phrase(tokens: tuple[str, ...]) -> str:
+    # Tokens hold only letters and digits (query.TOKEN), so quoting them cannot break out of a lexeme.
+    return "(" + " <-> ".join(f"'{token}'" for token in tokens) + ")"
+
+
+def _filters(query: SearchQuery) -> tuple[str, dict[str, Any]]:
+    clauses = ["1 = 1"]
+    params: dict[str, Any] = {}
+    if query.date_from is not None:
+        clauses.append("d.arrival_date >= :date_from")
+        params["date_from"] = query.date_from
+    if query.date_to is not None:
+        clauses.append("d.arrival_date <= :date_to")
+        params["date_to"] = query.date_to
+    if query.sender.strip():
+        clauses.append(
+            "(lower(m.from_addr) LIKE :sender ESCAPE '\\' OR lower(m.mail_from) LIKE :sender ESCAPE '\\')"
+        )
+        params["sender"] = like_pattern(query.sender.strip())
+    if query.arrival_number is not None:
+        clauses.append("d.arrival_number = :arrival_number")
+        params["arrival_number"] = int(query.arrival_number)
+    if query.year is not None:
+        clauses.append("d.year = :year")
+        params["year"] = int(query.year)
+    return " AND ".join(clauses), params
+
+
+def _hit(row: Any, parsed: ParsedQuery) -> SearchHit:
+    exact = bool(row.exact) if not parsed.empty else False
+    return SearchHit(
+        document_id=row.id,
+        year=row.year,
+        arrival_number=row.arrival_number,
+        arrival_date=row.arrival_date,
+        arrived_at=row.arrived_at,
+        subject=row.subject,
+        sender=row.from_addr or row.mail_from,
+        snippet=make_snippet(row.exact_text or "", row.folded_text or "", parsed.first_tokens(), row.subject),
+        exact=exact,
+    )
+
+
+def searcher_for(engine: Engine | sa.Connection) -> Searcher:
+    """The search backend matching the database of ``engine``."""
+    name = engine.dialect.name
+    if name == "sqlite":
+        return SqliteSearcher()
+    if name == "postgresql":
+        return PostgresSearcher()
+    raise NotImplementedError(f"no search backend for {name}")

@@ -1,0 +1,363 @@
+"""The incoming register: one transaction per arrival (message, document, số đến, files, index, audit) and reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from gateway.config import Config
+from gateway.errors import RegisterError
+from gateway.extract.text import exact_key, fold
+from gateway.register import db
+from gateway.register.blobs import BlobStore
+from gateway.register.models import (
+    MAIN_REGISTER,
+    SECRET_REGISTER,
+    Arrival,
+    Attachment,
+    AuditEvent,
+    Document,
+    Message,
+    RegisterBook,
+    RegisterCounter,
+)
+from gateway.register.numbering import allocate_arrival_number
+from gateway.register.query import SearchHit, SearchQuery
+from gateway.register.records import DocumentRecord, Registration, load_document
+from gateway.register.search import searcher_for
+from gateway.values import DocumentMeta, Extracted, SpooledMessage
+
+log = logging.getLogger(__name__)
+
+ACTOR = "gateway"
+OnRegistered = Callable[[Session, int], None]
+_TEXT_FIELDS = (
+    "code_number code_notation place organ_name organ_id type_name type_code signer_position signer_name "
+    "to_places description"
+).split()
+
+
+class Register:
+    """The register database plus the blob store, as the workers and the UI use them."""
+
+    def __init__(self, config: Config, engine: Engine | None = None) -> None:
+        self.config = config
+        self.engine = engine if engine is not None else db.make_engine(config.database_url)
+        self.blobs = BlobStore(config.blob_dir)
+        self.searcher = searcher_for(self.engine)
+        self.timezone = ZoneInfo(config.register.timezone)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(db.reader(self.engine))
+
+    @classmethod
+    def open(cls, config: Config) -> Register:
+        """A register whose schema has been checked to be at the newest migration."""
+        register = cls(config)
+        try:
+            db.check_schema(register.engine)
+        except RegisterError:
+            register.close()
+            raise
+        return register
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration."""
+        db.upgrade(self.engine)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def register_arrival(
+        self,
+        spooled: SpooledMessage,
+        extracted: Extracted,
+        meta: DocumentMeta,
+        on_registered: OnRegistered | None = None,
+    ) -> Registration:
+        """Register one spooled message, or record it as a duplicate arrival; idempotent per spool id."""
+        self._store_blobs(spooled, extracted)
+        for attempt in (1, 2):
+            try:
+                with self._sessions.begin() as session:
+                    return self._register_in(session, spooled, extracted, meta, on_registered)
+            except sa.exc.IntegrityError as err:
+                if attempt == 2:
+                    raise RegisterError(f"spool {spooled.spool_id}: register refused the message: {err}") from err
+                log.info("spool %s: lost a race on a unique key, retrying as a duplicate", spooled.spool_id)
+            except sa.exc.SQLAlchemyError as err:
+                raise RegisterError(f"spool {spooled.spool_id}: register failed: {err}") from err
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _store_blobs(self, spooled: SpooledMessage, extracted: Extracted) -> None:
+        self.blobs.put(spooled.raw)
+        for part in extracted.message.parts:
+            self.blobs.put(part.payload)
+        for text in extracted.texts:
+            if text.payload:
+                self.blobs.put(text.payload)
+
+    def _register_in(
+        self,
+        session: Session,
+        spooled: SpooledMessage,
+        extracted: Extracted,
+        meta: DocumentMeta,
+        on_registered: OnRegistered | None,
+    ) -> Registration:
+        existing = session.scalar(sa.select(Arrival).where(Arrival.spool_id == spooled.spool_id))
+        if existing is not None:
+            return self._already(session, existing)
+        sha = hashlib.sha256(spooled.raw).hexdigest()
+        message_id = extracted.message.message_id.strip() or None
+        first = self._held_message(session, sha, message_id)
+        if first is not None:
+            return self._duplicate(session, spooled, first, "sha256" if first.sha256 == sha else "message-id")
+        message = _message_row(spooled, extracted, sha, message_id)
+        session.add(message)
+        session.flush()
+        session.add(_arrival_row(spooled, message.id, "original", None))
+        document = self._document_row(session, spooled, extracted, meta, message.id)
+        session.add(document)
+        session.flush()
+        for row in _attachment_rows(extracted, message.id, document.id):
+            session.add(row)
+        text = _index_text(extracted, document)
+        self.searcher.index_document(session, document.id, exact_key(text), fold(text))
+        code = SECRET_REGISTER if meta.secrecy > 0 else MAIN_REGISTER
+        _audit(session, "registered", message.id, document.id, spool_id=spooled.spool_id,
+               message_id_header=message_id, register=code, year=document.year, number=document.arrival_number)
+        self._flag_possible_duplicate(session, document)
+        if on_registered is not None:
+            on_registered(session, document.id)
+        log.info("spool %s message-id %s: registered in %s %d as số đến %d", spooled.spool_id, message_id,
+                 code, document.year, document.arrival_number)
+        return Registration("registered", message.id, document.id, code, document.year, document.arrival_number)
+
+    @staticmethod
+    def _held_message(session: Session, sha: str, message_id: str | None) -> Message | None:
+        condition = Message.sha256 == sha
+        if message_id:
+            condition = sa.or_(condition, Message.message_id_header == message_id)
+        return session.scalars(sa.select(Message).where(condition).order_by(Message.id).limit(1)).first()
+
+    def _already(self, session: Session, arrival: Arrival) -> Registration:
+        doc = _first_document(session, arrival.message_id)
+        code = self._code_of(session, doc)
+        return Registration(
+            "already-registered", arrival.message_id, doc.id if doc else None, code,
+            doc.year if doc else None, doc.arrival_number if doc else None,
+            doc.id if doc and arrival.kind == "duplicate" else None, arrival.duplicate_reason or "",
+        )
+
+    def _duplicate(self, session: Session, spooled: SpooledMessage, first: Message, reason: str) -> Registration:
+        session.add(_arrival_row(spooled, first.id, "duplicate", reason))
+        doc = _first_document(session, first.id)
+        _audit(session, "duplicate-arrival", first.id, doc.id if doc else None, spool_id=spooled.spool_id,
+               reason=reason, source=spooled.envelope.source)
+        log.info("spool %s: duplicate (by %s) of message %d", spooled.spool_id, reason, first.id)
+        return Registration("duplicate", first.id, None, self._code_of(session, doc),
+                            doc.year if doc else None, doc.arrival_number if doc else None,
+                            doc.id if doc else None, reason)
+
+    @staticmethod
+    def _code_of(session: Session, doc: Document | None) -> str:
+        if doc is None:
+            return ""
+        return session.scalar(sa.select(RegisterBook.code).where(RegisterBook.id == doc.register_id)) or ""
+
+    def _document_row(
+        self, session: Session, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta, message_id: int
+    ) -> Document:
+        received = spooled.envelope.received_at
+        local = received.astimezone(self.timezone)
+        code = SECRET_REGISTER if meta.secrecy > 0 else MAIN_REGISTER
+        register_id = session.scalar(sa.select(RegisterBook.id).where(RegisterBook.code == code))
+        if register_id is None:
+            raise RegisterError(f"register {code!r} missing: run `gateway db upgrade`")
+        sources = {k: {"value": v.value, "confidence": v.confidence, "source": v.source} for k, v in meta.fields.items()}
+        subject = meta.get("subject")
+        if not subject:
+            subject = extracted.message.subject
+            sources["subject"] = {"value": subject, "confidence": 0.3, "source": "email"}
+        return Document(
+            message_id=message_id, register_id=register_id, year=local.year,
+            arrival_number=allocate_arrival_number(session, register_id, local.year),
+            arrival_date=local.date(), arrived_at=received,
+            **{name: meta.get(name) for name in _TEXT_FIELDS},
+            issued_date=_iso_date(meta.get("issued_date")), due_date=_iso_date(meta.get("due_date")),
+            subject=subject, urgency=meta.urgency, secrecy=meta.secrecy,
+            page_amount=_int_or_none(meta.get("page_amount")), field_sources=sources, status="registered",
+        )
+
+    @staticmethod
+    def _flag_possible_duplicate(session: Session, doc: Document) -> None:
+        if not (doc.code_number and doc.code_notation):
+            return
+        candidates = session.scalars(
+            sa.select(Document)
+            .where(Document.code_number == doc.code_number, Document.code_notation == doc.code_notation,
+                   Document.organ_name == doc.organ_name, Document.id != doc.id)
+            .order_by(Document.id)
+        ).all()
+        key_year = _dedup_year(doc)
+        match = next((c for c in candidates if _dedup_year(c) == key_year), None)
+        if match is None:
+            return
+        doc.possible_duplicate_of = match.id
+        _audit(session, "possible-duplicate", doc.message_id, doc.id, duplicate_of=match.id,
+               code=f"{doc.code_number}/{doc.code_notation}", organ_name=doc.organ_name)
+        log.warning("document %d may duplicate document %d (%s/%s)", doc.id, match.id, doc.code_number,
+                    doc.code_notation)
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def get_document(self, document_id: int) -> DocumentRecord:
+        """Everything about one document; NotFound when absent."""
+        with self._read() as session:
+            return load_document(session, document_id)
+
+    def search(self, query: SearchQuery) -> list[SearchHit]:
+        """Documents matching ``query``, best first."""
+        with self._read() as session:
+            return self.searcher.search(session, query)
+
+    def count_search(self, query: SearchQuery) -> int:
+        """How many documents match ``query`` (ignoring limit and offset)."""
+        with self._read() as session:
+            return self.searcher.count(session, query)
+
+    def stats(self) -> dict[str, Any]:
+        """Documents per register and year, last numbers, messages and duplicate arrivals."""
+        with self._read() as session:
+            per = session.execute(
+                sa.select(RegisterBook.code, Document.year, sa.func.count(Document.id))
+                .join(Document, Document.register_id == RegisterBook.id)
+                .group_by(RegisterBook.code, Document.year)
+                .order_by(RegisterBook.code, Document.year)
+            ).all()
+            last = {
+                (code, year): n
+                for code, year, n in session.execute(
+                    sa.select(RegisterBook.code, RegisterCounter.year, RegisterCounter.last_number).join(
+                        RegisterCounter, RegisterCounter.register_id == RegisterBook.id
+                    )
+                ).all()
+            }
+            return {
+                "documents": [
+                    {"register": code, "year": year, "count": n, "last_number": last.get((code, year), 0)}
+                    for code, year, n in per
+                ],
+                "messages": session.scalar(sa.select(sa.func.count(Message.id))) or 0,
+                "arrivals": session.scalar(sa.select(sa.func.count(Arrival.id))) or 0,
+                "duplicates": session.scalar(
+                    sa.select(sa.func.count(Arrival.id)).where(Arrival.kind == "duplicate")
+                ) or 0,
+            }
+
+    def _read(self) -> _ReadSession:
+        return _ReadSession(self._readers)
+
+
+class _ReadSession:
+    """A session for reads whose database errors come out as RegisterError (NotFound passes through)."""
+
+    def __init__(self, factory: sessionmaker) -> None:
+        self._factory = factory
+        self._session: Session | None = None
+
+    def __enter__(self) -> Session:
+        self._session = self._factory()
+        return self._session
+
+    def __exit__(self, kind: Any, err: Any, tb: Any) -> None:
+        assert self._session is not None
+        self._session.rollback()
+        self._session.close()
+        if isinstance(err, sa.exc.SQLAlchemyError):
+            raise RegisterError(f"register read failed: {err}") from err
+
+
+def _first_document(session: Session, message_id: int) -> Document | None:
+    return session.scalars(
+        sa.select(Document).where(Document.message_id == message_id).order_by(Document.id).limit(1)
+    ).first()
+
+
+def _message_row(spooled: SpooledMessage, extracted: Extracted, sha: str, message_id: str | None) -> Message:
+    parsed, env = extracted.message, spooled.envelope
+    return Message(
+        sha256=sha, message_id_header=message_id, subject=parsed.subject, from_addr=parsed.from_addr,
+        from_name=parsed.from_name, to_addrs=", ".join(parsed.to_addrs), date_header=parsed.date,
+        size=len(spooled.raw), raw_blob=sha, source=env.source, mail_from=env.mail_from,
+        rcpt_tos=json.dumps(list(env.rcpt_tos), ensure_ascii=False), peer=env.peer, helo=env.helo,
+        source_ref=env.source_ref, received_at=env.received_at,
+        defects=json.dumps(list(parsed.defects), ensure_ascii=False),
+    )
+
+
+def _arrival_row(spooled: SpooledMessage, message_id: int, kind: str, reason: str | None) -> Arrival:
+    env = spooled.envelope
+    return Arrival(spool_id=spooled.spool_id, message_id=message_id, kind=kind, duplicate_reason=reason,
+                   received_at=env.received_at, source=env.source, envelope=env.to_json())
+
+
+def _attachment_rows(extracted: Extracted, message_id: int, document_id: int) -> list[Attachment]:
+    rows = [
+        Attachment(message_id=message_id, document_id=document_id, part_index=t.part_index,
+                   member_path=t.member_path, filename=t.filename, sniffed_type=t.sniffed_type, size=t.size,
+                   sha256=t.sha256, text=t.text, extract_status=t.status, extract_detail=t.detail,
+                   page_count=t.page_count)
+        for t in extracted.texts
+    ]
+    covered = {t.part_index for t in extracted.texts if t.part_index is not None}
+    for part in extracted.message.parts:
+        if part.index not in covered:
+            rows.append(Attachment(message_id=message_id, document_id=document_id, part_index=part.index,
+                                   member_path="", filename=part.filename, sniffed_type=part.sniffed_type,
+                                   size=part.size, sha256=part.sha256, text="", extract_status="skipped",
+                                   extract_detail="no text was extracted from this part", page_count=None))
+    return rows
+
+
+def _index_text(extracted: Extracted, doc: Document) -> str:
+    parsed = extracted.message
+    pieces = [parsed.subject, parsed.from_name, parsed.from_addr, parsed.body_text, doc.subject]
+    pieces += [getattr(doc, name) or "" for name in _TEXT_FIELDS]
+    pieces += [t.filename for t in extracted.texts] + [t.text for t in extracted.texts]
+    return "\n".join(piece for piece in pieces if piece)
+
+
+def _audit(session: Session, action: str, message_id: int | None, document_id: int | None, **detail: Any) -> None:
+    session.add(AuditEvent(at=dt.datetime.now(dt.timezone.utc), actor=ACTOR, action=action,
+                           message_id=message_id, document_id=document_id, detail=detail))
+
+
+def _dedup_year(doc: Document) -> int:
+    return doc.issued_date.year if doc.issued_date else doc.year
+
+
+def _iso_date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value.strip()[:10]) if value.strip() else None
+    except ValueError:
+        return None
+
+
+def _int_or_none(value: str) -> int | None:
+    try:
+        return int(value.strip()) if value.strip() else None
+    except ValueError:
+        return None
