@@ -1,0 +1,220 @@
+"""The SMTP intake: an aiosmtpd listener that answers 250 only once a message is durable in the spool."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import errno
+import logging
+import socket
+import ssl
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+from gateway.config import Config, SmtpConfig, parse_host_port
+from gateway.errors import ConfigError, SpoolError
+from gateway.intake.smtp_data import BulkDataSMTP
+from gateway.spool import Spool
+from gateway.values import Envelope
+
+log = logging.getLogger(__name__)
+
+REPLY_OK = "250 2.1.5 OK"
+REPLY_QUEUED = "250 2.0.0 Queued as {spool_id}"
+REPLY_UNKNOWN_RECIPIENT = "550 5.1.1 <{address}>: recipient not accepted here"
+REPLY_TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
+REPLY_TRY_LATER = "451 4.3.0 Cannot store the message now, try again later"
+IDENT = "gateway ESMTP"
+SPOOL_THREADS = 8
+
+OnSpooled = Callable[[str], None]
+
+
+class SpoolingHandler:
+    """aiosmtpd handler: checks recipients, then writes each message to the spool and nothing more."""
+
+    def __init__(
+        self,
+        smtp: SmtpConfig,
+        spool: Spool,
+        executor: ThreadPoolExecutor | None = None,
+        on_spooled: OnSpooled | None = None,
+    ) -> None:
+        self.max_recipients = smtp.max_recipients
+        self.accept_recipients = frozenset(a.strip().lower() for a in smtp.accept_recipients)
+        self.accept_domains = frozenset(d.strip().lower().lstrip("@") for d in smtp.accept_domains)
+        self.spool = spool
+        self.executor = executor
+        self.on_spooled = on_spooled
+
+    def accepts(self, address: str) -> bool:
+        """True if the address is one of ours (by address or by whole domain, case-insensitive)."""
+        address = address.strip().lower()
+        if address in self.accept_recipients:
+            return True
+        _, at, domain = address.rpartition("@")
+        return bool(at) and domain in self.accept_domains
+
+    async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options: list[str]) -> str:
+        if len(envelope.rcpt_tos) >= self.max_recipients:
+            log.info("smtp %s: rejected recipient %s: more than %d", _peer(session), address, self.max_recipients)
+            return REPLY_TOO_MANY_RECIPIENTS
+        if not self.accepts(address):
+            log.info("smtp %s: rejected unknown recipient %s (from %s)", _peer(session), address, envelope.mail_from)
+            return REPLY_UNKNOWN_RECIPIENT.format(address=address)
+        envelope.rcpt_tos.append(address)
+        return REPLY_OK
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        raw: bytes = envelope.original_content or b""
+        meta = Envelope(
+            source="smtp",
+            received_at=dt.datetime.now(dt.timezone.utc),
+            mail_from=envelope.mail_from or "",
+            rcpt_tos=tuple(envelope.rcpt_tos),
+            peer=_peer(session),
+            helo=session.host_name or "",
+        )
+        loop = asyncio.get_running_loop()
+        try:
+            spool_id = await loop.run_in_executor(self.executor, self.spool.put, raw, meta)
+        except SpoolError as err:
+            log.error("smtp %s: cannot spool message from %s: %s", meta.peer, meta.mail_from, err)
+            return REPLY_TRY_LATER
+        log.info(
+            "smtp spooled %s from peer %s mail_from=%s rcpt_tos=%s size=%d",
+            spool_id, meta.peer, meta.mail_from, ",".join(meta.rcpt_tos), len(raw),
+        )
+        self._notify(spool_id)
+        return REPLY_QUEUED.format(spool_id=spool_id)
+
+    def _notify(self, spool_id: str) -> None:
+        if self.on_spooled is None:
+            return
+        try:
+            self.on_spooled(spool_id)
+        except Exception:  # noqa: BLE001 - the message is safe; a wake-up failure must not turn 250 into an error
+            log.exception("smtp: on_spooled callback failed for %s", spool_id)
+
+
+def _peer(session) -> str:
+    peer = session.peer
+    if isinstance(peer, tuple) and len(peer) >= 2:
+        return f"{peer[0]}:{peer[1]}"
+    return str(peer or "")
+
+
+def build_tls_context(smtp: SmtpConfig) -> ssl.SSLContext | None:
+    """A server TLS context from the configured PEM files, or None when TLS is not configured."""
+    if not (smtp.tls_cert and smtp.tls_key):
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(smtp.tls_cert, smtp.tls_key)
+    except (OSError, ssl.SSLError) as err:
+        raise ConfigError(f"smtp.tls_cert/smtp.tls_key: cannot load {smtp.tls_cert}: {err}") from err
+    return context
+
+
+class _Controller(Controller):
+    """aiosmtpd's threaded controller serving on a socket we bound ourselves (clear errors, port 0 works)."""
+
+    def __init__(self, handler: SpoolingHandler, sock: socket.socket, **kwargs: Any) -> None:
+        host, port = sock.getsockname()[:2]
+        super().__init__(handler, hostname=host, port=port, **kwargs)
+        self._sock = sock
+
+    def factory(self) -> BulkDataSMTP:
+        return BulkDataSMTP(self.handler, **self.SMTP_kwargs)
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
+
+
+def bind_listener(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on host:port; ConfigError saying why when the address cannot be used."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as err:
+        raise ConfigError(f"cannot listen on {host}:{port}: {_describe(err)}") from err
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as err:
+        sock.close()
+        raise ConfigError(f"cannot listen on {host}:{port}: {_describe(err)}") from err
+    sock.setblocking(False)
+    return sock
+
+
+class SmtpIntake:
+    """The SMTP listener with its own event-loop thread; start() binds, stop() closes."""
+
+    def __init__(self, config: Config, spool: Spool, on_spooled: OnSpooled | None = None) -> None:
+        smtp = config.smtp
+        self.host, self.port = parse_host_port(smtp.listen)
+        self.handler = SpoolingHandler(smtp, spool, None, on_spooled)
+        self._kwargs: dict[str, Any] = dict(
+            server_hostname=smtp.hostname or socket.gethostname() or "localhost",
+            ident=IDENT,
+            data_size_limit=smtp.max_message_size,
+            timeout=smtp.idle_timeout,
+            enable_SMTPUTF8=True,
+            decode_data=False,
+        )
+        tls = build_tls_context(smtp)
+        if tls is not None:
+            self._kwargs.update(tls_context=tls, require_starttls=smtp.require_tls)
+        self._controller: _Controller | None = None
+
+    def start(self) -> None:
+        """Bind and serve in a background thread; ConfigError if the address cannot be used."""
+        sock = bind_listener(self.host, self.port)
+        self.handler.executor = ThreadPoolExecutor(max_workers=SPOOL_THREADS, thread_name_prefix="spool-put")
+        controller = _Controller(self.handler, sock, **self._kwargs)
+        try:
+            controller.start()
+        except Exception:
+            sock.close()
+            self._shutdown_executor()
+            raise
+        self._controller = controller
+        self.port = controller.port
+        log.info("smtp intake listening on %s:%d", self.host, self.port)
+
+    def stop(self) -> None:
+        """Stop listening, close connections and wait for pending spool writes."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+            log.info("smtp intake stopped")
+        self._shutdown_executor()
+
+    def _shutdown_executor(self) -> None:
+        if self.handler.executor is not None:
+            self.handler.executor.shutdown(wait=True)
+            self.handler.executor = None
+
+    def __enter__(self) -> SmtpIntake:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _describe(err: OSError) -> str:
+    if err.errno == errno.EADDRINUSE:
+        return "address in use"
+    if err.errno == errno.EADDRNOTAVAIL:
+        return "address not available on this host"
+    if err.errno == errno.EACCES:
+        return "permission denied (ports below 1024 need privileges)"
+    return err.strerror or str(err)

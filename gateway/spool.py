@@ -1,0 +1,521 @@
+"""Durable queue directories (incoming, claimed, bad) where every message waits between intake and register."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.parser
+import email.policy
+import logging
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.errors import NotFound, SpoolError
+from gateway.values import Envelope, SpooledMessage
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"GWSPOOL1 "
+QUEUES = ("incoming", "claimed", "bad", "quarantine")
+LISTABLE_QUEUES = ("incoming", "claimed", "bad")
+MSG_SUFFIX = ".msg"
+REASON_SUFFIX = ".reason.txt"
+TMP_SUFFIX = ".tmp"
+STALE_TMP_SECONDS = 24 * 3600
+HEADER_PEEK_BYTES = 64 * 1024
+CRASH_REASON = "worker crashed {n} times while processing"
+
+
+@dataclass(frozen=True)
+class SpoolEntryInfo:
+    """What an operator sees about one spooled message without reading all of it."""
+
+    spool_id: str
+    queue: str
+    attempts: int
+    size: int  # bytes of the raw message
+    received_at: dt.datetime | None
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    subject: str
+    reason: str = ""  # first line of the reason file, for bad/
+
+
+def new_spool_id() -> str:
+    """A name that sorts in arrival order: nanoseconds since the epoch plus random hex against collisions."""
+    return f"{time.time_ns():020d}-{secrets.token_hex(3)}"
+
+
+def _msg_name(spool_id: str, attempts: int) -> str:
+    return f"{spool_id}.{attempts}{MSG_SUFFIX}"
+
+
+def _claimed_name(spool_id: str, attempts: int, pid: int) -> str:
+    return f"{spool_id}.{attempts}.{pid}{MSG_SUFFIX}"
+
+
+def _parse_name(name: str) -> tuple[str, int] | None:
+    """(spool_id, attempts) from "<id>.<attempts>.msg" (incoming) or "<id>.<attempts>.<pid>.msg" (claimed)."""
+    parsed = _parse_full(name)
+    return (parsed[0], parsed[1]) if parsed else None
+
+
+def _parse_full(name: str) -> tuple[str, int, int | None] | None:
+    """(spool_id, attempts, claiming pid or None), or None for a name that is not a spool file."""
+    if not name.endswith(MSG_SUFFIX):
+        return None
+    parts = name[: -len(MSG_SUFFIX)].split(".")
+    if len(parts) not in (2, 3) or not parts[0] or not all(p.isdigit() for p in parts[1:]):
+        return None
+    return parts[0], int(parts[1]), int(parts[2]) if len(parts) == 3 else None
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, chunks: tuple[bytes, ...]) -> None:
+    """Write every chunk, with one system call in the usual case."""
+    views = [memoryview(c) for c in chunks if c]
+    while views:
+        written = os.writev(fd, views)
+        while views and written >= len(views[0]):
+            written -= len(views[0])
+            views.pop(0)
+        if views and written:
+            views[0] = views[0][written:]
+
+
+class DirSyncer:
+    """Group commit for a directory: one fsync covers every rename that finished before it began.
+
+    Several threads putting at once then share directory fsyncs instead of queueing one each; every caller
+    still returns only after an fsync that started after its own rename.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._cv = threading.Condition()
+        self._requested = 0
+        self._done = 0
+        self._running = False
+
+    def sync(self) -> None:
+        with self._cv:
+            self._requested += 1
+            ticket = self._requested
+            while self._done < ticket:
+                if self._running:
+                    self._cv.wait()
+                    continue
+                self._run_one()
+
+    def _run_one(self) -> None:
+        """Called holding the lock; fsyncs without it so that new tickets can queue up meanwhile."""
+        self._running = True
+        upto = self._requested
+        self._cv.release()
+        try:
+            _fsync_dir(self.path)
+        finally:
+            self._cv.acquire()
+            self._running = False
+            self._cv.notify_all()
+        self._done = max(self._done, upto)
+
+
+def _encode_header(envelope: Envelope) -> bytes:
+    return MAGIC + envelope.to_json().encode("utf-8") + b"\n"
+
+
+def _split_file(data: bytes, path: Path) -> tuple[Envelope, bytes]:
+    """The envelope and the raw message from a spool file's content."""
+    if not data.startswith(MAGIC):
+        raise SpoolError(f"{path}: not a spool file (no {MAGIC.decode().strip()} line)")
+    end = data.find(b"\n")
+    try:
+        envelope = Envelope.from_json(data[len(MAGIC) : end].decode("utf-8"))
+    except (ValueError, TypeError, KeyError) as err:
+        raise SpoolError(f"{path}: unreadable envelope: {err}") from err
+    return envelope, data[end + 1 :]
+
+
+def _subject_of(raw_head: bytes) -> str:
+    """The decoded Subject from the start of a raw message, best effort."""
+    end = raw_head.find(b"\r\n\r\n")
+    if end < 0:
+        end = raw_head.find(b"\n\n")
+    head = raw_head if end < 0 else raw_head[:end]
+    try:
+        parsed = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(head)
+        return str(parsed.get("Subject", "") or "").strip()
+    except Exception:  # noqa: BLE001 - a display nicety must never fail a listing
+        return ""
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Spool:
+    """A spool root holding tmp/, incoming/, claimed/ and bad/; coordination between processes is by rename only.
+
+    put() is safe from many threads at once; claim_next() is meant for one thread per process (workers are
+    processes, each with its own Spool).
+    """
+
+    def __init__(self, root: Path, max_attempts: int = 3) -> None:
+        self.root = Path(root)
+        self.max_attempts = max_attempts
+        self.tmp_dir = self.root / "tmp"
+        self.incoming = self.root / "incoming"
+        self.claimed = self.root / "claimed"
+        self.bad = self.root / "bad"
+        self._pending: deque[str] = deque()
+        self._incoming_sync = DirSyncer(self.incoming)
+
+    def __reduce__(self):
+        """Pickle as (root, max_attempts) so a Spool can be handed to worker processes."""
+        return (type(self), (self.root, self.max_attempts))
+
+    def _dir(self, queue: str) -> Path:
+        if queue not in QUEUES:
+            raise SpoolError(f"unknown spool queue {queue!r}; queues: {', '.join(LISTABLE_QUEUES)}")
+        return self.root / queue
+
+    def ensure(self) -> None:
+        """Create the spool directories if they are missing."""
+        try:
+            for path in (self.tmp_dir, *(self.root / q for q in QUEUES)):
+                path.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise SpoolError(f"cannot create spool directories under {self.root}: {err}") from err
+
+    # -- intake --------------------------------------------------------------------------------------------
+
+    def put(self, raw: bytes, envelope: Envelope) -> str:
+        """Store a message durably in incoming/ and return its spool id (tmp, fsync, rename, fsync dir)."""
+        spool_id = new_spool_id()
+        tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}"
+        try:
+            self._write_durably(tmp, _encode_header(envelope), raw)
+            os.rename(tmp, self.incoming / _msg_name(spool_id, 0))
+            self._incoming_sync.sync()
+        except OSError as err:
+            self._discard(tmp)
+            raise SpoolError(f"cannot store message in {self.incoming}: {err}") from err
+        return spool_id
+
+    @staticmethod
+    def _write_durably(path: Path, *chunks: bytes) -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
+        try:
+            _write_all(fd, chunks)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    @staticmethod
+    def _discard(path: Path) -> None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+    # -- workers -------------------------------------------------------------------------------------------
+
+    def claim_next(self) -> SpooledMessage | None:
+        """Move the oldest message from incoming/ to claimed/ and return it, or None when incoming/ is empty."""
+        for refreshed in (False, True):
+            if refreshed or not self._pending:
+                self._pending = deque(sorted(self._names(self.incoming)))
+            while self._pending:
+                claimed = self._try_claim(self._pending.popleft())
+                if claimed is not None:
+                    return claimed
+        return None
+
+    def claim(self, spool_id: str) -> SpooledMessage:
+        """Claim one given message from incoming/ (the importer registers what it has just spooled)."""
+        path, _ = self._find(self.incoming, spool_id)
+        claimed = self._try_claim(path.name)
+        if claimed is None:
+            raise NotFound(f"spool entry {spool_id} was taken by another process or is unreadable")
+        return claimed
+
+    def _names(self, directory: Path) -> list[str]:
+        try:
+            return os.listdir(directory)
+        except FileNotFoundError:
+            return []
+        except OSError as err:
+            raise SpoolError(f"cannot list {directory}: {err}") from err
+
+    def _try_claim(self, name: str) -> SpooledMessage | None:
+        parsed = _parse_name(name)
+        if parsed is None:
+            return None
+        spool_id, attempts = parsed
+        target = self.claimed / _claimed_name(spool_id, attempts, os.getpid())
+        try:
+            os.rename(self.incoming / name, target)
+        except FileNotFoundError:
+            return None  # another worker got it first
+        except OSError as err:
+            raise SpoolError(f"cannot claim {name}: {err}") from err
+        try:
+            envelope, raw = _split_file(target.read_bytes(), target)
+        except OSError as err:
+            raise SpoolError(f"cannot read claimed {target}: {err}") from err
+        except SpoolError as err:
+            self._to_bad(spool_id, attempts, target, str(err), "")
+            return None
+        return SpooledMessage(spool_id=spool_id, envelope=envelope, raw=raw, attempts=attempts)
+
+    def finish(self, spool_id: str) -> None:
+        """Forget a claimed message once its registration has committed."""
+        path, _ = self._find(self.claimed, spool_id)
+        try:
+            os.unlink(path)
+        except OSError as err:
+            raise SpoolError(f"cannot remove {path}: {err}") from err
+
+    def fail(self, spool_id: str, reason: str, traceback_text: str, permanent: bool = False) -> str:
+        """Count a failed attempt: back to incoming/ for another try, or into bad/ with its reason.
+
+        Returns the queue the message went to ("incoming" or "bad").
+        """
+        path, attempts = self._find(self.claimed, spool_id)
+        attempts += 1
+        if permanent or attempts >= self.max_attempts:
+            self._to_bad(spool_id, attempts, path, reason, traceback_text)
+            return "bad"
+        self._move(path, self.incoming / _msg_name(spool_id, attempts))
+        log.info("spool %s: attempt %d failed (%s), queued again", spool_id, attempts, reason)
+        return "incoming"
+
+    def _to_bad(self, spool_id: str, attempts: int, path: Path, reason: str, tb: str) -> None:
+        text = (
+            f"reason: {reason.splitlines()[0] if reason else '(none)'}\n"
+            f"attempts: {attempts}\n"
+            f"failed_at: {dt.datetime.now(dt.timezone.utc).isoformat()}\n"
+            f"spool_id: {spool_id}\n\n{reason}\n\n{tb}"
+        )
+        tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}.reason{TMP_SUFFIX}"
+        try:
+            self._write_durably(tmp, text.encode("utf-8", errors="replace"))
+            os.rename(tmp, self.bad / f"{spool_id}{REASON_SUFFIX}")
+        except OSError as err:
+            self._discard(tmp)
+            raise SpoolError(f"cannot write reason for {spool_id} in {self.bad}: {err}") from err
+        self._move(path, self.bad / f"{spool_id}{MSG_SUFFIX}")
+        log.warning("spool %s: moved to bad after %d attempt(s): %s", spool_id, attempts, reason)
+
+    def _move(self, source: Path, target: Path) -> None:
+        try:
+            os.rename(source, target)
+            _fsync_dir(target.parent)
+        except OSError as err:
+            raise SpoolError(f"cannot move {source} to {target}: {err}") from err
+
+    def _find(self, directory: Path, spool_id: str) -> tuple[Path, int]:
+        """The file of spool_id in a queue directory and its attempt count; NotFound if absent."""
+        if not spool_id or "/" in spool_id or spool_id.startswith("."):
+            raise NotFound(f"no spool entry {spool_id!r}")
+        if directory == self.bad:
+            path = self.bad / f"{spool_id}{MSG_SUFFIX}"
+            if path.exists():
+                return path, self._bad_attempts(spool_id)
+            raise NotFound(f"no spool entry {spool_id} in bad")
+        for name in self._names(directory):
+            parsed = _parse_name(name)
+            if parsed and parsed[0] == spool_id:
+                return directory / name, parsed[1]
+        raise NotFound(f"no spool entry {spool_id} in {directory.name}")
+
+    def recover(self, owner_pid: int | None = None) -> int:
+        """Put files a crashed worker left in claimed/ back in incoming/ (or into bad/); clear stale tmp files.
+
+        Without owner_pid every file whose claiming process is gone is recovered (at start-up, and as a
+        periodic sweep: a worker of a killed daemon may outlive it by a moment). With owner_pid only the files
+        claimed by that (dead) process are.
+        """
+        recovered = 0
+        for name in sorted(self._names(self.claimed)):
+            parsed = _parse_full(name)
+            if parsed is None or (owner_pid is not None and parsed[2] != owner_pid):
+                continue
+            if owner_pid is None and parsed[2] is not None and _pid_alive(parsed[2]):
+                continue
+            spool_id, attempts, _ = parsed
+            attempts += 1
+            path = self.claimed / name
+            if attempts >= self.max_attempts:
+                self._to_bad(spool_id, attempts, path, CRASH_REASON.format(n=attempts), "")
+            else:
+                self._move(path, self.incoming / _msg_name(spool_id, attempts))
+            recovered += 1
+        self._clear_stale_tmp()
+        if recovered:
+            log.warning("spool: recovered %d message(s) left claimed by a crashed worker", recovered)
+        return recovered
+
+    def _clear_stale_tmp(self) -> None:
+        now = time.time()
+        for name in self._names(self.tmp_dir):
+            path = self.tmp_dir / name
+            parts = name.split(".")
+            pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0
+            try:
+                stale = not _pid_alive(pid) if pid else True
+                stale = stale or now - path.stat().st_mtime > STALE_TMP_SECONDS
+                if stale:
+                    os.unlink(path)
+            except OSError:
+                continue
+
+    # -- operators -----------------------------------------------------------------------------------------
+
+    def counts(self) -> dict[str, int]:
+        """Number of messages in each queue."""
+        result = {}
+        for queue in LISTABLE_QUEUES:
+            names = self._names(self.root / queue)
+            if queue == "bad":
+                result[queue] = sum(1 for n in names if n.endswith(MSG_SUFFIX))
+            else:
+                result[queue] = sum(1 for n in names if _parse_name(n))
+        return result
+
+    def list(self, queue: str) -> list[SpoolEntryInfo]:
+        """Every message in a queue, oldest first."""
+        directory = self._dir(queue)
+        entries = []
+        for name in sorted(self._names(directory)):
+            spool_id = self._id_in(queue, name)
+            if spool_id is None:
+                continue
+            try:
+                entries.append(self._info(queue, spool_id, directory / name, peek=True)[0])
+            except (FileNotFoundError, NotFound):
+                continue  # moved away while we looked
+        return entries
+
+    def _id_in(self, queue: str, name: str) -> str | None:
+        if queue == "bad":
+            if not name.endswith(MSG_SUFFIX) or name.endswith(REASON_SUFFIX):
+                return None
+            return name[: -len(MSG_SUFFIX)]
+        parsed = _parse_name(name)
+        return parsed[0] if parsed else None
+
+    def _info(self, queue: str, spool_id: str, path: Path, peek: bool) -> tuple[SpoolEntryInfo, Envelope, bytes]:
+        try:
+            size = path.stat().st_size
+            with open(path, "rb") as handle:
+                data = handle.read(HEADER_PEEK_BYTES) if peek else handle.read()
+                if peek and b"\n" not in data:
+                    data += handle.read()
+        except FileNotFoundError:
+            raise
+        except OSError as err:
+            raise SpoolError(f"cannot read {path}: {err}") from err
+        envelope, raw = _split_file(data, path)
+        header_len = len(data) - len(raw)
+        attempts = self._bad_attempts(spool_id) if queue == "bad" else (_parse_name(path.name) or ("", 0))[1]
+        reason = self._reason_text(spool_id).partition("\n")[0].removeprefix("reason: ") if queue == "bad" else ""
+        info = SpoolEntryInfo(
+            spool_id=spool_id,
+            queue=queue,
+            attempts=attempts,
+            size=size - header_len,
+            received_at=envelope.received_at,
+            mail_from=envelope.mail_from,
+            rcpt_tos=envelope.rcpt_tos,
+            subject=_subject_of(raw),
+            reason=reason,
+        )
+        return info, envelope, raw
+
+    def _reason_text(self, spool_id: str) -> str:
+        try:
+            return (self.bad / f"{spool_id}{REASON_SUFFIX}").read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+        except OSError as err:
+            raise SpoolError(f"cannot read the reason of {spool_id}: {err}") from err
+
+    def _bad_attempts(self, spool_id: str) -> int:
+        for line in self._reason_text(spool_id).splitlines()[:4]:
+            if line.startswith("attempts: ") and line[10:].strip().isdigit():
+                return int(line[10:].strip())
+        return 0
+
+    def show(self, spool_id: str) -> tuple[SpoolEntryInfo, Envelope, bytes, str]:
+        """One message wherever it is: its summary, envelope, raw bytes and (for bad/) the reason text."""
+        for queue in LISTABLE_QUEUES:
+            try:
+                path, _ = self._find(self.root / queue, spool_id)
+                info, envelope, raw = self._info(queue, spool_id, path, peek=False)
+            except (NotFound, FileNotFoundError):
+                continue
+            reason = self._reason_text(spool_id) if queue == "bad" else ""
+            return info, envelope, raw, reason
+        raise NotFound(f"no spool entry {spool_id}")
+
+    def requeue(self, spool_id: str) -> None:
+        """Send a message from bad/ back to incoming/ with a fresh attempt count; its reason is kept as history."""
+        path, _ = self._find(self.bad, spool_id)
+        reason = self.bad / f"{spool_id}{REASON_SUFFIX}"
+        if reason.exists():
+            self._move(reason, self._history_name(spool_id))
+        self._move(path, self.incoming / _msg_name(spool_id, 0))
+        log.info("spool %s: requeued from bad", spool_id)
+
+    def _history_name(self, spool_id: str) -> Path:
+        n = 1
+        while (self.bad / f"{spool_id}.reason.{n}.txt").exists():
+            n += 1
+        return self.bad / f"{spool_id}.reason.{n}.txt"
+
+    def purge(self, spool_id: str | None = None, queue: str = "bad") -> int:
+        """Delete one message (or all) from bad/ with its reason files; returns how many messages went."""
+        if queue != "bad":
+            raise SpoolError("only the bad queue can be purged")
+        if spool_id is not None:
+            self._find(self.bad, spool_id)
+            ids = [spool_id]
+        else:
+            ids = sorted({n.split(".", 1)[0] for n in self._names(self.bad)})
+        removed = 0
+        for one in ids:
+            removed += self._purge_one(one)
+        return removed
+
+    def _purge_one(self, spool_id: str) -> int:
+        removed = 0
+        for name in self._names(self.bad):
+            if name.split(".", 1)[0] != spool_id:
+                continue
+            try:
+                os.unlink(self.bad / name)
+            except FileNotFoundError:
+                continue
+            except OSError as err:
+                raise SpoolError(f"cannot delete {self.bad / name}: {err}") from err
+            removed += name == f"{spool_id}{MSG_SUFFIX}"
+        return removed

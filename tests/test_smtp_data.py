@@ -1,0 +1,111 @@
+"""The bulk DATA reader keeps aiosmtpd's behaviour: dot-unstuffing, 552, 500 for long lines, state after errors."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+from pathlib import Path
+
+import pytest
+
+from gateway.config import Config, SmtpConfig
+from gateway.intake.smtp import SmtpIntake
+from gateway.intake.smtp_data import longest_line, unstuff
+from gateway.spool import Spool
+
+OURS = "vanthu@localhost"
+
+
+@pytest.fixture
+def intake(tmp_path: Path):
+    spool = Spool(tmp_path / "spool")
+    spool.ensure()
+    config = Config(smtp=SmtpConfig(listen="127.0.0.1:0", hostname="gw.test", accept_recipients=(OURS,),
+                                    max_message_size=20_000))
+    server = SmtpIntake(config, spool)
+    server.start()
+    yield server, spool
+    server.stop()
+
+
+def spooled_bodies(spool: Spool) -> list[bytes]:
+    return [spool.show(entry.spool_id)[2] for entry in spool.list("incoming")]
+
+
+def test_unstuff_and_longest_line() -> None:
+    assert unstuff(b"..a\r\n.b\r\nc.\r\n...\r\n") == b".a\r\nb\r\nc.\r\n..\r\n"
+    assert unstuff(b"") == b""
+    assert longest_line(b"abc\r\nde\r\n") == 5
+    assert longest_line(b"") == 2
+
+
+def test_dot_lines_round_trip_through_smtplib(intake) -> None:
+    server, spool = intake
+    raw = b"Subject: dots\r\n\r\n.\r\n..\r\n.leading dot\r\nend.\r\n.\r\nafter a lone dot line\r\n"
+    with smtplib.SMTP("127.0.0.1", server.port) as client:
+        client.sendmail("a@example.test", [OURS], raw)  # smtplib stuffs the dots; the server must unstuff
+    assert spooled_bodies(spool) == [raw]
+
+
+def test_blank_message_and_message_at_the_limit(intake) -> None:
+    server, spool = intake
+    at_limit = b"Subject: x\r\n\r\n" + (b"a" * 98 + b"\r\n") * 199
+    at_limit += b"b" * (20_000 - len(at_limit) - 2) + b"\r\n"
+    assert len(at_limit) == 20_000
+    with smtplib.SMTP("127.0.0.1", server.port) as client:
+        client.sendmail("a@example.test", [OURS], b"")
+        client.sendmail("a@example.test", [OURS], at_limit)
+    assert sorted(spooled_bodies(spool), key=len) == [b"\r\n", at_limit]  # smtplib ends data with CRLF
+
+
+def test_oversize_gets_552_and_the_connection_goes_on(intake) -> None:
+    server, spool = intake
+    with smtplib.SMTP("127.0.0.1", server.port) as client:
+        client.ehlo()
+        client.esmtp_features.pop("size", None)  # do not announce SIZE, so the DATA phase must catch it
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            client.sendmail("a@example.test", [OURS], b"Subject: big\r\n\r\n" + (b"x" * 76 + b"\r\n") * 400)
+        assert refused.value.smtp_code == 552
+        client.sendmail("a@example.test", [OURS], b"Subject: small\r\n\r\nok\r\n")
+    assert spooled_bodies(spool) == [b"Subject: small\r\n\r\nok\r\n"]
+
+
+def test_line_too_long_gets_500_and_nothing_is_stored(intake) -> None:
+    server, spool = intake
+    with smtplib.SMTP("127.0.0.1", server.port) as client:
+        with pytest.raises(smtplib.SMTPDataError) as refused:
+            client.sendmail("a@example.test", [OURS], b"Subject: long\r\n\r\n" + b"y" * 1500 + b"\r\n")
+        assert refused.value.smtp_code == 500
+        client.sendmail("a@example.test", [OURS], b"Subject: fine\r\n\r\n" + b"y" * 998 + b"\r\n")
+    assert len(spooled_bodies(spool)) == 1
+
+
+def _reply(sock_file) -> bytes:
+    lines = []
+    while True:
+        line = sock_file.readline()
+        lines.append(line)
+        if line[3:4] != b"-":
+            return b"".join(lines)
+
+
+def test_commands_sent_right_after_the_terminator_are_not_lost(intake) -> None:
+    server, spool = intake
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        assert _reply(reader).startswith(b"220")
+        for command in (b"HELO client.test", b"MAIL FROM:<a@example.test>", f"RCPT TO:<{OURS}>".encode(), b"DATA"):
+            sock.sendall(command + b"\r\n")
+            assert _reply(reader)[:1] in (b"2", b"3")
+        # The end of DATA and two more commands in one segment, as a pipelining client would send them.
+        sock.sendall(b"Subject: p\r\n\r\nbody\r\n.\r\nNOOP\r\n")
+        assert _reply(reader).startswith(b"250 2.0.0 Queued")
+        assert _reply(reader).startswith(b"250")  # NOOP
+        # A message with no bytes at all: the lone dot is the first line of DATA.
+        for command in (b"MAIL FROM:<a@example.test>", f"RCPT TO:<{OURS}>".encode(), b"DATA"):
+            sock.sendall(command + b"\r\n")
+            assert _reply(reader)[:1] in (b"2", b"3")
+        sock.sendall(b".\r\nQUIT\r\n")
+        assert _reply(reader).startswith(b"250 2.0.0 Queued")
+        assert _reply(reader).startswith(b"221")  # QUIT
+    assert sorted(spooled_bodies(spool)) == [b"", b"Subject: p\r\n\r\nbody\r\n"]
