@@ -1,0 +1,373 @@
+"""The `gateway` command line: thin click commands that call the library and turn errors into exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from gateway import __version__
+from gateway.config import Config, load_config, render_toml
+from gateway.errors import ConfigError, GatewayError, NotFound
+from gateway.logs import setup_logging
+
+EXIT_ERROR = 1
+EXIT_CONFIG = 3
+EXIT_NOT_FOUND = 4
+
+
+def _fail(message: str, code: int, hint: str = "") -> None:
+    click.echo(f"gateway: error: {message}", err=True)
+    if hint:
+        click.echo(f"hint: {hint}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(func):
+    """Print a GatewayError as one clear line and exit with its code instead of a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except ConfigError as err:
+            _fail(str(err), EXIT_CONFIG, "check the file with `gateway config check`")
+        except NotFound as err:
+            _fail(str(err), EXIT_NOT_FOUND)
+        except GatewayError as err:
+            _fail(str(err), EXIT_ERROR)
+
+    return wrapper
+
+
+def get_config(ctx: click.Context) -> Config:
+    return ctx.obj["config_loader"]()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config file "
+              "(default: ./gateway.toml, else /etc/gateway/gateway.toml, else built-in defaults).")
+@click.option("--data-dir", help="Override paths.data_dir: where the spool, blobs and SQLite register live.")
+@click.option("--database", help="Override database.url (sqlite:///FILE or postgresql+psycopg://...).")
+@click.option("--smtp-listen", help="Override smtp.listen (HOST:PORT).")
+@click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
+@click.version_option(__version__, prog_name="gateway")
+@click.pass_context
+def main(ctx: click.Context, config_path, data_dir, database, smtp_listen, verbose) -> None:
+    """E-mail document gateway: takes official mail in, registers each document with its số đến."""
+    overrides = {}
+    if data_dir:
+        overrides["paths.data_dir"] = data_dir
+    if database:
+        overrides["database.url"] = database
+    if smtp_listen:
+        overrides["smtp.listen"] = smtp_listen
+
+    @functools.cache
+    def loader() -> Config:
+        config = load_config(config_path, overrides)
+        setup_logging("DEBUG" if verbose else config.logging.level)
+        return config
+
+    ctx.obj = {"config_loader": loader}
+
+
+# --- serve, import -----------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: workers.count).")
+@click.pass_context
+@handle_errors
+def serve(ctx: click.Context, workers: int | None) -> None:
+    """Run the gateway: SMTP intake and the workers that register spooled mail."""
+    from gateway.daemon import Daemon
+
+    sys.exit(Daemon(get_config(ctx), workers).run())
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per message on stdout.")
+@click.pass_context
+@handle_errors
+def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Register .eml files, mbox files and Maildir folders now, printing what each became."""
+    from gateway.intake.importer import Importer, count_messages, find_messages
+    from gateway.register.service import Register
+    from gateway.spool import Spool
+
+    config = get_config(ctx)
+    spool = Spool(config.spool_dir, config.workers.max_attempts)
+    spool.ensure()
+    register = Register(config)
+    register.upgrade()
+    importer = Importer(config, spool, register)
+    totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "bad": 0}
+    lines = []
+    try:
+        with click.progressbar(length=count_messages(list(paths)), label="importing", file=sys.stderr) as bar:
+            for item in find_messages(list(paths)):
+                outcome = importer.import_one(item)
+                kind = outcome.registration.outcome if outcome.registration else "bad"
+                totals[kind] += 1
+                lines.append(_describe_import(item.source_ref, outcome, as_json))
+                bar.update(1)
+    finally:
+        register.close()
+    for line in lines:
+        click.echo(line)
+    click.echo(", ".join(f"{count} {kind}" for kind, count in totals.items()), err=True)
+    if totals["bad"]:
+        click.echo("see them with `gateway spool list bad`", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
+    reg = outcome.registration
+    if as_json:
+        data = {"source": source_ref, "spool_id": outcome.spool_id, "outcome": reg.outcome if reg else "bad"}
+        if reg:
+            data.update(document_id=reg.document_id or reg.duplicate_of_document_id, year=reg.year,
+                        arrival_number=reg.arrival_number, register=reg.register_code)
+        else:
+            data["error"] = outcome.error
+        return json.dumps(data, ensure_ascii=False)
+    if reg is None:
+        return f"{source_ref}: moved to bad/ ({outcome.error})"
+    if reg.outcome == "registered":
+        return f"{source_ref}: registered as số đến {reg.arrival_number}/{reg.year} (document {reg.document_id})"
+    return f"{source_ref}: {reg.outcome} of document {reg.duplicate_of_document_id} ({reg.reason})"
+
+
+# --- search, show ------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--since", "date_from", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Arrived on or after.")
+@click.option("--until", "date_to", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Arrived on or before.")
+@click.option("--sender", default="", help="Sender address, or part of it (a domain).")
+@click.option("--number", "arrival_number", type=int, help="Số đến.")
+@click.option("--year", type=int, help="Year of the số đến.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--offset", default=0, type=click.IntRange(0))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def search(ctx, query, date_from, date_to, sender, arrival_number, year, limit, offset, as_json) -> None:
+    """Find documents: all words must match (write OR between alternatives); accents optional."""
+    from gateway.register.search import SearchQuery
+    from gateway.register.service import Register
+
+    request = SearchQuery(
+        text=" ".join(query), date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None, sender=sender, arrival_number=arrival_number, year=year,
+        limit=limit, offset=offset,
+    )
+    register = Register.open(get_config(ctx))
+    try:
+        hits = register.search(request)
+        total = register.count_search(request)
+    finally:
+        register.close()
+    if as_json:
+        click.echo(json.dumps({"total": total, "hits": [_hit_json(hit) for hit in hits]}, ensure_ascii=False,
+                              indent=2))
+        return
+    if not hits:
+        click.echo("no documents found", err=True)
+        return
+    for hit in hits:
+        click.echo(f"{hit.document_id:>6}  số đến {hit.arrival_number}/{hit.year}  {hit.arrival_date:%d/%m/%Y}  "
+                   f"{hit.sender}  {hit.subject}")
+        if hit.snippet:
+            click.echo(f"        {hit.snippet}")
+    click.echo(f"{len(hits)} of {total} shown", err=True)
+
+
+def _hit_json(hit) -> dict:
+    return {
+        "document_id": hit.document_id, "year": hit.year, "arrival_number": hit.arrival_number,
+        "arrival_date": hit.arrival_date.isoformat(), "arrived_at": hit.arrived_at.isoformat(),
+        "subject": hit.subject, "sender": hit.sender, "snippet": hit.snippet, "exact": hit.exact,
+    }
+
+
+@main.command()
+@click.argument("document_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def show(ctx, document_id: int, as_json: bool) -> None:
+    """Show one document: số đến, fields, e-mail, attachments, arrivals and audit trail."""
+    from gateway.register.service import Register
+    from gateway.showing import document_as_dict, document_as_text
+
+    config = get_config(ctx)
+    register = Register.open(config)
+    try:
+        record = register.get_document(document_id)
+    finally:
+        register.close()
+    if as_json:
+        click.echo(json.dumps(document_as_dict(record), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(document_as_text(record, config.register.timezone))
+
+
+# --- db ----------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """The register database."""
+
+
+@db.command("upgrade")
+@click.pass_context
+@handle_errors
+def db_upgrade(ctx) -> None:
+    """Create or migrate the register schema to the newest version."""
+    from gateway.register.service import Register
+
+    config = get_config(ctx)
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    register = Register(config)
+    try:
+        register.upgrade()
+    finally:
+        register.close()
+    click.echo(f"register schema is up to date ({_masked(config.database_url)})")
+
+
+def _masked(url: str) -> str:
+    from gateway.config import mask_secret_url
+
+    return mask_secret_url(url)
+
+
+# --- spool -------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def spool() -> None:
+    """The spool: messages waiting (incoming), being processed (claimed) or failed (bad)."""
+
+
+def _spool(ctx):
+    from gateway.spool import Spool
+
+    config = get_config(ctx)
+    return Spool(config.spool_dir, config.workers.max_attempts)
+
+
+@spool.command("list")
+@click.argument("queue", default="bad", type=click.Choice(["incoming", "claimed", "bad"]))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def spool_list(ctx, queue: str, as_json: bool) -> None:
+    """List the messages in QUEUE (default: bad)."""
+    entries = _spool(ctx).list(queue)
+    if as_json:
+        click.echo(json.dumps([_entry_json(e) for e in entries], ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        click.echo(f"{entry.spool_id}  attempts={entry.attempts}  {entry.size:>9} B  {entry.mail_from or '-'}  "
+                   f"{entry.subject}")
+        if entry.reason:
+            click.echo(f"    reason: {entry.reason}")
+    click.echo(f"{len(entries)} message(s) in {queue}/", err=True)
+
+
+def _entry_json(entry) -> dict:
+    return {
+        "spool_id": entry.spool_id, "queue": entry.queue, "attempts": entry.attempts, "size": entry.size,
+        "received_at": entry.received_at.isoformat() if entry.received_at else None, "mail_from": entry.mail_from,
+        "rcpt_tos": list(entry.rcpt_tos), "subject": entry.subject, "reason": entry.reason,
+    }
+
+
+@spool.command("show")
+@click.argument("spool_id")
+@click.option("--raw", is_flag=True, help="Print the raw message bytes.")
+@click.pass_context
+@handle_errors
+def spool_show(ctx, spool_id: str, raw: bool) -> None:
+    """Show one spooled message: envelope, reason and (with --raw) its bytes."""
+    info, envelope, raw_bytes, reason = _spool(ctx).show(spool_id)
+    if raw:
+        sys.stdout.buffer.write(raw_bytes)
+        return
+    click.echo(f"spool id:   {info.spool_id} ({info.queue}/, attempts {info.attempts})")
+    click.echo(f"received:   {envelope.received_at.isoformat()} via {envelope.source} {envelope.peer}")
+    click.echo(f"mail from:  {envelope.mail_from}")
+    click.echo(f"rcpt to:    {', '.join(envelope.rcpt_tos)}")
+    click.echo(f"subject:    {info.subject}")
+    click.echo(f"size:       {info.size} bytes")
+    if reason:
+        click.echo("reason:")
+        click.echo(reason)
+
+
+@spool.command("requeue")
+@click.argument("spool_ids", nargs=-1)
+@click.option("--all", "requeue_all", is_flag=True, help="Requeue every message in bad/.")
+@click.pass_context
+@handle_errors
+def spool_requeue(ctx, spool_ids, requeue_all: bool) -> None:
+    """Move messages from bad/ back to incoming/ for another try."""
+    store = _spool(ctx)
+    ids = [e.spool_id for e in store.list("bad")] if requeue_all else list(spool_ids)
+    if not ids:
+        raise click.UsageError("give spool ids or --all")
+    for spool_id in ids:
+        store.requeue(spool_id)
+        click.echo(f"requeued {spool_id}")
+
+
+@spool.command("purge")
+@click.argument("spool_ids", nargs=-1)
+@click.option("--all", "purge_all", is_flag=True, help="Delete every message in bad/.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+@handle_errors
+def spool_purge(ctx, spool_ids, purge_all: bool, yes: bool) -> None:
+    """Delete messages from bad/ for good (never from incoming/ or claimed/)."""
+    store = _spool(ctx)
+    if not spool_ids and not purge_all:
+        raise click.UsageError("give spool ids or --all")
+    if not yes:
+        click.confirm(f"delete {'all messages' if purge_all else len(spool_ids)} from bad/?", abort=True)
+    removed = store.purge(None) if purge_all else sum(store.purge(spool_id) for spool_id in spool_ids)
+    click.echo(f"deleted {removed} message(s) from bad/")
+
+
+# --- config ------------------------------------------------------------------------------------------------
+
+
+@main.group("config")
+def config_group() -> None:
+    """The configuration file."""
+
+
+@config_group.command("check")
+@click.pass_context
+@handle_errors
+def config_check(ctx) -> None:
+    """Read and validate the configuration; exit 3 with the file and key when it is wrong."""
+    config = get_config(ctx)
+    click.echo(f"{config.source}: OK")
+
+
+@config_group.command("show")
+@click.pass_context
+@handle_errors
+def config_show(ctx) -> None:
+    """Print the effective configuration with secrets masked."""
+    click.echo(render_toml(get_config(ctx)), nl=False)
+

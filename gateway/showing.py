@@ -1,0 +1,126 @@
+"""Renders one registered document for people (Vietnamese labels, register layout) and for programs (JSON)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from gateway.register.records import DocumentRecord
+
+URGENCY = ("Thường", "Khẩn", "Thượng khẩn", "Hỏa tốc")
+SECRECY = ("Thường", "Mật", "Tối mật", "Tuyệt mật")
+# (label, DocumentRecord attribute) in the order of the sổ đăng ký văn bản đến (ND30 Phụ lục IV, VI).
+FIELD_LABELS = (
+    ("Tác giả (cơ quan ban hành)", "organ_name"),
+    ("Số của văn bản", "code_number"),
+    ("Ký hiệu", "code_notation"),
+    ("Ngày văn bản", "issued_date"),
+    ("Địa danh", "place"),
+    ("Tên loại", "type_name"),
+    ("Trích yếu", "subject"),
+    ("Người ký", "signer_name"),
+    ("Chức vụ người ký", "signer_position"),
+    ("Số trang", "page_amount"),
+    ("Nơi nhận", "to_places"),
+    ("Hạn giải quyết", "due_date"),
+    ("Ghi chú", "description"),
+)
+
+
+def _level(names: tuple[str, ...], level: int) -> str:
+    return names[level] if 0 <= level < len(names) else str(level)
+
+
+def document_as_dict(record: DocumentRecord) -> dict[str, Any]:
+    """Every field of the document, its message, files, arrivals and audit events, ready for json.dumps."""
+    data = {name: getattr(record, name) for name in (
+        "id", "register_code", "register_name", "year", "arrival_number", "arrival_date", "arrived_at",
+        "code_number", "code_notation", "issued_date", "place", "organ_name", "organ_id", "type_name", "type_code",
+        "subject", "signer_position", "signer_name", "urgency", "secrecy", "page_amount", "to_places", "due_date",
+        "description", "field_sources", "possible_duplicate_of", "status",
+    )}
+    data["urgency_name"] = _level(URGENCY, record.urgency)
+    data["secrecy_name"] = _level(SECRECY, record.secrecy)
+    data["message"] = {
+        "id": record.message_db_id, "message_id": record.message_id_header, "subject": record.email_subject,
+        "from": record.from_addr, "from_name": record.from_name, "to": record.to_addrs,
+        "date": record.date_header, "sha256": record.message_sha256, "size": record.size,
+        "defects": list(record.defects),
+        "envelope": {"source": record.source, "mail_from": record.mail_from, "rcpt_tos": list(record.rcpt_tos),
+                     "peer": record.peer, "helo": record.helo, "source_ref": record.source_ref,
+                     "received_at": record.received_at},
+    }
+    data["attachments"] = [dataclasses.asdict(a) for a in record.attachments]
+    data["arrivals"] = [dataclasses.asdict(a) for a in record.arrivals]
+    data["audit"] = [dataclasses.asdict(a) for a in record.audit]
+    return _jsonable(data)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _local(moment: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S") if moment else ""
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return "" if value is None else str(value)
+
+
+def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh") -> str:
+    """The document as a văn thư reads it: register columns first, then the e-mail, files and history."""
+    zone = zoneinfo.ZoneInfo(timezone)
+    lines = [
+        f"Số đến {record.arrival_number}/{record.year} — {record.register_name} (document {record.id})",
+        f"  {'Ngày đến':<28}{_local(record.arrived_at, zone)}",
+        f"  {'Độ khẩn / độ mật':<28}{_level(URGENCY, record.urgency)} / {_level(SECRECY, record.secrecy)}",
+    ]
+    for label, attribute in FIELD_LABELS:
+        value = _display(getattr(record, attribute))
+        if not value:
+            continue
+        source = record.field_sources.get(attribute) if isinstance(record.field_sources, dict) else None
+        origin = f"   [{source.get('source')}, {float(source.get('confidence', 0)):.2f}]" if source else ""
+        lines.append(f"  {label:<28}{value}{origin}")
+    if record.possible_duplicate_of:
+        lines.append(f"  ! trùng số, ký hiệu và cơ quan ban hành với document {record.possible_duplicate_of}")
+    lines += [
+        "E-mail",
+        f"  {'From':<12}{record.from_name} <{record.from_addr}>" if record.from_name else f"  {'From':<12}{record.from_addr}",
+        f"  {'To':<12}{record.to_addrs}",
+        f"  {'Subject':<12}{record.email_subject}",
+        f"  {'Date':<12}{_local(record.date_header, zone)}",
+        f"  {'Message-ID':<12}{record.message_id_header or '(none)'}",
+        f"  {'Envelope':<12}{record.source} from {record.peer or record.source_ref or '-'}, "
+        f"MAIL FROM <{record.mail_from}> RCPT TO {', '.join(record.rcpt_tos) or '-'}",
+        f"  {'SHA-256':<12}{record.message_sha256} ({record.size} bytes)",
+    ]
+    if record.defects:
+        lines.append(f"  {'Defects':<12}{', '.join(record.defects)}")
+    lines.append(f"Tệp đính kèm ({len(record.attachments)})")
+    for number, item in enumerate(record.attachments, start=1):
+        pages = f", {item.page_count} trang" if item.page_count else ""
+        detail = f" ({item.extract_detail})" if item.extract_detail else ""
+        name = item.member_path or item.filename or "(no name)"
+        lines.append(f"  {number}. {name} — {item.sniffed_type}, {item.size} bytes{pages}, "
+                     f"text: {item.extract_status}{detail}")
+    lines.append(f"Lần đến ({len(record.arrivals)})")
+    for arrival in record.arrivals:
+        why = f" ({arrival.duplicate_reason})" if arrival.duplicate_reason else ""
+        lines.append(f"  {_local(arrival.received_at, zone)}  {arrival.kind}{why}  via {arrival.source}  "
+                     f"spool {arrival.spool_id}")
+    lines.append("Nhật ký")
+    for event in record.audit:
+        lines.append(f"  {_local(event.at, zone)}  {event.actor}  {event.action}")
+    return "\n".join(lines)

@@ -1,0 +1,48 @@
+"""A worker process: claims spooled messages one at a time and registers them until told to stop."""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import signal
+import threading
+
+from gateway.config import Config
+from gateway.logs import setup_logging
+from gateway.pipeline import process_one
+from gateway.register.service import Register
+from gateway.spool import Spool
+
+log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker if the daemon dies, as systemd would kill the whole unit."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the parent-pid check in the loop covers it
+        pass
+
+
+def run_worker(config: Config, stop: threading.Event, parent_pid: int) -> None:
+    """Process the spool until `stop` is set or the parent process is gone."""
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon decides when workers stop
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    setup_logging(config.logging.level)
+    spool = Spool(config.spool_dir, config.workers.max_attempts)
+    register = Register.open(config)
+    log.info("worker %d ready", os.getpid())
+    try:
+        while not stop.is_set() and os.getppid() == parent_pid:
+            spooled = spool.claim_next()
+            if spooled is None:
+                stop.wait(config.workers.poll_interval)
+                continue
+            process_one(spooled, spool, register, config)
+    finally:
+        register.close()
+        log.info("worker %d stopped", os.getpid())

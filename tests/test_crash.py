@@ -1,0 +1,99 @@
+"""Crash safety: kill -9 the daemon during a burst of SMTP mail; every 250 is registered once, số đến gapless."""
+
+from __future__ import annotations
+
+import queue
+import smtplib
+import sqlite3
+import threading
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+
+import pytest
+
+from conftest import port_open, wait_for
+
+MESSAGES = 500
+CLIENTS = 8
+KILL_AFTER = (90, 220, 360)  # kill -9 when this many messages have been acknowledged
+
+
+def _message(number: int) -> tuple[str, bytes]:
+    message_id = f"crash-{number}@sender.example.gov.vn"
+    message = EmailMessage()
+    message["From"] = "Văn phòng UBND <vanthu@ubnd.example.gov.vn>"
+    message["To"] = "vanthu@localhost"
+    message["Subject"] = f"Công văn số {number}/UBND-VP về việc báo cáo tình hình thực hiện"
+    message["Message-ID"] = f"<{message_id}>"
+    message.set_content(f"Kính gửi Sở Công Thương,\nĐề nghị quý cơ quan báo cáo. Mã {number}.\n")
+    return message_id, message.as_bytes(policy=SMTP_POLICY)
+
+
+class Sender:
+    """Eight clients that behave like an MTA: a message without 250 is sent again later."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.pending: queue.Queue = queue.Queue()
+        for number in range(1, MESSAGES + 1):
+            self.pending.put(_message(number))
+        self.acknowledged: set[str] = set()
+        self.lock = threading.Lock()
+        self.errors: list[str] = []
+
+    def run_client(self) -> None:
+        while True:
+            try:
+                message_id, raw = self.pending.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
+                    client.sendmail("vanthu@ubnd.example.gov.vn", ["vanthu@localhost"], raw)
+            except (OSError, smtplib.SMTPException) as err:
+                self.errors.append(type(err).__name__)
+                self.pending.put((message_id, raw))  # as a real MTA would: try again later
+                wait_for(lambda: port_open(self.port), 120, 0.1, "gateway to come back")
+                continue
+            with self.lock:
+                self.acknowledged.add(message_id)
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.acknowledged)
+
+
+@pytest.mark.slow
+def test_kill_9_during_burst_loses_nothing_and_numbers_have_no_gap(gateway_factory, tmp_path):
+    gateway = gateway_factory(workers=2)
+    gateway.start()
+    sender = Sender(gateway.port)
+    clients = [threading.Thread(target=sender.run_client) for _ in range(CLIENTS)]
+    for client in clients:
+        client.start()
+    for threshold in KILL_AFTER:
+        wait_for(lambda: sender.count() >= threshold, 240, what=f"{threshold} acknowledged messages")
+        gateway.kill9()
+        gateway.start()
+    for client in clients:
+        client.join(300)
+    assert sender.count() == MESSAGES
+
+    database = tmp_path / "data" / "register.sqlite3"
+
+    def registered() -> list[tuple[str, int]]:
+        with sqlite3.connect(database) as db:
+            return db.execute(
+                "SELECT m.message_id_header, d.arrival_number FROM documents d JOIN messages m ON m.id = d.message_id"
+            ).fetchall()
+
+    wait_for(lambda: len(registered()) >= MESSAGES, 240, 0.5, "every message to be registered")
+    spool = tmp_path / "data" / "spool"
+    wait_for(lambda: not any(any((spool / q).iterdir()) for q in ("incoming", "claimed")), 120, 0.2, "an empty spool")
+    rows = registered()
+    ids = [message_id for message_id, _ in rows]
+    assert len(ids) == len(set(ids)) == MESSAGES, "a message was registered twice or not at all"
+    assert set(ids) == sender.acknowledged
+    assert sorted(number for _, number in rows) == list(range(1, MESSAGES + 1)), "số đến has a gap or a repeat"
+    assert not list((spool / "bad").iterdir()), "nothing may end in bad/"
+    assert gateway.stop() == 0
