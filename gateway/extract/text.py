@@ -8,12 +8,29 @@ import unicodedata
 # The five tone marks as combining characters (NFD); the other combining marks (circumflex, breve, horn)
 # belong to the vowel letter itself.
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
-_TONE_SET = frozenset(TONE_MARKS)
-_WORD = re.compile(r"\w+")
 # Open syllables whose tone may sit on either vowel ("hoà"/"hòa", "uỷ"/"ủy", "khoẻ"/"khỏe"): both spellings
 # are in use; we put the tone on the first vowel. With a final consonant ("hoàng", "tuyết") there is one
 # correct place, so such words are left alone. "qu" + y ("quý") is not this case: the u is part of the consonant.
-_MOVABLE = re.compile(r"(?<![q])(o)(a|e)$|(?<![q])(u)(y)$")
+_PAIRS = (("o", "a"), ("o", "e"), ("u", "y"))
+
+
+def _tone_moves() -> dict[str, str]:
+    """Every second-vowel spelling ("oà", "Uỷ", …) mapped to its first-vowel spelling ("òa", "Ủy", …)."""
+    moves = {}
+    for first, second in _PAIRS:
+        for tone in TONE_MARKS:
+            for a in (first, first.upper()):
+                for b in (second, second.upper()):
+                    old = unicodedata.normalize("NFC", a + b + tone)
+                    moves[old] = unicodedata.normalize("NFC", a + tone + b)
+    return moves
+
+
+_TONE_MOVES = _tone_moves()
+# The pair must end the word and must not follow a q (or a letter that makes it part of another vowel group).
+_OLD_STYLE = re.compile(
+    "(?<![qQ])(?:" + "|".join(sorted(_TONE_MOVES, key=len, reverse=True)) + r")(?!\w)"
+)
 
 
 def nfc(text: str) -> str:
@@ -21,36 +38,9 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _canonical_word(word: str) -> str:
-    decomposed = unicodedata.normalize("NFD", word)
-    tones = [ch for ch in decomposed if ch in _TONE_SET]
-    if len(tones) != 1:
-        return word
-    bare = "".join(ch for ch in decomposed if ch not in _TONE_SET)
-    base_letters = "".join(ch for ch in bare if not unicodedata.combining(ch))
-    match = _MOVABLE.search(base_letters.lower())
-    if not match:
-        return word
-    first_vowel_at = match.start(1) if match.group(1) else match.start(3)
-    # Find the position in `bare` just after the first vowel of the pair and its own combining marks.
-    letter_index = -1
-    out = []
-    inserted = False
-    for ch in bare:
-        if not unicodedata.combining(ch):
-            if letter_index == first_vowel_at and not inserted:
-                out.append(tones[0])
-                inserted = True
-            letter_index += 1
-        out.append(ch)
-    if not inserted:
-        out.append(tones[0])
-    return unicodedata.normalize("NFC", "".join(out))
-
-
 def canonical_tones(text: str) -> str:
     """NFC text with the tone of open oa/oe/uy syllables on the first vowel: "hoà" → "hòa", "uỷ" → "ủy"."""
-    return _WORD.sub(lambda m: _canonical_word(m.group(0)), nfc(text))
+    return _OLD_STYLE.sub(lambda m: _TONE_MOVES[m.group(0)], nfc(text))
 
 
 def exact_key(text: str) -> str:
@@ -58,11 +48,23 @@ def exact_key(text: str) -> str:
     return canonical_tones(nfc(text).lower())
 
 
+def _fold_table() -> dict[int, str]:
+    """Each precomposed Latin letter with marks mapped to its bare letter, and đ/Đ to d/D."""
+    table = {ord("đ"): "d", ord("Đ"): "D"}
+    for code in (*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)):
+        bare = "".join(ch for ch in unicodedata.normalize("NFD", chr(code)) if not unicodedata.combining(ch))
+        if bare != chr(code) and len(bare) == 1:
+            table[code] = bare
+    return table
+
+
+_FOLD = _fold_table()
+_COMBINING = re.compile("[\u0300-\u036f]")
+
+
 def fold(text: str) -> str:
     """Lower-case with every diacritic removed and đ → d: "Đà Nẵng" → "da nang"."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return unicodedata.normalize("NFC", stripped.replace("đ", "d"))
+    return _COMBINING.sub("", unicodedata.normalize("NFC", text).lower().translate(_FOLD))
 
 
 def has_diacritics(text: str) -> bool:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,36 @@ def _sqlite_engine(url: sa.URL) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+class WriterLock:
+    """Serialises registering transactions of the processes sharing one SQLite file, with an flock.
+
+    SQLite's own busy handler polls with sleeps of up to 100 ms, so a worker that finds the write lock taken
+    wakes late and the database sits idle; an flock wakes the next waiter the moment the holder commits.
+    PostgreSQL needs none of this (row locks queue properly), so there the lock does nothing.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self.path = Path(database + ".writelock") if database and database != ":memory:" else None
+        self._fd: int | None = None
+
+    def __enter__(self) -> WriterLock:
+        if self.path is not None:
+            if self._fd is None:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o640)
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
 
 def reader(engine: Engine) -> Engine:
