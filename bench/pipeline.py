@@ -109,15 +109,15 @@ def run_sink(messages: list[bytes], connections: int) -> float:
     return len(messages) / elapsed
 
 
-def cpu_seconds(pid: int) -> dict[int, float]:
-    """User + system CPU seconds used so far by a process and each of its children."""
+def cpu_seconds(pid: int) -> dict[int, tuple[float, float]]:
+    """(user, system) CPU seconds used so far by a process and each of its children."""
     result = {}
     pids = [pid] + [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     ticks = os.sysconf("SC_CLK_TCK")
     for one in pids:
         try:
             fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-            result[one] = (int(fields[11]) + int(fields[12])) / ticks
+            result[one] = (int(fields[11]) / ticks, int(fields[12]) / ticks)
         except FileNotFoundError:
             pass
     return result
@@ -161,10 +161,12 @@ def run_gateway(messages: list[bytes], connections: int, workers: int, folder: P
             time.sleep(0.05)
         elapsed = time.perf_counter() - start
         rss = peak_rss_mb(daemon.pid)
-        cpu = {pid: used - cpu_before.get(pid, 0.0) for pid, used in cpu_seconds(daemon.pid).items()}
-        print("CPU ms per message: " + ", ".join(
-            f"{'daemon' if pid == daemon.pid else 'worker'} {pid}: {used / len(messages) * 1000:.1f}"
-            for pid, used in sorted(cpu.items())) + f"; wall {elapsed:.1f} s")
+        cpu = {pid: [now - before for now, before in zip(used, cpu_before.get(pid, (0.0, 0.0)))]
+               for pid, used in cpu_seconds(daemon.pid).items()}
+        per = 1000 / len(messages)
+        print("CPU ms per message (user+system): " + ", ".join(
+            f"{'daemon' if pid == daemon.pid else 'worker'} {user * per:.1f}+{system * per:.1f}"
+            for pid, (user, system) in sorted(cpu.items()) if user + system > 0) + f"; wall {elapsed:.1f} s")
     finally:
         daemon.terminate()
         daemon.wait(60)

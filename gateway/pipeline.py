@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import traceback
 from dataclasses import dataclass
 
@@ -11,6 +10,7 @@ from gateway.config import Config
 from gateway.errors import ParseError
 from gateway.extract import extract_message
 from gateway.mail.parse import parse_message
+from gateway.mail.peek import peek_message_id
 from gateway.register.service import Register, Registration
 from gateway.spool import Spool
 from gateway.understand.fields import understand
@@ -27,16 +27,6 @@ class Outcome:
     registration: Registration | None  # None when the message went back to the spool or to bad/
     error: str = ""
     to_bad: bool = False
-
-
-_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*<?([^>\r\n]*)>?", re.IGNORECASE | re.MULTILINE)
-
-
-def peek_message_id(raw: bytes) -> str:
-    """The Message-ID from the header section, cheaply, for log lines written before parsing."""
-    head = raw[: raw.find(b"\r\n\r\n") if b"\r\n\r\n" in raw[:65536] else 65536]
-    match = _MESSAGE_ID.search(head)
-    return match.group(1).decode("utf-8", "replace").strip() if match else "-"
 
 
 def register_spooled(spooled: SpooledMessage, register: Register, config: Config) -> Registration:

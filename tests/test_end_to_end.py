@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import smtplib
 import subprocess
@@ -92,6 +93,10 @@ def test_smtplib_vietnamese_names_and_docx(running_gateway):
                                                 "--json").stdout)["arrivals"]) == 2, 60, 0.3,
              "the duplicate arrival to be recorded")
     assert search_json(running_gateway.config_path, "thẩm định")["total"] == 1
+    # Every log line about the message names its spool id and its Message-ID.
+    lines = [line for line in running_gateway.log_text().splitlines() if "e2e-docx@stc.example.gov.vn" in line]
+    assert any("spooled" in line for line in lines) and any("registered" in line for line in lines)
+    assert all(re.search(r"spool \d{20}-[0-9a-f]{6}", line) for line in lines), lines
 
 
 def test_junk_goes_to_bad_with_reason_and_daemon_stays_up(running_gateway):

@@ -363,3 +363,15 @@ def test_mutated_messages_never_raise_anything_but_parse_error():
         except ParseError:
             continue
         extract_message(msg, LIMITS)
+
+
+def test_folded_quoted_boundary_still_splits_the_multipart() -> None:
+    raw = (
+        b'From: a@example.test\r\nMime-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="foo\r\n bar"\r\n\r\n'
+        b"prologue\r\n--foo bar\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+        b"--foo bar\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\n"
+        b"%PDF-1.4\r\n--foo bar--\r\n"
+    )
+    msg = parse_message(raw, LimitsConfig())
+    assert msg.body_text == "hello"
+    assert [p.filename for p in msg.parts] == ["a.pdf"]

@@ -17,6 +17,7 @@ from aiosmtpd.controller import Controller
 from gateway.config import Config, SmtpConfig, parse_host_port
 from gateway.errors import ConfigError, SpoolError
 from gateway.intake.smtp_data import BulkDataSMTP
+from gateway.mail.peek import peek_message_id
 from gateway.spool import Spool
 from gateway.values import Envelope
 
@@ -82,11 +83,12 @@ class SpoolingHandler:
         try:
             spool_id = await loop.run_in_executor(self.executor, self.spool.put, raw, meta)
         except SpoolError as err:
-            log.error("smtp %s: cannot spool message from %s: %s", meta.peer, meta.mail_from, err)
+            log.error("smtp %s <%s>: cannot spool message from %s: %s", meta.peer, peek_message_id(raw),
+                      meta.mail_from, err)
             return REPLY_TRY_LATER
         log.info(
-            "smtp spooled %s from peer %s mail_from=%s rcpt_tos=%s size=%d",
-            spool_id, meta.peer, meta.mail_from, ",".join(meta.rcpt_tos), len(raw),
+            "spool %s <%s>: spooled from peer %s mail_from=%s rcpt_tos=%s size=%d",
+            spool_id, peek_message_id(raw), meta.peer, meta.mail_from, ",".join(meta.rcpt_tos), len(raw),
         )
         self._notify(spool_id)
         return REPLY_QUEUED.format(spool_id=spool_id)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import Message
 from email.parser import BytesParser
+from email.utils import collapse_rfc2231_value
 
 from gateway.config import LimitsConfig
 from gateway.errors import ParseError
@@ -33,7 +34,18 @@ _OBS_NAME = re.compile(rb"(?m)^([!-9;-~]+)[ \t]+:")
 _HEAD_SCAN = 64 * 1024
 _BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ud800-\udfff]")
 _RAW_CTYPE = re.compile(r"\s*([\w.+-]+/[\w.+-]+)")
-_PARSER = BytesParser(policy=policy.default)
+# compat32, not policy.default: the default policy builds header objects while parsing and costs ~4x the
+# time (3.7 ms against 0.9 ms for a 20 KB message here); the few headers we need are decoded by headers.py.
+class _UnfoldingCompat32(policy.Compat32):
+    """compat32 that unfolds header values when they are read (RFC 5322 §2.2.3), so that a folded
+    boundary="foo<CRLF> bar" still splits the multipart as the default policy would."""
+
+    def header_fetch_parse(self, name, value):
+        return super().header_fetch_parse(name, _FOLD.sub("", value))
+
+
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+_PARSER = BytesParser(policy=_UnfoldingCompat32())
 
 
 @dataclass
@@ -204,16 +216,29 @@ def _mime(node: Message) -> _Mime:
 
 
 def _mime_from_headers(node: Message) -> _Mime:
-    ctype_header = node.get("content-type")
-    if ctype_header is None:
-        ctype, params = node.get_default_type(), {}
-    else:
-        ctype = str(getattr(ctype_header, "content_type", "") or "text/plain").lower()
-        params = dict(getattr(ctype_header, "params", {}) or {})
-    disp_header = node.get("content-disposition")
-    disposition = str(getattr(disp_header, "content_disposition", "") or "").lower()
-    dparams = dict(getattr(disp_header, "params", {}) or {}) if disp_header is not None else {}
-    return _Mime(ctype, params, disposition, dparams)
+    ctype = node.get_content_type()  # the default type when the header is missing or malformed
+    disposition = node.get_content_disposition() or ""
+    return _Mime(ctype, _params(node, "content-type"), disposition, _params(node, "content-disposition"))
+
+
+def _params(node: Message, header: str) -> dict[str, str]:
+    """The parameters of a header, RFC 2231 continuations joined before decoding (a split UTF-8 sequence)."""
+    raw = _raw(node, header)
+    if raw and not raw.isascii():
+        # Raw 8-bit values (mpack, swaks) come back from get() as unreadable Header objects: decode the
+        # bytes first, then let the library split the parameters of the repaired text.
+        scratch = Message()
+        scratch[header] = raw_to_text(raw)
+        node = scratch
+    found = node.get_params(header=header) or []
+    return {str(name).lower(): _param_text(value) for name, value in found[1:]}
+
+
+def _param_text(value: object) -> str:
+    try:
+        return str(collapse_rfc2231_value(value, errors="replace"))
+    except LookupError:  # an unknown charset named in the RFC 2231 value
+        return str(value[2]) if isinstance(value, tuple) else str(value)
 
 
 def _collect_defects(node: Message, walk: _Walk) -> None:

@@ -34,7 +34,7 @@ class BlobStore:
         if target.exists():
             return sha
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            self._ensure_dir(target.parent)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as handle:
@@ -46,11 +46,21 @@ class BlobStore:
                 Path(tmp).unlink(missing_ok=True)
                 raise
             _fsync_dir(target.parent)
-            _fsync_dir(target.parent.parent)
         except OSError as err:
             raise RegisterError(f"cannot store blob {sha}: {err}") from err
         log.debug("stored blob %s (%d bytes)", sha, len(data))
         return sha
+
+    def _ensure_dir(self, directory: Path) -> None:
+        """Create the ab/cd folders on first use, making each new entry durable in its parent."""
+        if directory.is_dir():
+            return
+        if directory.parent == self.root:
+            self.root.mkdir(parents=True, exist_ok=True)
+        else:
+            self._ensure_dir(directory.parent)
+        directory.mkdir(exist_ok=True)  # another worker may make it at the same moment
+        _fsync_dir(directory.parent)
 
     def get(self, sha: str) -> bytes:
         """The bytes of a blob; NotFound when it is absent."""

@@ -16,9 +16,9 @@ log = logging.getLogger(__name__)
 def allocate_arrival_number(session: Session, register_id: int, year: int) -> int:
     """The next số đến of ``register_id`` in ``year``; a rollback of the caller's transaction gives it back.
 
-    PostgreSQL: the counter row is created if missing (ON CONFLICT DO NOTHING) and then locked with
-    SELECT ... FOR UPDATE until the caller commits, so concurrent workers queue on it. SQLite: the
-    transaction already holds the database write lock (BEGIN IMMEDIATE), which serialises writers.
+    The counter row is created if missing (ON CONFLICT DO NOTHING), then advanced with UPDATE ... RETURNING:
+    on PostgreSQL the update holds the row lock until the caller commits, so concurrent workers queue on it;
+    on SQLite the transaction already holds the database write lock (BEGIN IMMEDIATE).
     """
     table = RegisterCounter.__table__
     dialect = session.get_bind().dialect.name
@@ -30,11 +30,10 @@ def allocate_arrival_number(session: Session, register_id: int, year: int) -> in
     else:  # pragma: no cover - only the two supported backends
         raise NotImplementedError(dialect)
     where = sa.and_(table.c.register_id == register_id, table.c.year == year)
-    locked = sa.select(table.c.last_number).where(where)
-    if dialect == "postgresql":
-        locked = locked.with_for_update()
-    current = session.execute(locked).scalar_one()
-    number = current + 1
-    session.execute(sa.update(table).where(where).values(last_number=number))
+    # One statement that both locks the counter row (PostgreSQL queues concurrent workers on it until the
+    # caller commits) and advances it; SQLite's writer lock already serialises the transaction.
+    number = session.execute(
+        sa.update(table).where(where).values(last_number=table.c.last_number + 1).returning(table.c.last_number)
+    ).scalar_one()
     log.debug("allocated số đến %d in register %d for %d", number, register_id, year)
     return number

@@ -122,7 +122,10 @@ class Register:
         index: tuple[str, str],
         on_registered: OnRegistered | None,
     ) -> Registration:
-        existing = session.scalar(sa.select(Arrival).where(Arrival.spool_id == spooled.spool_id))
+        existing = session.execute(
+            sa.select(Arrival.message_id, Arrival.kind, Arrival.duplicate_reason)
+            .where(Arrival.spool_id == spooled.spool_id)
+        ).first()
         if existing is not None:
             return self._already(session, existing)
         sha = hashlib.sha256(spooled.raw).hexdigest()
@@ -152,13 +155,16 @@ class Register:
         return Registration("registered", message_pk, document_pk, code, year, number)
 
     @staticmethod
-    def _held_message(session: Session, sha: str, message_id: str | None) -> Message | None:
+    def _held_message(session: Session, sha: str, message_id: str | None) -> sa.Row | None:
+        """The first message already held with this raw sha256 or Message-ID (its id and sha256), if any."""
         condition = Message.sha256 == sha
         if message_id:
             condition = sa.or_(condition, Message.message_id_header == message_id)
-        return session.scalars(sa.select(Message).where(condition).order_by(Message.id).limit(1)).first()
+        return session.execute(
+            sa.select(Message.id, Message.sha256).where(condition).order_by(Message.id).limit(1)
+        ).first()
 
-    def _already(self, session: Session, arrival: Arrival) -> Registration:
+    def _already(self, session: Session, arrival: sa.Row) -> Registration:
         doc = _first_document(session, arrival.message_id)
         code = self._code_of(session, doc)
         return Registration(
@@ -167,7 +173,7 @@ class Register:
             doc.id if doc and arrival.kind == "duplicate" else None, arrival.duplicate_reason or "",
         )
 
-    def _duplicate(self, session: Session, spooled: SpooledMessage, first: Message, reason: str) -> Registration:
+    def _duplicate(self, session: Session, spooled: SpooledMessage, first: sa.Row, reason: str) -> Registration:
         _insert(session, Arrival, _arrival_values(spooled, first.id, "duplicate", reason))
         doc = _first_document(session, first.id)
         _audit(session, "duplicate-arrival", first.id, doc.id if doc else None, spool_id=spooled.spool_id,

@@ -1,0 +1,15 @@
+"""Cheap looks into raw message bytes for log lines written before (or instead of) parsing."""
+
+from __future__ import annotations
+
+import re
+
+_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*<?([^>\r\n]*)>?", re.IGNORECASE | re.MULTILINE)
+_HEADER_SCAN = 65536
+
+
+def peek_message_id(raw: bytes) -> str:
+    """The Message-ID from the header section without angle brackets, or "-" when there is none."""
+    end = raw.find(b"\r\n\r\n", 0, _HEADER_SCAN)
+    match = _MESSAGE_ID.search(raw, 0, end if end >= 0 else _HEADER_SCAN)
+    return match.group(1).decode("utf-8", "replace").strip() or "-" if match else "-"
