@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import queue
+import signal
 import smtplib
 import sqlite3
 import threading
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
+from pathlib import Path
 
 import pytest
 
@@ -96,4 +99,42 @@ def test_kill_9_during_burst_loses_nothing_and_numbers_have_no_gap(gateway_facto
     assert set(ids) == sender.acknowledged
     assert sorted(number for _, number in rows) == list(range(1, MESSAGES + 1)), "số đến has a gap or a repeat"
     assert not list((spool / "bad").iterdir()), "nothing may end in bad/"
+    assert gateway.stop() == 0
+
+
+def _worker_pids(daemon_pid: int) -> list[int]:
+    children = Path(f"/proc/{daemon_pid}/task/{daemon_pid}/children").read_text().split()
+    return [int(pid) for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+
+
+@pytest.mark.slow
+def test_a_killed_worker_is_replaced_and_its_message_recovered(gateway_factory, tmp_path):
+    gateway = gateway_factory(workers=2)
+    gateway.start()
+    sender = Sender(gateway.port)
+    sender.pending = queue.Queue()
+    for number in range(1, 121):
+        sender.pending.put(_message(number))
+    clients = [threading.Thread(target=sender.run_client) for _ in range(4)]
+    for client in clients:
+        client.start()
+    wait_for(lambda: sender.count() >= 30, 120, what="30 acknowledged messages")
+    victims = wait_for(lambda: _worker_pids(gateway.process.pid), 30, what="the worker processes")
+    os.kill(victims[0], signal.SIGKILL)
+    for client in clients:
+        client.join(300)
+    database = tmp_path / "data" / "register.sqlite3"
+
+    def numbers() -> list[int]:
+        with sqlite3.connect(database) as db:
+            return sorted(n for (n,) in db.execute("SELECT arrival_number FROM documents"))
+
+    wait_for(lambda: len(numbers()) >= 120, 120, 0.3, "all 120 messages to be registered")
+    assert numbers() == list(range(1, 121))
+    wait_for(lambda: victims[0] not in _worker_pids(gateway.process.pid)
+             and len(_worker_pids(gateway.process.pid)) == 2, 60, 0.2, "a replacement worker")
+    spool = tmp_path / "data" / "spool"
+    wait_for(lambda: not any(any((spool / q).iterdir()) for q in ("incoming", "claimed")), 60, 0.2,
+             "the killed worker's message to be recovered")
+    assert "exited with code -9" in gateway.log_text()
     assert gateway.stop() == 0
