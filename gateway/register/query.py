@@ -131,6 +131,9 @@ def make_snippet(exact_text: str, folded_text: str, tokens: tuple[str, ...], fal
         match = re.search(rf"(?<![^\W_]){re.escape(tokens[0])}(?![^\W_])", folded_text)
         if match and len(folded_text) == len(exact_text):
             start = max(0, match.start() - width // 3)
+            if start:  # begin at a word, not in the middle of one
+                space = exact_text.find(" ", start, match.start())
+                start = space + 1 if space >= 0 else match.start()
             return " ".join(exact_text[start : start + width].split())
     return " ".join(fallback.split())[:width]
 

@@ -153,7 +153,7 @@ class PostgresSearcher(_SqlSearcher):
                 "id": document_id,
                 "exact": exact_text,
                 "folded": folded_text,
-                "exact_tokens": index_tokens(exact_text),
+                "exact_tokens": index_tokens(exact_text.lower()),  # 'simple' lowercases by locale only
                 "folded_tokens": index_tokens(folded_text),
             },
         )

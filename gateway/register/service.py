@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from gateway.config import Config
 from gateway.errors import RegisterError
-from gateway.extract.text import exact_key, fold
+from gateway.extract.text import canonical_tones, fold
 from gateway.register import db
 from gateway.register.blobs import BlobStore
 from gateway.register.models import (
@@ -92,7 +92,9 @@ class Register:
         """Register one spooled message, or record it as a duplicate arrival; idempotent per spool id."""
         self._store_blobs(spooled, extracted)
         text = _index_text(extracted, meta)
-        index = (exact_key(text), fold(text))  # CPU work done before the write lock is taken
+        # CPU work done before the write lock is taken. The exact text keeps its case (the indexes fold case
+        # themselves) so that snippets read like the document; only the tone placement is made canonical.
+        index = (canonical_tones(text), fold(text))
         for attempt in (1, 2):
             try:
                 with self._writer_lock, self._sessions.begin() as session:
