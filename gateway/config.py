@@ -60,6 +60,9 @@ class WorkersConfig:
     count: int = _help("worker processes that register spooled mail; 0 means one per CPU", 0)
     max_attempts: int = _help("failed attempts before a spooled message goes to bad/", 3)
     poll_interval: float = _help("seconds an idle worker waits before looking at the spool again", 0.1)
+    batch_size: int = _help(
+        "most waiting messages a worker registers in one transaction (one commit for all; 1 turns it off)", 8
+    )
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,7 @@ def validate(config: Config) -> None:
         ("smtp.max_recipients", config.smtp.max_recipients),
         ("smtp.idle_timeout", config.smtp.idle_timeout),
         ("workers.max_attempts", config.workers.max_attempts),
+        ("workers.batch_size", config.workers.batch_size),
     ):
         if value <= 0:
             raise ConfigError(f"{src}: {key} must be positive, not {value}")

@@ -249,6 +249,13 @@ class Spool:
                     return claimed
         return None
 
+    def claim_batch(self, limit: int) -> list[SpooledMessage]:
+        """Up to ``limit`` of the oldest messages, claimed one by one; fewer (or none) when fewer wait."""
+        batch: list[SpooledMessage] = []
+        while len(batch) < limit and (claimed := self.claim_next()) is not None:
+            batch.append(claimed)
+        return batch
+
     def claim(self, spool_id: str) -> SpooledMessage:
         """Claim one given message from incoming/ (the importer registers what it has just spooled)."""
         path, _ = self._find(self.incoming, spool_id)

@@ -10,7 +10,7 @@ import threading
 
 from gateway.config import Config
 from gateway.logs import setup_logging
-from gateway.pipeline import process_one
+from gateway.pipeline import process_batch
 from gateway.register.service import Register
 from gateway.spool import Spool
 
@@ -38,11 +38,11 @@ def run_worker(config: Config, stop: threading.Event, parent_pid: int) -> None:
     log.info("worker %d ready", os.getpid())
     try:
         while not stop.is_set() and os.getppid() == parent_pid:
-            spooled = spool.claim_next()
-            if spooled is None:
+            batch = spool.claim_batch(config.workers.batch_size)
+            if not batch:
                 stop.wait(config.workers.poll_interval)
                 continue
-            process_one(spooled, spool, register, config)
+            process_batch(batch, spool, register, config)
     finally:
         register.close()
         log.info("worker %d stopped", os.getpid())

@@ -55,7 +55,6 @@ class Register:
         self.blobs = BlobStore(config.blob_dir)
         self.searcher = searcher_for(self.engine)
         self.timezone = ZoneInfo(config.register.timezone)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(db.reader(self.engine))
         self._register_ids: dict[str, int] = {}
         self._writer_lock = db.WriterLock(self.engine)
@@ -90,15 +89,11 @@ class Register:
         on_registered: OnRegistered | None = None,
     ) -> Registration:
         """Register one spooled message, or record it as a duplicate arrival; idempotent per spool id."""
-        self._store_blobs(spooled, extracted)
-        text = _index_text(extracted, meta)
-        # CPU work done before the write lock is taken. The exact text keeps its case (the indexes fold case
-        # themselves) so that snippets read like the document; only the tone placement is made canonical.
-        index = (canonical_tones(text), fold(text))
+        index = self._prepare(spooled, extracted, meta)
         for attempt in (1, 2):
             try:
-                with self._writer_lock, self._sessions.begin() as session:
-                    return self._register_in(session, spooled, extracted, meta, index, on_registered)
+                with self._writer_lock, self.engine.begin() as conn:
+                    return self._register_in(conn, spooled, extracted, meta, index, on_registered)
             except sa.exc.IntegrityError as err:
                 if attempt == 2:
                     raise RegisterError(f"spool {spooled.spool_id}: register refused the message: {err}") from err
@@ -106,6 +101,35 @@ class Register:
             except sa.exc.SQLAlchemyError as err:
                 raise RegisterError(f"spool {spooled.spool_id}: register failed: {err}") from err
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def register_batch(
+        self,
+        items: list[tuple[SpooledMessage, Extracted, DocumentMeta]],
+        on_registered: OnRegistered | None = None,
+    ) -> list[Registration]:
+        """Register several arrivals in one transaction: one write lock and one commit (fsync) for all.
+
+        Numbers follow the order of ``items``. Any error rolls the whole batch back and is raised as
+        RegisterError; the caller then registers the items one by one with register_arrival.
+        """
+        prepared = [(spooled, extracted, meta, self._prepare(spooled, extracted, meta))
+                    for spooled, extracted, meta in items]
+        try:
+            with self._writer_lock, self.engine.begin() as conn:
+                return [self._register_in(conn, spooled, extracted, meta, index, on_registered)
+                        for spooled, extracted, meta, index in prepared]
+        except sa.exc.SQLAlchemyError as err:
+            raise RegisterError(f"register refused a batch of {len(items)}: {err}") from err
+
+    def _prepare(self, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta) -> tuple[str, str]:
+        """Store the blobs and build the index texts: the work done before the write lock is taken.
+
+        The exact text keeps its case (the indexes fold case themselves) so that snippets read like the
+        document; only the tone placement is made canonical.
+        """
+        self._store_blobs(spooled, extracted)
+        text = _index_text(extracted, meta)
+        return canonical_tones(text), fold(text)
 
     def _store_blobs(self, spooled: SpooledMessage, extracted: Extracted) -> None:
         self.blobs.put(spooled.raw)
@@ -117,94 +141,96 @@ class Register:
 
     def _register_in(
         self,
-        session: Session,
+        conn: sa.Connection,
         spooled: SpooledMessage,
         extracted: Extracted,
         meta: DocumentMeta,
         index: tuple[str, str],
         on_registered: OnRegistered | None,
     ) -> Registration:
-        existing = session.execute(
+        existing = conn.execute(
             sa.select(Arrival.message_id, Arrival.kind, Arrival.duplicate_reason)
             .where(Arrival.spool_id == spooled.spool_id)
         ).first()
         if existing is not None:
-            return self._already(session, existing)
+            return self._already(conn, existing)
         sha = hashlib.sha256(spooled.raw).hexdigest()
         message_id = extracted.message.message_id.strip() or None
-        first = self._held_message(session, sha, message_id)
+        first = self._held_message(conn, sha, message_id)
         if first is not None:
-            return self._duplicate(session, spooled, first, "sha256" if first.sha256 == sha else "message-id")
+            return self._duplicate(conn, spooled, first, "sha256" if first.sha256 == sha else "message-id")
         # Core inserts, not ORM objects: this runs under the register's write lock, and the unit of work
         # cost several milliseconds per arrival, which capped how many workers could register per second.
-        message_pk = _insert(session, Message, _message_values(spooled, extracted, sha, message_id))
-        _insert(session, Arrival, _arrival_values(spooled, message_pk, "original", None))
-        document = self._document_values(session, spooled, extracted, meta, message_pk)
-        document_pk = _insert(session, Document, document)
+        message_pk = _insert(conn, Message, _message_values(spooled, extracted, sha, message_id))
+        _insert(conn, Arrival, _arrival_values(spooled, message_pk, "original", None))
+        document = self._document_values(conn, spooled, extracted, meta, message_pk)
+        document_pk = _insert(conn, Document, document)
         attachments = _attachment_values(extracted, message_pk, document_pk)
         if attachments:
-            session.connection().execute(Attachment.__table__.insert(), attachments)
-        self.searcher.index_document(session, document_pk, *index)
+            conn.execute(Attachment.__table__.insert(), attachments)
+        self.searcher.index_document(conn, document_pk, *index)
         code = SECRET_REGISTER if meta.secrecy > 0 else MAIN_REGISTER
         year, number = document["year"], document["arrival_number"]
-        _audit(session, "registered", message_pk, document_pk, spool_id=spooled.spool_id,
+        _audit(conn, "registered", message_pk, document_pk, spool_id=spooled.spool_id,
                message_id_header=message_id, register=code, year=year, number=number)
-        self._flag_possible_duplicate(session, document_pk, document)
+        self._flag_possible_duplicate(conn, document_pk, document)
         if on_registered is not None:
-            on_registered(session, document_pk)
+            with Session(bind=conn) as session:  # joins this transaction; the hook's rows commit with it
+                on_registered(session, document_pk)
+                session.flush()
         log.info("spool %s message-id %s: registered in %s %d as số đến %d", spooled.spool_id, message_id,
                  code, year, number)
         return Registration("registered", message_pk, document_pk, code, year, number)
 
     @staticmethod
-    def _held_message(session: Session, sha: str, message_id: str | None) -> sa.Row | None:
+    def _held_message(conn: sa.Connection, sha: str, message_id: str | None) -> sa.Row | None:
         """The first message already held with this raw sha256 or Message-ID (its id and sha256), if any."""
         condition = Message.sha256 == sha
         if message_id:
             condition = sa.or_(condition, Message.message_id_header == message_id)
-        return session.execute(
+        return conn.execute(
             sa.select(Message.id, Message.sha256).where(condition).order_by(Message.id).limit(1)
         ).first()
 
-    def _already(self, session: Session, arrival: sa.Row) -> Registration:
-        doc = _first_document(session, arrival.message_id)
-        code = self._code_of(session, doc)
+    def _already(self, conn: sa.Connection, arrival: sa.Row) -> Registration:
+        doc = _first_document(conn, arrival.message_id)
+        code = self._code_of(conn, doc)
         return Registration(
             "already-registered", arrival.message_id, doc.id if doc else None, code,
             doc.year if doc else None, doc.arrival_number if doc else None,
             doc.id if doc and arrival.kind == "duplicate" else None, arrival.duplicate_reason or "",
         )
 
-    def _duplicate(self, session: Session, spooled: SpooledMessage, first: sa.Row, reason: str) -> Registration:
-        _insert(session, Arrival, _arrival_values(spooled, first.id, "duplicate", reason))
-        doc = _first_document(session, first.id)
-        _audit(session, "duplicate-arrival", first.id, doc.id if doc else None, spool_id=spooled.spool_id,
+    def _duplicate(self, conn: sa.Connection, spooled: SpooledMessage, first: sa.Row, reason: str) -> Registration:
+        _insert(conn, Arrival, _arrival_values(spooled, first.id, "duplicate", reason))
+        doc = _first_document(conn, first.id)
+        _audit(conn, "duplicate-arrival", first.id, doc.id if doc else None, spool_id=spooled.spool_id,
                reason=reason, source=spooled.envelope.source)
         log.info("spool %s: duplicate (by %s) of message %d", spooled.spool_id, reason, first.id)
-        return Registration("duplicate", first.id, None, self._code_of(session, doc),
+        return Registration("duplicate", first.id, None, self._code_of(conn, doc),
                             doc.year if doc else None, doc.arrival_number if doc else None,
                             doc.id if doc else None, reason)
 
     @staticmethod
-    def _code_of(session: Session, doc: Document | None) -> str:
+    def _code_of(conn: sa.Connection, doc: sa.Row | None) -> str:
         if doc is None:
             return ""
-        return session.scalar(sa.select(RegisterBook.code).where(RegisterBook.id == doc.register_id)) or ""
+        return conn.scalar(sa.select(RegisterBook.code).where(RegisterBook.id == doc.register_id)) or ""
 
-    def _register_id(self, session: Session, code: str) -> int:
+    def _register_id(self, conn: sa.Connection, code: str) -> int:
         if code not in self._register_ids:  # the two registers never change once the schema exists
-            register_id = session.scalar(sa.select(RegisterBook.id).where(RegisterBook.code == code))
+            register_id = conn.scalar(sa.select(RegisterBook.id).where(RegisterBook.code == code))
             if register_id is None:
                 raise RegisterError(f"register {code!r} missing: run `gateway db upgrade`")
             self._register_ids[code] = register_id
         return self._register_ids[code]
 
     def _document_values(
-        self, session: Session, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta, message_id: int
+        self, conn: sa.Connection, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta, message_id: int
     ) -> dict[str, Any]:
         received = spooled.envelope.received_at
         local = received.astimezone(self.timezone)
-        register_id = self._register_id(session, SECRET_REGISTER if meta.secrecy > 0 else MAIN_REGISTER)
+        register_id = self._register_id(conn, SECRET_REGISTER if meta.secrecy > 0 else MAIN_REGISTER)
         sources = {k: {"value": v.value, "confidence": v.confidence, "source": v.source} for k, v in meta.fields.items()}
         subject = meta.get("subject")
         if not subject:
@@ -212,7 +238,7 @@ class Register:
             sources["subject"] = {"value": subject, "confidence": 0.3, "source": "email"}
         return dict(
             message_id=message_id, register_id=register_id, year=local.year,
-            arrival_number=allocate_arrival_number(session, register_id, local.year),
+            arrival_number=allocate_arrival_number(conn, register_id, local.year),
             arrival_date=local.date(), arrived_at=received,
             **{name: meta.get(name) for name in _TEXT_FIELDS},
             issued_date=_iso_date(meta.get("issued_date")), due_date=_iso_date(meta.get("due_date")),
@@ -221,11 +247,11 @@ class Register:
         )
 
     @staticmethod
-    def _flag_possible_duplicate(session: Session, document_id: int, doc: dict[str, Any]) -> None:
+    def _flag_possible_duplicate(conn: sa.Connection, document_id: int, doc: dict[str, Any]) -> None:
         if not (doc["code_number"] and doc["code_notation"]):
             return
-        candidates = session.scalars(
-            sa.select(Document)
+        candidates = conn.execute(
+            sa.select(Document.id, Document.issued_date, Document.year)
             .where(Document.code_number == doc["code_number"], Document.code_notation == doc["code_notation"],
                    Document.organ_name == doc["organ_name"], Document.id != document_id)
             .order_by(Document.id)
@@ -234,8 +260,8 @@ class Register:
         match = next((c for c in candidates if _dedup_year(c) == key_year), None)
         if match is None:
             return
-        session.execute(sa.update(Document).where(Document.id == document_id).values(possible_duplicate_of=match.id))
-        _audit(session, "possible-duplicate", doc["message_id"], document_id, duplicate_of=match.id,
+        conn.execute(sa.update(Document).where(Document.id == document_id).values(possible_duplicate_of=match.id))
+        _audit(conn, "possible-duplicate", doc["message_id"], document_id, duplicate_of=match.id,
                code=f"{doc['code_number']}/{doc['code_notation']}", organ_name=doc["organ_name"])
         log.warning("document %d may duplicate document %d (%s/%s)", document_id, match.id, doc["code_number"],
                     doc["code_notation"])
@@ -309,16 +335,18 @@ class _ReadSession:
             raise RegisterError(f"register read failed: {err}") from err
 
 
-def _first_document(session: Session, message_id: int) -> Document | None:
-    return session.scalars(
-        sa.select(Document).where(Document.message_id == message_id).order_by(Document.id).limit(1)
+def _first_document(conn: sa.Connection, message_id: int) -> sa.Row | None:
+    """The id, register, year and số đến of the first document of a message, if it has one."""
+    return conn.execute(
+        sa.select(Document.id, Document.register_id, Document.year, Document.arrival_number)
+        .where(Document.message_id == message_id).order_by(Document.id).limit(1)
     ).first()
 
 
-def _insert(session: Session, model: type, values: dict[str, Any]) -> int:
-    """Insert one row with SQLAlchemy Core in the session's transaction and return its id."""
+def _insert(conn: sa.Connection, model: type, values: dict[str, Any]) -> int:
+    """Insert one row with SQLAlchemy Core and return its id."""
     table = model.__table__
-    return session.connection().execute(table.insert().returning(table.c.id), values).scalar_one()
+    return conn.execute(table.insert().returning(table.c.id), values).scalar_one()
 
 
 def _message_values(spooled: SpooledMessage, extracted: Extracted, sha: str, message_id: str | None) -> dict:
@@ -365,12 +393,12 @@ def _index_text(extracted: Extracted, meta: DocumentMeta) -> str:
     return "\n".join(piece for piece in pieces if piece)
 
 
-def _audit(session: Session, action: str, message_id: int | None, document_id: int | None, **detail: Any) -> None:
-    _insert(session, AuditEvent, dict(at=dt.datetime.now(dt.timezone.utc), actor=ACTOR, action=action,
+def _audit(conn: sa.Connection, action: str, message_id: int | None, document_id: int | None, **detail: Any) -> None:
+    _insert(conn, AuditEvent, dict(at=dt.datetime.now(dt.timezone.utc), actor=ACTOR, action=action,
                                       message_id=message_id, document_id=document_id, detail=detail))
 
 
-def _dedup_year(doc: Document) -> int:
+def _dedup_year(doc: sa.Row) -> int:
     return doc.issued_date.year if doc.issued_date else doc.year
 
 

@@ -1,0 +1,78 @@
+"""The pipeline settles every claimed message: registered in batches, retried, or moved to bad/ with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from docgen import make_message, make_pdf
+from gateway.config import load_config
+from gateway.pipeline import process_batch, process_one
+from gateway.register.service import Register
+from gateway.spool import Spool
+from gateway.values import Envelope
+
+
+@pytest.fixture
+def stack(tmp_path):
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data"), "workers.max_attempts": 2})
+    spool = Spool(config.spool_dir, config.workers.max_attempts)
+    spool.ensure()
+    register = Register(config)
+    register.upgrade()
+    yield config, spool, register
+    register.close()
+
+
+def spool_messages(spool: Spool, raws: list[bytes]) -> list[str]:
+    envelope = Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc))
+    return [spool.put(raw, envelope) for raw in raws]
+
+
+def good(number: int) -> bytes:
+    return make_message(f"Công văn số {number}/UBND-VP", "Kính gửi.", message_id=f"<p{number}@example.gov.vn>",
+                        attachments=[(f"cv{number}.pdf", make_pdf([f"Văn bản {number}"]), "application/pdf")])
+
+
+def test_a_batch_registers_in_order_and_junk_goes_to_bad_alone(stack) -> None:
+    config, spool, register = stack
+    spool_messages(spool, [good(1), b"\x00\x01 junk", good(2), good(1)])
+    outcomes = process_batch(spool.claim_batch(8), spool, register, config)
+    kinds = [o.registration.outcome if o.registration else "bad" for o in outcomes]
+    assert sorted(kinds) == ["bad", "duplicate", "registered", "registered"]
+    numbers = sorted(o.registration.arrival_number for o in outcomes
+                     if o.registration and o.registration.outcome == "registered")
+    assert numbers == [1, 2]
+    assert spool.counts() == {"incoming": 0, "claimed": 0, "bad": 1}
+    assert "cannot parse" in spool.list("bad")[0].reason
+
+
+def test_when_the_shared_transaction_fails_each_message_is_settled_alone(stack, monkeypatch) -> None:
+    config, spool, register = stack
+    spool_messages(spool, [good(3), good(4)])
+
+    def refuse(items, on_registered=None):
+        raise RuntimeError("the database went away for a moment")
+
+    monkeypatch.setattr(register, "register_batch", refuse)
+    outcomes = process_batch(spool.claim_batch(8), spool, register, config)
+    assert [o.registration.arrival_number for o in outcomes] == [1, 2]
+    assert spool.counts()["claimed"] == 0
+
+
+def test_a_failing_register_is_retried_then_sent_to_bad_with_its_traceback(stack, monkeypatch) -> None:
+    config, spool, register = stack
+    raw = good(5)
+    (spool_id,) = spool_messages(spool, [raw])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(register, "register_arrival", broken)
+    first = process_one(spool.claim_next(), spool, register, config)
+    assert not first.to_bad and spool.counts()["incoming"] == 1
+    second = process_one(spool.claim_next(), spool, register, config)
+    assert second.to_bad
+    _info, _envelope, kept, reason = spool.show(spool_id)
+    assert kept == raw and "disk on fire" in reason and "Traceback" in reason
