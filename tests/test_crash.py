@@ -138,3 +138,37 @@ def test_a_killed_worker_is_replaced_and_its_message_recovered(gateway_factory, 
              "the killed worker's message to be recovered")
     assert "exited with code -9" in gateway.log_text()
     assert gateway.stop() == 0
+
+
+@pytest.mark.slow
+def test_postgresql_register_survives_kill_9_with_gapless_numbers(gateway_factory, postgres_url):
+    import psycopg
+
+    gateway = gateway_factory(database_url=postgres_url, workers=2)
+    gateway.start()
+    sender = Sender(gateway.port)
+    sender.pending = queue.Queue()
+    for number in range(1, 201):
+        sender.pending.put(_message(number))
+    clients = [threading.Thread(target=sender.run_client) for _ in range(CLIENTS)]
+    for client in clients:
+        client.start()
+    wait_for(lambda: sender.count() >= 80, 240, what="80 acknowledged messages")
+    gateway.kill9()
+    gateway.start()
+    for client in clients:
+        client.join(300)
+    assert sender.count() == 200
+    plain_url = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+
+    def registered() -> list[tuple[str, int]]:
+        with psycopg.connect(plain_url) as db:
+            return db.execute(
+                "SELECT m.message_id_header, d.arrival_number FROM documents d JOIN messages m ON m.id = d.message_id"
+            ).fetchall()
+
+    wait_for(lambda: len(registered()) >= 200, 240, 0.5, "every message to be registered")
+    rows = registered()
+    assert len({message_id for message_id, _ in rows}) == len(rows) == 200
+    assert sorted(number for _, number in rows) == list(range(1, 201))
+    assert gateway.stop() == 0
