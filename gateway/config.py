@@ -63,6 +63,13 @@ class WorkersConfig:
     batch_size: int = _help(
         "most waiting messages a worker registers in one transaction (one commit for all; 1 turns it off)", 8
     )
+    drain_timeout: float = _help(
+        "seconds workers get on SIGTERM to finish the messages in hand (the rest stays in the spool)", 30.0
+    )
+    stall_timeout: float = _help(
+        "seconds the oldest waiting message may stay unclaimed before the daemon stops pinging the systemd "
+        "watchdog, so that systemd restarts it (0 turns the check off)", 300.0
+    )
 
 
 @dataclass(frozen=True)
@@ -231,6 +238,10 @@ def validate(config: Config) -> None:
     ):
         if value <= 0:
             raise ConfigError(f"{src}: {key} must be positive, not {value}")
+    for key, number in (("workers.drain_timeout", config.workers.drain_timeout),
+                        ("workers.stall_timeout", config.workers.stall_timeout)):
+        if number < 0:
+            raise ConfigError(f"{src}: {key} must be 0 or more, not {number}")
     if config.workers.count < 0:
         raise ConfigError(f"{src}: workers.count must be 0 (one per CPU) or more")
     if config.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):

@@ -70,6 +70,15 @@ class Register:
             raise
         return register
 
+    def check(self) -> None:
+        """Raise RegisterError unless the database answers and its schema is at the newest migration."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as err:
+            raise RegisterError(f"register database does not answer: {err}") from err
+        db.check_schema(self.engine)
+
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""
         db.upgrade(self.engine)
