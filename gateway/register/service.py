@@ -18,6 +18,7 @@ from gateway.config import Config
 from gateway.errors import RegisterError
 from gateway.extract.text import canonical_tones, fold
 from gateway.register import db
+from gateway.register.activity import Activity, load_activity
 from gateway.register.blobs import BlobStore
 from gateway.register.models import (
     MAIN_REGISTER,
@@ -320,6 +321,12 @@ class Register:
                     sa.select(sa.func.count(Arrival.id)).where(Arrival.kind == "duplicate")
                 ) or 0,
             }
+
+    def activity(self, day: dt.date | None = None) -> Activity:
+        """Documents that arrived on `day` (default today in the register's time zone) and the last registration."""
+        day = day or dt.datetime.now(self.timezone).date()
+        with self._read() as session:
+            return load_activity(session, day)
 
     def _read(self) -> _ReadSession:
         return _ReadSession(self._readers)
