@@ -257,6 +257,35 @@ def doctor(ctx) -> None:
         sys.exit(EXIT_ERROR)
 
 
+# --- backup, restore ---------------------------------------------------------------------------------------
+
+
+@main.command("backup")
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+@handle_errors
+def backup_cmd(ctx, dest: Path) -> None:
+    """Back up the register, the blobs and the spool into DEST (a new folder) with a sha256 manifest."""
+    from gateway.backup import backup
+
+    manifest = backup(get_config(ctx), dest)
+    click.echo(f"backup written to {dest}: {manifest.database} register, {len(manifest.files)} files")
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.pass_context
+@handle_errors
+def restore_cmd(ctx, source: Path) -> None:
+    """Restore a backup into an empty data folder (and empty database) after checking every checksum."""
+    from gateway.backup import restore
+
+    config = get_config(ctx)
+    manifest = restore(config, source)
+    click.echo(f"restored {len(manifest.files)} files from {source} (made {manifest.created_at}) "
+               f"into {config.data_dir}")
+
+
 # --- db ----------------------------------------------------------------------------------------------------
 
 
