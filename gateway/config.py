@@ -93,6 +93,13 @@ class RegisterConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    listen: str = _help(
+        "HOST:PORT of a small HTTP server with /healthz and Prometheus /metrics; empty turns it off", ""
+    )
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = _help("DEBUG, INFO, WARNING or ERROR", "INFO")
 
@@ -105,6 +112,7 @@ class Config:
     workers: WorkersConfig = _help_factory("worker processes", WorkersConfig)
     limits: LimitsConfig = _help_factory("limits on what is unpacked and read", LimitsConfig)
     register: RegisterConfig = _help_factory("the incoming register", RegisterConfig)
+    metrics: MetricsConfig = _help_factory("health and metrics over HTTP", MetricsConfig)
     logging: LoggingConfig = _help_factory("logging", LoggingConfig)
     source: str = field(default="(built-in defaults)", metadata={"help": "file the settings came from"})
 
@@ -220,6 +228,11 @@ def validate(config: Config) -> None:
         parse_host_port(config.smtp.listen)
     except ConfigError as err:
         raise ConfigError(f"{src}: smtp.listen: {err}") from None
+    if config.metrics.listen:
+        try:
+            parse_host_port(config.metrics.listen)
+        except ConfigError as err:
+            raise ConfigError(f"{src}: metrics.listen: {err}") from None
     if bool(config.smtp.tls_cert) != bool(config.smtp.tls_key):
         raise ConfigError(f"{src}: smtp.tls_cert and smtp.tls_key must be given together")
     if config.smtp.require_tls and not config.smtp.tls_cert:

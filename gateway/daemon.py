@@ -12,6 +12,7 @@ import time
 
 from gateway.config import Config, load_config
 from gateway.errors import GatewayError
+from gateway.health_http import HealthServer
 from gateway.intake.smtp import SmtpIntake
 from gateway.logs import setup_logging
 from gateway.notify import Notifier, watchdog_interval
@@ -62,6 +63,9 @@ class Daemon:
             self._workers.append(self._start_worker())
         intake = SmtpIntake(self.config, self.spool)
         intake.start()
+        health = HealthServer(self.config, self.spool) if self.config.metrics.listen else None
+        if health is not None:
+            health.start()
         log.info(
             "gateway ready: SMTP on %s, %d worker(s), data in %s",
             self.config.smtp.listen, self.worker_count, self.config.data_dir,
@@ -73,6 +77,8 @@ class Daemon:
             log.info("stopping: closing SMTP intake, letting workers finish the message in hand")
             self.notifier.stopping("draining: SMTP closed, workers finishing the messages in hand")
             intake.stop()
+            if health is not None:
+                health.stop()
             self._stop_all_workers()
             self.notifier.close()
         log.info("gateway stopped")

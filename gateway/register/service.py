@@ -18,7 +18,7 @@ from gateway.config import Config
 from gateway.errors import RegisterError
 from gateway.extract.text import canonical_tones, fold
 from gateway.register import db
-from gateway.register.activity import Activity, load_activity
+from gateway.register.activity import Activity, Counters, load_activity, load_counters
 from gateway.register.blobs import BlobStore
 from gateway.register.models import (
     MAIN_REGISTER,
@@ -327,6 +327,11 @@ class Register:
         day = day or dt.datetime.now(self.timezone).date()
         with self._read() as session:
             return load_activity(session, day)
+
+    def counters(self, latency_buckets: tuple[float, ...]) -> Counters:
+        """Totals per source, duplicates and the registration latency histogram, for /metrics."""
+        with self._read() as session:
+            return load_counters(session, latency_buckets)
 
     def _read(self) -> _ReadSession:
         return _ReadSession(self._readers)
