@@ -93,3 +93,16 @@ def test_doctor_reports_a_broken_config_file_as_one_line(tmp_path):
     result = CliRunner().invoke(main, ["--config", str(bad), "doctor"])
     assert result.exit_code != 0
     assert result.output.startswith("FAIL  config:") and "smtp.listen" in result.output
+
+
+def test_doctor_clock_check_fails_when_the_clock_is_behind_the_register(cli, tmp_path):
+    from gateway.config import load_config
+    from gateway.doctor import FAIL, OK, check_clock
+
+    cli("import", str(_eml(tmp_path / "a.eml", 1, "Công văn")))
+    config = load_config(tmp_path / "gateway.toml")
+    assert check_clock(config).level == OK
+    an_hour_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    behind = check_clock(config, now=an_hour_ago)
+    assert behind.level == FAIL and "behind the newest registration" in behind.detail
+    assert check_clock(config, now=dt.datetime(2001, 1, 1, tzinfo=dt.timezone.utc)).level == FAIL
