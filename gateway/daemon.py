@@ -62,16 +62,16 @@ class Daemon:
         for _ in range(self.worker_count):
             self._workers.append(self._start_worker())
         intake = SmtpIntake(self.config, self.spool)
-        intake.start()
         health = HealthServer(self.config, self.spool) if self.config.metrics.listen else None
-        if health is not None:
-            health.start()
-        log.info(
-            "gateway ready: SMTP on %s, %d worker(s), data in %s",
-            self.config.smtp.listen, self.worker_count, self.config.data_dir,
-        )
-        self.notifier.ready(self._status())
         try:
+            intake.start()
+            if health is not None:
+                health.start()
+            log.info(
+                "gateway ready: SMTP on %s, %d worker(s), data in %s",
+                self.config.smtp.listen, self.worker_count, self.config.data_dir,
+            )
+            self.notifier.ready(self._status())
             self._loop()
         finally:
             log.info("stopping: closing SMTP intake, letting workers finish the message in hand")

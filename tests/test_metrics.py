@@ -96,3 +96,21 @@ def test_counters_and_latency_on_postgresql(tmp_path, postgres_url):
     assert counters.received_by_source == {"import": 2} and counters.registered_by_source == {"import": 1}
     assert counters.duplicates == 1 and counters.latency_count == 1
     assert 0 <= counters.latency_sum < 120 and counters.latency_buckets[-1] == (LATENCY_BUCKETS[-1], 1)
+
+
+def test_a_metrics_port_in_use_stops_the_daemon_with_a_clear_error(tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from conftest import REPO, write_config
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = write_config(tmp_path, free_port(), workers=1, extra=f'\n[metrics]\nlisten = "127.0.0.1:{port}"\n')
+        result = subprocess.run([sys.executable, "-m", "gateway", "--config", str(config), "serve"], cwd=REPO,
+                                capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3, result.stderr
+    assert "metrics.listen" in result.stderr and "cannot listen" in result.stderr
