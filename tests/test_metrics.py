@@ -19,6 +19,14 @@ def _get(port: int, path: str) -> tuple[int, str, str]:
         return err.code, err.headers["Content-Type"], err.read().decode("utf-8")
 
 
+def _answers(port: int) -> bool:
+    """True once the HTTP server answers /healthz with 200 (it starts just after the SMTP port)."""
+    try:
+        return _get(port, "/healthz")[0] == 200
+    except urllib.error.URLError:
+        return False
+
+
 def _samples(text: str) -> dict[str, float]:
     return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
             for line in text.splitlines() if line and not line.startswith("#")}
@@ -39,7 +47,7 @@ def test_healthz_and_metrics_follow_the_register(gateway_factory):
     http_port = free_port()
     gateway = gateway_factory(workers=1, extra=f'\n[metrics]\nlisten = "127.0.0.1:{http_port}"\n')
     gateway.start()
-    wait_for(lambda: _get(http_port, "/healthz")[0] == 200, 30, what="/healthz")
+    wait_for(lambda: _answers(http_port), 30, what="/healthz")
     assert _get(http_port, "/healthz")[2] == "ok\n"
     assert _get(http_port, "/nope")[0] == 404
 
