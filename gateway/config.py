@@ -63,6 +63,13 @@ class WorkersConfig:
     batch_size: int = _help(
         "most waiting messages a worker registers in one transaction (one commit for all; 1 turns it off)", 8
     )
+    drain_timeout: float = _help(
+        "seconds workers get on SIGTERM to finish the messages in hand (the rest stays in the spool)", 30.0
+    )
+    stall_timeout: float = _help(
+        "seconds the oldest waiting message may stay unclaimed before the daemon stops pinging the systemd "
+        "watchdog, so that systemd restarts it (0 turns the check off)", 300.0
+    )
 
 
 @dataclass(frozen=True)
@@ -86,6 +93,13 @@ class RegisterConfig:
 
 
 @dataclass(frozen=True)
+class MetricsConfig:
+    listen: str = _help(
+        "HOST:PORT of a small HTTP server with /healthz and Prometheus /metrics; empty turns it off", ""
+    )
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = _help("DEBUG, INFO, WARNING or ERROR", "INFO")
 
@@ -98,6 +112,7 @@ class Config:
     workers: WorkersConfig = _help_factory("worker processes", WorkersConfig)
     limits: LimitsConfig = _help_factory("limits on what is unpacked and read", LimitsConfig)
     register: RegisterConfig = _help_factory("the incoming register", RegisterConfig)
+    metrics: MetricsConfig = _help_factory("health and metrics over HTTP", MetricsConfig)
     logging: LoggingConfig = _help_factory("logging", LoggingConfig)
     source: str = field(default="(built-in defaults)", metadata={"help": "file the settings came from"})
 
@@ -213,6 +228,11 @@ def validate(config: Config) -> None:
         parse_host_port(config.smtp.listen)
     except ConfigError as err:
         raise ConfigError(f"{src}: smtp.listen: {err}") from None
+    if config.metrics.listen:
+        try:
+            parse_host_port(config.metrics.listen)
+        except ConfigError as err:
+            raise ConfigError(f"{src}: metrics.listen: {err}") from None
     if bool(config.smtp.tls_cert) != bool(config.smtp.tls_key):
         raise ConfigError(f"{src}: smtp.tls_cert and smtp.tls_key must be given together")
     if config.smtp.require_tls and not config.smtp.tls_cert:
@@ -231,6 +251,10 @@ def validate(config: Config) -> None:
     ):
         if value <= 0:
             raise ConfigError(f"{src}: {key} must be positive, not {value}")
+    for key, number in (("workers.drain_timeout", config.workers.drain_timeout),
+                        ("workers.stall_timeout", config.workers.stall_timeout)):
+        if number < 0:
+            raise ConfigError(f"{src}: {key} must be 0 or more, not {number}")
     if config.workers.count < 0:
         raise ConfigError(f"{src}: workers.count must be 0 (one per CPU) or more")
     if config.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):

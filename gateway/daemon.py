@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing
 import os
@@ -9,37 +10,46 @@ import signal
 import threading
 import time
 
-from gateway.config import Config
+from gateway.config import Config, load_config
+from gateway.errors import GatewayError
+from gateway.health_http import HealthServer
 from gateway.intake.smtp import SmtpIntake
+from gateway.logs import setup_logging
+from gateway.notify import Notifier, watchdog_interval
+from gateway.progress import ProgressWatch, SpoolSnapshot
 from gateway.register.service import Register
 from gateway.spool import Spool
 from gateway.worker import run_worker
 
 log = logging.getLogger(__name__)
 RESTART_DELAY = 1.0  # seconds before a crashed worker is replaced, so a crash loop cannot spin
-SHUTDOWN_GRACE = 30.0  # seconds workers get to finish the message in hand
 ORPHAN_SWEEP_INTERVAL = 10.0  # seconds between looks for claimed files whose process is gone
+STATUS_INTERVAL = 5.0  # seconds between STATUS= lines to systemd
+LOOP_INTERVAL = 0.5  # seconds between turns of the main loop
 
 
 class Daemon:
     """Owns the listener and the workers; `run()` returns when SIGTERM or SIGINT arrives."""
 
-    def __init__(self, config: Config, workers: int | None = None) -> None:
+    def __init__(self, config: Config, workers: int | None = None, notifier: Notifier | None = None) -> None:
         self.config = config
         self.worker_count = workers or config.worker_count
         self.spool = Spool(config.spool_dir, config.workers.max_attempts)
+        self.notifier = notifier if notifier is not None else Notifier.from_environ()
         self._context = multiprocessing.get_context("spawn")
         self._stop_workers = self._context.Event()
         self._stopping = threading.Event()
+        self._reload = threading.Event()
         self._workers: list[multiprocessing.process.BaseProcess] = []
 
     def prepare(self) -> None:
-        """Create the data folders, bring the schema to head and put back files a crash left claimed."""
+        """Create the data folders, bring the schema to head (proving the database answers), recover the spool."""
         self.config.data_dir.mkdir(parents=True, exist_ok=True)
         self.spool.ensure()
         register = Register(self.config)
         try:
             register.upgrade()
+            register.check()
         finally:
             register.close()
         recovered = self.spool.recover()
@@ -52,32 +62,83 @@ class Daemon:
         for _ in range(self.worker_count):
             self._workers.append(self._start_worker())
         intake = SmtpIntake(self.config, self.spool)
-        intake.start()
-        log.info(
-            "gateway ready: SMTP on %s, %d worker(s), data in %s",
-            self.config.smtp.listen, self.worker_count, self.config.data_dir,
-        )
+        health = HealthServer(self.config, self.spool) if self.config.metrics.listen else None
         try:
-            last_sweep = time.monotonic()
-            while not self._stopping.wait(0.5):
-                self._replace_dead_workers()
-                if time.monotonic() - last_sweep > ORPHAN_SWEEP_INTERVAL:
-                    self.spool.recover()
-                    last_sweep = time.monotonic()
+            intake.start()
+            if health is not None:
+                health.start()
+            log.info(
+                "gateway ready: SMTP on %s, %d worker(s), data in %s",
+                self.config.smtp.listen, self.worker_count, self.config.data_dir,
+            )
+            self.notifier.ready(self._status())
+            self._loop()
         finally:
             log.info("stopping: closing SMTP intake, letting workers finish the message in hand")
+            self.notifier.stopping("draining: SMTP closed, workers finishing the messages in hand")
             intake.stop()
+            if health is not None:
+                health.stop()
             self._stop_all_workers()
+            self.notifier.close()
         log.info("gateway stopped")
         return 0
+
+    def _loop(self) -> None:
+        """Replace dead workers, sweep orphans, reload on SIGHUP, report status and ping the watchdog."""
+        ping_every = watchdog_interval()
+        watch = ProgressWatch(self.config.workers.stall_timeout)
+        last_sweep = last_status = last_ping = time.monotonic()
+        while not self._stopping.wait(LOOP_INTERVAL):
+            self._replace_dead_workers()
+            now = time.monotonic()
+            if now - last_sweep > ORPHAN_SWEEP_INTERVAL:
+                self.spool.recover()
+                last_sweep = now
+            if self._reload.is_set():
+                self._reload.clear()
+                self.reload()
+            if now - last_status >= STATUS_INTERVAL:
+                self.notifier.status(self._status())
+                last_status = now
+            healthy = watch.observe(SpoolSnapshot(self.spool.oldest_name("incoming")), now)
+            if ping_every is not None and healthy and now - last_ping >= ping_every:
+                self.notifier.watchdog()
+                last_ping = now
+
+    def _status(self) -> str:
+        counts = self.spool.counts()
+        return (f"{self.worker_count} worker(s); queue: incoming {counts['incoming']}, "
+                f"claimed {counts['claimed']}, bad {counts['bad']}")
+
+    def reload(self) -> None:
+        """SIGHUP: re-read the config file and apply what can change while running (for now logging.level)."""
+        self.notifier.reloading()
+        try:
+            if self.config.source.startswith("("):
+                log.info("reload: no config file to re-read (%s)", self.config.source)
+            else:
+                fresh = load_config(self.config.source)
+                setup_logging(fresh.logging.level)
+                self.config = dataclasses.replace(self.config, logging=fresh.logging)
+                log.info("reload: %s re-read; logging.level is %s (workers take it when next started); other "
+                         "changes need a restart; routing rules will reload here once they exist",
+                         fresh.source, fresh.logging.level)
+        except GatewayError as err:
+            log.error("reload failed, keeping the running configuration: %s", err)
+        self.notifier.ready(self._status())
 
     def _install_signals(self) -> None:
         def request_stop(signum, _frame):
             log.info("received %s", signal.Signals(signum).name)
             self._stopping.set()
 
+        def request_reload(_signum, _frame):
+            self._reload.set()
+
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
+        signal.signal(signal.SIGHUP, request_reload)
 
     def _start_worker(self) -> multiprocessing.process.BaseProcess:
         process = self._context.Process(
@@ -96,12 +157,17 @@ class Daemon:
             self._workers[index] = self._start_worker()
 
     def _stop_all_workers(self) -> None:
+        """Drain: workers finish their batch within workers.drain_timeout; unfinished files stay in the spool."""
         self._stop_workers.set()
-        deadline = time.monotonic() + SHUTDOWN_GRACE
+        deadline = time.monotonic() + self.config.workers.drain_timeout
         for process in self._workers:
             process.join(max(0.1, deadline - time.monotonic()))
         for process in self._workers:
             if process.is_alive():
-                log.warning("worker %s did not stop in time; terminating it", process.pid)
+                log.warning("worker %s did not finish within %.0f s; killing it (its messages stay in the spool "
+                            "and are taken up at the next start)", process.pid, self.config.workers.drain_timeout)
                 process.kill()
                 process.join(5)
+        left = self.spool.counts()
+        log.info("drained: %d message(s) wait in incoming/, %d in claimed/ for the next start",
+                 left["incoming"], left["claimed"])

@@ -8,7 +8,8 @@
      ├── ExtractionError         one attachment's text could not be read (stored with a status)
      ├── RegisterError           the register database refused an operation
      │    └── NotFound           no such message, document or spool entry
-     └── SearchQueryError        a search query cannot be understood
+     ├── SearchQueryError        a search query cannot be understood
+     └── BackupError             a backup cannot be written, or a restore is refused (checksums, non-empty dir)
 """
 
 from __future__ import annotations
@@ -53,3 +54,7 @@ class NotFound(RegisterError):
 
 class SearchQueryError(GatewayError):
     """A search query is malformed beyond repair."""
+
+
+class BackupError(GatewayError):
+    """A backup could not be made or a restore was refused."""

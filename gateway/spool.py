@@ -50,6 +50,14 @@ def new_spool_id() -> str:
     return f"{time.time_ns():020d}-{secrets.token_hex(3)}"
 
 
+def spool_id_time(spool_id: str) -> dt.datetime | None:
+    """When a spool id was made (its first 20 digits are nanoseconds since the epoch), or None if it has none."""
+    stamp = spool_id.partition("-")[0]
+    if len(stamp) != 20 or not stamp.isdigit():
+        return None
+    return dt.datetime.fromtimestamp(int(stamp) / 1e9, dt.timezone.utc)
+
+
 def _msg_name(spool_id: str, attempts: int) -> str:
     return f"{spool_id}.{attempts}{MSG_SUFFIX}"
 
@@ -407,6 +415,11 @@ class Spool:
             else:
                 result[queue] = sum(1 for n in names if _parse_name(n))
         return result
+
+    def oldest_name(self, queue: str = "incoming") -> str | None:
+        """The file name of the oldest message in incoming/ or claimed/ (names sort by arrival), or None."""
+        names = [n for n in self._names(self._dir(queue)) if _parse_name(n)]
+        return min(names) if names else None
 
     def list(self, queue: str) -> list[SpoolEntryInfo]:
         """Every message in a queue, oldest first."""

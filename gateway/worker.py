@@ -32,6 +32,7 @@ def run_worker(config: Config, stop: threading.Event, parent_pid: int) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon decides when workers stop
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # reloading is the daemon's business
     setup_logging(config.logging.level)
     spool = Spool(config.spool_dir, config.workers.max_attempts)
     register = Register.open(config)

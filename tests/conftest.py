@@ -78,11 +78,13 @@ class GatewayProcess:
         self.log_path = log_path
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60.0) -> None:
+    def start(self, timeout: float = 60.0, env: dict[str, str] | None = None) -> None:
+        """Start `gateway serve` (with `env` added to the environment) and wait until it listens."""
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gateway", "--config", str(self.config_path), "serve"],
             stdout=log, stderr=subprocess.STDOUT, cwd=REPO, start_new_session=True,
+            env={**os.environ, **(env or {})},
         )
         log.close()
         wait_for(lambda: self._alive() and port_open(self.port), timeout, what="gateway to listen")

@@ -18,6 +18,7 @@ from gateway.config import Config
 from gateway.errors import RegisterError
 from gateway.extract.text import canonical_tones, fold
 from gateway.register import db
+from gateway.register.activity import Activity, Counters, load_activity, load_counters
 from gateway.register.blobs import BlobStore
 from gateway.register.models import (
     MAIN_REGISTER,
@@ -69,6 +70,15 @@ class Register:
             register.close()
             raise
         return register
+
+    def check(self) -> None:
+        """Raise RegisterError unless the database answers and its schema is at the newest migration."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(sa.text("SELECT 1"))
+        except sa.exc.SQLAlchemyError as err:
+            raise RegisterError(f"register database does not answer: {err}") from err
+        db.check_schema(self.engine)
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""
@@ -311,6 +321,17 @@ class Register:
                     sa.select(sa.func.count(Arrival.id)).where(Arrival.kind == "duplicate")
                 ) or 0,
             }
+
+    def activity(self, day: dt.date | None = None) -> Activity:
+        """Documents that arrived on `day` (default today in the register's time zone) and the last registration."""
+        day = day or dt.datetime.now(self.timezone).date()
+        with self._read() as session:
+            return load_activity(session, day)
+
+    def counters(self, latency_buckets: tuple[float, ...]) -> Counters:
+        """Totals per source, duplicates and the registration latency histogram, for /metrics."""
+        with self._read() as session:
+            return load_counters(session, latency_buckets)
 
     def _read(self) -> _ReadSession:
         return _ReadSession(self._readers)

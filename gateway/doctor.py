@@ -1,0 +1,128 @@
+"""`gateway doctor`: checks that an installation can work, each giving one OK, WARN or FAIL line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gateway.config import Config
+from gateway.errors import GatewayError
+from gateway.register.service import Register
+from gateway.spool import QUEUES
+
+OK, WARN, FAIL = "OK", "WARN", "FAIL"
+GiB = 1024**3
+DISK_FAIL_BYTES = GiB // 4
+DISK_WARN_BYTES = 2 * GiB
+CLOCK_SKEW_WARN_S = 60.0
+EARLIEST_PLAUSIBLE = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check's verdict: OK, WARN (works, but something is missing) or FAIL (the gateway cannot work)."""
+
+    name: str
+    level: str
+    detail: str
+
+    def line(self) -> str:
+        return f"{self.level:<4}  {self.name}: {self.detail}"
+
+
+def check_config(config: Config) -> Check:
+    return Check("config", OK, f"{config.source} is valid")
+
+
+def check_database(config: Config) -> Check:
+    try:
+        register = Register(config)
+        try:
+            register.check()
+        finally:
+            register.close()
+    except GatewayError as err:
+        return Check("database", FAIL, str(err))
+    return Check("database", OK, "answers and its schema is at the newest migration")
+
+
+def check_spool(config: Config) -> Check:
+    """Every spool folder and the blob store exist and take a new file."""
+    folders = [config.spool_dir / "tmp", *(config.spool_dir / queue for queue in QUEUES), config.blob_dir]
+    for folder in folders:
+        try:
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
+                pass
+        except OSError as err:
+            return Check("spool", FAIL, f"cannot write in {folder}: {err.strerror or err} "
+                                        "(`gateway serve` creates the folders; check owner and mode)")
+    return Check("spool", OK, f"{len(folders)} folders under {config.data_dir} are writable")
+
+
+def check_disk(config: Config) -> Check:
+    try:
+        usage = shutil.disk_usage(config.data_dir)
+    except OSError as err:
+        return Check("disk", FAIL, f"cannot read free space of {config.data_dir}: {err}")
+    free = f"{usage.free / GiB:.1f} GiB free of {usage.total / GiB:.1f} GiB in {config.data_dir}"
+    if usage.free < DISK_FAIL_BYTES:
+        return Check("disk", FAIL, free + " (the spool will refuse mail)")
+    if usage.free < DISK_WARN_BYTES or usage.free < usage.total * 0.05:
+        return Check("disk", WARN, free)
+    return Check("disk", OK, free)
+
+
+def check_antiword() -> Check:
+    path = shutil.which("antiword")
+    if path is None:
+        return Check("antiword", FAIL, "not found: the text of Word 97-2003 (.doc) attachments cannot be read "
+                                       "(apt-get install antiword)")
+    return Check("antiword", OK, path)
+
+
+def check_tesseract() -> Check:
+    path = shutil.which("tesseract")
+    if path is None:
+        return Check("ocr", WARN, "tesseract not found: OCR will not work, scanned PDFs get no text "
+                                  "(apt-get install tesseract-ocr tesseract-ocr-vie)")
+    try:
+        listed = subprocess.run([path, "--list-langs"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return Check("ocr", WARN, f"{path} does not run ({err}): OCR will not work")
+    if "vie" not in (listed.stdout + listed.stderr).split():
+        return Check("ocr", WARN, f"{path} has no 'vie' traineddata: OCR will not read Vietnamese "
+                                  "(apt-get install tesseract-ocr-vie)")
+    return Check("ocr", OK, f"{path} with Vietnamese (vie)")
+
+
+def check_clock(config: Config, now: dt.datetime | None = None) -> Check:
+    """The clock is plausible and not behind the newest registration (số đến years come from it)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if now < EARLIEST_PLAUSIBLE:
+        return Check("clock", FAIL, f"system time {now.isoformat()} is before {EARLIEST_PLAUSIBLE.year}")
+    try:
+        register = Register(config)
+        try:
+            last = register.activity().last_registered_at
+        finally:
+            register.close()
+    except GatewayError:
+        last = None  # the database check reports why
+    if last is not None and last > now + dt.timedelta(seconds=CLOCK_SKEW_WARN_S):
+        return Check("clock", FAIL, f"system time {now.isoformat()} is behind the newest registration "
+                                    f"{last.isoformat()}: fix the clock (timedatectl) before registering more")
+    return Check("clock", OK, f"{now.isoformat(timespec='seconds')} (UTC), register time zone "
+                              f"{config.register.timezone}")
+
+
+def run_checks(config: Config) -> list[Check]:
+    """Every check, in the order an operator would fix them."""
+    checks: list[Callable[[], Check]] = [
+        lambda: check_config(config), lambda: check_database(config), lambda: check_spool(config),
+        lambda: check_disk(config), check_antiword, check_tesseract, lambda: check_clock(config),
+    ]
+    return [check() for check in checks]

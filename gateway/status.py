@@ -1,0 +1,65 @@
+"""What `gateway status` reports: spool queue depths, the oldest waiting message and the register's counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from gateway.config import Config
+from gateway.register.service import Register
+from gateway.spool import Spool, spool_id_time
+
+
+def oldest_waiting(spool: Spool, now: dt.datetime) -> dict[str, Any] | None:
+    """The oldest message not yet registered (in incoming/ or claimed/) and its age in seconds, or None."""
+    names = [name for name in (spool.oldest_name("incoming"), spool.oldest_name("claimed")) if name]
+    if not names:
+        return None
+    spool_id = min(names).split(".", 1)[0]
+    arrived = spool_id_time(spool_id)
+    return {
+        "spool_id": spool_id,
+        "arrived_at": arrived.isoformat() if arrived else None,
+        "age_seconds": round((now - arrived).total_seconds(), 1) if arrived else None,
+    }
+
+
+def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, Any]:
+    """Queue depths, the oldest waiting message, documents today and per register/year, last registration."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    spool = Spool(config.spool_dir, config.workers.max_attempts)
+    register = Register.open(config)
+    try:
+        stats = register.stats()
+        activity = register.activity()
+    finally:
+        register.close()
+    last = activity.last_registered_at
+    return {
+        "queues": spool.counts(),
+        "oldest_waiting": oldest_waiting(spool, now),
+        "registered_today": activity.registered_on_day,
+        "today": activity.day.isoformat(),
+        "last_registered_at": last.isoformat() if last else None,
+        "registers": stats["documents"],
+        "documents_total": sum(row["count"] for row in stats["documents"]),
+        "messages": stats["messages"],
+        "duplicate_arrivals": stats["duplicates"],
+    }
+
+
+def render_status(status: dict[str, Any]) -> str:
+    """The status as lines for a terminal."""
+    queues = status["queues"]
+    lines = [f"spool:      incoming {queues['incoming']}, claimed {queues['claimed']}, bad {queues['bad']}"]
+    oldest = status["oldest_waiting"]
+    lines.append(f"oldest:     {oldest['spool_id']} waiting {oldest['age_seconds']:.0f} s" if oldest
+                 else "oldest:     nothing waiting")
+    lines.append(f"today:      {status['registered_today']} document(s) registered ({status['today']})")
+    lines.append(f"last:       {status['last_registered_at'] or 'never'}")
+    lines.append(f"total:      {status['documents_total']} document(s), {status['messages']} message(s), "
+                 f"{status['duplicate_arrivals']} duplicate arrival(s)")
+    for row in status["registers"]:
+        lines.append(f"  {row['register']} {row['year']}: {row['count']} document(s), last số đến "
+                     f"{row['last_number']}")
+    return "\n".join(lines)

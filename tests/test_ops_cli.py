@@ -1,0 +1,108 @@
+"""Operator commands: `gateway status` and `gateway doctor`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import write_config
+from gateway.cli import main
+
+
+def _eml(path: Path, number: int, subject: str) -> Path:
+    message = EmailMessage()
+    message["From"] = f"Văn thư <vt{number}@ubnd.example.gov.vn>"
+    message["To"] = "vanthu@localhost"
+    message["Subject"] = subject
+    message["Message-ID"] = f"<ops-{number}@ubnd.example.gov.vn>"
+    message.set_content(f"Nội dung {number}.")
+    path.write_bytes(message.as_bytes(policy=SMTP_POLICY))
+    return path
+
+
+@pytest.fixture
+def cli(tmp_path):
+    config = write_config(tmp_path, 2525)
+
+    def run(*args: str, code: int = 0, env: dict[str, str] | None = None):
+        result = CliRunner().invoke(main, ["--config", str(config), *args], env=env, catch_exceptions=False)
+        assert result.exit_code == code, f"exit {result.exit_code}: {result.output}"
+        return result
+
+    return run
+
+
+def test_status_counts_queues_today_and_registers(cli, tmp_path):
+    cli("import", str(_eml(tmp_path / "a.eml", 1, "Công văn một")), str(_eml(tmp_path / "b.eml", 2, "Công văn hai")))
+    from gateway.config import load_config
+    from gateway.spool import Spool
+    from gateway.values import Envelope
+
+    config = load_config(tmp_path / "gateway.toml")
+    waiting = Spool(config.spool_dir).put(b"Subject: waiting\r\n\r\nbody\r\n", Envelope(
+        mail_from="a@b.c", rcpt_tos=("vanthu@localhost",), received_at=dt.datetime.now(dt.timezone.utc),
+        source="smtp", peer="127.0.0.1", helo="x"))
+    report = json.loads(cli("status", "--json").stdout)
+    assert report["queues"] == {"incoming": 1, "claimed": 0, "bad": 0}
+    assert report["oldest_waiting"]["spool_id"] == waiting
+    assert 0 <= report["oldest_waiting"]["age_seconds"] < 600
+    assert report["registered_today"] == 2 and report["documents_total"] == 2
+    assert report["registers"][0]["register"] == "den" and report["registers"][0]["last_number"] == 2
+    assert dt.datetime.fromisoformat(report["last_registered_at"]) <= dt.datetime.now(dt.timezone.utc)
+    text = cli("status").stdout
+    assert "incoming 1" in text and "2 document(s) registered" in text and "số đến 2" in text
+
+
+def test_doctor_passes_on_a_working_installation(cli, tmp_path):
+    cli("import", str(_eml(tmp_path / "a.eml", 1, "Công văn")))
+    output = cli("doctor").stdout
+    lines = output.strip().splitlines()
+    assert [line.split()[1].rstrip(":") for line in lines] == [
+        "config", "database", "spool", "disk", "antiword", "ocr", "clock"]
+    assert all(line.split()[0] in ("OK", "WARN") for line in lines), output
+    assert lines[1].startswith("OK")
+
+
+def test_doctor_fails_without_schema_or_writable_spool_and_warns_without_tesseract(cli, tmp_path):
+    (tmp_path / "data").mkdir()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    antiword = shutil.which("antiword")
+    if antiword:
+        os.symlink(antiword, bin_dir / "antiword")
+    result = cli("doctor", code=1, env={"PATH": str(bin_dir)})
+    lines = {line.split()[1].rstrip(":"): line for line in result.stdout.splitlines()}
+    assert lines["database"].startswith("FAIL") and "gateway db upgrade" in lines["database"]
+    assert lines["spool"].startswith("FAIL")
+    assert lines["ocr"].startswith("WARN") and "OCR will not work" in lines["ocr"]
+    if not antiword:
+        assert lines["antiword"].startswith("FAIL")
+
+
+def test_doctor_reports_a_broken_config_file_as_one_line(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[smtp]\nlisten = 25\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(bad), "doctor"])
+    assert result.exit_code != 0
+    assert result.output.startswith("FAIL  config:") and "smtp.listen" in result.output
+
+
+def test_doctor_clock_check_fails_when_the_clock_is_behind_the_register(cli, tmp_path):
+    from gateway.config import load_config
+    from gateway.doctor import FAIL, OK, check_clock
+
+    cli("import", str(_eml(tmp_path / "a.eml", 1, "Công văn")))
+    config = load_config(tmp_path / "gateway.toml")
+    assert check_clock(config).level == OK
+    an_hour_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
+    behind = check_clock(config, now=an_hour_ago)
+    assert behind.level == FAIL and "behind the newest registration" in behind.detail
+    assert check_clock(config, now=dt.datetime(2001, 1, 1, tzinfo=dt.timezone.utc)).level == FAIL
