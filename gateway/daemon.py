@@ -1,4 +1,4 @@
-"""The `gateway serve` process: SMTP intake in this process, a pool of worker processes, signals and shutdown."""
+"""The `gateway serve` process: SMTP and IMAP intake in this process, a pool of worker processes, signals."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import threading
 import time
 
 from gateway.config import Config
+from gateway.intake.imap import ImapIntake
 from gateway.intake.smtp import SmtpIntake
 from gateway.register.service import Register
 from gateway.spool import Spool
@@ -53,9 +54,11 @@ class Daemon:
             self._workers.append(self._start_worker())
         intake = SmtpIntake(self.config, self.spool)
         intake.start()
+        imap = ImapIntake(self.config, self.spool)
+        imap.start()
         log.info(
-            "gateway ready: SMTP on %s, %d worker(s), data in %s",
-            self.config.smtp.listen, self.worker_count, self.config.data_dir,
+            "gateway ready: SMTP on %s, %d IMAP account(s), %d worker(s), data in %s",
+            self.config.smtp.listen, len(self.config.imap.accounts), self.worker_count, self.config.data_dir,
         )
         try:
             last_sweep = time.monotonic()
@@ -65,8 +68,9 @@ class Daemon:
                     self.spool.recover()
                     last_sweep = time.monotonic()
         finally:
-            log.info("stopping: closing SMTP intake, letting workers finish the message in hand")
+            log.info("stopping: closing SMTP and IMAP intake, letting workers finish the message in hand")
             intake.stop()
+            imap.stop()
             self._stop_all_workers()
         log.info("gateway stopped")
         return 0
