@@ -219,6 +219,35 @@ def show(ctx, document_id: int, as_json: bool) -> None:
         click.echo(document_as_text(record, config.register.timezone))
 
 
+# --- imap --------------------------------------------------------------------------------------------------
+
+
+@main.group()
+def imap() -> None:
+    """IMAP accounts the gateway polls."""
+
+
+@imap.command("test")
+@click.argument("account")
+@click.pass_context
+@handle_errors
+def imap_test(ctx, account: str) -> None:
+    """Log in to ACCOUNT and show its capabilities, folders and the watched folders' UIDVALIDITY and counts."""
+    from gateway.intake.imap_session import describe, probe
+
+    config = get_config(ctx)
+    accounts = {a.name: a for a in config.imap.accounts}
+    if account not in accounts:
+        raise NotFound(f"no IMAP account {account!r} in {config.source}; accounts: {', '.join(accounts) or 'none'}")
+    found = probe(accounts[account])
+    click.echo(f"account {describe(accounts[account])}: login ok")
+    click.echo(f"capabilities: {' '.join(found.capabilities)}")
+    click.echo(f"folders: {', '.join(found.folders)}")
+    for folder in found.watched:
+        click.echo(f"watched {folder.name}: UIDVALIDITY {folder.uidvalidity}, {folder.messages} message(s), "
+                   f"{folder.unseen} unseen")
+
+
 # --- db ----------------------------------------------------------------------------------------------------
 
 

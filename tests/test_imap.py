@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import threading
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from conftest import wait_for, write_config
+from gateway.cli import main
 from gateway.config import load_config
 from gateway.errors import ImapError
 from gateway.intake.imap import AccountPoller, Backoff
@@ -220,3 +223,19 @@ def test_tls_to_a_plaintext_port_and_a_missing_folder_are_clear_errors(dovecot, 
     with pytest.raises(ImapError, match="cannot select folder 'Nowhere'"):
         rig.sync()
     rig.close()
+
+
+def test_cli_imap_test_reports_the_account_or_fails_clearly(dovecot, tmp_path):  # noqa: F811
+    user, _ = dovecot.add_user()
+    append(dovecot, user, [make_message(1, "cli")])
+    good = write_config(tmp_path, 2525, extra=dovecot.account_toml("vanthu", user)
+                        + dovecot.account_toml("hopthu", "nobody@example.test"))
+    runner = CliRunner()
+    result = runner.invoke(main, ["--config", str(good), "imap", "test", "vanthu"])
+    assert result.exit_code == 0, result.output
+    assert "login ok" in result.output and "IDLE" in result.output
+    assert re.search(r"watched INBOX: UIDVALIDITY \d+, 1 message\(s\), 1 unseen", result.output)
+    result = runner.invoke(main, ["--config", str(good), "imap", "test", "hopthu"])
+    assert result.exit_code == 1 and "hopthu" in result.output and "login refused" in result.output
+    result = runner.invoke(main, ["--config", str(good), "imap", "test", "other"])
+    assert result.exit_code == 4 and "no IMAP account 'other'" in result.output

@@ -9,6 +9,7 @@ import os
 import socket
 import ssl
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import imapclient
@@ -127,3 +128,41 @@ def select(client: imapclient.IMAPClient, account: ImapAccountConfig, folder: st
     except IMAPClientError as err:
         raise ImapError(f"imap {describe(account)}: cannot select folder {folder!r}: {_text(err)}", True) from err
     return int(info[b"UIDVALIDITY"]), int(info.get(b"EXISTS", 0))
+
+
+@dataclass(frozen=True)
+class WatchedFolder:
+    """What the server says about one folder the account watches."""
+
+    name: str
+    uidvalidity: int
+    messages: int
+    unseen: int
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The result of `gateway imap test`: what logging in to an account found."""
+
+    account: str
+    capabilities: tuple[str, ...]
+    folders: tuple[str, ...]
+    watched: tuple[WatchedFolder, ...]
+
+
+def probe(account: ImapAccountConfig, ssl_context: ssl.SSLContext | None = None) -> Probe:
+    """Log in, list capabilities and folders, and read the status of every watched folder."""
+    with session(account, ssl_context) as client:
+        with guarded(account, "listing folders"):
+            capabilities = tuple(sorted(c.decode("ascii", "replace") for c in client.capabilities()))
+            folders = tuple(name for _flags, _sep, name in client.list_folders())
+        watched = []
+        for folder in account.folders:
+            if folder not in folders:
+                raise ImapError(f"imap {describe(account)}: watched folder {folder!r} does not exist; "
+                                f"folders: {', '.join(folders)}", lasting=True)
+            with guarded(account, f"reading the status of {folder!r}"):
+                status = client.folder_status(folder, [b"UIDVALIDITY", b"MESSAGES", b"UNSEEN"])
+            watched.append(WatchedFolder(folder, int(status[b"UIDVALIDITY"]), int(status[b"MESSAGES"]),
+                                         int(status[b"UNSEEN"])))
+    return Probe(account.name, capabilities, folders, tuple(watched))
