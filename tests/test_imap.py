@@ -58,6 +58,7 @@ class Rig:
             return conn.execute(sa.text(sql)).scalar()
 
     def close(self) -> None:
+        self.poller.close()
         self.ledger.close()
         self.register.close()
 
@@ -204,7 +205,7 @@ def test_wrong_password_is_one_clear_error_and_backs_off(dovecot, tmp_path, capl
             thread.join(10)
     rig.close()
     assert not thread.is_alive(), "the poller did not stop"
-    errors = [r.getMessage() for r in caplog.records]
+    errors = [r.getMessage() for r in caplog.records if r.name == "gateway.intake.imap" and r.levelno >= logging.ERROR]
     assert len(errors) == 1, errors
     assert "vanthu" in errors[0] and "login refused" in errors[0] and "retrying in" in errors[0]
     assert "not-the-password" not in caplog.text

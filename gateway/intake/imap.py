@@ -7,6 +7,7 @@ import logging
 import random
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import imapclient
@@ -27,6 +28,7 @@ TICK = 1.0  # seconds per idle_check / wait, so stopping and registered messages
 FETCH_BATCH = 100  # messages per FETCH BODY.PEEK[]
 FETCH_BATCH_BYTES = 16 * 1024 * 1024  # and at most this many bytes of them
 SEEN = b"\\Seen"
+PUT_THREADS = 8  # spool writes in flight at once during a fetch
 
 
 @dataclass
@@ -61,6 +63,10 @@ class AccountPoller:
         self.fetch_commands = 0  # FETCH BODY.PEEK[] commands sent, for tests and benchmarks
         self._highest: dict[FolderKey, int] = {}
         self._waiting: set[FolderKey] = set()  # epochs with spooled rows whose after-action is not done
+        self._puts = ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix=f"imap-{account.name}-put")
+
+    def close(self) -> None:
+        self._puts.shutdown()
 
     # -- the loop ----------------------------------------------------------------------------------------
 
@@ -152,22 +158,23 @@ class AccountPoller:
         with guarded(self.account, f"fetching from {key.folder!r}"):
             data = client.fetch(uids, ["BODY.PEEK[]"])
         self.fetch_commands += 1
+        present = [(uid, data[uid][b"BODY[]"]) for uid in uids if b"BODY[]" in data.get(uid, {})]
         spooled: list[tuple[int, str]] = []
         try:
-            for uid in uids:
-                raw = data.get(uid, {}).get(b"BODY[]")
-                if raw is None:
-                    continue  # expunged by someone else meanwhile
-                spool_id = self.spool.put(raw, self._envelope(key, uid))
+            # Several puts at once share their directory fsyncs (Spool's group commit); order is kept.
+            for (uid, raw), spool_id in zip(present, self._puts.map(lambda item: self._put(key, *item), present)):
                 spooled.append((uid, spool_id))
-                log.info("spool %s: fetched imap %s/%s uid %d (%d bytes)",
-                         spool_id, key.account, key.folder, uid, len(raw))
         finally:
             # Spool first, ledger second: a crash in between means a re-fetch that the register deduplicates.
             self.ledger.record_spooled(key, spooled)
             if spooled:
                 self._highest[key] = max(self._highest[key], max(uid for uid, _ in spooled))
         return len(spooled)
+
+    def _put(self, key: FolderKey, uid: int, raw: bytes) -> str:
+        spool_id = self.spool.put(raw, self._envelope(key, uid))
+        log.info("spool %s: fetched imap %s/%s uid %d (%d bytes)", spool_id, key.account, key.folder, uid, len(raw))
+        return spool_id
 
     def _envelope(self, key: FolderKey, uid: int) -> Envelope:
         return Envelope(
@@ -281,7 +288,11 @@ class ImapIntake:
         ledger = Ledger(engine)
         try:
             status = StatusFile(self.config.data_dir / "imap", account.name)
-            AccountPoller(account, self.spool, ledger, status).run(self._stop)
+            poller = AccountPoller(account, self.spool, ledger, status)
+            try:
+                poller.run(self._stop)
+            finally:
+                poller.close()
         finally:
             ledger.close()
             engine.dispose()

@@ -62,6 +62,8 @@ def _text(err: BaseException) -> str:
     text = str(err)
     if isinstance(err.args[0] if err.args else None, bytes):
         text = err.args[0].decode("utf-8", "replace")
+    if len(text) > 2 and text[:2] in ("b'", 'b"') and text[-1] == text[1]:
+        text = text[2:-1]  # imapclient wraps some server texts as str(bytes)
     return text or type(err).__name__
 
 
