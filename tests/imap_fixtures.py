@@ -9,6 +9,7 @@ import subprocess
 import tempfile
 import uuid
 from email.message import EmailMessage
+from email.policy import SMTP
 from pathlib import Path
 
 import imapclient
@@ -119,10 +120,10 @@ def make_message(n: int, tag: str = "", size: int = 0) -> bytes:
     msg["Message-ID"] = f"<imap-{tag or 'x'}-{n}-{uuid.uuid4().hex[:8]}@stc.example.gov.vn>"
     msg["Date"] = "Wed, 25 Nov 2026 08:00:00 +0700"
     body = f"Kính gửi Sở Công Thương, công văn số {n}.\n"
-    if size > len(body):
-        body += ("Nội dung báo cáo tình hình thực hiện nhiệm vụ. " * (size // 40 + 1))[: size - len(body)]
-    msg.set_content(body)
-    return msg.as_bytes()
+    line = "Nội dung báo cáo tình hình thực hiện nhiệm vụ năm 2026 của Sở.\n"
+    body += line * max(0, (size - len(body)) // len(line.encode()))
+    msg.set_content(body, cte="8bit")
+    return msg.as_bytes(policy=SMTP)
 
 
 def append(server: Dovecot, user: str, messages: list[bytes], folder: str = "INBOX") -> None:
