@@ -240,3 +240,30 @@ def test_cli_imap_test_reports_the_account_or_fails_clearly(dovecot, tmp_path): 
     assert result.exit_code == 1 and "hopthu" in result.output and "login refused" in result.output
     result = runner.invoke(main, ["--config", str(good), "imap", "test", "other"])
     assert result.exit_code == 4 and "no IMAP account 'other'" in result.output
+
+
+def test_polling_without_idle_watches_several_folders(dovecot, rig_factory):  # noqa: F811
+    user, _ = dovecot.add_user()
+    with dovecot.client(user) as client:
+        client.create_folder("Khẩn")
+    rig = rig_factory(user, 'folders = ["INBOX", "Khẩn"]\nidle = false\npoll_interval = 0.3')
+    stop = threading.Event()
+    thread = threading.Thread(target=rig.poller.run, args=(stop,))
+    thread.start()
+    try:
+        wait_for(lambda: rig.status.current.last_success, 20, what="the first poll")
+        append(dovecot, user, [make_message(1, "poll")])
+        append(dovecot, user, [make_message(2, "poll")], "Khẩn")
+
+        def registered() -> bool:
+            rig.drain()
+            return rig.scalar("select count(*) from documents") == 2
+
+        wait_for(registered, 20, 0.1, "both folders' messages to be registered")
+        wait_for(lambda: all(SEEN in f for folder in ("INBOX", "Khẩn")
+                             for f in folder_flags(dovecot, user, folder).values()), 20, 0.1, "\\Seen in both")
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert rig.scalar("select count(*) from imap_ledger where state = 'done'") == 2
