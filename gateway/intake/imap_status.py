@@ -20,7 +20,7 @@ class AccountStatus:
     last_success: str = ""  # ISO time of the last completed sync
     last_error: str = ""
     last_error_at: str = ""
-    fetched: int = 0  # messages spooled by this process since it started
+    fetched: int = 0  # messages spooled from this account since the status file was created
 
 
 def _now() -> str:
