@@ -185,6 +185,14 @@ def test_uidvalidity_change_refetches_without_duplicate_documents(dovecot, rig_f
     assert rig.scalar("select count(*) from documents") == 3
     assert rig.scalar("select count(*) from arrivals where kind = 'duplicate'") == 3
     assert all(SEEN in flags for flags in folder_flags(dovecot, user, folder).values())
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="gateway.intake.imap"):
+        restarted = AccountPoller(rig.account, rig.spool, rig.ledger, rig.status)
+        with session(rig.account) as client:
+            assert restarted.sync(client, full=True) == 0
+    assert not any("new UIDVALIDITY" in r.getMessage() for r in caplog.records), "warned again after a restart"
+    restarted.close()
+    fresh.close()
 
 
 def test_wrong_password_is_one_clear_error_and_backs_off(dovecot, tmp_path, caplog):  # noqa: F811

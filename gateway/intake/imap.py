@@ -115,12 +115,12 @@ class AccountPoller:
         uidvalidity, _ = select(client, self.account, folder)
         key = FolderKey(self.account.name, folder, uidvalidity)
         if key not in self._highest:
-            old = self.ledger.other_epochs(self.account.name, folder, uidvalidity)
-            if old:
+            self._highest[key] = self.ledger.highest_uid(key)
+            old = [] if self._highest[key] else self.ledger.other_epochs(self.account.name, folder, uidvalidity)
+            if old:  # first sight of this epoch, after others: warned once, not at every restart
                 log.warning("imap %s: folder %r has a new UIDVALIDITY %d (was %s); fetching it again, the "
                             "register will record messages it already holds as duplicates",
                             self.account.name, folder, uidvalidity, ", ".join(map(str, sorted(old))))
-            self._highest[key] = self.ledger.highest_uid(key)
         return key
 
     # -- fetching ----------------------------------------------------------------------------------------
