@@ -275,3 +275,16 @@ def test_polling_without_idle_watches_several_folders(dovecot, rig_factory):  # 
         thread.join(10)
     assert not thread.is_alive()
     assert rig.scalar("select count(*) from imap_ledger where state = 'done'") == 2
+
+
+def test_cli_imap_status_shows_last_success_and_error(dovecot, rig_factory):  # noqa: F811
+    user, _ = dovecot.add_user()
+    append(dovecot, user, [make_message(1, "status")])
+    rig = rig_factory(user)
+    rig.sync(full=True)
+    rig.status.success(1)
+    rig.status.error("imap vanthu: connection lost while IDLE")
+    result = CliRunner().invoke(main, ["--config", rig.config.source, "imap", "status"])
+    assert result.exit_code == 0, result.output
+    assert re.search(r"vanthu: last success 20\d\d-.*; 1 waiting for seen, 0 done", result.output), result.output
+    assert "connection lost while IDLE" in result.output
