@@ -96,6 +96,7 @@ class ImapAccountConfig:
     host: str = _help("IMAP server host name or address", "")
     port: int = _help("IMAP server port; 0 means 993 for implicit TLS, else 143", 0)
     tls: str = _help('"implicit" (IMAPS), "starttls", or "none" (loopback hosts only)', "implicit")
+    tls_ca_file: str = _help("PEM file of the CA that signed the server's certificate; empty: the system's CAs", "")
     username: str = _help("login name", "")
     password_file: str = _help("file holding the password (first line); never logged", "")
     password_env: str = _help("environment variable holding the password, instead of password_file", "")
@@ -315,6 +316,8 @@ def _validate_account(account: ImapAccountConfig, key: str, src: str) -> None:
         raise ConfigError(f"{src}: {key}.tls must be one of {', '.join(TLS_MODES)}, not {account.tls!r}")
     if account.tls == "none" and not is_loopback(account.host):
         raise ConfigError(f"{src}: {key}.tls = \"none\" is allowed only for loopback hosts, not {account.host!r}")
+    if account.tls_ca_file and not Path(account.tls_ca_file).is_file():
+        raise ConfigError(f"{src}: {key}.tls_ca_file: no such file {account.tls_ca_file}")
     if not 0 <= account.port <= 65535:
         raise ConfigError(f"{src}: {key}.port must be 0..65535, not {account.port}")
     if bool(account.password_file) == bool(account.password_env):

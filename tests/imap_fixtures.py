@@ -25,7 +25,7 @@ DOVECOT = shutil.which("dovecot") or ("/usr/sbin/dovecot" if os.path.exists("/us
 class Dovecot:
     """One Dovecot master process with its own config, users file and mail folder under a temp dir."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: bool = False) -> None:
         if DOVECOT is None:
             pytest.skip("the dovecot binary is missing (Debian package dovecot-imapd; scripts/setup --test "
                         "installs it as root)")
@@ -40,13 +40,30 @@ class Dovecot:
         for sub in ("run", "state", "mail"):
             (self.dir / sub).mkdir()
         shutil.chown(self.dir / "mail", "nobody", "nogroup")
+        self.imaps_port = free_port() if tls else 0
+        self.ca_file = self._make_certificate() if tls else None
+        ssl_lines = (f"ssl = yes\nssl_cert = <{self.dir / 'cert.pem'}\nssl_key = <{self.dir / 'key.pem'}"
+                     if tls else "ssl = no")
+        text = TEMPLATE.read_text().replace("@SSL@", ssl_lines).replace("@IMAPS_PORT@", str(self.imaps_port))
         self.config = self.dir / "dovecot.conf"
-        self.config.write_text(TEMPLATE.read_text().replace("@DIR@", str(self.dir)).replace("@PORT@", str(self.port)))
+        self.config.write_text(text.replace("@DIR@", str(self.dir)).replace("@PORT@", str(self.port)))
         for _ in range(POOL):
             name = f"u{uuid.uuid4().hex[:10]}@example.test"
             self.users[name] = f"pw-{uuid.uuid4().hex[:8]}"
             self._unused.append(name)
         self._write_users()
+
+    def _make_certificate(self) -> Path:
+        """A self-signed certificate for 127.0.0.1 (it is its own CA); returns the file to trust."""
+        if shutil.which("openssl") is None:
+            pytest.skip("openssl is missing (Debian package openssl; scripts/setup --test installs it as root)")
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+             "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(self.dir / "key.pem"),
+             "-out", str(self.dir / "cert.pem")],
+            check=True, capture_output=True, timeout=60,
+        )
+        return self.dir / "cert.pem"
 
     def add_user(self) -> tuple[str, str]:
         """A mailbox user nobody has used yet (fresh and empty) and its password.

@@ -17,12 +17,12 @@ from gateway.config import load_config
 from gateway.errors import ImapError
 from gateway.intake.imap import AccountPoller, Backoff
 from gateway.intake.imap_ledger import Ledger
-from gateway.intake.imap_session import connect, session
+from gateway.intake.imap_session import connect, probe, session
 from gateway.intake.imap_status import StatusFile, load_status
 from gateway.pipeline import process_batch
 from gateway.register.service import Register
 from gateway.spool import Spool
-from imap_fixtures import append, dovecot, dovecot_server, folder_flags, make_message  # noqa: F401
+from imap_fixtures import Dovecot, append, dovecot, dovecot_server, folder_flags, make_message  # noqa: F401
 
 SEEN = b"\\Seen"
 
@@ -288,3 +288,25 @@ def test_cli_imap_status_shows_last_success_and_error(dovecot, rig_factory):  # 
     assert result.exit_code == 0, result.output
     assert re.search(r"vanthu: last success 20\d\d-.*; 1 waiting for seen, 0 done", result.output), result.output
     assert "connection lost while IDLE" in result.output
+
+
+def test_implicit_tls_and_starttls_check_the_certificate(tmp_path):
+    server = Dovecot(tls=True)
+    try:
+        server.start()
+        user, _ = server.add_user()
+        ca = f'tls_ca_file = "{server.ca_file}"'
+        tables = (server.account_toml("imaps", user, ca).replace(f"port = {server.port}", f"port = {server.imaps_port}")
+                  .replace('tls = "none"', 'tls = "implicit"')
+                  + server.account_toml("starttls", user, ca).replace('tls = "none"', 'tls = "starttls"')
+                  + server.account_toml("untrusted", user).replace(f"port = {server.port}",
+                                                                   f"port = {server.imaps_port}")
+                  .replace('tls = "none"', 'tls = "implicit"'))
+        accounts = load_config(write_config(tmp_path, 2525, extra=tables)).imap.accounts
+        for account in accounts[:2]:
+            assert probe(account).watched[0].name == "INBOX"
+        with pytest.raises(ImapError, match="untrusted.*TLS failed.*CERTIFICATE_VERIFY_FAILED") as info:
+            connect(accounts[2])
+        assert info.value.lasting
+    finally:
+        server.cleanup()

@@ -84,7 +84,7 @@ def guarded(account: ImapAccountConfig, doing: str) -> Iterator[None]:
 def connect(account: ImapAccountConfig, ssl_context: ssl.SSLContext | None = None) -> imapclient.IMAPClient:
     """A client logged in to the account; the caller logs out (see ``session``)."""
     password = read_password(account)
-    context = ssl_context or ssl.create_default_context()
+    context = ssl_context or _tls_context(account)
     timeout = imapclient.SocketTimeout(connect=CONNECT_TIMEOUT, read=READ_TIMEOUT)
     with guarded(account, "connecting"):
         client = imapclient.IMAPClient(
@@ -101,6 +101,14 @@ def connect(account: ImapAccountConfig, ssl_context: ssl.SSLContext | None = Non
         _close_quietly(client)
         raise
     return client
+
+
+def _tls_context(account: ImapAccountConfig) -> ssl.SSLContext:
+    """Certificate and host name checked, against the account's CA file or the system's CAs."""
+    try:
+        return ssl.create_default_context(cafile=account.tls_ca_file or None)
+    except (OSError, ssl.SSLError) as err:
+        raise ImapError(f"imap {account.name}: cannot load tls_ca_file {account.tls_ca_file}: {err}", True) from err
 
 
 @contextlib.contextmanager
