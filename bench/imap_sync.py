@@ -1,8 +1,9 @@
 """Benchmark: initial IMAP sync of N messages from a local Dovecot into the spool, beside a bare imapclient fetch.
 
-The same folder is fetched twice, each time in a fresh child process: first by a bare imapclient loop (SEARCH
-ALL, then FETCH BODY.PEEK[] in batches, nothing stored: the baseline), then by the gateway's poller (spool
-write with fsync + ledger row per message). A second poll by the gateway must fetch nothing. Each child reports
+The same folder is fetched three times, each time in a fresh child process: by a bare imapclient loop (SEARCH
+ALL, then FETCH BODY.PEEK[] in batches of 100, nothing stored) as shipped, by the same loop with imaplib's debug
+formatting off (what the gateway does, see imap_session.quiet_imaplib: the fair baseline), and by the gateway's
+poller (spool write with fsync + ledger row per message). A second poll by the gateway must fetch nothing. Each child reports
 its wall time and peak RSS. Needs root and the dovecot binary (Debian dovecot-imapd).
 """
 
@@ -26,7 +27,10 @@ def _populate(server, user: str, count: int, size: int) -> None:
 
     template = make_message(0, "bench", size)
     marker = template[template.index(b"<imap-") : template.index(b"@stc.example.gov.vn>")]
+    from gateway.intake.imap_session import quiet_imaplib
+
     with server.client(user) as client:
+        quiet_imaplib(client)
         for start in range(0, count, 500):
             batch = [template.replace(marker, b"<bench-%08d" % n) for n in range(start, min(count, start + 500))]
             client.multiappend("INBOX", batch)
@@ -34,10 +38,14 @@ def _populate(server, user: str, count: int, size: int) -> None:
 
 def _child(role: str, port: int, user: str, password: str, workdir: str) -> dict:
     started = time.perf_counter()
-    if role == "baseline":
+    if role.startswith("baseline"):
         import imapclient
 
+        from gateway.intake.imap_session import quiet_imaplib
+
         with imapclient.IMAPClient("127.0.0.1", port=port, ssl=False) as client:
+            if role == "baseline-quiet":
+                quiet_imaplib(client)
             client.login(user, password)
             client.select_folder("INBOX", readonly=True)
             uids = client.search("ALL")
@@ -116,18 +124,20 @@ def main() -> int:
         print(f"appended {args.messages} messages of ~{args.size} bytes in {time.perf_counter() - started:.1f} s")
         results = {}
         with tempfile.TemporaryDirectory(prefix="gw-imap-bench-") as workdir:
-            for role in ("baseline", "gateway"):
+            for role in ("baseline-stock", "baseline-quiet", "gateway"):
                 out = subprocess.run([sys.executable, __file__, "--child", role, str(server.port), user, password,
                                       workdir], check=True, capture_output=True, text=True, cwd=REPO).stdout
                 results[role] = json.loads(out.strip().splitlines()[-1])
     finally:
         server.cleanup()
-    base, gw = results["baseline"], results["gateway"]
-    print(f"bare imapclient fetch: {base['fetched']} messages in {base['seconds']:.1f} s "
-          f"({base['fetched'] / base['seconds']:.0f} msg/s), peak RSS {base['peak_rss_mb']:.0f} MB")
-    print(f"gateway initial sync:  {gw['fetched']} messages in {gw['seconds']:.1f} s "
-          f"({gw['fetched'] / gw['seconds']:.0f} msg/s, spool + ledger), peak RSS {gw['peak_rss_mb']:.0f} MB")
-    print(f"ratio gateway/bare: {base['seconds'] / gw['seconds']:.2f}")
+    gw = results["gateway"]
+    for role, label in (("baseline-stock", "bare imapclient, stock"), ("baseline-quiet", "bare imapclient, imaplib debug off")):
+        base = results[role]
+        print(f"{label + ':':36} {base['fetched']} messages in {base['seconds']:.1f} s "
+              f"({base['fetched'] / base['seconds']:.0f} msg/s), peak RSS {base['peak_rss_mb']:.0f} MB")
+    print(f"{'gateway initial sync (spool, ledger):':36} {gw['fetched']} messages in {gw['seconds']:.1f} s "
+          f"({gw['fetched'] / gw['seconds']:.0f} msg/s), peak RSS {gw['peak_rss_mb']:.0f} MB")
+    print(f"ratio gateway / bare with debug off: {results['baseline-quiet']['seconds'] / gw['seconds']:.2f}")
     print(f"second poll: {gw['second_poll_fetched']} fetched, {gw['second_poll_fetch_commands']} FETCH BODY "
           f"commands, {gw['second_poll_seconds']:.2f} s")
     ok = gw["fetched"] == args.messages and gw["second_poll_fetched"] == 0 and gw["spooled_files"] == args.messages
