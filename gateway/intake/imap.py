@@ -7,7 +7,7 @@ import logging
 import random
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import imapclient
@@ -131,8 +131,15 @@ class AccountPoller:
         candidates = [uid for uid in found if full or uid > self._highest[key]]
         new = sorted(set(candidates) - self.ledger.known_uids(key, candidates))
         fetched = 0
-        for batch in self._batches(client, key, new):
-            fetched += self._fetch_batch(client, key, batch)
+        writing: list[tuple[int, Future[str]]] = []
+        try:
+            # One batch is written to the spool while the next one comes over the network.
+            for batch in self._batches(client, key, new):
+                arrived = self._fetch_batch(client, key, batch)
+                fetched += self._settle(key, writing)
+                writing = [(uid, self._puts.submit(self._put, key, uid, raw)) for uid, raw in arrived]
+        finally:
+            fetched += self._settle(key, writing)
         if new:
             self._waiting.add(key)
         return fetched
@@ -154,21 +161,28 @@ class AccountPoller:
             total += size
         return batches
 
-    def _fetch_batch(self, client: imapclient.IMAPClient, key: FolderKey, uids: list[int]) -> int:
+    def _fetch_batch(self, client: imapclient.IMAPClient, key: FolderKey, uids: list[int]) -> list[tuple[int, bytes]]:
+        """(uid, raw) of the batch, in UID order; messages expunged meanwhile by someone else are left out."""
         with guarded(self.account, f"fetching from {key.folder!r}"):
             data = client.fetch(uids, ["BODY.PEEK[]"])
         self.fetch_commands += 1
-        present = [(uid, data[uid][b"BODY[]"]) for uid in uids if b"BODY[]" in data.get(uid, {})]
+        return [(uid, data[uid][b"BODY[]"]) for uid in uids if b"BODY[]" in data.get(uid, {})]
+
+    def _settle(self, key: FolderKey, writing: list[tuple[int, Future[str]]]) -> int:
+        """Wait for a batch's spool writes, then record the durable ones in the ledger (spool first, ledger second:
+        a crash in between means a re-fetch that the register deduplicates). Raises the first write error."""
         spooled: list[tuple[int, str]] = []
-        try:
-            # Several puts at once share their directory fsyncs (Spool's group commit); order is kept.
-            for (uid, raw), spool_id in zip(present, self._puts.map(lambda item: self._put(key, *item), present)):
-                spooled.append((uid, spool_id))
-        finally:
-            # Spool first, ledger second: a crash in between means a re-fetch that the register deduplicates.
-            self.ledger.record_spooled(key, spooled)
-            if spooled:
-                self._highest[key] = max(self._highest[key], max(uid for uid, _ in spooled))
+        failure: BaseException | None = None
+        for uid, future in writing:
+            try:
+                spooled.append((uid, future.result()))
+            except BaseException as err:  # noqa: BLE001 - re-raised below, after the good ones are recorded
+                failure = failure or err
+        self.ledger.record_spooled(key, spooled)
+        if spooled:
+            self._highest[key] = max(self._highest[key], max(uid for uid, _ in spooled))
+        if failure is not None:
+            raise failure
         return len(spooled)
 
     def _put(self, key: FolderKey, uid: int, raw: bytes) -> str:
