@@ -7,6 +7,7 @@ import logging
 import re
 import threading
 
+import imapclient
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
@@ -113,7 +114,12 @@ def test_new_mail_after_a_poll_is_fetched_alone(dovecot, rig_factory):  # noqa: 
     assert rig.scalar("select count(*) from documents") == 3
 
 
-def test_move_happens_only_after_registration(dovecot, rig_factory):  # noqa: F811
+@pytest.mark.parametrize("hidden", [(), ("MOVE", "UIDPLUS")], ids=["move", "copy-delete-expunge"])
+def test_move_happens_only_after_registration(dovecot, rig_factory, monkeypatch, hidden):  # noqa: F811
+    """Dovecot offers MOVE and UIDPLUS; hiding them from the poller exercises the COPY + EXPUNGE fallback."""
+    real = imapclient.IMAPClient.has_capability
+    monkeypatch.setattr(imapclient.IMAPClient, "has_capability",
+                        lambda self, name: name.upper() not in hidden and real(self, name))
     user, _ = dovecot.add_user()
     append(dovecot, user, [make_message(n, "move") for n in range(2)])
     rig = rig_factory(user, 'after_action = "move:Archive"')
