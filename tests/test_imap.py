@@ -31,8 +31,8 @@ SEEN = b"\\Seen"
 class Rig:
     """One account's poller wired to a spool and a register in tmp, with an in-process worker."""
 
-    def __init__(self, tmp_path, server, user: str, extra: str = "", name: str = "vanthu") -> None:
-        path = write_config(tmp_path, 2525, extra=server.account_toml(name, user, extra))
+    def __init__(self, tmp_path, server, user: str, extra: str = "", name: str = "vanthu", database_url: str = "") -> None:
+        path = write_config(tmp_path, 2525, database_url, extra=server.account_toml(name, user, extra))
         self.config = load_config(path)
         self.account = self.config.imap.accounts[0]
         self.spool = Spool(self.config.spool_dir)
@@ -68,8 +68,8 @@ class Rig:
 def rig_factory(tmp_path, dovecot):  # noqa: F811
     rigs: list[Rig] = []
 
-    def make(user: str, extra: str = "", name: str = "vanthu") -> Rig:
-        rig = Rig(tmp_path / f"rig{len(rigs)}", dovecot, user, extra, name)
+    def make(user: str, extra: str = "", name: str = "vanthu", database_url: str = "") -> Rig:
+        rig = Rig(tmp_path / f"rig{len(rigs)}", dovecot, user, extra, name, database_url)
         rigs.append(rig)
         return rig
 
@@ -316,3 +316,14 @@ def test_implicit_tls_and_starttls_check_the_certificate(tmp_path):
         assert info.value.lasting
     finally:
         server.cleanup()
+
+
+def test_the_ledger_works_on_postgresql(dovecot, rig_factory, postgres_url):  # noqa: F811
+    user, _ = dovecot.add_user()
+    append(dovecot, user, [make_message(n, "pg") for n in range(2)])
+    rig = rig_factory(user, database_url=postgres_url)
+    assert rig.sync(full=True) == 2
+    rig.drain()
+    assert rig.sync(full=True) == 0
+    assert rig.scalar("select count(*) from imap_ledger where state = 'done'") == 2
+    assert all(SEEN in flags for flags in folder_flags(dovecot, user).values())
