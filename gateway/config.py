@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import tomllib
@@ -92,6 +93,38 @@ class RegisterConfig:
     timezone: str = _help("time zone of arrival dates and of the yearly counters", "Asia/Ho_Chi_Minh")
 
 
+TLS_MODES = ("implicit", "starttls", "none")
+ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+@dataclass(frozen=True)
+class ImapAccountConfig:
+    name: str = _help("short name of the account, used in logs, the ledger and `gateway imap test NAME`", "")
+    host: str = _help("IMAP server host name or address", "")
+    port: int = _help("IMAP server port; 0 means 993 for implicit TLS, else 143", 0)
+    tls: str = _help('"implicit" (IMAPS), "starttls", or "none" (loopback hosts only)', "implicit")
+    tls_ca_file: str = _help("PEM file of the CA that signed the server's certificate; empty: the system's CAs", "")
+    username: str = _help("login name", "")
+    password_file: str = _help("file holding the password (first line); never logged", "")
+    password_env: str = _help("environment variable holding the password, instead of password_file", "")
+    folders: tuple[str, ...] = _help("folders watched for new mail", ("INBOX",))
+    after_action: str = _help(
+        'done on the server once a message is registered: "seen", "keyword:<kw>", "move:<folder>" or "delete"',
+        "seen",
+    )
+    poll_interval: float = _help("seconds between polls when IDLE is off or not offered", 60.0)
+    idle: bool = _help("use IMAP IDLE for push when the server offers it", True)
+
+    @property
+    def effective_port(self) -> int:
+        return self.port or (993 if self.tls == "implicit" else 143)
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    accounts: tuple[ImapAccountConfig, ...] = _help("mailboxes polled for mail, each an [[imap.accounts]] table", ())
+
+
 @dataclass(frozen=True)
 class MetricsConfig:
     listen: str = _help(
@@ -113,6 +146,8 @@ class Config:
     limits: LimitsConfig = _help_factory("limits on what is unpacked and read", LimitsConfig)
     register: RegisterConfig = _help_factory("the incoming register", RegisterConfig)
     metrics: MetricsConfig = _help_factory("health and metrics over HTTP", MetricsConfig)
+
+    imap: ImapConfig = _help_factory("IMAP intake", ImapConfig)
     logging: LoggingConfig = _help_factory("logging", LoggingConfig)
     source: str = field(default="(built-in defaults)", metadata={"help": "file the settings came from"})
 
@@ -188,6 +223,11 @@ def _coerce(hint, raw, source: str, key: str):
     if dataclasses.is_dataclass(hint):
         return _build(hint, raw, source, prefix=f"{key}.")
     origin = typing.get_origin(hint)
+    if origin is tuple and dataclasses.is_dataclass(typing.get_args(hint)[0]):
+        if not isinstance(raw, (list, tuple)):
+            raise ConfigError(f"{source}: {key} must be an array of tables ([[{key}]]), not {raw!r}")
+        item = typing.get_args(hint)[0]
+        return tuple(_build(item, entry, source, prefix=f"{key}[{n}].") for n, entry in enumerate(raw))
     if origin is tuple:
         if not isinstance(raw, (list, tuple)) or not all(isinstance(item, str) for item in raw):
             raise ConfigError(f"{source}: {key} must be a list of strings, not {raw!r}")
@@ -259,6 +299,7 @@ def validate(config: Config) -> None:
         raise ConfigError(f"{src}: workers.count must be 0 (one per CPU) or more")
     if config.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"{src}: logging.level must be DEBUG, INFO, WARNING or ERROR")
+    _validate_imap(config.imap, src)
     url = config.database.url
     if url and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
         raise ConfigError(f"{src}: database.url must be a sqlite:// or postgresql:// URL")
@@ -268,6 +309,56 @@ def validate(config: Config) -> None:
         zoneinfo.ZoneInfo(config.register.timezone)
     except Exception as err:
         raise ConfigError(f"{src}: register.timezone: unknown time zone {config.register.timezone!r}") from err
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (where a plaintext IMAP login is acceptable)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _validate_imap(imap: ImapConfig, src: str) -> None:
+    seen: set[str] = set()
+    for n, account in enumerate(imap.accounts):
+        key = f"imap.accounts[{n}]"
+        if not ACCOUNT_NAME.fullmatch(account.name):
+            raise ConfigError(f"{src}: {key}.name must be 1-64 letters, digits, '.', '_' or '-', not {account.name!r}")
+        if account.name in seen:
+            raise ConfigError(f"{src}: {key}.name {account.name!r} is used twice")
+        seen.add(account.name)
+        key = f"imap.accounts[{account.name}]"
+        _validate_account(account, key, src)
+
+
+def _validate_account(account: ImapAccountConfig, key: str, src: str) -> None:
+    if not account.host or not account.username:
+        raise ConfigError(f"{src}: {key}: host and username are required")
+    if account.tls not in TLS_MODES:
+        raise ConfigError(f"{src}: {key}.tls must be one of {', '.join(TLS_MODES)}, not {account.tls!r}")
+    if account.tls == "none" and not is_loopback(account.host):
+        raise ConfigError(f"{src}: {key}.tls = \"none\" is allowed only for loopback hosts, not {account.host!r}")
+    if account.tls_ca_file and not Path(account.tls_ca_file).is_file():
+        raise ConfigError(f"{src}: {key}.tls_ca_file: no such file {account.tls_ca_file}")
+    if not 0 <= account.port <= 65535:
+        raise ConfigError(f"{src}: {key}.port must be 0..65535, not {account.port}")
+    if bool(account.password_file) == bool(account.password_env):
+        raise ConfigError(f"{src}: {key}: give exactly one of password_file and password_env")
+    if not account.folders or not all(account.folders):
+        raise ConfigError(f"{src}: {key}.folders must name at least one folder")
+    kind, _, arg = account.after_action.partition(":")
+    if not (kind in ("seen", "delete") and not arg or kind in ("keyword", "move") and arg.strip()):
+        raise ConfigError(
+            f"{src}: {key}.after_action must be seen, keyword:<kw>, move:<folder> or delete, "
+            f"not {account.after_action!r}"
+        )
+    if kind == "keyword" and not re.fullmatch(r"[A-Za-z0-9$_.+-]+", arg):
+        raise ConfigError(f"{src}: {key}.after_action: {arg!r} is not a valid IMAP keyword")
+    if account.poll_interval <= 0:
+        raise ConfigError(f"{src}: {key}.poll_interval must be positive, not {account.poll_interval}")
 
 
 def mask_secret_url(url: str) -> str:
@@ -284,6 +375,9 @@ def render_toml(config: Config) -> str:
         lines.append("")
         lines.append(f"[{section.name}]  # {section.metadata['help']}")
         value = getattr(config, section.name)
+        if section.name == "imap":
+            lines.extend(_render_accounts(value.accounts))
+            continue
         for item in dataclasses.fields(value):
             current = getattr(value, item.name)
             if section.name == "database" and item.name == "url":
@@ -291,6 +385,20 @@ def render_toml(config: Config) -> str:
             lines.append(f"# {item.metadata['help']}")
             lines.append(f"{item.name} = {_toml_value(current)}")
     return "\n".join(lines) + "\n"
+
+
+def _render_accounts(accounts: tuple[ImapAccountConfig, ...]) -> list[str]:
+    """[[imap.accounts]] tables; password_file and password_env name where the secret is, never the secret."""
+    lines = [f"# {ImapConfig.__dataclass_fields__['accounts'].metadata['help']}"]
+    if not accounts:
+        lines.append("accounts = []")
+    for account in accounts:
+        lines.append("")
+        lines.append("[[imap.accounts]]")
+        for item in dataclasses.fields(account):
+            lines.append(f"# {item.metadata['help']}")
+            lines.append(f"{item.name} = {_toml_value(getattr(account, item.name))}")
+    return lines
 
 
 def _toml_value(value) -> str:

@@ -1,4 +1,4 @@
-"""The `gateway serve` process: SMTP intake in this process, a pool of worker processes, signals and shutdown."""
+"""The `gateway serve` process: SMTP and IMAP intake in this process, a pool of worker processes, signals."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import time
 from gateway.config import Config, load_config
 from gateway.errors import GatewayError
 from gateway.health_http import HealthServer
+from gateway.intake.imap import ImapIntake
 from gateway.intake.smtp import SmtpIntake
 from gateway.logs import setup_logging
 from gateway.notify import Notifier, watchdog_interval
@@ -62,21 +63,24 @@ class Daemon:
         for _ in range(self.worker_count):
             self._workers.append(self._start_worker())
         intake = SmtpIntake(self.config, self.spool)
+        imap = ImapIntake(self.config, self.spool)
         health = HealthServer(self.config, self.spool) if self.config.metrics.listen else None
         try:
             intake.start()
+            imap.start()
             if health is not None:
                 health.start()
             log.info(
-                "gateway ready: SMTP on %s, %d worker(s), data in %s",
-                self.config.smtp.listen, self.worker_count, self.config.data_dir,
+                "gateway ready: SMTP on %s, %d IMAP account(s), %d worker(s), data in %s",
+                self.config.smtp.listen, len(self.config.imap.accounts), self.worker_count, self.config.data_dir,
             )
             self.notifier.ready(self._status())
             self._loop()
         finally:
-            log.info("stopping: closing SMTP intake, letting workers finish the message in hand")
-            self.notifier.stopping("draining: SMTP closed, workers finishing the messages in hand")
+            log.info("stopping: closing SMTP and IMAP intake, letting workers finish the message in hand")
+            self.notifier.stopping("draining: intake closed, workers finishing the messages in hand")
             intake.stop()
+            imap.stop()
             if health is not None:
                 health.stop()
             self._stop_all_workers()

@@ -3,6 +3,7 @@
     GatewayError
      ├── ConfigError             a config file or option is wrong (names the file and key)
      ├── SpoolError              the spool cannot store or move a file (SMTP answers 451)
+     ├── ImapError               an IMAP account cannot be reached, logged into or read
      ├── MessageRejected         a message must be refused at intake (carries an SMTP code)
      ├── ParseError              a message cannot be taken apart at all (goes to bad/)
      ├── ExtractionError         one attachment's text could not be read (stored with a status)
@@ -25,6 +26,14 @@ class ConfigError(GatewayError):
 
 class SpoolError(GatewayError):
     """The spool could not durably store, claim or move a file."""
+
+
+class ImapError(GatewayError):
+    """An IMAP server, login, TLS handshake or folder failed; ``lasting`` when retrying soon will not help."""
+
+    def __init__(self, message: str, lasting: bool = False) -> None:
+        super().__init__(message)
+        self.lasting = lasting
 
 
 class MessageRejected(GatewayError):

@@ -176,4 +176,20 @@ class AuditEvent(Base):
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
 
 
-# Later issues add tables here (routing assignments, outbox, imap ledger, users), each with its own migration.
+class ImapLedgerEntry(Base):
+    """One message seen in an IMAP folder: which spool file holds it and whether its after-action is done."""
+
+    __tablename__ = "imap_ledger"
+    account: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    folder: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    uid: Mapped[int] = mapped_column(sa.BigInteger, primary_key=True, autoincrement=False)
+    spool_id: Mapped[str] = mapped_column(sa.String(200), index=True)
+    state: Mapped[str] = mapped_column(sa.String(16))  # "spooled" | "done"
+    fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+sa.Index("ix_imap_ledger_pending", ImapLedgerEntry.account, ImapLedgerEntry.folder, ImapLedgerEntry.state)
+
+# Later issues add tables here (routing assignments, outbox, users), each with its own migration.

@@ -1,0 +1,320 @@
+"""IMAP intake: one thread per account fetches new mail into the spool, then marks it once it is registered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+
+import imapclient
+
+from gateway.config import Config, ImapAccountConfig
+from gateway.errors import GatewayError, ImapError
+from gateway.intake.imap_ledger import FolderKey, Ledger
+from gateway.intake.imap_session import describe, guarded, select, session
+from gateway.intake.imap_status import StatusFile
+from gateway.register import db
+from gateway.spool import Spool
+from gateway.values import Envelope
+
+log = logging.getLogger(__name__)
+
+IDLE_RENEW = 25 * 60.0  # seconds; RFC 2177 servers may drop an IDLE after 30 minutes
+TICK = 1.0  # seconds per idle_check / wait, so stopping and registered messages are noticed quickly
+FETCH_BATCH = 100  # messages per FETCH BODY.PEEK[]
+FETCH_BATCH_BYTES = 16 * 1024 * 1024  # and at most this many bytes of them
+SEEN = b"\\Seen"
+PUT_THREADS = 8  # spool writes in flight at once during a fetch
+
+
+@dataclass
+class Backoff:
+    """Exponential delays with jitter: short for transient faults, long for lasting ones (login, TLS, folder)."""
+
+    first: float = 1.0
+    first_lasting: float = 30.0
+    ceiling: float = 900.0
+    failures: int = 0
+
+    def next(self, lasting: bool) -> float:
+        base = self.first_lasting if lasting else self.first
+        delay = min(self.ceiling, base * 2 ** min(self.failures, 16))
+        self.failures += 1
+        return delay * random.uniform(0.8, 1.2)
+
+    def reset(self) -> None:
+        self.failures = 0
+
+
+class AccountPoller:
+    """Fetches one account's folders into the spool and runs its after-action on what has been registered."""
+
+    def __init__(self, account: ImapAccountConfig, spool: Spool, ledger: Ledger, status: StatusFile,
+                 backoff: Backoff | None = None) -> None:
+        self.account = account
+        self.spool = spool
+        self.ledger = ledger
+        self.status = status
+        self.backoff = backoff or Backoff()
+        self.fetch_commands = 0  # FETCH BODY.PEEK[] commands sent, for tests and benchmarks
+        self._highest: dict[FolderKey, int] = {}
+        self._waiting: set[FolderKey] = set()  # epochs with spooled rows whose after-action is not done
+        self._puts = ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix=f"imap-{account.name}-put")
+
+    def close(self) -> None:
+        self._puts.shutdown()
+
+    # -- the loop ----------------------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Connect, sync, wait (IDLE or polling), again, until ``stop`` is set; reconnect with backoff on errors."""
+        while not stop.is_set():
+            try:
+                with session(self.account) as client:
+                    log.info("imap %s: logged in", describe(self.account))
+                    self._serve(client, stop)
+            except GatewayError as err:
+                lasting = isinstance(err, ImapError) and err.lasting
+                delay = self.backoff.next(lasting)
+                log.error("%s; retrying in %.0f s", err, delay)
+                self.status.error(str(err))
+                stop.wait(delay)
+            except Exception as err:  # noqa: BLE001 - a bug must not end the account's thread for good
+                delay = self.backoff.next(True)
+                log.exception("imap %s: unexpected error; retrying in %.0f s", self.account.name, delay)
+                self.status.error(f"unexpected error: {err!r}")
+                stop.wait(delay)
+
+    def _serve(self, client: imapclient.IMAPClient, stop: threading.Event) -> None:
+        full = True
+        idle = self.account.idle and client.has_capability("IDLE")
+        while not stop.is_set():
+            fetched = self.sync(client, full=full)
+            full = False
+            self.backoff.reset()
+            self.status.success(fetched)
+            if idle:
+                self._idle(client, stop)
+            else:
+                self._wait(stop, self.account.poll_interval)
+
+    def sync(self, client: imapclient.IMAPClient, full: bool = False) -> int:
+        """One pass over every folder (the first last-selected stays selected); returns messages spooled."""
+        fetched = 0
+        for folder in (*self.account.folders[1:], self.account.folders[0]):
+            key = self._select(client, folder)
+            fetched += self._fetch_new(client, key, full)
+            self.do_after_actions(client, key)
+        return fetched
+
+    def _select(self, client: imapclient.IMAPClient, folder: str) -> FolderKey:
+        uidvalidity, _ = select(client, self.account, folder)
+        key = FolderKey(self.account.name, folder, uidvalidity)
+        if key not in self._highest:
+            self._highest[key] = self.ledger.highest_uid(key)
+            old = [] if self._highest[key] else self.ledger.other_epochs(self.account.name, folder, uidvalidity)
+            if old:  # first sight of this epoch, after others: warned once, not at every restart
+                log.warning("imap %s: folder %r has a new UIDVALIDITY %d (was %s); fetching it again, the "
+                            "register will record messages it already holds as duplicates",
+                            self.account.name, folder, uidvalidity, ", ".join(map(str, sorted(old))))
+        return key
+
+    # -- fetching ----------------------------------------------------------------------------------------
+
+    def _fetch_new(self, client: imapclient.IMAPClient, key: FolderKey, full: bool) -> int:
+        with guarded(self.account, f"searching {key.folder!r}"):
+            found = client.search("ALL") if full else client.search(["UID", f"{self._highest[key] + 1}:*"])
+        candidates = [uid for uid in found if full or uid > self._highest[key]]
+        new = sorted(set(candidates) - self.ledger.known_uids(key, candidates))
+        fetched = 0
+        writing: list[tuple[int, Future[str]]] = []
+        try:
+            # One batch is written to the spool while the next one comes over the network.
+            for batch in self._batches(client, key, new):
+                arrived = self._fetch_batch(client, key, batch)
+                fetched += self._settle(key, writing)
+                writing = [(uid, self._puts.submit(self._put, key, uid, raw)) for uid, raw in arrived]
+        finally:
+            fetched += self._settle(key, writing)
+        if new:
+            self._waiting.add(key)
+        return fetched
+
+    def _batches(self, client: imapclient.IMAPClient, key: FolderKey, uids: list[int]) -> list[list[int]]:
+        """UIDs grouped so that one FETCH brings at most FETCH_BATCH messages and about FETCH_BATCH_BYTES."""
+        if not uids:
+            return []
+        with guarded(self.account, f"reading sizes in {key.folder!r}"):
+            sizes = client.fetch(uids, ["RFC822.SIZE"])
+        batches: list[list[int]] = [[]]
+        total = 0
+        for uid in uids:
+            size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+            if batches[-1] and (len(batches[-1]) >= FETCH_BATCH or total + size > FETCH_BATCH_BYTES):
+                batches.append([])
+                total = 0
+            batches[-1].append(uid)
+            total += size
+        return batches
+
+    def _fetch_batch(self, client: imapclient.IMAPClient, key: FolderKey, uids: list[int]) -> list[tuple[int, bytes]]:
+        """(uid, raw) of the batch, in UID order; messages expunged meanwhile by someone else are left out."""
+        with guarded(self.account, f"fetching from {key.folder!r}"):
+            data = client.fetch(uids, ["BODY.PEEK[]"])
+        self.fetch_commands += 1
+        return [(uid, data[uid][b"BODY[]"]) for uid in uids if b"BODY[]" in data.get(uid, {})]
+
+    def _settle(self, key: FolderKey, writing: list[tuple[int, Future[str]]]) -> int:
+        """Wait for a batch's spool writes, then record the durable ones in the ledger (spool first, ledger second:
+        a crash in between means a re-fetch that the register deduplicates). Raises the first write error."""
+        spooled: list[tuple[int, str]] = []
+        failure: BaseException | None = None
+        for uid, future in writing:
+            try:
+                spooled.append((uid, future.result()))
+            except BaseException as err:  # noqa: BLE001 - re-raised below, after the good ones are recorded
+                failure = failure or err
+        self.ledger.record_spooled(key, spooled)
+        if spooled:
+            self._highest[key] = max(self._highest[key], max(uid for uid, _ in spooled))
+        if failure is not None:
+            raise failure
+        return len(spooled)
+
+    def _put(self, key: FolderKey, uid: int, raw: bytes) -> str:
+        spool_id = self.spool.put(raw, self._envelope(key, uid))
+        log.info("spool %s: fetched imap %s/%s uid %d (%d bytes)", spool_id, key.account, key.folder, uid, len(raw))
+        return spool_id
+
+    def _envelope(self, key: FolderKey, uid: int) -> Envelope:
+        return Envelope(
+            source="imap",
+            received_at=dt.datetime.now(dt.timezone.utc),
+            rcpt_tos=(self.account.username,),
+            peer=f"{self.account.host}:{self.account.effective_port}",
+            source_ref=f"{key.account}/{key.folder}/{key.uidvalidity}/{uid}",
+        )
+
+    # -- after-actions -----------------------------------------------------------------------------------
+
+    def do_after_actions(self, client: imapclient.IMAPClient, key: FolderKey) -> int:
+        """Run the after-action on every message of this folder epoch that a worker has registered."""
+        done = 0
+        while True:
+            ready = self.ledger.registered(key)
+            if not ready:
+                break
+            uids = [item.uid for item in ready]
+            self._act(client, key, uids)
+            self.ledger.mark_done(key, uids)
+            for item in ready:
+                log.info("spool %s: %s done on imap %s/%s uid %d",
+                         item.spool_id, self.account.after_action, key.account, key.folder, item.uid)
+            done += len(uids)
+        if not self.ledger.counts_spooled(key):
+            self._waiting.discard(key)
+        else:
+            self._waiting.add(key)
+        return done
+
+    def _act(self, client: imapclient.IMAPClient, key: FolderKey, uids: list[int]) -> None:
+        kind, _, arg = self.account.after_action.partition(":")
+        with guarded(self.account, f"{self.account.after_action} in {key.folder!r}"):
+            if kind == "seen":
+                client.add_flags(uids, [SEEN], silent=True)
+            elif kind == "keyword":
+                client.add_flags(uids, [arg.encode("ascii")], silent=True)
+            elif kind == "move":
+                self._move(client, uids, arg)
+            else:
+                client.delete_messages(uids, silent=True)
+                self._expunge(client, uids)
+
+    def _move(self, client: imapclient.IMAPClient, uids: list[int], target: str) -> None:
+        if client.has_capability("MOVE"):
+            client.move(uids, target)
+            return
+        client.copy(uids, target)
+        client.delete_messages(uids, silent=True)
+        self._expunge(client, uids)
+
+    @staticmethod
+    def _expunge(client: imapclient.IMAPClient, uids: list[int]) -> None:
+        if client.has_capability("UIDPLUS"):
+            client.uid_expunge(uids)
+        else:
+            client.expunge()
+
+    # -- waiting -----------------------------------------------------------------------------------------
+
+    def _idle(self, client: imapclient.IMAPClient, stop: threading.Event) -> None:
+        """IDLE on the first folder until new mail, a registered message to act on, the renew time, or stop."""
+        limit = IDLE_RENEW if len(self.account.folders) == 1 else min(IDLE_RENEW, self.account.poll_interval)
+        started = time.monotonic()
+        with guarded(self.account, "IDLE"):
+            client.idle()
+            try:
+                while not stop.is_set() and time.monotonic() - started < limit:
+                    responses = client.idle_check(timeout=TICK)
+                    if any(_says(r, b"BYE") for r in responses):
+                        raise ImapError(f"imap {describe(self.account)}: server closed the connection (BYE)")
+                    if any(_says(r, b"EXISTS") for r in responses) or self._registered_waiting():
+                        break
+            finally:
+                client.idle_done()
+
+    def _wait(self, stop: threading.Event, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not stop.wait(min(TICK, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline or self._registered_waiting():
+                return
+
+    def _registered_waiting(self) -> bool:
+        return any(self.ledger.registered(key, limit=1) for key in self._waiting)
+
+
+def _says(response: tuple, word: bytes) -> bool:
+    return any(isinstance(part, bytes) and part.upper() == word for part in response[:2])
+
+
+class ImapIntake:
+    """The daemon's IMAP side: one thread per configured account, each with its own ledger connection."""
+
+    def __init__(self, config: Config, spool: Spool) -> None:
+        self.config = config
+        self.spool = spool
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        for account in self.config.imap.accounts:
+            thread = threading.Thread(target=self._run_account, args=(account,), name=f"imap-{account.name}",
+                                      daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _run_account(self, account: ImapAccountConfig) -> None:
+        engine = db.make_engine(self.config.database_url)
+        ledger = Ledger(engine)
+        try:
+            status = StatusFile(self.config.data_dir / "imap", account.name)
+            poller = AccountPoller(account, self.spool, ledger, status)
+            try:
+                poller.run(self._stop)
+            finally:
+                poller.close()
+        finally:
+            ledger.close()
+            engine.dispose()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.1, deadline - time.monotonic()))
+            if thread.is_alive():
+                log.warning("IMAP thread %s did not stop in time", thread.name)
