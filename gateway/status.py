@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 from gateway.config import Config
+from gateway.intake.imap_ledger import Ledger
+from gateway.intake.imap_status import load_status
 from gateway.register.service import Register
 from gateway.spool import Spool, spool_id_time
 
@@ -32,6 +34,11 @@ def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, 
     try:
         stats = register.stats()
         activity = register.activity()
+        ledger = Ledger(register.engine)
+        try:
+            imap = imap_accounts(config, ledger)
+        finally:
+            ledger.close()
     finally:
         register.close()
     last = activity.last_registered_at
@@ -45,7 +52,24 @@ def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, 
         "documents_total": sum(row["count"] for row in stats["documents"]),
         "messages": stats["messages"],
         "duplicate_arrivals": stats["duplicates"],
+        "imap_accounts": imap,
     }
+
+
+def imap_accounts(config: Config, ledger: Ledger) -> list[dict[str, Any]]:
+    """Each configured IMAP account's last success and last error, and its messages awaiting the after-action."""
+    accounts = []
+    for account in config.imap.accounts:
+        state = load_status(config.data_dir / "imap" / f"{account.name}.json")
+        counts = ledger.counts(account.name)
+        accounts.append({
+            "account": account.name,
+            "last_success": state.last_success if state and state.last_success else None,
+            "last_error": state.last_error if state and state.last_error else None,
+            "last_error_at": state.last_error_at if state and state.last_error_at else None,
+            "awaiting_after_action": counts.get("spooled", 0),
+        })
+    return accounts
 
 
 def render_status(status: dict[str, Any]) -> str:
@@ -62,4 +86,9 @@ def render_status(status: dict[str, Any]) -> str:
     for row in status["registers"]:
         lines.append(f"  {row['register']} {row['year']}: {row['count']} document(s), last số đến "
                      f"{row['last_number']}")
+    for account in status["imap_accounts"]:
+        lines.append(f"imap {account['account']}: last success {account['last_success'] or 'never'}, "
+                     f"{account['awaiting_after_action']} awaiting the after-action")
+        if account["last_error"]:
+            lines.append(f"  last error at {account['last_error_at']}: {account['last_error']}")
     return "\n".join(lines)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import time
 
 import pytest
@@ -53,6 +55,12 @@ def test_idle_push_is_registered_and_a_broken_account_does_not_stop_the_other(do
     wait_for(lambda: _all_seen(dovecot, user, 1), 20, 0.2, "\\Seen after registration")
     assert pushed_in < 10, f"IDLE push took {pushed_in:.1f} s"
     assert "login refused" in _status(gateway, "hopthu").get("last_error", "")
+    # `gateway status` shows both accounts: the working one's last success, the broken one's error.
+    shown = subprocess.run([sys.executable, "-m", "gateway", "--config", str(gateway.config_path), "status", "--json"],
+                           capture_output=True, text=True, timeout=60, check=True)
+    accounts = {a["account"]: a for a in json.loads(shown.stdout)["imap_accounts"]}
+    assert accounts["vanthu"]["last_success"] and not accounts["vanthu"]["last_error"]
+    assert "login refused" in accounts["hopthu"]["last_error"] and not accounts["hopthu"]["last_success"]
     assert gateway.stop() == 0, gateway.log_text()
     broken = [line for line in gateway.log_text().splitlines() if "hopthu" in line and "ERROR" in line]
     assert len(broken) == 1, broken  # one clear line, then a long backoff: no tight loop
