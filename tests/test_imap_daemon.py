@@ -53,6 +53,7 @@ def test_idle_push_is_registered_and_a_broken_account_does_not_stop_the_other(do
     wait_for(lambda: _count(gateway, "select count(*) from documents") == 1, 20, 0.1, "the IDLE push to register")
     pushed_in = time.monotonic() - started
     wait_for(lambda: _all_seen(dovecot, user, 1), 20, 0.2, "\\Seen after registration")
+    print(f"IDLE push registered in {pushed_in:.2f} s")
     assert pushed_in < 10, f"IDLE push took {pushed_in:.1f} s"
     assert "login refused" in _status(gateway, "hopthu").get("last_error", "")
     # `gateway status` shows both accounts: the working one's last success, the broken one's error.
