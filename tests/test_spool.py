@@ -291,3 +291,14 @@ def test_two_processes_never_claim_the_same_file(spool: Spool) -> None:
     assert first | second == ids
     assert sum(len(r) for r in results) == len(ids)
     assert spool.counts() == {"incoming": 0, "claimed": 0, "bad": 0}
+
+
+def test_put_many_stores_a_batch_and_leaves_nothing_behind_on_failure(spool: Spool) -> None:
+    ids = spool.put_many([(make_raw(n), make_envelope(n)) for n in range(5)])
+    assert len(set(ids)) == 5
+    assert sorted(spool.claim(spool_id).raw for spool_id in ids) == sorted(make_raw(n) for n in range(5))
+    shutil.rmtree(spool.tmp_dir)
+    spool.tmp_dir.write_bytes(b"not a directory")  # works as root too, unlike chmod
+    with pytest.raises(SpoolError):
+        spool.put_many([(make_raw(n), make_envelope(n)) for n in range(3)])
+    assert files(spool.incoming) == []

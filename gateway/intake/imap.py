@@ -28,7 +28,7 @@ TICK = 1.0  # seconds per idle_check / wait, so stopping and registered messages
 FETCH_BATCH = 100  # messages per FETCH BODY.PEEK[]
 FETCH_BATCH_BYTES = 16 * 1024 * 1024  # and at most this many bytes of them
 SEEN = b"\\Seen"
-PUT_THREADS = 8  # spool writes in flight at once during a fetch
+PUT_THREADS = 1  # one batch is written (one flush) while the next is fetched
 
 
 @dataclass
@@ -131,13 +131,13 @@ class AccountPoller:
         candidates = [uid for uid in found if full or uid > self._highest[key]]
         new = sorted(set(candidates) - self.ledger.known_uids(key, candidates))
         fetched = 0
-        writing: list[tuple[int, Future[str]]] = []
+        writing: Future[list[tuple[int, str]]] | None = None
         try:
             # One batch is written to the spool while the next one comes over the network.
             for batch in self._batches(client, key, new):
                 arrived = self._fetch_batch(client, key, batch)
                 fetched += self._settle(key, writing)
-                writing = [(uid, self._puts.submit(self._put, key, uid, raw)) for uid, raw in arrived]
+                writing = self._puts.submit(self._put_batch, key, arrived)
         finally:
             fetched += self._settle(key, writing)
         if new:
@@ -168,27 +168,24 @@ class AccountPoller:
         self.fetch_commands += 1
         return [(uid, data[uid][b"BODY[]"]) for uid in uids if b"BODY[]" in data.get(uid, {})]
 
-    def _settle(self, key: FolderKey, writing: list[tuple[int, Future[str]]]) -> int:
-        """Wait for a batch's spool writes, then record the durable ones in the ledger (spool first, ledger second:
-        a crash in between means a re-fetch that the register deduplicates). Raises the first write error."""
-        spooled: list[tuple[int, str]] = []
-        failure: BaseException | None = None
-        for uid, future in writing:
-            try:
-                spooled.append((uid, future.result()))
-            except BaseException as err:  # noqa: BLE001 - re-raised below, after the good ones are recorded
-                failure = failure or err
+    def _settle(self, key: FolderKey, writing: Future[list[tuple[int, str]]] | None) -> int:
+        """Wait for a batch's spool write, then record it in the ledger (spool first, ledger second: a crash in
+        between means a re-fetch that the register deduplicates). Raises the write's error."""
+        if writing is None:
+            return 0
+        spooled = writing.result()
         self.ledger.record_spooled(key, spooled)
         if spooled:
             self._highest[key] = max(self._highest[key], max(uid for uid, _ in spooled))
-        if failure is not None:
-            raise failure
         return len(spooled)
 
-    def _put(self, key: FolderKey, uid: int, raw: bytes) -> str:
-        spool_id = self.spool.put(raw, self._envelope(key, uid))
-        log.info("spool %s: fetched imap %s/%s uid %d (%d bytes)", spool_id, key.account, key.folder, uid, len(raw))
-        return spool_id
+    def _put_batch(self, key: FolderKey, arrived: list[tuple[int, bytes]]) -> list[tuple[int, str]]:
+        """Write a fetched batch to the spool with one flush for all of it; (uid, spool id) pairs."""
+        spool_ids = self.spool.put_many([(raw, self._envelope(key, uid)) for uid, raw in arrived])
+        for (uid, raw), spool_id in zip(arrived, spool_ids):
+            log.info("spool %s: fetched imap %s/%s uid %d (%d bytes)", spool_id, key.account, key.folder, uid,
+                     len(raw))
+        return list(zip((uid for uid, _ in arrived), spool_ids))
 
     def _envelope(self, key: FolderKey, uid: int) -> Envelope:
         return Envelope(
