@@ -3,84 +3,32 @@
 from __future__ import annotations
 
 import os
-import queue
 import signal
-import smtplib
 import sqlite3
-import threading
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
 import pytest
 
-from conftest import port_open, wait_for
+from burst import Burst
+from conftest import wait_for
 
 MESSAGES = 500
 CLIENTS = 8
 KILL_AFTER = (90, 220, 360)  # kill -9 when this many messages have been acknowledged
 
 
-def _message(number: int) -> tuple[str, bytes]:
-    message_id = f"crash-{number}@sender.example.gov.vn"
-    message = EmailMessage()
-    message["From"] = "Văn phòng UBND <vanthu@ubnd.example.gov.vn>"
-    message["To"] = "vanthu@localhost"
-    message["Subject"] = f"Công văn số {number}/UBND-VP về việc báo cáo tình hình thực hiện"
-    message["Message-ID"] = f"<{message_id}>"
-    message.set_content(f"Kính gửi Sở Công Thương,\nĐề nghị quý cơ quan báo cáo. Mã {number}.\n")
-    return message_id, message.as_bytes(policy=SMTP_POLICY)
-
-
-class Sender:
-    """Eight clients that behave like an MTA: a message without 250 is sent again later."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.pending: queue.Queue = queue.Queue()
-        for number in range(1, MESSAGES + 1):
-            self.pending.put(_message(number))
-        self.acknowledged: set[str] = set()
-        self.lock = threading.Lock()
-        self.errors: list[str] = []
-
-    def run_client(self) -> None:
-        while True:
-            try:
-                message_id, raw = self.pending.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                with smtplib.SMTP("127.0.0.1", self.port, timeout=30) as client:
-                    client.sendmail("vanthu@ubnd.example.gov.vn", ["vanthu@localhost"], raw)
-            except (OSError, smtplib.SMTPException) as err:
-                self.errors.append(type(err).__name__)
-                self.pending.put((message_id, raw))  # as a real MTA would: try again later
-                wait_for(lambda: port_open(self.port), 120, 0.1, "gateway to come back")
-                continue
-            with self.lock:
-                self.acknowledged.add(message_id)
-
-    def count(self) -> int:
-        with self.lock:
-            return len(self.acknowledged)
-
-
 @pytest.mark.slow
 def test_kill_9_during_burst_loses_nothing_and_numbers_have_no_gap(gateway_factory, tmp_path):
     gateway = gateway_factory(workers=2)
     gateway.start()
-    sender = Sender(gateway.port)
-    clients = [threading.Thread(target=sender.run_client) for _ in range(CLIENTS)]
-    for client in clients:
-        client.start()
+    sender = Burst(gateway.port, MESSAGES, "crash")
+    sender.start(CLIENTS)
     for threshold in KILL_AFTER:
-        wait_for(lambda: sender.count() >= threshold, 240, what=f"{threshold} acknowledged messages")
+        wait_for(lambda: sender.acked() >= threshold, 240, what=f"{threshold} acknowledged messages")
         gateway.kill9()
         gateway.start()
-    for client in clients:
-        client.join(300)
-    assert sender.count() == MESSAGES
+    sender.join()
+    assert sender.acked() == MESSAGES
 
     database = tmp_path / "data" / "register.sqlite3"
 
@@ -111,18 +59,12 @@ def _worker_pids(daemon_pid: int) -> list[int]:
 def test_a_killed_worker_is_replaced_and_its_message_recovered(gateway_factory, tmp_path):
     gateway = gateway_factory(workers=2)
     gateway.start()
-    sender = Sender(gateway.port)
-    sender.pending = queue.Queue()
-    for number in range(1, 121):
-        sender.pending.put(_message(number))
-    clients = [threading.Thread(target=sender.run_client) for _ in range(4)]
-    for client in clients:
-        client.start()
-    wait_for(lambda: sender.count() >= 30, 120, what="30 acknowledged messages")
+    sender = Burst(gateway.port, 120, "worker")
+    sender.start(4)
+    wait_for(lambda: sender.acked() >= 30, 120, what="30 acknowledged messages")
     victims = wait_for(lambda: _worker_pids(gateway.process.pid), 30, what="the worker processes")
     os.kill(victims[0], signal.SIGKILL)
-    for client in clients:
-        client.join(300)
+    sender.join()
     database = tmp_path / "data" / "register.sqlite3"
 
     def numbers() -> list[int]:
@@ -146,19 +88,13 @@ def test_postgresql_register_survives_kill_9_with_gapless_numbers(gateway_factor
 
     gateway = gateway_factory(database_url=postgres_url, workers=2)
     gateway.start()
-    sender = Sender(gateway.port)
-    sender.pending = queue.Queue()
-    for number in range(1, 201):
-        sender.pending.put(_message(number))
-    clients = [threading.Thread(target=sender.run_client) for _ in range(CLIENTS)]
-    for client in clients:
-        client.start()
-    wait_for(lambda: sender.count() >= 80, 240, what="80 acknowledged messages")
+    sender = Burst(gateway.port, 200, "pg")
+    sender.start(CLIENTS)
+    wait_for(lambda: sender.acked() >= 80, 240, what="80 acknowledged messages")
     gateway.kill9()
     gateway.start()
-    for client in clients:
-        client.join(300)
-    assert sender.count() == 200
+    sender.join()
+    assert sender.acked() == 200
     plain_url = postgres_url.replace("postgresql+psycopg://", "postgresql://")
 
     def registered() -> list[tuple[str, int]]:

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import os
-import queue
 import signal
-import smtplib
 import socket
 import sqlite3
 import threading
 import time
 import uuid
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
 import pytest
 
+from burst import Burst, official_message, send
 from conftest import port_open, wait_for
 
 
@@ -76,19 +73,8 @@ def systemd_for():
         fake.close()
 
 
-def _message(number: int) -> bytes:
-    message = EmailMessage()
-    message["From"] = "Văn phòng UBND <vanthu@ubnd.example.gov.vn>"
-    message["To"] = "vanthu@localhost"
-    message["Subject"] = f"Công văn số {number}/UBND-VP về việc báo cáo"
-    message["Message-ID"] = f"<service-{number}@ubnd.example.gov.vn>"
-    message.set_content(f"Kính gửi Sở Công Thương. Mã {number}.\n")
-    return message.as_bytes(policy=SMTP_POLICY)
-
-
 def _send(port: int, number: int) -> None:
-    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
-        client.sendmail("vanthu@ubnd.example.gov.vn", ["vanthu@localhost"], _message(number))
+    send(port, official_message(number, "service")[1])
 
 
 def _registered(data_dir: Path) -> list[tuple[str, int]]:
@@ -147,46 +133,12 @@ def test_watchdog_pings_stop_while_mail_waits_unclaimed_and_resume_when_it_moves
     assert gateway.stop() == 0
 
 
-class Burst:
-    """Clients that keep sending until each message got its 250, retrying as an MTA would."""
-
-    def __init__(self, port: int, count: int) -> None:
-        self.port = port
-        self.count = count
-        self.pending: queue.Queue[int] = queue.Queue()
-        for number in range(1, count + 1):
-            self.pending.put(number)
-        self.acknowledged: set[int] = set()
-        self.lock = threading.Lock()
-
-    def client(self) -> None:
-        while True:
-            try:
-                number = self.pending.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                _send(self.port, number)
-            except (OSError, smtplib.SMTPException):
-                self.pending.put(number)
-                wait_for(lambda: port_open(self.port), 120, 0.1, "the gateway to come back")
-                continue
-            with self.lock:
-                self.acknowledged.add(number)
-
-    def acked(self) -> int:
-        with self.lock:
-            return len(self.acknowledged)
-
-
 def test_sigterm_drains_and_a_restart_registers_everything_once(gateway_factory, systemd_for, tmp_path):
     gateway = gateway_factory(workers=2)
     fake = systemd_for(gateway.port)
     gateway.start(env=fake.env())
-    burst = Burst(gateway.port, 120)
-    clients = [threading.Thread(target=burst.client) for _ in range(4)]
-    for client in clients:
-        client.start()
+    burst = Burst(gateway.port, 120, "service")
+    burst.start(4)
     wait_for(lambda: burst.acked() >= 40, 120, what="40 acknowledged messages")
     assert gateway.stop() == 0
     assert fake.seen("STOPPING=1")
@@ -194,8 +146,7 @@ def test_sigterm_drains_and_a_restart_registers_everything_once(gateway_factory,
     assert "drained:" in log and "did not finish" not in log
     assert not list((tmp_path / "data" / "spool" / "claimed").iterdir()), "a worker left a message claimed"
     gateway.start(env=fake.env())
-    for client in clients:
-        client.join(240)
+    burst.join(240)
     assert burst.acked() == burst.count
     wait_for(lambda: len(_registered(tmp_path / "data")) == burst.count, 240, what="every message registered")
     rows = _registered(tmp_path / "data")
