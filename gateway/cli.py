@@ -83,7 +83,7 @@ def main(ctx: click.Context, config_path, data_dir, database, smtp_listen, verbo
 @click.pass_context
 @handle_errors
 def serve(ctx: click.Context, workers: int | None) -> None:
-    """Run the gateway: SMTP intake and the workers that register spooled mail."""
+    """Run the gateway: SMTP and IMAP intake, and the workers that register spooled mail."""
     from gateway.daemon import Daemon
 
     sys.exit(Daemon(get_config(ctx), workers).run())
