@@ -102,11 +102,16 @@ class Daemon:
             if self._reload.is_set():
                 self._reload.clear()
                 self.reload()
-            if now - last_status >= STATUS_INTERVAL:
+            status_due = now - last_status >= STATUS_INTERVAL
+            ping_due = ping_every is not None and now - last_ping >= ping_every
+            if not (status_due or ping_due):
+                continue
+            # Listing incoming/ only when a status line or a ping is due: a backlog can hold many files.
+            healthy = watch.observe(SpoolSnapshot(self.spool.oldest_name("incoming")), now)
+            if status_due:
                 self.notifier.status(self._status())
                 last_status = now
-            healthy = watch.observe(SpoolSnapshot(self.spool.oldest_name("incoming")), now)
-            if ping_every is not None and healthy and now - last_ping >= ping_every:
+            if ping_due and healthy:
                 self.notifier.watchdog()
                 last_ping = now
 

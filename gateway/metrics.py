@@ -17,10 +17,10 @@ def _label(value: str) -> str:
 
 
 def _family(name: str, kind: str, help_text: str, samples: list[tuple[str, float]]) -> list[str]:
+    """HELP and TYPE lines, then one line per sample; a sample's first item is appended to the name."""
     lines = [f"# HELP {name} {help_text}", f"# TYPE {name} {kind}"]
-    lines += [f"{name}{labels} {value:g}" if isinstance(value, float) else f"{name}{labels} {value}"
-              for labels, value in samples]
-    return lines
+    return lines + [f"{name}{suffix} {value:g}" if isinstance(value, float) else f"{name}{suffix} {value}"
+                    for suffix, value in samples]
 
 
 def _by_source(counts: dict[str, int]) -> list[tuple[str, float]]:
@@ -32,9 +32,7 @@ def _histogram(counters: Counters) -> list[str]:
     samples = [(f'_bucket{{le="{bound:g}"}}', count) for bound, count in counters.latency_buckets]
     samples += [('_bucket{le="+Inf"}', counters.latency_count), ("_sum", counters.latency_sum),
                 ("_count", counters.latency_count)]
-    lines = [f"# HELP {name} Seconds from a message's arrival to its registration.", f"# TYPE {name} histogram"]
-    return lines + [f"{name}{suffix} {value:g}" if isinstance(value, float) else f"{name}{suffix} {value}"
-                    for suffix, value in samples]
+    return _family(name, "histogram", "Seconds from a message's arrival to its registration.", samples)
 
 
 def render_metrics(register: Register, spool: Spool, now: dt.datetime | None = None) -> str:

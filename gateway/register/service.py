@@ -266,8 +266,8 @@ class Register:
                    Document.organ_name == doc["organ_name"], Document.id != document_id)
             .order_by(Document.id)
         ).all()
-        key_year = doc["issued_date"].year if doc["issued_date"] else doc["year"]
-        match = next((c for c in candidates if _dedup_year(c) == key_year), None)
+        key_year = _dedup_year(doc["issued_date"], doc["year"])
+        match = next((c for c in candidates if _dedup_year(c.issued_date, c.year) == key_year), None)
         if match is None:
             return
         conn.execute(sa.update(Document).where(Document.id == document_id).values(possible_duplicate_of=match.id))
@@ -419,8 +419,9 @@ def _audit(conn: sa.Connection, action: str, message_id: int | None, document_id
                                       message_id=message_id, document_id=document_id, detail=detail))
 
 
-def _dedup_year(doc: sa.Row) -> int:
-    return doc.issued_date.year if doc.issued_date else doc.year
+def _dedup_year(issued_date: dt.date | None, arrival_year: int) -> int:
+    """The year that makes two documents with the same số, ký hiệu and cơ quan the same one."""
+    return issued_date.year if issued_date else arrival_year
 
 
 def _iso_date(value: str) -> dt.date | None:
