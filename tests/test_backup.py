@@ -6,15 +6,13 @@ import datetime as dt
 import json
 import shutil
 import uuid
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from conftest import _pg_admin_connection, write_config
-from docgen import make_pdf
+from docgen import make_message, make_pdf
 from gateway.cli import main
 from gateway.config import load_config
 from gateway.spool import Spool
@@ -22,15 +20,10 @@ from gateway.values import Envelope
 
 
 def _eml(path: Path, number: int, subject: str) -> Path:
-    message = EmailMessage()
-    message["From"] = f"Văn thư <vt{number}@ubnd.example.gov.vn>"
-    message["To"] = "vanthu@localhost"
-    message["Subject"] = subject
-    message["Message-ID"] = f"<backup-{number}@ubnd.example.gov.vn>"
-    message.set_content(f"Nội dung {number}.")
-    message.add_attachment(make_pdf([f"Kế hoạch số {number} về chuyển đổi số"]), maintype="application",
-                           subtype="pdf", filename=f"Kế hoạch {number}.pdf")
-    path.write_bytes(message.as_bytes(policy=SMTP_POLICY))
+    pdf = make_pdf([f"Kế hoạch số {number} về chuyển đổi số"])
+    path.write_bytes(make_message(subject, f"Nội dung {number}.", [(f"Kế hoạch {number}.pdf", pdf, "application/pdf")],
+                                  sender=f"Văn thư <vt{number}@ubnd.example.gov.vn>", to="vanthu@localhost",
+                                  message_id=f"<backup-{number}@ubnd.example.gov.vn>"))
     return path
 
 

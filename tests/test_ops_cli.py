@@ -6,25 +6,19 @@ import datetime as dt
 import json
 import os
 import shutil
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from conftest import write_config
+from docgen import make_message
 from gateway.cli import main
 
 
 def _eml(path: Path, number: int, subject: str) -> Path:
-    message = EmailMessage()
-    message["From"] = f"Văn thư <vt{number}@ubnd.example.gov.vn>"
-    message["To"] = "vanthu@localhost"
-    message["Subject"] = subject
-    message["Message-ID"] = f"<ops-{number}@ubnd.example.gov.vn>"
-    message.set_content(f"Nội dung {number}.")
-    path.write_bytes(message.as_bytes(policy=SMTP_POLICY))
+    path.write_bytes(make_message(subject, f"Nội dung {number}.", sender=f"Văn thư <vt{number}@ubnd.example.gov.vn>",
+                                  to="vanthu@localhost", message_id=f"<ops-{number}@ubnd.example.gov.vn>"))
     return path
 
 
