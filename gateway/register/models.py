@@ -192,4 +192,53 @@ class ImapLedgerEntry(Base):
 
 sa.Index("ix_imap_ledger_pending", ImapLedgerEntry.account, ImapLedgerEntry.folder, ImapLedgerEntry.state)
 
-# Later issues add tables here (routing assignments, outbox, users), each with its own migration.
+
+
+class Department(Base):
+    """One unit of the agency (phòng, ban) that documents are routed to; the rule files are the source."""
+
+    __tablename__ = "departments"
+    code: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(sa.Text)
+    mailbox: Mapped[str] = mapped_column(sa.Text, default="")
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+
+
+class RoutingDecision(Base):
+    """How the rules routed one document: the rules that matched and the actions taken (JSON)."""
+
+    __tablename__ = "routing_decisions"
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), primary_key=True)
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    rules_version: Mapped[str] = mapped_column(sa.Text, default="")
+    matched: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"rule": name, "file": path, "actions": [...]}]
+    priority: Mapped[str] = mapped_column(sa.String(16), default="normal")
+    tags: Mapped[list] = mapped_column(sa.JSON, default=list)
+
+
+# Assignment roles (ND30 Điều 24) and the states department staff move them through.
+ROLE_LEAD = "lead"  # chủ trì
+ROLE_COOPERATE = "cooperate"  # phối hợp
+ROLE_INFORM = "inform"  # để biết
+ASSIGNMENT_NEW = "new"  # chưa xử lý
+ASSIGNMENT_IN_PROGRESS = "in_progress"  # đang xử lý
+ASSIGNMENT_DONE = "done"  # hoàn thành
+
+
+class Assignment(Base):
+    """One unit's share of a document: its role, deadline and handling status."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (sa.UniqueConstraint("document_id", "unit_code", name="uq_assignments_document_unit"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    unit_code: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("departments.code"), index=True)
+    role: Mapped[str] = mapped_column(sa.String(16))
+    due_date: Mapped[dt.date | None] = mapped_column(sa.Date, index=True)
+    status: Mapped[str] = mapped_column(sa.String(16), default=ASSIGNMENT_NEW)
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    assigned_by: Mapped[str] = mapped_column(sa.Text, default="gateway")  # "gateway" (rules) or a user name
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(sa.Text, default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+

@@ -18,6 +18,7 @@ from gateway.config import Config
 from gateway.errors import RegisterError
 from gateway.extract.text import canonical_tones, fold
 from gateway.register import db
+from gateway.register.audit import record_audit
 from gateway.register.activity import Activity, Counters, load_activity, load_counters
 from gateway.register.blobs import BlobStore
 from gateway.register.models import (
@@ -25,7 +26,6 @@ from gateway.register.models import (
     SECRET_REGISTER,
     Arrival,
     Attachment,
-    AuditEvent,
     Document,
     Message,
     RegisterBook,
@@ -415,8 +415,7 @@ def _index_text(extracted: Extracted, meta: DocumentMeta) -> str:
 
 
 def _audit(conn: sa.Connection, action: str, message_id: int | None, document_id: int | None, **detail: Any) -> None:
-    _insert(conn, AuditEvent, dict(at=dt.datetime.now(dt.timezone.utc), actor=ACTOR, action=action,
-                                      message_id=message_id, document_id=document_id, detail=detail))
+    record_audit(conn, action, actor=ACTOR, message_id=message_id, document_id=document_id, detail=detail)
 
 
 def _dedup_year(issued_date: dt.date | None, arrival_year: int) -> int:
