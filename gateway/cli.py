@@ -389,7 +389,7 @@ def _spool(ctx):
 
 
 @spool.command("list")
-@click.argument("queue", default="bad", type=click.Choice(["incoming", "claimed", "bad"]))
+@click.argument("queue", default="bad", type=click.Choice(["incoming", "claimed", "bad", "quarantine"]))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @handle_errors
@@ -468,6 +468,134 @@ def spool_purge(ctx, spool_ids, purge_all: bool, yes: bool) -> None:
         click.confirm(f"delete {'all messages' if purge_all else len(spool_ids)} from bad/?", abort=True)
     removed = store.purge(None) if purge_all else sum(store.purge(spool_id) for spool_id in spool_ids)
     click.echo(f"deleted {removed} message(s) from bad/")
+
+
+# --- quarantine and audit ----------------------------------------------------------------------------------
+
+
+def _operator() -> str:
+    import getpass
+    import os
+
+    return os.environ.get("SUDO_USER") or getpass.getuser()
+
+
+@main.group()
+def quarantine() -> None:
+    """Messages that parsed but are not trusted or not allowed (forged sender, limit hit), each with its reason."""
+
+
+@quarantine.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def quarantine_list(ctx, as_json: bool) -> None:
+    """List the quarantined messages with their reasons, oldest first."""
+    entries = _spool(ctx).list("quarantine")
+    if as_json:
+        click.echo(json.dumps([_entry_json(e) for e in entries], ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        click.echo(f"{entry.spool_id}  {entry.size:>9} B  {entry.mail_from or '-'}  {entry.subject!r}")
+        click.echo(f"    reason: {entry.reason!r}"[:300])
+    click.echo(f"{len(entries)} message(s) in quarantine/", err=True)
+
+
+@quarantine.command("show")
+@click.argument("spool_id")
+@click.option("--raw", is_flag=True, help="Print the raw message bytes.")
+@click.pass_context
+@handle_errors
+def quarantine_show(ctx, spool_id: str, raw: bool) -> None:
+    """Show one quarantined message: envelope, subject and the full reason with its details."""
+    store = _spool(ctx)
+    store._find(store.quarantine_dir, spool_id)
+    info, envelope, raw_bytes, reason = store.show(spool_id)
+    if raw:
+        sys.stdout.buffer.write(raw_bytes)
+        return
+    click.echo(f"spool id:   {info.spool_id} (quarantine/)")
+    click.echo(f"received:   {envelope.received_at.isoformat()} via {envelope.source} {envelope.peer}")
+    click.echo(f"mail from:  {envelope.mail_from!r}")
+    click.echo(f"rcpt to:    {', '.join(envelope.rcpt_tos)!r}")
+    click.echo(f"subject:    {info.subject!r}")
+    click.echo(f"size:       {info.size} bytes")
+    click.echo("reason:")
+    click.echo(reason)
+
+
+@quarantine.command("release")
+@click.argument("spool_ids", nargs=-1, required=True)
+@click.pass_context
+@handle_errors
+def quarantine_release(ctx, spool_ids) -> None:
+    """Send messages back to incoming/: they are registered as if they had just arrived, trust check skipped."""
+    from gateway.register.service import Register
+
+    store = _spool(ctx)
+    register = Register.open(get_config(ctx))
+    try:
+        for spool_id in spool_ids:
+            record = store.quarantine_record(spool_id)
+            store.release(spool_id, released_by=_operator())
+            register.record_event("quarantine-released", _operator(),
+                                  {"spool_id": spool_id, "reason": record.get("reason", "")})
+            click.echo(f"released {spool_id}")
+    finally:
+        register.close()
+
+
+@quarantine.command("delete")
+@click.argument("spool_ids", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+@handle_errors
+def quarantine_delete(ctx, spool_ids, yes: bool) -> None:
+    """Delete quarantined messages for good; an audit event keeps sender, subject and reason of each."""
+    from gateway.register.service import Register
+
+    if not yes:
+        click.confirm(f"delete {len(spool_ids)} message(s) from quarantine/?", abort=True)
+    store = _spool(ctx)
+    register = Register.open(get_config(ctx))
+    try:
+        for spool_id in spool_ids:
+            store._find(store.quarantine_dir, spool_id)
+            info, _, _, _ = store.show(spool_id)
+            record = store.quarantine_record(spool_id)
+            register.record_event("quarantine-deleted", _operator(), {
+                "spool_id": spool_id, "mail_from": info.mail_from, "rcpt_tos": list(info.rcpt_tos),
+                "subject": info.subject, "size": info.size, "reason": record.get("reason", ""),
+                "detail": record.get("detail", {}),
+            })
+            store.delete_quarantined(spool_id)
+            click.echo(f"deleted {spool_id}")
+    finally:
+        register.close()
+
+
+@main.group()
+def audit() -> None:
+    """The tamper-evident audit trail."""
+
+
+@audit.command("verify")
+@click.option("--no-blobs", is_flag=True, help="Check the hash chain only, not the stored files' checksums.")
+@click.pass_context
+@handle_errors
+def audit_verify(ctx, no_blobs: bool) -> None:
+    """Recompute the audit hash chain and every blob's sha256; print the first break and exit 1 if there is one."""
+    from gateway.register.service import Register
+
+    register = Register.open(get_config(ctx))
+    try:
+        report = register.verify_audit(blobs=not no_blobs)
+    finally:
+        register.close()
+    if not report.ok:
+        _fail(f"audit verify: {report.first_break} (checked {report.events} event(s), {report.blobs} blob(s))",
+              EXIT_ERROR)
+    click.echo(f"audit verify: OK, {report.events} event(s) chained, {report.blobs} blob(s) intact")
 
 
 # --- config ------------------------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""Durable queue directories (incoming, claimed, bad) where every message waits between intake and register."""
+"""Durable queue directories (incoming, claimed, bad, quarantine) where every message waits between intake and register."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email.parser
+import json
 import email.policy
 import logging
 import os
@@ -22,7 +24,8 @@ log = logging.getLogger(__name__)
 
 MAGIC = b"GWSPOOL1 "
 QUEUES = ("incoming", "claimed", "bad", "quarantine")
-LISTABLE_QUEUES = ("incoming", "claimed", "bad")
+LISTABLE_QUEUES = ("incoming", "claimed", "bad", "quarantine")
+QUARANTINE_SUFFIX = ".quarantine.json"
 MSG_SUFFIX = ".msg"
 REASON_SUFFIX = ".reason.txt"
 TMP_SUFFIX = ".tmp"
@@ -44,7 +47,7 @@ class SpoolEntryInfo:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     subject: str
-    reason: str = ""  # first line of the reason file, for bad/
+    reason: str = ""  # first line of the reason file, for bad/ and quarantine/
 
 
 def new_spool_id() -> str:
@@ -195,6 +198,7 @@ class Spool:
         self.incoming = self.root / "incoming"
         self.claimed = self.root / "claimed"
         self.bad = self.root / "bad"
+        self.quarantine_dir = self.root / "quarantine"
         self._pending: deque[str] = deque()
         self._incoming_sync = DirSyncer(self.incoming)
 
@@ -384,6 +388,11 @@ class Spool:
             if path.exists():
                 return path, self._bad_attempts(spool_id)
             raise NotFound(f"no spool entry {spool_id} in bad")
+        if directory == self.quarantine_dir:
+            path = self.quarantine_dir / f"{spool_id}{MSG_SUFFIX}"
+            if path.exists():
+                return path, 0
+            raise NotFound(f"no spool entry {spool_id} in quarantine")
         for name in self._names(directory):
             parsed = _parse_name(name)
             if parsed and parsed[0] == spool_id:
@@ -438,7 +447,7 @@ class Spool:
         result = {}
         for queue in LISTABLE_QUEUES:
             names = self._names(self.root / queue)
-            if queue == "bad":
+            if queue in ("bad", "quarantine"):
                 result[queue] = sum(1 for n in names if n.endswith(MSG_SUFFIX))
             else:
                 result[queue] = sum(1 for n in names if _parse_name(n))
@@ -464,7 +473,7 @@ class Spool:
         return entries
 
     def _id_in(self, queue: str, name: str) -> str | None:
-        if queue == "bad":
+        if queue in ("bad", "quarantine"):
             if not name.endswith(MSG_SUFFIX) or name.endswith(REASON_SUFFIX):
                 return None
             return name[: -len(MSG_SUFFIX)]
@@ -486,6 +495,8 @@ class Spool:
         header_len = len(data) - len(raw)
         attempts = self._bad_attempts(spool_id) if queue == "bad" else (_parse_name(path.name) or ("", 0))[1]
         reason = self._reason_text(spool_id).partition("\n")[0].removeprefix("reason: ") if queue == "bad" else ""
+        if queue == "quarantine":
+            reason = str(self.quarantine_record(spool_id).get("reason", ""))
         info = SpoolEntryInfo(
             spool_id=spool_id,
             queue=queue,
@@ -514,7 +525,7 @@ class Spool:
         return 0
 
     def show(self, spool_id: str) -> tuple[SpoolEntryInfo, Envelope, bytes, str]:
-        """One message wherever it is: its summary, envelope, raw bytes and (for bad/) the reason text."""
+        """One message wherever it is: its summary, envelope, raw bytes and (bad/, quarantine/) the reason text."""
         for queue in LISTABLE_QUEUES:
             try:
                 path, _ = self._find(self.root / queue, spool_id)
@@ -522,6 +533,8 @@ class Spool:
             except (NotFound, FileNotFoundError):
                 continue
             reason = self._reason_text(spool_id) if queue == "bad" else ""
+            if queue == "quarantine":
+                reason = json.dumps(self.quarantine_record(spool_id), ensure_ascii=False, indent=2)
             return info, envelope, raw, reason
         raise NotFound(f"no spool entry {spool_id}")
 
@@ -567,3 +580,74 @@ class Spool:
                 raise SpoolError(f"cannot delete {self.bad / name}: {err}") from err
             removed += name == f"{spool_id}{MSG_SUFFIX}"
         return removed
+
+    # -- quarantine ----------------------------------------------------------------------------------------
+
+    def quarantine(self, spool_id: str, reason: str, detail: dict | None = None) -> None:
+        """Move a claimed message into quarantine/ with its reason: parsed, but not trusted or not allowed."""
+        path, attempts = self._find(self.claimed, spool_id)
+        record = {
+            "spool_id": spool_id, "reason": reason, "detail": detail or {}, "attempts": attempts,
+            "quarantined_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+        }
+        tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}.quarantine{TMP_SUFFIX}"
+        try:
+            self._write_durably(tmp, json.dumps(record, ensure_ascii=False, indent=2, default=str).encode())
+            os.rename(tmp, self.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}")
+        except OSError as err:
+            self._discard(tmp)
+            raise SpoolError(f"cannot write the quarantine reason of {spool_id}: {err}") from err
+        self._move(path, self.quarantine_dir / f"{spool_id}{MSG_SUFFIX}")
+        log.warning("spool %s: quarantined: %s", spool_id, reason)
+
+    def quarantine_record(self, spool_id: str) -> dict:
+        """The reason file of a quarantined message ({} when it has none)."""
+        try:
+            text = (self.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}").read_text(encoding="utf-8")
+            record = json.loads(text)
+            return record if isinstance(record, dict) else {}
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as err:
+            return {"reason": f"unreadable reason file: {err}"}
+
+    def release(self, spool_id: str, released_by: str = "operator") -> None:
+        """Send a quarantined message to incoming/ as if it had just arrived, marked so the trust check lets it by."""
+        path, _ = self._find(self.quarantine_dir, spool_id)
+        try:
+            envelope, raw = _split_file(path.read_bytes(), path)
+        except OSError as err:
+            raise SpoolError(f"cannot read {path}: {err}") from err
+        envelope = dataclasses.replace(envelope, released_by=released_by or "operator")
+        tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}"
+        try:
+            self._write_durably(tmp, _encode_header(envelope), raw)
+            os.rename(tmp, self.incoming / _msg_name(spool_id, 0))
+            _fsync_dir(self.incoming)
+        except OSError as err:
+            self._discard(tmp)
+            raise SpoolError(f"cannot release {spool_id} to {self.incoming}: {err}") from err
+        self._remove_quarantined(spool_id)
+        log.info("spool %s: released from quarantine by %s", spool_id, released_by)
+
+    def delete_quarantined(self, spool_id: str) -> dict:
+        """Delete a quarantined message and its reason; returns what it was (for the audit record)."""
+        self._find(self.quarantine_dir, spool_id)
+        info, _, _, _ = self.show(spool_id)
+        record = self.quarantine_record(spool_id)
+        self._remove_quarantined(spool_id)
+        return {
+            "spool_id": spool_id, "mail_from": info.mail_from, "rcpt_tos": list(info.rcpt_tos),
+            "subject": info.subject, "size": info.size, "reason": record.get("reason", ""),
+            "detail": record.get("detail", {}),
+        }
+
+    def _remove_quarantined(self, spool_id: str) -> None:
+        for suffix in (MSG_SUFFIX, QUARANTINE_SUFFIX):
+            try:
+                os.unlink(self.quarantine_dir / f"{spool_id}{suffix}")
+            except FileNotFoundError:
+                continue
+            except OSError as err:
+                raise SpoolError(f"cannot delete {spool_id}{suffix} from quarantine: {err}") from err
+        _fsync_dir(self.quarantine_dir)

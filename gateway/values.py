@@ -18,6 +18,7 @@ class Envelope:
     peer: str = ""  # "host:port" of the SMTP client
     helo: str = ""
     source_ref: str = ""  # file path for imports, "account/folder/uidvalidity/uid" for IMAP
+    released_by: str = ""  # set when an operator released the message from quarantine: skip the trust check
 
     def to_json(self) -> str:
         data = asdict(self)

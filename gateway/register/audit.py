@@ -1,15 +1,53 @@
-"""Writes one audit event: the only way anything is added to the audit trail."""
+"""Writes one audit event into a hash chain (the only way anything is added to the audit trail) and checks it."""
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.register.models import AuditEvent
+from gateway.errors import NotFound, RegisterError
+from gateway.register.models import Attachment, AuditEvent, Document, Message
 
 SYSTEM_ACTOR = "gateway"
+# Any constant will do: every transaction that appends to the chain takes this PostgreSQL advisory lock, so two
+# writers never read the same "last hash" and fork the chain. SQLite writers are serialised by BEGIN IMMEDIATE.
+_CHAIN_LOCK_KEY = 0x6761746577617931
+
+
+def _canonical(value: Any) -> Any:
+    """The value as it reads back from a JSON column (keys become strings, tuples lists)."""
+    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def _stamp(at: dt.datetime) -> str:
+    if at.tzinfo is None:  # SQLite gives naive UTC back when read without the model's type
+        at = at.replace(tzinfo=dt.timezone.utc)
+    return at.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(prev_hash: str, at: dt.datetime, actor: str, action: str, message_id: int | None,
+               document_id: int | None, detail: dict[str, Any]) -> str:
+    """sha256 over the canonical JSON of one event and the hash of the event before it."""
+    body = {
+        "prev": prev_hash, "at": _stamp(at), "actor": actor, "action": action,
+        "message_id": message_id, "document_id": document_id, "detail": _canonical(detail or {}),
+    }
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _last_hash(conn: sa.Connection) -> str:
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
+    table = AuditEvent.__table__
+    last = conn.execute(sa.select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
+    return last or ""
 
 
 def record_audit(
@@ -21,10 +59,89 @@ def record_audit(
     document_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Append one event (what happened, who did it, to which message or document) in the caller's transaction."""
+    """Append one event (what happened, who did it, to which message or document) in the caller's transaction.
+
+    The event carries the hash of the one before it and its own hash, so `gateway audit verify` notices an
+    event changed, removed or inserted afterwards.
+    """
+    at = dt.datetime.now(dt.timezone.utc)
+    detail = _canonical(detail or {})
+    prev = _last_hash(conn)
+    digest = event_hash(prev, at, actor, action, message_id, document_id, detail)
     conn.execute(
         sa.insert(AuditEvent.__table__).values(
-            at=dt.datetime.now(dt.timezone.utc), actor=actor, action=action,
-            message_id=message_id, document_id=document_id, detail=detail or {},
+            at=at, actor=actor, action=action, message_id=message_id, document_id=document_id,
+            detail=detail, prev_hash=prev, hash=digest,
         )
     )
+
+
+def update_document_fields(conn: sa.Connection, document_id: int, changes: dict[str, Any], actor: str) -> None:
+    """Change register fields of one document and record the old and new values in the same transaction.
+
+    The only sanctioned way to alter a registered row: callers pass column names of ``documents`` (not id,
+    number, register or year, which are the register itself) and the person making the change.
+    """
+    table = Document.__table__
+    frozen = {"id", "message_id", "register_id", "year", "arrival_number", "arrived_at"}
+    unknown = sorted(set(changes) - set(table.c.keys()))
+    if unknown or frozen & set(changes):
+        raise RegisterError(f"cannot change {', '.join(unknown or sorted(frozen & set(changes)))} of a document")
+    row = conn.execute(sa.select(*(table.c[name] for name in changes), table.c.message_id)
+                       .where(table.c.id == document_id)).first()
+    if row is None:
+        raise NotFound(f"no document {document_id}")
+    old = {name: getattr(row, name) for name in changes}
+    changed = {name: value for name, value in changes.items() if old[name] != value}
+    if not changed:
+        return
+    conn.execute(table.update().where(table.c.id == document_id).values(**changed))
+    record_audit(conn, "fields-changed", actor=actor, message_id=row.message_id, document_id=document_id,
+                 detail={"old": {k: old[k] for k in changed}, "new": changed})
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """What `gateway audit verify` found: how much it checked and the first break, if any."""
+
+    events: int
+    blobs: int
+    first_break: str = ""  # "" when the chain and every blob are intact
+
+    @property
+    def ok(self) -> bool:
+        return not self.first_break
+
+
+def verify_chain(conn: sa.Connection, blob_ok: Callable[[str], bool] | None = None) -> ChainReport:
+    """Recompute every event's hash in id order and each blob's checksum; report the first break found."""
+    table = AuditEvent.__table__
+    prev = ""
+    count = 0
+    result = conn.execute(sa.select(table).order_by(table.c.id)).yield_per(1000)
+    for row in result:
+        count += 1
+        expected = event_hash(prev, row.at, row.actor, row.action, row.message_id, row.document_id,
+                              row.detail or {})
+        if row.prev_hash != prev:
+            return ChainReport(count, 0, f"audit event {row.id}: previous hash {row.prev_hash[:12] or '(none)'} "
+                                         f"does not match event before it ({prev[:12] or 'start'}): "
+                                         "an event was removed or inserted")
+        if row.hash != expected:
+            return ChainReport(count, 0, f"audit event {row.id} ({row.action}): its content does not match "
+                                         "its hash: the event was altered")
+        prev = row.hash
+    blobs = 0
+    if blob_ok is not None:
+        for sha in _blob_shas(conn):
+            blobs += 1
+            if not blob_ok(sha):
+                return ChainReport(count, blobs, f"blob {sha}: missing or its bytes no longer hash to its name")
+    return ChainReport(count, blobs)
+
+
+def _blob_shas(conn: sa.Connection) -> Iterator[str]:
+    """Every blob the register points at: raw messages and attachment files, each once."""
+    query = sa.union(sa.select(Message.raw_blob.label("sha")), sa.select(Attachment.sha256.label("sha")))
+    for (sha,) in conn.execute(sa.select(query.subquery().c.sha).order_by("sha")):
+        yield sha

@@ -91,6 +91,11 @@ class Message(Base):
     source_ref: Mapped[str] = mapped_column(sa.Text, default="")
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     defects: Mapped[str] = mapped_column(sa.Text, default="[]")  # JSON list
+    # Sender authentication as the trust check saw it: "pass", "fail", "none" (or another RFC 8601 result)
+    auth_spf: Mapped[str] = mapped_column(sa.String(16), default="none")
+    auth_dkim: Mapped[str] = mapped_column(sa.String(16), default="none")
+    auth_dmarc: Mapped[str] = mapped_column(sa.String(16), default="none")
+    auth_source: Mapped[str] = mapped_column(sa.Text, default="")  # trusted authserv-id and/or "local-dkim"
 
 
 class Arrival(Base):
@@ -174,6 +179,9 @@ class AuditEvent(Base):
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id"), index=True)
     document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)
     detail: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Tamper evidence: the hash of the event before this one and this event's own hash (see audit.py)
+    prev_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+    hash: Mapped[str] = mapped_column(sa.String(64), default="")
 
 
 class ImapLedgerEntry(Base):

@@ -18,7 +18,7 @@ from gateway.config import Config
 from gateway.errors import RegisterError
 from gateway.extract.text import canonical_tones, fold
 from gateway.register import db
-from gateway.register.audit import record_audit
+from gateway.register.audit import ChainReport, record_audit, update_document_fields, verify_chain
 from gateway.register.activity import Activity, Counters, load_activity, load_counters
 from gateway.register.blobs import BlobStore
 from gateway.register.models import (
@@ -277,6 +277,29 @@ class Register:
                     doc["code_notation"])
 
     # -- reading ---------------------------------------------------------------------------------------
+
+    def record_event(self, action: str, actor: str, detail: dict[str, Any],
+                     message_id: int | None = None, document_id: int | None = None) -> None:
+        """Append one audit event in its own transaction (operator actions outside a registration)."""
+        try:
+            with self._writer_lock, self.engine.begin() as conn:
+                record_audit(conn, action, actor=actor, message_id=message_id, document_id=document_id,
+                             detail=detail)
+        except sa.exc.SQLAlchemyError as err:
+            raise RegisterError(f"cannot record the audit event {action}: {err}") from err
+
+    def update_document(self, document_id: int, changes: dict[str, Any], actor: str) -> None:
+        """Change register fields of one document with an audit event holding old and new values."""
+        try:
+            with self._writer_lock, self.engine.begin() as conn:
+                update_document_fields(conn, document_id, changes, actor)
+        except sa.exc.SQLAlchemyError as err:
+            raise RegisterError(f"cannot update document {document_id}: {err}") from err
+
+    def verify_audit(self, blobs: bool = True) -> ChainReport:
+        """Recompute the audit hash chain and (unless told not to) every blob's checksum; the first break."""
+        with db.reader(self.engine).connect() as conn:
+            return verify_chain(conn, self.blobs.verify if blobs else None)
 
     def get_document(self, document_id: int) -> DocumentRecord:
         """Everything about one document; NotFound when absent."""
