@@ -106,13 +106,14 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     register = Register(config)
     register.upgrade()
     importer = Importer(config, spool, register)
-    totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "bad": 0}
+    totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "quarantined": 0, "bad": 0}
     lines = []
     try:
         with click.progressbar(length=count_messages(list(paths)), label="importing", file=sys.stderr) as bar:
             for item in find_messages(list(paths)):
                 outcome = importer.import_one(item)
-                kind = outcome.registration.outcome if outcome.registration else "bad"
+                kind = outcome.registration.outcome if outcome.registration else (
+                    "quarantined" if outcome.quarantined else "bad")
                 totals[kind] += 1
                 lines.append(_describe_import(item.source_ref, outcome, as_json))
                 bar.update(1)
@@ -129,13 +130,16 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
 def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
     reg = outcome.registration
     if as_json:
-        data = {"source": source_ref, "spool_id": outcome.spool_id, "outcome": reg.outcome if reg else "bad"}
+        data = {"source": source_ref, "spool_id": outcome.spool_id,
+                "outcome": reg.outcome if reg else ("quarantined" if outcome.quarantined else "bad")}
         if reg:
             data.update(document_id=reg.document_id or reg.duplicate_of_document_id, year=reg.year,
                         arrival_number=reg.arrival_number, register=reg.register_code)
         else:
             data["error"] = outcome.error
         return json.dumps(data, ensure_ascii=False)
+    if reg is None and outcome.quarantined:
+        return f"{source_ref}: quarantined ({outcome.error})"
     if reg is None:
         return f"{source_ref}: moved to bad/ ({outcome.error})"
     if reg.outcome == "registered":

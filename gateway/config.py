@@ -85,6 +85,41 @@ class LimitsConfig:
     text_max_chars: int = _help("most characters of text kept per attachment", 5_000_000)
 
 
+TRUST_ACTIONS = ("accept", "quarantine", "reject")
+
+
+@dataclass(frozen=True)
+class TrustConfig:
+    allowed_domains: tuple[str, ...] = _help(
+        "sender (From) domains registered without question; \"*.gov.vn\" matches gov.vn and every subdomain",
+        ("*.gov.vn",),
+    )
+    domain_overrides: tuple[str, ...] = _help(
+        'per-domain actions that win over the rest, as "PATTERN=accept|quarantine|reject"', ()
+    )
+    other_action: str = _help(
+        "what happens to mail from every other domain: quarantine, accept, or reject (550 at SMTP time; "
+        "quarantine for IMAP and imports, which cannot be refused)", "quarantine",
+    )
+    require_auth_domains: tuple[str, ...] = _help(
+        "sender domains that must pass DKIM, SPF or DMARC, else the message is quarantined (applies only when "
+        "trusted_authserv_ids or verify_dkim gives a result to judge by)", ("*.gov.vn",),
+    )
+    trusted_authserv_ids: tuple[str, ...] = _help(
+        "authserv-ids of our own MTA: only the topmost Authentication-Results header, and only if it carries one "
+        "of these, is believed (RFC 8601); empty: every Authentication-Results header is ignored", (),
+    )
+    trusted_mta_peers: tuple[str, ...] = _help(
+        "IP addresses of that MTA: Authentication-Results in SMTP mail from any other peer are ignored; "
+        "empty: any peer", (),
+    )
+    verify_dkim: bool = _help("verify DKIM signatures here (dkimpy) as well", False)
+    dns_servers: tuple[str, ...] = _help(
+        'resolvers for the DKIM key look-ups, "IP" or "IP:PORT"; empty: the system resolver', ()
+    )
+    dns_timeout: float = _help("seconds a DKIM key look-up may take", 5.0)
+
+
 @dataclass(frozen=True)
 class RegisterConfig:
     agency_name: str = _help("name of the receiving agency, printed on the register", "")
@@ -144,6 +179,7 @@ class Config:
     smtp: SmtpConfig = _help_factory("SMTP intake", SmtpConfig)
     workers: WorkersConfig = _help_factory("worker processes", WorkersConfig)
     limits: LimitsConfig = _help_factory("limits on what is unpacked and read", LimitsConfig)
+    trust: TrustConfig = _help_factory("which senders are registered, and how they are authenticated", TrustConfig)
     register: RegisterConfig = _help_factory("the incoming register", RegisterConfig)
     metrics: MetricsConfig = _help_factory("health and metrics over HTTP", MetricsConfig)
 
@@ -300,6 +336,7 @@ def validate(config: Config) -> None:
     if config.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"{src}: logging.level must be DEBUG, INFO, WARNING or ERROR")
     _validate_imap(config.imap, src)
+    _validate_trust(config.trust, src)
     url = config.database.url
     if url and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
         raise ConfigError(f"{src}: database.url must be a sqlite:// or postgresql:// URL")
@@ -332,6 +369,26 @@ def _validate_imap(imap: ImapConfig, src: str) -> None:
         seen.add(account.name)
         key = f"imap.accounts[{account.name}]"
         _validate_account(account, key, src)
+
+
+def _validate_trust(trust: TrustConfig, src: str) -> None:
+    if trust.other_action not in TRUST_ACTIONS:
+        raise ConfigError(f"{src}: trust.other_action must be one of {', '.join(TRUST_ACTIONS)}, "
+                          f"not {trust.other_action!r}")
+    for entry in trust.domain_overrides:
+        pattern, eq, action = entry.partition("=")
+        if not eq or not pattern.strip() or action.strip() not in TRUST_ACTIONS:
+            raise ConfigError(f"{src}: trust.domain_overrides: {entry!r} must be PATTERN=accept|quarantine|reject")
+    for server in trust.dns_servers:
+        host, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "")
+        try:
+            ipaddress.ip_address(host or server)
+        except ValueError:
+            raise ConfigError(f"{src}: trust.dns_servers: {server!r} is not IP or IP:PORT") from None
+        if port and not port.isdigit():
+            raise ConfigError(f"{src}: trust.dns_servers: {server!r} has a bad port")
+    if trust.dns_timeout <= 0:
+        raise ConfigError(f"{src}: trust.dns_timeout must be positive")
 
 
 def _validate_account(account: ImapAccountConfig, key: str, src: str) -> None:

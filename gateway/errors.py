@@ -6,6 +6,7 @@
      ├── ImapError               an IMAP account cannot be reached, logged into or read
      ├── MessageRejected         a message must be refused at intake (carries an SMTP code)
      ├── ParseError              a message cannot be taken apart at all (goes to bad/)
+     ├── Quarantined             a message parsed but is not trusted or hit a limit (goes to quarantine/)
      ├── ExtractionError         one attachment's text could not be read (stored with a status)
      ├── RegisterError           the register database refused an operation
      │    └── NotFound           no such message, document or spool entry
@@ -47,6 +48,15 @@ class MessageRejected(GatewayError):
 
 class ParseError(GatewayError):
     """A message could not be parsed at all."""
+
+
+class Quarantined(GatewayError):
+    """A message must wait in quarantine/ for an operator: forged or unallowed sender, or a limit hit."""
+
+    def __init__(self, reason: str, detail: dict | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail or {}
 
 
 class ExtractionError(GatewayError):

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import traceback
 from dataclasses import dataclass
 
 from gateway.config import Config
-from gateway.errors import ParseError
+from gateway.errors import ParseError, Quarantined
 from gateway.extract import extract_message
 from gateway.mail.parse import parse_message
 from gateway.mail.peek import peek_message_id
 from gateway.register.service import Register, Registration
 from gateway.spool import Spool
+from gateway.trust import check_sender
 from gateway.understand.fields import understand
 from gateway.values import DocumentMeta, Extracted, SpooledMessage
 
@@ -27,6 +29,7 @@ class Outcome:
     registration: Registration | None  # None when the message went back to the spool or to bad/
     error: str = ""
     to_bad: bool = False
+    quarantined: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,9 +42,15 @@ class Understood:
 
 
 def understand_spooled(spooled: SpooledMessage, config: Config) -> Understood:
-    """Parse, extract and understand one message; raises ParseError for input that cannot be a message."""
+    """Parse, check the sender, extract and understand one message.
+
+    Raises ParseError for input that cannot be a message, Quarantined for a sender the trust policy holds back.
+    """
     parsed = parse_message(spooled.raw, config.limits)
-    extracted = extract_message(parsed, config.limits)
+    verdict = check_sender(spooled.raw, parsed, spooled.envelope, config.trust)
+    if verdict.action != "accept":
+        raise Quarantined(verdict.reason, verdict.detail)
+    extracted = dataclasses.replace(extract_message(parsed, config.limits), auth=verdict.auth)
     return Understood(spooled, extracted, understand(extracted))
 
 
@@ -102,6 +111,10 @@ def _failed(spooled: SpooledMessage, err: Exception, spool: Spool, config: Confi
     Called from an except block, so that the traceback kept beside the message is this error's.
     """
     message_id = peek_message_id(spooled.raw)
+    if isinstance(err, Quarantined):
+        log.warning("spool %s <%s>: quarantined: %s", spooled.spool_id, message_id, err.reason)
+        spool.quarantine(spooled.spool_id, err.reason, err.detail)
+        return Outcome(spooled.spool_id, None, err.reason, quarantined=True)
     if isinstance(err, ParseError):
         log.warning("spool %s <%s>: not a message, moved to bad/: %s", spooled.spool_id, message_id, err)
         spool.fail(spooled.spool_id, f"cannot parse: {err}", traceback.format_exc(), permanent=True)

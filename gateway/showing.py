@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 import zoneinfo
 from typing import Any
 
@@ -48,6 +49,7 @@ def document_as_dict(record: DocumentRecord) -> dict[str, Any]:
         "from": record.from_addr, "from_name": record.from_name, "to": record.to_addrs,
         "date": record.date_header, "sha256": record.message_sha256, "size": record.size,
         "defects": list(record.defects),
+        "authentication": dict(record.auth),
         "envelope": {"source": record.source, "mail_from": record.mail_from, "rcpt_tos": list(record.rcpt_tos),
                      "peer": record.peer, "helo": record.helo, "source_ref": record.source_ref,
                      "received_at": record.received_at},
@@ -108,6 +110,9 @@ def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh")
     ]
     if record.defects:
         lines.append(f"  {'Defects':<12}{', '.join(record.defects)}")
+    auth = record.auth
+    lines.append(f"  {'Auth':<12}spf={auth.get('spf')} dkim={auth.get('dkim')} dmarc={auth.get('dmarc')}"
+                 + (f" (by {auth.get('source')})" if auth.get("source") else " (no trusted result)"))
     lines.append(f"Tệp đính kèm ({len(record.attachments)})")
     for number, item in enumerate(record.attachments, start=1):
         pages = f", {item.page_count} trang" if item.page_count else ""
@@ -123,4 +128,12 @@ def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh")
     lines.append("Nhật ký")
     for event in record.audit:
         lines.append(f"  {_local(event.at, zone)}  {event.actor}  {event.action}")
-    return "\n".join(lines)
+    return "\n".join(_TERMINAL_CONTROLS.sub(_escape, line) for line in lines)
+
+
+# Sender-controlled text must not move the cursor, recolour or clear an operator's terminal (ESC sequences).
+_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match) -> str:
+    return f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}"

@@ -97,11 +97,22 @@ class ExtractedText:
 
 
 @dataclass(frozen=True)
+class AuthResults:
+    """Sender authentication per mechanism ("pass", "fail", "none", or another RFC 8601 result) and its source."""
+
+    spf: str = "none"
+    dkim: str = "none"
+    dmarc: str = "none"
+    source: str = ""  # the trusted authserv-id the results came from and/or "local-dkim"
+
+
+@dataclass(frozen=True)
 class Extracted:
     """A parsed message with the text of every file in it."""
 
     message: ParsedMessage
     texts: tuple[ExtractedText, ...]
+    auth: AuthResults = field(default_factory=AuthResults)
 
     @property
     def all_text(self) -> str:

@@ -44,8 +44,14 @@ def port_open(port: int) -> bool:
 
 
 def write_config(directory: Path, port: int, database_url: str = "", workers: int = 2, extra: str = "") -> Path:
-    """A gateway.toml for tests: data under `directory`, SMTP on 127.0.0.1:`port`."""
+    """A gateway.toml for tests: data under `directory`, SMTP on 127.0.0.1:`port`.
+
+    Test mail comes from made-up domains, so senders are accepted unless `extra` brings its own [trust].
+    """
     path = directory / "gateway.toml"
+    if "[trust]" not in extra:
+        extra = f'{extra}\n[trust]\nother_action = "accept"\n'
+
     path.write_text(
         f"""
 [paths]

@@ -16,7 +16,8 @@ from gateway.values import Envelope
 
 @pytest.fixture
 def stack(tmp_path):
-    config = load_config(None, {"paths.data_dir": str(tmp_path / "data"), "workers.max_attempts": 2})
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data"), "workers.max_attempts": 2,
+                                "trust.other_action": "accept"})
     spool = Spool(config.spool_dir, config.workers.max_attempts)
     spool.ensure()
     register = Register(config)

@@ -14,11 +14,12 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from gateway.config import Config, SmtpConfig, parse_host_port
+from gateway.config import Config, SmtpConfig, TrustConfig, parse_host_port
 from gateway.errors import ConfigError, SpoolError
 from gateway.intake.smtp_data import BulkDataSMTP
-from gateway.mail.peek import peek_message_id
+from gateway.mail.peek import peek_from_address, peek_message_id
 from gateway.spool import Spool
+from gateway.trust.policy import domain_action, sender_domain
 from gateway.values import Envelope
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ REPLY_QUEUED = "250 2.0.0 Queued as {spool_id}"
 REPLY_UNKNOWN_RECIPIENT = "550 5.1.1 <{address}>: recipient not accepted here"
 REPLY_TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 REPLY_TRY_LATER = "451 4.3.0 Cannot store the message now, try again later"
+REPLY_SENDER_REFUSED = "550 5.7.1 Mail from {domain} is not accepted here"
 IDENT = "gateway ESMTP"
 SPOOL_THREADS = 8
 
@@ -43,7 +45,9 @@ class SpoolingHandler:
         spool: Spool,
         executor: ThreadPoolExecutor | None = None,
         on_spooled: OnSpooled | None = None,
+        trust: TrustConfig | None = None,
     ) -> None:
+        self.trust = trust
         self.max_recipients = smtp.max_recipients
         self.accept_recipients = frozenset(a.strip().lower() for a in smtp.accept_recipients)
         self.accept_domains = frozenset(d.strip().lower().lstrip("@") for d in smtp.accept_domains)
@@ -71,6 +75,11 @@ class SpoolingHandler:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         raw: bytes = envelope.original_content or b""
+        refused = self._refused_sender(raw)
+        if refused is not None:
+            log.info("smtp %s <%s>: refused mail from domain %r (trust policy: reject)", _peer(session),
+                     peek_message_id(raw), refused)
+            return REPLY_SENDER_REFUSED.format(domain=refused.encode("ascii", "replace").decode()[:100] or "(none)")
         meta = Envelope(
             source="smtp",
             received_at=dt.datetime.now(dt.timezone.utc),
@@ -92,6 +101,14 @@ class SpoolingHandler:
         )
         self._notify(spool_id)
         return REPLY_QUEUED.format(spool_id=spool_id)
+
+    def _refused_sender(self, raw: bytes) -> str | None:
+        """The From domain when the trust policy says "reject" for it, else None (the worker decides later)."""
+        if self.trust is None or not (self.trust.other_action == "reject" or any(
+                entry.partition("=")[2].strip() == "reject" for entry in self.trust.domain_overrides)):
+            return None
+        domain = sender_domain(peek_from_address(raw))
+        return domain if domain_action(domain, self.trust) == "reject" else None
 
     def _notify(self, spool_id: str) -> None:
         if self.on_spooled is None:
@@ -162,7 +179,7 @@ class SmtpIntake:
     def __init__(self, config: Config, spool: Spool, on_spooled: OnSpooled | None = None) -> None:
         smtp = config.smtp
         self.host, self.port = parse_host_port(smtp.listen)
-        self.handler = SpoolingHandler(smtp, spool, None, on_spooled)
+        self.handler = SpoolingHandler(smtp, spool, None, on_spooled, trust=config.trust)
         self._kwargs: dict[str, Any] = dict(
             server_hostname=smtp.hostname or socket.gethostname() or "localhost",
             ident=IDENT,

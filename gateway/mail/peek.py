@@ -13,3 +13,22 @@ def peek_message_id(raw: bytes) -> str:
     end = raw.find(b"\r\n\r\n", 0, _HEADER_SCAN)
     match = _MESSAGE_ID.search(raw, 0, end if end >= 0 else _HEADER_SCAN)
     return match.group(1).decode("utf-8", "replace").strip() or "-" if match else "-"
+
+
+def peek_from_address(raw: bytes) -> str:
+    """The address of the From header (decoded as the parser would), or "" when there is none."""
+    from email.utils import getaddresses
+
+    end = raw.find(b"\r\n\r\n", 0, _HEADER_SCAN)
+    if end < 0:
+        end = raw.find(b"\n\n", 0, _HEADER_SCAN)
+    head = raw[: end if end >= 0 else _HEADER_SCAN]
+    match = _FROM.search(head)
+    if not match:
+        return ""
+    value = re.sub(rb"\r?\n[ \t]+", b" ", match.group(1))
+    pairs = getaddresses([value.decode("utf-8", "replace")])
+    return pairs[0][1].strip().lower() if pairs else ""
+
+
+_FROM = re.compile(rb"^from:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)

@@ -116,6 +116,7 @@ class DocumentRecord:
     source_ref: str
     received_at: dt.datetime
     defects: tuple[str, ...]
+    auth: dict[str, str]  # spf, dkim, dmarc results and the source they came from
     attachments: tuple[AttachmentRecord, ...]
     arrivals: tuple[ArrivalRecord, ...]
     audit: tuple[AuditRecord, ...]
@@ -167,6 +168,7 @@ def load_document(session: Session, document_id: int) -> DocumentRecord:
         source_ref=msg.source_ref,
         received_at=msg.received_at,
         defects=tuple(json.loads(msg.defects or "[]")),
+        auth={"spf": msg.auth_spf, "dkim": msg.auth_dkim, "dmarc": msg.auth_dmarc, "source": msg.auth_source},
         attachments=tuple(_attachment(a) for a in attachments),
         arrivals=tuple(_arrival(a) for a in arrivals),
         audit=tuple(AuditRecord(e.id, e.at, e.actor, e.action, dict(e.detail or {})) for e in events),

@@ -402,6 +402,8 @@ def _message_values(spooled: SpooledMessage, extracted: Extracted, sha: str, mes
         rcpt_tos=json.dumps(list(env.rcpt_tos), ensure_ascii=False), peer=env.peer, helo=env.helo,
         source_ref=env.source_ref, received_at=env.received_at,
         defects=json.dumps(list(parsed.defects), ensure_ascii=False),
+        auth_spf=extracted.auth.spf[:16], auth_dkim=extracted.auth.dkim[:16], auth_dmarc=extracted.auth.dmarc[:16],
+        auth_source=extracted.auth.source,
     )
 
 
