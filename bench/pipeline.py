@@ -138,13 +138,14 @@ def peak_rss_mb(pid: int) -> dict[int, float]:
 
 
 def run_gateway(messages: list[bytes], connections: int, workers: int, batch_size: int,
-                folder: Path) -> tuple[float, float, dict]:
+                folder: Path, isolated: bool = True) -> tuple[float, float, dict]:
     port = free_port()
     config = folder / "gateway.toml"
     config.write_text(
         f'[paths]\ndata_dir = "{folder / "data"}"\n[smtp]\nlisten = "127.0.0.1:{port}"\n'
         f'accept_recipients = ["vanthu@localhost"]\n[workers]\ncount = {workers}\npoll_interval = 0.05\n'
         f'batch_size = {batch_size}\n'
+        f'[limits]\nextract_isolated = {"true" if isolated else "false"}\n'
         '[logging]\nlevel = "WARNING"\n'
     )
     daemon = subprocess.Popen([sys.executable, "-m", "gateway", "--config", str(config), "serve"],
@@ -182,16 +183,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--batch-size", type=int, default=8, help="workers.batch_size (messages per transaction)")
     parser.add_argument("--runs", type=int, default=3, help="runs; the median is reported")
+    parser.add_argument("--no-isolation", action="store_true",
+                        help="limits.extract_isolated = false: read attachments inside the worker (to measure the "
+                             "cost of the reading child)")
     args = parser.parse_args()
     messages = build_messages(args.messages)
     size_kb = sum(map(len, messages)) / len(messages) / 1024
     print(f"{args.messages} messages of {size_kb:.0f} KB (2-page PDF), {args.connections} connections, "
-          f"{args.workers} workers, batches of up to {args.batch_size}, {os.cpu_count()} CPUs")
+          f"{args.workers} workers, batches of up to {args.batch_size}, {os.cpu_count()} CPUs, "
+          f"extraction {'in the worker' if args.no_isolation else 'in an isolated reading process'}")
     results = []
     for run in range(1, args.runs + 1):  # a fresh data folder each run; the machine is shared and noisy
         sink_rate = run_sink(messages, args.connections)
         with tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp:
-            rate, accept_rate, rss = run_gateway(messages, args.connections, args.workers, args.batch_size, Path(tmp))
+            rate, accept_rate, rss = run_gateway(messages, args.connections, args.workers, args.batch_size, Path(tmp),
+                                                 isolated=not args.no_isolation)
         print(f"  run {run}: sink {sink_rate:.1f}/s, gateway accepts {accept_rate:.1f}/s, registers {rate:.1f}/s")
         results.append((rate, sink_rate, accept_rate, rss))
     results.sort(key=lambda result: result[0])

@@ -83,6 +83,21 @@ class LimitsConfig:
     zip_max_ratio: int = _help("largest unpacked/packed size ratio accepted for an archive member", 200)
     pdf_max_pages: int = _help("most PDF pages whose text layer is read", 2000)
     text_max_chars: int = _help("most characters of text kept per attachment", 5_000_000)
+    max_message_size: int = _help("largest message taken from any intake, in bytes (bigger: quarantined)", 50 * MiB)
+    max_headers: int = _help("most header fields in a message (more: quarantined)", 1000)
+    max_header_length: int = _help("longest header field, folded lines included, in bytes (longer: quarantined)",
+                                   64 * 1024)
+    max_attachments: int = _help("most file parts whose text is extracted; the rest are kept unread", 200)
+    extract_isolated: bool = _help(
+        "read attachments in a separate process with the time and memory limits below, so that a hostile file "
+        "cannot hang or exhaust the worker", True,
+    )
+    extract_timeout: float = _help("seconds one attachment may take to read (OCR included)", 60.0)
+    extract_memory: int = _help("address space of the reading process, in bytes", 2048 * MiB)
+    on_limit: str = _help(
+        'when a part hits a limit: "mark" registers the message with the part marked "not extracted: <limit>"; '
+        '"quarantine" holds the whole message in quarantine/', "mark",
+    )
 
 
 TRUST_ACTIONS = ("accept", "quarantine", "reject")
@@ -337,6 +352,13 @@ def validate(config: Config) -> None:
         raise ConfigError(f"{src}: logging.level must be DEBUG, INFO, WARNING or ERROR")
     _validate_imap(config.imap, src)
     _validate_trust(config.trust, src)
+    if config.limits.on_limit not in ("mark", "quarantine"):
+        raise ConfigError(f"{src}: limits.on_limit must be mark or quarantine, not {config.limits.on_limit!r}")
+    for key in ("max_message_size", "max_headers", "max_header_length", "max_attachments", "extract_memory"):
+        if getattr(config.limits, key) <= 0:
+            raise ConfigError(f"{src}: limits.{key} must be positive")
+    if config.limits.extract_timeout <= 0:
+        raise ConfigError(f"{src}: limits.extract_timeout must be positive")
     url = config.database.url
     if url and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
         raise ConfigError(f"{src}: database.url must be a sqlite:// or postgresql:// URL")

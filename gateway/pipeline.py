@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from gateway.config import Config
 from gateway.errors import ParseError, Quarantined
-from gateway.extract import extract_message
+from gateway.extract.sandbox import extract_isolated
+from gateway.mail.limits import message_limit_hit
 from gateway.mail.parse import parse_message
 from gateway.mail.peek import peek_message_id
 from gateway.register.service import Register, Registration
@@ -46,11 +47,20 @@ def understand_spooled(spooled: SpooledMessage, config: Config) -> Understood:
 
     Raises ParseError for input that cannot be a message, Quarantined for a sender the trust policy holds back.
     """
+    limit = message_limit_hit(spooled.raw, config.limits)
+    if limit:
+        raise Quarantined(f"limit: {limit}", {"limit": limit})
     parsed = parse_message(spooled.raw, config.limits)
     verdict = check_sender(spooled.raw, parsed, spooled.envelope, config.trust)
     if verdict.action != "accept":
         raise Quarantined(verdict.reason, verdict.detail)
-    extracted = dataclasses.replace(extract_message(parsed, config.limits), auth=verdict.auth)
+    extracted = dataclasses.replace(extract_isolated(parsed, config.limits), auth=verdict.auth)
+    if config.limits.on_limit == "quarantine":
+        hits = [d for d in parsed.defects if "-reached:" in d]
+        hits += [f"{t.member_path or t.filename or t.part_index}: {t.detail}" for t in extracted.texts
+                 if t.status == "limit"]
+        if hits:
+            raise Quarantined(f"limit: {hits[0]}", {"limits": hits[:50]})
     return Understood(spooled, extracted, understand(extracted))
 
 

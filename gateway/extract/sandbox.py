@@ -1,0 +1,131 @@
+"""Runs extract_message one part at a time in a child process with a time and memory limit, reused across parts."""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import logging
+import multiprocessing
+import os
+import resource
+import signal
+import time
+
+from gateway.config import LimitsConfig
+from gateway.extract import extract_message
+from gateway.values import Extracted, ExtractedText, ParsedMessage, Part
+
+log = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1
+
+
+def _serve(conn, limits: LimitsConfig) -> None:
+    """The child: read one message with one part at a time from the pipe, answer with its texts."""
+    try:
+        ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (limits.extract_memory, limits.extract_memory))
+    except (ValueError, OSError) as err:
+        log.warning("extractor: cannot limit memory to %d bytes: %s", limits.extract_memory, err)
+    while True:
+        try:
+            parsed = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result: object = extract_message(parsed, limits).texts
+        except MemoryError:
+            result = ("limit", f"extract_memory ({limits.extract_memory} bytes) exceeded")
+        except Exception as err:  # noqa: BLE001 - extract_message should not raise; never take the child down
+            result = ("broken", f"{type(err).__name__}: {err}")
+        try:
+            conn.send(result)
+        except MemoryError:
+            conn.send(("limit", f"extract_memory ({limits.extract_memory} bytes) exceeded"))
+
+
+class IsolatedExtractor:
+    """One reading child per worker process, replaced when a part kills it or runs out of time."""
+
+    def __init__(self, limits: LimitsConfig) -> None:
+        self.limits = limits
+        self._process = None
+        self._conn = None
+
+    def _start(self) -> None:
+        context = multiprocessing.get_context("fork")
+        parent, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, self.limits), daemon=True,
+                                        name="gateway-extract")
+        self._process.start()
+        child.close()
+        self._conn = parent
+
+    def close(self) -> None:
+        """Stop the child (it also dies with this process)."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(5)
+            self._conn.close()
+        self._process = self._conn = None
+
+    def extract(self, parsed: ParsedMessage) -> Extracted:
+        """extract_message(parsed, limits), each part read in the child; a part over a limit is marked, not lost."""
+        texts: list[ExtractedText] = []
+        for number, part in enumerate(parsed.parts):
+            if number >= self.limits.max_attachments:
+                texts.append(_not_extracted(part, f"max_attachments ({self.limits.max_attachments})"))
+                continue
+            texts.extend(self._one(dataclasses.replace(parsed, parts=(part,)), part))
+        return Extracted(message=parsed, texts=tuple(texts))
+
+    def _one(self, single: ParsedMessage, part: Part) -> list[ExtractedText]:
+        if self._process is None or not self._process.is_alive():
+            self._start()
+        started = time.monotonic()
+        try:
+            self._conn.send(single)
+            ready = self._conn.poll(self.limits.extract_timeout)
+            answer = self._conn.recv() if ready else None
+        except (EOFError, OSError, BrokenPipeError) as err:
+            code = self._process.exitcode if self._process else None
+            self.close()
+            why = f"extract_memory ({self.limits.extract_memory} bytes)" if code in (-9, -6, -11, 1) else ""
+            log.warning("extractor died on part %d (%s): exit %s (%s)", part.index, part.filename, code, err)
+            return [_not_extracted(part, why or f"reader process died (exit {code})")]
+        if answer is None:
+            self.close()
+            log.warning("extractor: part %d (%s) took longer than %.0f s; reader restarted", part.index,
+                        part.filename, self.limits.extract_timeout)
+            return [_not_extracted(part, f"extract_timeout ({self.limits.extract_timeout:g} s)")]
+        if isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], str):
+            status, detail = answer
+            return [_not_extracted(part, detail) if status == "limit" else
+                    dataclasses.replace(_not_extracted(part, detail), status=status, detail=detail)]
+        log.debug("part %d read in %.3f s", part.index, time.monotonic() - started)
+        return list(answer)
+
+
+def _not_extracted(part: Part, limit: str) -> ExtractedText:
+    return ExtractedText(
+        filename=part.filename, sniffed_type=part.sniffed_type, sha256=part.sha256, size=part.size,
+        status="limit", detail=f"not extracted: {limit}", part_index=part.index,
+    )
+
+
+_EXTRACTORS: dict[tuple[int, LimitsConfig], IsolatedExtractor] = {}
+
+
+def extract_isolated(parsed: ParsedMessage, limits: LimitsConfig) -> Extracted:
+    """extract_message in this process's reading child (one per process and limits, made on first use)."""
+    if not limits.extract_isolated or not parsed.parts:
+        return extract_message(parsed, limits)
+    key = (os.getpid(), limits)  # a forked worker must not share its parent's child and pipe
+    extractor = _EXTRACTORS.get(key)
+    if extractor is None:
+        extractor = _EXTRACTORS[key] = IsolatedExtractor(limits)
+    return extractor.extract(parsed)
