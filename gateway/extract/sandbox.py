@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import faulthandler
 import logging
 import multiprocessing
 import os
@@ -27,6 +28,7 @@ def _serve(conn, limits: LimitsConfig) -> None:
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    faulthandler.disable()  # a reader dying on a hostile file is expected; the parent logs it in one line
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limits.extract_memory, limits.extract_memory))
     except (ValueError, OSError) as err:
@@ -91,12 +93,13 @@ class IsolatedExtractor:
             self._conn.send(single)
             ready = self._conn.poll(self.limits.extract_timeout)
             answer = self._conn.recv() if ready else None
-        except (EOFError, OSError, BrokenPipeError) as err:
-            code = self._process.exitcode if self._process else None
+        except (EOFError, OSError) as err:
+            self._process.join(5)
+            code = self._process.exitcode
             self.close()
-            why = f"extract_memory ({self.limits.extract_memory} bytes)" if code in (-9, -6, -11, 1) else ""
-            log.warning("extractor died on part %d (%s): exit %s (%s)", part.index, part.filename, code, err)
-            return [_not_extracted(part, why or f"reader process died (exit {code})")]
+            log.warning("extractor died on part %d (%s): exit %s (%r)", part.index, part.filename, code, err)
+            return [_not_extracted(part, f"reader process died (exit {code}; extract_memory "
+                                         f"{self.limits.extract_memory} bytes, or a crash of the reader)")]
         if answer is None:
             self.close()
             log.warning("extractor: part %d (%s) took longer than %.0f s; reader restarted", part.index,

@@ -1,0 +1,116 @@
+"""Limits on reading attachments (time, memory, quarantine per config) and a bounded fuzz run over the parser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from docgen import make_message, make_pdf
+from gateway.config import LimitsConfig, load_config
+from gateway.errors import ParseError
+from gateway.extract.sandbox import IsolatedExtractor
+from gateway.mail.parse import parse_message
+from gateway.pipeline import process_one
+from gateway.register.service import Register
+from gateway.spool import Spool
+from gateway.values import Envelope
+from hostile_kit import mime_deep, pdf_decompression_bomb, pdf_pages, raw_mail, zip_bytes
+
+PDF = "application/pdf"
+
+
+def test_a_part_over_the_time_limit_is_marked_and_the_next_part_still_read():
+    limits = LimitsConfig(pdf_max_pages=100_000, extract_timeout=0.2)
+    raw = make_message("x", "y", [("slow.pdf", pdf_pages(20_000), PDF),
+                                  ("fine.pdf", make_pdf(["Công văn đọc được"]), PDF)])
+    extractor = IsolatedExtractor(limits)
+    try:
+        started = time.monotonic()
+        texts = extractor.extract(parse_message(raw, limits)).texts
+        assert time.monotonic() - started < 5
+    finally:
+        extractor.close()
+    assert (texts[0].status, texts[0].detail) == ("limit", "not extracted: extract_timeout (0.2 s)")
+    assert texts[1].status == "ok" and "Công văn đọc được" in texts[1].text
+
+
+def test_a_part_over_the_memory_limit_is_marked_and_the_worker_lives_on():
+    limits = LimitsConfig(extract_memory=300 * 2**20)
+    raw = make_message("x", "y", [("bomb.pdf", pdf_decompression_bomb(), PDF),
+                                  ("fine.pdf", make_pdf(["Vẫn đọc được"]), PDF)])
+    extractor = IsolatedExtractor(limits)
+    try:
+        texts = extractor.extract(parse_message(raw, limits)).texts
+    finally:
+        extractor.close()
+    assert texts[0].status == "limit" and "extract_memory" in texts[0].detail
+    assert texts[1].status == "ok" and "Vẫn đọc được" in texts[1].text
+
+
+def test_on_limit_quarantine_holds_the_message_back(tmp_path):
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data"), "trust.other_action": "accept",
+                                "limits.on_limit": "quarantine"})
+    spool = Spool(config.spool_dir)
+    spool.ensure()
+    bomb = zip_bytes([("zeros.txt", b"\0" * (32 * 2**20))])
+    spool.put(make_message("Có bom", "x", [("bomb.zip", bomb, "application/zip")]),
+              Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc)))
+    register = Register(config)
+    register.upgrade()
+    try:
+        outcome = process_one(spool.claim_next(), spool, register, config)
+    finally:
+        register.close()
+    assert outcome.quarantined and "zip_max_ratio" in outcome.error
+    [entry] = spool.list("quarantine")
+    assert "zip_max_ratio" in entry.reason
+
+
+def _seeds() -> list[bytes]:
+    head, body = mime_deep(5)
+    return [
+        make_message("Công văn số 1", "Nội dung.", [("a.pdf", make_pdf(["Trang"]), PDF),
+                                                    ("b.zip", zip_bytes([("c.txt", b"x")]), "application/zip")]),
+        raw_mail(head, body),
+        raw_mail(b"Subject: =?utf-8?b?Q8O0bmcgdsSDbg==?=\r\nContent-Type: text/plain; charset=utf-8\r\n",
+                 "Nội dung có dấu\r\n".encode()),
+    ]
+
+
+SEEDS = _seeds()
+
+
+@st.composite
+def mutated(draw) -> bytes:
+    data = bytearray(draw(st.sampled_from(SEEDS)))
+    for _ in range(draw(st.integers(1, 12))):
+        op = draw(st.sampled_from(("flip", "insert", "delete", "dup")))
+        at = draw(st.integers(0, max(len(data) - 1, 0)))
+        if op == "flip" and data:
+            data[at] = draw(st.integers(0, 255))
+        elif op == "insert":
+            data[at:at] = draw(st.sampled_from([b"\r\n", b"--", b"\x00", b"=?utf-8?q?=FF?=", b"boundary=",
+                                                b"Content-Type: multipart/mixed; boundary=x\r\n", b"\xff\xfe",
+                                                b":", b"\r\n\r\n", b"begin 644 x\r\n"]))
+        elif op == "delete":
+            del data[at:at + draw(st.integers(1, 64))]
+        elif op == "dup":
+            data[at:at] = data[at:at + draw(st.integers(1, 256))]
+    return bytes(data)
+
+
+@settings(max_examples=150, deadline=3000, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(mutated())
+def test_parser_survives_mutated_messages_in_bounded_time(raw):
+    started = time.monotonic()
+    try:
+        parsed = parse_message(raw, LimitsConfig())
+    except ParseError:
+        return
+    assert time.monotonic() - started < 2
+    for text in (parsed.subject, parsed.from_addr, parsed.body_text, *(p.filename for p in parsed.parts)):
+        text.encode("utf-8")  # every decoded string is valid text
+        assert "\x00" not in text
