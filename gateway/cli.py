@@ -512,9 +512,7 @@ def quarantine_list(ctx, as_json: bool) -> None:
 @handle_errors
 def quarantine_show(ctx, spool_id: str, raw: bool) -> None:
     """Show one quarantined message: envelope, subject and the full reason with its details."""
-    store = _spool(ctx)
-    store._find(store.quarantine_dir, spool_id)
-    info, envelope, raw_bytes, reason = store.show(spool_id)
+    info, envelope, raw_bytes, record = _spool(ctx).show_quarantined(spool_id)
     if raw:
         sys.stdout.buffer.write(raw_bytes)
         return
@@ -524,8 +522,10 @@ def quarantine_show(ctx, spool_id: str, raw: bool) -> None:
     click.echo(f"rcpt to:    {', '.join(envelope.rcpt_tos)!r}")
     click.echo(f"subject:    {info.subject!r}")
     click.echo(f"size:       {info.size} bytes")
-    click.echo("reason:")
-    click.echo(reason)
+    click.echo(f"reason:     {record.get('reason', '')!r}")
+    click.echo(f"since:      {record.get('quarantined_at', '')}")
+    for key, value in sorted((record.get("detail") or {}).items()):
+        click.echo(f"  {key}: {value!r}"[:500])
 
 
 @quarantine.command("release")
@@ -564,15 +564,13 @@ def quarantine_delete(ctx, spool_ids, yes: bool) -> None:
     register = Register.open(get_config(ctx))
     try:
         for spool_id in spool_ids:
-            store._find(store.quarantine_dir, spool_id)
-            info, _, _, _ = store.show(spool_id)
-            record = store.quarantine_record(spool_id)
+            info, _, _, record = store.show_quarantined(spool_id)
             register.record_event("quarantine-deleted", _operator(), {
                 "spool_id": spool_id, "mail_from": info.mail_from, "rcpt_tos": list(info.rcpt_tos),
                 "subject": info.subject, "size": info.size, "reason": record.get("reason", ""),
                 "detail": record.get("detail", {}),
             })
-            store.delete_quarantined(spool_id)
+            store.delete_quarantined(spool_id)  # after the audit event has committed: never a silent loss
             click.echo(f"deleted {spool_id}")
     finally:
         register.close()

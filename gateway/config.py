@@ -87,6 +87,7 @@ class LimitsConfig:
     max_headers: int = _help("most header fields in a message (more: quarantined)", 1000)
     max_header_length: int = _help("longest header field, folded lines included, in bytes (longer: quarantined)",
                                    64 * 1024)
+    pdf_max_objects: int = _help("most indirect objects in a PDF attachment whose text is read", 500_000)
     max_attachments: int = _help("most file parts whose text is extracted; the rest are kept unread", 200)
     extract_isolated: bool = _help(
         "read attachments in a separate process with the time and memory limits below, so that a hostile file "

@@ -119,10 +119,22 @@ def check_clock(config: Config, now: dt.datetime | None = None) -> Check:
                               f"{config.register.timezone}")
 
 
+def check_trust(config: Config) -> Check:
+    """Whether forged senders can be caught: a trusted MTA's results or our own DKIM check must be configured."""
+    trust = config.trust
+    if not trust.trusted_authserv_ids and not trust.verify_dkim:
+        return Check("trust", WARN, "sender authentication is not judged (set trust.trusted_authserv_ids or "
+                                    "trust.verify_dkim): a forged .gov.vn sender would be registered")
+    sources = [f"Authentication-Results of {', '.join(trust.trusted_authserv_ids)}"] if trust.trusted_authserv_ids else []
+    sources += ["DKIM checked here"] if trust.verify_dkim else []
+    return Check("trust", OK, f"senders judged by {' and '.join(sources)}; others: {trust.other_action}")
+
+
 def run_checks(config: Config) -> list[Check]:
     """Every check, in the order an operator would fix them."""
     checks: list[Callable[[], Check]] = [
         lambda: check_config(config), lambda: check_database(config), lambda: check_spool(config),
         lambda: check_disk(config), check_antiword, check_tesseract, lambda: check_clock(config),
+        lambda: check_trust(config),
     ]
     return [check() for check in checks]

@@ -611,6 +611,12 @@ class Spool:
         except (OSError, ValueError) as err:
             return {"reason": f"unreadable reason file: {err}"}
 
+    def show_quarantined(self, spool_id: str) -> tuple[SpoolEntryInfo, Envelope, bytes, dict]:
+        """One quarantined message: summary, envelope, raw bytes and its reason record; NotFound elsewhere."""
+        path, _ = self._find(self.quarantine_dir, spool_id)
+        info, envelope, raw = self._info("quarantine", spool_id, path, peek=False)
+        return info, envelope, raw, self.quarantine_record(spool_id)
+
     def release(self, spool_id: str, released_by: str = "operator") -> None:
         """Send a quarantined message to incoming/ as if it had just arrived, marked so the trust check lets it by."""
         path, _ = self._find(self.quarantine_dir, spool_id)
@@ -632,9 +638,7 @@ class Spool:
 
     def delete_quarantined(self, spool_id: str) -> dict:
         """Delete a quarantined message and its reason; returns what it was (for the audit record)."""
-        self._find(self.quarantine_dir, spool_id)
-        info, _, _, _ = self.show(spool_id)
-        record = self.quarantine_record(spool_id)
+        info, _, _, record = self.show_quarantined(spool_id)
         self._remove_quarantined(spool_id)
         return {
             "spool_id": spool_id, "mail_from": info.mail_from, "rcpt_tos": list(info.rcpt_tos),

@@ -63,6 +63,7 @@ zip_max_members = 500
 max_parts = 2000
 max_depth = 30
 max_attachments = 100
+pdf_max_objects = 20000
 extract_timeout = 20.0
 extract_memory = 1073741824
 """, encoding="utf-8")

@@ -131,6 +131,12 @@ def test_pdf_with_five_thousand_pages_reads_up_to_the_page_limit(hostile):
     assert row["page_count"] == 5000
 
 
+def test_pdf_with_too_many_objects_is_not_read(hostile):
+    doc = hostile.registered(mail(attachments=[("objects.pdf", pdf_pages(30_000), PDF)], signed_by=hostile))
+    row = hostile.attachments(doc)[0]
+    assert row["extract_status"] == "limit" and row["extract_detail"].startswith("not extracted: pdf_max_objects")
+
+
 def test_broken_pdf_is_registered_as_broken(hostile):
     doc = hostile.registered(mail(attachments=[("cut.pdf", make_pdf(["Cắt ngang"])[:300], PDF)], signed_by=hostile))
     assert hostile.attachments(doc)[0]["extract_status"] in ("broken", "empty")

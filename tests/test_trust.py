@@ -219,3 +219,30 @@ def test_audit_chain_does_not_fork_under_concurrent_writers_on_postgres(postgres
         assert report.events == 60
     finally:
         register.close()
+
+
+def test_migration_chains_the_events_written_before_it(tmp_path):
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from gateway.register import db
+    from gateway.register.audit import verify_chain
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        db.upgrade(engine, "0003")
+        with engine.begin() as conn:
+            for n in range(3):
+                conn.execute(sa.text("INSERT INTO audit_events (at, actor, action, detail) VALUES (:at, 'gateway', "
+                                     ":action, :detail)"),
+                             {"at": dt.datetime(2026, 1, 1, 8, n, 0, 123456), "action": f"old-{n}",
+                              "detail": json.dumps({"n": n, "tên": "Văn thư"})})
+        db.upgrade(engine)
+        with engine.connect() as conn:
+            report = verify_chain(conn)
+            assert report.ok and report.events == 3, report.first_break
+            conn.execute(sa.text("UPDATE audit_events SET action = 'changed' WHERE action = 'old-1'"))
+            assert "audit event 2" in verify_chain(conn).first_break
+    finally:
+        engine.dispose()

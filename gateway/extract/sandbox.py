@@ -8,6 +8,7 @@ import faulthandler
 import logging
 import multiprocessing
 import os
+import re
 import resource
 import signal
 import time
@@ -82,6 +83,9 @@ class IsolatedExtractor:
             if number >= self.limits.max_attachments:
                 texts.append(_not_extracted(part, f"max_attachments ({self.limits.max_attachments})"))
                 continue
+            if part.sniffed_type == "pdf" and (objects := _pdf_objects(part.payload)) > self.limits.pdf_max_objects:
+                texts.append(_not_extracted(part, f"pdf_max_objects ({self.limits.pdf_max_objects}): {objects}"))
+                continue
             texts.extend(self._one(dataclasses.replace(parsed, parts=(part,)), part))
         return Extracted(message=parsed, texts=tuple(texts))
 
@@ -111,6 +115,14 @@ class IsolatedExtractor:
                     dataclasses.replace(_not_extracted(part, detail), status=status, detail=detail)]
         log.debug("part %d read in %.3f s", part.index, time.monotonic() - started)
         return list(answer)
+
+
+_PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
+
+
+def _pdf_objects(payload: bytes) -> int:
+    """How many "N G obj" headers the file has: a cheap count made before any PDF library sees the file."""
+    return sum(1 for _ in _PDF_OBJECT.finditer(payload))
 
 
 def _not_extracted(part: Part, limit: str) -> ExtractedText:
