@@ -382,7 +382,7 @@ def _masked(url: str) -> str:
 
 @main.group()
 def spool() -> None:
-    """The spool: messages waiting (incoming), being processed (claimed) or failed (bad)."""
+    """The spool: messages waiting (incoming), being processed (claimed), failed (bad) or held (quarantine)."""
 
 
 def _spool(ctx):
