@@ -351,6 +351,21 @@ class Spool:
         log.info("spool %s: attempt %d failed (%s), queued again", spool_id, attempts, reason)
         return "incoming"
 
+    def quarantine(self, spool_id: str, reason: str) -> None:
+        """Set a claimed message aside for a person to look at: quarantine/<id>.msg with <id>.reason.txt."""
+        path, _ = self._find(self.claimed, spool_id)
+        target = self.root / "quarantine"
+        target.mkdir(parents=True, exist_ok=True)
+        tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}.quarantine{TMP_SUFFIX}"
+        text = f"reason: {reason}\nquarantined_at: {dt.datetime.now(dt.timezone.utc).isoformat()}\n"
+        try:
+            self._write_durably(tmp, text.encode("utf-8", errors="replace"))
+            os.rename(tmp, target / f"{spool_id}{REASON_SUFFIX}")
+        except OSError as err:
+            self._discard(tmp)
+            raise SpoolError(f"cannot write the quarantine reason of {spool_id}: {err}") from err
+        self._move(path, target / f"{spool_id}{MSG_SUFFIX}")
+
     def _to_bad(self, spool_id: str, attempts: int, path: Path, reason: str, tb: str) -> None:
         text = (
             f"reason: {reason.splitlines()[0] if reason else '(none)'}\n"
