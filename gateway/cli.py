@@ -212,6 +212,7 @@ def show(ctx, document_id: int, as_json: bool) -> None:
     """Show one document: số đến, fields, e-mail, attachments, arrivals, routing and audit trail."""
     from sqlalchemy.orm import Session
 
+    from gateway.register.db import reader as db_reader
     from gateway.register.service import Register
     from gateway.routing.view import load_routing
     from gateway.showing import document_as_dict, document_as_text
@@ -220,7 +221,7 @@ def show(ctx, document_id: int, as_json: bool) -> None:
     register = Register.open(config)
     try:
         record = register.get_document(document_id)
-        with Session(register.engine) as session:
+        with Session(db_reader(register.engine)) as session:
             routing = load_routing(session, document_id)
     finally:
         register.close()

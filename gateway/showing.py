@@ -161,5 +161,6 @@ def _audit_detail(event: Any) -> str:
         parts.append(f"rules {','.join(detail.get('matched', []))}")
         return "  " + "; ".join(parts)
     if event.action in ("outbox-queued", "receipt-withheld", "forward-skipped"):
-        return f"  {detail.get('kind', '')} {detail.get('unit', '')} {detail.get('to', '')} {detail.get('reason', '')}".rstrip()
+        parts = (detail.get(key) for key in ("kind", "unit", "to", "reason"))
+        return "  " + " ".join(str(p) for p in parts if p)
     return ""

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gateway.outbox.store import OutboxItem, list_outbox
+from gateway.outbox.store import TABLE, OutboxItem, _item
 from gateway.register.models import Assignment, Department, RoutingDecision
 
 
@@ -46,7 +46,8 @@ def load_routing(session: Session, document_id: int) -> RoutingView | None:
     if decision is None and not rows:
         return None
     assignments = tuple(AssignmentView(a.unit_code, name, a.role, a.due_date, a.status) for a, name in rows)
-    outbox = tuple(reversed(list_outbox(session.get_bind(), document_id=document_id)))
+    outbox = tuple(_item(row) for row in session.execute(
+        sa.select(TABLE).where(TABLE.c.document_id == document_id).order_by(TABLE.c.id)))
     if decision is None:
         return RoutingView(None, "", [], "normal", [], assignments, outbox)
     return RoutingView(decision.decided_at, decision.rules_version, list(decision.matched or []),
