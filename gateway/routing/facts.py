@@ -35,9 +35,23 @@ class Facts:
         return self.sender.rpartition("@")[2]
 
     @cached_property
-    def folded(self) -> dict[str, str]:
-        """The searchable fields folded (lower case, no diacritics, single spaces)."""
-        return {name: " ".join(fold(getattr(self, name)).split()) for name in SEARCH_FIELDS}
+    def folded(self) -> _Folded:
+        """The searchable fields folded (lower case, no diacritics, single spaces), each on first use."""
+        return _Folded(self)
+
+
+class _Folded(dict):
+    """Folds a field the first time a rule looks at it: rules that never read the text never pay for it."""
+
+    def __init__(self, facts: Facts) -> None:
+        super().__init__()
+        self._facts = facts
+
+    def __missing__(self, name: str) -> str:
+        if name not in SEARCH_FIELDS:
+            raise KeyError(name)
+        value = self[name] = " ".join(fold(getattr(self._facts, name)).split())
+        return value
 
 
 def facts_from(envelope: Envelope, extracted: Extracted, meta: DocumentMeta) -> Facts:
