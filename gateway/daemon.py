@@ -19,6 +19,7 @@ from gateway.logs import setup_logging
 from gateway.notify import Notifier, watchdog_interval
 from gateway.progress import ProgressWatch, SpoolSnapshot
 from gateway.outbox.sender import OutboxSender
+from gateway.register import db
 from gateway.register.service import Register
 from gateway.routing.router import Router, open_router
 from gateway.spool import Spool
@@ -47,6 +48,7 @@ class Daemon:
         self._workers: list[multiprocessing.process.BaseProcess] = []
         self._rules_generation = self._context.Value("i", 0)
         self.router: Router | None = None
+        self._engine = None  # for the departments table on reload, made at the first reload
 
     def prepare(self) -> None:
         """Create the data folders, bring the schema to head (proving the database answers), recover the spool."""
@@ -57,6 +59,8 @@ class Daemon:
             register.upgrade()
             register.check()
             self.router = open_router(self.config, register.engine)
+            if self.router is not None:
+                self.router.publish()
         finally:
             register.close()
         recovered = self.spool.recover()
@@ -98,6 +102,8 @@ class Daemon:
             if sender is not None:
                 sender.stop()
             pid_file.unlink(missing_ok=True)
+            if self._engine is not None:
+                self._engine.dispose()
             self.notifier.close()
         log.info("gateway stopped")
         return 0
@@ -159,21 +165,18 @@ class Daemon:
         if not self.router.reload():
             return  # the router logged every problem; workers keep the rules they have
         try:
-            self.router.sync_departments(self.router_engine())
-        except GatewayError as err:
-            log.error("reload: cannot update the departments table, keeping the old rules: %s", err)
+            if self._engine is None:
+                self._engine = db.make_engine(self.config.database_url)
+            self.router.sync_departments(self._engine)
+            self.router.publish()
+        except (GatewayError, OSError) as err:
+            log.error("reload: cannot update the departments or publish the rules to the workers, which keep "
+                      "theirs: %s", err)
             return
         with self._rules_generation.get_lock():
             self._rules_generation.value += 1
         log.info("reload: routing rules %s in use (%d rules, %d departments)", self.router.ruleset.version,
                  len(self.router.ruleset.rules), len(self.router.ruleset.departments))
-
-    def router_engine(self):
-        from gateway.register import db
-
-        if getattr(self, "_engine", None) is None:
-            self._engine = db.make_engine(self.config.database_url)
-        return self._engine
 
     def _install_signals(self) -> None:
         def request_stop(signum, _frame):

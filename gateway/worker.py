@@ -41,7 +41,7 @@ def run_worker(config: Config, stop: threading.Event, parent_pid: int, rules_gen
     setup_logging(config.logging.level)
     spool = Spool(config.spool_dir, config.workers.max_attempts)
     register = Register.open(config)
-    router = Router.from_config(config)
+    router = Router.from_snapshot(config)
     seen = rules_generation.value if rules_generation is not None else 0
     log.info("worker %d ready%s", os.getpid(), f" with rules {router.ruleset.version}" if router else "")
     try:

@@ -3,6 +3,8 @@ broken rule file keeps the old rules; a restart in the middle of a send sends no
 
 from __future__ import annotations
 
+import os
+import re
 import signal
 import smtplib
 import subprocess
@@ -92,6 +94,10 @@ def test_reload_with_a_broken_file_keeps_the_old_rules(tmp_path, gateway_factory
     gateway.process.send_signal(signal.SIGHUP)
     wait_for(lambda: "rules reload failed, keeping rules" in gateway.log_text(), what="the reload to fail")
     assert "20-rules.toml:10: rule broken: unknown condition 'colour'" in gateway.log_text()
+    # A worker started now (after a crash) takes the accepted rules, not the broken file.
+    first_worker = int(re.findall(r"worker (\d+) ready", gateway.log_text())[0])
+    os.kill(first_worker, signal.SIGKILL)
+    wait_for(lambda: len(re.findall(r"worker (\d+) ready", gateway.log_text())) == 2, what="a new worker")
     send(gateway.port, make_message("Giá điện 2", "điện"))
     wait_for(lambda: (2, "QLNL", "lead") in assignments(engine), what="routing by the old rules")
 

@@ -4,6 +4,7 @@ message, and the hook that stores decisions inside the registering transaction."
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from gateway.routing.evaluate import Decision, evaluate
 from gateway.routing.facts import facts_from
 from gateway.routing.record import sync_departments, write_decision
 from gateway.routing.rules import RuleSet, load_rules
+from gateway.routing.snapshot import load_snapshot, write_snapshot
 from gateway.values import DocumentMeta, Extracted, SpooledMessage
 from gateway.workdays import WorkCalendar, load_calendar
 
@@ -24,17 +26,30 @@ log = logging.getLogger(__name__)
 class Router:
     """Decides where each document goes; ``reload()`` swaps in new rules only when they load without error."""
 
-    def __init__(self, config: Config, ruleset: RuleSet, calendar: WorkCalendar) -> None:
+    def __init__(self, config: Config, loader: Callable[[], RuleSet], calendar: WorkCalendar) -> None:
         self.config = config
-        self.ruleset = ruleset
+        self._loader = loader
+        self.ruleset = loader()
         self.calendar = calendar
 
     @classmethod
     def from_config(cls, config: Config) -> Router | None:
-        """The router of ``config``, or None when routing is off (no routing.rules_dir); raises RuleFileError."""
+        """The router reading routing.rules_dir, or None when routing is off; raises RuleFileError."""
         if not config.routing.rules_dir:
             return None
-        return cls(config, load_rules(config.routing.rules_dir), load_calendar(config.routing.calendar_file))
+        return cls(config, lambda: load_rules(config.routing.rules_dir), load_calendar(config.routing.calendar_file))
+
+    @classmethod
+    def from_snapshot(cls, config: Config) -> Router | None:
+        """The router of a worker: the rules the daemon accepted last (see snapshot.py), or None."""
+        if not config.routing.rules_dir:
+            return None
+        return cls(config, lambda: load_snapshot(config.data_dir, config.routing.rules_dir),
+                   load_calendar(config.routing.calendar_file))
+
+    def publish(self) -> None:
+        """Make the rules in use the ones workers load (the daemon calls this after accepting them)."""
+        write_snapshot(self.config.data_dir, self.ruleset)
 
     def sync_departments(self, engine: sa.Engine) -> None:
         """Bring the departments table in step with the rule files (assignments refer to it)."""
@@ -47,7 +62,7 @@ class Router:
     def reload(self) -> bool:
         """Read the rule files again; on any error keep the rules in use, log every problem, return False."""
         try:
-            fresh = load_rules(self.config.routing.rules_dir)
+            fresh = self._loader()
         except RuleFileError as err:
             log.error("rules reload failed, keeping rules %s: %d problem(s):\n  %s", self.ruleset.version,
                       len(err.problems), "\n  ".join(str(p) for p in err.problems))

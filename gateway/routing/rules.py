@@ -107,6 +107,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     fallback: Actions
     version: str  # short sha256 of the files, stored with each decision
+    sources: tuple[tuple[str, bytes], ...] = ()  # (file name, bytes) as read, for the workers' snapshot
 
 
 class _Positions:
@@ -152,9 +153,14 @@ def check_rules(directory: str | Path) -> list[Problem]:
     return []
 
 
-def load_rules(directory: str | Path) -> RuleSet:
-    """Read every *.toml file of ``directory`` (in name order); RuleFileError lists all problems found."""
+def load_rules(directory: str | Path, shown_as: str | Path | None = None) -> RuleSet:
+    """Read every *.toml file of ``directory`` (in name order); RuleFileError lists all problems found.
+
+    ``shown_as`` is the folder named in problems and decisions when ``directory`` is a copy of it (the
+    snapshot the workers load, see snapshot_rules).
+    """
     directory = Path(directory)
+    label_dir = Path(shown_as) if shown_as else directory
     problems: list[Problem] = []
     files = sorted(directory.glob("*.toml")) if directory.is_dir() else []
     if not directory.is_dir():
@@ -163,6 +169,7 @@ def load_rules(directory: str | Path) -> RuleSet:
         raise RuleFileError([Problem(str(directory), 0, "", "no *.toml rule files")])
     digest = hashlib.sha256()
     parsed = []
+    sources: list[tuple[str, bytes]] = []
     for path in files:
         try:
             raw = path.read_bytes()
@@ -179,7 +186,8 @@ def load_rules(directory: str | Path) -> RuleSet:
             problems.append(Problem(str(path), int(line.group(1)) if line else 0, "", f"not valid TOML: {err}"))
             continue
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
-        parsed.append((str(path), data, _Positions(text)))
+        sources.append((path.name, raw))
+        parsed.append((str(label_dir / path.name), data, _Positions(text)))
     departments = _load_departments(parsed, problems)
     rules, fallbacks = [], []
     for name, data, positions in parsed:
@@ -190,12 +198,12 @@ def load_rules(directory: str | Path) -> RuleSet:
                                         f"[fallback]"))
         rules += _load_rules(name, data, positions, departments, problems)
         if "fallback" in data:
-            fallbacks.append((name, positions.of("fallback", 0), data["fallback"]))
-    fallback = _load_fallback(fallbacks, departments, problems, str(directory))
+            fallbacks.append((name, positions.of("fallback", 0), data["fallback"], positions))
+    fallback = _load_fallback(fallbacks, departments, problems, str(label_dir))
     _check_reachable(rules, problems)
     if problems:
         raise RuleFileError(problems)
-    return RuleSet(str(directory), departments, tuple(rules), fallback, digest.hexdigest()[:12])
+    return RuleSet(str(label_dir), departments, tuple(rules), fallback, digest.hexdigest()[:12], tuple(sources))
 
 
 def _load_departments(parsed, problems: list[Problem]) -> dict[str, Department]:
@@ -362,26 +370,15 @@ def _load_fallback(fallbacks, departments, problems, directory: str) -> Actions:
         problems.append(Problem(directory, 0, "fallback",
                                 "no [fallback] table: say which department (the văn thư) gets what no rule leads"))
         return Actions()
-    for file, line, _ in fallbacks[1:]:
+    for file, line, _, _ in fallbacks[1:]:
         problems.append(Problem(file, line, "fallback", f"a second [fallback]; the first is in {fallbacks[0][0]}"))
-    file, line, table = fallbacks[0]
-    positions_stub = _KeyLines(file, line)
-    actions = _actions(table, file, line, "fallback", positions_stub, departments, problems, allow_stop=False)
+    file, line, table, positions = fallbacks[0]
+    actions = _actions(table, file, line, "fallback", positions, departments, problems, allow_stop=False)
     if not actions.lead:
         problems.append(Problem(file, line, "fallback", "the fallback must name a lead (the văn thư)"))
     if actions.quarantine:
         problems.append(Problem(file, line, "fallback", "the fallback cannot quarantine"))
     return actions
-
-
-class _KeyLines:
-    """Key lines for the fallback table: read again from its file."""
-
-    def __init__(self, file: str, line: int) -> None:
-        self._positions = _Positions(Path(file).read_text(encoding="utf-8"))
-
-    def key(self, start: int, key: str) -> int:
-        return self._positions.key(start, key)
 
 
 def _check_reachable(rules: list[Rule], problems: list[Problem]) -> None:
