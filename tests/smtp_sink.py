@@ -47,10 +47,12 @@ class SinkHandler:
 
 
 class Sink:
-    def __init__(self, replies: list[str] | None = None) -> None:
+    """The sink as a context manager; ``server_options`` go to aiosmtpd (tls_context, auth_required, ...)."""
+
+    def __init__(self, replies: list[str] | None = None, **server_options) -> None:
         self.handler = SinkHandler(replies)
         self.port = self.handler.port = free_port()
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **server_options)
 
     def __enter__(self) -> SinkHandler:
         self.controller.start()

@@ -179,3 +179,45 @@ def test_outbox_rows_are_in_the_schema(tmp_path) -> None:
         row = conn.execute(sa.select(OutboxMessage.kind, OutboxMessage.in_reply_to)).one()
     assert tuple(row) == ("receipt", SENDER_ID.strip("<>"))
     register.close()
+
+
+def make_certificate(directory) -> tuple[str, str]:
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is missing (Debian package openssl)")
+    cert, key = directory / "relay.pem", directory / "relay.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    return str(cert), str(key)
+
+
+def test_starttls_and_auth_with_the_relay(tmp_path) -> None:
+    import ssl
+
+    from aiosmtpd.smtp import AuthResult
+
+    cert, key = make_certificate(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login, session.ssl is not None))
+        return AuthResult(success=auth_data.login == b"gateway" and auth_data.password == b"s3cret")
+
+    password = tmp_path / "relay.password"
+    password.write_text("s3cret\n", encoding="utf-8")
+    with Sink(tls_context=context, require_starttls=True, auth_required=True, auth_require_tls=True,
+              authenticator=authenticator) as sink:
+        config, register, _ = registered(tmp_path, sink.port, starttls=True, tls_ca_file=cert,
+                                         username="gateway", password_file=str(password))
+        sender = OutboxSender(config, register.engine)
+        assert sender.send_due() == 1
+        assert only_row(register).state == "sent" and len(sink.accepted) == 1
+        assert logins == [(b"gateway", True)]
+        register.close()

@@ -189,3 +189,18 @@ def test_the_example_rules_route_sensibly(facts, lead, extra) -> None:
 
 def test_the_example_rules_quarantine_secret_documents() -> None:
     assert evaluate(load_rules(REPO / "rules"), Facts(secrecy=1)).quarantine
+
+
+def test_cli_explain_a_message_file(tmp_path) -> None:
+    from docgen import make_message
+
+    eml = tmp_path / "cv.eml"
+    eml.write_bytes(make_message("V/v bảo đảm cung cấp điện dịp Tết", "Kính gửi Sở Công Thương.",
+                                 sender="vanthu@hanoi.gov.vn"))
+    result = subprocess.run([sys.executable, "-m", "gateway", "rules", "explain", str(eml), "--rules",
+                             str(REPO / "rules")], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "MATCHED  nang-luong" in out and "keyword 'cung cấp điện' found in trich_yeu" in out
+    assert "no       thanh-tra-khieu-nai-to-cao" in out and "skipped" not in out
+    assert "QLNL (Phòng Quản lý Năng lượng)" in out and "KTAT (Phòng Kỹ thuật an toàn – Môi trường)" in out

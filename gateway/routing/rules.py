@@ -74,6 +74,8 @@ class Actions:
                 continue
             if isinstance(value, tuple):
                 value = ",".join(value)
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
             out.append(f"{name}={value}")
         if self.stop:
             out.append("stop")
