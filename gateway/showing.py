@@ -160,7 +160,7 @@ def _audit_detail(event: Any) -> str:
             parts.append(f"due {detail['due_date']}")
         parts.append(f"rules {','.join(detail.get('matched', []))}")
         return "  " + "; ".join(parts)
-    if event.action in ("outbox-queued", "receipt-withheld", "forward-skipped"):
+    if event.action in ("outbox-queued", "outbox-sent", "outbox-failed", "receipt-withheld", "forward-skipped"):
         parts = (detail.get(key) for key in ("kind", "unit", "to", "reason"))
         return "  " + " ".join(str(p) for p in parts if p)
     return ""

@@ -86,6 +86,8 @@ def test_4xx_is_retried_with_backoff_then_250_sends_once(tmp_path) -> None:
         assert f"Số đến: {reg.arrival_number}/{reg.year}" in body and "Ngày đến:" in body
         assert "Sở Công Thương tỉnh Hà Nam xác nhận đã nhận" in body
         assert receipt["Subject"].startswith("Xác nhận đã nhận văn bản:")
+        trail = [(e.action, e.detail.get("kind")) for e in register.get_document(reg.document_id).audit]
+        assert trail[-1] == ("outbox-sent", "receipt") and ("outbox-queued", "receipt") in trail
         register.close()
 
 
@@ -100,6 +102,7 @@ def test_5xx_fails_for_good_at_once(tmp_path) -> None:
         assert sender.send_due() == 1
         row = only_row(register)
         assert row.state == "failed" and row.attempts == 1 and "550" in row.last_error
+        assert register.get_document(row.document_id).audit[-1].action == "outbox-failed"
         assert sender.send_due() == 0 and sink.attempts == 1 and sink.accepted == []
         assert store.retry(register.engine) == 1  # `gateway outbox retry --all-failed`
         assert sender.send_due() == 1 and only_row(register).state == "sent"

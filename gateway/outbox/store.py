@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from gateway.errors import NotFound
+from gateway.register.audit import record_audit
 from gateway.register.models import (
     OUTBOX_FAILED,
     OUTBOX_QUEUED,
@@ -105,17 +106,26 @@ def claim_next(engine: Engine, lease_seconds: float) -> OutboxItem | None:
     return None
 
 
-def _settle(engine: Engine, item: OutboxItem, **values) -> bool:
-    """Update a claimed row if the claim is still ours (same lease); False when another sender took it over."""
+def _settle(engine: Engine, item: OutboxItem, audit: str = "", **values) -> bool:
+    """Update a claimed row if the claim is still ours (same lease); False when another sender took it over.
+
+    ``audit`` names the audit event recorded with the update (sent and failed mail show in the trail).
+    """
     with engine.begin() as conn:
-        return conn.execute(
+        settled = conn.execute(
             TABLE.update().where(TABLE.c.id == item.id, TABLE.c.state == OUTBOX_SENDING,
                                  TABLE.c.lease_until == item.lease_until).values(**values)
         ).rowcount == 1
+        if settled and audit:
+            record_audit(conn, audit, document_id=item.document_id, detail={
+                "outbox_id": item.id, "kind": item.kind, "to": item.recipient, "attempts": item.attempts,
+                "reason": values.get("last_error", ""), "message_id": item.message_id})
+        return settled
 
 
 def mark_sent(engine: Engine, item: OutboxItem) -> bool:
-    return _settle(engine, item, state=OUTBOX_SENT, sent_at=_now(), lease_until=None, last_error="")
+    return _settle(engine, item, "outbox-sent", state=OUTBOX_SENT, sent_at=_now(), lease_until=None,
+                   last_error="")
 
 
 def mark_retry(engine: Engine, item: OutboxItem, error: str, at: dt.datetime) -> bool:
@@ -123,7 +133,7 @@ def mark_retry(engine: Engine, item: OutboxItem, error: str, at: dt.datetime) ->
 
 
 def mark_failed(engine: Engine, item: OutboxItem, error: str) -> bool:
-    return _settle(engine, item, state=OUTBOX_FAILED, lease_until=None, last_error=error[:2000])
+    return _settle(engine, item, "outbox-failed", state=OUTBOX_FAILED, lease_until=None, last_error=error[:2000])
 
 
 def list_outbox(engine: Engine, state: str | None = None, document_id: int | None = None,
