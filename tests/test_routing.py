@@ -204,3 +204,14 @@ def test_cli_explain_a_message_file(tmp_path) -> None:
     assert "MATCHED  nang-luong" in out and "keyword 'cung cấp điện' found in trich_yeu" in out
     assert "no       thanh-tra-khieu-nai-to-cao" in out and "skipped" not in out
     assert "QLNL (Phòng Quản lý Năng lượng)" in out and "KTAT (Phòng Kỹ thuật an toàn – Môi trường)" in out
+
+
+def test_doctor_fails_on_broken_rules(tmp_path) -> None:
+    from gateway.config import load_config
+    from gateway.doctor import check_rules
+
+    broken = write_rules(tmp_path / "rules", rule('colour = "red"'))
+    check = check_rules(load_config(None, {"routing.rules_dir": str(broken)}))
+    assert check.level == "FAIL" and "unknown condition 'colour'" in check.detail
+    assert check_rules(load_config(None, {"routing.rules_dir": str(REPO / "rules")})).level == "OK"
+    assert check_rules(load_config(None)).level == "WARN"
