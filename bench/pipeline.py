@@ -6,6 +6,7 @@ last one is registered. Prints both rates, the target (100 messages/s) and the p
 process (target: 200 MB each).
 
     .venv/bin/python bench/pipeline.py [--messages 1000] [--connections 8] [--workers 2] [--batch-size 8] [--runs 3]
+                                       [--rules rules/]
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def peak_rss_mb(pid: int) -> dict[int, float]:
 
 
 def run_gateway(messages: list[bytes], connections: int, workers: int, batch_size: int,
-                folder: Path) -> tuple[float, float, dict]:
+                folder: Path, rules: str = "") -> tuple[float, float, dict]:
     port = free_port()
     config = folder / "gateway.toml"
     config.write_text(
@@ -146,6 +147,8 @@ def run_gateway(messages: list[bytes], connections: int, workers: int, batch_siz
         f'accept_recipients = ["vanthu@localhost"]\n[workers]\ncount = {workers}\npoll_interval = 0.05\n'
         f'batch_size = {batch_size}\n'
         '[logging]\nlevel = "WARNING"\n'
+        + (f'[routing]\nrules_dir = "{Path(rules).resolve()}"\n[outbox]\nreceipt_domains = ["*.gov.vn"]\n'
+           if rules else "")
     )
     daemon = subprocess.Popen([sys.executable, "-m", "gateway", "--config", str(config), "serve"],
                               cwd=HERE.parent)
@@ -182,6 +185,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--batch-size", type=int, default=8, help="workers.batch_size (messages per transaction)")
     parser.add_argument("--runs", type=int, default=3, help="runs; the median is reported")
+    parser.add_argument("--rules", default="", help="route with this rule folder (e.g. rules/); outbound mail "
+                        "is queued, not sent")
     args = parser.parse_args()
     messages = build_messages(args.messages)
     size_kb = sum(map(len, messages)) / len(messages) / 1024
@@ -191,7 +196,8 @@ def main() -> None:
     for run in range(1, args.runs + 1):  # a fresh data folder each run; the machine is shared and noisy
         sink_rate = run_sink(messages, args.connections)
         with tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp:
-            rate, accept_rate, rss = run_gateway(messages, args.connections, args.workers, args.batch_size, Path(tmp))
+            rate, accept_rate, rss = run_gateway(messages, args.connections, args.workers, args.batch_size, Path(tmp),
+                                                 args.rules)
         print(f"  run {run}: sink {sink_rate:.1f}/s, gateway accepts {accept_rate:.1f}/s, registers {rate:.1f}/s")
         results.append((rate, sink_rate, accept_rate, rss))
     results.sort(key=lambda result: result[0])

@@ -160,7 +160,12 @@ def _audit_detail(event: Any) -> str:
             parts.append(f"due {detail['due_date']}")
         parts.append(f"rules {','.join(detail.get('matched', []))}")
         return "  " + "; ".join(parts)
-    if event.action in ("outbox-queued", "outbox-sent", "outbox-failed", "receipt-withheld", "forward-skipped"):
+    if event.action == "outbox-queued":
+        return "  " + ", ".join(f"{m.get('kind')} {m.get('unit') or ''} {m.get('to')}".replace("  ", " ")
+                                for m in detail.get("mail", []))
+    if event.action == "forward-skipped":
+        return f"  {', '.join(detail.get('units', []))}: {detail.get('reason', '')}"
+    if event.action in ("outbox-sent", "outbox-failed", "receipt-withheld"):
         parts = (detail.get(key) for key in ("kind", "unit", "to", "reason"))
         return "  " + " ".join(str(p) for p in parts if p)
     return ""

@@ -86,8 +86,11 @@ def test_4xx_is_retried_with_backoff_then_250_sends_once(tmp_path) -> None:
         assert f"Số đến: {reg.arrival_number}/{reg.year}" in body and "Ngày đến:" in body
         assert "Sở Công Thương tỉnh Hà Nam xác nhận đã nhận" in body
         assert receipt["Subject"].startswith("Xác nhận đã nhận văn bản:")
-        trail = [(e.action, e.detail.get("kind")) for e in register.get_document(reg.document_id).audit]
-        assert trail[-1] == ("outbox-sent", "receipt") and ("outbox-queued", "receipt") in trail
+        audit = register.get_document(reg.document_id).audit
+        assert (audit[-1].action, audit[-1].detail["kind"]) == ("outbox-sent", "receipt")
+        queued = next(e for e in audit if e.action == "outbox-queued")
+        assert queued.detail["mail"] == [{"kind": "receipt", "unit": "", "to": "vanthu@hanoi.gov.vn",
+                                          "message_id": row.message_id}]
         register.close()
 
 

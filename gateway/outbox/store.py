@@ -63,21 +63,20 @@ def new_message_id(kind: str, document_id: int | None, domain: str) -> str:
     return f"{kind}.{document_id or 0}.{secrets.token_hex(8)}@{domain}"
 
 
-def queue_mail(
-    conn: sa.Connection, *, kind: str, document_id: int | None, recipient: str, domain: str,
-    unit_code: str = "", in_reply_to: str = "", priority: int = 0,
-) -> int:
-    """Add one mail to the outbox in the caller's transaction; it is sent only once that commits."""
+def mail_row(
+    *, kind: str, document_id: int | None, recipient: str, domain: str, unit_code: str = "", in_reply_to: str = "",
+    priority: int = 0,
+) -> dict:
+    """The values of one outbox row, to be inserted in the registering transaction (sent once it commits)."""
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
     now = _now()
-    result = conn.execute(TABLE.insert().values(
+    return dict(
         document_id=document_id, kind=kind, unit_code=unit_code, recipient=recipient,
         message_id_header=new_message_id(kind, document_id, domain), in_reply_to=in_reply_to, priority=priority,
         state=OUTBOX_QUEUED, attempts=0, next_attempt_at=now, lease_until=None, created_at=now, sent_at=None,
         last_error="",
-    ))
-    return result.inserted_primary_key[0]
+    )
 
 
 def _due(now: dt.datetime):

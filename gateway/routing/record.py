@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gateway.config import Config
-from gateway.outbox.store import queue_mail
+from gateway.outbox.store import mail_row
 from gateway.register.audit import record_audit
 from gateway.register.models import (
     ROLE_COOPERATE,
@@ -20,6 +20,7 @@ from gateway.register.models import (
     Department,
     Document,
     Message,
+    OutboxMessage,
     RoutingDecision,
 )
 from gateway.routing.allow import receipt_allowed
@@ -47,12 +48,19 @@ def sync_departments(conn: sa.Connection, ruleset: RuleSet) -> None:
 
 
 def write_decision(session: Session, document_id: int, decision: Decision, calendar: WorkCalendar,
-                   config: Config) -> None:
-    """Store ``decision`` for a just-registered document (called from Register's on_registered hook)."""
+                   config: Config, mailboxes: dict[str, str]) -> None:
+    """Store ``decision`` for a just-registered document (called from Register's on_registered hook).
+
+    ``mailboxes`` maps department codes to their mailboxes (from the rule set in use, which the departments
+    table mirrors). Kept to a few statements: this runs under the register's write lock.
+    """
     conn = session.connection()
     now = dt.datetime.now(dt.timezone.utc)
-    doc = conn.execute(sa.select(Document.arrival_date, Document.message_id, Document.urgency)
-                       .where(Document.id == document_id)).one()
+    doc = conn.execute(
+        sa.select(Document.arrival_date, Document.message_id, Document.urgency, Message.from_addr,
+                  Message.message_id_header)
+        .join(Message, Message.id == Document.message_id).where(Document.id == document_id)
+    ).one()
     due = decision.deadline(doc.arrival_date, calendar)
     conn.execute(sa.insert(RoutingDecision.__table__).values(
         document_id=document_id, decided_at=now, rules_version=decision.rules_version,
@@ -74,34 +82,37 @@ def write_decision(session: Session, document_id: int, decision: Decision, calen
     })
     # Urgent documents (thượng khẩn, hỏa tốc) go out before anything else waiting in the outbox.
     priority = max(PRIORITY_RANK.get(decision.priority, 0), 2 if doc.urgency >= 2 else 0)
-    _queue_mail(conn, document_id, doc.message_id, decision, units, priority, config)
+    _queue_mail(conn, document_id, doc, decision, units, priority, config, mailboxes)
 
 
-def _queue_mail(conn: sa.Connection, document_id: int, message_pk: int, decision: Decision, units, priority: int,
-                config: Config) -> None:
+def _queue_mail(conn: sa.Connection, document_id: int, doc: sa.Row, decision: Decision, units, priority: int,
+                config: Config, mailboxes: dict[str, str]) -> None:
+    """Queue the forwards and the receipt (one insert) and say so in one audit event."""
     domain = config.outbox.from_address.rpartition("@")[2]
+    rows, skipped = [], []
     if decision.forward:
-        mailboxes = dict(conn.execute(sa.select(Department.code, Department.mailbox)
-                                      .where(Department.code.in_([u[0] for u in units]))).all())
         for code, role, _ in units:
-            if not mailboxes.get(code):
-                record_audit(conn, "forward-skipped", message_id=message_pk, document_id=document_id,
-                             detail={"unit": code, "reason": "the department has no mailbox"})
-                continue
-            row = queue_mail(conn, kind="forward", document_id=document_id, recipient=mailboxes[code],
-                             domain=domain, unit_code=code, priority=priority)
-            record_audit(conn, "outbox-queued", message_id=message_pk, document_id=document_id,
-                         detail={"outbox_id": row, "kind": "forward", "unit": code, "role": role,
-                                 "to": mailboxes[code]})
+            if mailboxes.get(code):
+                rows.append(mail_row(kind="forward", document_id=document_id, recipient=mailboxes[code],
+                                     domain=domain, unit_code=code, priority=priority))
+            else:
+                skipped.append(code)
+    withheld = ""
     if decision.receipt:
-        msg = conn.execute(sa.select(Message.from_addr, Message.message_id_header)
-                           .where(Message.id == message_pk)).one()
-        if not receipt_allowed(msg.from_addr, config.outbox.receipt_domains):
-            record_audit(conn, "receipt-withheld", message_id=message_pk, document_id=document_id,
-                         detail={"to": msg.from_addr, "reason": "sender domain not in outbox.receipt_domains"})
-            log.info("document %d: no receipt to %s (domain not allowed)", document_id, msg.from_addr)
-            return
-        row = queue_mail(conn, kind="receipt", document_id=document_id, recipient=msg.from_addr.strip().lower(),
-                         domain=domain, in_reply_to=msg.message_id_header or "", priority=priority)
-        record_audit(conn, "outbox-queued", message_id=message_pk, document_id=document_id,
-                     detail={"outbox_id": row, "kind": "receipt", "to": msg.from_addr})
+        if receipt_allowed(doc.from_addr, config.outbox.receipt_domains):
+            rows.append(mail_row(kind="receipt", document_id=document_id, recipient=doc.from_addr.strip().lower(),
+                                 domain=domain, in_reply_to=doc.message_id_header or "", priority=priority))
+        else:
+            withheld = doc.from_addr
+    if rows:
+        conn.execute(sa.insert(OutboxMessage.__table__), rows)
+        record_audit(conn, "outbox-queued", message_id=doc.message_id, document_id=document_id, detail={
+            "mail": [{"kind": r["kind"], "unit": r["unit_code"], "to": r["recipient"],
+                      "message_id": r["message_id_header"]} for r in rows]})
+    if skipped:
+        record_audit(conn, "forward-skipped", message_id=doc.message_id, document_id=document_id,
+                     detail={"units": skipped, "reason": "no mailbox"})
+    if withheld:
+        record_audit(conn, "receipt-withheld", message_id=doc.message_id, document_id=document_id,
+                     detail={"to": withheld, "reason": "sender domain not in outbox.receipt_domains"})
+        log.info("document %d: no receipt to %s (domain not allowed)", document_id, withheld)

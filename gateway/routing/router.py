@@ -78,6 +78,7 @@ class Router:
 
     def hook(self, decisions: dict[str, Decision]):
         """An on_registered hook that stores the decision made for each spool id."""
+        mailboxes = {code: dept.mailbox for code, dept in self.ruleset.departments.items()}
 
         def on_registered(session: Session, document_id: int) -> None:
             spool_id = session.execute(
@@ -86,7 +87,7 @@ class Router:
             ).scalar_one()
             decision = decisions.get(spool_id)
             if decision is not None:
-                write_decision(session, document_id, decision, self.calendar, self.config)
+                write_decision(session, document_id, decision, self.calendar, self.config, mailboxes)
 
         return on_registered
 
