@@ -12,7 +12,7 @@ from gateway.extract import extract_message
 from gateway.mail.parse import parse_message
 from gateway.mail.peek import peek_message_id
 from gateway.register.service import Register, Registration
-from gateway.routing.evaluate import Decision
+from gateway.routing.record import Plan
 from gateway.routing.router import Router
 from gateway.spool import Spool
 from gateway.understand.fields import understand
@@ -48,13 +48,13 @@ def understand_spooled(spooled: SpooledMessage, config: Config) -> Understood:
     return Understood(spooled, extracted, understand(extracted))
 
 
-def _route(ready: Understood, router: Router | None, decisions: dict[str, Decision]) -> str:
+def _route(ready: Understood, router: Router | None, plans: dict[str, Plan]) -> str:
     """Decide where the message goes (before registering); returns the quarantine reason, or ""."""
     if router is None:
         return ""
-    decision = router.decide(ready.spooled, ready.extracted, ready.meta)
-    decisions[ready.spooled.spool_id] = decision
-    return decision.quarantine
+    plan = router.plan(ready.spooled, ready.extracted, ready.meta)
+    plans[ready.spooled.spool_id] = plan
+    return plan.decision.quarantine
 
 
 def _quarantine(spooled: SpooledMessage, reason: str, spool: Spool) -> Outcome:
@@ -67,13 +67,13 @@ def _quarantine(spooled: SpooledMessage, reason: str, spool: Spool) -> Outcome:
 def process_one(spooled: SpooledMessage, spool: Spool, register: Register, config: Config,
                 router: Router | None = None) -> Outcome:
     """Register one claimed message; on failure hand it back to the spool (retry, or bad/ with the reason)."""
-    decisions: dict[str, Decision] = {}
+    plans: dict[str, Plan] = {}
     try:
         ready = understand_spooled(spooled, config)
-        reason = _route(ready, router, decisions)
+        reason = _route(ready, router, plans)
         if reason:
             return _quarantine(spooled, reason, spool)
-        hook = router.hook(decisions) if router is not None else None
+        hook = router.hook(plans) if router is not None else None
         registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta, hook)
     except Exception as err:  # noqa: BLE001 - any failure must leave the message in the spool, never lose it
         return _failed(spooled, err, spool, config)
@@ -91,11 +91,11 @@ def process_batch(batch: list[SpooledMessage], spool: Spool, register: Register,
         return [process_one(batch[0], spool, register, config, router)]
     outcomes: list[Outcome] = []
     ready: list[Understood] = []
-    decisions: dict[str, Decision] = {}
+    plans: dict[str, Plan] = {}
     for spooled in batch:
         try:
             item = understand_spooled(spooled, config)
-            reason = _route(item, router, decisions)
+            reason = _route(item, router, plans)
             if reason:
                 outcomes.append(_quarantine(spooled, reason, spool))
             else:
@@ -104,7 +104,7 @@ def process_batch(batch: list[SpooledMessage], spool: Spool, register: Register,
             outcomes.append(_failed(spooled, err, spool, config))
     if not ready:
         return outcomes
-    hook = router.hook(decisions) if router is not None else None
+    hook = router.hook(plans) if router is not None else None
     try:
         registrations = register.register_batch([(r.spooled, r.extracted, r.meta) for r in ready], hook)
     except Exception as err:  # noqa: BLE001 - fall back to one at a time, where each failure is settled alone

@@ -1,10 +1,13 @@
 """Writes a routing decision with its document: the decision row, assignments, outbox rows and audit events,
-all in the registering transaction; and keeps the departments table in step with the rule files."""
+all in the registering transaction (worked out beforehand, so little runs under the register's write lock);
+and keeps the departments table in step with the rule files."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,13 +22,13 @@ from gateway.register.models import (
     Assignment,
     Department,
     Document,
-    Message,
     OutboxMessage,
     RoutingDecision,
 )
 from gateway.routing.allow import receipt_allowed
 from gateway.routing.evaluate import Decision
 from gateway.routing.rules import RuleSet
+from gateway.values import Envelope, ParsedMessage
 from gateway.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -47,72 +50,76 @@ def sync_departments(conn: sa.Connection, ruleset: RuleSet) -> None:
         conn.execute(table.update().where(table.c.code.in_(gone)).values(active=False))
 
 
-def write_decision(session: Session, document_id: int, decision: Decision, calendar: WorkCalendar,
-                   config: Config, mailboxes: dict[str, str]) -> None:
-    """Store ``decision`` for a just-registered document (called from Register's on_registered hook).
+@dataclass(frozen=True)
+class Plan:
+    """Everything routing will write for one message, worked out before the register's write lock is taken."""
 
-    ``mailboxes`` maps department codes to their mailboxes (from the rule set in use, which the departments
-    table mirrors). Kept to a few statements: this runs under the register's write lock.
-    """
-    conn = session.connection()
-    now = dt.datetime.now(dt.timezone.utc)
-    doc = conn.execute(
-        sa.select(Document.arrival_date, Document.message_id, Document.urgency, Message.from_addr,
-                  Message.message_id_header)
-        .join(Message, Message.id == Document.message_id).where(Document.id == document_id)
-    ).one()
-    due = decision.deadline(doc.arrival_date, calendar)
-    conn.execute(sa.insert(RoutingDecision.__table__).values(
-        document_id=document_id, decided_at=now, rules_version=decision.rules_version,
-        matched=decision.matched_json(), priority=decision.priority, tags=list(decision.tags)))
+    decision: Decision
+    due: dt.date | None
+    units: tuple[tuple[str, str, dt.date | None], ...]  # (department, role, due date)
+    mail: tuple[dict, ...]  # outbox rows without their document_id
+    forward_skipped: tuple[str, ...] = ()  # assigned units without a mailbox
+    receipt_withheld: str = ""  # the sender who gets no receipt (domain not allowed)
+
+
+def plan_routing(decision: Decision, envelope: Envelope, message: ParsedMessage, urgency: int,
+                 calendar: WorkCalendar, config: Config, mailboxes: dict[str, str]) -> Plan:
+    """The rows a decision leads to; the arrival date is the one the register will give (its time zone)."""
+    arrival = envelope.received_at.astimezone(ZoneInfo(config.register.timezone)).date()
+    due = decision.deadline(arrival, calendar)
     units = [(decision.lead, ROLE_LEAD, due)] + [(c, ROLE_COOPERATE, due) for c in decision.cooperate] \
         + [(i, ROLE_INFORM, None) for i in decision.inform]
     units = [u for u in units if u[0]]
-    if units:
-        conn.execute(sa.insert(Assignment.__table__), [
-            dict(document_id=document_id, unit_code=code, role=role, due_date=unit_due, status="new",
-                 assigned_at=now, assigned_by="gateway", updated_at=None, updated_by="", note="")
-            for code, role, unit_due in units])
-    if due is not None:
-        conn.execute(sa.update(Document).where(Document.id == document_id).values(due_date=due))
-    record_audit(conn, "routed", message_id=doc.message_id, document_id=document_id, detail={
-        "rules_version": decision.rules_version, "matched": [v.rule for v in decision.matched],
-        "lead": decision.lead, "cooperate": list(decision.cooperate), "inform": list(decision.inform),
-        "due_date": due.isoformat() if due else None, "priority": decision.priority, "tags": list(decision.tags),
-    })
     # Urgent documents (thượng khẩn, hỏa tốc) go out before anything else waiting in the outbox.
-    priority = max(PRIORITY_RANK.get(decision.priority, 0), 2 if doc.urgency >= 2 else 0)
-    _queue_mail(conn, document_id, doc, decision, units, priority, config, mailboxes)
-
-
-def _queue_mail(conn: sa.Connection, document_id: int, doc: sa.Row, decision: Decision, units, priority: int,
-                config: Config, mailboxes: dict[str, str]) -> None:
-    """Queue the forwards and the receipt (one insert) and say so in one audit event."""
+    priority = max(PRIORITY_RANK.get(decision.priority, 0), 2 if urgency >= 2 else 0)
     domain = config.outbox.from_address.rpartition("@")[2]
-    rows, skipped = [], []
+    mail, skipped, withheld = [], [], ""
     if decision.forward:
-        for code, role, _ in units:
+        for code, _, _ in units:
             if mailboxes.get(code):
-                rows.append(mail_row(kind="forward", document_id=document_id, recipient=mailboxes[code],
-                                     domain=domain, unit_code=code, priority=priority))
+                mail.append(mail_row(kind="forward", document_id=None, recipient=mailboxes[code], domain=domain,
+                                     unit_code=code, priority=priority))
             else:
                 skipped.append(code)
-    withheld = ""
     if decision.receipt:
-        if receipt_allowed(doc.from_addr, config.outbox.receipt_domains):
-            rows.append(mail_row(kind="receipt", document_id=document_id, recipient=doc.from_addr.strip().lower(),
-                                 domain=domain, in_reply_to=doc.message_id_header or "", priority=priority))
+        if receipt_allowed(message.from_addr, config.outbox.receipt_domains):
+            mail.append(mail_row(kind="receipt", document_id=None, recipient=message.from_addr.strip().lower(),
+                                 domain=domain, in_reply_to=message.message_id, priority=priority))
         else:
-            withheld = doc.from_addr
-    if rows:
-        conn.execute(sa.insert(OutboxMessage.__table__), rows)
-        record_audit(conn, "outbox-queued", message_id=doc.message_id, document_id=document_id, detail={
+            withheld = message.from_addr or "(no sender)"
+    return Plan(decision, due, tuple(units), tuple(mail), tuple(skipped), withheld)
+
+
+def write_plan(session: Session, document_id: int, plan: Plan) -> None:
+    """Store a plan for a just-registered document (from Register's on_registered hook, under its write lock)."""
+    conn = session.connection()
+    now = dt.datetime.now(dt.timezone.utc)
+    decision = plan.decision
+    conn.execute(sa.insert(RoutingDecision.__table__).values(
+        document_id=document_id, decided_at=now, rules_version=decision.rules_version,
+        matched=decision.matched_json(), priority=decision.priority, tags=list(decision.tags)))
+    if plan.units:
+        conn.execute(sa.insert(Assignment.__table__), [
+            dict(document_id=document_id, unit_code=code, role=role, due_date=due, status="new",
+                 assigned_at=now, assigned_by="gateway", updated_at=None, updated_by="", note="")
+            for code, role, due in plan.units])
+    if plan.due is not None:
+        conn.execute(sa.update(Document).where(Document.id == document_id).values(due_date=plan.due))
+    record_audit(conn, "routed", document_id=document_id, detail={
+        "rules_version": decision.rules_version, "matched": [v.rule for v in decision.matched],
+        "lead": decision.lead, "cooperate": list(decision.cooperate), "inform": list(decision.inform),
+        "due_date": plan.due.isoformat() if plan.due else None, "priority": decision.priority,
+        "tags": list(decision.tags),
+    })
+    if plan.mail:
+        conn.execute(sa.insert(OutboxMessage.__table__), [{**row, "document_id": document_id} for row in plan.mail])
+        record_audit(conn, "outbox-queued", document_id=document_id, detail={
             "mail": [{"kind": r["kind"], "unit": r["unit_code"], "to": r["recipient"],
-                      "message_id": r["message_id_header"]} for r in rows]})
-    if skipped:
-        record_audit(conn, "forward-skipped", message_id=doc.message_id, document_id=document_id,
-                     detail={"units": skipped, "reason": "no mailbox"})
-    if withheld:
-        record_audit(conn, "receipt-withheld", message_id=doc.message_id, document_id=document_id,
-                     detail={"to": withheld, "reason": "sender domain not in outbox.receipt_domains"})
-        log.info("document %d: no receipt to %s (domain not allowed)", document_id, withheld)
+                      "message_id": r["message_id_header"]} for r in plan.mail]})
+    if plan.forward_skipped:
+        record_audit(conn, "forward-skipped", document_id=document_id,
+                     detail={"units": list(plan.forward_skipped), "reason": "no mailbox"})
+    if plan.receipt_withheld:
+        record_audit(conn, "receipt-withheld", document_id=document_id, detail={
+            "to": plan.receipt_withheld, "reason": "sender domain not in outbox.receipt_domains"})
+        log.info("document %d: no receipt to %s (domain not allowed)", document_id, plan.receipt_withheld)

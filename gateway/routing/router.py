@@ -14,7 +14,7 @@ from gateway.errors import RegisterError, RuleFileError
 from gateway.register.models import Arrival, Document
 from gateway.routing.evaluate import Decision, evaluate
 from gateway.routing.facts import facts_from
-from gateway.routing.record import sync_departments, write_decision
+from gateway.routing.record import Plan, plan_routing, sync_departments, write_plan
 from gateway.routing.rules import RuleSet, load_rules
 from gateway.routing.snapshot import load_snapshot, write_snapshot
 from gateway.values import DocumentMeta, Extracted, SpooledMessage
@@ -76,18 +76,24 @@ class Router:
     def decide(self, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta) -> Decision:
         return evaluate(self.ruleset, facts_from(spooled.envelope, extracted, meta))
 
-    def hook(self, decisions: dict[str, Decision]):
-        """An on_registered hook that stores the decision made for each spool id."""
+    def plan(self, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta) -> Plan:
+        """The decision for one message and the rows it will write when the message is registered."""
         mailboxes = {code: dept.mailbox for code, dept in self.ruleset.departments.items()}
+        return plan_routing(self.decide(spooled, extracted, meta), spooled.envelope, extracted.message,
+                            meta.urgency, self.calendar, self.config, mailboxes)
+
+    @staticmethod
+    def hook(plans: dict[str, Plan]):
+        """An on_registered hook that writes the plan made for each spool id."""
 
         def on_registered(session: Session, document_id: int) -> None:
             spool_id = session.execute(
                 sa.select(Arrival.spool_id).join(Document, Document.message_id == Arrival.message_id)
                 .where(Document.id == document_id, Arrival.kind == "original")
             ).scalar_one()
-            decision = decisions.get(spool_id)
-            if decision is not None:
-                write_decision(session, document_id, decision, self.calendar, self.config, mailboxes)
+            plan = plans.get(spool_id)
+            if plan is not None:
+                write_plan(session, document_id, plan)
 
         return on_registered
 
