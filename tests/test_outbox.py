@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from email import message_from_bytes, policy
 
+import pytest
 import sqlalchemy as sa
 
 from docgen import make_message
@@ -36,10 +37,11 @@ receipt = true
 SENDER_ID = "<cv-123@hanoi.gov.vn>"
 
 
-def registered(tmp_path, port: int, **outbox):
+def registered(tmp_path, port: int, database_url: str = "", **outbox):
     """A register holding one routed document whose receipt is queued; returns (config, register, document)."""
     rules = write_rules(tmp_path / "rules", RULES)
-    overrides = {"paths.data_dir": str(tmp_path / "data"), "routing.rules_dir": str(rules),
+    overrides = {"paths.data_dir": str(tmp_path / "data"), "database.url": database_url,
+                 "routing.rules_dir": str(rules),
                  "outbox.receipt_domains": ["*.gov.vn"], "outbox.relay_host": "127.0.0.1",
                  "outbox.relay_port": port, "outbox.from_address": "vanthu@sct.example.gov.vn",
                  "register.agency_name": "Sở Công Thương tỉnh Hà Nam",
@@ -131,10 +133,12 @@ def test_a_relay_that_does_not_answer_is_a_temporary_failure(tmp_path) -> None:
     register.close()
 
 
-def test_a_claimed_row_is_leased_to_one_sender(tmp_path) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_claimed_row_is_leased_to_one_sender(tmp_path, backend, request) -> None:
     from conftest import free_port
 
-    config, register, _ = registered(tmp_path, free_port())
+    url = request.getfixturevalue("postgres_url") if backend == "postgresql" else ""
+    config, register, _ = registered(tmp_path, free_port(), url)
     first = store.claim_next(register.engine, lease_seconds=0.3)
     assert first is not None and first.state == "sending"
     assert store.claim_next(register.engine, lease_seconds=0.3) is None  # leased
@@ -190,8 +194,6 @@ def test_outbox_rows_are_in_the_schema(tmp_path) -> None:
 def make_certificate(directory) -> tuple[str, str]:
     import shutil
     import subprocess
-
-    import pytest
 
     if shutil.which("openssl") is None:
         pytest.skip("openssl is missing (Debian package openssl)")
