@@ -6,6 +6,7 @@ last one is registered. Prints both rates, the target (100 messages/s) and the p
 process (target: 200 MB each).
 
     .venv/bin/python bench/pipeline.py [--messages 1000] [--connections 8] [--workers 2] [--batch-size 8] [--runs 3]
+                                       [--rules rules/]
 """
 
 from __future__ import annotations
@@ -138,7 +139,7 @@ def peak_rss_mb(pid: int) -> dict[int, float]:
 
 
 def run_gateway(messages: list[bytes], connections: int, workers: int, batch_size: int,
-                folder: Path, isolated: bool = True) -> tuple[float, float, dict]:
+                folder: Path, isolated: bool = True, rules: str = "") -> tuple[float, float, dict]:
     port = free_port()
     config = folder / "gateway.toml"
     config.write_text(
@@ -147,6 +148,8 @@ def run_gateway(messages: list[bytes], connections: int, workers: int, batch_siz
         f'batch_size = {batch_size}\n'
         f'[limits]\nextract_isolated = {"true" if isolated else "false"}\n'
         '[logging]\nlevel = "WARNING"\n'
+        + (f'[routing]\nrules_dir = "{Path(rules).resolve()}"\n[outbox]\nreceipt_domains = ["*.gov.vn"]\n'
+           if rules else "")
     )
     daemon = subprocess.Popen([sys.executable, "-m", "gateway", "--config", str(config), "serve"],
                               cwd=HERE.parent)
@@ -186,6 +189,8 @@ def main() -> None:
     parser.add_argument("--no-isolation", action="store_true",
                         help="limits.extract_isolated = false: read attachments inside the worker (to measure the "
                              "cost of the reading child)")
+    parser.add_argument("--rules", default="", help="route with this rule folder (e.g. rules/); outbound mail "
+                        "is queued, not sent")
     args = parser.parse_args()
     messages = build_messages(args.messages)
     size_kb = sum(map(len, messages)) / len(messages) / 1024
@@ -197,7 +202,7 @@ def main() -> None:
         sink_rate = run_sink(messages, args.connections)
         with tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp:
             rate, accept_rate, rss = run_gateway(messages, args.connections, args.workers, args.batch_size, Path(tmp),
-                                                 isolated=not args.no_isolation)
+                                                 isolated=not args.no_isolation, rules=args.rules)
         print(f"  run {run}: sink {sink_rate:.1f}/s, gateway accepts {accept_rate:.1f}/s, registers {rate:.1f}/s")
         results.append((rate, sink_rate, accept_rate, rss))
     results.sort(key=lambda result: result[0])

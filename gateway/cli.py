@@ -103,9 +103,11 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     config = get_config(ctx)
     spool = Spool(config.spool_dir, config.workers.max_attempts)
     spool.ensure()
+    from gateway.routing.router import open_router
+
     register = Register(config)
     register.upgrade()
-    importer = Importer(config, spool, register)
+    importer = Importer(config, spool, register, open_router(config, register.engine))
     totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "quarantined": 0, "bad": 0}
     lines = []
     try:
@@ -136,10 +138,10 @@ def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
             data.update(document_id=reg.document_id or reg.duplicate_of_document_id, year=reg.year,
                         arrival_number=reg.arrival_number, register=reg.register_code)
         else:
-            data["error"] = outcome.error
+            data["error"] = outcome.error or outcome.quarantined
         return json.dumps(data, ensure_ascii=False)
     if reg is None and outcome.quarantined:
-        return f"{source_ref}: quarantined ({outcome.error})"
+        return f"{source_ref}: quarantined ({outcome.quarantined})"
     if reg is None:
         return f"{source_ref}: moved to bad/ ({outcome.error})"
     if reg.outcome == "registered":
@@ -207,20 +209,26 @@ def _hit_json(hit) -> dict:
 @click.pass_context
 @handle_errors
 def show(ctx, document_id: int, as_json: bool) -> None:
-    """Show one document: số đến, fields, e-mail, attachments, arrivals and audit trail."""
+    """Show one document: số đến, fields, e-mail, attachments, arrivals, routing and audit trail."""
+    from sqlalchemy.orm import Session
+
+    from gateway.register.db import reader as db_reader
     from gateway.register.service import Register
+    from gateway.routing.view import load_routing
     from gateway.showing import document_as_dict, document_as_text
 
     config = get_config(ctx)
     register = Register.open(config)
     try:
         record = register.get_document(document_id)
+        with Session(db_reader(register.engine)) as session:
+            routing = load_routing(session, document_id)
     finally:
         register.close()
     if as_json:
-        click.echo(json.dumps(document_as_dict(record), ensure_ascii=False, indent=2, default=str))
+        click.echo(json.dumps(document_as_dict(record, routing), ensure_ascii=False, indent=2, default=str))
     else:
-        click.echo(document_as_text(record, config.register.timezone))
+        click.echo(document_as_text(record, config.register.timezone, routing))
 
 
 # --- status, doctor ----------------------------------------------------------------------------------------
@@ -624,3 +632,12 @@ def config_show(ctx) -> None:
     """Print the effective configuration with secrets masked."""
     click.echo(render_toml(get_config(ctx)), nl=False)
 
+
+
+# --- rules, outbox (gateway/cli_routing.py) ----------------------------------------------------------------
+
+from gateway.cli_routing import outbox as _outbox_group  # noqa: E402 - after main exists
+from gateway.cli_routing import rules as _rules_group  # noqa: E402
+
+main.add_command(_rules_group)
+main.add_command(_outbox_group)

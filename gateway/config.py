@@ -184,6 +184,40 @@ class MetricsConfig:
 
 
 @dataclass(frozen=True)
+class RoutingConfig:
+    rules_dir: str = _help(
+        "folder of routing rule files (*.toml: departments, rules, fallback); empty turns routing off", ""
+    )
+    calendar_file: str = _help(
+        "TOML file of announced extra days off (days_off = [...]) and compensating working days "
+        "(working_days = [...]), on top of weekends and Vietnamese public holidays", ""
+    )
+
+
+@dataclass(frozen=True)
+class OutboxConfig:
+    relay_host: str = _help("SMTP relay that forwards and receipts are sent through; empty keeps them queued", "")
+    relay_port: int = _help("port of the relay", 25)
+    starttls: bool = _help("use STARTTLS with the relay (required for auth to a non-loopback relay)", False)
+    tls_ca_file: str = _help("PEM file of the CA that signed the relay's certificate; empty: the system's CAs", "")
+    username: str = _help("login at the relay; empty means no AUTH", "")
+    password_file: str = _help("file holding the relay password (first line); never logged", "")
+    password_env: str = _help("environment variable holding the relay password, instead of password_file", "")
+    from_address: str = _help("From address (and envelope sender) of forwards and receipts", "vanthu@localhost")
+    receipt_domains: tuple[str, ...] = _help(
+        "sender domains (globs such as *.gov.vn) that may get a receipt; any other sender gets none "
+        "(no backscatter to forged senders)", ()
+    )
+    retry_period: float = _help("seconds a mail is retried after a 4xx or a connection failure before it fails",
+                                2 * 24 * 3600.0)
+    backoff_initial: float = _help("seconds before the first retry; doubled at each further one", 60.0)
+    backoff_max: float = _help("longest wait between two retries, in seconds", 3600.0)
+    lease: float = _help("seconds a sender may hold a claimed mail before another sender may take it over", 300.0)
+    poll_interval: float = _help("seconds the sender waits between looks at the outbox when it is idle", 2.0)
+    timeout: float = _help("seconds an SMTP conversation with the relay may stall", 60.0)
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = _help("DEBUG, INFO, WARNING or ERROR", "INFO")
 
@@ -200,6 +234,8 @@ class Config:
     metrics: MetricsConfig = _help_factory("health and metrics over HTTP", MetricsConfig)
 
     imap: ImapConfig = _help_factory("IMAP intake", ImapConfig)
+    routing: RoutingConfig = _help_factory("routing rules and working days", RoutingConfig)
+    outbox: OutboxConfig = _help_factory("outbound mail: forwards to departments and receipts", OutboxConfig)
     logging: LoggingConfig = _help_factory("logging", LoggingConfig)
     source: str = field(default="(built-in defaults)", metadata={"help": "file the settings came from"})
 
@@ -360,6 +396,7 @@ def validate(config: Config) -> None:
             raise ConfigError(f"{src}: limits.{key} must be positive")
     if config.limits.extract_timeout <= 0:
         raise ConfigError(f"{src}: limits.extract_timeout must be positive")
+    _validate_outbox(config.outbox, src)
     url = config.database.url
     if url and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
         raise ConfigError(f"{src}: database.url must be a sqlite:// or postgresql:// URL")
@@ -439,6 +476,24 @@ def _validate_account(account: ImapAccountConfig, key: str, src: str) -> None:
         raise ConfigError(f"{src}: {key}.after_action: {arg!r} is not a valid IMAP keyword")
     if account.poll_interval <= 0:
         raise ConfigError(f"{src}: {key}.poll_interval must be positive, not {account.poll_interval}")
+
+
+def _validate_outbox(outbox: OutboxConfig, src: str) -> None:
+    if not 0 < outbox.relay_port <= 65535:
+        raise ConfigError(f"{src}: outbox.relay_port must be 1..65535, not {outbox.relay_port}")
+    if outbox.password_file and outbox.password_env:
+        raise ConfigError(f"{src}: outbox: give at most one of password_file and password_env")
+    if outbox.username and not (outbox.password_file or outbox.password_env):
+        raise ConfigError(f"{src}: outbox.username needs password_file or password_env")
+    if outbox.username and not outbox.starttls and outbox.relay_host and not is_loopback(outbox.relay_host):
+        raise ConfigError(f"{src}: outbox: a password goes to {outbox.relay_host} only over STARTTLS")
+    if outbox.tls_ca_file and not Path(outbox.tls_ca_file).is_file():
+        raise ConfigError(f"{src}: outbox.tls_ca_file: no such file {outbox.tls_ca_file}")
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+", outbox.from_address):
+        raise ConfigError(f"{src}: outbox.from_address must be an e-mail address, not {outbox.from_address!r}")
+    for key in ("retry_period", "backoff_initial", "backoff_max", "lease", "poll_interval", "timeout"):
+        if getattr(outbox, key) <= 0:
+            raise ConfigError(f"{src}: outbox.{key} must be positive")
 
 
 def mask_secret_url(url: str) -> str:

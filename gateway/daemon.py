@@ -18,13 +18,17 @@ from gateway.intake.smtp import SmtpIntake
 from gateway.logs import setup_logging
 from gateway.notify import Notifier, watchdog_interval
 from gateway.progress import ProgressWatch, SpoolSnapshot
+from gateway.outbox.sender import OutboxSender
+from gateway.register import db
 from gateway.register.service import Register
+from gateway.routing.router import Router, open_router
 from gateway.spool import Spool
 from gateway.worker import run_worker
 
 log = logging.getLogger(__name__)
 RESTART_DELAY = 1.0  # seconds before a crashed worker is replaced, so a crash loop cannot spin
 ORPHAN_SWEEP_INTERVAL = 10.0  # seconds between looks for claimed files whose process is gone
+PID_FILE = "gateway.pid"  # in the data folder; `gateway rules reload` signals the process named there
 STATUS_INTERVAL = 5.0  # seconds between STATUS= lines to systemd
 LOOP_INTERVAL = 0.5  # seconds between turns of the main loop
 
@@ -42,6 +46,9 @@ class Daemon:
         self._stopping = threading.Event()
         self._reload = threading.Event()
         self._workers: list[multiprocessing.process.BaseProcess] = []
+        self._rules_generation = self._context.Value("i", 0)
+        self.router: Router | None = None
+        self._engine = None  # for the departments table on reload, made at the first reload
 
     def prepare(self) -> None:
         """Create the data folders, bring the schema to head (proving the database answers), recover the spool."""
@@ -51,6 +58,9 @@ class Daemon:
         try:
             register.upgrade()
             register.check()
+            self.router = open_router(self.config, register.engine)
+            if self.router is not None:
+                self.router.publish()
         finally:
             register.close()
         recovered = self.spool.recover()
@@ -65,7 +75,12 @@ class Daemon:
         intake = SmtpIntake(self.config, self.spool)
         imap = ImapIntake(self.config, self.spool)
         health = HealthServer(self.config, self.spool) if self.config.metrics.listen else None
+        sender = OutboxSender(self.config) if self.config.outbox.relay_host else None
+        pid_file = self.config.data_dir / PID_FILE
+        pid_file.write_text(f"{os.getpid()}\n", encoding="ascii")
         try:
+            if sender is not None:
+                sender.start()
             intake.start()
             imap.start()
             if health is not None:
@@ -84,6 +99,11 @@ class Daemon:
             if health is not None:
                 health.stop()
             self._stop_all_workers()
+            if sender is not None:
+                sender.stop()
+            pid_file.unlink(missing_ok=True)
+            if self._engine is not None:
+                self._engine.dispose()
             self.notifier.close()
         log.info("gateway stopped")
         return 0
@@ -121,8 +141,9 @@ class Daemon:
                 f"claimed {counts['claimed']}, bad {counts['bad']}")
 
     def reload(self) -> None:
-        """SIGHUP: re-read the config file and apply what can change while running (for now logging.level)."""
+        """SIGHUP: re-read the config file (logging.level) and the routing rules; broken rules keep the old ones."""
         self.notifier.reloading()
+        self._reload_rules()
         try:
             if self.config.source.startswith("("):
                 log.info("reload: no config file to re-read (%s)", self.config.source)
@@ -131,11 +152,31 @@ class Daemon:
                 setup_logging(fresh.logging.level)
                 self.config = dataclasses.replace(self.config, logging=fresh.logging)
                 log.info("reload: %s re-read; logging.level is %s (workers take it when next started); other "
-                         "changes need a restart; routing rules will reload here once they exist",
+                         "changes need a restart",
                          fresh.source, fresh.logging.level)
         except GatewayError as err:
             log.error("reload failed, keeping the running configuration: %s", err)
         self.notifier.ready(self._status())
+
+    def _reload_rules(self) -> None:
+        """Load the rule files; only when they are sound, update the departments and tell the workers."""
+        if self.router is None:
+            return
+        if not self.router.reload():
+            return  # the router logged every problem; workers keep the rules they have
+        try:
+            if self._engine is None:
+                self._engine = db.make_engine(self.config.database_url)
+            self.router.sync_departments(self._engine)
+            self.router.publish()
+        except (GatewayError, OSError) as err:
+            log.error("reload: cannot update the departments or publish the rules to the workers, which keep "
+                      "theirs: %s", err)
+            return
+        with self._rules_generation.get_lock():
+            self._rules_generation.value += 1
+        log.info("reload: routing rules %s in use (%d rules, %d departments)", self.router.ruleset.version,
+                 len(self.router.ruleset.rules), len(self.router.ruleset.departments))
 
     def _install_signals(self) -> None:
         def request_stop(signum, _frame):
@@ -151,7 +192,8 @@ class Daemon:
 
     def _start_worker(self) -> multiprocessing.process.BaseProcess:
         process = self._context.Process(
-            target=run_worker, args=(self.config, self._stop_workers, os.getpid()), name="worker", daemon=False
+            target=run_worker, args=(self.config, self._stop_workers, os.getpid(), self._rules_generation),
+            name="worker", daemon=False
         )
         process.start()
         return process

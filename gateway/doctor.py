@@ -130,11 +130,23 @@ def check_trust(config: Config) -> Check:
     return Check("trust", OK, f"senders judged by {' and '.join(sources)}; others: {trust.other_action}")
 
 
+def check_rules(config: Config) -> Check:
+    """The routing rule files load (WARN when routing is off: every document waits for the văn thư)."""
+    from gateway.routing.rules import check_rules as problems_in
+
+    if not config.routing.rules_dir:
+        return Check("rules", WARN, "routing.rules_dir is not set: documents are registered but not routed")
+    problems = problems_in(config.routing.rules_dir)
+    if problems:
+        return Check("rules", FAIL, f"{len(problems)} problem(s), first: {problems[0]}; see `gateway rules check`")
+    return Check("rules", OK, f"{config.routing.rules_dir} loads")
+
+
 def run_checks(config: Config) -> list[Check]:
     """Every check, in the order an operator would fix them."""
     checks: list[Callable[[], Check]] = [
         lambda: check_config(config), lambda: check_database(config), lambda: check_spool(config),
-        lambda: check_disk(config), check_antiword, check_tesseract, lambda: check_clock(config),
+        lambda: check_rules(config), lambda: check_disk(config), check_antiword, check_tesseract, lambda: check_clock(config),
         lambda: check_trust(config),
     ]
     return [check() for check in checks]

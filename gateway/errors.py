@@ -11,6 +11,8 @@
      ├── RegisterError           the register database refused an operation
      │    └── NotFound           no such message, document or spool entry
      ├── SearchQueryError        a search query cannot be understood
+     ├── RuleFileError           routing rule files are wrong (carries every problem with file, line, rule)
+     ├── OutboxError             an outbound message cannot be built or queued
      └── BackupError             a backup cannot be written, or a restore is refused (checksums, non-empty dir)
 """
 
@@ -77,3 +79,15 @@ class SearchQueryError(GatewayError):
 
 class BackupError(GatewayError):
     """A backup could not be made or a restore was refused."""
+
+
+class RuleFileError(GatewayError):
+    """Routing rule files cannot be used; ``problems`` lists each one with its file, line and rule name."""
+
+    def __init__(self, problems: list) -> None:
+        super().__init__("; ".join(str(p) for p in problems) or "rule files are wrong")
+        self.problems = list(problems)
+
+
+class OutboxError(GatewayError):
+    """An outbound message (forward, receipt) cannot be built, queued or found."""

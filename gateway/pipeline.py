@@ -14,6 +14,8 @@ from gateway.mail.limits import message_limit_hit
 from gateway.mail.parse import parse_message
 from gateway.mail.peek import peek_message_id
 from gateway.register.service import Register, Registration
+from gateway.routing.record import Plan
+from gateway.routing.router import Router
 from gateway.spool import Spool
 from gateway.trust import check_sender
 from gateway.understand.fields import understand
@@ -30,7 +32,7 @@ class Outcome:
     registration: Registration | None  # None when the message went back to the spool or to bad/
     error: str = ""
     to_bad: bool = False
-    quarantined: bool = False
+    quarantined: str = ""  # the reason, when a rule sent the message to quarantine/ instead of the register
 
 
 @dataclass(frozen=True)
@@ -64,41 +66,71 @@ def understand_spooled(spooled: SpooledMessage, config: Config) -> Understood:
     return Understood(spooled, extracted, understand(extracted))
 
 
-def process_one(spooled: SpooledMessage, spool: Spool, register: Register, config: Config) -> Outcome:
+def _route(ready: Understood, router: Router | None, plans: dict[str, Plan]) -> str:
+    """Decide where the message goes (before registering); returns the quarantine reason, or ""."""
+    if router is None:
+        return ""
+    plan = router.plan(ready.spooled, ready.extracted, ready.meta)
+    plans[ready.spooled.spool_id] = plan
+    return plan.decision.quarantine
+
+
+def _quarantine(spooled: SpooledMessage, reason: str, spool: Spool) -> Outcome:
+    spool.quarantine(spooled.spool_id, reason)
+    log.warning("spool %s <%s>: quarantined by the routing rules: %s", spooled.spool_id,
+                peek_message_id(spooled.raw), reason)
+    return Outcome(spooled.spool_id, None, quarantined=reason)
+
+
+def process_one(spooled: SpooledMessage, spool: Spool, register: Register, config: Config,
+                router: Router | None = None) -> Outcome:
     """Register one claimed message; on failure hand it back to the spool (retry, or bad/ with the reason)."""
+    plans: dict[str, Plan] = {}
     try:
         ready = understand_spooled(spooled, config)
-        registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta)
+        reason = _route(ready, router, plans)
+        if reason:
+            return _quarantine(spooled, reason, spool)
+        hook = router.hook(plans) if router is not None else None
+        registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta, hook)
     except Exception as err:  # noqa: BLE001 - any failure must leave the message in the spool, never lose it
         return _failed(spooled, err, spool, config)
     return _finished(spooled, registration, spool)
 
 
-def process_batch(batch: list[SpooledMessage], spool: Spool, register: Register, config: Config) -> list[Outcome]:
+def process_batch(batch: list[SpooledMessage], spool: Spool, register: Register, config: Config,
+                  router: Router | None = None) -> list[Outcome]:
     """Register several claimed messages in one transaction (one lock, one commit).
 
     A message that fails before the register is settled alone; if the shared transaction fails, each message
     is registered on its own so that one bad message cannot hold back the others.
     """
     if len(batch) == 1:
-        return [process_one(batch[0], spool, register, config)]
+        return [process_one(batch[0], spool, register, config, router)]
     outcomes: list[Outcome] = []
     ready: list[Understood] = []
+    plans: dict[str, Plan] = {}
     for spooled in batch:
         try:
-            ready.append(understand_spooled(spooled, config))
+            item = understand_spooled(spooled, config)
+            reason = _route(item, router, plans)
+            if reason:
+                outcomes.append(_quarantine(spooled, reason, spool))
+            else:
+                ready.append(item)
         except Exception as err:  # noqa: BLE001 - settled alone, the rest of the batch goes on
             outcomes.append(_failed(spooled, err, spool, config))
     if not ready:
         return outcomes
+    hook = router.hook(plans) if router is not None else None
     try:
-        registrations = register.register_batch([(r.spooled, r.extracted, r.meta) for r in ready])
+        registrations = register.register_batch([(r.spooled, r.extracted, r.meta) for r in ready], hook)
     except Exception as err:  # noqa: BLE001 - fall back to one at a time, where each failure is settled alone
         log.warning("a batch of %d failed to register together (%s: %s); registering one by one",
                     len(ready), type(err).__name__, err)
         for item in ready:
             try:
-                registration = register.register_arrival(item.spooled, item.extracted, item.meta)
+                registration = register.register_arrival(item.spooled, item.extracted, item.meta, hook)
             except Exception as one_err:  # noqa: BLE001
                 outcomes.append(_failed(item.spooled, one_err, spool, config))
             else:
@@ -124,7 +156,7 @@ def _failed(spooled: SpooledMessage, err: Exception, spool: Spool, config: Confi
     if isinstance(err, Quarantined):
         log.warning("spool %s <%s>: quarantined: %s", spooled.spool_id, message_id, err.reason)
         spool.quarantine(spooled.spool_id, err.reason, err.detail)
-        return Outcome(spooled.spool_id, None, err.reason, quarantined=True)
+        return Outcome(spooled.spool_id, None, err.reason, quarantined=err.reason)
     if isinstance(err, ParseError):
         log.warning("spool %s <%s>: not a message, moved to bad/: %s", spooled.spool_id, message_id, err)
         spool.fail(spooled.spool_id, f"cannot parse: {err}", traceback.format_exc(), permanent=True)

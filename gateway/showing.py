@@ -34,8 +34,11 @@ def _level(names: tuple[str, ...], level: int) -> str:
     return names[level] if 0 <= level < len(names) else str(level)
 
 
-def document_as_dict(record: DocumentRecord) -> dict[str, Any]:
-    """Every field of the document, its message, files, arrivals and audit events, ready for json.dumps."""
+ROLES = {"lead": "chủ trì", "cooperate": "phối hợp", "inform": "để biết"}
+
+
+def document_as_dict(record: DocumentRecord, routing: Any = None) -> dict[str, Any]:
+    """Every field of the document, its message, files, arrivals, routing and audit events, for json.dumps."""
     data = {name: getattr(record, name) for name in (
         "id", "register_code", "register_name", "year", "arrival_number", "arrival_date", "arrived_at",
         "code_number", "code_notation", "issued_date", "place", "organ_name", "organ_id", "type_name", "type_code",
@@ -57,6 +60,7 @@ def document_as_dict(record: DocumentRecord) -> dict[str, Any]:
     data["attachments"] = [dataclasses.asdict(a) for a in record.attachments]
     data["arrivals"] = [dataclasses.asdict(a) for a in record.arrivals]
     data["audit"] = [dataclasses.asdict(a) for a in record.audit]
+    data["routing"] = routing.as_dict() if routing is not None else None
     return _jsonable(data)
 
 
@@ -80,7 +84,23 @@ def _display(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh") -> str:
+def _routing_lines(routing: Any, zone: zoneinfo.ZoneInfo) -> list[str]:
+    """The routing block: assignments (unit, role, deadline, status), matched rules and outbound mail."""
+    lines = [f"Phân phối (rules {routing.rules_version or '-'}, {_local(routing.decided_at, zone)}, "
+             f"priority {routing.priority}{', tags ' + ', '.join(routing.tags) if routing.tags else ''})"]
+    for item in routing.assignments:
+        due = f", hạn {_display(item.due_date)}" if item.due_date else ""
+        lines.append(f"  {ROLES.get(item.role, item.role):<10}{item.unit_code} — {item.unit_name}{due} "
+                     f"[{item.status}]")
+    for match in routing.matched:
+        lines.append(f"  luật {match.get('rule')}: {', '.join(match.get('actions', [])) or '-'}")
+    for mail in routing.outbox:
+        error = f" ({mail.last_error})" if mail.last_error else ""
+        lines.append(f"  thư {mail.kind} → {mail.recipient}: {mail.state}, {mail.attempts} lần gửi{error}")
+    return lines
+
+
+def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh", routing: Any = None) -> str:
     """The document as a văn thư reads it: register columns first, then the e-mail, files and history."""
     zone = zoneinfo.ZoneInfo(timezone)
     lines = [
@@ -125,10 +145,36 @@ def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh")
         why = f" ({arrival.duplicate_reason})" if arrival.duplicate_reason else ""
         lines.append(f"  {_local(arrival.received_at, zone)}  {arrival.kind}{why}  via {arrival.source}  "
                      f"spool {arrival.spool_id}")
+    if routing is not None:
+        lines += _routing_lines(routing, zone)
     lines.append("Nhật ký")
     for event in record.audit:
-        lines.append(f"  {_local(event.at, zone)}  {event.actor}  {event.action}")
+        detail = _audit_detail(event)
+        lines.append(f"  {_local(event.at, zone)}  {event.actor}  {event.action}{detail}")
     return "\n".join(_TERMINAL_CONTROLS.sub(_escape, line) for line in lines)
+
+
+def _audit_detail(event: Any) -> str:
+    """A short summary of the routing events' details (other events show their action alone)."""
+    detail = event.detail or {}
+    if event.action == "routed":
+        parts = [f"lead {detail.get('lead')}"]
+        if detail.get("cooperate"):
+            parts.append(f"cooperate {','.join(detail['cooperate'])}")
+        if detail.get("due_date"):
+            parts.append(f"due {detail['due_date']}")
+        parts.append(f"rules {','.join(detail.get('matched', []))}")
+        return "  " + "; ".join(parts)
+    if event.action == "outbox-queued":
+        return "  " + ", ".join(f"{m.get('kind')} {m.get('unit') or ''} {m.get('to')}".replace("  ", " ")
+                                for m in detail.get("mail", []))
+    if event.action == "forward-skipped":
+        return f"  {', '.join(detail.get('units', []))}: {detail.get('reason', '')}"
+    if event.action in ("outbox-sent", "outbox-failed", "receipt-withheld"):
+        parts = (detail.get(key) for key in ("kind", "unit", "to", "reason"))
+        return "  " + " ".join(str(p) for p in parts if p)
+    return ""
+
 
 
 # Sender-controlled text must not move the cursor, recolour or clear an operator's terminal (ESC sequences).

@@ -8,6 +8,7 @@ from typing import Any
 from gateway.config import Config
 from gateway.intake.imap_ledger import Ledger
 from gateway.intake.imap_status import load_status
+from gateway.outbox.store import counts as outbox_counts
 from gateway.register.service import Register
 from gateway.spool import Spool, spool_id_time
 
@@ -34,6 +35,7 @@ def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, 
     try:
         stats = register.stats()
         activity = register.activity()
+        outbox = outbox_counts(register.engine)
         ledger = Ledger(register.engine)
         try:
             imap = imap_accounts(config, ledger)
@@ -53,6 +55,7 @@ def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, 
         "messages": stats["messages"],
         "duplicate_arrivals": stats["duplicates"],
         "imap_accounts": imap,
+        "outbox": outbox,
     }
 
 
@@ -86,6 +89,10 @@ def render_status(status: dict[str, Any]) -> str:
     for row in status["registers"]:
         lines.append(f"  {row['register']} {row['year']}: {row['count']} document(s), last số đến "
                      f"{row['last_number']}")
+    out = status.get("outbox")
+    if out:
+        lines.append(f"outbox:     queued {out['queued']}, sending {out['sending']}, sent {out['sent']}, "
+                     f"failed {out['failed']}")
     for account in status["imap_accounts"]:
         lines.append(f"imap {account['account']}: last success {account['last_success'] or 'never'}, "
                      f"{account['awaiting_after_action']} awaiting the after-action")

@@ -12,6 +12,7 @@ from gateway.config import Config
 from gateway.logs import setup_logging
 from gateway.pipeline import process_batch
 from gateway.register.service import Register
+from gateway.routing.router import Router
 from gateway.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -27,8 +28,12 @@ def _die_with_parent() -> None:
         pass
 
 
-def run_worker(config: Config, stop: threading.Event, parent_pid: int) -> None:
-    """Process the spool until `stop` is set or the parent process is gone."""
+def run_worker(config: Config, stop: threading.Event, parent_pid: int, rules_generation=None) -> None:
+    """Process the spool until `stop` is set or the parent process is gone.
+
+    ``rules_generation`` is a shared counter the daemon raises when it has accepted new rule files; the
+    worker then reloads its rules before its next batch.
+    """
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon decides when workers stop
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -36,14 +41,19 @@ def run_worker(config: Config, stop: threading.Event, parent_pid: int) -> None:
     setup_logging(config.logging.level)
     spool = Spool(config.spool_dir, config.workers.max_attempts)
     register = Register.open(config)
-    log.info("worker %d ready", os.getpid())
+    router = Router.from_snapshot(config)
+    seen = rules_generation.value if rules_generation is not None else 0
+    log.info("worker %d ready%s", os.getpid(), f" with rules {router.ruleset.version}" if router else "")
     try:
         while not stop.is_set() and os.getppid() == parent_pid:
+            if router is not None and rules_generation is not None and rules_generation.value != seen:
+                seen = rules_generation.value
+                router.reload()
             batch = spool.claim_batch(config.workers.batch_size)
             if not batch:
                 stop.wait(config.workers.poll_interval)
                 continue
-            process_batch(batch, spool, register, config)
+            process_batch(batch, spool, register, config, router)
     finally:
         register.close()
         log.info("worker %d stopped", os.getpid())

@@ -60,7 +60,7 @@ def test_doctor_passes_on_a_working_installation(cli, tmp_path):
     output = cli("doctor").stdout
     lines = output.strip().splitlines()
     assert [line.split()[1].rstrip(":") for line in lines] == [
-        "config", "database", "spool", "disk", "antiword", "ocr", "clock", "trust"]
+        "config", "database", "spool", "rules", "disk", "antiword", "ocr", "clock", "trust"]
     assert lines[-1].startswith("WARN") and "forged .gov.vn sender" in lines[-1]
     assert all(line.split()[0] in ("OK", "WARN") for line in lines), output
     assert lines[1].startswith("OK")

@@ -12,6 +12,7 @@ from pathlib import Path
 from gateway.config import Config
 from gateway.errors import GatewayError
 from gateway.pipeline import Outcome, process_one
+from gateway.routing.router import Router
 from gateway.register.service import Register
 from gateway.spool import Spool
 from gateway.values import Envelope
@@ -86,10 +87,11 @@ def count_messages(paths: list[Path]) -> int:
 class Importer:
     """Spools each message durably (so nothing is lost on a crash), then registers it in this process."""
 
-    def __init__(self, config: Config, spool: Spool, register: Register) -> None:
+    def __init__(self, config: Config, spool: Spool, register: Register, router: Router | None = None) -> None:
         self.config = config
         self.spool = spool
         self.register = register
+        self.router = router
 
     def import_one(self, item: ImportItem) -> Outcome:
         envelope = Envelope(
@@ -97,6 +99,6 @@ class Importer:
         )
         spool_id = self.spool.put(item.raw, envelope)
         while True:  # a failed attempt goes back to incoming/ until max_attempts sends it to bad/
-            outcome = process_one(self.spool.claim(spool_id), self.spool, self.register, self.config)
+            outcome = process_one(self.spool.claim(spool_id), self.spool, self.register, self.config, self.router)
             if outcome.registration is not None or outcome.to_bad or outcome.quarantined:
                 return outcome

@@ -250,3 +250,35 @@ class Assignment(Base):
     updated_by: Mapped[str] = mapped_column(sa.Text, default="")
     note: Mapped[str] = mapped_column(sa.Text, default="")
 
+
+
+# Outbox states: queued (waiting, maybe for a retry time), sending (claimed by a sender until lease_until),
+# sent, failed (permanently: a 5xx answer or the retry period is over).
+OUTBOX_QUEUED = "queued"
+OUTBOX_SENDING = "sending"
+OUTBOX_SENT = "sent"
+OUTBOX_FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    """One outbound mail (a forward to a department or a receipt to the sender), queued with its document."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # "forward" | "receipt"
+    unit_code: Mapped[str] = mapped_column(sa.String(64), default="")  # the department of a forward
+    recipient: Mapped[str] = mapped_column(sa.Text)
+    message_id_header: Mapped[str] = mapped_column(sa.String(255), unique=True)  # stable across resends
+    in_reply_to: Mapped[str] = mapped_column(sa.Text, default="")
+    priority: Mapped[int] = mapped_column(default=0)  # higher is sent first (urgent documents)
+    state: Mapped[str] = mapped_column(sa.String(16), default=OUTBOX_QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+sa.Index("ix_outbox_due", OutboxMessage.state, OutboxMessage.next_attempt_at)

@@ -1,0 +1,203 @@
+"""The `gateway rules` and `gateway outbox` commands: check, explain and reload rule files; list and retry mail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import sys
+import zoneinfo
+from pathlib import Path
+
+import click
+
+from gateway.errors import ConfigError, GatewayError
+
+EXIT_ERROR = 1
+
+
+def _cli():
+    from gateway import cli
+
+    return cli
+
+
+@click.group()
+def rules() -> None:
+    """Routing rule files: check them, explain a decision, make the daemon reload them."""
+
+
+def _rules_dir(ctx, directory: str | None) -> str:
+    if directory:
+        return directory
+    config = _cli().get_config(ctx)
+    if not config.routing.rules_dir:
+        raise ConfigError(f"{config.source}: routing.rules_dir is not set; give the folder: gateway rules check DIR")
+    return config.routing.rules_dir
+
+
+@rules.command("check")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.pass_context
+def rules_check(ctx, directory: str | None) -> None:
+    """Check the rule files of DIRECTORY (default: routing.rules_dir); list every problem, exit 1 if any."""
+    from gateway.routing.rules import check_rules, load_rules
+
+    try:
+        directory = _rules_dir(ctx, directory)
+    except GatewayError as err:
+        click.echo(f"gateway: error: {err}", err=True)
+        sys.exit(3)
+    problems = check_rules(directory)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {directory}", err=True)
+        sys.exit(EXIT_ERROR)
+    ruleset = load_rules(directory)
+    click.echo(f"{directory}: OK — {len(ruleset.rules)} rule(s), {len(ruleset.departments)} department(s), "
+               f"version {ruleset.version}")
+
+
+@rules.command("explain")
+@click.argument("target")
+@click.option("--rules", "directory", type=click.Path(file_okay=False), help="Rule folder (default: routing.rules_dir).")
+@click.pass_context
+def rules_explain(ctx, target: str, directory: str | None) -> None:
+    """Show how the rules route TARGET (a .eml file, or the id of a registered document): every rule, matched or
+    not, the condition that decided it, and the resulting lead, co-operating units and deadline."""
+    _cli().handle_errors(_explain)(ctx, target, directory)
+
+
+def _explain(ctx, target: str, directory: str | None) -> None:
+    from gateway.routing.evaluate import evaluate
+    from gateway.routing.explain import explain
+    from gateway.routing.rules import load_rules
+    from gateway.workdays import load_calendar
+
+    config = _cli().get_config(ctx)
+    ruleset = load_rules(_rules_dir(ctx, directory))
+    calendar = load_calendar(config.routing.calendar_file)
+    zone = zoneinfo.ZoneInfo(config.register.timezone)
+    if Path(target).is_file():
+        facts = _facts_of_file(Path(target), config)
+        arrival = dt.datetime.now(zone).date()
+    elif target.isdigit():
+        facts, arrival = _facts_of_document(int(target), config)
+    else:
+        raise GatewayError(f"{target}: neither a message file nor a document id")
+    click.echo(explain(ruleset, facts, evaluate(ruleset, facts), arrival, calendar))
+
+
+def _facts_of_file(path: Path, config):
+    from gateway.pipeline import understand_spooled
+    from gateway.routing.facts import facts_from
+    from gateway.values import Envelope, SpooledMessage
+
+    envelope = Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc), source_ref=str(path))
+    ready = understand_spooled(SpooledMessage("explain", envelope, path.read_bytes()), config)
+    return facts_from(envelope, ready.extracted, ready.meta)
+
+
+def _facts_of_document(document_id: int, config):
+    from gateway.mail.parse import parse_message
+    from gateway.register.service import Register
+    from gateway.routing.facts import facts_from_record
+
+    register = Register.open(config)
+    try:
+        record = register.get_document(document_id)
+        body = parse_message(register.blobs.get(record.message_sha256), config.limits).body_text
+    finally:
+        register.close()
+    return facts_from_record(record, body), record.arrival_date
+
+
+@rules.command("reload")
+@click.pass_context
+def rules_reload(ctx) -> None:
+    """Check the rule files, then make the running daemon reload them (the same as SIGHUP)."""
+    _cli().handle_errors(_reload)(ctx)
+
+
+def _reload(ctx) -> None:
+    from gateway.daemon import PID_FILE
+    from gateway.routing.rules import check_rules
+
+    config = _cli().get_config(ctx)
+    directory = _rules_dir(ctx, None)
+    problems = check_rules(directory)
+    if problems:
+        for problem in problems:
+            click.echo(str(problem))
+        click.echo(f"{len(problems)} problem(s): not reloading; the daemon keeps the rules it has", err=True)
+        sys.exit(EXIT_ERROR)
+    pid_file = config.data_dir / PID_FILE
+    try:
+        pid = int(pid_file.read_text(encoding="ascii").strip())
+        os.kill(pid, signal.SIGHUP)
+    except (OSError, ValueError) as err:
+        raise GatewayError(f"no running gateway to signal ({pid_file}: {err})") from err
+    click.echo(f"asked gateway {pid} to reload {directory}")
+
+
+@click.group()
+def outbox() -> None:
+    """Outbound mail (forwards to departments, receipts to senders): list and retry."""
+
+
+@outbox.command("list")
+@click.option("--state", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only this state.")
+@click.option("--document", "document_id", type=int, help="Only the mail of this document.")
+@click.option("--limit", default=100, show_default=True, help="Most rows shown, newest first.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@click.pass_context
+def outbox_list(ctx, state, document_id, limit, as_json) -> None:
+    """List outbox mail, newest first, with state, attempts and the last error."""
+    _cli().handle_errors(_outbox_list)(ctx, state, document_id, limit, as_json)
+
+
+def _outbox_list(ctx, state, document_id, limit, as_json) -> None:
+    from gateway.outbox.store import counts, list_outbox
+    from gateway.register.service import Register
+
+    register = Register.open(_cli().get_config(ctx))
+    try:
+        items = list_outbox(register.engine, state, document_id, limit)
+        totals = counts(register.engine)
+    finally:
+        register.close()
+    for item in items:
+        if as_json:
+            data = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in vars(item).items()}
+            click.echo(json.dumps(data, ensure_ascii=False))
+            continue
+        error = f"  ({item.last_error})" if item.last_error else ""
+        click.echo(f"{item.id:>6}  {item.state:<8} {item.kind:<8} doc {item.document_id or '-':<6} "
+                   f"{item.recipient}  tries {item.attempts}{error}")
+    if not as_json:
+        click.echo(", ".join(f"{n} {s}" for s, n in totals.items()), err=True)
+
+
+@outbox.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-failed", is_flag=True, help="Retry every failed mail.")
+@click.pass_context
+def outbox_retry(ctx, ids, all_failed) -> None:
+    """Queue failed mail again (by id, or --all-failed); the running daemon sends it at its next look."""
+    _cli().handle_errors(_outbox_retry)(ctx, ids, all_failed)
+
+
+def _outbox_retry(ctx, ids, all_failed) -> None:
+    from gateway.outbox.store import retry
+    from gateway.register.service import Register
+
+    if bool(ids) == bool(all_failed):
+        raise GatewayError("give outbox ids or --all-failed")
+    register = Register.open(_cli().get_config(ctx))
+    try:
+        count = retry(register.engine, None if all_failed else list(ids))
+    finally:
+        register.close()
+    click.echo(f"queued {count} mail(s) again")

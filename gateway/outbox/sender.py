@@ -1,0 +1,145 @@
+"""The sender thread of the daemon: takes due outbox rows, builds each mail, hands it to the relay, settles it.
+
+It runs beside the intake and never holds the register's write lock, so a slow or broken relay cannot slow
+the intake; a 4xx (or no answer) is retried with exponential backoff until the retry period is over.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from gateway.config import Config
+from gateway.errors import GatewayError
+from gateway.extract.text import nfc
+from gateway.outbox import store
+from gateway.outbox.compose import ExtraAttachment, build_forward, build_receipt
+from gateway.outbox.relay import DeliveryFailure, deliver
+from gateway.register import db
+from gateway.register.blobs import BlobStore
+from gateway.register.models import Assignment, Department
+from gateway.register.records import DocumentRecord, load_document
+from gateway.routing.allow import receipt_allowed
+
+log = logging.getLogger(__name__)
+
+
+def backoff(config: Config, attempts: int) -> float:
+    """Seconds before the next try after ``attempts`` tries: initial, doubled each time, capped."""
+    return min(config.outbox.backoff_max, config.outbox.backoff_initial * 2 ** max(0, attempts - 1))
+
+
+def receipt_attachments(record: DocumentRecord) -> list[ExtraAttachment]:
+    """Files added to the receipt of ``record``.
+
+    LEAD: wire the edXML status package here — for a document that came as edXML, return
+    [ExtraAttachment("status.edxml", "application/xml", gateway.edxml.status.status_package(...))].
+    """
+    return []
+
+
+class OutboxSender:
+    """Sends queued mail until stopped; one per daemon (several daemons may share a database)."""
+
+    def __init__(self, config: Config, engine: sa.Engine | None = None) -> None:
+        self.config = config
+        self.engine = engine if engine is not None else db.make_engine(config.database_url)
+        self.blobs = BlobStore(config.blob_dir)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Finish the mail in hand, then stop (its row stays claimed only if the relay hangs past ``timeout``)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self.engine.dispose()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _run(self) -> None:
+        log.info("outbox sender started: relay %s:%d", self.config.outbox.relay_host, self.config.outbox.relay_port)
+        while not self._stop.is_set():
+            try:
+                busy = self.send_due()
+            except Exception:  # noqa: BLE001 - the sender must outlive a database hiccup
+                log.exception("outbox sender: unexpected error; trying again shortly")
+                busy = False
+            if not busy:
+                self._wake.wait(self.config.outbox.poll_interval)
+                self._wake.clear()
+
+    def send_due(self, limit: int = 50) -> int:
+        """Send up to ``limit`` due mails; returns how many were tried."""
+        tried = 0
+        while tried < limit and not self._stop.is_set():
+            item = store.claim_next(self.engine, self.config.outbox.lease)
+            if item is None:
+                break
+            tried += 1
+            self.send_one(item)
+        return tried
+
+    def send_one(self, item: store.OutboxItem) -> None:
+        try:
+            data = self.compose(item)
+        except GatewayError as err:
+            log.error("outbox %d: cannot build the %s to %s: %s", item.id, item.kind, item.recipient, err)
+            store.mark_failed(self.engine, item, f"cannot build: {err}")
+            return
+        try:
+            deliver(self.config.outbox, self.config.outbox.from_address, item.recipient, data)
+        except DeliveryFailure as err:
+            self._failed(item, err)
+            return
+        if store.mark_sent(self.engine, item):
+            log.info("outbox %d: %s for document %s sent to %s <%s>", item.id, item.kind, item.document_id,
+                     item.recipient, item.message_id)
+        else:
+            log.warning("outbox %d: sent, but the claim had been taken over (lease too short?)", item.id)
+
+    def _failed(self, item: store.OutboxItem, err: DeliveryFailure) -> None:
+        age = (dt.datetime.now(dt.timezone.utc) - item.created_at).total_seconds()
+        if not err.temporary or age >= self.config.outbox.retry_period:
+            why = str(err) if not err.temporary else f"retry period over; last error: {err}"
+            store.mark_failed(self.engine, item, why)
+            log.error("outbox %d: %s to %s failed for good: %s", item.id, item.kind, item.recipient, why)
+            return
+        wait = backoff(self.config, item.attempts)
+        store.mark_retry(self.engine, item, str(err), dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=wait))
+        log.warning("outbox %d: %s to %s deferred (%s); retry %d in %.0f s", item.id, item.kind, item.recipient,
+                    err, item.attempts + 1, wait)
+
+    def compose(self, item: store.OutboxItem) -> bytes:
+        """The message of one outbox row, built from the register (the same bytes on every resend but Date)."""
+        with Session(db.reader(self.engine)) as session:
+            record = load_document(session, item.document_id)
+            when = item.created_at
+            outbox = self.config.outbox
+            if item.kind == "receipt":
+                if not receipt_allowed(item.recipient, outbox.receipt_domains):
+                    raise GatewayError(f"{item.recipient} is not in outbox.receipt_domains")
+                return build_receipt(
+                    record, sender=outbox.from_address, recipient=item.recipient, message_id=item.message_id,
+                    agency=nfc(self.config.register.agency_name), timezone=self.config.register.timezone,
+                    when=when, extra=receipt_attachments(record))
+            unit = session.get(Department, item.unit_code)
+            assignment = session.scalars(sa.select(Assignment).where(
+                Assignment.document_id == item.document_id, Assignment.unit_code == item.unit_code)).first()
+            raw = self.blobs.get(record.message_sha256)
+            return build_forward(
+                record, raw, sender=outbox.from_address, recipient=item.recipient,
+                unit_name=unit.name if unit else item.unit_code, role=assignment.role if assignment else "",
+                due=assignment.due_date if assignment else None, message_id=item.message_id,
+                timezone=self.config.register.timezone, when=when)

@@ -1,0 +1,260 @@
+"""The conditions a rule may test, each compiled from its rule-file value into a test that says why it held."""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gateway.extract.text import fold
+from gateway.routing.facts import SEARCH_FIELDS, Facts
+
+URGENCY_LEVELS = {"thuong": 0, "khan": 1, "thuong khan": 2, "hoa toc": 3}
+SECRECY_LEVELS = {"thuong": 0, "mat": 1, "toi mat": 2, "tuyet mat": 3}
+SIGNATURES = ("valid", "invalid", "unsigned", "unknown")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Whether a condition held, and the fact that decided it (shown by `gateway rules explain`)."""
+
+    held: bool
+    why: str
+
+
+Test = Callable[[Facts, tuple[str, ...]], Outcome]  # (facts, fields to search) -> outcome
+
+
+class ConditionError(ValueError):
+    """A condition's value is wrong (the message names the problem, the loader adds file, line and rule)."""
+
+
+def _strings(value, what: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConditionError(f"{what} must be a string or a non-empty list of strings")
+    return tuple(v.strip() for v in value)
+
+
+def _norm(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+def _glob_test(values: tuple[str, ...], pick: Callable[[Facts], tuple[str, ...]], label: str) -> Test:
+    patterns = tuple(v.lower() for v in values)
+
+    def test(facts: Facts, _fields) -> Outcome:
+        candidates = pick(facts)
+        for candidate in candidates:
+            for pattern in patterns:
+                if fnmatch.fnmatchcase(candidate, pattern):
+                    return Outcome(True, f"{label} {candidate} matches {pattern}")
+        shown = ", ".join(candidates) or "(none)"
+        return Outcome(False, f"{label} {shown} matches none of {', '.join(patterns)}")
+
+    return test
+
+
+def _sender(value) -> Test:
+    return _glob_test(_strings(value, "sender"), lambda f: (f.sender,) if f.sender else (), "sender")
+
+
+def _sender_domain(value) -> Test:
+    return _glob_test(_strings(value, "sender_domain"), lambda f: (f.sender_domain,) if f.sender else (),
+                      "sender domain")
+
+
+def _recipient(value) -> Test:
+    return _glob_test(_strings(value, "recipient"), lambda f: f.recipients, "recipient")
+
+
+def _organ(value) -> Test:
+    """Agency name, insensitive to case and accents; "*" globs allowed ("uy ban nhan dan tinh *")."""
+    patterns = tuple(_norm(v) for v in _strings(value, "organ"))
+
+    def test(facts: Facts, _fields) -> Outcome:
+        name = _norm(facts.organ_name)
+        for pattern in patterns:
+            if name and fnmatch.fnmatchcase(name, pattern):
+                return Outcome(True, f"cơ quan ban hành {facts.organ_name!r} is {pattern!r}")
+        return Outcome(False, f"cơ quan ban hành {facts.organ_name or '(unknown)'!r} is none of "
+                              f"{', '.join(map(repr, patterns))}")
+
+    return test
+
+
+def _organ_id(value) -> Test:
+    codes = tuple(v.lower() for v in _strings(value, "organ_id"))
+
+    def test(facts: Facts, _fields) -> Outcome:
+        held = facts.organ_id.strip().lower() in codes
+        verb = "is" if held else "is none of"
+        return Outcome(held, f"OrganId {facts.organ_id or '(none)'!r} {verb} {', '.join(codes)}")
+
+    return test
+
+
+def _doc_type(value) -> Test:
+    """Tên loại by name (accent-insensitive) or by its code (CV, QĐ, TB ...)."""
+    wanted = tuple(_norm(v) for v in _strings(value, "type"))
+
+    def test(facts: Facts, _fields) -> Outcome:
+        have = {x for x in (_norm(facts.type_name), _norm(facts.type_code)) if x}
+        for item in wanted:
+            if item in have:
+                return Outcome(True, f"tên loại {facts.type_name or facts.type_code!r} is {item!r}")
+        return Outcome(False, f"tên loại {facts.type_name or facts.type_code or '(unknown)'!r} is none of "
+                              f"{', '.join(map(repr, wanted))}")
+
+    return test
+
+
+def _word_pattern(keyword: str) -> re.Pattern:
+    return re.compile(r"(?<!\w)" + re.escape(_norm(keyword)) + r"(?!\w)")
+
+
+def _search(facts: Facts, fields: tuple[str, ...], pattern: re.Pattern) -> str:
+    """The first field in which ``pattern`` occurs, or ""."""
+    for name in fields:
+        if pattern.search(facts.folded[name]):
+            return name
+    return ""
+
+
+def _keywords_any(value) -> Test:
+    words = _strings(value, "keywords_any")
+    patterns = [(w, _word_pattern(w)) for w in words]
+
+    def test(facts: Facts, fields) -> Outcome:
+        for word, pattern in patterns:
+            where = _search(facts, fields, pattern)
+            if where:
+                return Outcome(True, f"keyword {word!r} found in {where}")
+        return Outcome(False, f"none of the keywords {', '.join(map(repr, words))} in {', '.join(fields)}")
+
+    return test
+
+
+def _keywords_all(value) -> Test:
+    words = _strings(value, "keywords_all")
+    patterns = [(w, _word_pattern(w)) for w in words]
+
+    def test(facts: Facts, fields) -> Outcome:
+        for word, pattern in patterns:
+            if not _search(facts, fields, pattern):
+                return Outcome(False, f"keyword {word!r} not in {', '.join(fields)}")
+        return Outcome(True, f"all keywords {', '.join(map(repr, words))} found")
+
+    return test
+
+
+def fold_pattern(pattern: str) -> str:
+    """A regex folded like the text it runs on, leaving escapes (\\D, \\S, \\W …) as written."""
+    out, escaped = [], False
+    for char in pattern:
+        out.append(char if escaped else fold(char))
+        escaped = not escaped and char == "\\"
+    return "".join(out)
+
+
+def _regex(value) -> Test:
+    sources = _strings(value, "regex")
+    compiled = []
+    for source in sources:
+        try:
+            compiled.append((source, re.compile(fold_pattern(source), re.IGNORECASE)))
+        except re.error as err:
+            raise ConditionError(f"regex {source!r} is not a valid regular expression: {err}") from None
+
+    def test(facts: Facts, fields) -> Outcome:
+        for source, pattern in compiled:
+            where = _search(facts, fields, pattern)
+            if where:
+                return Outcome(True, f"regex {source!r} matches in {where}")
+        return Outcome(False, f"regex {', '.join(map(repr, sources))} matches nothing in {', '.join(fields)}")
+
+    return test
+
+
+def _level(value, names: dict[str, int], what: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3:
+        return value
+    if isinstance(value, str) and _norm(value) in names:
+        return names[_norm(value)]
+    raise ConditionError(f"{what} must be 0..3 or one of {', '.join(names)} (accents optional), not {value!r}")
+
+
+def _urgency_at_least(value) -> Test:
+    level = _level(value, URGENCY_LEVELS, "urgency_at_least")
+
+    def test(facts: Facts, _fields) -> Outcome:
+        return Outcome(facts.urgency >= level, f"độ khẩn {facts.urgency} {'>=' if facts.urgency >= level else '<'} "
+                                               f"{level}")
+
+    return test
+
+
+def _secrecy_at_least(value) -> Test:
+    level = _level(value, SECRECY_LEVELS, "secrecy_at_least")
+
+    def test(facts: Facts, _fields) -> Outcome:
+        return Outcome(facts.secrecy >= level, f"độ mật {facts.secrecy} {'>=' if facts.secrecy >= level else '<'} "
+                                               f"{level}")
+
+    return test
+
+
+def _signature(value) -> Test:
+    wanted = tuple(v.lower() for v in _strings(value, "signature"))
+    wrong = [v for v in wanted if v not in SIGNATURES]
+    if wrong:
+        raise ConditionError(f"signature must be among {', '.join(SIGNATURES)}, not {', '.join(wrong)}")
+
+    def test(facts: Facts, _fields) -> Outcome:
+        status = facts.signature or "unknown"
+        return Outcome(status in wanted, f"signature {status} {'is' if status in wanted else 'is none of'} "
+                                         f"{', '.join(wanted)}")
+
+    return test
+
+
+def _attachment_type(value) -> Test:
+    wanted = tuple(v.lower().lstrip(".") for v in _strings(value, "attachment_type"))
+
+    def test(facts: Facts, _fields) -> Outcome:
+        found = sorted(set(wanted) & facts.attachment_types)
+        if found:
+            return Outcome(True, f"has a {found[0]} file")
+        return Outcome(False, f"files are {', '.join(sorted(facts.attachment_types)) or '(none)'}, "
+                              f"not {', '.join(wanted)}")
+
+    return test
+
+
+CONDITIONS: dict[str, Callable[[object], Test]] = {
+    "sender": _sender,
+    "sender_domain": _sender_domain,
+    "recipient": _recipient,
+    "organ": _organ,
+    "organ_id": _organ_id,
+    "type": _doc_type,
+    "keywords_any": _keywords_any,
+    "keywords_all": _keywords_all,
+    "regex": _regex,
+    "urgency_at_least": _urgency_at_least,
+    "secrecy_at_least": _secrecy_at_least,
+    "signature": _signature,
+    "attachment_type": _attachment_type,
+}
+# Not a condition: where keywords_any, keywords_all and regex look (default: all of SEARCH_FIELDS).
+SEARCH_IN = "search_in"
+
+
+def compile_search_in(value) -> tuple[str, ...]:
+    fields = _strings(value, SEARCH_IN)
+    wrong = [f for f in fields if f not in SEARCH_FIELDS]
+    if wrong:
+        raise ConditionError(f"search_in may name {', '.join(SEARCH_FIELDS)}, not {', '.join(wrong)}")
+    return fields

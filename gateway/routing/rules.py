@@ -1,0 +1,395 @@
+"""Loads and checks the rule files: departments, ordered rules (when → then) and the fallback to the văn thư.
+
+Every problem is reported with its file, line and rule name; tomllib gives no positions, so the lines of the
+[[rule]], [[department]] and [fallback] headers (and of keys inside them) are found in the text itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gateway.errors import RuleFileError
+from gateway.routing.conditions import CONDITIONS, SEARCH_IN, ConditionError, Test, compile_search_in
+from gateway.routing.facts import SEARCH_FIELDS
+
+RULE_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+DEPARTMENT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+PRIORITIES = ("low", "normal", "high", "urgent")
+ACTIONS = ("lead", "cooperate", "inform", "due_days", "due_date", "priority", "tag", "forward", "receipt",
+           "quarantine", "stop")
+TOP_LEVEL = ("department", "rule", "fallback")
+_HEADER = re.compile(r"^\s*(\[\[\s*(rule|department)\s*\]\]|\[\s*(fallback)\s*\])\s*(#.*)?$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the rule files."""
+
+    file: str
+    line: int
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.rule + ': ' if self.rule else ''}{self.message}"
+
+
+@dataclass(frozen=True)
+class Department:
+    code: str
+    name: str
+    mailbox: str = ""
+    members: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Actions:
+    """What a rule does when it matches; None means "this rule does not say"."""
+
+    lead: str | None = None
+    cooperate: tuple[str, ...] = ()
+    inform: tuple[str, ...] = ()
+    due_days: int | None = None
+    due_date: dt.date | None = None
+    priority: str | None = None
+    tags: tuple[str, ...] = ()
+    forward: bool | None = None
+    receipt: bool | None = None
+    quarantine: str | None = None  # the reason, when the rule quarantines
+    stop: bool = False
+
+    def summary(self) -> list[str]:
+        """The actions as short "name=value" strings, for the decision record and explain."""
+        out = []
+        for name in ("lead", "cooperate", "inform", "due_days", "due_date", "priority", "tags", "forward",
+                     "receipt", "quarantine"):
+            value = getattr(self, name)
+            if value in (None, ()):
+                continue
+            if isinstance(value, tuple):
+                value = ",".join(value)
+            elif isinstance(value, bool):
+                value = "true" if value else "false"
+            out.append(f"{name}={value}")
+        if self.stop:
+            out.append("stop")
+        return out
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str
+    value: object
+    test: Test = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    file: str
+    line: int
+    conditions: tuple[Condition, ...]
+    actions: Actions
+    search_in: tuple[str, ...] = SEARCH_FIELDS
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Everything the rule files say, ready to evaluate."""
+
+    directory: str
+    departments: dict[str, Department]
+    rules: tuple[Rule, ...]
+    fallback: Actions
+    version: str  # short sha256 of the files, stored with each decision
+    sources: tuple[tuple[str, bytes], ...] = ()  # (file name, bytes) as read, for the workers' snapshot
+
+
+class _Positions:
+    """Line numbers of the tables of one rule file, in order of appearance, and of keys inside them."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers: dict[str, list[int]] = {"rule": [], "department": [], "fallback": []}
+        self._starts: list[int] = []
+        for number, line in enumerate(self.lines, start=1):
+            match = _HEADER.match(line)
+            if match:
+                self.headers[match.group(2) or match.group(3)].append(number)
+                self._starts.append(number)
+
+    def of(self, kind: str, index: int) -> int:
+        found = self.headers[kind]
+        return found[index] if index < len(found) else 0
+
+    def top(self, key: str) -> int:
+        """The first line that opens table ``key`` or sets it at the top level (0 when not found)."""
+        pattern = re.compile(r"^\s*(\[+\s*" + re.escape(key) + r"\b|" + re.escape(key) + r"\s*=)")
+        return next((n for n, line in enumerate(self.lines, start=1) if pattern.match(line)), 0)
+
+    def key(self, start: int, key: str) -> int:
+        """The line of ``key = ...`` inside the table that begins at ``start`` (or ``start`` itself)."""
+        if not start:
+            return 0
+        end = next((s for s in self._starts if s > start), len(self.lines) + 1)
+        pattern = re.compile(r"^\s*(" + re.escape(key) + r'|"' + re.escape(key) + r'")\s*=')
+        for number in range(start + 1, end):
+            if pattern.match(self.lines[number - 1]):
+                return number
+        return start
+
+
+def check_rules(directory: str | Path) -> list[Problem]:
+    """Every problem in the rule files of ``directory`` (empty when they are fine)."""
+    try:
+        load_rules(directory)
+    except RuleFileError as err:
+        return err.problems
+    return []
+
+
+def load_rules(directory: str | Path, shown_as: str | Path | None = None) -> RuleSet:
+    """Read every *.toml file of ``directory`` (in name order); RuleFileError lists all problems found.
+
+    ``shown_as`` is the folder named in problems and decisions when ``directory`` is a copy of it (the
+    snapshot the workers load, see snapshot_rules).
+    """
+    directory = Path(directory)
+    label_dir = Path(shown_as) if shown_as else directory
+    problems: list[Problem] = []
+    files = sorted(directory.glob("*.toml")) if directory.is_dir() else []
+    if not directory.is_dir():
+        raise RuleFileError([Problem(str(directory), 0, "", "no such rules directory")])
+    if not files:
+        raise RuleFileError([Problem(str(directory), 0, "", "no *.toml rule files")])
+    digest = hashlib.sha256()
+    parsed = []
+    sources: list[tuple[str, bytes]] = []
+    for path in files:
+        try:
+            raw = path.read_bytes()
+            text = raw.decode("utf-8")
+            data = tomllib.loads(text)
+        except OSError as err:
+            problems.append(Problem(str(path), 0, "", f"cannot read: {err}"))
+            continue
+        except UnicodeDecodeError as err:
+            problems.append(Problem(str(path), 0, "", f"not UTF-8: {err}"))
+            continue
+        except tomllib.TOMLDecodeError as err:
+            line = re.search(r"line (\d+)", str(err))
+            problems.append(Problem(str(path), int(line.group(1)) if line else 0, "", f"not valid TOML: {err}"))
+            continue
+        digest.update(path.name.encode() + b"\0" + raw + b"\0")
+        sources.append((path.name, raw))
+        parsed.append((str(label_dir / path.name), data, _Positions(text)))
+    departments = _load_departments(parsed, problems)
+    rules, fallbacks = [], []
+    for name, data, positions in parsed:
+        for key in data:
+            if key not in TOP_LEVEL:
+                problems.append(Problem(name, positions.top(key), "",
+                                        f"unknown table {key!r}; a rule file holds [[department]], [[rule]] and "
+                                        f"[fallback]"))
+        rules += _load_rules(name, data, positions, departments, problems)
+        if "fallback" in data:
+            fallbacks.append((name, positions.of("fallback", 0), data["fallback"], positions))
+    fallback = _load_fallback(fallbacks, departments, problems, str(label_dir))
+    _check_reachable(rules, problems)
+    if problems:
+        raise RuleFileError(problems)
+    return RuleSet(str(label_dir), departments, tuple(rules), fallback, digest.hexdigest()[:12], tuple(sources))
+
+
+def _load_departments(parsed, problems: list[Problem]) -> dict[str, Department]:
+    departments: dict[str, Department] = {}
+    for name, data, positions in parsed:
+        entries = data.get("department", [])
+        if not isinstance(entries, list):
+            problems.append(Problem(name, 0, "", "department must be an array of tables ([[department]])"))
+            continue
+        for index, entry in enumerate(entries):
+            line = positions.of("department", index)
+            code = str(entry.get("code", ""))
+            label = f"department {code or index + 1}"
+            unknown = set(entry) - {"code", "name", "mailbox", "members"}
+            for key in sorted(unknown):
+                problems.append(Problem(name, positions.key(line, key), label, f"unknown key {key!r}"))
+            if not DEPARTMENT_CODE.fullmatch(code):
+                problems.append(Problem(name, line, label, "code must be 1-64 letters, digits, '_', '.', '-'"))
+                continue
+            if code in departments:
+                problems.append(Problem(name, line, label, f"department {code} is defined twice"))
+                continue
+            title = entry.get("name")
+            mailbox = entry.get("mailbox", "")
+            members = entry.get("members", [])
+            if not isinstance(title, str) or not title.strip():
+                problems.append(Problem(name, positions.key(line, "name"), label, "name is required"))
+            if not isinstance(mailbox, str) or (mailbox and not re.fullmatch(r"[^@\s]+@[^@\s]+", mailbox)):
+                problems.append(Problem(name, positions.key(line, "mailbox"), label,
+                                        f"mailbox must be an e-mail address, not {mailbox!r}"))
+                mailbox = ""
+            if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+                problems.append(Problem(name, positions.key(line, "members"), label, "members must be a list"))
+                members = []
+            departments[code] = Department(code, str(title or "").strip(), mailbox.strip(), tuple(members))
+    return departments
+
+
+def _load_rules(name: str, data: dict, positions: _Positions, departments, problems) -> list[Rule]:
+    entries = data.get("rule", [])
+    if not isinstance(entries, list):
+        problems.append(Problem(name, 0, "", "rule must be an array of tables ([[rule]])"))
+        return []
+    rules = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries):
+        line = positions.of("rule", index)
+        rule_name = entry.get("name")
+        label = f"rule {rule_name}" if isinstance(rule_name, str) and rule_name else f"rule #{index + 1}"
+        before = len(problems)
+        if not isinstance(rule_name, str) or not RULE_NAME.fullmatch(rule_name):
+            problems.append(Problem(name, positions.key(line, "name"), label,
+                                    "name must be kebab-case (lower-case letters, digits and '-')"))
+        elif rule_name in seen:
+            problems.append(Problem(name, positions.key(line, "name"), label, "name is used twice in this file"))
+        seen.add(str(rule_name))
+        for key in sorted(set(entry) - {"name", "description", "when", "then"}):
+            problems.append(Problem(name, positions.key(line, key), label,
+                                    f"unknown key {key!r}; a rule has name, description, [rule.when], [rule.then]"))
+        conditions, search_in = _conditions(entry.get("when", {}), name, line, label, positions, problems)
+        actions = _actions(entry.get("then", {}), name, line, label, positions, departments, problems,
+                           allow_stop=True)
+        if len(problems) == before:
+            rules.append(Rule(str(rule_name), name, line, conditions, actions, search_in,
+                              str(entry.get("description", ""))))
+    return rules
+
+
+def _conditions(when, file: str, line: int, label: str, positions, problems):
+    if not isinstance(when, dict):
+        problems.append(Problem(file, line, label, "when must be a table ([rule.when])"))
+        return (), SEARCH_FIELDS
+    conditions = []
+    search_in = SEARCH_FIELDS
+    for key, value in when.items():
+        at = positions.key(line, key)
+        try:
+            if key == SEARCH_IN:
+                search_in = compile_search_in(value)
+            elif key in CONDITIONS:
+                conditions.append(Condition(key, value, CONDITIONS[key](value)))
+            else:
+                problems.append(Problem(file, at, label, f"unknown condition {key!r}; conditions are "
+                                                         f"{', '.join(CONDITIONS)} (and {SEARCH_IN})"))
+        except ConditionError as err:
+            problems.append(Problem(file, at, label, str(err)))
+    return tuple(conditions), search_in
+
+
+def _units(value, key: str, file, at, label, departments, problems) -> tuple[str, ...]:
+    codes = [value] if isinstance(value, str) else value
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        problems.append(Problem(file, at, label, f"{key} must be a department code or a list of them"))
+        return ()
+    for code in codes:
+        if code not in departments:
+            problems.append(Problem(file, at, label, f"{key}: unknown department {code!r}; departments are "
+                                                     f"{', '.join(departments) or '(none defined)'}"))
+    return tuple(codes)
+
+
+def _actions(then, file: str, line: int, label: str, positions, departments, problems, allow_stop: bool) -> Actions:
+    if not isinstance(then, dict):
+        problems.append(Problem(file, line, label, "then must be a table ([rule.then])"))
+        return Actions()
+    values: dict = {}
+    for key, value in then.items():
+        at = positions.key(line, key)
+        if key not in ACTIONS or (key == "stop" and not allow_stop):
+            known = ACTIONS if allow_stop else tuple(a for a in ACTIONS if a != "stop")
+            problems.append(Problem(file, at, label, f"unknown action {key!r}; actions are {', '.join(known)}"))
+        elif key == "lead":
+            units = _units(value, key, file, at, label, departments, problems)
+            if len(units) != 1:
+                problems.append(Problem(file, at, label, "lead names exactly one department"))
+            values["lead"] = units[0] if units else None
+        elif key in ("cooperate", "inform"):
+            values[key] = _units(value, key, file, at, label, departments, problems)
+        elif key == "due_days":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 365:
+                problems.append(Problem(file, at, label, f"due_days must be a whole number of working days "
+                                                         f"0..365, not {value!r}"))
+            else:
+                values[key] = value
+        elif key == "due_date":
+            values[key] = _date(value, file, at, label, problems)
+        elif key == "priority":
+            if value not in PRIORITIES:
+                problems.append(Problem(file, at, label, f"priority must be one of {', '.join(PRIORITIES)}"))
+            else:
+                values[key] = value
+        elif key == "tag":
+            tags = [value] if isinstance(value, str) else value
+            if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+                problems.append(Problem(file, at, label, "tag must be a string or a list of strings"))
+            else:
+                values["tags"] = tuple(t.strip() for t in tags)
+        elif key == "quarantine":
+            if value is True or (isinstance(value, str) and value.strip()):
+                values[key] = "quarantined by rule" if value is True else value.strip()
+            elif value is not False:
+                problems.append(Problem(file, at, label, "quarantine must be true or a reason (string)"))
+        elif not isinstance(value, bool):
+            problems.append(Problem(file, at, label, f"{key} must be true or false"))
+        else:
+            values[key] = value
+    if "due_days" in values and "due_date" in values:
+        problems.append(Problem(file, line, label, "give due_days or due_date, not both"))
+    return Actions(**values)
+
+
+def _date(value, file, at, label, problems) -> dt.date | None:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(Problem(file, at, label, f"due_date must be a date (YYYY-MM-DD), not {value!r}"))
+        return None
+
+
+def _load_fallback(fallbacks, departments, problems, directory: str) -> Actions:
+    if not fallbacks:
+        problems.append(Problem(directory, 0, "fallback",
+                                "no [fallback] table: say which department (the văn thư) gets what no rule leads"))
+        return Actions()
+    for file, line, _, _ in fallbacks[1:]:
+        problems.append(Problem(file, line, "fallback", f"a second [fallback]; the first is in {fallbacks[0][0]}"))
+    file, line, table, positions = fallbacks[0]
+    actions = _actions(table, file, line, "fallback", positions, departments, problems, allow_stop=False)
+    if not actions.lead:
+        problems.append(Problem(file, line, "fallback", "the fallback must name a lead (the văn thư)"))
+    if actions.quarantine:
+        problems.append(Problem(file, line, "fallback", "the fallback cannot quarantine"))
+    return actions
+
+
+def _check_reachable(rules: list[Rule], problems: list[Problem]) -> None:
+    """A rule after one that matches everything and stops can never run."""
+    blocker = None
+    for rule in rules:
+        if blocker is not None:
+            problems.append(Problem(rule.file, rule.line, f"rule {rule.name}",
+                                    f"can never run: rule {blocker.name} ({blocker.file}:{blocker.line}) has no "
+                                    f"conditions and stops"))
+        elif not rule.conditions and rule.actions.stop:
+            blocker = rule

@@ -1,0 +1,42 @@
+"""Small rule folders written by tests: departments, a fallback, and the rules under test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+DEPARTMENTS = """
+[[department]]
+code = "VT"
+name = "Văn thư"
+mailbox = "vanthu@sct.example.gov.vn"
+
+[[department]]
+code = "TTR"
+name = "Thanh tra"
+mailbox = "thanhtra@sct.example.gov.vn"
+
+[[department]]
+code = "KHTC"
+name = "Kế hoạch – Tài chính"
+mailbox = "khtc@sct.example.gov.vn"
+
+[[department]]
+code = "QLNL"
+name = "Quản lý Năng lượng"
+mailbox = "qlnl@sct.example.gov.vn"
+
+[[department]]
+code = "BGD"
+name = "Ban Giám đốc"
+
+[fallback]
+lead = "VT"
+due_days = 2
+"""
+
+
+def write_rules(directory: Path, rules: str, departments: str = DEPARTMENTS) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "10-departments.toml").write_text(departments, encoding="utf-8")
+    (directory / "20-rules.toml").write_text(rules, encoding="utf-8")
+    return directory
