@@ -42,11 +42,13 @@ class Daemon:
         self.spool = Spool(config.spool_dir, config.workers.max_attempts)
         self.notifier = notifier if notifier is not None else Notifier.from_environ()
         self._context = multiprocessing.get_context("spawn")
-        self._stop_workers = self._context.Event()
+        # A flag without a lock: a multiprocessing Event's set() waits for every waiter to wake, and hangs
+        # forever on a worker that was killed while waiting.
+        self._stop_workers = self._context.RawValue("b", 0)
         self._stopping = threading.Event()
         self._reload = threading.Event()
         self._workers: list[multiprocessing.process.BaseProcess] = []
-        self._rules_generation = self._context.Value("i", 0)
+        self._rules_generation = self._context.RawValue("i", 0)  # written by this process only; no lock to strand
         self.router: Router | None = None
         self._engine = None  # for the departments table on reload, made at the first reload
 
@@ -173,8 +175,7 @@ class Daemon:
             log.error("reload: cannot update the departments or publish the rules to the workers, which keep "
                       "theirs: %s", err)
             return
-        with self._rules_generation.get_lock():
-            self._rules_generation.value += 1
+        self._rules_generation.value += 1
         log.info("reload: routing rules %s in use (%d rules, %d departments)", self.router.ruleset.version,
                  len(self.router.ruleset.rules), len(self.router.ruleset.departments))
 
@@ -209,7 +210,7 @@ class Daemon:
 
     def _stop_all_workers(self) -> None:
         """Drain: workers finish their batch within workers.drain_timeout; unfinished files stay in the spool."""
-        self._stop_workers.set()
+        self._stop_workers.value = 1
         deadline = time.monotonic() + self.config.workers.drain_timeout
         for process in self._workers:
             process.join(max(0.1, deadline - time.monotonic()))

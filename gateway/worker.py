@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+from typing import Any
 
 from gateway.config import Config
 from gateway.logs import setup_logging
@@ -28,15 +29,17 @@ def _die_with_parent() -> None:
         pass
 
 
-def run_worker(config: Config, stop: threading.Event, parent_pid: int, rules_generation=None) -> None:
-    """Process the spool until `stop` is set or the parent process is gone.
+def run_worker(config: Config, stop: Any, parent_pid: int, rules_generation=None) -> None:
+    """Process the spool until the shared `stop` flag (a lock-free multiprocessing RawValue) is non-zero, the
+    worker gets SIGTERM, or the parent process is gone.
 
     ``rules_generation`` is a shared counter the daemon raises when it has accepted new rule files; the
     worker then reloads its rules before its next batch.
     """
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon decides when workers stop
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    terminated = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: terminated.set())
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # reloading is the daemon's business
     setup_logging(config.logging.level)
     spool = Spool(config.spool_dir, config.workers.max_attempts)
@@ -45,13 +48,13 @@ def run_worker(config: Config, stop: threading.Event, parent_pid: int, rules_gen
     seen = rules_generation.value if rules_generation is not None else 0
     log.info("worker %d ready%s", os.getpid(), f" with rules {router.ruleset.version}" if router else "")
     try:
-        while not stop.is_set() and os.getppid() == parent_pid:
+        while not stop.value and not terminated.is_set() and os.getppid() == parent_pid:
             if router is not None and rules_generation is not None and rules_generation.value != seen:
                 seen = rules_generation.value
                 router.reload()
             batch = spool.claim_batch(config.workers.batch_size)
             if not batch:
-                stop.wait(config.workers.poll_interval)
+                terminated.wait(config.workers.poll_interval)
                 continue
             process_batch(batch, spool, register, config, router)
     finally:

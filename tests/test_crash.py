@@ -17,6 +17,18 @@ CLIENTS = 8
 KILL_AFTER = (90, 220, 360)  # kill -9 when this many messages have been acknowledged
 
 
+def test_daemon_stops_cleanly_after_an_idle_worker_was_killed(gateway_factory):
+    """A worker killed while it waits for work must not leave the daemon's stop signal hanging on it."""
+    gateway = gateway_factory(workers=2)
+    gateway.start()
+    victims = wait_for(lambda: len(_worker_pids(gateway.process.pid)) == 2 and _worker_pids(gateway.process.pid),
+                       30, what="two idle workers")
+    os.kill(victims[0], signal.SIGKILL)
+    wait_for(lambda: victims[0] not in _worker_pids(gateway.process.pid)
+             and len(_worker_pids(gateway.process.pid)) == 2, 60, 0.2, "a replacement worker")
+    assert gateway.stop() == 0, gateway.log_text()[-2000:]
+
+
 @pytest.mark.slow
 def test_kill_9_during_burst_loses_nothing_and_numbers_have_no_gap(gateway_factory, tmp_path):
     gateway = gateway_factory(workers=2)
