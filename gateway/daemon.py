@@ -65,11 +65,18 @@ class Daemon:
         intake = SmtpIntake(self.config, self.spool)
         imap = ImapIntake(self.config, self.spool)
         health = HealthServer(self.config, self.spool) if self.config.metrics.listen else None
+        web = None
+        if self.config.web.listen:
+            from gateway.web.server import WebServer  # FastAPI and uvicorn load only when the web UI is on
+
+            web = WebServer(self.config, self.spool)
         try:
             intake.start()
             imap.start()
             if health is not None:
                 health.start()
+            if web is not None:
+                web.start()
             log.info(
                 "gateway ready: SMTP on %s, %d IMAP account(s), %d worker(s), data in %s",
                 self.config.smtp.listen, len(self.config.imap.accounts), self.worker_count, self.config.data_dir,
@@ -83,6 +90,8 @@ class Daemon:
             imap.stop()
             if health is not None:
                 health.stop()
+            if web is not None:
+                web.stop()
             self._stop_all_workers()
             self.notifier.close()
         log.info("gateway stopped")

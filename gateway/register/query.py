@@ -27,6 +27,27 @@ class SearchQuery:
     year: int | None = None
     limit: int = 20
     offset: int = 0
+    units: tuple[str, ...] | None = None  # only documents assigned to one of these units (None: no restriction)
+    include_secret: bool = True  # False leaves out the secret register
+    sort: str = ""  # one of SORT_KEYS, "-" in front for descending; "" is relevance (text) or newest first
+
+
+# Orderings a caller may ask for by name; the SQL is ours, never the caller's.
+SORT_KEYS = {
+    "number": "d.year {dir}, d.arrival_number {dir}",
+    "arrived": "d.arrived_at {dir}, d.id {dir}",
+    "issued": "d.issued_date {dir}, d.id {dir}",
+    "organ": "d.organ_name {dir}, d.id {dir}",
+    "subject": "d.subject {dir}, d.id {dir}",
+}
+
+
+def sort_clause(sort: str) -> str | None:
+    """The ORDER BY for a sort name ("-" prefix: descending), None for the default order or an unknown name."""
+    name = sort.lstrip("-")
+    if name not in SORT_KEYS:
+        return None
+    return SORT_KEYS[name].format(dir="DESC" if sort.startswith("-") else "ASC")
 
 
 @dataclass(frozen=True)

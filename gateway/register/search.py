@@ -20,6 +20,7 @@ from gateway.register.query import (
     like_pattern,
     make_snippet,
     parse_query,
+    sort_clause,
 )
 
 log = logging.getLogger(__name__)
@@ -68,14 +69,15 @@ class _SqlSearcher:
             sql = (
                 _SELECT + "false AS exact, '' AS exact_text, '' AS folded_text "
                 "FROM documents d JOIN messages m ON m.id = d.message_id "
-                f"WHERE {where} ORDER BY d.arrived_at DESC, d.id DESC LIMIT :limit OFFSET :offset"
+                f"WHERE {where} ORDER BY {sort_clause(query.sort) or 'd.arrived_at DESC, d.id DESC'} "
+                "LIMIT :limit OFFSET :offset"
             )
         else:
             match, exact, order = self._match(parsed, params)
             sql = (
                 _SELECT + f"{exact} AS exact, si.exact AS exact_text, si.folded AS folded_text "
                 f"FROM documents d JOIN messages m ON m.id = d.message_id {self.join} "
-                f"WHERE {match} AND {where} ORDER BY {order} LIMIT :limit OFFSET :offset"
+                f"WHERE {match} AND {where} ORDER BY {sort_clause(query.sort) or order} LIMIT :limit OFFSET :offset"
             )
         rows = session.execute(sa.text(sql).columns(*_HIT_COLUMNS), params).all()
         return [_hit(row, parsed) for row in rows]
@@ -205,6 +207,19 @@ def _filters(query: SearchQuery) -> tuple[str, dict[str, Any]]:
     if query.year is not None:
         clauses.append("d.year = :year")
         params["year"] = int(query.year)
+    if query.units is not None:
+        if not query.units:
+            clauses.append("1 = 0")
+        else:
+            names = []
+            for k, unit in enumerate(query.units):
+                params[f"unit_{k}"] = unit
+                names.append(f":unit_{k}")
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM assignments a WHERE a.document_id = d.id AND a.unit_code IN ({', '.join(names)}))"
+            )
+    if not query.include_secret:
+        clauses.append("d.register_id IN (SELECT r.id FROM registers r WHERE r.secret = false)")
     return " AND ".join(clauses), params
 
 
