@@ -58,8 +58,10 @@ def scope_clause(scope: Scope) -> sa.ColumnElement[bool]:
     """A WHERE condition on Document selecting what the scope allows."""
     conditions: list[sa.ColumnElement[bool]] = []
     if scope.units is not None:
+        mine = Assignment.__table__.alias("scope_assignment")  # an alias: callers may join assignments too
         conditions.append(
-            sa.exists().where(Assignment.document_id == Document.id, Assignment.unit_code.in_(scope.units))
+            sa.exists().where(mine.c.document_id == Document.id, mine.c.unit_code.in_(scope.units))
+            .correlate(Document)
         )
     if not scope.include_secret:
         conditions.append(Document.register_id.in_(sa.select(RegisterBook.id).where(RegisterBook.secret.is_(False))))

@@ -54,12 +54,7 @@ def parse_field(name: str, raw: str) -> Any:
             raise EditError("trích yếu cannot be empty")
         return raw
     if name in DATE_FIELDS:
-        if not raw:
-            return None
-        try:
-            return dt.date.fromisoformat(raw)
-        except ValueError:
-            raise EditError(f"{name}: not a date (YYYY-MM-DD): {raw!r}") from None
+        return parse_date(raw)
     if name in INT_FIELDS:
         if not raw:
             return None if name == "page_amount" else 0
@@ -67,6 +62,19 @@ def parse_field(name: str, raw: str) -> Any:
             raise EditError(f"{name}: not a whole number: {raw!r}")
         return int(raw)
     raise EditError(f"field {name!r} cannot be corrected; fields: {', '.join(EDITABLE_FIELDS)}")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """A typed date (YYYY-MM-DD or DD/MM/YYYY); None when empty, EditError when unreadable."""
+    text = text.strip()
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise EditError(f"not a date (DD/MM/YYYY): {text!r}")
 
 
 def _audit_value(value: Any) -> Any:

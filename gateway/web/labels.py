@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from gateway.web import edits
 from gateway.web.edits import EditError
 
 FIELDS = {
@@ -62,17 +63,7 @@ def parse_date(text: str) -> dt.date | None:
         return None
 
 
-def parse_date_strict(text: str) -> dt.date | None:
-    """A date from a form (YYYY-MM-DD or DD/MM/YYYY); None when empty, EditError when unreadable."""
-    text = text.strip()
-    if not text:
-        return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise EditError(f"not a date (DD/MM/YYYY): {text!r}")
+parse_date_strict = edits.parse_date
 
 
 def parse_int(text: str) -> int | None:
