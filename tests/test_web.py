@@ -497,3 +497,27 @@ def test_api_me_departments_and_openapi(corpus) -> None:
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/documents" in schema["paths"] and "/register" not in schema["paths"]
     assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+
+
+def test_scope_search_sort_and_changes_on_postgresql(tmp_path, postgres_url) -> None:
+    pg = build_corpus(web_config(tmp_path, postgres_url))
+    try:
+        client = client_for(pg)
+        by_id = {v: k for k, v in pg.ids.items()}
+        for user, visible in VISIBLE.items():
+            listed = client.get("/api/v1/documents?limit=100", headers=api(pg, user)).json()
+            assert {by_id[i["id"]] for i in listed["items"]} == visible, user
+        found = client.get("/api/v1/documents", params={"q": "giao ban"}, headers=api(pg, "cv_tc")).json()
+        assert [i["id"] for i in found["items"]] == [pg.ids["both"]]
+        assert client.get("/api/v1/documents", params={"q": "ke hoach"}, headers=api(pg, "cv_tc")).json()["total"] == 0
+        ordered = client.get("/api/v1/documents?sort=-organ&limit=100", headers=api(pg, "vanthu")).json()["items"]
+        assert [i["organ_name"] for i in ordered] == sorted((i["organ_name"] for i in ordered), reverse=True)
+        changed = client.patch(f"/api/v1/documents/{pg.ids['kt']}", json={"fields": {"organ_name": "Sở Tài nguyên"}},
+                               headers=api(pg, "vanthu"))
+        assert changed.status_code == 200
+        again = client.get("/api/v1/documents", params={"q": "tai nguyen"}, headers=api(pg, "cv_kt")).json()
+        assert [i["id"] for i in again["items"]] == [pg.ids["kt"]]
+        dash = client.get("/api/v1/dashboard", headers=api(pg, "cv_kt")).json()
+        assert [u["unit"] for u in dash["units"]] == ["KT"] and dash["units"][0]["overdue"] == 1
+    finally:
+        pg.register.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import threading
 
 import uvicorn
@@ -37,7 +38,7 @@ class WebServer:
     def start(self, timeout: float = 30.0) -> None:
         self._register = Register(self.config)
         self._server = uvicorn.Server(_uvicorn_config(self.config, create_app(self.config, self._register, self.spool)))
-        self._server.install_signal_handlers = lambda: None  # the daemon owns the signals
+        # uvicorn only touches signals from the main thread: in this thread the daemon keeps owning them.
         failed: list[BaseException] = []
 
         def run() -> None:
@@ -77,6 +78,10 @@ def serve_foreground(config: Config) -> None:
     """`gateway web`: serve until SIGINT or SIGTERM."""
     register = Register.open(config)
     spool = Spool(config.spool_dir, config.workers.max_attempts)
+    # uvicorn shuts down gracefully on these, then re-raises the signal to the handler it found: make that
+    # handler a no-op so a requested stop exits 0, as `gateway serve` does.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: None)
     try:
         uvicorn.Server(_uvicorn_config(config, create_app(config, register, spool))).run()
     finally:
