@@ -135,7 +135,9 @@ def create_app(config: Config, register: Register, spool: Spool) -> FastAPI:
     def _error(request: Request, status: int, message: str):
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": message}, status)
-        return render(request, "error.html", status=status, message=message, status_code=status)
+        found = accounts.session(request.cookies.get(SESSION_COOKIE, "")) if request.cookies.get(SESSION_COOKIE) else None
+        return render(request, "error.html", status=status, message=message, status_code=status,
+                      viewer=Viewer(*found) if found else None)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, err: NotFound):
@@ -221,7 +223,7 @@ def create_app(config: Config, register: Register, spool: Spool) -> FastAPI:
 
         return render(request, "register.html", viewer=v, rows=rows, total=total, page=page,
                       pages=max(1, math.ceil(total / per_page)), params=params, sort=sort, link=link,
-                      per_page_options=PER_PAGE)
+                      per_page_options=PER_PAGE, today=service.today())
 
     @app.get("/documents/{document_id}", include_in_schema=False)
     def document_page(request: Request, document_id: int, v: Viewer = Depends(viewer), msg: str = ""):

@@ -32,6 +32,7 @@ STATES = {"new": "Chưa xử lý", "in_progress": "Đang xử lý", "done": "Ho�
 USER_ROLES = {"admin": "Quản trị", "van_thu": "Văn thư", "lanh_dao": "Lãnh đạo", "chuyen_vien": "Chuyên viên"}
 DOC_STATES = {"registered": "Đã vào sổ", "handled": "Đã xử lý xong"}
 URGENCY = {0: "Thường", 1: "Khẩn", 2: "Thượng khẩn", 3: "Hỏa tốc"}
+SECRECY = {0: "Thường", 1: "Mật", 2: "Tối mật", 3: "Tuyệt mật"}
 SORTS = {"number": "Số đến", "arrived": "Ngày đến", "issued": "Ngày văn bản", "organ": "Tác giả", "subject": "Trích yếu"}
 
 

@@ -65,6 +65,14 @@ class RegisterRow:
         return "/".join(p for p in (self.code_number, self.code_notation) if p)
 
     @property
+    def deadline(self) -> dt.date | None:
+        """The document's own hạn giải quyết, else the earliest deadline of an unfinished assignment."""
+        if self.due_date:
+            return self.due_date
+        open_dues = [a.due_date for a in self.assignments if a.due_date and a.status != ASSIGNMENT_DONE]
+        return min(open_dues) if open_dues else None
+
+    @property
     def units(self) -> str:
         return ", ".join(a.unit_name or a.unit_code for a in self.assignments)
 
