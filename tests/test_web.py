@@ -346,7 +346,7 @@ def test_reassigning_a_unit_changes_its_deadline_and_audits_both(fresh) -> None:
     assert row.role == "cooperate" and row.due_date == dt.date(2030, 2, 1) and row.updated_by == "vanthu"
     event = audit_rows(fresh, "assignment-set", "vanthu")[-1]
     assert event.detail["old"]["role"] == "lead" and event.detail["new"] == {"role": "cooperate", "due_date": "2030-02-01"}
-    assert client.post(f"/documents/{doc}/assign", data={"unit": "NOPE", "role": "lead", "csrf": csrf}).status_code == 400
+    assert client.post(f"/documents/{doc}/assign", data={"unit": "NOPE", "role": "lead", "csrf": csrf}).status_code == 404
 
 
 @pytest.mark.parametrize("user,unit,expected", [
@@ -446,9 +446,12 @@ def test_exports_open_in_their_programs_laid_out_as_the_printed_register(corpus)
     assert sheet["A2"].value == "Ngày đến" and sheet.max_row == 2 + 5
     assert isinstance(sheet["B3"].value, int)
     assert client.get(f"/api/v1/export?format=pdf&{span}", headers=api(corpus, "vanthu")).status_code == 422
-    backwards = client.get("/api/v1/export?format=csv&date_from=2026-02-01&date_to=2026-01-01",
+    backwards = client.get("/api/v1/export?format=csv&date_from=2030-02-01&date_to=2026-01-01",
                            headers=api(corpus, "vanthu"))
-    assert backwards.status_code == 400
+    assert backwards.status_code == 200 and backwards.headers["x-export-rows"] == "0"
+    unknown = client.patch(f"/api/v1/documents/{corpus.ids['kt']}", json={"fields": {"secrecy": 0}},
+                           headers=api(corpus, "vanthu"))
+    assert unknown.status_code == 422
 
 
 def test_csv_export_defuses_spreadsheet_formulas(fresh) -> None:

@@ -70,6 +70,8 @@ def scope_clause(scope: Scope) -> sa.ColumnElement[bool]:
 
 def check_document(conn: sa.Connection, scope: Scope, document_id: int) -> None:
     """NotFound unless the document exists and the scope allows it (the same answer either way: no probing)."""
+    if not 0 < document_id < 2**31:
+        raise NotFound(f"no document {document_id}")
     row = conn.execute(sa.select(Document.id).where(Document.id == document_id, scope_clause(scope))).first()
     if row is None:
         raise NotFound(f"no document {document_id}")

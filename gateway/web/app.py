@@ -8,12 +8,12 @@ import hmac
 import ipaddress
 import math
 import secrets
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import jinja2
-from fastapi import Depends, FastAPI, Form, Query, Request
+from fastapi import Depends, FastAPI, Form, Path, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -30,7 +30,8 @@ from gateway.web.accounts import Accounts, Principal
 from gateway.web.edits import ASSIGNMENT_ROLES, ASSIGNMENT_STATES, EDITABLE_FIELDS, EditError
 from gateway.web.service import ExportError, WebService
 
-HERE = Path(__file__).resolve().parent
+DocId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # ids fit a 32-bit column on both backends
+HERE = FilePath(__file__).resolve().parent
 SESSION_COOKIE = "gw_session"
 LOGIN_COOKIE = "gw_login"
 PER_PAGE = (20, 50, 100)
@@ -226,32 +227,32 @@ def create_app(config: Config, register: Register, spool: Spool) -> FastAPI:
                       per_page_options=PER_PAGE, today=service.today())
 
     @app.get("/documents/{document_id}", include_in_schema=False)
-    def document_page(request: Request, document_id: int, v: Viewer = Depends(viewer), msg: str = ""):
+    def document_page(request: Request, document_id: DocId, v: Viewer = Depends(viewer), msg: str = ""):
         view = service.document(v.who, document_id)
         return render(request, "document.html", viewer=v, view=view, doc=view.record,
                       departments=service.departments(), fields=EDITABLE_FIELDS, roles=ASSIGNMENT_ROLES,
                       states=ASSIGNMENT_STATES, msg=msg)
 
     @app.get("/documents/{document_id}/files/{attachment_id}", include_in_schema=False)
-    def download_page(document_id: int, attachment_id: int, v: Viewer = Depends(viewer)):
+    def download_page(document_id: DocId, attachment_id: DocId, v: Viewer = Depends(viewer)):
         return download_response(service.attachment(v.who, document_id, attachment_id, inline=False), inline=False)
 
     @app.get("/documents/{document_id}/files/{attachment_id}/preview", include_in_schema=False)
-    def preview_page(document_id: int, attachment_id: int, v: Viewer = Depends(viewer)):
+    def preview_page(document_id: DocId, attachment_id: DocId, v: Viewer = Depends(viewer)):
         found = service.attachment(v.who, document_id, attachment_id, inline=True)
         if not found.pdf:
             raise NotFound("only PDF files are shown inline; download the file instead")
         return download_response(found, inline=True)
 
     @app.post("/documents/{document_id}/correct", include_in_schema=False)
-    def correct_form(document_id: int, field: Annotated[str, Form()], csrf: Annotated[str, Form()],
+    def correct_form(document_id: DocId, field: Annotated[str, Form()], csrf: Annotated[str, Form()],
                      value: Annotated[str, Form()] = "", v: Viewer = Depends(viewer)):
         check_csrf(v, csrf)
         service.correct(v.who, document_id, field, value)
         return _back(document_id, "Đã sửa " + labels.field(field))
 
     @app.post("/documents/{document_id}/assign", include_in_schema=False)
-    def assign_form(document_id: int, unit: Annotated[str, Form()], role: Annotated[str, Form()],
+    def assign_form(document_id: DocId, unit: Annotated[str, Form()], role: Annotated[str, Form()],
                     csrf: Annotated[str, Form()], due_date: Annotated[str, Form()] = "",
                     note: Annotated[str, Form()] = "", v: Viewer = Depends(viewer)):
         check_csrf(v, csrf)
@@ -259,21 +260,21 @@ def create_app(config: Config, register: Register, spool: Spool) -> FastAPI:
         return _back(document_id, f"Đã giao {unit}")
 
     @app.post("/documents/{document_id}/unassign", include_in_schema=False)
-    def unassign_form(document_id: int, unit: Annotated[str, Form()], csrf: Annotated[str, Form()],
+    def unassign_form(document_id: DocId, unit: Annotated[str, Form()], csrf: Annotated[str, Form()],
                       v: Viewer = Depends(viewer)):
         check_csrf(v, csrf)
         service.unassign(v.who, document_id, unit)
         return _back(document_id, f"Đã bỏ giao {unit}")
 
     @app.post("/documents/{document_id}/status", include_in_schema=False)
-    def status_form(document_id: int, unit: Annotated[str, Form()], status: Annotated[str, Form()],
+    def status_form(document_id: DocId, unit: Annotated[str, Form()], status: Annotated[str, Form()],
                     csrf: Annotated[str, Form()], v: Viewer = Depends(viewer)):
         check_csrf(v, csrf)
         service.set_status(v.who, document_id, unit, status)
         return _back(document_id, f"{unit}: {labels.status(status)}")
 
     @app.post("/documents/{document_id}/handled", include_in_schema=False)
-    def handled_form(document_id: int, csrf: Annotated[str, Form()], v: Viewer = Depends(viewer)):
+    def handled_form(document_id: DocId, csrf: Annotated[str, Form()], v: Viewer = Depends(viewer)):
         check_csrf(v, csrf)
         service.mark_handled(v.who, document_id)
         return _back(document_id, "Đã đánh dấu xử lý xong")
@@ -327,7 +328,7 @@ def _safe_next(target: str) -> str:
     return target
 
 
-def _back(document_id: int, message: str) -> RedirectResponse:
+def _back(document_id: DocId, message: str) -> RedirectResponse:
     return RedirectResponse(f"/documents/{document_id}?" + urlencode({"msg": message}), 303)
 
 

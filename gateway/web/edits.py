@@ -127,7 +127,7 @@ def set_assignment(engine: Engine, document_id: int, unit_code: str, role: str, 
     with engine.begin() as conn:
         doc = _document(conn, document_id)
         if conn.execute(sa.select(Department.code).where(Department.code == unit_code)).first() is None:
-            raise EditError(f"no department with code {unit_code!r}")
+            raise NotFound(f"no department with code {unit_code!r}")
         old = conn.execute(sa.select(Assignment.__table__).where(
             Assignment.document_id == document_id, Assignment.unit_code == unit_code)).first()
         now = _now()
