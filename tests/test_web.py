@@ -520,7 +520,28 @@ def test_scope_search_sort_and_changes_on_postgresql(tmp_path, postgres_url) -> 
         assert changed.status_code == 200
         again = client.get("/api/v1/documents", params={"q": "tai nguyen"}, headers=api(pg, "cv_kt")).json()
         assert [i["id"] for i in again["items"]] == [pg.ids["kt"]]
+        newest = client.get("/api/v1/documents?q=cong+van&sort=-id", headers=api(pg, "lanhdao")).json()["items"]
+        assert [i["id"] for i in newest] == sorted((v for k, v in pg.ids.items() if k != "secret"), reverse=True)
         dash = client.get("/api/v1/dashboard", headers=api(pg, "cv_kt")).json()
         assert [u["unit"] for u in dash["units"]] == ["KT"] and dash["units"][0]["overdue"] == 1
     finally:
         pg.register.close()
+
+
+def test_broad_searches_count_up_to_a_cap_and_list_newest_first(corpus, monkeypatch) -> None:
+    import gateway.web.service as web_service
+
+    client = client_for(corpus)
+    narrow = client.get("/api/v1/documents", params={"q": "cong van"}, headers=api(corpus, "vanthu")).json()
+    assert narrow["order"] == "relevance" and narrow["total"] == 5 and not narrow["total_capped"]
+    monkeypatch.setattr(web_service, "RELEVANCE_MAX", 2)
+    monkeypatch.setattr(web_service, "COUNT_CAP", 4)
+    broad = client.get("/api/v1/documents", params={"q": "cong van"}, headers=api(corpus, "vanthu")).json()
+    assert broad["order"] == "-id" and broad["total"] == 4 and broad["total_capped"]
+    assert [i["id"] for i in broad["items"]] == sorted(corpus.ids.values(), reverse=True)
+    client_page = client_for(corpus)
+    login(client_page, "vanthu")
+    html = client_page.get("/register", params={"q": "cong van"}).text
+    assert "Hơn 4 văn bản" in html and "mới nhất trước" in html
+    scoped = client.get("/api/v1/documents", params={"q": "cong van"}, headers=api(corpus, "cv_kt")).json()
+    assert scoped["total"] == 2 and [i["id"] for i in scoped["items"]] == [corpus.ids["both"], corpus.ids["kt"]]

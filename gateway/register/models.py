@@ -244,6 +244,12 @@ class Assignment(Base):
 
 
 
+# Indexes behind the web register's orderings, số đến lookups and the dashboard's open-assignment counts.
+sa.Index("ix_documents_arrived_at", Document.arrived_at)
+sa.Index("ix_documents_year_number", Document.year, Document.arrival_number)
+sa.Index("ix_documents_organ_name", Document.organ_name)
+sa.Index("ix_assignments_open", Assignment.status, Assignment.unit_code, Assignment.due_date)
+
 # Roles of people using the web UI and API.
 ROLE_ADMIN = "admin"
 ROLE_VAN_THU = "van_thu"  # văn thư: registers, corrects, assigns

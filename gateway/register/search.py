@@ -52,13 +52,14 @@ class Searcher(Protocol):
 
     def search(self, session: Session, query: SearchQuery) -> list[SearchHit]: ...
 
-    def count(self, session: Session, query: SearchQuery) -> int: ...
+    def count(self, session: Session, query: SearchQuery, cap: int | None = None) -> int: ...
 
 
 class _SqlSearcher:
     """What both backends share: filters, paging, the filter-only listing and turning rows into hits."""
 
     join = ""
+    id_column = "d.id"
 
     def search(self, session: Session, query: SearchQuery) -> list[SearchHit]:
         parsed = parse_query(query.text)
@@ -77,23 +78,30 @@ class _SqlSearcher:
             sql = (
                 _SELECT + f"{exact} AS exact, si.exact AS exact_text, si.folded AS folded_text "
                 f"FROM documents d JOIN messages m ON m.id = d.message_id {self.join} "
-                f"WHERE {match} AND {where} ORDER BY {sort_clause(query.sort) or order} LIMIT :limit OFFSET :offset"
+                f"WHERE {match} AND {where} ORDER BY {sort_clause(query.sort, self.id_column) or order} "
+                "LIMIT :limit OFFSET :offset"
             )
         rows = session.execute(sa.text(sql).columns(*_HIT_COLUMNS), params).all()
         return [_hit(row, parsed) for row in rows]
 
-    def count(self, session: Session, query: SearchQuery) -> int:
+    def count(self, session: Session, query: SearchQuery, cap: int | None = None) -> int:
+        """Matches of ``query``; with ``cap``, counting stops there (a caller shows "more than cap")."""
         parsed = parse_query(query.text)
         where, params = _filters(query)
+        # Only the sender filter reads messages: without it, counting skips the join (a second table scan).
+        messages = "JOIN messages m ON m.id = d.message_id" if query.sender.strip() else ""
         if parsed.empty:
-            sql = f"SELECT count(*) FROM documents d JOIN messages m ON m.id = d.message_id WHERE {where}"
+            sql = f"SELECT 1 FROM documents d {messages} WHERE {where}"
         else:
             match, _exact, _order = self._match(parsed, params)
-            sql = (
-                f"SELECT count(*) FROM documents d JOIN messages m ON m.id = d.message_id {self.join} "
-                f"WHERE {match} AND {where}"
-            )
-        return int(session.execute(sa.text(sql), params).scalar_one())
+            if where == "1 = 1":  # text alone: the full-text index answers without touching documents
+                sql = f"SELECT 1 FROM search_index si WHERE {match}"
+            else:
+                sql = f"SELECT 1 FROM documents d {messages} {self.join} WHERE {match} AND {where}"
+        if cap is not None:
+            params["cap"] = int(cap)
+            sql += " LIMIT :cap"
+        return int(session.execute(sa.text(f"SELECT count(*) FROM ({sql}) AS matches"), params).scalar_one())
 
     def _match(self, parsed: ParsedQuery, params: dict[str, Any]) -> tuple[str, str, str]:
         raise NotImplementedError
@@ -103,6 +111,7 @@ class SqliteSearcher(_SqlSearcher):
     """FTS5 table ``search_index(exact, folded)`` whose rowid is the document id."""
 
     join = "JOIN search_index si ON si.rowid = d.id"
+    id_column = "si.rowid"
 
     def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None:
         session.execute(sa.text("DELETE FROM search_index WHERE rowid = :id"), {"id": document_id})
@@ -141,6 +150,7 @@ class PostgresSearcher(_SqlSearcher):
     """Table ``search_index`` with tsvectors ('simple') over the exact and the folded text, GIN indexed."""
 
     join = "JOIN search_index si ON si.document_id = d.id"
+    id_column = "si.document_id"
 
     def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None:
         session.execute(

@@ -71,6 +71,8 @@ class Ok(BaseModel):
 
 class Page(BaseModel):
     total: int
+    total_capped: bool = Field(description="true when there are at least `total` matches (counting stops there)")
+    order: str = Field(description="relevance, or the sort used; broad text searches come newest first (-id)")
     offset: int
     limit: int
     items: list[dict[str, Any]]
@@ -111,8 +113,9 @@ def router(service: WebService, api_user: Callable[..., Principal]) -> APIRouter
         """Register lines matching the search, within the caller's scope."""
         query = SearchQuery(text=q, date_from=date_from, date_to=date_to, sender=sender, arrival_number=number,
                             year=year, limit=limit, offset=offset, sort=sort)
-        total, rows = service.search(who, query)
-        return {"total": total, "offset": offset, "limit": limit, "items": [_row_json(row) for row in rows]}
+        page = service.search(who, query)
+        return {"total": page.total, "total_capped": page.capped, "order": page.order, "offset": offset,
+                "limit": limit, "items": [_row_json(row) for row in page.rows]}
 
     @r.get("/documents/{document_id}")
     def document(document_id: DocId, who: Principal = User) -> dict[str, Any]:

@@ -214,7 +214,8 @@ def create_app(config: Config, register: Register, spool: Spool) -> FastAPI:
             arrival_number=labels.parse_int(number), year=labels.parse_int(year), limit=per_page,
             offset=(page - 1) * per_page, sort=sort,
         )
-        total, rows = service.search(v.who, query)
+        found = service.search(v.who, query)
+        total, rows = found.total, found.rows
         params = dict(q=q, date_from=date_from, date_to=date_to, sender=sender, number=number, year=year,
                       per_page=per_page)
 
@@ -222,7 +223,7 @@ def create_app(config: Config, register: Register, spool: Spool) -> FastAPI:
             merged = {**params, "sort": sort, "page": page, **changes}
             return "/register?" + urlencode({k: val for k, val in merged.items() if val not in ("", None)})
 
-        return render(request, "register.html", viewer=v, rows=rows, total=total, page=page,
+        return render(request, "register.html", viewer=v, rows=rows, total=total, found=found, page=page,
                       pages=max(1, math.ceil(total / per_page)), params=params, sort=sort, link=link,
                       per_page_options=PER_PAGE, today=service.today())
 

@@ -33,7 +33,7 @@ USER_ROLES = {"admin": "Quản trị", "van_thu": "Văn thư", "lanh_dao": "Lãn
 DOC_STATES = {"registered": "Đã vào sổ", "handled": "Đã xử lý xong"}
 URGENCY = {0: "Thường", 1: "Khẩn", 2: "Thượng khẩn", 3: "Hỏa tốc"}
 SECRECY = {0: "Thường", 1: "Mật", 2: "Tối mật", 3: "Tuyệt mật"}
-SORTS = {"number": "Số đến", "arrived": "Ngày đến", "issued": "Ngày văn bản", "organ": "Tác giả", "subject": "Trích yếu"}
+SORTS = {"id": "Thứ tự vào sổ", "number": "Số đến", "arrived": "Ngày đến", "issued": "Ngày văn bản", "organ": "Tác giả", "subject": "Trích yếu"}
 
 
 def field(name: str) -> str:

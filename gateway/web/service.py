@@ -25,6 +25,20 @@ from gateway.web.store import AssignmentView, RegisterRow, WebStore
 SPOOL_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
+COUNT_CAP = 10_000  # matches counted at most; the UI says "more than" beyond
+RELEVANCE_MAX = 2_000  # text searches with more matches list newest first
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a register search."""
+
+    total: int  # COUNT_CAP when there are at least that many
+    capped: bool
+    order: str  # "relevance", or the sort key used ("-id": newest registered first)
+    rows: list[RegisterRow]
+
+
 @dataclass(frozen=True)
 class DocumentView:
     """What the document page and GET /api/v1/documents/{id} show."""
@@ -69,15 +83,24 @@ class WebService:
 
     # -- reading ---------------------------------------------------------------------------------------
 
-    def search(self, who: Principal, query: SearchQuery, audit: bool = True) -> tuple[int, list[RegisterRow]]:
-        """Total and one page of register rows matching ``query`` within the user's scope."""
+    def search(self, who: Principal, query: SearchQuery, audit: bool = True) -> SearchPage:
+        """One page of register rows matching ``query`` within the user's scope, and how many there are.
+
+        Counting stops at COUNT_CAP. A text search with more than RELEVANCE_MAX matches and no chosen order
+        lists them newest first instead of by relevance: ranking a large share of the register costs seconds
+        at a million documents and says little; the exact-diacritics-first ranking stays for narrower searches.
+        """
         scope = self.scope(who)
         query = replace(query, units=scope.units, include_secret=scope.include_secret)
-        hits = self.register.search(query)
-        total = self.register.count_search(query) if (hits or query.offset) else 0
+        total = self.register.count_search(query, cap=COUNT_CAP)
+        order = query.sort or ("relevance" if query.text.strip() else "-arrived")
+        if query.text.strip() and not query.sort and total > RELEVANCE_MAX:
+            query = replace(query, sort="-id")
+            order = "-id"
+        hits = self.register.search(query) if total else []
         if audit and query.text.strip():
             edits.audit_access(self.engine, "web-search", who.name, text=query.text[:200], results=total)
-        return total, self.store.rows([h.document_id for h in hits])
+        return SearchPage(total, total >= COUNT_CAP, order, self.store.rows([h.document_id for h in hits]))
 
     def _check(self, who: Principal, document_id: int) -> None:
         with self.engine.connect() as conn:

@@ -1,4 +1,4 @@
-"""Users of the web UI and API, their API tokens (hashed) and browser sessions.
+"""Users of the web UI and API, their API tokens (hashed) and browser sessions; indexes for the web register.
 
 Revision ID: 0007
 Revises: 0003
@@ -58,9 +58,17 @@ def upgrade() -> None:
     )
     op.create_index("ix_web_sessions_user_id", "web_sessions", ["user_id"])
     op.create_index("ix_web_sessions_expires_at", "web_sessions", ["expires_at"])
+    op.create_index("ix_documents_arrived_at", "documents", ["arrived_at"])
+    op.create_index("ix_documents_year_number", "documents", ["year", "arrival_number"])
+    op.create_index("ix_documents_organ_name", "documents", ["organ_name"])
+    op.create_index("ix_assignments_open", "assignments", ["status", "unit_code", "due_date"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_assignments_open", table_name="assignments")
+    op.drop_index("ix_documents_organ_name", table_name="documents")
+    op.drop_index("ix_documents_year_number", table_name="documents")
+    op.drop_index("ix_documents_arrived_at", table_name="documents")
     op.drop_index("ix_web_sessions_expires_at", table_name="web_sessions")
     op.drop_index("ix_web_sessions_user_id", table_name="web_sessions")
     op.drop_table("web_sessions")
