@@ -545,3 +545,15 @@ def test_broad_searches_count_up_to_a_cap_and_list_newest_first(corpus, monkeypa
     assert "Hơn 4 văn bản" in html and "mới nhất trước" in html
     scoped = client.get("/api/v1/documents", params={"q": "cong van"}, headers=api(corpus, "cv_kt")).json()
     assert scoped["total"] == 2 and [i["id"] for i in scoped["items"]] == [corpus.ids["both"], corpus.ids["kt"]]
+
+
+def test_a_capped_listing_still_pages_on_while_pages_are_full(corpus, monkeypatch) -> None:
+    import gateway.web.service as web_service
+
+    monkeypatch.setattr(web_service, "COUNT_CAP", 2)
+    client = client_for(corpus)
+    login(client, "vanthu")
+    first = client.get("/register?per_page=20").text
+    assert "Hơn 2 văn bản" in first and 'rel="next"' not in first  # 5 rows fit on one page of 20
+    monkeypatch.setattr(web_service, "COUNT_CAP", 1)
+    assert "Trang 1<" in client.get("/register").text

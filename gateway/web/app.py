@@ -224,7 +224,8 @@ def create_app(config: Config, register: Register, spool: Spool) -> FastAPI:
             return "/register?" + urlencode({k: val for k, val in merged.items() if val not in ("", None)})
 
         return render(request, "register.html", viewer=v, rows=rows, total=total, found=found, page=page,
-                      pages=max(1, math.ceil(total / per_page)), params=params, sort=sort, link=link,
+                      pages=None if found.capped else max(1, math.ceil(total / per_page)),
+                      more=len(rows) == per_page, params=params, sort=sort, link=link,
                       per_page_options=PER_PAGE, today=service.today())
 
     @app.get("/documents/{document_id}", include_in_schema=False)

@@ -25,8 +25,8 @@ from gateway.web.store import AssignmentView, RegisterRow, WebStore
 SPOOL_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 
-COUNT_CAP = 10_000  # matches counted at most; the UI says "more than" beyond
-RELEVANCE_MAX = 2_000  # text searches with more matches list newest first
+COUNT_CAP = 1_000  # matches counted at most; the UI says "more than" beyond and pages on while pages are full
+RELEVANCE_MAX = 999  # text searches with more matches list newest first
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class WebService:
     def search(self, who: Principal, query: SearchQuery, audit: bool = True) -> SearchPage:
         """One page of register rows matching ``query`` within the user's scope, and how many there are.
 
-        Counting stops at COUNT_CAP. A text search with more than RELEVANCE_MAX matches and no chosen order
+        Counting stops at COUNT_CAP (checking a unit's scope on every match of a common word costs too much). A text search with more than RELEVANCE_MAX matches and no chosen order
         lists them newest first instead of by relevance: ranking a large share of the register costs seconds
         at a million documents and says little; the exact-diacritics-first ranking stays for narrower searches.
         """
