@@ -261,6 +261,8 @@ def test_proxy_user_header_is_believed_only_from_a_trusted_proxy(fresh) -> None:
     page = trusted.get("/", headers={"X-Remote-User": "cv_kt"})
     assert page.status_code == 200 and "CV_KT" in page.text
     assert trusted.get(f"/documents/{fresh.ids['tc']}").status_code == 404  # the session made keeps the scope
+    switched = trusted.get("/", headers={"X-Remote-User": "cv_tc"})  # same browser, the proxy now says cv_tc
+    assert "CV_TC" in switched.text
     stranger = TestClient(app, client=("10.1.2.3", 40000))
     assert stranger.get("/", headers={"X-Remote-User": "admin"}, follow_redirects=False).status_code == 303
     assert TestClient(app, client=("127.0.0.1", 40001)).get(

@@ -95,11 +95,11 @@ def create_app(config: Config, register: Register, spool: Spool) -> FastAPI:
 
     def viewer(request: Request) -> Viewer:
         cookie = request.cookies.get(SESSION_COOKIE, "")
+        name = proxy_user(request)
         if cookie:
             found = accounts.session(cookie)
-            if found is not None:
+            if found is not None and (not name or found[0].name == name):  # the proxy's word beats an old cookie
                 return Viewer(*found)
-        name = proxy_user(request)
         if name:
             principal = accounts.principal(name)
             if principal is not None:
