@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hmac
 import ipaddress
 import math
@@ -14,7 +13,6 @@ from urllib.parse import quote, urlencode
 
 import jinja2
 from fastapi import Depends, FastAPI, Form, Path, Query, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
@@ -362,8 +360,3 @@ def export_response(export) -> Response:
         "X-Export-Rows": str(export.rows),
     })
 
-
-def to_json(value: Any) -> Any:
-    if dataclasses.is_dataclass(value):
-        value = dataclasses.asdict(value)
-    return jsonable_encoder(value)
