@@ -200,6 +200,9 @@ def test_dashboard_counts_arrivals_and_deadlines_within_scope(corpus, clients) -
     assert dash["arrivals_today"] == 5 and dash["bad"] == 0
     units = {u["unit"]: u for u in dash["units"]}
     assert units["KT"]["overdue"] == 1 and units["TC"]["due_soon"] == 1 and units["KT"]["open"] == 3
+    leader = client_for(corpus).get("/api/v1/dashboard", headers=api(corpus, "lanhdao")).json()
+    assert {u["unit"]: u["open"] for u in leader["units"]}["KT"] == 2  # the secret document's share is not shown
+    assert leader["arrivals_today"] == 4
     mine = client_for(corpus).get("/api/v1/dashboard", headers=api(corpus, "cv_tc")).json()
     assert [u["unit"] for u in mine["units"]] == ["TC"] and mine["arrivals_today"] == 2
     html = clients["cv_kt"][0].get("/").text

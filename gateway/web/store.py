@@ -20,7 +20,7 @@ from gateway.register.models import (
     RegisterBook,
     RoutingDecision,
 )
-from gateway.web.access import Scope, scope_clause
+from gateway.web.access import Scope, assignment_scope, scope_clause
 
 EXPORT_MAX_ROWS = 100_000
 OPEN_STATES = (ASSIGNMENT_NEW, ASSIGNMENT_IN_PROGRESS)  # an IN list, so the status index serves the dashboard
@@ -174,13 +174,10 @@ class WebStore:
         query = (
             sa.select(Assignment.unit_code, Department.name, sa.func.count(), overdue, due_soon)
             .join(Department, Department.code == Assignment.unit_code)
-            .join(Document, Document.id == Assignment.document_id)
-            .where(Assignment.status.in_(OPEN_STATES), scope_clause(scope))
+            .where(Assignment.status.in_(OPEN_STATES), assignment_scope(scope))
             .group_by(Assignment.unit_code, Department.name)
             .order_by(Assignment.unit_code)
         )
-        if scope.units is not None:
-            query = query.where(Assignment.unit_code.in_(scope.units))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [dict(unit=u, name=n, open=int(c), overdue=int(o or 0), due_soon=int(s or 0)) for u, n, c, o, s in rows]
@@ -192,11 +189,9 @@ class WebStore:
             sa.select(Assignment.document_id, Assignment.unit_code, Assignment.due_date, Assignment.status,
                       Document.year, Document.arrival_number, Document.subject)
             .join(Document, Document.id == Assignment.document_id)
-            .where(Assignment.status.in_(OPEN_STATES), Assignment.due_date <= soon, scope_clause(scope))
+            .where(Assignment.status.in_(OPEN_STATES), Assignment.due_date <= soon, assignment_scope(scope))
             .order_by(Assignment.due_date, Assignment.document_id).limit(limit)
         )
-        if scope.units is not None:
-            query = query.where(Assignment.unit_code.in_(scope.units))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [dict(document_id=r.document_id, unit=r.unit_code, due_date=r.due_date, status=r.status,
