@@ -53,10 +53,11 @@ def get_config(ctx: click.Context) -> Config:
 @click.option("--data-dir", help="Override paths.data_dir: where the spool, blobs and SQLite register live.")
 @click.option("--database", help="Override database.url (sqlite:///FILE or postgresql+psycopg://...).")
 @click.option("--smtp-listen", help="Override smtp.listen (HOST:PORT).")
+@click.option("--web-listen", help="Override web.listen (HOST:PORT of the web UI and JSON API).")
 @click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
 @click.version_option(__version__, prog_name="gateway")
 @click.pass_context
-def main(ctx: click.Context, config_path, data_dir, database, smtp_listen, verbose) -> None:
+def main(ctx: click.Context, config_path, data_dir, database, smtp_listen, web_listen, verbose) -> None:
     """E-mail document gateway: takes official mail in, registers each document with its số đến."""
     overrides = {}
     if data_dir:
@@ -65,6 +66,8 @@ def main(ctx: click.Context, config_path, data_dir, database, smtp_listen, verbo
         overrides["database.url"] = database
     if smtp_listen:
         overrides["smtp.listen"] = smtp_listen
+    if web_listen:
+        overrides["web.listen"] = web_listen
 
     @functools.cache
     def loader() -> Config:
@@ -83,7 +86,8 @@ def main(ctx: click.Context, config_path, data_dir, database, smtp_listen, verbo
 @click.pass_context
 @handle_errors
 def serve(ctx: click.Context, workers: int | None) -> None:
-    """Run the gateway: SMTP and IMAP intake, and the workers that register spooled mail."""
+    """Run the gateway: SMTP and IMAP intake, the workers that register spooled mail, and the web UI when
+    web.listen (or --web-listen) is set."""
     from gateway.daemon import Daemon
 
     sys.exit(Daemon(get_config(ctx), workers).run())
@@ -352,6 +356,125 @@ def imap_status(ctx) -> None:
     finally:
         ledger.close()
         register.close()
+
+
+# --- web, user ---------------------------------------------------------------------------------------------
+
+
+@main.command("web")
+@click.option("--web-listen", "listen", help="HOST:PORT to serve on (default: web.listen, else 127.0.0.1:8080).")
+@click.pass_context
+@handle_errors
+def web_cmd(ctx: click.Context, listen: str | None) -> None:
+    """Serve only the web UI and JSON API (the register must already be upgraded), until Ctrl-C or SIGTERM."""
+    import dataclasses
+
+    from gateway.config import parse_host_port
+    from gateway.web.server import serve_foreground
+
+    config = get_config(ctx)
+    listen = listen or config.web.listen or "127.0.0.1:8080"
+    try:
+        parse_host_port(listen)
+    except ConfigError as err:
+        raise ConfigError(f"--web-listen: {err}") from None
+    serve_foreground(dataclasses.replace(config, web=dataclasses.replace(config.web, listen=listen)))
+
+
+@main.group()
+def user() -> None:
+    """People who log in to the web UI and API tokens for e-office systems."""
+
+
+def _accounts(ctx):
+    from gateway.register.service import Register
+    from gateway.web.accounts import Accounts
+
+    register = Register.open(get_config(ctx))
+    return register, Accounts(register.engine)
+
+
+def _read_password(password_stdin: bool) -> str:
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise GatewayError("the password must have at least 8 characters")
+    return password
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["admin", "van_thu", "lanh_dao", "chuyen_vien"]),
+              help="admin, van_thu (văn thư), lanh_dao (lãnh đạo) or chuyen_vien (staff of one unit).")
+@click.option("--unit", help="Department code of a chuyen_vien (departments table).")
+@click.option("--full-name", default="", help="Name shown in the UI.")
+@click.option("--secret", is_flag=True, help="May see the secret register even if the role may not (web.secret_roles).")
+@click.option("--no-password", is_flag=True, help="No password login (API token or trusted proxy header only).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.pass_context
+@handle_errors
+def user_add(ctx, name, role, unit, full_name, secret, no_password, password_stdin) -> None:
+    """Create a user NAME with a role (and a unit for chuyen_vien); asks for the password."""
+    password = "" if no_password else _read_password(password_stdin)
+    register, accounts = _accounts(ctx)
+    try:
+        accounts.add_user(name, role, password, unit, secret, full_name)
+    finally:
+        register.close()
+    click.echo(f"user {name} added ({role}{' of ' + unit if unit else ''})")
+
+
+@user.command("passwd")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.pass_context
+@handle_errors
+def user_passwd(ctx, name, password_stdin) -> None:
+    """Set a new password for NAME (their browser sessions end)."""
+    password = _read_password(password_stdin)
+    register, accounts = _accounts(ctx)
+    try:
+        accounts.set_password(name, password)
+    finally:
+        register.close()
+    click.echo(f"password of {name} changed")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per user.")
+@click.pass_context
+@handle_errors
+def user_list(ctx, as_json) -> None:
+    """Every user with role, unit and number of API tokens."""
+    register, accounts = _accounts(ctx)
+    try:
+        users = accounts.list_users()
+    finally:
+        register.close()
+    for item in users:
+        if as_json:
+            click.echo(json.dumps(item, ensure_ascii=False))
+        else:
+            flags = ", ".join(f for f, on in (("secret", item["secret_allowed"]), ("inactive", not item["active"])) if on)
+            click.echo(f"{item['name']:<20} {item['role']:<12} {item['unit'] or '-':<10} tokens={item['tokens']}"
+                       f"{'  ' + flags if flags else ''}  {item['full_name']}")
+
+
+@user.command("token")
+@click.argument("name")
+@click.option("--label", default="", help="What the token is for (e.g. the e-office system's name).")
+@click.pass_context
+@handle_errors
+def user_token(ctx, name, label) -> None:
+    """Create an API token for NAME and print it once (only its hash is stored)."""
+    register, accounts = _accounts(ctx)
+    try:
+        token = accounts.new_token(name, label)
+    finally:
+        register.close()
+    click.echo(token)
 
 
 # --- db ----------------------------------------------------------------------------------------------------

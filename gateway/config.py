@@ -218,6 +218,25 @@ class OutboxConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    listen: str = _help("HOST:PORT of the web UI and JSON API; empty turns it off in `gateway serve`", "")
+    session_minutes: int = _help("minutes a login lasts before the user must log in again", 480)
+    proxy_user_header: str = _help(
+        "header carrying the user name set by a reverse proxy that authenticated the user (e.g. X-Remote-User); "
+        "empty ignores such headers", ""
+    )
+    trusted_proxies: tuple[str, ...] = _help(
+        "addresses or networks of reverse proxies whose proxy_user_header is believed; no one else's is", ()
+    )
+    secret_roles: tuple[str, ...] = _help(
+        "roles that see the secret register; other users only when their account allows it",
+        ("admin", "van_thu"),
+    )
+    due_soon_days: int = _help("assignments due within this many days show as due soon on the dashboard", 3)
+    cookie_secure: bool = _help("send the session cookie only over HTTPS (turn on behind a TLS proxy)", False)
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = _help("DEBUG, INFO, WARNING or ERROR", "INFO")
 
@@ -232,6 +251,7 @@ class Config:
     trust: TrustConfig = _help_factory("which senders are registered, and how they are authenticated", TrustConfig)
     register: RegisterConfig = _help_factory("the incoming register", RegisterConfig)
     metrics: MetricsConfig = _help_factory("health and metrics over HTTP", MetricsConfig)
+    web: WebConfig = _help_factory("web UI and JSON API for people and e-office systems", WebConfig)
 
     imap: ImapConfig = _help_factory("IMAP intake", ImapConfig)
     routing: RoutingConfig = _help_factory("routing rules and working days", RoutingConfig)
@@ -361,6 +381,7 @@ def validate(config: Config) -> None:
             parse_host_port(config.metrics.listen)
         except ConfigError as err:
             raise ConfigError(f"{src}: metrics.listen: {err}") from None
+    _validate_web(config.web, src)
     if bool(config.smtp.tls_cert) != bool(config.smtp.tls_key):
         raise ConfigError(f"{src}: smtp.tls_cert and smtp.tls_key must be given together")
     if config.smtp.require_tls and not config.smtp.tls_cert:
@@ -406,6 +427,28 @@ def validate(config: Config) -> None:
         zoneinfo.ZoneInfo(config.register.timezone)
     except Exception as err:
         raise ConfigError(f"{src}: register.timezone: unknown time zone {config.register.timezone!r}") from err
+
+
+def _validate_web(web: WebConfig, src: str) -> None:
+    if web.listen:
+        try:
+            parse_host_port(web.listen)
+        except ConfigError as err:
+            raise ConfigError(f"{src}: web.listen: {err}") from None
+    if web.session_minutes <= 0:
+        raise ConfigError(f"{src}: web.session_minutes must be positive, not {web.session_minutes}")
+    if web.due_soon_days < 0:
+        raise ConfigError(f"{src}: web.due_soon_days must be 0 or more")
+    for proxy in web.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            raise ConfigError(f"{src}: web.trusted_proxies: {proxy!r} is not an address or network") from None
+    for role in web.secret_roles:
+        if role not in ("admin", "van_thu", "lanh_dao", "chuyen_vien"):
+            raise ConfigError(f"{src}: web.secret_roles: unknown role {role!r}")
+    if web.trusted_proxies and not web.proxy_user_header:
+        raise ConfigError(f"{src}: web.trusted_proxies needs web.proxy_user_header")
 
 
 def is_loopback(host: str) -> bool:

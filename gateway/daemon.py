@@ -80,6 +80,11 @@ class Daemon:
         sender = OutboxSender(self.config) if self.config.outbox.relay_host else None
         pid_file = self.config.data_dir / PID_FILE
         pid_file.write_text(f"{os.getpid()}\n", encoding="ascii")
+        web = None
+        if self.config.web.listen:
+            from gateway.web.server import WebServer  # FastAPI and uvicorn load only when the web UI is on
+
+            web = WebServer(self.config, self.spool)
         try:
             if sender is not None:
                 sender.start()
@@ -87,6 +92,8 @@ class Daemon:
             imap.start()
             if health is not None:
                 health.start()
+            if web is not None:
+                web.start()
             log.info(
                 "gateway ready: SMTP on %s, %d IMAP account(s), %d worker(s), data in %s",
                 self.config.smtp.listen, len(self.config.imap.accounts), self.worker_count, self.config.data_dir,
@@ -100,6 +107,8 @@ class Daemon:
             imap.stop()
             if health is not None:
                 health.stop()
+            if web is not None:
+                web.stop()
             self._stop_all_workers()
             if sender is not None:
                 sender.stop()

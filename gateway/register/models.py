@@ -282,3 +282,55 @@ class OutboxMessage(Base):
 
 
 sa.Index("ix_outbox_due", OutboxMessage.state, OutboxMessage.next_attempt_at)
+
+# Indexes behind the web register's orderings, số đến lookups and the dashboard's open-assignment counts.
+sa.Index("ix_documents_arrived_at", Document.arrived_at)
+sa.Index("ix_documents_year_number", Document.year, Document.arrival_number)
+sa.Index("ix_documents_organ_name", Document.organ_name)
+sa.Index("ix_assignments_open", Assignment.status, Assignment.unit_code, Assignment.due_date)
+
+# Roles of people using the web UI and API.
+ROLE_ADMIN = "admin"
+ROLE_VAN_THU = "van_thu"  # văn thư: registers, corrects, assigns
+ROLE_LANH_DAO = "lanh_dao"  # lãnh đạo: reads everything (secret only when allowed)
+ROLE_CHUYEN_VIEN = "chuyen_vien"  # chuyên viên of one unit: sees and handles that unit's documents
+USER_ROLES = (ROLE_ADMIN, ROLE_VAN_THU, ROLE_LANH_DAO, ROLE_CHUYEN_VIEN)
+
+
+class User(Base):
+    """A person who logs in to the web UI or calls the API; the password is kept only as a salted scrypt hash."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.Text, default="")
+    password_hash: Mapped[str] = mapped_column(sa.Text, default="")  # "" means no password login
+    role: Mapped[str] = mapped_column(sa.String(16))
+    unit_code: Mapped[str | None] = mapped_column(sa.String(64), sa.ForeignKey("departments.code"))
+    secret_allowed: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token of one user for the JSON API; only its sha256 is stored."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    label: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+
+class WebSession(Base):
+    """A logged-in browser: the sha256 of its cookie, its CSRF token and when it expires."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(sa.String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)

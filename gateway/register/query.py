@@ -27,6 +27,30 @@ class SearchQuery:
     year: int | None = None
     limit: int = 20
     offset: int = 0
+    units: tuple[str, ...] | None = None  # only documents assigned to one of these units (None: no restriction)
+    include_secret: bool = True  # False leaves out the secret register
+    sort: str = ""  # one of SORT_KEYS, "-" in front for descending; "" is relevance (text) or newest first
+
+
+# Orderings a caller may ask for by name; the SQL is ours, never the caller's.
+# "{id}" is the document id as the query can order by it cheapest: with text, the full-text index's own id,
+# which SQLite's FTS5 hands out in order, so "-id" (registration order, newest first) stops after one page.
+SORT_KEYS = {
+    "id": "{id} {dir}",
+    "number": "d.year {dir}, d.arrival_number {dir}",
+    "arrived": "d.arrived_at {dir}, {id} {dir}",
+    "issued": "d.issued_date {dir}, {id} {dir}",
+    "organ": "d.organ_name {dir}, {id} {dir}",
+    "subject": "d.subject {dir}, {id} {dir}",
+}
+
+
+def sort_clause(sort: str, id_column: str = "d.id") -> str | None:
+    """The ORDER BY for a sort name ("-" prefix: descending), None for the default order or an unknown name."""
+    name = sort.lstrip("-")
+    if name not in SORT_KEYS:
+        return None
+    return SORT_KEYS[name].format(dir="DESC" if sort.startswith("-") else "ASC", id=id_column)
 
 
 @dataclass(frozen=True)

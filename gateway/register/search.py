@@ -20,6 +20,7 @@ from gateway.register.query import (
     like_pattern,
     make_snippet,
     parse_query,
+    sort_clause,
 )
 
 log = logging.getLogger(__name__)
@@ -51,13 +52,14 @@ class Searcher(Protocol):
 
     def search(self, session: Session, query: SearchQuery) -> list[SearchHit]: ...
 
-    def count(self, session: Session, query: SearchQuery) -> int: ...
+    def count(self, session: Session, query: SearchQuery, cap: int | None = None) -> int: ...
 
 
 class _SqlSearcher:
     """What both backends share: filters, paging, the filter-only listing and turning rows into hits."""
 
     join = ""
+    id_column = "d.id"
 
     def search(self, session: Session, query: SearchQuery) -> list[SearchHit]:
         parsed = parse_query(query.text)
@@ -68,30 +70,58 @@ class _SqlSearcher:
             sql = (
                 _SELECT + "false AS exact, '' AS exact_text, '' AS folded_text "
                 "FROM documents d JOIN messages m ON m.id = d.message_id "
-                f"WHERE {where} ORDER BY d.arrived_at DESC, d.id DESC LIMIT :limit OFFSET :offset"
+                f"WHERE {where} ORDER BY {sort_clause(query.sort) or 'd.arrived_at DESC, d.id DESC'} "
+                "LIMIT :limit OFFSET :offset"
             )
         else:
-            match, exact, order = self._match(parsed, params)
-            sql = (
-                _SELECT + f"{exact} AS exact, si.exact AS exact_text, si.folded AS folded_text "
-                f"FROM documents d JOIN messages m ON m.id = d.message_id {self.join} "
-                f"WHERE {match} AND {where} ORDER BY {order} LIMIT :limit OFFSET :offset"
-            )
+            return self._text_search(session, query, parsed, where, params)
         rows = session.execute(sa.text(sql).columns(*_HIT_COLUMNS), params).all()
         return [_hit(row, parsed) for row in rows]
 
-    def count(self, session: Session, query: SearchQuery) -> int:
+    def _text_search(self, session: Session, query: SearchQuery, parsed: ParsedQuery, where: str,
+                     params: dict[str, Any]) -> list[SearchHit]:
+        """Pick the page by ids first, then read the texts and envelopes of those rows only.
+
+        In one query the database carried every match's full texts (for the snippets) and its message through
+        the sort: tens of thousands of rows for a common word before LIMIT kept twenty.
+        """
+        match, exact, order = self._match(parsed, params)
+        messages = "JOIN messages m ON m.id = d.message_id" if query.sender.strip() else ""
+        page = session.execute(sa.text(
+            f"SELECT d.id AS id, {exact} AS exact FROM documents d {messages} {self.join} "
+            f"WHERE {match} AND {where} ORDER BY {sort_clause(query.sort, self.id_column) or order} "
+            "LIMIT :limit OFFSET :offset"
+        ), params).all()
+        if not page:
+            return []
+        exact_of = {row.id: bool(row.exact) for row in page}
+        ids = {f"id_{k}": document_id for k, document_id in enumerate(exact_of)}
+        rows = session.execute(sa.text(
+            _SELECT + "false AS exact, si.exact AS exact_text, si.folded AS folded_text "
+            f"FROM documents d JOIN messages m ON m.id = d.message_id {self.join} "
+            f"WHERE d.id IN ({', '.join(':' + name for name in ids)})"
+        ).columns(*_HIT_COLUMNS), ids).all()
+        by_id = {row.id: row for row in rows}
+        return [_hit(by_id[i], parsed, exact_of[i]) for i in exact_of if i in by_id]
+
+    def count(self, session: Session, query: SearchQuery, cap: int | None = None) -> int:
+        """Matches of ``query``; with ``cap``, counting stops there (a caller shows "more than cap")."""
         parsed = parse_query(query.text)
         where, params = _filters(query)
+        # Only the sender filter reads messages: without it, counting skips the join (a second table scan).
+        messages = "JOIN messages m ON m.id = d.message_id" if query.sender.strip() else ""
         if parsed.empty:
-            sql = f"SELECT count(*) FROM documents d JOIN messages m ON m.id = d.message_id WHERE {where}"
+            sql = f"SELECT 1 FROM documents d {messages} WHERE {where}"
         else:
             match, _exact, _order = self._match(parsed, params)
-            sql = (
-                f"SELECT count(*) FROM documents d JOIN messages m ON m.id = d.message_id {self.join} "
-                f"WHERE {match} AND {where}"
-            )
-        return int(session.execute(sa.text(sql), params).scalar_one())
+            if where == "1 = 1":  # text alone: the full-text index answers without touching documents
+                sql = f"SELECT 1 FROM search_index si WHERE {match}"
+            else:
+                sql = f"SELECT 1 FROM documents d {messages} {self.join} WHERE {match} AND {where}"
+        if cap is not None:
+            params["cap"] = int(cap)
+            sql += " LIMIT :cap"
+        return int(session.execute(sa.text(f"SELECT count(*) FROM ({sql}) AS matches"), params).scalar_one())
 
     def _match(self, parsed: ParsedQuery, params: dict[str, Any]) -> tuple[str, str, str]:
         raise NotImplementedError
@@ -101,6 +131,7 @@ class SqliteSearcher(_SqlSearcher):
     """FTS5 table ``search_index(exact, folded)`` whose rowid is the document id."""
 
     join = "JOIN search_index si ON si.rowid = d.id"
+    id_column = "si.rowid"
 
     def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None:
         session.execute(sa.text("DELETE FROM search_index WHERE rowid = :id"), {"id": document_id})
@@ -139,6 +170,7 @@ class PostgresSearcher(_SqlSearcher):
     """Table ``search_index`` with tsvectors ('simple') over the exact and the folded text, GIN indexed."""
 
     join = "JOIN search_index si ON si.document_id = d.id"
+    id_column = "si.document_id"
 
     def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None:
         session.execute(
@@ -205,11 +237,23 @@ def _filters(query: SearchQuery) -> tuple[str, dict[str, Any]]:
     if query.year is not None:
         clauses.append("d.year = :year")
         params["year"] = int(query.year)
+    if query.units is not None:
+        if not query.units:
+            clauses.append("1 = 0")
+        else:
+            names = []
+            for k, unit in enumerate(query.units):
+                params[f"unit_{k}"] = unit
+                names.append(f":unit_{k}")
+            clauses.append(
+                f"EXISTS (SELECT 1 FROM assignments a WHERE a.document_id = d.id AND a.unit_code IN ({', '.join(names)}))"
+            )
+    if not query.include_secret:
+        clauses.append("d.register_id IN (SELECT r.id FROM registers r WHERE r.secret = false)")
     return " AND ".join(clauses), params
 
 
-def _hit(row: Any, parsed: ParsedQuery) -> SearchHit:
-    exact = bool(row.exact) if not parsed.empty else False
+def _hit(row: Any, parsed: ParsedQuery, exact: bool = False) -> SearchHit:
     return SearchHit(
         document_id=row.id,
         year=row.year,

@@ -311,10 +311,10 @@ class Register:
         with self._read() as session:
             return self.searcher.search(session, query)
 
-    def count_search(self, query: SearchQuery) -> int:
-        """How many documents match ``query`` (ignoring limit and offset)."""
+    def count_search(self, query: SearchQuery, cap: int | None = None) -> int:
+        """How many documents match ``query`` (ignoring limit and offset), counting no further than ``cap``."""
         with self._read() as session:
-            return self.searcher.count(session, query)
+            return self.searcher.count(session, query, cap)
 
     def stats(self) -> dict[str, Any]:
         """Documents per register and year, last numbers, messages and duplicate arrivals."""

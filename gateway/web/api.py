@@ -1,0 +1,200 @@
+"""The JSON API (/api/v1): the same operations as the pages, for an agency's e-office system, token-authenticated."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.register.query import SORT_KEYS, SearchQuery
+from gateway.web.exports import FORMATS
+from gateway.web.accounts import Principal
+from gateway.web.service import SPOOL_ID, WebService
+
+SortName = Literal[tuple(list(SORT_KEYS) + [f"-{k}" for k in SORT_KEYS] + [""])]  # type: ignore[valid-type]
+
+
+DocId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # ids fit a 32-bit column on both backends
+_Text = Annotated[str, Field(max_length=4000)]
+
+
+class FieldValues(BaseModel):
+    """New values of the fields to correct; a field left out is not touched, null clears a date or number."""
+
+    model_config = ConfigDict(extra="forbid")
+    code_number: _Text | None = None
+    code_notation: _Text | None = None
+    place: _Text | None = None
+    organ_name: _Text | None = None
+    organ_id: _Text | None = None
+    type_name: _Text | None = None
+    type_code: _Text | None = None
+    subject: Annotated[str, Field(max_length=4000, pattern=r"[^\s]")] | None = None
+    signer_position: _Text | None = None
+    signer_name: _Text | None = None
+    to_places: _Text | None = None
+    description: _Text | None = None
+    issued_date: dt.date | None = None
+    due_date: dt.date | None = None
+    urgency: Annotated[int, Field(ge=0, le=3)] | None = None
+    page_amount: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+
+
+class FieldChanges(BaseModel):
+    """Corrections of one document."""
+
+    fields: FieldValues
+
+
+class AssignmentIn(BaseModel):
+    role: Literal["lead", "cooperate", "inform"]
+    due_date: dt.date | None = None
+    note: str = Field("", max_length=2000)
+
+
+class StatusIn(BaseModel):
+    status: Literal["new", "in_progress", "done"]
+
+
+class Problem(BaseModel):
+    detail: Any
+
+
+class Ok(BaseModel):
+    ok: bool = True
+
+
+class Page(BaseModel):
+    total: int
+    total_capped: bool = Field(description="true when there are at least `total` matches (counting stops there)")
+    order: str = Field(description="relevance, or the sort used; broad text searches come newest first (-id)")
+    offset: int
+    limit: int
+    items: list[dict[str, Any]]
+
+
+def _row_json(row: Any) -> dict[str, Any]:
+    data = jsonable_encoder(row)
+    data["code"] = row.code
+    return data
+
+
+def router(service: WebService, api_user: Callable[..., Principal]) -> APIRouter:
+    """The API routes, each bound to ``service`` and authenticated by ``api_user``."""
+    r = APIRouter(tags=["register"], responses={
+        400: {"model": Problem, "description": "the change or export cannot be made as asked"},
+        401: {"model": Problem, "description": "no valid API token"},
+        403: {"model": Problem, "description": "the caller's role may not do this"},
+        404: {"model": Problem, "description": "no such thing within the caller's scope"},
+        503: {"model": Problem, "description": "the register cannot answer"},
+    })
+    User = Depends(api_user)  # noqa: N806 - reads like a type in the signatures below
+
+    @r.get("/me")
+    def me(who: Principal = User) -> dict[str, Any]:
+        """The user the token belongs to."""
+        return jsonable_encoder(who)
+
+    @r.get("/documents", response_model=Page)
+    def documents(
+        who: Principal = User,
+        q: str = Query("", max_length=500, description="words; accents optional; \"phrases\"; OR"),
+        date_from: dt.date | None = None, date_to: dt.date | None = None,
+        sender: str = Query("", max_length=200),
+        number: int | None = Query(None, ge=1, le=10_000_000), year: int | None = Query(None, ge=1900, le=3000),
+        sort: SortName = "",  # type: ignore[valid-type]
+        limit: int = Query(20, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000),
+    ) -> dict[str, Any]:
+        """Register lines matching the search, within the caller's scope."""
+        query = SearchQuery(text=q, date_from=date_from, date_to=date_to, sender=sender, arrival_number=number,
+                            year=year, limit=limit, offset=offset, sort=sort)
+        page = service.search(who, query)
+        return {"total": page.total, "total_capped": page.capped, "order": page.order, "offset": offset,
+                "limit": limit, "items": [_row_json(row) for row in page.rows]}
+
+    @r.get("/documents/{document_id}")
+    def document(document_id: DocId, who: Principal = User) -> dict[str, Any]:
+        """Everything about one document: fields with sources, e-mail, files, routing, assignments, audit."""
+        view = service.document(who, document_id)
+        return jsonable_encoder({"document": view.record, "assignments": view.assignments,
+                                 "routing": view.routing, "signature": view.signature})
+
+    @r.patch("/documents/{document_id}", response_model=dict[str, Any])
+    def correct(document_id: DocId, changes: FieldChanges, who: Principal = User) -> dict[str, Any]:
+        """Correct fields (văn thư, admin); the old and new values go to the audit trail."""
+        out = {}
+        for name in changes.fields.model_fields_set:
+            value = getattr(changes.fields, name)
+            text = "" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
+            old, new = service.correct(who, document_id, name, text)
+            out[name] = {"old": old, "new": new}
+        return jsonable_encoder(out)
+
+    @r.post("/documents/{document_id}/handled", response_model=Ok)
+    def handled(document_id: DocId, who: Principal = User) -> Ok:
+        """Mark the document handled (văn thư, admin)."""
+        service.mark_handled(who, document_id)
+        return Ok()
+
+    @r.put("/documents/{document_id}/assignments/{unit}", response_model=Ok)
+    def assign(document_id: DocId, unit: str, body: AssignmentIn, who: Principal = User) -> Ok:
+        """Assign a unit (or change its role and deadline) (văn thư, admin)."""
+        service.assign(who, document_id, unit, body.role, body.due_date, body.note)
+        return Ok()
+
+    @r.delete("/documents/{document_id}/assignments/{unit}", response_model=Ok)
+    def unassign(document_id: DocId, unit: str, who: Principal = User) -> Ok:
+        """Take a unit off the document (văn thư, admin)."""
+        service.unassign(who, document_id, unit)
+        return Ok()
+
+    @r.put("/documents/{document_id}/assignments/{unit}/status", response_model=Ok)
+    def status(document_id: DocId, unit: str, body: StatusIn, who: Principal = User) -> Ok:
+        """Set a unit's handling status (that unit's chuyên viên, văn thư, admin)."""
+        service.set_status(who, document_id, unit, body.status)
+        return Ok()
+
+    @r.get("/documents/{document_id}/files/{attachment_id}", response_class=Response,
+           responses={200: {"content": {"application/octet-stream": {}}}})
+    def download(document_id: DocId, attachment_id: DocId, who: Principal = User) -> Response:
+        """The bytes of one file of the document (audited)."""
+        from gateway.web.app import download_response
+
+        return download_response(service.attachment(who, document_id, attachment_id, inline=False), inline=False)
+
+    @r.get("/dashboard")
+    def dashboard(who: Principal = User) -> dict[str, Any]:
+        """Arrivals today, open, overdue and due-soon assignments per unit, bad/ and quarantine counts."""
+        return jsonable_encoder(service.dashboard(who))
+
+    @r.get("/departments")
+    def departments(who: Principal = User) -> list[dict[str, str]]:
+        """Active departments (units) documents can be assigned to."""
+        return [{"code": c, "name": n} for c, n in service.departments()]
+
+    @r.get("/export", response_class=Response,
+           responses={200: {"content": {media.split(";")[0]: {} for media in FORMATS.values()}}})
+    def export(date_from: dt.date, date_to: dt.date, format: Literal["csv", "xlsx", "docx"] = "csv",
+               who: Principal = User) -> Response:
+        """The register lines of a date range as CSV, XLSX or the printable DOCX sổ (audited)."""
+        from gateway.web.app import export_response
+
+        return export_response(service.export(who, date_from, date_to, format))
+
+    @r.get("/spool/bad")
+    def bad(who: Principal = User) -> list[dict[str, Any]]:
+        """Messages in bad/ (văn thư, admin)."""
+        return jsonable_encoder(service.bad_list(who))
+
+    @r.post("/spool/bad/{spool_id}/requeue", response_model=Ok)
+    def requeue(spool_id: Annotated[str, Path(pattern=SPOOL_ID, max_length=200)], who: Principal = User) -> Ok:
+        """Send a message from bad/ back to incoming/ (văn thư, admin)."""
+        service.requeue(who, spool_id)
+        return Ok()
+
+    return r

@@ -1,0 +1,233 @@
+"""The operations of the web UI and the JSON API, each checking the user's scope and writing the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from gateway.config import Config
+from gateway.errors import GatewayError, NotFound
+from gateway.register.models import Attachment, Document
+from gateway.register.query import SearchQuery
+from gateway.register.records import DocumentRecord
+from gateway.register.service import Register
+from gateway.spool import Spool
+from gateway.web import edits, exports
+from gateway.web.access import Forbidden, Scope, check_document, may_set_status, require_edit, scope_of
+from gateway.web.accounts import Principal
+from gateway.web.store import AssignmentView, RegisterRow, WebStore
+
+SPOOL_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
+COUNT_CAP = 1_000  # matches counted at most; the UI says "more than" beyond and pages on while pages are full
+RELEVANCE_MAX = 999  # text searches with more matches list newest first
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a register search."""
+
+    total: int  # COUNT_CAP when there are at least that many
+    capped: bool
+    order: str  # "relevance", or the sort key used ("-id": newest registered first)
+    rows: list[RegisterRow]
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """What the document page and GET /api/v1/documents/{id} show."""
+
+    record: DocumentRecord
+    assignments: tuple[AssignmentView, ...]
+    routing: dict[str, Any] | None
+    signature: Any  # the signature report, when the understanding stage left one in field_sources
+
+
+@dataclass(frozen=True)
+class Download:
+    filename: str
+    data: bytes
+    pdf: bool
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    media_type: str
+    data: bytes
+    rows: int
+
+
+class WebService:
+    """Register reads and changes on behalf of one logged-in user at a time."""
+
+    def __init__(self, config: Config, register: Register, spool: Spool) -> None:
+        self.config = config
+        self.register = register
+        self.engine = register.engine
+        self.spool = spool
+        self.store = WebStore(register.engine)
+        self.timezone = ZoneInfo(config.register.timezone)
+
+    def scope(self, who: Principal) -> Scope:
+        return scope_of(who, self.config.web)
+
+    def today(self) -> dt.date:
+        return dt.datetime.now(self.timezone).date()
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def search(self, who: Principal, query: SearchQuery, audit: bool = True) -> SearchPage:
+        """One page of register rows matching ``query`` within the user's scope, and how many there are.
+
+        Counting stops at COUNT_CAP (checking a unit's scope on every match of a common word costs too much). A text search with more than RELEVANCE_MAX matches and no chosen order
+        lists them newest first instead of by relevance: ranking a large share of the register costs seconds
+        at a million documents and says little; the exact-diacritics-first ranking stays for narrower searches.
+        """
+        scope = self.scope(who)
+        query = replace(query, units=scope.units, include_secret=scope.include_secret)
+        total = self.register.count_search(query, cap=COUNT_CAP)
+        order = query.sort or ("relevance" if query.text.strip() else "-arrived")
+        if query.text.strip() and not query.sort and total > RELEVANCE_MAX:
+            query = replace(query, sort="-id")
+            order = "-id"
+        hits = self.register.search(query) if total else []
+        if audit and query.text.strip():
+            edits.audit_access(self.engine, "web-search", who.name, text=query.text[:200], results=total)
+        return SearchPage(total, total >= COUNT_CAP, order, self.store.rows([h.document_id for h in hits]))
+
+    def _check(self, who: Principal, document_id: int) -> None:
+        with self.engine.connect() as conn:
+            check_document(conn, self.scope(who), document_id)
+
+    def document(self, who: Principal, document_id: int) -> DocumentView:
+        """Everything about a visible document; the view is audited."""
+        self._check(who, document_id)
+        edits.audit_access(self.engine, "web-view", who.name, document_id=document_id)
+        record = self.register.get_document(document_id)
+        return DocumentView(
+            record=record,
+            assignments=self.store.assignments(document_id),
+            routing=self.store.routing(document_id),
+            signature=signature_report(record),
+        )
+
+    def attachment(self, who: Principal, document_id: int, attachment_id: int, inline: bool) -> Download:
+        """The bytes of one file of a visible document; the download (or preview) is audited."""
+        self._check(who, document_id)
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(Attachment.filename, Attachment.sha256, Attachment.sniffed_type, Attachment.message_id)
+                .join(Document, Document.message_id == Attachment.message_id)
+                .where(Attachment.id == attachment_id, Document.id == document_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"document {document_id} has no file {attachment_id}")
+        data = self.register.blobs.get(row.sha256)
+        edits.audit_access(self.engine, "web-preview" if inline else "web-download", who.name,
+                           document_id=document_id, message_id=row.message_id, attachment_id=attachment_id,
+                           filename=row.filename)
+        return Download(row.filename or f"tep-{attachment_id}", data, row.sniffed_type == "pdf")
+
+    def dashboard(self, who: Principal) -> dict[str, Any]:
+        scope = self.scope(who)
+        today = self.today()
+        soon = self.config.web.due_soon_days
+        counts = self.spool.counts() if self.spool is not None else {}
+        return dict(
+            today=today,
+            arrivals_today=self.store.arrivals_on(scope, today),
+            units=self.store.deadlines(scope, today, soon),
+            due=self.store.overdue_list(scope, today, soon),
+            bad=counts.get("bad", 0),
+            quarantine=quarantine_count(self.spool),
+        )
+
+    def departments(self) -> list[tuple[str, str]]:
+        return self.store.departments()
+
+    # -- changing --------------------------------------------------------------------------------------
+
+    def correct(self, who: Principal, document_id: int, field: str, value: str) -> tuple[Any, Any]:
+        require_edit(who)
+        self._check(who, document_id)
+        return edits.correct_field(self.engine, document_id, field, value, who.name)
+
+    def assign(self, who: Principal, document_id: int, unit: str, role: str, due: dt.date | None, note: str = "") -> None:
+        require_edit(who)
+        self._check(who, document_id)
+        edits.set_assignment(self.engine, document_id, unit, role, due, who.name, note)
+
+    def unassign(self, who: Principal, document_id: int, unit: str) -> None:
+        require_edit(who)
+        self._check(who, document_id)
+        edits.remove_assignment(self.engine, document_id, unit, who.name)
+
+    def set_status(self, who: Principal, document_id: int, unit: str, status: str) -> None:
+        self._check(who, document_id)
+        if not may_set_status(who, unit):
+            raise Forbidden(f"only staff of {unit} (or văn thư) may change its status")
+        edits.set_assignment_status(self.engine, document_id, unit, status, who.name)
+
+    def mark_handled(self, who: Principal, document_id: int) -> None:
+        require_edit(who)
+        self._check(who, document_id)
+        edits.mark_handled(self.engine, document_id, who.name)
+
+    # -- spool -----------------------------------------------------------------------------------------
+
+    def bad_list(self, who: Principal) -> list[Any]:
+        require_edit(who)
+        return self.spool.list("bad")
+
+    def requeue(self, who: Principal, spool_id: str) -> None:
+        require_edit(who)
+        if not re.fullmatch(SPOOL_ID, spool_id):
+            raise NotFound(f"no spool entry {spool_id!r} in bad")
+        self.spool.requeue(spool_id)
+        edits.audit_access(self.engine, "spool-requeued", who.name, spool_id=spool_id)
+
+    # -- exports ---------------------------------------------------------------------------------------
+
+    def export(self, who: Principal, date_from: dt.date, date_to: dt.date, fmt: str) -> ExportFile:
+        """The visible register lines of a date range as CSV, XLSX or the printable DOCX; audited."""
+        if fmt not in exports.FORMATS:
+            raise ExportError(f"format must be one of {', '.join(exports.FORMATS)}")
+        rows = self.store.export_rows(self.scope(who), date_from, date_to)  # from after to: no rows
+        title = self.config.register.main_name
+        if fmt == "csv":
+            data = exports.to_csv(rows)
+        elif fmt == "xlsx":
+            data = exports.to_xlsx(rows, f"{title} {date_from:%d/%m/%Y} - {date_to:%d/%m/%Y}")
+        else:
+            data = exports.to_docx(rows, title, self.config.register.agency_name, date_from, date_to)
+        edits.audit_access(self.engine, "web-export", who.name, format=fmt, date_from=date_from.isoformat(),
+                           date_to=date_to.isoformat(), rows=len(rows))
+        name = f"so-den-{date_from:%Y%m%d}-{date_to:%Y%m%d}.{fmt}"
+        return ExportFile(name, exports.FORMATS[fmt], data, len(rows))
+
+
+class ExportError(GatewayError):
+    """An export asked for an unknown format or an impossible date range."""
+
+
+def signature_report(record: DocumentRecord) -> Any:
+    """The digital-signature report the understanding stage keeps in field_sources, if any (shown as it is)."""
+    sources = record.field_sources or {}
+    return sources.get("signature") or sources.get("signatures")
+
+
+def quarantine_count(spool: Spool | None) -> int | None:
+    """Messages held in quarantine/, or None while this spool has no quarantine queue (trust helper's work)."""
+    if spool is None:
+        return None
+    try:
+        return len(spool.list("quarantine"))
+    except GatewayError:
+        return None

@@ -1,0 +1,214 @@
+"""Reads the web UI needs beyond Register: register rows with their units, assignments, routing, dashboard."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from gateway.register.models import (
+    ASSIGNMENT_DONE,
+    ASSIGNMENT_IN_PROGRESS,
+    ASSIGNMENT_NEW,
+    Assignment,
+    Department,
+    Document,
+    Message,
+    RegisterBook,
+    RoutingDecision,
+)
+from gateway.web.access import Scope, assignment_scope, scope_clause
+
+EXPORT_MAX_ROWS = 100_000
+OPEN_STATES = (ASSIGNMENT_NEW, ASSIGNMENT_IN_PROGRESS)  # an IN list, so the status index serves the dashboard
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    """One unit's share of a document as shown in the UI."""
+
+    document_id: int
+    unit_code: str
+    unit_name: str
+    role: str
+    due_date: dt.date | None
+    status: str
+    assigned_by: str
+    updated_by: str
+    note: str
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    """One line of the sổ đăng ký văn bản đến (ND30 Phụ lục IV)."""
+
+    id: int
+    register_code: str
+    year: int
+    arrival_number: int
+    arrival_date: dt.date
+    arrived_at: dt.datetime
+    organ_name: str
+    code_number: str
+    code_notation: str
+    issued_date: dt.date | None
+    type_name: str
+    subject: str
+    sender: str
+    status: str
+    due_date: dt.date | None
+    description: str
+    assignments: tuple[AssignmentView, ...] = field(default=())
+
+    @property
+    def code(self) -> str:
+        return "/".join(p for p in (self.code_number, self.code_notation) if p)
+
+    @property
+    def deadline(self) -> dt.date | None:
+        """The document's own hạn giải quyết, else the earliest deadline of an unfinished assignment."""
+        if self.due_date:
+            return self.due_date
+        open_dues = [a.due_date for a in self.assignments if a.due_date and a.status != ASSIGNMENT_DONE]
+        return min(open_dues) if open_dues else None
+
+    @property
+    def units(self) -> str:
+        return ", ".join(a.unit_name or a.unit_code for a in self.assignments)
+
+
+_ROW_COLUMNS = (
+    Document.id, RegisterBook.code.label("register_code"), Document.year, Document.arrival_number,
+    Document.arrival_date, Document.arrived_at, Document.organ_name, Document.code_number, Document.code_notation,
+    Document.issued_date, Document.type_name, Document.subject, Message.from_addr, Message.mail_from,
+    Document.status, Document.due_date, Document.description,
+)
+
+
+class WebStore:
+    """Read queries on the register database for pages, API answers and exports."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def rows(self, ids: list[int]) -> list[RegisterRow]:
+        """Register rows for these document ids, in the given order."""
+        if not ids:
+            return []
+        with self.engine.connect() as conn:
+            found = conn.execute(self._row_select().where(Document.id.in_(ids))).all()
+            assignments = self._assignments(conn, ids)
+        by_id = {r.id: _row(r, assignments.get(r.id, ())) for r in found}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def export_rows(self, scope: Scope, date_from: dt.date, date_to: dt.date) -> list[RegisterRow]:
+        """Every visible document that arrived in the date range, in register order (capped at EXPORT_MAX_ROWS)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                self._row_select()
+                .where(Document.arrival_date >= date_from, Document.arrival_date <= date_to, scope_clause(scope))
+                .order_by(RegisterBook.code, Document.year, Document.arrival_number)
+                .limit(EXPORT_MAX_ROWS)
+            ).all()
+            ids = [r.id for r in found]
+            assignments: dict[int, tuple[AssignmentView, ...]] = {}
+            for start in range(0, len(ids), 500):
+                assignments.update(self._assignments(conn, ids[start : start + 500]))
+        return [_row(r, assignments.get(r.id, ())) for r in found]
+
+    @staticmethod
+    def _row_select() -> sa.Select:
+        return (
+            sa.select(*_ROW_COLUMNS)
+            .join(Message, Message.id == Document.message_id)
+            .join(RegisterBook, RegisterBook.id == Document.register_id)
+        )
+
+    @staticmethod
+    def _assignments(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[AssignmentView, ...]]:
+        rows = conn.execute(
+            sa.select(Assignment.__table__, Department.name.label("unit_name"))
+            .join(Department, Department.code == Assignment.unit_code)
+            .where(Assignment.document_id.in_(ids))
+            .order_by(Assignment.document_id, Assignment.role, Assignment.unit_code)
+        ).all()
+        out: dict[int, list[AssignmentView]] = {}
+        for a in rows:
+            out.setdefault(a.document_id, []).append(_assignment(a))
+        return {k: tuple(v) for k, v in out.items()}
+
+    def assignments(self, document_id: int) -> tuple[AssignmentView, ...]:
+        with self.engine.connect() as conn:
+            return self._assignments(conn, [document_id]).get(document_id, ())
+
+    def routing(self, document_id: int) -> dict[str, Any] | None:
+        """The routing decision of a document (rules matched, priority, tags), if it was routed."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(RoutingDecision.__table__).where(RoutingDecision.document_id == document_id)).first()
+        if row is None:
+            return None
+        return dict(decided_at=row.decided_at, rules_version=row.rules_version, matched=list(row.matched or []),
+                    priority=row.priority, tags=list(row.tags or []))
+
+    def departments(self, active_only: bool = True) -> list[tuple[str, str]]:
+        with self.engine.connect() as conn:
+            query = sa.select(Department.code, Department.name).order_by(Department.code)
+            if active_only:
+                query = query.where(Department.active.is_(True))
+            return [(c, n) for c, n in conn.execute(query).all()]
+
+    def arrivals_on(self, scope: Scope, day: dt.date) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(sa.func.count()).select_from(Document).where(Document.arrival_date == day, scope_clause(scope))
+            ).scalar_one()
+
+    def deadlines(self, scope: Scope, today: dt.date, soon_days: int) -> list[dict[str, Any]]:
+        """Per unit: open assignments overdue and due within ``soon_days`` (only units the scope shows)."""
+        soon = today + dt.timedelta(days=soon_days)
+        overdue = sa.func.sum(sa.case((Assignment.due_date < today, 1), else_=0))
+        due_soon = sa.func.sum(sa.case((sa.and_(Assignment.due_date >= today, Assignment.due_date <= soon), 1), else_=0))
+        query = (
+            sa.select(Assignment.unit_code, Department.name, sa.func.count(), overdue, due_soon)
+            .join(Department, Department.code == Assignment.unit_code)
+            .where(Assignment.status.in_(OPEN_STATES), assignment_scope(scope))
+            .group_by(Assignment.unit_code, Department.name)
+            .order_by(Assignment.unit_code)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [dict(unit=u, name=n, open=int(c), overdue=int(o or 0), due_soon=int(s or 0)) for u, n, c, o, s in rows]
+
+    def overdue_list(self, scope: Scope, today: dt.date, soon_days: int, limit: int = 50) -> list[dict[str, Any]]:
+        """Open assignments due on or before today + soon_days, earliest first."""
+        soon = today + dt.timedelta(days=soon_days)
+        query = (
+            sa.select(Assignment.document_id, Assignment.unit_code, Assignment.due_date, Assignment.status,
+                      Document.year, Document.arrival_number, Document.subject)
+            .join(Document, Document.id == Assignment.document_id)
+            .where(Assignment.status.in_(OPEN_STATES), Assignment.due_date <= soon, assignment_scope(scope))
+            .order_by(Assignment.due_date, Assignment.document_id).limit(limit)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [dict(document_id=r.document_id, unit=r.unit_code, due_date=r.due_date, status=r.status,
+                     year=r.year, number=r.arrival_number, subject=r.subject, overdue=r.due_date < today)
+                for r in rows]
+
+
+def _assignment(a: Any) -> AssignmentView:
+    return AssignmentView(a.document_id, a.unit_code, a.unit_name, a.role, a.due_date, a.status, a.assigned_by,
+                          a.updated_by, a.note)
+
+
+def _row(r: Any, assignments: tuple[AssignmentView, ...]) -> RegisterRow:
+    return RegisterRow(
+        id=r.id, register_code=r.register_code, year=r.year, arrival_number=r.arrival_number,
+        arrival_date=r.arrival_date, arrived_at=r.arrived_at, organ_name=r.organ_name, code_number=r.code_number,
+        code_notation=r.code_notation, issued_date=r.issued_date, type_name=r.type_name, subject=r.subject,
+        sender=r.from_addr or r.mail_from, status=r.status, due_date=r.due_date, description=r.description,
+        assignments=assignments,
+    )

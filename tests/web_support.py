@@ -1,0 +1,149 @@
+"""A small register for the web tests: documents on two units, one secret, users of every role, a client that logs in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from docgen import make_pdf
+from gateway.config import Config, DatabaseConfig, PathsConfig, RegisterConfig, WebConfig
+from gateway.register.models import Assignment, Department
+from gateway.register.service import Register
+from gateway.spool import Spool
+from gateway.values import DocumentMeta, Envelope, Extracted, ExtractedText, FieldValue, ParsedMessage, Part, SpooledMessage
+from gateway.web.accounts import Accounts
+
+UTC = dt.timezone.utc
+PASSWORD = "mật-khẩu-đủ-dài"
+# name -> (role, unit, secret_allowed)
+USERS = {
+    "admin": ("admin", None, False),
+    "vanthu": ("van_thu", None, False),
+    "lanhdao": ("lanh_dao", None, False),
+    "lanhdaomat": ("lanh_dao", None, True),
+    "cv_kt": ("chuyen_vien", "KT", False),
+    "cv_tc": ("chuyen_vien", "TC", False),
+}
+DEPARTMENTS = {"KT": "Phòng Kinh tế", "TC": "Phòng Tổ chức", "VP": "Văn phòng"}
+
+
+@dataclass(frozen=True)
+class WebCorpus:
+    config: Config
+    register: Register
+    spool: Spool
+    ids: dict[str, int]  # key -> document id
+    attachments: dict[str, int]  # key -> first attachment id
+    tokens: dict[str, str]  # user name -> API token
+
+
+def web_config(tmp_path: Path, url: str = "", **web) -> Config:
+    return Config(
+        paths=PathsConfig(data_dir=str(tmp_path / "data")),
+        database=DatabaseConfig(url=url or f"sqlite:///{tmp_path / 'register.sqlite3'}"),
+        register=RegisterConfig(agency_name="Sở Công Thương (thử)"),
+        web=WebConfig(**web),
+    )
+
+
+def arrival(key: str, subject: str, *, organ: str = "UBND tỉnh Bình Dương", code: tuple[str, str] = ("", ""),
+            body: str = "", secrecy: int = 0, pdf_text: str = "", received_at: dt.datetime | None = None,
+            ) -> tuple[SpooledMessage, Extracted, DocumentMeta]:
+    """The values register_arrival takes for one document, with a PDF attachment when ``pdf_text`` is given."""
+    received_at = received_at or dt.datetime.now(UTC)
+    raw = f"Message-ID: <{key}@test>\r\nSubject: {subject}\r\n\r\n{body}\r\n".encode()
+    envelope = Envelope(source="smtp", received_at=received_at, mail_from="vanthu@ubnd.example.gov.vn",
+                        rcpt_tos=("vanthu@localhost",), peer="127.0.0.1:4000", helo="mx.test")
+    parts: tuple[Part, ...] = ()
+    texts: tuple[ExtractedText, ...] = ()
+    if pdf_text:
+        payload = make_pdf([pdf_text])
+        sha = hashlib.sha256(payload).hexdigest()
+        parts = (Part(0, f"{key}.pdf", "application/pdf", "pdf", "attachment", payload, sha),)
+        texts = (ExtractedText(f"{key}.pdf", "pdf", sha, len(payload), "ok", pdf_text, page_count=1, part_index=0),)
+    parsed = ParsedMessage(
+        message_id=f"{key}@test", subject=subject, from_addr="vanthu@ubnd.example.gov.vn", from_name="Văn thư UBND",
+        to_addrs=("vanthu@localhost",), cc_addrs=(), date=received_at, body_text=body, parts=parts,
+        headers=(("Subject", subject),),
+    )
+    fields = {"subject": subject, "organ_name": organ, "type_name": "Công văn"}
+    if code[0]:
+        fields.update(code_number=code[0], code_notation=code[1], issued_date="2026-11-20")
+    meta = DocumentMeta(fields={k: FieldValue(v, 0.9, "text") for k, v in fields.items()}, secrecy=secrecy,
+                        primary_part_index=0 if parts else None)
+    return SpooledMessage(f"spool-{key}", envelope, raw), Extracted(parsed, texts), meta
+
+
+DOCS = {
+    "kt": dict(subject="Kế hoạch phát triển kinh tế năm 2027", code=("12", "KH-UBND"), pdf_text="Kế hoạch kinh tế"),
+    "tc": dict(subject="Quyết định bổ nhiệm cán bộ", code=("45", "QĐ-UBND"), pdf_text="Bổ nhiệm"),
+    "both": dict(subject="Thông báo họp giao ban", code=("7", "TB-VP")),
+    "secret": dict(subject="Văn bản mật về an ninh", secrecy=1, code=("3", "CV-CA")),
+    "xss": dict(subject="<script>alert('x')</script> Công văn lạ", code=("9", "CV")),
+}
+# key -> [(unit, role, due date offset in days or None)]
+ASSIGN = {
+    "kt": [("KT", "lead", -2)],
+    "tc": [("TC", "lead", 2)],
+    "both": [("KT", "lead", 10), ("TC", "cooperate", None)],
+    "secret": [("KT", "lead", 5)],
+    "xss": [("VP", "inform", None)],
+}
+
+
+def build_corpus(config: Config) -> WebCorpus:
+    """Register DOCS, departments, assignments and USERS (each with a token) in a fresh database."""
+    register = Register(config)
+    register.upgrade()
+    spool = Spool(config.spool_dir)
+    spool.ensure()
+    ids, attachments = {}, {}
+    for key, kw in DOCS.items():
+        ids[key] = register.register_arrival(*arrival(key, **kw)).document_id
+    today = dt.datetime.now(register.timezone).date()
+    with register.engine.begin() as conn:
+        conn.execute(sa.insert(Department.__table__), [dict(code=c, name=n, mailbox="", active=True)
+                                                       for c, n in DEPARTMENTS.items()])
+        for key, units in ASSIGN.items():
+            for unit, role, due in units:
+                conn.execute(sa.insert(Assignment.__table__).values(
+                    document_id=ids[key], unit_code=unit, role=role, status="new", assigned_by="gateway",
+                    due_date=today + dt.timedelta(days=due) if due is not None else None,
+                    assigned_at=dt.datetime.now(UTC), updated_by="", note=""))
+        for key, doc_id in ids.items():
+            row = conn.execute(sa.text("SELECT min(id) FROM attachments WHERE document_id = :d"), {"d": doc_id}).scalar()
+            if row:
+                attachments[key] = row
+    accounts = Accounts(register.engine)
+    tokens = {}
+    for name, (role, unit, secret) in USERS.items():
+        accounts.add_user(name, role, PASSWORD, unit, secret, full_name=name.upper())
+        tokens[name] = accounts.new_token(name, "test")
+    return WebCorpus(config, register, spool, ids, attachments, tokens)
+
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def csrf_of(html: str) -> str:
+    match = CSRF.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def login(client, name: str, password: str = PASSWORD) -> str:
+    """Log ``client`` in as ``name``; returns the CSRF token of the session's forms."""
+    page = client.get("/login")
+    response = client.post("/login", data={"username": name, "password": password, "csrf": csrf_of(page.text),
+                                           "next": "/"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return csrf_of(client.get("/").text)
+
+
+def with_web(config: Config, **web) -> Config:
+    return replace(config, web=replace(config.web, **web))
