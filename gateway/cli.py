@@ -665,16 +665,14 @@ def quarantine_show(ctx, spool_id: str, raw: bool) -> None:
 @handle_errors
 def quarantine_release(ctx, spool_ids) -> None:
     """Send messages back to incoming/: they are registered as if they had just arrived, trust check skipped."""
+    from gateway import quarantine_ops
     from gateway.register.service import Register
 
     store = _spool(ctx)
     register = Register.open(get_config(ctx))
     try:
         for spool_id in spool_ids:
-            record = store.quarantine_record(spool_id)
-            store.release(spool_id, released_by=_operator())
-            register.record_event("quarantine-released", _operator(),
-                                  {"spool_id": spool_id, "reason": record.get("reason", "")})
+            quarantine_ops.release(store, register, spool_id, _operator())
             click.echo(f"released {spool_id}")
     finally:
         register.close()
@@ -687,6 +685,7 @@ def quarantine_release(ctx, spool_ids) -> None:
 @handle_errors
 def quarantine_delete(ctx, spool_ids, yes: bool) -> None:
     """Delete quarantined messages for good; an audit event keeps sender, subject and reason of each."""
+    from gateway import quarantine_ops
     from gateway.register.service import Register
 
     if not yes:
@@ -695,13 +694,7 @@ def quarantine_delete(ctx, spool_ids, yes: bool) -> None:
     register = Register.open(get_config(ctx))
     try:
         for spool_id in spool_ids:
-            info, _, _, record = store.show_quarantined(spool_id)
-            register.record_event("quarantine-deleted", _operator(), {
-                "spool_id": spool_id, "mail_from": info.mail_from, "rcpt_tos": list(info.rcpt_tos),
-                "subject": info.subject, "size": info.size, "reason": record.get("reason", ""),
-                "detail": record.get("detail", {}),
-            })
-            store.delete_quarantined(spool_id)  # after the audit event has committed: never a silent loss
+            quarantine_ops.delete(store, register, spool_id, _operator())
             click.echo(f"deleted {spool_id}")
     finally:
         register.close()

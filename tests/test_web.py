@@ -212,10 +212,10 @@ def test_dashboard_counts_arrivals_and_deadlines_within_scope(corpus, clients) -
 # -- authentication ---------------------------------------------------------------------------------------
 
 
-PAGES = ["/", "/register", "/export", "/spool/bad", "/documents/1", "/documents/1/files/1",
+PAGES = ["/", "/register", "/export", "/spool/bad", "/spool/quarantine", "/documents/1", "/documents/1/files/1",
          "/documents/1/files/1/preview"]
 API_GETS = ["/api/v1/me", "/api/v1/documents", "/api/v1/documents/1", "/api/v1/dashboard", "/api/v1/departments",
-            "/api/v1/spool/bad", "/api/v1/documents/1/files/1", "/api/v1/export?date_from=2026-01-01&date_to=2026-02-01"]
+            "/api/v1/spool/bad", "/api/v1/spool/quarantine", "/api/v1/documents/1/files/1", "/api/v1/export?date_from=2026-01-01&date_to=2026-02-01"]
 
 
 def test_without_login_pages_redirect_and_the_api_answers_401(corpus) -> None:
@@ -391,6 +391,8 @@ def test_every_form_needs_the_sessions_csrf_token(fresh) -> None:
         f"/documents/{doc}/status": {"unit": "KT", "status": "done"},
         f"/documents/{doc}/handled": {},
         "/spool/bad/requeue": {"spool_id": "x"},
+        "/spool/quarantine/release": {"spool_id": "x"},
+        "/spool/quarantine/delete": {"spool_id": "x", "confirm": "yes"},
         "/logout": {},
     }
     other = client_for(fresh)
@@ -478,6 +480,11 @@ COVERED = {
     ("POST", "/documents/{document_id}/assign"), ("POST", "/documents/{document_id}/unassign"),
     ("POST", "/documents/{document_id}/status"), ("POST", "/documents/{document_id}/handled"), ("GET", "/export"),
     ("GET", "/spool/bad"), ("POST", "/spool/bad/requeue"),
+    # quarantine routes: test_web_quarantine.py (each role, CSRF, audit, escaping)
+    ("GET", "/spool/quarantine"), ("GET", "/spool/quarantine/{spool_id}"), ("POST", "/spool/quarantine/release"),
+    ("POST", "/spool/quarantine/delete"), ("GET", "/api/v1/spool/quarantine"),
+    ("GET", "/api/v1/spool/quarantine/{spool_id}"), ("POST", "/api/v1/spool/quarantine/{spool_id}/release"),
+    ("DELETE", "/api/v1/spool/quarantine/{spool_id}"),
     ("GET", "/api/v1/me"), ("GET", "/api/v1/documents"), ("GET", "/api/v1/documents/{document_id}"),
     ("PATCH", "/api/v1/documents/{document_id}"), ("POST", "/api/v1/documents/{document_id}/handled"),
     ("PUT", "/api/v1/documents/{document_id}/assignments/{unit}"),

@@ -20,6 +20,7 @@ SortName = Literal[tuple(list(SORT_KEYS) + [f"-{k}" for k in SORT_KEYS] + [""])]
 
 
 DocId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # ids fit a 32-bit column on both backends
+SpoolId = Annotated[str, Path(pattern=SPOOL_ID, max_length=200)]
 _Text = Annotated[str, Field(max_length=4000)]
 
 
@@ -76,6 +77,40 @@ class Page(BaseModel):
     offset: int
     limit: int
     items: list[dict[str, Any]]
+
+
+class QuarantineEntry(BaseModel):
+    """One message in quarantine/: parsed, but not trusted or not allowed."""
+
+    spool_id: str
+    received_at: dt.datetime | None
+    mail_from: str
+    rcpt_tos: list[str]
+    subject: str
+    size: int = Field(description="bytes of the raw message")
+    reason: str
+
+
+class QuarantineDetail(QuarantineEntry):
+    """A quarantined message with its envelope, full reason record and header block (as text)."""
+
+    source: str = Field(description="smtp, imap or import")
+    peer: str
+    helo: str
+    source_ref: str
+    quarantined_at: str
+    detail: dict[str, Any] = Field(description="what the trust check or limit found, as recorded")
+    headers: str = Field(description="the message's header lines as text, cut at 64 KiB")
+    headers_cut: bool
+
+
+class Released(Ok):
+    spool_id: str
+
+
+def _entry(info: Any) -> dict[str, Any]:
+    return {"spool_id": info.spool_id, "received_at": info.received_at, "mail_from": info.mail_from,
+            "rcpt_tos": list(info.rcpt_tos), "subject": info.subject, "size": info.size, "reason": info.reason}
 
 
 def _row_json(row: Any) -> dict[str, Any]:
@@ -192,9 +227,38 @@ def router(service: WebService, api_user: Callable[..., Principal]) -> APIRouter
         return jsonable_encoder(service.bad_list(who))
 
     @r.post("/spool/bad/{spool_id}/requeue", response_model=Ok)
-    def requeue(spool_id: Annotated[str, Path(pattern=SPOOL_ID, max_length=200)], who: Principal = User) -> Ok:
+    def requeue(spool_id: SpoolId, who: Principal = User) -> Ok:
         """Send a message from bad/ back to incoming/ (văn thư, admin)."""
         service.requeue(who, spool_id)
+        return Ok()
+
+    @r.get("/spool/quarantine", response_model=list[QuarantineEntry])
+    def quarantined(who: Principal = User) -> list[dict[str, Any]]:
+        """Messages in quarantine/ with their reasons, oldest first (văn thư, admin)."""
+        return [_entry(info) for info in service.quarantine_list(who)]
+
+    @r.get("/spool/quarantine/{spool_id}", response_model=QuarantineDetail)
+    def quarantined_one(spool_id: SpoolId, who: Principal = User) -> dict[str, Any]:
+        """One quarantined message: envelope, reason with its details, header lines (văn thư, admin)."""
+        view = service.quarantine_show(who, spool_id)
+        env, record = view.envelope, view.record
+        return {**_entry(view.info), "source": env.source, "peer": env.peer, "helo": env.helo,
+                "source_ref": env.source_ref, "quarantined_at": str(record.get("quarantined_at", "")),
+                "detail": record.get("detail") if isinstance(record.get("detail"), dict) else {},
+                "headers": view.headers, "headers_cut": view.headers_cut}
+
+    @r.post("/spool/quarantine/{spool_id}/release", response_model=Released)
+    def release(spool_id: SpoolId, who: Principal = User) -> Released:
+        """Send a quarantined message to incoming/, released by the caller: registered, trust check skipped
+        (văn thư, admin; audited)."""
+        service.release(who, spool_id)
+        return Released(spool_id=spool_id)
+
+    @r.delete("/spool/quarantine/{spool_id}", response_model=Ok)
+    def delete_quarantined(spool_id: SpoolId, who: Principal = User) -> Ok:
+        """Delete a quarantined message for good; an audit event keeps its sender, recipients, subject and reason
+        (văn thư, admin)."""
+        service.delete_quarantined(who, spool_id)
         return Ok()
 
     return r

@@ -299,6 +299,29 @@ def create_app(config: Config, register: Register, spool: Spool) -> FastAPI:
         service.requeue(v.who, spool_id)
         return RedirectResponse("/spool/bad?" + urlencode({"msg": f"Đã gửi lại {spool_id}"}), 303)
 
+    @app.get("/spool/quarantine", include_in_schema=False)
+    def quarantine_page(request: Request, v: Viewer = Depends(viewer), msg: str = ""):
+        return render(request, "quarantine.html", viewer=v, entries=service.quarantine_list(v.who), msg=msg)
+
+    @app.get("/spool/quarantine/{spool_id}", include_in_schema=False)
+    def quarantined_page(request: Request, spool_id: str, v: Viewer = Depends(viewer)):
+        return render(request, "quarantined.html", viewer=v, view=service.quarantine_show(v.who, spool_id))
+
+    @app.post("/spool/quarantine/release", include_in_schema=False)
+    def release_form(spool_id: Annotated[str, Form()], csrf: Annotated[str, Form()], v: Viewer = Depends(viewer)):
+        check_csrf(v, csrf)
+        service.release(v.who, spool_id)
+        return _to_quarantine(f"Đã trả {spool_id} về hàng đợi: thư sẽ được vào sổ")
+
+    @app.post("/spool/quarantine/delete", include_in_schema=False)
+    def delete_form(spool_id: Annotated[str, Form()], csrf: Annotated[str, Form()],
+                    confirm: Annotated[str, Form()] = "", v: Viewer = Depends(viewer)):
+        check_csrf(v, csrf)
+        if confirm != "yes":
+            raise EditError("đánh dấu ô xác nhận trước khi xoá thư cách ly")
+        service.delete_quarantined(v.who, spool_id)
+        return _to_quarantine(f"Đã xoá {spool_id} (nhật ký vẫn giữ người gửi, tiêu đề và lý do)")
+
     # -- API -------------------------------------------------------------------------------------------
 
     bearer = HTTPBearer(auto_error=False, description="API token from `gateway user token NAME`")
@@ -330,6 +353,10 @@ def _safe_next(target: str) -> str:
 
 def _back(document_id: DocId, message: str) -> RedirectResponse:
     return RedirectResponse(f"/documents/{document_id}?" + urlencode({"msg": message}), 303)
+
+
+def _to_quarantine(message: str) -> RedirectResponse:
+    return RedirectResponse("/spool/quarantine?" + urlencode({"msg": message}), 303)
 
 
 def _set_session_cookie(response: Response, cookie: str, minutes: int, secure: bool) -> None:

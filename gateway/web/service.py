@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, replace
 from typing import Any
@@ -10,13 +11,15 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from gateway import quarantine_ops
 from gateway.config import Config
 from gateway.errors import GatewayError, NotFound
 from gateway.register.models import Attachment, Document
 from gateway.register.query import SearchQuery
 from gateway.register.records import DocumentRecord
 from gateway.register.service import Register
-from gateway.spool import Spool
+from gateway.spool import Spool, SpoolEntryInfo
+from gateway.values import Envelope
 from gateway.web import edits, exports
 from gateway.web.access import Forbidden, Scope, check_document, may_set_status, require_edit, scope_of
 from gateway.web.accounts import Principal
@@ -24,6 +27,8 @@ from gateway.web.store import AssignmentView, RegisterRow, WebStore
 
 SPOOL_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
+
+HEADERS_SHOWN = 64 * 1024  # characters of a quarantined message's header block shown, as text
 
 COUNT_CAP = 1_000  # matches counted at most; the UI says "more than" beyond and pages on while pages are full
 RELEVANCE_MAX = 999  # text searches with more matches list newest first
@@ -54,6 +59,26 @@ class Download:
     filename: str
     data: bytes
     pdf: bool
+
+
+@dataclass(frozen=True)
+class QuarantineView:
+    """One quarantined message: its summary, envelope, reason record and header block (text, never rendered)."""
+
+    info: SpoolEntryInfo
+    envelope: Envelope
+    record: dict[str, Any]
+    headers: str
+    headers_cut: bool
+
+    @property
+    def details(self) -> list[tuple[str, str]]:
+        """The reason record's details as (key, text) pairs, for showing as text."""
+        detail = self.record.get("detail")
+        if not isinstance(detail, dict):
+            return []
+        return [(str(k), v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, indent=2, default=str))
+                for k, v in sorted(detail.items(), key=lambda item: str(item[0]))]
 
 
 @dataclass(frozen=True)
@@ -188,10 +213,32 @@ class WebService:
 
     def requeue(self, who: Principal, spool_id: str) -> None:
         require_edit(who)
-        if not re.fullmatch(SPOOL_ID, spool_id):
-            raise NotFound(f"no spool entry {spool_id!r} in bad")
+        _check_spool_id(spool_id, "bad")
         self.spool.requeue(spool_id)
         edits.audit_access(self.engine, "spool-requeued", who.name, spool_id=spool_id)
+
+    def quarantine_list(self, who: Principal) -> list[SpoolEntryInfo]:
+        require_edit(who)
+        return self.spool.list("quarantine")
+
+    def quarantine_show(self, who: Principal, spool_id: str) -> QuarantineView:
+        require_edit(who)
+        _check_spool_id(spool_id, "quarantine")
+        info, envelope, raw, record = self.spool.show_quarantined(spool_id)
+        headers = header_block(raw)
+        return QuarantineView(info, envelope, record, headers[:HEADERS_SHOWN], len(headers) > HEADERS_SHOWN)
+
+    def release(self, who: Principal, spool_id: str) -> None:
+        """Send a quarantined message to incoming/ as released by this user (the trust check lets it by)."""
+        require_edit(who)
+        _check_spool_id(spool_id, "quarantine")
+        quarantine_ops.release(self.spool, self.register, spool_id, who.name)
+
+    def delete_quarantined(self, who: Principal, spool_id: str) -> None:
+        """Delete a quarantined message; its audit record (sender, recipients, subject, reason) is written first."""
+        require_edit(who)
+        _check_spool_id(spool_id, "quarantine")
+        quarantine_ops.delete(self.spool, self.register, spool_id, who.name)
 
     # -- exports ---------------------------------------------------------------------------------------
 
@@ -215,6 +262,20 @@ class WebService:
 
 class ExportError(GatewayError):
     """An export asked for an unknown format or an impossible date range."""
+
+
+def _check_spool_id(spool_id: str, queue: str) -> None:
+    if not re.fullmatch(SPOOL_ID, spool_id):
+        raise NotFound(f"no spool entry {spool_id!r} in {queue}")
+
+
+def header_block(raw: bytes) -> str:
+    """The header lines of a raw message as text (undecodable bytes replaced)."""
+    end = raw.find(b"\r\n\r\n")
+    if end < 0:
+        end = raw.find(b"\n\n")
+    head = raw if end < 0 else raw[:end]
+    return head.decode("utf-8", errors="replace").replace("\r\n", "\n")
 
 
 def signature_report(record: DocumentRecord) -> Any:
