@@ -72,6 +72,13 @@ class QuarantineView:
     headers_cut: bool
 
     @property
+    def quarantined_at(self) -> dt.datetime | None:
+        try:
+            return dt.datetime.fromisoformat(str(self.record.get("quarantined_at", "")))
+        except ValueError:
+            return None
+
+    @property
     def details(self) -> list[tuple[str, str]]:
         """The reason record's details as (key, text) pairs, for showing as text."""
         detail = self.record.get("detail")
