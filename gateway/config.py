@@ -93,6 +93,16 @@ class RegisterConfig:
     timezone: str = _help("time zone of arrival dates and of the yearly counters", "Asia/Ho_Chi_Minh")
 
 
+@dataclass(frozen=True)
+class UnderstandConfig:
+    ocr: bool = _help("OCR scanned pages (page-1 header, signer pages) with tesseract before registration", True)
+    ocr_dpi: int = _help("resolution pages are rendered at for OCR", 300)
+    ocr_max_signer_pages: int = _help("most pages searched backwards from the end for the signer block", 2)
+    trust_anchors: tuple[str, ...] = _help(
+        "PEM/DER files of the trusted root certificates (Ban Cơ yếu Chính phủ); empty: every signature is "
+        '"untrusted-root"', ())
+
+
 TLS_MODES = ("implicit", "starttls", "none")
 ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -145,6 +155,7 @@ class Config:
     workers: WorkersConfig = _help_factory("worker processes", WorkersConfig)
     limits: LimitsConfig = _help_factory("limits on what is unpacked and read", LimitsConfig)
     register: RegisterConfig = _help_factory("the incoming register", RegisterConfig)
+    understand: UnderstandConfig = _help_factory("reading the document's fields: OCR and signatures", UnderstandConfig)
     metrics: MetricsConfig = _help_factory("health and metrics over HTTP", MetricsConfig)
 
     imap: ImapConfig = _help_factory("IMAP intake", ImapConfig)

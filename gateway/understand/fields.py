@@ -1,32 +1,261 @@
 """Reads the ND30 metadata of the incoming document from an extracted message.
 
-This is the seam where the understanding issue plugs in (edXML, text-layer layout, OCR, signatures). For now
-it fills what the e-mail itself says, with a low confidence, so the register always has a trích yếu.
+Sources, most trusted first: an attached edXML package, the PDF/DOCX/DOC text (read by position on PDF
+pages), OCR of scanned pages (page-1 header and the signer's page), the attachment's file name, the e-mail
+subject. Each field keeps the source that decided it; where OCR and the file name disagree on the số, the
+file name wins (the số is often handwritten after printing, and OCR misreads handwriting).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import re
 
-from gateway.values import DocumentMeta, Extracted, FieldValue
+from gateway.config import UnderstandConfig
+from gateway.edxml.parse import looks_like_edxml, parse_package
+from gateway.understand import ocr, patterns, signatures
+from gateway.understand.layout import PageText, doc_text, pdfium_page
+from gateway.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 
-DOCUMENT_TYPES = ("pdf", "docx", "doc", "odt", "rtf")
+log = logging.getLogger(__name__)
+
+DOCUMENT_TYPES = ("pdf", "docx", "doc", "odt", "rtf", "text")
 # Subjects of forwarded or replied mail carry prefixes that are not part of the trích yếu.
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tr|v/v)\s*:\s*)+", re.IGNORECASE)
+_SIGNED_SUFFIX = re.compile(r"(\.signed)?([_ ]\d{8}[_ ]\d{6})?(\.signed)?\.\w{2,4}$", re.IGNORECASE)
+_FILE_FULL_CODE = re.compile(r"(?P<num>\d{1,6})\s*[-/]\s*(?P<groups>[A-Za-zĐđ]{1,8}(?:-[A-Za-zĐđ0-9]{1,10})+)")
+_FILE_SHORT = re.compile(r"^\s*(?P<num>\d{1,6})(?:\s*[-_ .]?\s*(?P<code>[A-Za-zĐđ]{1,6}))?(?![A-Za-z0-9])")
+OCR_CONFIDENCE = 0.7
 
 
-def understand(extracted: Extracted) -> DocumentMeta:
-    """The document's fields as far as this stage can tell, each with its confidence and source."""
+@dataclasses.dataclass(frozen=True)
+class _Source:
+    """One reading of the document: its parsed fields and where they came from."""
+
+    parsed: patterns.Parsed
+    ocr_text: str = ""
+    seconds: float = 0.0
+
+
+def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> DocumentMeta:
+    """The document's fields as far as every source can tell, each with its confidence and source."""
+    config = config or UnderstandConfig()
     message = extracted.message
     fields: dict[str, FieldValue] = {}
-    subject = _SUBJECT_PREFIX.sub("", message.subject).strip()
-    if subject:
-        fields["subject"] = FieldValue(subject, 0.3, "email")
-    if message.from_name:
-        fields["organ_name"] = FieldValue(message.from_name, 0.1, "email")
-    primary = next((p.index for p in message.parts if p.sniffed_type in DOCUMENT_TYPES), None)
+    notes: list[str] = []
+    urgency = secrecy = 0
+
+    edxml_parts = [p for p in message.parts if p.sniffed_type in ("xml", "text") and looks_like_edxml(p.payload)]
+    for part in edxml_parts[:1]:
+        package = parse_package(part.payload)
+        if package.status != "ok":
+            notes.append(f"edXML {part.filename or part.index}: {package.status}: {package.reason}")
+            log.warning("message %s: edXML attachment not read: %s", message.message_id, package.reason)
+            continue
+        for key, value in package.fields.items():
+            fields[key] = FieldValue(value, 1.0, "edxml")
+        urgency = package.priority
+
+    primary = next((p for p in message.parts if p.sniffed_type in DOCUMENT_TYPES and p not in edxml_parts
+                    and p.sniffed_type != "text"), None)
+    primary = primary or next((p for p in message.parts if p.sniffed_type == "pdf"), None)
+    reports: list[SignatureReport] = []
+    trust = _trust_roots(config)
+    for part in message.parts:
+        if part.sniffed_type == "pdf":
+            reports += [dataclasses.replace(r, part_index=part.index, filename=part.filename)
+                        for r in signatures.check_pdf(part.payload, trust)]
+    ocr_text = ""
     if primary is not None:
-        pages = next((t.page_count for t in extracted.texts if t.part_index == primary and t.page_count), None)
-        if pages:
+        text_entry = next((t for t in extracted.texts if t.part_index == primary.index), None)
+        source = _read_document(primary.payload, primary.sniffed_type, text_entry.text if text_entry else "",
+                                config)
+        ocr_text = source.ocr_text
+        for key, value in source.parsed.fields.items():
+            fields.setdefault(key, value)
+        urgency = max(urgency, source.parsed.urgency)
+        secrecy = max(secrecy, source.parsed.secrecy)
+        _check_number(fields, _filename_code(primary.filename), notes)
+        pages = text_entry.page_count if text_entry else None
+        if pages and "page_amount" not in fields:
             fields["page_amount"] = FieldValue(str(pages), 0.9, "text")
-    return DocumentMeta(fields=fields, primary_part_index=primary)
+    _from_email(fields, message.subject, message.from_name)
+    _day_from_signature(fields, reports, ocr_text, notes)
+    if reports:
+        fields["signature_status"] = FieldValue(signatures.overall(reports), 1.0, "signature")
+    return DocumentMeta(fields=fields, urgency=urgency, secrecy=secrecy,
+                        primary_part_index=primary.index if primary is not None else None,
+                        signatures=tuple(reports), ocr_text=ocr_text, notes=tuple(notes))
+
+
+def _trust_roots(config: UnderstandConfig) -> list:
+    if not config.trust_anchors:
+        return []
+    try:
+        return signatures.load_trust_roots(config.trust_anchors)
+    except (OSError, ValueError) as err:
+        log.error("trust anchors cannot be read (%s): every signature will show untrusted-root", err)
+        return []
+
+
+def _read_document(payload: bytes, kind: str, text: str, config: UnderstandConfig) -> _Source:
+    """Fields from the PDF (text layer by position, else OCR) or from the plain text of other types."""
+    if kind == "pdf":
+        try:
+            return read_pdf(payload, config)
+        except Exception as err:  # noqa: BLE001 - a reader surprise must leave the e-mail's fields standing
+            log.warning("reading the fields of a PDF failed: %s: %s", type(err).__name__, err)
+            return _Source(patterns.Parsed())
+    lines = tuple(text.splitlines())
+    return _Source(patterns.parse(patterns.DocText(lines), "text", 0.9))
+
+
+def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
+    """Text layer by position when page 1 has one; OCR of the page-1 header and the signer pages when not.
+
+    A born-digital PDF whose số or day was stamped in at signing (a form field, not text) gets its header
+    OCRed as well, with the stamps drawn, for those two fields.
+    """
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(payload)
+    try:
+        count = len(pdf)
+        if count == 0:
+            return _Source(patterns.Parsed())
+        pages = [_page(pdf, i) for i in range(min(count, 60))]
+        if pages[0].has_text:
+            parsed = patterns.parse(doc_text(pages), "text", 0.95)
+            if config.ocr and ("code_number" not in parsed.fields or "issued_date" not in parsed.fields) \
+                    and ocr.available():
+                top = ocr.ocr_region(pdf, 0, 0.45, config.ocr_dpi)
+                seen = patterns.parse(doc_text([top.page]), "ocr", OCR_CONFIDENCE)
+                merged = dict(parsed.fields)
+                for key in ("code_number", "issued_date"):
+                    if key not in merged and key in seen.fields:
+                        merged[key] = seen.fields[key]
+                parsed = dataclasses.replace(parsed, fields=merged)
+            return _Source(parsed)
+        if not config.ocr or not ocr.available():
+            return _Source(patterns.Parsed())
+        return _ocr_pdf(pdf, count, config)
+    finally:
+        pdf.close()
+
+
+def _page(pdf, index: int) -> PageText:
+    page = pdf[index]
+    try:
+        return pdfium_page(page)
+    finally:
+        page.close()
+
+
+def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
+    """OCR the regions that hold fields: the top of page 1, then pages from the end until a signer shows."""
+    seconds = 0.0
+    if count == 1:
+        first = ocr.ocr_region(pdf, 0, 1.0, config.ocr_dpi)
+        seconds += first.seconds
+        ocr_pages = [first.page]
+    else:
+        top = ocr.ocr_region(pdf, 0, 0.45, config.ocr_dpi)
+        seconds += top.seconds
+        ocr_pages = [top.page]
+        tail: list[PageText] = []
+        for index in range(count - 1, max(-1, count - 1 - config.ocr_max_signer_pages), -1):
+            page = ocr.ocr_region(pdf, index, 1.0, min(config.ocr_dpi, 200))
+            seconds += page.seconds
+            tail.insert(0, page.page)
+            if patterns.read_signer(doc_text(tail).tail_right) or patterns.read_signer(doc_text(tail).lines):
+                break
+        ocr_pages += tail
+    text = doc_text(ocr_pages)
+    respelled = patterns.DocText(*(tuple(patterns.respell(line) for line in stream) for stream in (
+        text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right)))
+    parsed = patterns.parse(respelled, "ocr", OCR_CONFIDENCE)
+    return _Source(parsed, "\n".join(respelled.lines), seconds)
+
+
+def _filename_code(filename: str) -> tuple[str, str] | None:
+    """(số, ký hiệu or its first group) as file names carry them: "2352 ( 07-CT-UBND).signed_….pdf" → 07, CT-UBND."""
+    stem = _SIGNED_SUFFIX.sub("", filename or "")
+    inner = re.search(r"\(([^)]*)\)", stem)
+    for candidate in ([inner.group(1)] if inner else []) + [stem]:
+        match = _FILE_FULL_CODE.search(candidate)
+        if match:
+            return match.group("num"), patterns._notation(None, match.group("groups"))
+    match = _FILE_SHORT.match(stem)
+    if match:
+        return match.group("num"), (match.group("code") or "")
+    return None
+
+
+def _check_number(fields: dict[str, FieldValue], from_name: tuple[str, str] | None, notes: list[str]) -> None:
+    """Cross-check the số with the file name; the file name decides when it names the same ký hiệu."""
+    if from_name is None:
+        return
+    number, code = from_name
+    notation = fields.get("code_notation")
+    current = fields.get("code_number")
+    agrees = bool(code) and notation is not None and _same_prefix(code, notation.value)
+    if current is not None and current.source in ("edxml", "text"):
+        if current.value != number and agrees:
+            notes.append(f"file name says số {number}, the document says {current.value}")
+        return
+    if current is not None and current.value.lstrip("0") == number.lstrip("0"):
+        fields["code_number"] = FieldValue(number if len(number) >= len(current.value) else current.value,
+                                           0.95, current.source)
+        return
+    if agrees or (notation is None and code):
+        if current is not None:
+            notes.append(f"OCR read số {current.value}, the file name says {number}: the file name decided")
+        fields["code_number"] = FieldValue(number, 0.8 if agrees else 0.5, "filename")
+        if notation is None and code:
+            full = code if "-" in code else ""
+            if full:
+                fields["code_notation"] = FieldValue(full, 0.6, "filename")
+            known = patterns.type_of_notation(code if "-" in code else f"{code}-X")
+            if known and "type_name" not in fields:
+                fields["type_name"] = FieldValue(known[0], 0.6, "filename")
+                fields["type_code"] = FieldValue(known[1], 0.6, "filename")
+    elif current is None:
+        fields["code_number"] = FieldValue(number, 0.4, "filename")
+
+
+def _same_prefix(code: str, notation: str) -> bool:
+    """"CT" or "CT-UBND" from a file name against the ký hiệu "CT-UBND"; "UB" against "UBND-KTTH"."""
+    code, notation = code.upper(), notation.upper()
+    if "-" in code:
+        return code == notation
+    return notation.split("-")[0].startswith(code)
+
+
+def _from_email(fields: dict[str, FieldValue], subject: str, from_name: str) -> None:
+    subject = _SUBJECT_PREFIX.sub("", subject).strip()
+    if subject:
+        fields.setdefault("subject", FieldValue(subject, 0.3, "email"))
+        code = patterns.read_loose_code(subject)
+        if code and "code_notation" not in fields:
+            fields["code_notation"] = FieldValue(code[1], 0.5, "email")
+            fields.setdefault("code_number", FieldValue(code[0], 0.5, "email"))
+    if from_name:
+        fields.setdefault("organ_name", FieldValue(from_name, 0.1, "email"))
+
+
+def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureReport], ocr_text: str,
+                        notes: list[str]) -> None:
+    """A printed date whose day was handwritten: take the day of the first signature in the same month."""
+    if "issued_date" in fields or not reports:
+        return
+    month = patterns.read_month(ocr_text.splitlines()) if ocr_text else None
+    times = sorted(r.signing_time for r in reports if r.signing_time)
+    if not times:
+        return
+    import datetime as dt
+
+    first = dt.datetime.fromisoformat(times[0]).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    if month is None or (first.year, first.month) == month:
+        fields["issued_date"] = FieldValue(first.isoformat(), 0.5 if month else 0.3, "signature")
+        notes.append("ngày ban hành taken from the first signature's time (the printed day was unreadable)")

@@ -1,0 +1,169 @@
+"""Positioned text of a page (PDF text layer or OCR words) split into rows and columns, as DocText streams."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from gateway.understand.patterns import DocText
+
+HEADER_SHARE = 0.42  # the page-1 header (agency, Quốc hiệu, số, date, V/v) sits in the top 42 % of A4
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of text on one line, with its box in page units measured from the top-left corner."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The segments of one page and the page's size."""
+
+    width: float
+    height: float
+    segments: tuple[Segment, ...]
+
+    @property
+    def has_text(self) -> bool:
+        return sum(len(s.text.strip()) for s in self.segments) >= 3
+
+
+def pdfium_page(page) -> PageText:
+    """The text-layer segments of a pypdfium2 page: runs of characters on one baseline without a wide gap.
+
+    Built from character boxes rather than from pdfium's text rectangles, which split words where the font
+    changes and so either glue words together or tear one word apart.
+    """
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        text = textpage.get_text_range(0, count) if count else ""
+        segments: list[Segment] = []
+        current: list = []  # [text, x0, x1, top, bottom]
+        for index, char in enumerate(text[:count]):
+            if char in "\r\n":
+                _close(current, segments)
+                current = []
+                continue
+            left, bottom, right, top = textpage.get_charbox(index, loose=True)
+            size = max(top - bottom, 1.0)
+            y_top, y_bottom = height - top, height - bottom
+            if current:
+                same_line = abs(y_bottom - current[4]) < 0.5 * size
+                near = -2 * size < left - current[2] < 1.2 * size
+                if not (same_line and near):
+                    _close(current, segments)
+                    current = []
+            if not current:
+                if char.isspace():
+                    continue
+                current = [char, left, right, y_top, y_bottom]
+                continue
+            current[0] += char
+            current[2] = max(current[2], right)
+            current[3] = min(current[3], y_top)
+        _close(current, segments)
+    finally:
+        textpage.close()
+    return PageText(width, height, tuple(segments))
+
+
+def _close(current: list, segments: list[Segment]) -> None:
+    if current and current[0].strip():
+        segments.append(Segment(" ".join(current[0].split()), current[1], current[2], current[3], current[4]))
+
+
+def rows(page: PageText, x_from: float = 0.0, x_to: float | None = None, y_from: float = 0.0,
+         y_to: float | None = None, split_gap: float = 0.06) -> list[list[Segment]]:
+    """Segments inside the box grouped into rows (top to bottom), each row's segments left to right.
+
+    Two segments of one row further apart than ``split_gap`` × page width stay separate items of the row, so
+    that callers can tell the columns apart.
+    """
+    x_to = page.width if x_to is None else x_to
+    y_to = page.height if y_to is None else y_to
+    inside = [s for s in page.segments if x_from <= (s.x0 + s.x1) / 2 <= x_to and y_from <= (s.top + s.bottom) / 2 <= y_to]
+    inside.sort(key=lambda s: ((s.top + s.bottom) / 2, s.x0))
+    grouped: list[list[Segment]] = []
+    for segment in inside:
+        middle = (segment.top + segment.bottom) / 2
+        if grouped:
+            last = grouped[-1]
+            top = min(s.top for s in last)
+            bottom = max(s.bottom for s in last)
+            if top - 1 <= middle <= bottom + 1:
+                last.append(segment)
+                continue
+        grouped.append([segment])
+    return [_merge_row(sorted(row, key=lambda s: s.x0), split_gap * page.width) for row in grouped]
+
+
+def _merge_row(row: list[Segment], gap: float) -> list[Segment]:
+    merged = [row[0]]
+    for segment in row[1:]:
+        last = merged[-1]
+        if segment.x0 - last.x1 <= gap:
+            merged[-1] = Segment(f"{last.text} {segment.text}", last.x0, max(last.x1, segment.x1),
+                                 min(last.top, segment.top), max(last.bottom, segment.bottom))
+        else:
+            merged.append(segment)
+    return merged
+
+
+def lines_of(grouped: list[list[Segment]]) -> list[str]:
+    """Rows as text lines, with "" where the vertical gap is much larger than the usual line spacing."""
+    if not grouped:
+        return []
+    heights = [max(s.bottom for s in row) - min(s.top for s in row) for row in grouped]
+    usual = statistics.median(heights) or 1.0
+    out: list[str] = []
+    previous_bottom = None
+    for row in grouped:
+        top = min(s.top for s in row)
+        if previous_bottom is not None and top - previous_bottom > 0.9 * usual:
+            out.append("")
+        out.append(" ".join(s.text for s in row))
+        previous_bottom = max(s.bottom for s in row)
+    return out
+
+
+def column(page: PageText, side: str, y_from: float, y_to: float) -> list[str]:
+    """Lines of the left or right half of a band of the page; segments crossing the middle belong to neither."""
+    middle = page.width / 2
+    chosen = [s for s in page.segments
+              if (s.x1 <= middle + page.width * 0.04 if side == "left" else s.x0 >= middle - page.width * 0.04)
+              and not (s.x0 < middle - page.width * 0.04 and s.x1 > middle + page.width * 0.04)]
+    half = PageText(page.width, page.height, tuple(chosen))
+    return lines_of(rows(half, y_from=y_from, y_to=y_to))
+
+
+def doc_text(pages: list[PageText], extra_lines: list[str] | None = None) -> DocText:
+    """The DocText of a document: every page in reading order plus the header and signature columns.
+
+    The signature zone is searched from the last page with text backwards (a document may end on a blank
+    page, or carry an annex after the signature), taking the lower part of the first page with a signer.
+    """
+    lines: list[str] = []
+    for page in pages:
+        lines += lines_of(rows(page)) + [""]
+    if extra_lines:
+        lines += extra_lines
+    header_left: list[str] = []
+    header_right: list[str] = []
+    if pages and pages[0].has_text:
+        first = pages[0]
+        header_left = column(first, "left", 0, first.height * HEADER_SHARE)
+        header_right = column(first, "right", 0, first.height * HEADER_SHARE)
+    tail_left: list[str] = []
+    tail_right: list[str] = []
+    for page in reversed([p for p in pages if p.has_text][-3:]):
+        tail_left = column(page, "left", 0, page.height) + tail_left
+        tail_right = column(page, "right", 0, page.height) + tail_right
+    return DocText(tuple(lines), tuple(header_left), tuple(header_right), tuple(tail_left), tuple(tail_right))
