@@ -42,7 +42,7 @@ def understand_spooled(spooled: SpooledMessage, config: Config) -> Understood:
     """Parse, extract and understand one message; raises ParseError for input that cannot be a message."""
     parsed = parse_message(spooled.raw, config.limits)
     extracted = extract_message(parsed, config.limits)
-    return Understood(spooled, extracted, understand(extracted))
+    return Understood(spooled, extracted, understand(extracted, config.understand))
 
 
 def process_one(spooled: SpooledMessage, spool: Spool, register: Register, config: Config) -> Outcome:

@@ -136,6 +136,9 @@ class Document(Base):
     to_places: Mapped[str] = mapped_column(sa.Text, default="")
     due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    organ_parent: Mapped[str] = mapped_column(sa.Text, default="")  # cơ quan chủ quản
+    addressees: Mapped[str] = mapped_column(sa.Text, default="")  # Kính gửi entries, "; " between them
+    signature_status: Mapped[str] = mapped_column(sa.String(32), default="")  # worst of the PDF signatures
     field_sources: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     possible_duplicate_of: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"))
     status: Mapped[str] = mapped_column(sa.String(32), default="registered")
@@ -161,6 +164,7 @@ class Attachment(Base):
     extract_status: Mapped[str] = mapped_column(sa.String(16), default="")
     extract_detail: Mapped[str] = mapped_column(sa.Text, default="")
     page_count: Mapped[int | None]
+    signatures: Mapped[list] = mapped_column(sa.JSON, default=list)  # SignatureReport dicts of a PDF
 
 
 class AuditEvent(Base):
