@@ -80,3 +80,95 @@ def make_message(
         maintype, _, subtype = mimetype.partition("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
     return msg.as_bytes(policy=policy.SMTP)
+
+
+def make_official_pdf(*, organ: tuple[str, ...], number: str, notation: str, place: str, day: str, month: str,
+                      year: str, title: str = "", subject: tuple[str, ...] = (), vv: tuple[str, ...] = (),
+                      stamp: str = "", addressees: tuple[str, ...] = (), body: str = "Nội dung văn bản.",
+                      signer: tuple[str, ...] = (), signer_name: str = "", recipients: tuple[str, ...] = ()) -> bytes:
+    """An ND30-shaped PDF page: two-column header (agency | Quốc hiệu), số and date, V/v or title, body,
+    Nơi nhận on the left and the signer block on the right at the same height."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", DEJAVU)
+    pdf.add_font("DejaVu", "B", DEJAVU.replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"))
+    pdf.add_page()
+    pdf.set_font("DejaVu", size=11)
+    left, right, y = 15, 100, 15
+    for line in organ:
+        pdf.set_xy(left, y)
+        pdf.cell(80, 6, line, align="C")
+        y += 6
+    pdf.set_xy(right, 15)
+    pdf.cell(95, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C")
+    pdf.set_xy(right, 21)
+    pdf.cell(95, 6, "Độc lập - Tự do - Hạnh phúc", align="C")
+    y = max(y, 27) + 6
+    pdf.set_xy(left, y)
+    pdf.cell(80, 6, f"Số: {number}/{notation}", align="C")
+    pdf.set_xy(right, y)
+    pdf.cell(95, 6, f"{place}, ngày {day} tháng {month} năm {year}", align="C")
+    y += 7
+    for line in vv:
+        pdf.set_xy(left, y)
+        pdf.cell(80, 6, line, align="C")
+        y += 6
+    if stamp:
+        pdf.set_xy(left, y + 2)
+        pdf.cell(40, 7, stamp, border=1, align="C")
+        y += 10
+    y += 6
+    if title:
+        pdf.set_font("DejaVu", "B", 13)
+        pdf.set_xy(15, y)
+        pdf.cell(180, 7, title, align="C")
+        y += 7
+        pdf.set_font("DejaVu", size=11)
+        for line in subject:
+            pdf.set_xy(15, y)
+            pdf.cell(180, 6, line, align="C")
+            y += 6
+    y += 6
+    if addressees:
+        pdf.set_xy(40, y)
+        pdf.cell(130, 6, "Kính gửi: " + (addressees[0] if len(addressees) == 1 else ""))
+        y += 6
+        if len(addressees) > 1:
+            for entry in addressees:
+                pdf.set_xy(60, y)
+                pdf.cell(130, 6, f"- {entry};")
+                y += 6
+    pdf.set_xy(15, y + 4)
+    pdf.multi_cell(180, 6, body)
+    y = pdf.get_y() + 10
+    pdf.set_xy(left, y)
+    pdf.cell(80, 6, "Nơi nhận:")
+    for offset, entry in enumerate(recipients, start=1):
+        pdf.set_xy(left, y + 5 * offset)
+        pdf.cell(80, 5, f"- {entry};")
+    for offset, line in enumerate(signer):
+        pdf.set_xy(right + 10, y + 6 * offset)
+        pdf.cell(85, 6, line, align="C")
+    pdf.set_xy(right + 10, y + 6 * len(signer) + 25)
+    pdf.cell(85, 6, signer_name, align="C")
+    return bytes(pdf.output())
+
+
+def scan_of(pdf_bytes: bytes, angle: float = 1.5, dpi: int = 200, seed: int = 4) -> bytes:
+    """The PDF's first page as a scan: an image-only PDF, rotated a little, blurred and speckled."""
+    import random
+
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageFilter
+
+    page = pdfium.PdfDocument(pdf_bytes)[0]
+    image = page.render(scale=dpi / 72).to_pil().convert("L")
+    image = image.rotate(angle, resample=Image.BICUBIC, fillcolor=255).filter(ImageFilter.GaussianBlur(0.6))
+    rng = random.Random(seed)
+    pixels = image.load()
+    for _ in range(image.width * image.height // 400):
+        pixels[rng.randrange(image.width), rng.randrange(image.height)] = rng.choice((0, 90, 200))
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PDF", resolution=dpi)
+    return out.getvalue()

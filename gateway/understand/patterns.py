@@ -226,7 +226,7 @@ def _organ_lines(lines: list[str]) -> list[str]:
             if found:
                 continue
             continue
-        line = _strip_motto(raw).strip(" -_–—=*:")
+        line = _NOT_LETTER_ENDS.sub("", _strip_motto(raw)).strip(" -_–—=*:")
         if not line or _RULE.match(line):
             continue
         letters = [c for c in line if c.isalpha()]

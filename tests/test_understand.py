@@ -1,0 +1,114 @@
+"""Field reading from generated ND30 documents: text layer by position, DOCX, OCR of scans, file names."""
+
+from __future__ import annotations
+
+import pytest
+
+from docgen import make_docx, make_official_pdf, scan_of
+from gateway.config import Config, UnderstandConfig
+from gateway.understand import ocr
+from gateway.understand.fields import _filename_code
+from gateway.understand.single import understand_file
+from gateway.understand.vocab import ADMINISTRATIVE_TYPES
+
+CONFIG = Config()
+
+
+def cong_van(**overrides) -> bytes:
+    values = dict(
+        organ=("UBND TỈNH QUẢNG NGÃI", "SỞ TÀI CHÍNH"), number="123", notation="STC-HCSN", place="Quảng Ngãi",
+        day="06", month="01", year="2025", vv=("V/v góp ý dự thảo Quyết định", "về giá dịch vụ công"),
+        addressees=("Sở Nội vụ", "Sở Tư pháp"), signer=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"),
+        signer_name="Nguyễn Văn An", recipients=("Như trên", "Lưu: VT, HCSN"),
+    )
+    values.update(overrides)
+    return make_official_pdf(**values)
+
+
+def field(meta, key: str) -> tuple[str, str]:
+    value = meta.fields.get(key)
+    return (value.value, value.source) if value else ("", "")
+
+
+def test_cong_van_text_layer_two_column_header() -> None:
+    _, meta = understand_file(cong_van(), "cv.pdf", CONFIG)
+    assert field(meta, "code_number") == ("123", "text")
+    assert meta.get("code_notation") == "STC-HCSN"
+    assert meta.get("issued_date") == "2025-01-06"
+    assert meta.get("place") == "Quảng Ngãi"
+    assert meta.get("organ_parent") == "UBND TỈNH QUẢNG NGÃI"
+    assert meta.get("organ_name") == "SỞ TÀI CHÍNH"
+    assert meta.get("type_name") == "Công văn" and meta.get("type_code") == ""
+    assert meta.get("subject") == "góp ý dự thảo Quyết định về giá dịch vụ công"
+    assert meta.get("addressees") == "Sở Nội vụ; Sở Tư pháp"
+    assert meta.get("to_places") == "Như trên; Lưu: VT, HCSN"
+    assert meta.get("signer_position") == "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
+    assert meta.get("signer_name") == "Nguyễn Văn An"
+    assert meta.urgency == 0 and meta.secrecy == 0
+
+
+@pytest.mark.parametrize(("stamp", "urgency", "secrecy"), [
+    ("KHẨN", 1, 0), ("THƯỢNG KHẨN", 2, 0), ("HỎA TỐC", 3, 0), ("MẬT", 0, 1), ("TỐI MẬT", 0, 2),
+    ("TUYỆT MẬT", 0, 3),
+])
+def test_urgency_and_secrecy_stamps(stamp: str, urgency: int, secrecy: int) -> None:
+    _, meta = understand_file(cong_van(stamp=stamp), "cv.pdf", CONFIG)
+    assert (meta.urgency, meta.secrecy) == (urgency, secrecy)
+
+
+def test_named_type_with_title_and_subject_and_tm_signer() -> None:
+    pdf = make_official_pdf(
+        organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="01", notation="TTr-UBND", place="Quảng Ngãi",
+        day="05", month="02", year="2025", title="TỜ TRÌNH",
+        subject=("Về việc đề nghị giao dự toán năm 2025",), addressees=("Hội đồng nhân dân tỉnh",),
+        signer=("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"), signer_name="Trần Văn Bình", recipients=("Như trên",))
+    _, meta = understand_file(pdf, "tt.pdf", CONFIG)
+    assert meta.get("organ_name") == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI" and meta.get("organ_parent") == ""
+    assert (meta.get("type_name"), meta.get("type_code")) == ("Tờ trình", "TTr")
+    assert meta.get("code_notation") == "TTr-UBND"
+    assert meta.get("subject") == "Về việc đề nghị giao dự toán năm 2025"
+    assert meta.get("addressees") == "Hội đồng nhân dân tỉnh"
+    assert meta.get("signer_position") == "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH"
+
+
+def test_every_document_type_from_docx() -> None:
+    for name, code in ADMINISTRATIVE_TYPES:
+        if not code:
+            continue
+        docx = make_docx([
+            "BỘ TÀI CHÍNH", f"Số: 05/{code}-BTC", "Hà Nội, ngày 29 tháng 6 năm 2019", name.upper(),
+            "Về việc thử nghiệm", "", "Căn cứ Luật Ngân sách nhà nước;", "Nội dung.", "KT. BỘ TRƯỞNG",
+            "THỨ TRƯỞNG", "Lê Văn Cường"])
+        _, meta = understand_file(docx, "vb.docx", CONFIG)
+        assert (meta.get("type_name"), meta.get("type_code")) == (name, code), name
+        assert meta.get("code_notation") == f"{code}-BTC"
+        assert meta.get("issued_date") == "2019-06-29"
+        assert meta.get("subject") == "Về việc thử nghiệm"
+        assert meta.get("signer_name") == "Lê Văn Cường"
+
+
+def test_file_names_as_sent() -> None:
+    assert _filename_code("2352 ( 07-CT-UBND).signed_20250221_092046.pdf") == ("07", "CT-UBND")
+    assert _filename_code("04CT.signed_20250513_154052.pdf") == ("04", "CT")
+    assert _filename_code("574 UB.signed_20250510_124908.pdf") == ("574", "UB")
+    assert _filename_code("Gop y du thao.pdf") is None
+
+
+@pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr-vie is not installed")
+def test_scanned_page_is_read_by_ocr_and_the_file_name_decides_the_number() -> None:
+    pdf = make_official_pdf(
+        organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="07", notation="CT-UBND", place="Quảng Ngãi",
+        day="20", month="3", year="2018", title="CHỈ THỊ", subject=("Về việc tăng cường thi hành án",),
+        signer=("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"), signer_name="Phạm Trường Thọ", recipients=("Như trên",))
+    scan = scan_of(pdf, angle=2.0)
+    extracted, meta = understand_file(scan, "2352 ( 07-CT-UBND).signed_20250221_092046.pdf", CONFIG)
+    assert extracted.texts[0].status == "empty"  # no text layer: only OCR could read it
+    assert field(meta, "code_notation") == ("CT-UBND", "ocr")
+    assert meta.get("code_number") == "07"
+    assert (meta.get("type_name"), field(meta, "type_name")[1]) == ("Chỉ thị", "ocr")
+    assert meta.get("issued_date") == "2018-03-20"
+    assert "QUẢNG" in meta.get("organ_name")  # the 11-pt header under noise loses its first line at times
+    assert meta.get("signer_name") == "Phạm Trường Thọ"
+    assert "thi hành án" in meta.ocr_text
+    _, without = understand_file(scan, "x.pdf", Config(understand=UnderstandConfig(ocr=False)))
+    assert "code_notation" not in without.fields

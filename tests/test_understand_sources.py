@@ -1,0 +1,166 @@
+"""edXML packages in and status packages out, PDF signatures with a test CA, secret documents in the register."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+
+import pytest
+
+from docgen import make_message, make_official_pdf
+from gateway.config import Config, UnderstandConfig, load_config
+from gateway.edxml import NAMESPACE
+from gateway.edxml.parse import parse_package
+from gateway.edxml.status import status_package
+from gateway.register.models import AuditEvent
+from gateway.register.query import SearchQuery
+from gateway.register.service import Register
+from gateway.understand.signatures import check_pdf, load_trust_roots
+from gateway.understand.single import understand_file
+from gateway.values import Envelope, SpooledMessage
+
+
+def edxml(business: str = "Bussiness", namespace: str = NAMESPACE) -> bytes:
+    pdf = base64.b64encode(b"%PDF-1.4 test").decode()
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<edXML:edXML xmlns:edXML="{namespace}"><edXML:edXMLEnvelope><edXML:edXMLHeader><edXML:MessageHeader>
+<edXML:From><edXML:OrganId>000.00.11.H53</edXML:OrganId><edXML:OrganName>Sở Tài chính Tây Ninh</edXML:OrganName></edXML:From>
+<edXML:Code><edXML:CodeNumber>2491</edXML:CodeNumber><edXML:CodeNotation>STC-BCTC</edXML:CodeNotation></edXML:Code>
+<edXML:PromulgationInfo><edXML:Place>Tây Ninh</edXML:Place><edXML:PromulgationDate>2019/01/16</edXML:PromulgationDate></edXML:PromulgationInfo>
+<edXML:DocumentType><edXML:Type>1</edXML:Type><edXML:TypeName>Công văn</edXML:TypeName></edXML:DocumentType>
+<edXML:Subject>V/v kết nối phần mềm quản lý văn bản</edXML:Subject>
+<edXML:SignerInfo><edXML:Competence>KT. GIÁM ĐỐC</edXML:Competence><edXML:Position>PHÓ GIÁM ĐỐC</edXML:Position><edXML:FullName>Lê Thị Hoa</edXML:FullName></edXML:SignerInfo>
+<edXML:DueDate>2019/01/30</edXML:DueDate>
+<edXML:ToPlaces><edXML:Place>UBND các huyện</edXML:Place><edXML:Place>Lưu VT</edXML:Place></edXML:ToPlaces>
+<edXML:OtherInfo><edXML:Priority>2</edXML:Priority><edXML:PageAmount>3</edXML:PageAmount></edXML:OtherInfo>
+</edXML:MessageHeader><edXML:TraceHeaderList><edXML:{business}><edXML:{business}DocType>0</edXML:{business}DocType></edXML:{business}></edXML:TraceHeaderList></edXML:edXMLHeader>
+<edXML:edXMLBody><edXML:edXMLManifest><edXML:Reference><edXML:ContentId>cid:a1</edXML:ContentId><edXML:AttachmentName>cv.pdf</edXML:AttachmentName></edXML:Reference></edXML:edXMLManifest></edXML:edXMLBody>
+</edXML:edXMLEnvelope><AttachmentEncoded><Attachment><ContentId>a1</ContentId><ContentTransferEncoded>{pdf}</ContentTransferEncoded></Attachment></AttachmentEncoded></edXML:edXML>""".encode()
+
+
+@pytest.mark.parametrize("business", ["Bussiness", "Business"])
+def test_edxml_header_fields_and_attachments(business: str) -> None:
+    package = parse_package(edxml(business))
+    assert package.status == "ok" and package.business_doc_type == "0"
+    assert package.fields["code_number"] == "2491" and package.fields["code_notation"] == "STC-BCTC"
+    assert package.fields["issued_date"] == "2019-01-16" and package.fields["due_date"] == "2019-01-30"
+    assert package.fields["subject"] == "kết nối phần mềm quản lý văn bản"
+    assert package.fields["signer_position"] == "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
+    assert package.priority == 2 and package.to_places == ("UBND các huyện", "Lưu VT")
+    assert [(a.content_id, a.name, a.payload) for a in package.attachments] == [("a1", "cv.pdf", b"%PDF-1.4 test")]
+    _, meta = understand_file(edxml(business), "goi.edxml", Config())
+    assert (meta.get("organ_id"), meta.fields["organ_name"].source) == ("000.00.11.H53", "edxml")
+    assert meta.urgency == 2
+
+
+def test_edxml_with_a_wrong_namespace_says_why() -> None:
+    package = parse_package(edxml(namespace="http://example.test/other"))
+    assert package.status == "wrong-namespace" and "http://example.test/other" in package.reason
+    _, meta = understand_file(edxml(namespace="http://example.test/other"), "goi.edxml", Config())
+    assert any("wrong-namespace" in note for note in meta.notes) and "code_number" not in meta.fields
+
+
+def test_status_package_round_trips() -> None:
+    at = dt.datetime(2025, 1, 6, 2, 30, tzinfo=dt.timezone.utc)
+    raw = status_package(subject_code_number="12", subject_code_notation="UBND-VP", from_organ_id="000.00.01.A53",
+                         from_organ_name="Văn phòng UBND", to_organ_id="000.00.11.H53", to_organ_name="Sở Tài chính",
+                         status_code="03", description="", at=at, staff="Văn thư")
+    text = raw.decode("utf-8")
+    assert NAMESPACE in text and "<edXML:StatusCode>03</edXML:StatusCode>" in text
+    assert "2025/01/06 09:30:00" in text and "Đã tiếp nhận" in text and "UBND-VP" in text
+    with pytest.raises(ValueError):
+        status_package(subject_code_number="1", subject_code_notation="X-Y", from_organ_id="a", from_organ_name="b",
+                       to_organ_id="c", to_organ_name="d", status_code="99", description="", at=at)
+
+
+def _ca_and_signer(tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Ban Thử nghiệm")])
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("Test Root CA")).issuer_name(name("Test Root CA"))
+          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_after(now + dt.timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(name("Nguyễn Văn An")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(2).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    ca_file = tmp_path / "root.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    key_file, cert_file = tmp_path / "key.pem", tmp_path / "cert.pem"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return ca_file, key_file, cert_file
+
+
+def _signed_pdf(tmp_path) -> tuple[bytes, str]:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    ca_file, key_file, cert_file = _ca_and_signer(tmp_path)
+    signer = signers.SimpleSigner.load(str(key_file), str(cert_file), ca_chain_files=(str(ca_file),))
+    source = make_official_pdf(organ=("SỞ TÀI CHÍNH",), number="12", notation="STC-VP", place="Huế", day="02",
+                               month="01", year="2025", vv=("V/v thử ký số",), signer=("GIÁM ĐỐC",),
+                               signer_name="Nguyễn Văn An")
+    out = io.BytesIO()
+    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(source)),
+                     signers.PdfSignatureMetadata(field_name="Sig1"), signer=signer, output=out)
+    return out.getvalue(), str(ca_file)
+
+
+def test_signatures_intact_untrusted_trusted_and_tampered(tmp_path) -> None:
+    signed, ca_file = _signed_pdf(tmp_path)
+    (report,) = check_pdf(signed)
+    assert report.status == "untrusted-root" and report.intact and report.valid and not report.trusted
+    assert report.signer == "Nguyễn Văn An" and report.issuer == "Test Root CA" and report.covers_whole_file
+    (trusted,) = check_pdf(signed, load_trust_roots((ca_file,)))
+    assert trusted.status == "trusted" and trusted.trusted
+    tampered = bytearray(signed)
+    at = signed.index(b"/Contents", 0) - 40  # a byte inside the signed range, before the signature value
+    tampered[at] = ord("A") if tampered[at] != ord("A") else ord("B")
+    (broken,) = check_pdf(bytes(tampered))
+    assert broken.status in ("tampered", "unreadable", "bad-signature") and broken.status != "untrusted-root"
+    config = Config(understand=UnderstandConfig(trust_anchors=(ca_file,)))
+    _, meta = understand_file(signed, "cv.pdf", config)
+    assert meta.get("signature_status") == "trusted" and meta.get("code_notation") == "STC-VP"
+
+
+def test_secret_document_goes_to_the_secret_register_out_of_search_with_an_alert(tmp_path, caplog) -> None:
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data")})
+    register = Register(config)
+    register.upgrade()
+    try:
+        pdf = make_official_pdf(organ=("BỘ CÔNG AN",), number="09", notation="BCA-V03", place="Hà Nội", day="03",
+                                month="02", year="2025", vv=("V/v phối hợp xác minh",), stamp="TỐI MẬT",
+                                body="Nội dung tuyệt đối không lan truyền zyxwvu.", signer=("GIÁM ĐỐC",),
+                                signer_name="Trần Văn Cao")
+        raw = make_message("Gửi văn bản", "Kính gửi.", attachments=[("mat.pdf", pdf, "application/pdf")])
+        from gateway.pipeline import understand_spooled
+
+        spooled = SpooledMessage("s-secret", Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc)), raw)
+        ready = understand_spooled(spooled, config)
+        assert ready.meta.secrecy == 2
+        with caplog.at_level("WARNING"):
+            registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta)
+        assert registration.register_code == "den-mat"
+        assert any("SECRET document" in r.getMessage() for r in caplog.records)
+        assert register.search(SearchQuery(text="zyxwvu")) == []
+        record = register.get_document(registration.document_id)
+        assert "secret-document-alert" in [event.action for event in record.audit]
+        assert record.attachments[0].signatures == ()
+    finally:
+        register.close()
