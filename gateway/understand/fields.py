@@ -9,12 +9,14 @@ file name wins (the số is often handwritten after printing, and OCR misreads h
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import re
 
 from gateway.config import UnderstandConfig
 from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.understand import ocr, patterns, signatures
+from gateway.understand.handwriting import handwritten
 from gateway.understand.layout import PageText, doc_text, pdfium_page
 from gateway.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 
@@ -27,6 +29,7 @@ _SIGNED_SUFFIX = re.compile(r"(\.signed)?([_ ]\d{8}[_ ]\d{6})?(\.signed)?\.\w{2,
 _FILE_FULL_CODE = re.compile(r"(?P<num>\d{1,6})\s*[-/]\s*(?P<groups>[A-Za-zĐđ]{1,8}(?:-[A-Za-zĐđ0-9]{1,10})+)")
 _FILE_SHORT = re.compile(r"^\s*(?P<num>\d{1,6})(?:\s*[-_ .]?\s*(?P<code>[A-Za-zĐđ]{1,6}))?(?![A-Za-z0-9])")
 OCR_CONFIDENCE = 0.7
+_DAY_ONLY = "_day_only"  # a handwritten day whose month OCR could not read; settled by _day_from_signature
 
 
 @dataclasses.dataclass(frozen=True)
@@ -129,19 +132,66 @@ def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
             parsed = patterns.parse(doc_text(pages), "text", 0.95)
             if config.ocr and ("code_number" not in parsed.fields or "issued_date" not in parsed.fields) \
                     and ocr.available():
-                top = ocr.ocr_region(pdf, 0, 0.45, config.ocr_dpi)
-                seen = patterns.parse(doc_text([top.page]), "ocr", OCR_CONFIDENCE)
-                merged = dict(parsed.fields)
-                for key in ("code_number", "issued_date"):
-                    if key not in merged and key in seen.fields:
-                        merged[key] = seen.fields[key]
-                parsed = dataclasses.replace(parsed, fields=merged)
+                parsed = _stamped_in(payload, parsed, config)
             return _Source(parsed)
         if not config.ocr or not ocr.available():
             return _Source(patterns.Parsed())
         return _ocr_pdf(pdf, count, config)
     finally:
         pdf.close()
+
+
+def _stamped_in(payload: bytes, parsed: patterns.Parsed, config: UnderstandConfig) -> patterns.Parsed:
+    """The số and day a born-digital PDF got at signing (drawn by a form field): OCR of the header with forms."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(payload)
+    try:
+        pdf.init_forms()
+        top = ocr.ocr_region(pdf, 0, 0.45, config.ocr_dpi)
+    finally:
+        pdf.close()
+    seen = patterns.parse(doc_text([top.page]), "ocr", OCR_CONFIDENCE)
+    fields = dict(parsed.fields)
+    for key in ("code_number", "issued_date"):
+        if key not in fields and key in seen.fields:
+            fields[key] = seen.fields[key]
+    _handwritten(fields, top, seen)
+    return dataclasses.replace(parsed, fields=fields)
+
+
+def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns.Parsed) -> None:
+    """Fill a missing số or day from the digits-only reading of their boxes (handwriting, stamps).
+
+    ND30 writes days under 10 with a leading 0, so a one-digit day in the OCR text lost a digit: it is
+    read again too.
+    """
+    lines = list(doc_text([top.page]).lines)
+    short_day = fields.get("issued_date") is not None and fields["issued_date"].source == "ocr" and _one_digit_day(lines)
+    if "code_number" in fields and "issued_date" in fields and not short_day:
+        return
+    number, day = handwritten(top)
+    if number and "code_number" not in fields:
+        fields["code_number"] = FieldValue(number, 0.5, "ocr")
+    month = patterns.read_month(lines)
+    if day and not month and "issued_date" not in fields:
+        fields[_DAY_ONLY] = FieldValue(day, 0.5, "ocr")  # the month comes from the signature, if it can
+    if day and month and ("issued_date" not in fields or short_day):
+        try:
+            when = dt.date(month[0], month[1], int(day)).isoformat()
+        except ValueError:
+            return
+        fields["issued_date"] = FieldValue(when, 0.55, "ocr")
+
+
+def _one_digit_day(lines: list[str]) -> bool:
+    from gateway.extract.text import fold
+
+    for line in lines:
+        match = patterns._DATE.search(fold(line))
+        if match:
+            return bool(match.group("d")) and len(match.group("d")) == 1
+    return False
 
 
 def _page(pdf, index: int) -> PageText:
@@ -175,6 +225,9 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
     respelled = patterns.DocText(*(tuple(patterns.respell(line) for line in stream) for stream in (
         text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right)))
     parsed = patterns.parse(respelled, "ocr", OCR_CONFIDENCE)
+    fields = dict(parsed.fields)
+    _handwritten(fields, top if count > 1 else first, parsed)
+    parsed = dataclasses.replace(parsed, fields=fields)
     return _Source(parsed, "\n".join(respelled.lines), seconds)
 
 
@@ -246,16 +299,34 @@ def _from_email(fields: dict[str, FieldValue], subject: str, from_name: str) -> 
 
 def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureReport], ocr_text: str,
                         notes: list[str]) -> None:
-    """A printed date whose day was handwritten: take the day of the first signature in the same month."""
-    if "issued_date" in fields or not reports:
-        return
-    month = patterns.read_month(ocr_text.splitlines()) if ocr_text else None
+    """A printed date whose day was handwritten: take the day of the first signature in the same month.
+
+    A day read from handwriting that falls after the first signature cannot be right (a document is dated
+    before or when it is signed): the signature's day replaces it.
+    """
+    day_only = fields.pop(_DAY_ONLY, None)
     times = sorted(r.signing_time for r in reports if r.signing_time)
     if not times:
         return
-    import datetime as dt
-
     first = dt.datetime.fromisoformat(times[0]).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
+    if day_only is not None and "issued_date" not in fields:
+        day = int(day_only.value)
+        month_start = first.replace(day=1)
+        candidate = month_start.replace(day=day) if day <= first.day else None
+        if candidate is not None:
+            fields["issued_date"] = FieldValue(candidate.isoformat(), 0.45, "ocr")
+            notes.append("ngày ban hành: the handwritten day with the month and year of the first signature")
+            return
+    current = fields.get("issued_date")
+    if current is not None and current.source == "ocr":
+        if dt.date.fromisoformat(current.value) > first:
+            notes.append(f"handwritten day read as {current.value} is after the first signature ({first}): "
+                         "the signature's day decided")
+            fields["issued_date"] = FieldValue(first.isoformat(), 0.4, "signature")
+        return
+    if current is not None:
+        return
+    month = patterns.read_month(ocr_text.splitlines()) if ocr_text else None
     if month is None or (first.year, first.month) == month:
         fields["issued_date"] = FieldValue(first.isoformat(), 0.5 if month else 0.3, "signature")
         notes.append("ngày ban hành taken from the first signature's time (the printed day was unreadable)")

@@ -8,7 +8,7 @@ import logging
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.errors import ExtractionError
 from gateway.understand.layout import PageText, Segment
@@ -29,6 +29,8 @@ class OcrPage:
     page: PageText
     seconds: float
     skew: float = 0.0
+    words: tuple[Segment, ...] = ()  # every word with its box, for reading handwritten digits again
+    image: object = field(default=None, repr=False, compare=False)  # the cleaned image (PIL), region only
 
 
 def available() -> bool:
@@ -108,6 +110,10 @@ def _otsu(histogram: list[int]) -> int:
 
 def read_words(image, offset_y: int = 0, full_size: tuple[int, int] | None = None) -> PageText:
     """Tesseract's words (TSV) grouped into its lines, as a PageText in the full page's pixel coordinates."""
+    return _read(image, offset_y, full_size)[0]
+
+
+def _read(image, offset_y: int = 0, full_size: tuple[int, int] | None = None) -> tuple[PageText, list[Segment]]:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # threads cost more than they give on 2 cores
@@ -122,10 +128,30 @@ def read_words(image, offset_y: int = 0, full_size: tuple[int, int] | None = Non
     if done.returncode != 0:
         raise ExtractionError(f"tesseract failed: {done.stderr.decode('utf-8', 'replace').strip()[-200:]}")
     width, height = full_size or image.size
-    return PageText(width, height, tuple(_segments(done.stdout.decode("utf-8", "replace"), offset_y)))
+    tsv = done.stdout.decode("utf-8", "replace")
+    segments, words = _segments(tsv, offset_y)
+    return PageText(width, height, tuple(segments)), words
 
 
-def _segments(tsv: str, offset_y: int) -> list[Segment]:
+def read_digits(image, box: tuple[float, float, float, float]) -> str:
+    """The digits in one small box of a cleaned page image: a handwritten số or day, read as one line of digits."""
+    x0, top, x1, bottom = (int(v) for v in box)
+    if x1 - x0 < 8 or bottom - top < 8:
+        return ""
+    crop = image.crop((max(0, x0), max(0, top), min(image.width, x1), min(image.height, bottom)))
+    buffer = io.BytesIO()
+    crop.save(buffer, format="PNG")
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    try:
+        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", "eng", "--psm", "7", "-c",
+                               "tessedit_char_whitelist=0123456789"], input=buffer.getvalue(),
+                              capture_output=True, timeout=TIMEOUT_SECONDS, env=env, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return "".join(c for c in done.stdout.decode("ascii", "ignore") if c.isdigit())
+
+
+def _segments(tsv: str, offset_y: int) -> tuple[list[Segment], list[Segment]]:
     lines: dict[tuple[str, str, str], list[dict]] = {}
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
         if row.get("level") != "5" or not (row.get("text") or "").strip():
@@ -137,6 +163,7 @@ def _segments(tsv: str, offset_y: int) -> list[Segment]:
             continue
         lines.setdefault((row["block_num"], row["par_num"], row["line_num"]), []).append(row)
     segments = []
+    every_word = [_segment([w], offset_y) for words in lines.values() for w in words]
     for words in lines.values():
         words.sort(key=lambda w: int(w["left"]))
         current: list[dict] = []
@@ -150,7 +177,7 @@ def _segments(tsv: str, offset_y: int) -> list[Segment]:
             current.append(word)
         if current:
             segments.append(_segment(current, offset_y))
-    return segments
+    return segments, every_word
 
 
 def _segment(words: list[dict], offset_y: int) -> Segment:
@@ -174,8 +201,8 @@ def ocr_region(pdf, index: int, share: float = 1.0, dpi: int = DPI) -> OcrPage:
     if share < 1.0:
         image = image.crop((0, 0, image.width, int(image.height * share)))
     cleaned, skew = clean(image)
-    page = read_words(cleaned, 0, full)
+    page, words = _read(cleaned, 0, full)
     seconds = time.perf_counter() - started
     log.debug("OCR page %d (%s of it): %d segments in %.2f s, skew %.1f°", index + 1, share, len(page.segments),
               seconds, skew)
-    return OcrPage(index, "top" if share < 1.0 else "page", page, seconds, skew)
+    return OcrPage(index, "top" if share < 1.0 else "page", page, seconds, skew, tuple(words), cleaned)

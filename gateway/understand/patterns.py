@@ -38,7 +38,7 @@ class Parsed:
 
 
 _CODE = re.compile(
-    r"(?<![^\W\d_])S\s*[ốoóôồổở0ỐOÓÔ]\s*(?:h[iị]ệu)?\s*[:;.,]?\s*(?P<num>[^\s/|]{1,6})?[\s.…_]*[/|]\s*"
+    r"(?<![^\W\d_])S(?:[ốoóôồổở0ỐOÓÔ]|[^\W\d_]{1,2}(?=\s*[:;.,]?\s*\S{0,6}\s*/))\s*(?:h[iị]ệu)?\s*[:;.,]?\s*(?P<num>[^\s/|]{1,6})?[\s.…_]*[/|]\s*"
     r"(?P<year>(?:19|20)\d\d\s*/\s*)?"
     r"(?P<groups>[A-Za-zĐđ][A-Za-zĐđ0-9&]*(?:\s?[-–]\s?[A-Za-zĐđ0-9&]+)*)"
 )
@@ -302,10 +302,44 @@ def _block_after(lines: list[str], title_at: int) -> str:
             if pieces:
                 break
             continue
-        if _stops_subject(line):
+        if _stops_subject(line) or (pieces and _garbled(line)):
             break
         pieces.append(line.strip())
-    return " ".join(" ".join(pieces).split()).rstrip(".;")
+    return clean_subject(" ".join(pieces))
+
+
+_VE_VIEC = re.compile(r"v[eê]\s*vi[eê]c\b")
+_STAMP_WORDS = re.compile(r"\b(so|ngay|chuyen|luu ho so so)\s*:")
+
+
+def clean_subject(text: str) -> str:
+    """A trích yếu without the scan's litter: junk before "Về việc" (spelled right) and after a stamp's words."""
+    text = " ".join(text.split())
+    folded = fold(text)
+    if len(folded) == len(text):
+        match = _VE_VIEC.search(folded)
+        if match and match.start() < 40:
+            text, folded = "Về việc " + text[match.end():].lstrip(), "ve viec " + folded[match.end():].lstrip()
+        stamp = _STAMP_WORDS.search(folded)
+        if stamp and stamp.start() > 10:
+            text = text[:stamp.start()]
+    text = _LEAD_JUNK.sub("", text.strip())
+    text = _TRAIL_JUNK.sub("", text)
+    words = text.split()
+    while len(words) > 3 and re.fullmatch(r"[A-Z]{1,2}", words[-1]):  # a stamp's letters glued on the end
+        words.pop()
+    return _TRAIL_JUNK.sub("", " ".join(words))
+
+
+_LEAD_JUNK = re.compile(r"^[\W\d_]+(?=[^\W\d_])")
+_TRAIL_JUNK = re.compile(r"[\s.;,:_|~\-–—]+$")
+
+
+def _garbled(line: str) -> bool:
+    """A line that is mostly not words: scan litter, a stamp, a signature."""
+    words = line.split()
+    good = sum(1 for w in words if sum(c.isalpha() for c in w) >= max(1, len(w) - 1))
+    return not words or good < 0.6 * len(words)
 
 
 def read_list(lines: list[str], label: re.Pattern, inline_single: bool) -> list[str]:
@@ -333,7 +367,7 @@ def read_list(lines: list[str], label: re.Pattern, inline_single: bool) -> list[
                     continue
                 break
             items.append(_list_item(stripped))
-        return [item for item in items if item]
+        return [item for item in items if sum(c.isalpha() for c in item) >= 2]
     return []
 
 
