@@ -135,11 +135,15 @@ def lines_of(grouped: list[list[Segment]]) -> list[str]:
 
 
 def column(page: PageText, side: str, y_from: float, y_to: float) -> list[str]:
-    """Lines of the left or right half of a band of the page; segments crossing the middle belong to neither."""
+    """Lines of the left or right half of a band of the page, by where each segment's centre lies.
+
+    Segments reaching well into both halves (body text, a centred title) belong to neither.
+    """
     middle = page.width / 2
+    reach = page.width * 0.12
     chosen = [s for s in page.segments
-              if (s.x1 <= middle + page.width * 0.04 if side == "left" else s.x0 >= middle - page.width * 0.04)
-              and not (s.x0 < middle - page.width * 0.04 and s.x1 > middle + page.width * 0.04)]
+              if ((s.x0 + s.x1) / 2 < middle if side == "left" else (s.x0 + s.x1) / 2 >= middle)
+              and not (s.x0 < middle - reach and s.x1 > middle + reach)]
     half = PageText(page.width, page.height, tuple(chosen))
     return lines_of(rows(half, y_from=y_from, y_to=y_to))
 

@@ -44,7 +44,7 @@ _CODE = re.compile(
 )
 _LOOSE_CODE = re.compile(r"(?<![\w/])(?P<num>\d{1,6})\s*/\s*(?P<year>(?:19|20)\d\d\s*/\s*)?"
                          r"(?P<groups>[A-ZĐ][A-Za-zĐđ0-9&]*(?:-[A-Za-zĐđ0-9&]+)+)")
-_DATE = re.compile(r"ngay\s*(?P<d>\d{1,2})?[^\d]{0,6}?thang\s*(?P<m>\d{1,2})[^\d]{0,4}?nam\s*(?P<y>(?:19|20)\d\d)")
+_DATE = re.compile(r"ngay\s*(?P<d>\d{1,2}(?!\d))?[^\n]{0,8}?thang\s*(?P<m>\d{1,2})[^\d]{0,4}?nam\s*(?P<y>(?:19|20)\d\d)")
 _PLACE_TAIL = re.compile(r"([^\W\d_][\w .'’-]*?)\s*,?\s*$")
 _VV = re.compile(r"^\s*v\s*/\s*v\s*[:.]?\s*")
 _KINH_GUI = re.compile(r"^\s*kinh\s*gui\s*[:;.]?\s*")
@@ -391,6 +391,8 @@ def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
                 position.insert(0, _authority(line))
                 if len(position) == 4:
                     break
+            elif sum(c.isalpha() for c in line) < 2:
+                continue  # a speck of the seal or the signature between the lines of the title
             elif position or len(line) > 60:
                 break
         authority = [i for i, line in enumerate(position) if _has_authority(line)]
