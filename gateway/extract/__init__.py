@@ -131,7 +131,14 @@ def _dispatch(kind: str, payload: bytes, limits: LimitsConfig) -> Reading:
 
 
 def _cap(reading: Reading, limits: LimitsConfig) -> Reading:
-    """Text in NFC and at most limits.text_max_chars long (status "limit" when it was cut)."""
+    """Text in Unicode NFC (legacy TCVN3/VNI converted) and at most limits.text_max_chars long."""
+    from gateway.extract.legacy import convert
+
+    text, legacy = convert(reading.text)
+    if legacy:
+        note = f"converted from {legacy.upper()} to Unicode"
+        reading = Reading(reading.status, text, f"{reading.detail}; {note}" if reading.detail else note,
+                          reading.page_count)
     text = _CONTROLS.sub("", nfc(reading.text))
     if len(text) <= limits.text_max_chars:
         return Reading(reading.status, text, reading.detail, reading.page_count)

@@ -15,6 +15,7 @@ import re
 
 from gateway.config import UnderstandConfig
 from gateway.edxml.parse import looks_like_edxml, parse_package
+from gateway.extract import legacy
 from gateway.understand import ocr, patterns, signatures
 from gateway.understand.handwriting import handwritten
 from gateway.understand.layout import PageText, doc_text, pdfium_page
@@ -129,7 +130,7 @@ def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
             return _Source(patterns.Parsed())
         pages = [_page(pdf, i) for i in range(min(count, 60))]
         if pages[0].has_text:
-            parsed = patterns.parse(doc_text(pages), "text", 0.95)
+            parsed = patterns.parse(_unicode(doc_text(pages)), "text", 0.95)
             if config.ocr and ("code_number" not in parsed.fields or "issued_date" not in parsed.fields) \
                     and ocr.available():
                 parsed = _stamped_in(payload, parsed, config)
@@ -192,6 +193,15 @@ def _one_digit_day(lines: list[str]) -> bool:
         if match:
             return bool(match.group("d")) and len(match.group("d")) == 1
     return False
+
+
+def _unicode(text: patterns.DocText) -> patterns.DocText:
+    """The streams converted from TCVN3 or VNI when the page text is in one of them."""
+    encoding = legacy.detect("\n".join(text.lines))
+    if not encoding:
+        return text
+    return patterns.DocText(*(tuple(legacy.to_unicode(line, encoding) for line in stream) for stream in (
+        text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right)))
 
 
 def _page(pdf, index: int) -> PageText:
