@@ -11,6 +11,7 @@ import threading
 from gateway.config import Config
 from gateway.logs import setup_logging
 from gateway.pipeline import process_batch
+from gateway.register.ocr_jobs import run_next as run_next_ocr
 from gateway.register.service import Register
 from gateway.spool import Spool
 
@@ -27,6 +28,14 @@ def _die_with_parent() -> None:
         pass
 
 
+def _ocr_one(register: Register, config: Config) -> bool:
+    try:
+        return run_next_ocr(register, config.understand)
+    except Exception as err:  # noqa: BLE001 - background OCR must never stop the worker taking mail
+        log.warning("background OCR failed: %s: %s", type(err).__name__, err)
+        return False
+
+
 def run_worker(config: Config, stop: threading.Event, parent_pid: int) -> None:
     """Process the spool until `stop` is set or the parent process is gone."""
     _die_with_parent()
@@ -41,7 +50,9 @@ def run_worker(config: Config, stop: threading.Event, parent_pid: int) -> None:
         while not stop.is_set() and os.getppid() == parent_pid:
             batch = spool.claim_batch(config.workers.batch_size)
             if not batch:
-                stop.wait(config.workers.poll_interval)
+                # Idle: read the scanned pages registration did not wait for, one attachment at a time.
+                if not _ocr_one(register, config):
+                    stop.wait(config.workers.poll_interval)
                 continue
             process_batch(batch, spool, register, config)
     finally:

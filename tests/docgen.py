@@ -155,20 +155,24 @@ def make_official_pdf(*, organ: tuple[str, ...], number: str, notation: str, pla
     return bytes(pdf.output())
 
 
-def scan_of(pdf_bytes: bytes, angle: float = 1.5, dpi: int = 200, seed: int = 4) -> bytes:
-    """The PDF's first page as a scan: an image-only PDF, rotated a little, blurred and speckled."""
+def scan_of(*pdfs: bytes, angle: float = 1.5, dpi: int = 200, seed: int = 4, speckle: int = 400) -> bytes:
+    """The first page of each PDF as one scanned page: an image-only PDF, rotated a little, blurred, speckled."""
     import random
 
     import pypdfium2 as pdfium
     from PIL import Image, ImageFilter
 
-    page = pdfium.PdfDocument(pdf_bytes)[0]
-    image = page.render(scale=dpi / 72).to_pil().convert("L")
-    image = image.rotate(angle, resample=Image.BICUBIC, fillcolor=255).filter(ImageFilter.GaussianBlur(0.6))
     rng = random.Random(seed)
-    pixels = image.load()
-    for _ in range(image.width * image.height // 400):
-        pixels[rng.randrange(image.width), rng.randrange(image.height)] = rng.choice((0, 90, 200))
+    images = []
+    for pdf_bytes in pdfs:
+        document = pdfium.PdfDocument(pdf_bytes)
+        image = document[0].render(scale=dpi / 72).to_pil().convert("L")
+        document.close()
+        image = image.rotate(angle, resample=Image.BICUBIC, fillcolor=255).filter(ImageFilter.GaussianBlur(0.6))
+        pixels = image.load()
+        for _ in range(image.width * image.height // speckle):  # one speck per ``speckle`` pixels
+            pixels[rng.randrange(image.width), rng.randrange(image.height)] = rng.choice((0, 90, 200))
+        images.append(image.convert("RGB"))
     out = io.BytesIO()
-    image.convert("RGB").save(out, format="PDF", resolution=dpi)
+    images[0].save(out, format="PDF", resolution=dpi, save_all=True, append_images=images[1:])
     return out.getvalue()

@@ -164,3 +164,42 @@ def test_secret_document_goes_to_the_secret_register_out_of_search_with_an_alert
         assert record.attachments[0].signatures == ()
     finally:
         register.close()
+
+
+def test_pages_left_unread_at_registration_are_ocred_later_and_join_the_search(tmp_path) -> None:
+    from docgen import make_pdf, scan_of  # noqa: I001
+    from gateway.pipeline import understand_spooled
+    from gateway.register.ocr_jobs import pending_count, run_next
+    from gateway.understand import ocr
+
+    if not ocr.available():
+        pytest.skip("tesseract-ocr-vie is not installed")
+    first = make_official_pdf(organ=("SỞ XÂY DỰNG",), number="31", notation="SXD-QLN", place="Huế", day="09",
+                              month="02", year="2025", vv=("V/v nhà ở xã hội",), signer=("GIÁM ĐỐC",),
+                              signer_name="Võ Văn Dũng")
+    second = make_pdf(["Phụ lục: danh sách công trình Cầu Trường Tiền cần gia cố khẩn cấp"])
+    third = make_official_pdf(organ=("SỞ XÂY DỰNG",), number="31", notation="SXD-QLN", place="Huế", day="09",
+                              month="02", year="2025", body="Tiếp theo.", signer=("GIÁM ĐỐC",),
+                              signer_name="Võ Văn Dũng")
+    # Registration reads page 1's header and the signer's page (3); page 2 waits for the background job.
+    scan = scan_of(first, second, third, angle=0.5, speckle=4000)
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data")})
+    register = Register(config)
+    register.upgrade()
+    try:
+        raw = make_message("Công văn", "Kính gửi.", attachments=[("31.pdf", scan, "application/pdf")])
+        spooled = SpooledMessage("s-ocr", Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc)), raw)
+        ready = understand_spooled(spooled, config)
+        assert ready.meta.get("code_notation") == "SXD-QLN"
+        registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta)
+        assert pending_count(register.engine) == 1
+        assert register.search(SearchQuery(text="Trường Tiền")) == []  # page 2 was not read yet
+        assert run_next(register, config.understand) is True
+        assert run_next(register, config.understand) is False
+        assert pending_count(register.engine) == 0
+        hits = register.search(SearchQuery(text="Trường Tiền"))
+        assert [hit.document_id for hit in hits] == [registration.document_id]
+        record = register.get_document(registration.document_id)
+        assert "ocr-completed" in [event.action for event in record.audit]
+    finally:
+        register.close()

@@ -167,6 +167,24 @@ class Attachment(Base):
     signatures: Mapped[list] = mapped_column(sa.JSON, default=list)  # SignatureReport dicts of a PDF
 
 
+class OcrJob(Base):
+    """Pages of a scanned attachment left to OCR after registration; workers drain these when the spool is idle."""
+
+    __tablename__ = "ocr_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(sa.ForeignKey("attachments.id"), index=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending, running, done, failed
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    pages_read: Mapped[int] = mapped_column(default=0)
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+sa.Index("ix_ocr_jobs_state", OcrJob.state, OcrJob.id)
+
+
 class AuditEvent(Base):
     """Something that happened to a message or document, kept for the access history."""
 

@@ -49,6 +49,8 @@ class Searcher(Protocol):
 
     def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None: ...
 
+    def indexed_text(self, session: Session, document_id: int) -> tuple[str, str]: ...
+
     def search(self, session: Session, query: SearchQuery) -> list[SearchHit]: ...
 
     def count(self, session: Session, query: SearchQuery) -> int: ...
@@ -102,6 +104,12 @@ class SqliteSearcher(_SqlSearcher):
 
     join = "JOIN search_index si ON si.rowid = d.id"
 
+    def indexed_text(self, session: Session, document_id: int) -> tuple[str, str]:
+        """The (exact, folded) text the document is indexed with; empty strings when it is not indexed."""
+        row = session.execute(sa.text("SELECT exact, folded FROM search_index WHERE rowid = :id"),
+                              {"id": document_id}).first()
+        return (row[0], row[1]) if row else ("", "")
+
     def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None:
         session.execute(sa.text("DELETE FROM search_index WHERE rowid = :id"), {"id": document_id})
         session.execute(
@@ -139,6 +147,12 @@ class PostgresSearcher(_SqlSearcher):
     """Table ``search_index`` with tsvectors ('simple') over the exact and the folded text, GIN indexed."""
 
     join = "JOIN search_index si ON si.document_id = d.id"
+
+    def indexed_text(self, session: Session, document_id: int) -> tuple[str, str]:
+        """The (exact, folded) text the document is indexed with; empty strings when it is not indexed."""
+        row = session.execute(sa.text("SELECT exact, folded FROM search_index WHERE document_id = :id"),
+                              {"id": document_id}).first()
+        return (row[0], row[1]) if row else ("", "")
 
     def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None:
         session.execute(

@@ -33,6 +33,7 @@ from gateway.register.models import (
     RegisterCounter,
 )
 from gateway.register.numbering import allocate_arrival_number
+from gateway.register.ocr_jobs import queue_jobs as queue_ocr_jobs
 from gateway.register.query import SearchHit, SearchQuery
 from gateway.register.records import DocumentRecord, Registration, load_document
 from gateway.register.search import searcher_for
@@ -189,6 +190,8 @@ class Register:
         self._flag_possible_duplicate(conn, document_pk, document)
         if meta.secrecy > 0:
             _alert_secret(conn, message_pk, document_pk, meta, extracted)
+        elif self.config.understand.ocr:
+            queue_ocr_jobs(conn, document_pk)
         if on_registered is not None:
             with Session(bind=conn) as session:  # joins this transaction; the hook's rows commit with it
                 on_registered(session, document_pk)

@@ -86,11 +86,27 @@ def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> 
             fields["page_amount"] = FieldValue(str(pages), 0.9, "text")
     _from_email(fields, message.subject, message.from_name)
     _day_from_signature(fields, reports, ocr_text, notes)
+    _signer_from_certificate(fields, reports, notes)
     if reports:
         fields["signature_status"] = FieldValue(signatures.overall(reports), 1.0, "signature")
     return DocumentMeta(fields=fields, urgency=urgency, secrecy=secrecy,
                         primary_part_index=primary.index if primary is not None else None,
                         signatures=tuple(reports), ocr_text=ocr_text, notes=tuple(notes))
+
+
+def _signer_from_certificate(fields: dict[str, FieldValue], reports: list[SignatureReport], notes: list[str]) -> None:
+    """A person's signing certificate spells the signer's name exactly: OCR's tones yield to it."""
+    from gateway.extract.text import fold
+
+    people = [r.signer for r in reports if patterns._is_name(r.signer)]
+    name = fields.get("signer_name")
+    if name is not None and name.source in ("ocr", "text"):
+        match = next((p for p in people if fold(p) == fold(name.value) and p != name.value), None)
+        if match:
+            notes.append(f"người ký: OCR read {name.value!r}, the signing certificate says {match!r}")
+            fields["signer_name"] = FieldValue(match, 0.95, "signature")
+    elif name is None and len(set(people)) == 1:
+        fields["signer_name"] = FieldValue(people[0], 0.6, "signature")
 
 
 def _trust_roots(config: UnderstandConfig) -> list:

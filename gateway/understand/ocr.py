@@ -64,11 +64,12 @@ def clean(image):
     from PIL import Image, ImageFilter, ImageOps
 
     image = image.convert("L").filter(ImageFilter.MedianFilter(3))  # scanner dust reads as letters otherwise
-    image = ImageOps.autocontrast(image, cutoff=1)
+    image = ImageOps.autocontrast(image, cutoff=0)  # a cut-off would blacken a nearly blank page's grey
     skew = estimate_skew(image)
     if skew:
         image = image.rotate(skew, resample=Image.BILINEAR, expand=False, fillcolor=255)
-    threshold = _otsu(image.histogram())
+    # Otsu alone fails on a nearly blank page (it splits paper from grey dust, not ink from paper).
+    threshold = min(max(_otsu(image.histogram()), 90), 170)
     return image.point(lambda v: 255 if v > threshold else 0).convert("L"), skew
 
 
