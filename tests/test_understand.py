@@ -54,6 +54,7 @@ def test_cong_van_text_layer_two_column_header() -> None:
 def test_urgency_and_secrecy_stamps(stamp: str, urgency: int, secrecy: int) -> None:
     _, meta = understand_file(cong_van(stamp=stamp), "cv.pdf", CONFIG)
     assert (meta.urgency, meta.secrecy) == (urgency, secrecy)
+    assert meta.get("subject") == "góp ý dự thảo Quyết định về giá dịch vụ công"  # the stamp is not in it
 
 
 def test_named_type_with_title_and_subject_and_tm_signer() -> None:
@@ -112,3 +113,37 @@ def test_scanned_page_is_read_by_ocr_and_the_file_name_decides_the_number() -> N
     assert "thi hành án" in meta.ocr_text
     _, without = understand_file(scan, "x.pdf", Config(understand=UnderstandConfig(ocr=False)))
     assert "code_notation" not in without.fields
+
+
+def test_gateway_extract_prints_fields_with_sources(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "123 CV.pdf"
+    path.write_bytes(cong_van(stamp="HỎA TỐC"))
+    gateway = str(Path(sys.executable).with_name("gateway"))
+    done = subprocess.run([gateway, "--data-dir", str(tmp_path / "data"), "extract", str(path), "--json"],
+                          capture_output=True, text=True, timeout=120, check=True)
+    data = json.loads(done.stdout)
+    assert data["fields"]["code_notation"] == {"value": "STC-HCSN", "confidence": 0.95, "source": "text"}
+    assert data["urgency_name"] == "Hỏa tốc" and data["signatures"] == []
+    text = subprocess.run([gateway, "--data-dir", str(tmp_path / "data"), "extract", str(path)],
+                          capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "Trích yếu             góp ý dự thảo Quyết định về giá dịch vụ công   [text, 0.8" in text
+
+
+def test_broken_and_encrypted_pdfs_give_a_status_not_a_crash() -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    extracted, meta = understand_file(b"%PDF-1.4\n1 0 obj <</Type /Catalog>> garbage", "hong.pdf", CONFIG)
+    assert extracted.texts[0].status == "broken" and "code_number" not in meta.fields
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(cong_van())))
+    writer.encrypt(user_password="secret", owner_password="owner")
+    out = io.BytesIO()
+    writer.write(out)
+    extracted, meta = understand_file(out.getvalue(), "mat-khau.pdf", CONFIG)
+    assert extracted.texts[0].status == "encrypted" and "code_notation" not in meta.fields

@@ -290,7 +290,7 @@ def read_vv(lines: list[str]) -> str:
 
 def _stops_subject(line: str) -> bool:
     folded = fold(line).strip()
-    return (folded.startswith(_SUBJECT_STOPS) or bool(_RULE.match(line)) or bool(_DATE.search(folded))
+    return (folded.startswith(_SUBJECT_STOPS) or read_marks([line]) != (0, 0) or bool(_RULE.match(line)) or bool(_DATE.search(folded))
             or bool(_CODE.search(line)) or folded.startswith("so:"))
 
 
