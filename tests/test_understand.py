@@ -147,3 +147,18 @@ def test_broken_and_encrypted_pdfs_give_a_status_not_a_crash() -> None:
     writer.write(out)
     extracted, meta = understand_file(out.getvalue(), "mat-khau.pdf", CONFIG)
     assert extracted.texts[0].status == "encrypted" and "code_notation" not in meta.fields
+
+
+@pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr-vie is not installed")
+def test_signer_of_an_attached_draft_is_not_taken() -> None:
+    main = make_official_pdf(
+        organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="22", notation="TTr-UBND", place="Quảng Ngãi",
+        day="05", month="02", year="2025", title="TỜ TRÌNH", subject=("Về việc giao dự toán",),
+        signer=("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"), signer_name="Nguyễn Văn An", recipients=("Như trên",))
+    draft = make_official_pdf(
+        organ=("HỘI ĐỒNG NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="", notation="NQ-HĐND", place="Quảng Ngãi",
+        day="", month="02", year="2025", title="NGHỊ QUYẾT", subject=("Về việc đổi tên cơ quan",),
+        signer=("CHỦ TỊCH",), signer_name="Bùi Thị Vân", recipients=("Như trên",))
+    _, meta = understand_file(scan_of(main, draft, angle=0.0, speckle=4000), "22 TTR.pdf", CONFIG)
+    assert meta.get("signer_name") == "Nguyễn Văn An"
+    assert meta.get("signer_position") == "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH"

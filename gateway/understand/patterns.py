@@ -400,8 +400,19 @@ def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
             position = position[authority[0]:]
         position = position[-3:]
         if position:
-            return " / ".join(position), name
+            return " / ".join(position), respell_name(name)
     return None
+
+
+_SURNAME_BY_FOLD = {fold(name): name for name in vocab.SURNAMES}
+
+
+def respell_name(name: str) -> str:
+    """A person's name with the family name in its one spelling ("Nguyên Hoàng Giang" → "Nguyễn Hoàng Giang")."""
+    words = name.split()
+    if words and fold(words[0]) in _SURNAME_BY_FOLD:
+        words[0] = _SURNAME_BY_FOLD[fold(words[0])]
+    return " ".join(words)
 
 
 def _is_name(line: str) -> bool:

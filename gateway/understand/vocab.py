@@ -49,6 +49,13 @@ NAME_CONTINUATIONS = tuple(fold(w) + " " for w in (
     "TỈNH", "THÀNH PHỐ", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN", "ĐẶC KHU",
 ))
 
+# Family names, which OCR reads with the wrong tone ("Nguyên" for "Nguyễn") and which have one spelling.
+SURNAMES = (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
+    "Dương", "Lý", "Đinh", "Trịnh", "Đoàn", "Lâm", "Mai", "Trương", "Lương", "Tạ", "Hà", "Tô", "Thái", "Châu",
+    "Cao", "Lưu", "Quách", "Phùng", "Văn", "Kiều", "Tăng", "Hứa", "Lại", "La", "Triệu", "Từ", "Mạc", "Khổng",
+)
+
 # Words of agency names and places that OCR gets right but for a tone ("NHÂN DẪN", "TĨNH"): a match on the
 # folded text is put back in its one correct spelling.
 LEXICON = (
