@@ -162,3 +162,18 @@ def test_signer_of_an_attached_draft_is_not_taken() -> None:
     _, meta = understand_file(scan_of(main, draft, angle=0.0, speckle=4000), "22 TTR.pdf", CONFIG)
     assert meta.get("signer_name") == "Nguyễn Văn An"
     assert meta.get("signer_position") == "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH"
+
+
+def test_the_email_subject_settles_a_number_ocr_could_not_read() -> None:
+    from gateway.extract import extract_message
+    from gateway.mail.parse import parse_message
+    from gateway.understand.fields import understand
+
+    from docgen import make_message
+
+    pdf = cong_van(number="", notation="UBND-KTTH")  # the số was left for handwriting
+    raw = make_message("Gửi công văn số 574/UBND-KTTH", "Kính gửi.", attachments=[("cv.pdf", pdf, "application/pdf")])
+    extracted = extract_message(parse_message(raw, CONFIG.limits), CONFIG.limits)
+    meta = understand(extracted, UnderstandConfig(ocr=False))
+    assert (meta.get("code_number"), meta.fields["code_number"].source) == ("574", "email")
+    assert meta.get("code_notation") == "UBND-KTTH"

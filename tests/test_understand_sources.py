@@ -201,3 +201,14 @@ def test_pages_left_unread_at_registration_are_ocred_later_and_join_the_search(t
         assert "ocr-completed" in [event.action for event in record.audit]
     finally:
         register.close()
+
+
+def test_edxml_attachment_is_read_and_its_signature_checked(tmp_path) -> None:
+    signed, _ = _signed_pdf(tmp_path)
+    package = edxml().replace(base64.b64encode(b"%PDF-1.4 test"), base64.b64encode(signed))
+    extracted, meta = understand_file(package, "goi.edxml", Config())
+    member = next(t for t in extracted.texts if t.member_path)
+    assert member.member_path.endswith("/cv.pdf") and member.sniffed_type == "pdf" and member.status == "ok"
+    assert meta.fields["code_notation"].source == "edxml"  # the package's exact values win over the PDF's
+    assert meta.get("signature_status") == "untrusted-root" and meta.signatures[0].filename == member.member_path
+    assert meta.get("place") == "Tây Ninh"

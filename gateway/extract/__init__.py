@@ -69,6 +69,8 @@ def read_file(
         reading = Reading("limit", detail=f"max_attachment_size ({limits.max_attachment_size}): {len(payload)} bytes")
     elif kind == "zip":
         reading, members = _read_zip(payload, member_path, depth, limits)
+    elif kind in ("xml", "text") and _is_edxml(payload):
+        reading, members = _read_edxml(payload, member_path, depth, limits)
     else:
         reading = _read_safely(kind, payload, limits)
     reading = _cap(reading, limits)
@@ -102,6 +104,30 @@ def _read_zip(payload: bytes, path: str, depth: int, limits: LimitsConfig) -> tu
         return read_file(data, filename, member_path, member_depth, limits)
 
     return read_archive(payload, path, depth, limits, member)
+
+
+def _is_edxml(payload: bytes) -> bool:
+    from gateway.edxml.parse import looks_like_edxml
+
+    return looks_like_edxml(payload)
+
+
+def _read_edxml(payload: bytes, path: str, depth: int, limits: LimitsConfig) -> tuple[Reading, list[ExtractedText]]:
+    """An edXML package's text (its XML) and its attachments, found by ContentId, read like archive members."""
+    from gateway.edxml.parse import parse_package
+
+    reading = _read_safely("xml", payload, limits)
+    if depth >= limits.max_depth:
+        return reading, []
+    package = parse_package(payload)
+    if package.status != "ok":
+        return Reading(reading.status, reading.text, package.reason, reading.page_count), []
+    members: list[ExtractedText] = []
+    prefix = path or "edxml"
+    for number, attachment in enumerate(package.attachments[: limits.zip_max_members], start=1):
+        name = attachment.name or attachment.content_id or f"attachment-{number}"
+        members += read_file(attachment.payload, name, f"{prefix}/{name}", depth + 1, limits)
+    return reading, members
 
 
 def _read_safely(kind: str, payload: bytes, limits: LimitsConfig) -> Reading:

@@ -399,15 +399,17 @@ def _arrival_values(spooled: SpooledMessage, message_id: int, kind: str, reason:
 
 
 def _attachment_values(extracted: Extracted, meta: DocumentMeta, message_id: int, document_id: int) -> list[dict]:
-    signed: dict[int | None, list[dict]] = {}
+    # Reports of top-level parts are keyed by part index, those of archive and edXML members by member path.
+    signed: dict[int | str | None, list[dict]] = {}
     for report in meta.signatures:
-        signed.setdefault(report.part_index, []).append(dataclasses.asdict(report))
+        key = report.part_index if report.part_index is not None else report.filename
+        signed.setdefault(key, []).append(dataclasses.asdict(report))
     rows = [
         dict(message_id=message_id, document_id=document_id, part_index=t.part_index,
                    member_path=t.member_path, filename=t.filename, sniffed_type=t.sniffed_type, size=t.size,
                    sha256=t.sha256, text=t.text, extract_status=t.status, extract_detail=t.detail,
                    page_count=t.page_count,
-                   signatures=signed.get(t.part_index, []) if t.part_index is not None and not t.member_path else [])
+                   signatures=signed.get(t.member_path if t.member_path else t.part_index, []))
         for t in extracted.texts
     ]
     covered = {t.part_index for t in extracted.texts if t.part_index is not None}

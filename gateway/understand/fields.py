@@ -70,21 +70,32 @@ def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> 
         if part.sniffed_type == "pdf":
             reports += [dataclasses.replace(r, part_index=part.index, filename=part.filename)
                         for r in signatures.check_pdf(part.payload, trust)]
+    for member in extracted.texts:  # files inside archives and edXML packages carry their bytes
+        if member.sniffed_type == "pdf" and member.payload:
+            reports += [dataclasses.replace(r, filename=member.member_path)
+                        for r in signatures.check_pdf(member.payload, trust)]
     ocr_text = ""
+    document = None
     if primary is not None:
         text_entry = next((t for t in extracted.texts if t.part_index == primary.index), None)
-        source = _read_document(primary.payload, primary.sniffed_type, text_entry.text if text_entry else "",
-                                config)
+        document = (primary.payload, primary.sniffed_type, primary.filename, text_entry)
+    else:  # an edXML package or an archive holding the document
+        member = next((t for t in extracted.texts if t.payload and t.sniffed_type in DOCUMENT_TYPES), None)
+        if member is not None:
+            document = (member.payload, member.sniffed_type, member.filename, member)
+    if document is not None:
+        payload, kind, filename, text_entry = document
+        source = _read_document(payload, kind, text_entry.text if text_entry else "", config)
         ocr_text = source.ocr_text
         for key, value in source.parsed.fields.items():
             fields.setdefault(key, value)
         urgency = max(urgency, source.parsed.urgency)
         secrecy = max(secrecy, source.parsed.secrecy)
-        _check_number(fields, _filename_code(primary.filename), notes)
+        _check_number(fields, _filename_code(filename), notes)
         pages = text_entry.page_count if text_entry else None
         if pages and "page_amount" not in fields:
             fields["page_amount"] = FieldValue(str(pages), 0.9, "text")
-    _from_email(fields, message.subject, message.from_name)
+    _from_email(fields, message.subject, message.from_name, notes)
     _day_from_signature(fields, reports, ocr_text, notes)
     _signer_from_certificate(fields, reports, notes)
     if reports:
@@ -350,14 +361,22 @@ def _same_prefix(code: str, notation: str) -> bool:
     return notation.split("-")[0].startswith(code)
 
 
-def _from_email(fields: dict[str, FieldValue], subject: str, from_name: str) -> None:
+def _from_email(fields: dict[str, FieldValue], subject: str, from_name: str, notes: list[str]) -> None:
+    """The e-mail's subject and sender as the last resort; a "574/UBND-KTTH" in the subject also checks OCR's số."""
     subject = _SUBJECT_PREFIX.sub("", subject).strip()
     if subject:
         fields.setdefault("subject", FieldValue(subject, 0.3, "email"))
         code = patterns.read_loose_code(subject)
-        if code and "code_notation" not in fields:
+        notation = fields.get("code_notation")
+        number = fields.get("code_number")
+        if code and notation is None:
             fields["code_notation"] = FieldValue(code[1], 0.5, "email")
             fields.setdefault("code_number", FieldValue(code[0], 0.5, "email"))
+        elif code and code[1] == notation.value and (number is None or number.source == "ocr"):
+            if number is not None and number.value != code[0]:
+                notes.append(f"OCR read số {number.value}, the e-mail subject says {code[0]}: the subject decided")
+            if number is None or number.value != code[0]:
+                fields["code_number"] = FieldValue(code[0], 0.8, "email")
     if from_name:
         fields.setdefault("organ_name", FieldValue(from_name, 0.1, "email"))
 
