@@ -228,7 +228,7 @@ def _unicode(text: patterns.DocText) -> patterns.DocText:
     if not encoding:
         return text
     return patterns.DocText(*(tuple(legacy.to_unicode(line, encoding) for line in stream) for stream in (
-        text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right)))
+        text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right, text.center)))
 
 
 def _page(pdf, index: int) -> PageText:
@@ -254,7 +254,7 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
         ocr_pages = [top.page] + tail
     text = doc_text(ocr_pages)
     respelled = patterns.DocText(*(tuple(patterns.respell(line) for line in stream) for stream in (
-        text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right)))
+        text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right, text.center)))
     parsed = patterns.parse(respelled, "ocr", OCR_CONFIDENCE)
     fields = dict(parsed.fields)
     _handwritten(fields, top if count > 1 else first, parsed)

@@ -170,4 +170,13 @@ def doc_text(pages: list[PageText], extra_lines: list[str] | None = None) -> Doc
     for page in reversed([p for p in pages if p.has_text][-3:]):
         tail_left = column(page, "left", 0, page.height) + tail_left
         tail_right = column(page, "right", 0, page.height) + tail_right
-    return DocText(tuple(lines), tuple(header_left), tuple(header_right), tuple(tail_left), tuple(tail_right))
+    center = centred(pages[0]) if pages and pages[0].has_text else []
+    return DocText(tuple(lines), tuple(header_left), tuple(header_right), tuple(tail_left), tuple(tail_right),
+                   tuple(center))
+
+
+def centred(page: PageText) -> list[str]:
+    """Lines of the runs centred on the page (within 10 % of the width), as the type name and trích yếu are."""
+    middle, slack = page.width / 2, page.width * 0.12
+    chosen = [[s for s in row if abs((s.x0 + s.x1) / 2 - middle) <= slack] for row in rows(page, split_gap=0.04)]
+    return lines_of([row for row in chosen if row])

@@ -26,6 +26,7 @@ class DocText:
     header_right: tuple[str, ...] = ()
     tail_left: tuple[str, ...] = ()
     tail_right: tuple[str, ...] = ()
+    center: tuple[str, ...] = ()  # page 1's centred runs (type name, trích yếu), without stamps beside them
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,10 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
         subject = read_vv(list(doc.header_left) + [""] + head)
     if not subject and title_at is not None:
         subject = _block_after(head, title_at)
+        centred = [line.strip() for line in doc.center]
+        title = head[title_at].strip()
+        if title in centred:  # the same block read from the centred runs only: a ĐẾN stamp beside it stays out
+            subject = _block_after(centred, centred.index(title)) or subject
     if type_name:
         put("type_name", type_name, 1.0 if title_at is not None else 0.9)
         if type_code:
@@ -326,7 +331,8 @@ def clean_subject(text: str) -> str:
     text = _LEAD_JUNK.sub("", text.strip())
     text = _TRAIL_JUNK.sub("", text)
     words = text.split()
-    while len(words) > 3 and re.fullmatch(r"[A-Z]{1,2}", words[-1]):  # a stamp's letters glued on the end
+    while len(words) > 3 and (not any(c.isalpha() for c in words[-1])
+                               or (words[-1].isupper() and len(words[-1]) <= 2)):  # a stamp's litter at the end
         words.pop()
     return _TRAIL_JUNK.sub("", " ".join(words))
 
