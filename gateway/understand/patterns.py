@@ -331,7 +331,7 @@ def clean_subject(text: str) -> str:
     text = _LEAD_JUNK.sub("", text.strip())
     text = _TRAIL_JUNK.sub("", text)
     words = text.split()
-    while len(words) > 3 and (not any(c.isalpha() for c in words[-1])
+    while len(words) > 3 and (not any(c.isalnum() for c in words[-1])
                                or (words[-1].isupper() and len(words[-1]) <= 2)):  # a stamp's litter at the end
         words.pop()
     return _TRAIL_JUNK.sub("", " ".join(words))
