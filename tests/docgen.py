@@ -85,9 +85,11 @@ def make_message(
 def make_official_pdf(*, organ: tuple[str, ...], number: str, notation: str, place: str, day: str, month: str,
                       year: str, title: str = "", subject: tuple[str, ...] = (), vv: tuple[str, ...] = (),
                       stamp: str = "", addressees: tuple[str, ...] = (), body: str = "Nội dung văn bản.",
-                      signer: tuple[str, ...] = (), signer_name: str = "", recipients: tuple[str, ...] = ()) -> bytes:
+                      signer: tuple[str, ...] = (), signer_name: str = "", recipients: tuple[str, ...] = (),
+                      received: str = "") -> bytes:
     """An ND30-shaped PDF page: two-column header (agency | Quốc hiệu), số and date, V/v or title, body,
-    Nơi nhận on the left and the signer block on the right at the same height."""
+    Nơi nhận on the left and the signer block on the right at the same height. ``received`` is the text
+    of a receiving agency's ĐẾN stamp put at the right margin beside the trích yếu."""
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
@@ -125,6 +127,9 @@ def make_official_pdf(*, organ: tuple[str, ...], number: str, notation: str, pla
         pdf.cell(180, 7, title, align="C")
         y += 7
         pdf.set_font("DejaVu", size=11)
+        if received:
+            pdf.set_xy(168, y)
+            pdf.cell(30, 6, received, border=1)
         for line in subject:
             pdf.set_xy(15, y)
             pdf.cell(180, 6, line, align="C")

@@ -62,12 +62,13 @@ def test_named_type_with_title_and_subject_and_tm_signer() -> None:
         organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="01", notation="TTr-UBND", place="Quảng Ngãi",
         day="05", month="02", year="2025", title="TỜ TRÌNH",
         subject=("Về việc đề nghị giao dự toán năm 2025",), addressees=("Hội đồng nhân dân tỉnh",),
+        received="ĐẾN Số: 41",
         signer=("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"), signer_name="Trần Văn Bình", recipients=("Như trên",))
     _, meta = understand_file(pdf, "tt.pdf", CONFIG)
     assert meta.get("organ_name") == "ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI" and meta.get("organ_parent") == ""
     assert (meta.get("type_name"), meta.get("type_code")) == ("Tờ trình", "TTr")
     assert meta.get("code_notation") == "TTr-UBND"
-    assert meta.get("subject") == "Về việc đề nghị giao dự toán năm 2025"
+    assert meta.get("subject") == "Về việc đề nghị giao dự toán năm 2025"  # the ĐẾN stamp beside it left out
     assert meta.get("addressees") == "Hội đồng nhân dân tỉnh"
     assert meta.get("signer_position") == "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH"
 
