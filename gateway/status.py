@@ -8,6 +8,7 @@ from typing import Any
 from gateway.config import Config
 from gateway.intake.imap_ledger import Ledger
 from gateway.intake.imap_status import load_status
+from gateway.register.ocr_jobs import pending_count as pending_ocr
 from gateway.register.service import Register
 from gateway.spool import Spool, spool_id_time
 
@@ -34,6 +35,7 @@ def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, 
     try:
         stats = register.stats()
         activity = register.activity()
+        ocr_waiting = pending_ocr(register.engine)
         ledger = Ledger(register.engine)
         try:
             imap = imap_accounts(config, ledger)
@@ -53,6 +55,7 @@ def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, 
         "messages": stats["messages"],
         "duplicate_arrivals": stats["duplicates"],
         "imap_accounts": imap,
+        "ocr_waiting": ocr_waiting,
     }
 
 
@@ -81,6 +84,7 @@ def render_status(status: dict[str, Any]) -> str:
                  else "oldest:     nothing waiting")
     lines.append(f"today:      {status['registered_today']} document(s) registered ({status['today']})")
     lines.append(f"last:       {status['last_registered_at'] or 'never'}")
+    lines.append(f"ocr:        {status.get('ocr_waiting', 0)} scanned attachment(s) waiting for full-text OCR")
     lines.append(f"total:      {status['documents_total']} document(s), {status['messages']} message(s), "
                  f"{status['duplicate_arrivals']} duplicate arrival(s)")
     for row in status["registers"]:
