@@ -155,7 +155,10 @@ def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
         count = len(pdf)
         if count == 0:
             return _Source(patterns.Parsed())
-        pages = [_page(pdf, i) for i in range(min(count, 60))]
+        # The fields sit on the first pages (header, Kính gửi) and the last ones (signer, Nơi nhận): reading
+        # the body's positions too cost 0.2 s for a 50-page PDF and told nothing more.
+        wanted = sorted(set(range(min(count, 2))) | set(range(max(0, count - 3), count)))
+        pages = [_page(pdf, i) for i in wanted]
         if pages[0].has_text:
             parsed = patterns.parse(_unicode(doc_text(pages)), "text", 0.95)
             if config.ocr and ("code_number" not in parsed.fields or "issued_date" not in parsed.fields) \
