@@ -161,8 +161,7 @@ def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
         pages = [_page(pdf, i) for i in wanted]
         if pages[0].has_text:
             parsed = patterns.parse(_unicode(doc_text(pages)), "text", 0.95)
-            if config.ocr and ("code_number" not in parsed.fields or "issued_date" not in parsed.fields) \
-                    and ocr.available():
+            if config.ocr and _blank_at_signing(payload, parsed) and ocr.available():
                 parsed = _stamped_in(payload, parsed, config)
             return _Source(parsed)
         if not config.ocr or not ocr.available():
@@ -170,6 +169,19 @@ def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
         return _ocr_pdf(pdf, count, config)
     finally:
         pdf.close()
+
+
+def _blank_at_signing(payload: bytes, parsed: patterns.Parsed) -> bool:
+    """True for a signed PDF whose text shows "Số: /KH" or "ngày  tháng" with the number or day left blank.
+
+    Only then is the header OCRed with its form fields drawn: any other PDF without a số or a date is simply
+    not an ND30 document, and must not cost an OCR.
+    """
+    if b"/ByteRange" not in payload and b"/AcroForm" not in payload:
+        return False
+    blank_number = "code_notation" in parsed.fields and "code_number" not in parsed.fields
+    blank_day = "issued_date" not in parsed.fields and "place" in parsed.fields  # the date line was there
+    return blank_number or blank_day
 
 
 def _stamped_in(payload: bytes, parsed: patterns.Parsed, config: UnderstandConfig) -> patterns.Parsed:

@@ -35,49 +35,62 @@ class PageText:
 
 
 def pdfium_page(page) -> PageText:
-    """The text-layer segments of a pypdfium2 page: runs of characters on one baseline without a wide gap.
+    """The text-layer segments of a pypdfium2 page: runs of words on one baseline without a wide gap.
 
-    Built from character boxes rather than from pdfium's text rectangles, which split words where the font
-    changes and so either glue words together or tear one word apart.
+    Built from the boxes of each word's first and last character rather than from pdfium's text
+    rectangles, which split words where the font changes (gluing words together or tearing one apart);
+    per word rather than per character because this runs for every page of every PDF that arrives.
     """
+    import ctypes
+    import re
+
+    import pypdfium2.raw as pdfium_c
+
     width, height = page.get_size()
     textpage = page.get_textpage()
     try:
         count = textpage.count_chars()
-        text = textpage.get_text_range(0, count) if count else ""
+        text = textpage.get_text_range(0, count)[:count] if count else ""
         segments: list[Segment] = []
-        current: list = []  # [text, x0, x1, top, bottom]
-        for index, char in enumerate(text[:count]):
-            if char in "\r\n":
-                _close(current, segments)
-                current = []
+        rect = pdfium_c.FS_RECTF()
+        rect_ref, char_box, handle = ctypes.byref(rect), pdfium_c.FPDFText_GetLooseCharBox, textpage.raw
+        words: list[str] = []
+        x0 = x1 = y_top = y_bottom = 0.0
+        for match in re.finditer(r"[^\s]+|[\r\n]", text):
+            word = match.group(0)
+            if word == "\r" or word == "\n":
+                if words:
+                    _close(words, x0, x1, y_top, y_bottom, segments)
+                    words = []
                 continue
-            left, bottom, right, top = textpage.get_charbox(index, loose=True)
-            size = max(top - bottom, 1.0)
-            y_top, y_bottom = height - top, height - bottom
-            if current:
-                same_line = abs(y_bottom - current[4]) < 0.5 * size
-                near = -2 * size < left - current[2] < 1.2 * size
-                if not (same_line and near):
-                    _close(current, segments)
-                    current = []
-            if not current:
-                if char.isspace():
+            char_box(handle, match.start(), rect_ref)
+            left, top, bottom = rect.left, height - rect.top, height - rect.bottom
+            char_box(handle, match.end() - 1, rect_ref)
+            right = rect.right
+            if height - rect.top < top:
+                top = height - rect.top
+            if words:
+                size = bottom - top if bottom - top > 1.0 else 1.0
+                if abs(bottom - y_bottom) < 0.5 * size and -2 * size < left - x1 < 1.2 * size:
+                    words.append(word)
+                    if right > x1:
+                        x1 = right
+                    if top < y_top:
+                        y_top = top
                     continue
-                current = [char, left, right, y_top, y_bottom]
-                continue
-            current[0] += char
-            current[2] = max(current[2], right)
-            current[3] = min(current[3], y_top)
-        _close(current, segments)
+                _close(words, x0, x1, y_top, y_bottom, segments)
+            words, x0, x1, y_top, y_bottom = [word], left, right, top, bottom
+        if words:
+            _close(words, x0, x1, y_top, y_bottom, segments)
     finally:
         textpage.close()
     return PageText(width, height, tuple(segments))
 
 
-def _close(current: list, segments: list[Segment]) -> None:
-    if current and current[0].strip():
-        segments.append(Segment(" ".join(current[0].split()), current[1], current[2], current[3], current[4]))
+def _close(words: list[str], x0: float, x1: float, top: float, bottom: float, segments: list[Segment]) -> None:
+    text = " ".join(words)
+    if text:
+        segments.append(Segment(text, x0, x1, top, bottom))
 
 
 def rows(page: PageText, x_from: float = 0.0, x_to: float | None = None, y_from: float = 0.0,
