@@ -15,7 +15,8 @@ _TCVN3_TO = "ĂÂÊÔƠƯĐăâêôơưđàảãáạằẳẵắặầẩẫấ
 _TCVN3 = str.maketrans(_TCVN3_FROM, _TCVN3_TO)
 # Symbols that stand for the commonest letters in TCVN3 (à ả ã á ạ â ê ô ơ đ Đ …) and are rare in any
 # language's real text; German ä ö ü or Spanish ñ alone must not look like TCVN3.
-_TCVN3_MARKERS = set("¡¢£¤¥¦§¨©ª«¬®µ¶·¸¹»¼½¾×÷")
+_TCVN3_MARKERS = re.compile("[¡¢£¤¥¦§¨©ª«¬®µ¶·¸¹»¼½¾×÷]")
+_LETTER = re.compile(r"[^\W\d_]")
 
 # VNI Windows: a base letter followed by a mark character (two characters for one letter).
 _VNI_TONES = {"ø": "\u0300", "ù": "\u0301", "û": "\u0309", "õ": "\u0303", "ï": "\u0323"}
@@ -54,11 +55,13 @@ _VIETNAMESE_UNICODE = re.compile("[ăĂđĐơƠưƯ\u1ea0-\u1ef9]")
 def detect(text: str) -> str:
     """"tcvn3", "vni" or "" (Unicode or not Vietnamese) for a piece of extracted text."""
     sample = text[:20000]
-    letters = sum(1 for c in sample if c.isalpha())
+    if sample.isascii():
+        return ""
+    letters = len(_LETTER.findall(sample))
     if letters < 20 or len(_VIETNAMESE_UNICODE.findall(sample)) > letters * 0.02:
         return ""
     vni = len(_VNI_SIGNS.findall(sample))
-    tcvn3 = sum(1 for c in sample if c in _TCVN3_MARKERS)
+    tcvn3 = len(_TCVN3_MARKERS.findall(sample))
     if vni >= max(3, letters * 0.01) and vni >= tcvn3 * 0.5:
         return "vni"
     if tcvn3 >= max(3, letters * 0.01):
