@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from gateway.config import UnderstandConfig
 from gateway.extract.text import canonical_tones, fold
+from gateway.register import db
 from gateway.register.audit import record_audit
 from gateway.register.models import Attachment, OcrJob
 
@@ -45,7 +46,10 @@ def run_next(register, config: UnderstandConfig, max_pages: int = 200) -> bool:
 
     if not config.ocr or not ocr.available():
         return False
-    job = _claim(register.engine)
+    if not _any_waiting(register.engine):  # a read: idle workers must not take the write lock to look
+        return False
+    with register.writer_lock:
+        job = _claim(register.engine)
     if job is None:
         return False
     started = time.perf_counter()
@@ -54,10 +58,11 @@ def run_next(register, config: UnderstandConfig, max_pages: int = 200) -> bool:
             sha = session.scalar(sa.select(Attachment.sha256).where(Attachment.id == job.attachment_id))
         text, pages = ocr_text_pages(register.blobs.get(sha), config.ocr_dpi, max_pages)
     except Exception as err:  # noqa: BLE001 - a bad file fails its job, never the worker
-        _finish(register.engine, job.id, "failed", 0, f"{type(err).__name__}: {err}")
+        with register.writer_lock:
+            _finish(register.engine, job.id, "failed", 0, f"{type(err).__name__}: {err}")
         log.warning("OCR job %d (document %d) failed: %s", job.id, job.document_id, err)
         return True
-    with register.engine.begin() as conn:
+    with register.writer_lock, register.engine.begin() as conn:
         with Session(bind=conn) as session:
             old = session.scalar(sa.select(Attachment.text).where(Attachment.id == job.attachment_id)) or ""
             session.execute(sa.update(Attachment).where(Attachment.id == job.attachment_id)
@@ -127,6 +132,16 @@ def _claim(engine) -> sa.Row | None:
             if taken == 1:
                 return row
     return None
+
+
+def _any_waiting(engine) -> bool:
+    stale = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=STALE_SECONDS)
+    with db.reader(engine).connect() as conn:
+        return conn.scalar(
+            sa.select(OcrJob.id).where(sa.or_(OcrJob.state == "pending",
+                                              sa.and_(OcrJob.state == "running", OcrJob.started_at < stale)))
+            .limit(1)
+        ) is not None
 
 
 def _finish(engine, job_id: int, state: str, pages: int, detail: str) -> None:

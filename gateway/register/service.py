@@ -88,6 +88,11 @@ class Register:
         """Bring the schema to the newest migration."""
         db.upgrade(self.engine)
 
+    @property
+    def writer_lock(self) -> db.WriterLock:
+        """The lock every writing transaction takes first (an flock on SQLite, nothing on PostgreSQL)."""
+        return self._writer_lock
+
     def close(self) -> None:
         """Release the database connections."""
         self._writer_lock.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import logging
 import os
@@ -33,8 +34,9 @@ class OcrPage:
     image: object = field(default=None, repr=False, compare=False)  # the cleaned image (PIL), region only
 
 
+@functools.lru_cache(maxsize=1)
 def available() -> bool:
-    """True when the tesseract binary and its Vietnamese data are installed."""
+    """True when the tesseract binary and its Vietnamese data are installed (asked once per process)."""
     return shutil.which("tesseract") is not None and _has_vie()
 
 
