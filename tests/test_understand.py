@@ -178,3 +178,19 @@ def test_the_email_subject_settles_a_number_ocr_could_not_read() -> None:
     meta = understand(extracted, UnderstandConfig(ocr=False))
     assert (meta.get("code_number"), meta.fields["code_number"].source) == ("574", "email")
     assert meta.get("code_notation") == "UBND-KTTH"
+
+
+def test_a_page_metres_wide_is_rendered_within_the_pixel_cap() -> None:
+    import io
+
+    import pypdfium2 as pdfium
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=14400, height=14400)  # 200 × 200 inches: 3.7 gigapixels at 300 dpi
+    out = io.BytesIO()
+    writer.write(out)
+    pdf = pdfium.PdfDocument(out.getvalue())
+    image = ocr.render(pdf, 0, 300)
+    assert image.width * image.height <= ocr.MAX_PIXELS
+    pdf.close()

@@ -17,6 +17,7 @@ from gateway.understand.layout import PageText, Segment
 log = logging.getLogger(__name__)
 
 DPI = 300
+MAX_PIXELS = 40_000_000  # an A4 page at 300 dpi is 8.7 million
 TIMEOUT_SECONDS = 60
 _SKEW_ANGLES = tuple(a / 2 for a in range(-8, 9))  # -4° … 4° in half degrees
 
@@ -56,7 +57,10 @@ def render(pdf, index: int, dpi: int = DPI):
     """
     page = pdf[index]
     try:
-        return page.render(scale=dpi / 72, may_draw_forms=True).to_pil().convert("RGB").getchannel("R")
+        width, height = page.get_size()
+        # A page declared metres wide (a "bomb" PDF) would need gigabytes at 300 dpi: cap the pixel count.
+        scale = min(dpi / 72, 0.999 * (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)  # 0.999: pdfium rounds up
+        return page.render(scale=scale, may_draw_forms=True).to_pil().convert("RGB").getchannel("R")
     finally:
         page.close()
 
