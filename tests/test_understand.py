@@ -194,3 +194,23 @@ def test_a_page_metres_wide_is_rendered_within_the_pixel_cap() -> None:
     image = ocr.render(pdf, 0, 300)
     assert image.width * image.height <= ocr.MAX_PIXELS
     pdf.close()
+
+
+@pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr-vie is not installed")
+def test_a_scan_sent_as_a_jpeg_is_read_by_ocr() -> None:
+    import io
+
+    import pypdfium2 as pdfium
+
+    pdf = make_official_pdf(
+        organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="46", notation="TB-UBND", place="Quảng Ngãi",
+        day="24", month="01", year="2025", title="THÔNG BÁO", subject=("Kết luận của Chủ tịch",),
+        signer=("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"), signer_name="Trần Phước Hiền", recipients=("Như trên",))
+    document = pdfium.PdfDocument(scan_of(pdf, angle=-1.0, speckle=4000))
+    out = io.BytesIO()
+    document[0].render(scale=200 / 72).to_pil().save(out, format="JPEG", quality=85)
+    document.close()
+    _, meta = understand_file(out.getvalue(), "46 TB.jpg", CONFIG)
+    assert field(meta, "code_notation") == ("TB-UBND", "ocr") and meta.get("code_number") == "46"
+    assert meta.get("type_name") == "Thông báo" and meta.get("issued_date") == "2025-01-24"
+    assert meta.get("signer_position") == "KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"

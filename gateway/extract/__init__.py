@@ -21,10 +21,10 @@ log = logging.getLogger(__name__)
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f\ud800-\udfff]")
 
 _UNSUPPORTED = {
-    "png": "image (OCR is not available yet)",
-    "jpeg": "image (OCR is not available yet)",
+    "png": "image (its text is read by OCR for the fields and the search index)",
+    "jpeg": "image (its text is read by OCR for the fields and the search index)",
     "gif": "image",
-    "tiff": "image (OCR is not available yet)",
+    "tiff": "image (its text is read by OCR for the fields and the search index)",
     "xlsx": "spreadsheet",
     "pptx": "presentation",
     "odt": "OpenDocument text",

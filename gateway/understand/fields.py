@@ -23,7 +23,8 @@ from gateway.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 
 log = logging.getLogger(__name__)
 
-DOCUMENT_TYPES = ("pdf", "docx", "doc", "odt", "rtf", "text")
+DOCUMENT_TYPES = ("pdf", "docx", "doc", "odt", "rtf", "text", "png", "jpeg", "tiff")
+IMAGE_TYPES = ("png", "jpeg", "tiff")
 # Subjects of forwarded or replied mail carry prefixes that are not part of the trích yếu.
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tr|v/v)\s*:\s*)+", re.IGNORECASE)
 _SIGNED_SUFFIX = re.compile(r"(\.signed)?([_ ]\d{8}[_ ]\d{6})?(\.signed)?\.\w{2,4}$", re.IGNORECASE)
@@ -62,8 +63,10 @@ def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> 
         urgency = package.priority
 
     primary = next((p for p in message.parts if p.sniffed_type in DOCUMENT_TYPES and p not in edxml_parts
-                    and p.sniffed_type != "text"), None)
-    primary = primary or next((p for p in message.parts if p.sniffed_type == "pdf"), None)
+                    and p.sniffed_type not in ("text", *IMAGE_TYPES)), None)
+    # A scan sent as an image counts only when attached (an inline image is a logo or a signature picture).
+    primary = primary or next((p for p in message.parts if p.sniffed_type in IMAGE_TYPES
+                               and p.disposition == "attachment"), None)
     reports: list[SignatureReport] = []
     trust = _trust_roots(config)
     for part in message.parts:
@@ -132,11 +135,11 @@ def _trust_roots(config: UnderstandConfig) -> list:
 
 def _read_document(payload: bytes, kind: str, text: str, config: UnderstandConfig) -> _Source:
     """Fields from the PDF (text layer by position, else OCR) or from the plain text of other types."""
-    if kind == "pdf":
+    if kind == "pdf" or kind in IMAGE_TYPES:
         try:
-            return read_pdf(payload, config)
+            return read_pdf(payload, config) if kind == "pdf" else read_image(payload, config)
         except Exception as err:  # noqa: BLE001 - a reader surprise must leave the e-mail's fields standing
-            log.warning("reading the fields of a PDF failed: %s: %s", type(err).__name__, err)
+            log.warning("reading the fields of a %s failed: %s: %s", kind, type(err).__name__, err)
             return _Source(patterns.Parsed())
     lines = tuple(text.splitlines())
     return _Source(patterns.parse(patterns.DocText(lines), "text", 0.9))
@@ -169,6 +172,20 @@ def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
         return _ocr_pdf(pdf, count, config)
     finally:
         pdf.close()
+
+
+def read_image(payload: bytes, config: UnderstandConfig) -> _Source:
+    """A scan sent as an image: OCR of the whole image, read like a one-page scanned PDF."""
+    if not config.ocr or not ocr.available():
+        return _Source(patterns.Parsed())
+    page = ocr.ocr_image(payload)
+    text = doc_text([page.page])
+    respelled = patterns.DocText(*(tuple(patterns.respell(line) for line in stream) for stream in (
+        text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right, text.center)))
+    parsed = patterns.parse(respelled, "ocr", OCR_CONFIDENCE)
+    fields = dict(parsed.fields)
+    _handwritten(fields, page, parsed)
+    return _Source(dataclasses.replace(parsed, fields=fields), "\n".join(respelled.lines), page.seconds)
 
 
 def _blank_at_signing(payload: bytes, parsed: patterns.Parsed) -> bool:

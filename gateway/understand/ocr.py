@@ -198,6 +198,24 @@ def _segment(words: list[dict], offset_y: int) -> Segment:
     return Segment(text, x0, x1, top, bottom)
 
 
+def ocr_image(payload: bytes) -> OcrPage:
+    """OCR of a scan sent as an image (PNG, JPEG, TIFF: its first frame), whole, after the same clean-up."""
+    import time
+
+    from PIL import Image
+
+    started = time.perf_counter()
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS * 4  # Pillow refuses larger images (decompression bombs) with an error
+    with Image.open(io.BytesIO(payload)) as opened:
+        image = opened.convert("RGB").getchannel("R")
+    if image.width * image.height > MAX_PIXELS:
+        ratio = 0.999 * (MAX_PIXELS / (image.width * image.height)) ** 0.5
+        image = image.resize((int(image.width * ratio), int(image.height * ratio)))
+    cleaned, skew = clean(image)
+    page, words = _read(cleaned, 0, cleaned.size)
+    return OcrPage(0, "page", page, time.perf_counter() - started, skew, tuple(words), cleaned)
+
+
 def ocr_region(pdf, index: int, share: float = 1.0, dpi: int = DPI) -> OcrPage:
     """OCR the top ``share`` of page ``index`` (1.0 = the whole page)."""
     import time
