@@ -212,3 +212,29 @@ def test_edxml_attachment_is_read_and_its_signature_checked(tmp_path) -> None:
     assert meta.fields["code_notation"].source == "edxml"  # the package's exact values win over the PDF's
     assert meta.get("signature_status") == "untrusted-root" and meta.signatures[0].filename == member.member_path
     assert meta.get("place") == "Tây Ninh"
+
+
+def test_signed_document_registered_with_its_signature_report_and_fields_shown(tmp_path) -> None:
+    from gateway.pipeline import understand_spooled
+    from gateway.showing import document_as_dict, document_as_text
+
+    signed, _ = _signed_pdf(tmp_path)
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data")})
+    register = Register(config)
+    register.upgrade()
+    try:
+        raw = make_message("Công văn 12/STC-VP", "Kính gửi.", attachments=[("12.pdf", signed, "application/pdf")])
+        spooled = SpooledMessage("s-sig", Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc)), raw)
+        ready = understand_spooled(spooled, config)
+        registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta)
+        record = register.get_document(registration.document_id)
+        assert record.signature_status == "untrusted-root" and record.organ_name == "SỞ TÀI CHÍNH"
+        assert record.attachments[0].signatures[0]["signer"] == "Nguyễn Văn An"
+        shown = document_as_text(record)
+        assert "Chữ ký số                   untrusted-root" in shown
+        assert "chữ ký untrusted-root: Nguyễn Văn An (Ban Thử nghiệm), cấp bởi Test Root CA" in shown
+        assert "Người ký                    Nguyễn Văn An   [text, 0.8" in shown
+        data = document_as_dict(record)
+        assert data["signature_status"] == "untrusted-root" and data["field_sources"]["subject"]["source"] == "text"
+    finally:
+        register.close()
