@@ -225,9 +225,10 @@ def show(ctx, document_id: int, as_json: bool) -> None:
 @click.pass_context
 @handle_errors
 def extract(ctx, file: Path, as_json: bool) -> None:
-    """Read the fields (with confidence and source) and the signatures of one PDF, DOCX, DOC or edXML file.
+    """Read the fields (with confidence and source) and the signatures of one document file.
 
-    Nothing is registered. Scanned PDFs are OCRed as at intake (understand.ocr).
+    PDF, DOCX, DOC, TXT, edXML, or a scan as PNG/JPEG/TIFF. Nothing is registered. Scans are OCRed as at
+    intake (understand.ocr).
     """
     from gateway.showing import describe_meta, meta_as_dict
     from gateway.understand.single import understand_file
