@@ -22,9 +22,22 @@ def _same_line(a: Segment, b: Segment) -> bool:
     return a.top - 0.3 * (a.bottom - a.top) <= middle <= a.bottom + 0.3 * (a.bottom - a.top)
 
 
+def _digits(page: ocr.OcrPage, box: tuple[float, float, float, float]) -> str:
+    """Digits in the box, read as a line and, when that gives one digit, as a single word.
+
+    ND30 writes numbers and days under 10 with a leading 0, so one digit means one was lost: such a
+    reading is not used.
+    """
+    digits = ocr.read_digits(page.image, box)
+    if len(digits) == 1:
+        digits = ocr.read_digits(page.image, box, psm="8")
+    return digits if len(digits) >= 2 else ""
+
+
 def _after(words: list[Segment], word: Segment) -> list[Segment]:
     """The words right of ``word`` on its line, left to right (handwriting sits higher and lower than print)."""
-    return sorted((w for w in words if w is not word and _same_line(word, w) and w.x0 >= word.x1 - 2),
+    # Right of the word's start, not of its end: a box that swallowed handwriting can overlap the next word.
+    return sorted((w for w in words if w is not word and _same_line(word, w) and w.x0 > word.x0 + 2),
                   key=lambda w: w.x0)
 
 
@@ -42,8 +55,8 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> str:
         if slash is None:
             continue
         cut = slash.x0 + (slash.x1 - slash.x0) * slash.text.index("/") / max(len(slash.text), 1)
-        digits = ocr.read_digits(page.image, _box(word.x1 + 2, cut, word))
-        if 2 <= len(digits) <= 6:  # ND30 writes numbers under 10 with a leading 0: one digit is a misreading
+        digits = _digits(page, _box(word.x1 + 2, cut, word))
+        if 2 <= len(digits) <= 6:
             return digits
     return ""
 
@@ -59,11 +72,12 @@ def _day(words: list[Segment], page: ocr.OcrPage) -> str:
         if "thang" in folded:  # "ngày24tháng" read as one word
             end = word.x0 + (word.x1 - word.x0) * folded.index("thang") / len(folded)
         else:
-            month = next((w for w in _after(words, word)[:4] if fold(w.text).startswith("thang")), None)
+            month = next((w for w in _after(words, word)[:4] if "thang" in fold(w.text)), None)
             if month is None:
                 continue
-            end = month.x0
-        digits = ocr.read_digits(page.image, _box(start + 2, end - 2, word))
+            at = fold(month.text).index("thang")  # "04tháng" when the digits were glued to it
+            end = month.x0 + (month.x1 - month.x0) * at / len(month.text)
+        digits = _digits(page, _box(start + 2, end - 2, word))
         if digits and 1 <= int(digits) <= 31:
-            return digits.zfill(2)
+            return digits
     return ""

@@ -140,7 +140,7 @@ def _read(image, offset_y: int = 0, full_size: tuple[int, int] | None = None) ->
     return PageText(width, height, tuple(segments)), words
 
 
-def read_digits(image, box: tuple[float, float, float, float]) -> str:
+def read_digits(image, box: tuple[float, float, float, float], psm: str = "7") -> str:
     """The digits in one small box of a cleaned page image: a handwritten số or day, read as one line of digits."""
     x0, top, x1, bottom = (int(v) for v in box)
     if x1 - x0 < 8 or bottom - top < 8:
@@ -150,7 +150,7 @@ def read_digits(image, box: tuple[float, float, float, float]) -> str:
     crop.save(buffer, format="PNG")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     try:
-        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", "eng", "--psm", "7", "-c",
+        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", "eng", "--psm", psm, "-c",
                                "tessedit_char_whitelist=0123456789"], input=buffer.getvalue(),
                               capture_output=True, timeout=TIMEOUT_SECONDS, env=env, check=False)
     except (OSError, subprocess.TimeoutExpired):
