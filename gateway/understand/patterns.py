@@ -378,7 +378,7 @@ def read_list(lines: list[str], label: re.Pattern, inline_single: bool) -> list[
 
 
 def _list_item(text: str) -> str:
-    return " ".join(text.strip().lstrip("-+•–").split()).rstrip(";.,").strip()
+    return _TRAIL_JUNK.sub("", " ".join(text.strip().lstrip("-+•–").split()))
 
 
 def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
