@@ -48,6 +48,10 @@ def load_trust_roots(paths: tuple[str, ...]) -> list:
 
 def check_pdf(payload: bytes, trust_roots: list | None = None) -> tuple[SignatureReport, ...]:
     """A report per signature field of the PDF; an unreadable file gives one "unreadable" report or none."""
+    if b"/ByteRange" not in payload:
+        # A signature's byte range and value must stand in the file as written (never in a compressed
+        # object stream), so a PDF without the word carries no signature: spare it pyHanko's full parse.
+        return ()
     try:
         from pyhanko.pdf_utils.reader import PdfFileReader
     except ImportError:  # pragma: no cover - pyHanko is a dependency
