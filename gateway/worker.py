@@ -40,14 +40,18 @@ def run_worker(config: Config, stop: threading.Event, parent_pid: int) -> None:
     """Process the spool until `stop` is set or the parent process is gone."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon decides when workers stop
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Not stop.set(): a handler that sets the multiprocessing Event while this thread sleeps in stop.wait()
+    # deadlocks in its Condition.notify_all (it waits for the sleeper, which is the handler's own thread).
+    # A group-wide SIGTERM (systemd's KillMode=control-group, timeout(1)) then hung the daemon for good.
+    terminated = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: terminated.set())
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # reloading is the daemon's business
     setup_logging(config.logging.level)
     spool = Spool(config.spool_dir, config.workers.max_attempts)
     register = Register.open(config)
     log.info("worker %d ready", os.getpid())
     try:
-        while not stop.is_set() and os.getppid() == parent_pid:
+        while not stop.is_set() and not terminated.is_set() and os.getppid() == parent_pid:
             batch = spool.claim_batch(config.workers.batch_size)
             if not batch:
                 # Idle: read the scanned pages registration did not wait for, one attachment at a time.
