@@ -235,6 +235,28 @@ def show(ctx, document_id: int, as_json: bool) -> None:
         click.echo(document_as_text(record, config.register.timezone, routing))
 
 
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def extract(ctx, file: Path, as_json: bool) -> None:
+    """Read the fields (with confidence and source) and the signatures of one document file.
+
+    PDF, DOCX, DOC, TXT, edXML, or a scan as PNG/JPEG/TIFF. Nothing is registered. Scans are OCRed as at
+    intake (understand.ocr).
+    """
+    from gateway.showing import describe_meta, meta_as_dict
+    from gateway.understand.single import understand_file
+
+    config = get_config(ctx)
+    extracted, meta = understand_file(file.read_bytes(), file.name, config)
+    if as_json:
+        click.echo(json.dumps(meta_as_dict(extracted, meta), ensure_ascii=False, indent=2))
+    else:
+        click.echo(describe_meta(extracted, meta))
+
+
 # --- status, doctor ----------------------------------------------------------------------------------------
 
 

@@ -139,9 +139,20 @@ class TrustConfig:
 @dataclass(frozen=True)
 class RegisterConfig:
     agency_name: str = _help("name of the receiving agency, printed on the register", "")
+    organ_id: str = _help("the receiving agency's mã định danh (edXML OrganId), used in edXML status packages", "")
     main_name: str = _help("name of the incoming register", "Sổ đăng ký văn bản đến")
     secret_name: str = _help("name of the register for secret documents", "Sổ đăng ký văn bản đến (mật)")
     timezone: str = _help("time zone of arrival dates and of the yearly counters", "Asia/Ho_Chi_Minh")
+
+
+@dataclass(frozen=True)
+class UnderstandConfig:
+    ocr: bool = _help("OCR scanned pages (page-1 header, signer pages) with tesseract before registration", True)
+    ocr_dpi: int = _help("resolution pages are rendered at for OCR", 300)
+    ocr_max_signer_pages: int = _help("most pages searched backwards from the end for the signer block", 2)
+    trust_anchors: tuple[str, ...] = _help(
+        "PEM/DER files of the trusted root certificates (Ban Cơ yếu Chính phủ); empty: every signature is "
+        '"untrusted-root"', ())
 
 
 TLS_MODES = ("implicit", "starttls", "none")
@@ -250,6 +261,7 @@ class Config:
     limits: LimitsConfig = _help_factory("limits on what is unpacked and read", LimitsConfig)
     trust: TrustConfig = _help_factory("which senders are registered, and how they are authenticated", TrustConfig)
     register: RegisterConfig = _help_factory("the incoming register", RegisterConfig)
+    understand: UnderstandConfig = _help_factory("reading the document's fields: OCR and signatures", UnderstandConfig)
     metrics: MetricsConfig = _help_factory("health and metrics over HTTP", MetricsConfig)
     web: WebConfig = _help_factory("web UI and JSON API for people and e-office systems", WebConfig)
 

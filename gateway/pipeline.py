@@ -63,7 +63,7 @@ def understand_spooled(spooled: SpooledMessage, config: Config) -> Understood:
                  if t.status == "limit"]
         if hits:
             raise Quarantined(f"limit: {hits[0]}", {"limits": hits[:50]})
-    return Understood(spooled, extracted, understand(extracted))
+    return Understood(spooled, extracted, understand(extracted, config.understand))
 
 
 def _route(ready: Understood, router: Router | None, plans: dict[str, Plan]) -> str:

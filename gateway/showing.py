@@ -9,11 +9,13 @@ import zoneinfo
 from typing import Any
 
 from gateway.register.records import DocumentRecord
+from gateway.values import DocumentMeta, Extracted
 
 URGENCY = ("Thường", "Khẩn", "Thượng khẩn", "Hỏa tốc")
 SECRECY = ("Thường", "Mật", "Tối mật", "Tuyệt mật")
 # (label, DocumentRecord attribute) in the order of the sổ đăng ký văn bản đến (ND30 Phụ lục IV, VI).
 FIELD_LABELS = (
+    ("Cơ quan chủ quản", "organ_parent"),
     ("Tác giả (cơ quan ban hành)", "organ_name"),
     ("Số của văn bản", "code_number"),
     ("Ký hiệu", "code_notation"),
@@ -24,10 +26,32 @@ FIELD_LABELS = (
     ("Người ký", "signer_name"),
     ("Chức vụ người ký", "signer_position"),
     ("Số trang", "page_amount"),
+    ("Kính gửi", "addressees"),
     ("Nơi nhận", "to_places"),
     ("Hạn giải quyết", "due_date"),
     ("Ghi chú", "description"),
+    ("Chữ ký số", "signature_status"),
 )
+SIGNATURE_STATUS = {
+    "trusted": "hợp lệ, tin cậy",
+    "untrusted-root": "nguyên vẹn; chứng thư không thuộc gốc tin cậy đã cấu hình (untrusted root)",
+    "not-whole-file": "nguyên vẹn, nhưng tệp có phần thêm sau khi ký",
+    "bad-signature": "chữ ký không kiểm được",
+    "tampered": "nội dung đã bị sửa sau khi ký",
+    "unreadable": "không đọc được chữ ký",
+    "none": "không có",
+}
+
+
+def signature_line(report: dict[str, Any]) -> str:
+    """One signature as a line: status, signer, issuer, time, integrity and coverage."""
+    who = report.get("signer") or "?"
+    if report.get("organisation") and report.get("organisation") != who:
+        who += f" ({report['organisation']})"
+    whole = "cả tệp" if report.get("covers_whole_file") else "một phần tệp"
+    intact = "nguyên vẹn" if report.get("intact") else "ĐÃ BỊ SỬA"
+    return (f"chữ ký {report.get('status')}: {who}, cấp bởi {report.get('issuer') or '?'}, "
+            f"lúc {report.get('signing_time') or '?'}, {intact}, phủ {whole}")
 
 
 def _level(names: tuple[str, ...], level: int) -> str:
@@ -43,7 +67,8 @@ def document_as_dict(record: DocumentRecord, routing: Any = None) -> dict[str, A
         "id", "register_code", "register_name", "year", "arrival_number", "arrival_date", "arrived_at",
         "code_number", "code_notation", "issued_date", "place", "organ_name", "organ_id", "type_name", "type_code",
         "subject", "signer_position", "signer_name", "urgency", "secrecy", "page_amount", "to_places", "due_date",
-        "description", "field_sources", "possible_duplicate_of", "status",
+        "description", "organ_parent", "addressees", "signature_status", "field_sources", "possible_duplicate_of",
+        "status",
     )}
     data["urgency_name"] = _level(URGENCY, record.urgency)
     data["secrecy_name"] = _level(SECRECY, record.secrecy)
@@ -110,6 +135,8 @@ def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh",
     ]
     for label, attribute in FIELD_LABELS:
         value = _display(getattr(record, attribute))
+        if attribute == "signature_status" and value:
+            value = f"{value} — {SIGNATURE_STATUS.get(value, value)}"
         if not value:
             continue
         source = record.field_sources.get(attribute) if isinstance(record.field_sources, dict) else None
@@ -140,6 +167,8 @@ def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh",
         name = item.member_path or item.filename or "(no name)"
         lines.append(f"  {number}. {name} — {item.sniffed_type}, {item.size} bytes{pages}, "
                      f"text: {item.extract_status}{detail}")
+        for report in item.signatures:
+            lines.append("     " + signature_line(report))
     lines.append(f"Lần đến ({len(record.arrivals)})")
     for arrival in record.arrivals:
         why = f" ({arrival.duplicate_reason})" if arrival.duplicate_reason else ""
@@ -183,3 +212,41 @@ _TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a
 
 def _escape(match: re.Match) -> str:
     return f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}"
+
+
+META_LABELS = (("Số", "code_number"), ("Ký hiệu", "code_notation"), ("Ngày văn bản", "issued_date"),
+               ("Địa danh", "place"), ("Cơ quan chủ quản", "organ_parent"), ("Cơ quan ban hành", "organ_name"),
+               ("Mã cơ quan", "organ_id"), ("Tên loại", "type_name"), ("Mã loại", "type_code"),
+               ("Trích yếu", "subject"), ("Kính gửi", "addressees"), ("Chức vụ người ký", "signer_position"),
+               ("Người ký", "signer_name"), ("Nơi nhận", "to_places"), ("Số trang", "page_amount"),
+               ("Hạn giải quyết", "due_date"), ("Chữ ký số", "signature_status"))
+
+
+def meta_as_dict(extracted: Extracted, meta: DocumentMeta) -> dict[str, Any]:
+    """The fields, levels, signatures and extraction statuses of `gateway extract`, ready for json.dumps."""
+    return {
+        "fields": {k: dataclasses.asdict(v) for k, v in meta.fields.items()},
+        "urgency": meta.urgency, "urgency_name": _level(URGENCY, meta.urgency),
+        "secrecy": meta.secrecy, "secrecy_name": _level(SECRECY, meta.secrecy),
+        "signatures": [dataclasses.asdict(r) for r in meta.signatures],
+        "notes": list(meta.notes),
+        "files": [{"filename": t.filename, "member_path": t.member_path, "type": t.sniffed_type,
+                   "status": t.status, "detail": t.detail, "pages": t.page_count} for t in extracted.texts],
+    }
+
+
+def describe_meta(extracted: Extracted, meta: DocumentMeta) -> str:
+    """The fields as `gateway extract` prints them: label, value, [source, confidence]."""
+    lines = [f"  {'Độ khẩn / độ mật':<22}{_level(URGENCY, meta.urgency)} / {_level(SECRECY, meta.secrecy)}"]
+    for label, key in META_LABELS:
+        value = meta.fields.get(key)
+        if value:
+            lines.append(f"  {label:<22}{value.value}   [{value.source}, {value.confidence:.2f}]")
+    for text in extracted.texts:
+        detail = f" ({text.detail})" if text.detail else ""
+        lines.append(f"Tệp {text.member_path or text.filename}: {text.sniffed_type}, text {text.status}{detail}")
+    for report in meta.signatures:
+        lines.append("  " + signature_line(dataclasses.asdict(report)))
+    for note in meta.notes:
+        lines.append(f"Ghi chú: {note}")
+    return "\n".join(lines)

@@ -9,6 +9,7 @@ from gateway.config import Config
 from gateway.intake.imap_ledger import Ledger
 from gateway.intake.imap_status import load_status
 from gateway.outbox.store import counts as outbox_counts
+from gateway.register.ocr_jobs import pending_count as pending_ocr
 from gateway.register.service import Register
 from gateway.spool import Spool, spool_id_time
 
@@ -36,6 +37,7 @@ def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, 
         stats = register.stats()
         activity = register.activity()
         outbox = outbox_counts(register.engine)
+        ocr_waiting = pending_ocr(register.engine)
         ledger = Ledger(register.engine)
         try:
             imap = imap_accounts(config, ledger)
@@ -56,6 +58,7 @@ def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, 
         "duplicate_arrivals": stats["duplicates"],
         "imap_accounts": imap,
         "outbox": outbox,
+        "ocr_waiting": ocr_waiting,
     }
 
 
@@ -84,6 +87,7 @@ def render_status(status: dict[str, Any]) -> str:
                  else "oldest:     nothing waiting")
     lines.append(f"today:      {status['registered_today']} document(s) registered ({status['today']})")
     lines.append(f"last:       {status['last_registered_at'] or 'never'}")
+    lines.append(f"ocr:        {status.get('ocr_waiting', 0)} scanned attachment(s) waiting for full-text OCR")
     lines.append(f"total:      {status['documents_total']} document(s), {status['messages']} message(s), "
                  f"{status['duplicate_arrivals']} duplicate arrival(s)")
     for row in status["registers"]:

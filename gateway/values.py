@@ -129,19 +129,44 @@ class FieldValue:
 
 
 @dataclass(frozen=True)
+class SignatureReport:
+    """One digital signature of one PDF attachment, as checked against the configured trust anchors."""
+
+    field: str
+    signer: str  # the certificate subject's common name (a person or an organisation)
+    organisation: str
+    issuer: str
+    signing_time: str  # ISO 8601, as the signer's software or its timestamp says
+    intact: bool  # the signed bytes are unchanged
+    valid: bool  # the cryptographic signature checks out
+    trusted: bool  # the certificate chains to a configured trust anchor
+    covers_whole_file: bool
+    status: str  # trusted, untrusted-root, not-whole-file, bad-signature, tampered, unreadable
+    detail: str = ""
+    part_index: int | None = None
+    filename: str = ""
+
+
+@dataclass(frozen=True)
 class DocumentMeta:
     """The ND30 metadata of one incoming document (Phụ lục VI fields), each with confidence and source.
 
     Keys of ``fields`` follow Phụ lục VI tags in snake case: code_number, code_notation, issued_date (ISO),
     place, organ_name, organ_id, type_name, type_code, subject, signer_position, signer_name, to_places,
-    page_amount, description. Urgency and secrecy are levels 0..3 (thường, khẩn/mật, thượng khẩn/tối mật,
-    hỏa tốc/tuyệt mật).
+    page_amount, description, due_date; and organ_parent (cơ quan chủ quản), addressees (Kính gửi, "; "
+    between entries; to_places likewise holds the Nơi nhận entries), signature_status (the worst of
+    ``signatures``: none, trusted, untrusted-root, not-whole-file, bad-signature, tampered, unreadable),
+    code_number_source_check (which sources agreed on the số). Urgency and secrecy are levels 0..3
+    (thường, khẩn/mật, thượng khẩn/tối mật, hỏa tốc/tuyệt mật).
     """
 
     fields: dict[str, FieldValue] = field(default_factory=dict)
     urgency: int = 0
     secrecy: int = 0
     primary_part_index: int | None = None  # the MIME part holding the document itself
+    signatures: tuple[SignatureReport, ...] = ()  # every signature of every PDF attachment
+    ocr_text: str = ""  # text OCR read before registration (it joins the search index)
+    notes: tuple[str, ...] = ()  # what the reader noticed (bad edXML namespace, sources that disagreed, …)
 
     def get(self, key: str) -> str:
         value = self.fields.get(key)

@@ -12,6 +12,7 @@ from typing import Any
 from gateway.config import Config
 from gateway.logs import setup_logging
 from gateway.pipeline import process_batch
+from gateway.register.ocr_jobs import run_next as run_next_ocr
 from gateway.register.service import Register
 from gateway.routing.router import Router
 from gateway.spool import Spool
@@ -29,6 +30,14 @@ def _die_with_parent() -> None:
         pass
 
 
+def _ocr_one(register: Register, config: Config) -> bool:
+    try:
+        return run_next_ocr(register, config.understand)
+    except Exception as err:  # noqa: BLE001 - background OCR must never stop the worker taking mail
+        log.warning("background OCR failed: %s: %s", type(err).__name__, err)
+        return False
+
+
 def run_worker(config: Config, stop: Any, parent_pid: int, rules_generation=None) -> None:
     """Process the spool until the shared `stop` flag (a lock-free multiprocessing RawValue) is non-zero, the
     worker gets SIGTERM, or the parent process is gone.
@@ -38,6 +47,8 @@ def run_worker(config: Config, stop: Any, parent_pid: int, rules_generation=None
     """
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the daemon decides when workers stop
+    # The SIGTERM handler sets a thread-local flag, never a shared multiprocessing object: setting one
+    # from a handler while this thread waits on it deadlocks.
     terminated = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: terminated.set())
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # reloading is the daemon's business
@@ -54,7 +65,9 @@ def run_worker(config: Config, stop: Any, parent_pid: int, rules_generation=None
                 router.reload()
             batch = spool.claim_batch(config.workers.batch_size)
             if not batch:
-                terminated.wait(config.workers.poll_interval)
+                # Idle: read the scanned pages registration did not wait for, one attachment at a time.
+                if not _ocr_one(register, config):
+                    terminated.wait(config.workers.poll_interval)
                 continue
             process_batch(batch, spool, register, config, router)
     finally:

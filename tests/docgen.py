@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 import zipfile
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+
+from gateway.edxml import NAMESPACE
 
 DEJAVU = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
@@ -80,3 +83,123 @@ def make_message(
         maintype, _, subtype = mimetype.partition("/")
         msg.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
     return msg.as_bytes(policy=policy.SMTP)
+
+
+def make_official_pdf(*, organ: tuple[str, ...], number: str, notation: str, place: str, day: str, month: str,
+                      year: str, title: str = "", subject: tuple[str, ...] = (), vv: tuple[str, ...] = (),
+                      stamp: str = "", addressees: tuple[str, ...] = (), body: str = "Nội dung văn bản.",
+                      signer: tuple[str, ...] = (), signer_name: str = "", recipients: tuple[str, ...] = (),
+                      received: str = "") -> bytes:
+    """An ND30-shaped PDF page: two-column header (agency | Quốc hiệu), số and date, V/v or title, body,
+    Nơi nhận on the left and the signer block on the right at the same height. ``received`` is the text
+    of a receiving agency's ĐẾN stamp put at the right margin beside the trích yếu."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", DEJAVU)
+    pdf.add_font("DejaVu", "B", DEJAVU.replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"))
+    pdf.add_page()
+    pdf.set_font("DejaVu", size=11)
+    left, right, y = 15, 100, 15
+    for line in organ:
+        pdf.set_xy(left, y)
+        pdf.cell(80, 6, line, align="C")
+        y += 6
+    pdf.set_xy(right, 15)
+    pdf.cell(95, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C")
+    pdf.set_xy(right, 21)
+    pdf.cell(95, 6, "Độc lập - Tự do - Hạnh phúc", align="C")
+    y = max(y, 27) + 6
+    pdf.set_xy(left, y)
+    pdf.cell(80, 6, f"Số: {number}/{notation}", align="C")
+    pdf.set_xy(right, y)
+    pdf.cell(95, 6, f"{place}, ngày {day} tháng {month} năm {year}", align="C")
+    y += 7
+    for line in vv:
+        pdf.set_xy(left, y)
+        pdf.cell(80, 6, line, align="C")
+        y += 6
+    if stamp:
+        pdf.set_xy(left, y + 2)
+        pdf.cell(40, 7, stamp, border=1, align="C")
+        y += 10
+    y += 6
+    if title:
+        pdf.set_font("DejaVu", "B", 13)
+        pdf.set_xy(15, y)
+        pdf.cell(180, 7, title, align="C")
+        y += 7
+        pdf.set_font("DejaVu", size=11)
+        if received:
+            pdf.set_xy(168, y)
+            pdf.cell(30, 6, received, border=1)
+        for line in subject:
+            pdf.set_xy(15, y)
+            pdf.cell(180, 6, line, align="C")
+            y += 6
+    y += 6
+    if addressees:
+        pdf.set_xy(40, y)
+        pdf.cell(130, 6, "Kính gửi: " + (addressees[0] if len(addressees) == 1 else ""))
+        y += 6
+        if len(addressees) > 1:
+            for entry in addressees:
+                pdf.set_xy(60, y)
+                pdf.cell(130, 6, f"- {entry};")
+                y += 6
+    pdf.set_xy(15, y + 4)
+    pdf.multi_cell(180, 6, body)
+    y = pdf.get_y() + 10
+    pdf.set_xy(left, y)
+    pdf.cell(80, 6, "Nơi nhận:")
+    for offset, entry in enumerate(recipients, start=1):
+        pdf.set_xy(left, y + 5 * offset)
+        pdf.cell(80, 5, f"- {entry};")
+    for offset, line in enumerate(signer):
+        pdf.set_xy(right + 10, y + 6 * offset)
+        pdf.cell(85, 6, line, align="C")
+    pdf.set_xy(right + 10, y + 6 * len(signer) + 25)
+    pdf.cell(85, 6, signer_name, align="C")
+    return bytes(pdf.output())
+
+
+def scan_of(*pdfs: bytes, angle: float = 1.5, dpi: int = 200, seed: int = 4, speckle: int = 400) -> bytes:
+    """The first page of each PDF as one scanned page: an image-only PDF, rotated a little, blurred, speckled."""
+    import random
+
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageFilter
+
+    rng = random.Random(seed)
+    images = []
+    for pdf_bytes in pdfs:
+        document = pdfium.PdfDocument(pdf_bytes)
+        image = document[0].render(scale=dpi / 72).to_pil().convert("L")
+        document.close()
+        image = image.rotate(angle, resample=Image.BICUBIC, fillcolor=255).filter(ImageFilter.GaussianBlur(0.6))
+        pixels = image.load()
+        for _ in range(image.width * image.height // speckle):  # one speck per ``speckle`` pixels
+            pixels[rng.randrange(image.width), rng.randrange(image.height)] = rng.choice((0, 90, 200))
+        images.append(image.convert("RGB"))
+    out = io.BytesIO()
+    images[0].save(out, format="PDF", resolution=dpi, save_all=True, append_images=images[1:])
+    return out.getvalue()
+
+
+def make_edxml(business: str = "Bussiness", namespace: str = NAMESPACE) -> bytes:
+    """An edXML package (QCVN 102:2016) of a công văn with one PDF attachment; both TraceHeader spellings."""
+    pdf = base64.b64encode(b"%PDF-1.4 test").decode()
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<edXML:edXML xmlns:edXML="{namespace}"><edXML:edXMLEnvelope><edXML:edXMLHeader><edXML:MessageHeader>
+<edXML:From><edXML:OrganId>000.00.11.H53</edXML:OrganId><edXML:OrganName>Sở Tài chính Tây Ninh</edXML:OrganName></edXML:From>
+<edXML:Code><edXML:CodeNumber>2491</edXML:CodeNumber><edXML:CodeNotation>STC-BCTC</edXML:CodeNotation></edXML:Code>
+<edXML:PromulgationInfo><edXML:Place>Tây Ninh</edXML:Place><edXML:PromulgationDate>2019/01/16</edXML:PromulgationDate></edXML:PromulgationInfo>
+<edXML:DocumentType><edXML:Type>1</edXML:Type><edXML:TypeName>Công văn</edXML:TypeName></edXML:DocumentType>
+<edXML:Subject>V/v kết nối phần mềm quản lý văn bản</edXML:Subject>
+<edXML:SignerInfo><edXML:Competence>KT. GIÁM ĐỐC</edXML:Competence><edXML:Position>PHÓ GIÁM ĐỐC</edXML:Position><edXML:FullName>Lê Thị Hoa</edXML:FullName></edXML:SignerInfo>
+<edXML:DueDate>2019/01/30</edXML:DueDate>
+<edXML:ToPlaces><edXML:Place>UBND các huyện</edXML:Place><edXML:Place>Lưu VT</edXML:Place></edXML:ToPlaces>
+<edXML:OtherInfo><edXML:Priority>2</edXML:Priority><edXML:PageAmount>3</edXML:PageAmount></edXML:OtherInfo>
+</edXML:MessageHeader><edXML:TraceHeaderList><edXML:{business}><edXML:{business}DocType>0</edXML:{business}DocType></edXML:{business}></edXML:TraceHeaderList></edXML:edXMLHeader>
+<edXML:edXMLBody><edXML:edXMLManifest><edXML:Reference><edXML:ContentId>cid:a1</edXML:ContentId><edXML:AttachmentName>cv.pdf</edXML:AttachmentName></edXML:Reference></edXML:edXMLManifest></edXML:edXMLBody>
+</edXML:edXMLEnvelope><AttachmentEncoded><Attachment><ContentId>a1</ContentId><ContentTransferEncoded>{pdf}</ContentTransferEncoded></Attachment></AttachmentEncoded></edXML:edXML>""".encode()

@@ -9,7 +9,7 @@ from email import message_from_bytes, policy
 import pytest
 import sqlalchemy as sa
 
-from docgen import make_message
+from docgen import make_edxml, make_message
 from gateway.config import load_config
 from gateway.outbox import store
 from gateway.outbox.compose import ExtraAttachment, build_receipt, header_safe
@@ -37,14 +37,14 @@ receipt = true
 SENDER_ID = "<cv-123@hanoi.gov.vn>"
 
 
-def registered(tmp_path, port: int, database_url: str = "", **outbox):
+def registered(tmp_path, port: int, database_url: str = "", attachments=None, **outbox):
     """A register holding one routed document whose receipt is queued; returns (config, register, document)."""
     rules = write_rules(tmp_path / "rules", RULES)
     overrides = {"paths.data_dir": str(tmp_path / "data"), "database.url": database_url,
                  "routing.rules_dir": str(rules),
                  "outbox.receipt_domains": ["*.gov.vn"], "outbox.relay_host": "127.0.0.1",
                  "outbox.relay_port": port, "outbox.from_address": "vanthu@sct.example.gov.vn",
-                 "register.agency_name": "Sở Công Thương tỉnh Hà Nam",
+                 "register.agency_name": "Sở Công Thương tỉnh Hà Nam", "register.organ_id": "000.00.12.H35",
                  **{f"outbox.{k}": v for k, v in outbox.items()}}
     config = load_config(None, overrides)
     spool = Spool(config.spool_dir)
@@ -53,7 +53,7 @@ def registered(tmp_path, port: int, database_url: str = "", **outbox):
     register.upgrade()
     router = open_router(config, register.engine)
     raw = make_message("Công văn 123/UBND-KT", "V/v báo cáo", sender="UBND <vanthu@hanoi.gov.vn>",
-                       message_id=SENDER_ID)
+                       message_id=SENDER_ID, attachments=attachments)
     spool_id = spool.put(raw, Envelope(source="smtp", received_at=dt.datetime.now(dt.timezone.utc)))
     outcome = process_one(spool.claim(spool_id), spool, register, config, router)
     return config, register, outcome.registration
@@ -148,6 +148,30 @@ def test_a_claimed_row_is_leased_to_one_sender(tmp_path, backend, request) -> No
     assert not store.mark_sent(register.engine, first)  # the first claimer lost its claim
     assert store.mark_sent(register.engine, second)
     register.close()
+
+
+def test_receipt_of_an_edxml_document_carries_status_package_01(tmp_path) -> None:
+    package = make_edxml()
+    with Sink([]) as sink:
+        config, register, reg = registered(tmp_path, sink_port(sink),
+                                           attachments=[("goi.edxml", package, "application/xml")])
+        try:
+            assert OutboxSender(config, register.engine).send_due() == 1
+            (receipt,) = sink.messages()
+            files = {p.get_filename(): p.get_content() for p in receipt.iter_attachments()}
+            status = files["status-01.edxml"]
+            status = status.decode() if isinstance(status, bytes) else status
+            assert "<edXML:StatusCode>01</edXML:StatusCode>" in status
+            assert "000.00.12.H35" in status and "000.00.11.H53" in status and "2491" in status
+        finally:
+            register.close()
+    with Sink([]) as sink:  # a document that came without edXML gets a receipt without a package
+        config, register, reg = registered(tmp_path / "plain", sink_port(sink))
+        try:
+            assert OutboxSender(config, register.engine).send_due() == 1
+            assert [p.get_filename() for p in sink.messages()[0].iter_attachments()] == []
+        finally:
+            register.close()
 
 
 def test_receipts_only_to_allowed_domains() -> None:

@@ -21,10 +21,10 @@ log = logging.getLogger(__name__)
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f\ud800-\udfff]")
 
 _UNSUPPORTED = {
-    "png": "image (OCR is not available yet)",
-    "jpeg": "image (OCR is not available yet)",
+    "png": "image (its text is read by OCR for the fields and the search index)",
+    "jpeg": "image (its text is read by OCR for the fields and the search index)",
     "gif": "image",
-    "tiff": "image (OCR is not available yet)",
+    "tiff": "image (its text is read by OCR for the fields and the search index)",
     "xlsx": "spreadsheet",
     "pptx": "presentation",
     "odt": "OpenDocument text",
@@ -69,6 +69,8 @@ def read_file(
         reading = Reading("limit", detail=f"max_attachment_size ({limits.max_attachment_size}): {len(payload)} bytes")
     elif kind == "zip":
         reading, members = _read_zip(payload, member_path, depth, limits)
+    elif kind in ("xml", "text") and _is_edxml(payload):
+        reading, members = _read_edxml(payload, member_path, depth, limits)
     else:
         reading = _read_safely(kind, payload, limits)
     reading = _cap(reading, limits)
@@ -104,6 +106,30 @@ def _read_zip(payload: bytes, path: str, depth: int, limits: LimitsConfig) -> tu
     return read_archive(payload, path, depth, limits, member)
 
 
+def _is_edxml(payload: bytes) -> bool:
+    from gateway.edxml.parse import looks_like_edxml
+
+    return looks_like_edxml(payload)
+
+
+def _read_edxml(payload: bytes, path: str, depth: int, limits: LimitsConfig) -> tuple[Reading, list[ExtractedText]]:
+    """An edXML package's text (its XML) and its attachments, found by ContentId, read like archive members."""
+    from gateway.edxml.parse import parse_package
+
+    reading = _read_safely("xml", payload, limits)
+    if depth >= limits.max_depth:
+        return reading, []
+    package = parse_package(payload)
+    if package.status != "ok":
+        return Reading(reading.status, reading.text, package.reason, reading.page_count), []
+    members: list[ExtractedText] = []
+    prefix = path or "edxml"
+    for number, attachment in enumerate(package.attachments[: limits.zip_max_members], start=1):
+        name = attachment.name or attachment.content_id or f"attachment-{number}"
+        members += read_file(attachment.payload, name, f"{prefix}/{name}", depth + 1, limits)
+    return reading, members
+
+
 def _read_safely(kind: str, payload: bytes, limits: LimitsConfig) -> Reading:
     """Dispatch to the reader for ``kind``; any unexpected error becomes status "broken"."""
     try:
@@ -131,7 +157,14 @@ def _dispatch(kind: str, payload: bytes, limits: LimitsConfig) -> Reading:
 
 
 def _cap(reading: Reading, limits: LimitsConfig) -> Reading:
-    """Text in NFC and at most limits.text_max_chars long (status "limit" when it was cut)."""
+    """Text in Unicode NFC (legacy TCVN3/VNI converted) and at most limits.text_max_chars long."""
+    from gateway.extract.legacy import convert
+
+    text, legacy = convert(reading.text)
+    if legacy:
+        note = f"converted from {legacy.upper()} to Unicode"
+        reading = Reading(reading.status, text, f"{reading.detail}; {note}" if reading.detail else note,
+                          reading.page_count)
     text = _CONTROLS.sub("", nfc(reading.text))
     if len(text) <= limits.text_max_chars:
         return Reading(reading.status, text, reading.detail, reading.page_count)

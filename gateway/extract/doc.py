@@ -35,8 +35,8 @@ def read_doc(payload: bytes) -> Reading:
             fallback = _run([catdoc, "-d", "utf-8", "-w", handle.name])
             if fallback.status == "ok" or result is None:
                 result = fallback
-    # SEAM: text from old Vietnamese documents may be TCVN3 (ABC) or VNI glyphs shown through a Latin-1
-    # font; detecting and converting those legacy encodings to Unicode is a later issue.
+    # Old documents typed in TCVN3 (ABC) or VNI come out as Latin-1 look-alikes; gateway.extract converts
+    # them (legacy.py) for every reader.
     return result or Reading("broken", detail="no converter ran")
 
 

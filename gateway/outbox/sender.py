@@ -13,7 +13,8 @@ import threading
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gateway.config import Config
+from gateway.config import Config, RegisterConfig
+from gateway.edxml.status import STATUS_CODES, status_package
 from gateway.errors import GatewayError
 from gateway.extract.text import nfc
 from gateway.outbox import store
@@ -33,13 +34,20 @@ def backoff(config: Config, attempts: int) -> float:
     return min(config.outbox.backoff_max, config.outbox.backoff_initial * 2 ** max(0, attempts - 1))
 
 
-def receipt_attachments(record: DocumentRecord) -> list[ExtraAttachment]:
-    """Files added to the receipt of ``record``.
-
-    LEAD: wire the edXML status package here — for a document that came as edXML, return
-    [ExtraAttachment("status.edxml", "application/xml", gateway.edxml.status.status_package(...))].
-    """
-    return []
+def receipt_attachments(record: DocumentRecord, register: RegisterConfig, when: dt.datetime) -> list[ExtraAttachment]:
+    """Files added to the receipt of ``record``: for a document that came as an edXML package, the status
+    package 01 (đã đến) that the sender's document system reads (QCVN 102:2016)."""
+    came_as_edxml = any(isinstance(source, dict) and source.get("source") == "edxml"
+                        for source in (record.field_sources or {}).values())
+    if not came_as_edxml:
+        return []
+    package = status_package(
+        subject_code_number=record.code_number, subject_code_notation=record.code_notation,
+        from_organ_id=register.organ_id, from_organ_name=register.agency_name,
+        to_organ_id=record.organ_id, to_organ_name=record.organ_name,
+        status_code="01", description=STATUS_CODES["01"], at=when,
+    )
+    return [ExtraAttachment("status-01.edxml", "application/xml", package)]
 
 
 class OutboxSender:
@@ -133,7 +141,7 @@ class OutboxSender:
                 return build_receipt(
                     record, sender=outbox.from_address, recipient=item.recipient, message_id=item.message_id,
                     agency=nfc(self.config.register.agency_name), timezone=self.config.register.timezone,
-                    when=when, extra=receipt_attachments(record))
+                    when=when, extra=receipt_attachments(record, self.config.register, when))
             unit = session.get(Department, item.unit_code)
             assignment = session.scalars(sa.select(Assignment).where(
                 Assignment.document_id == item.document_id, Assignment.unit_code == item.unit_code)).first()

@@ -141,6 +141,9 @@ class Document(Base):
     to_places: Mapped[str] = mapped_column(sa.Text, default="")
     due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    organ_parent: Mapped[str] = mapped_column(sa.Text, default="")  # cơ quan chủ quản
+    addressees: Mapped[str] = mapped_column(sa.Text, default="")  # Kính gửi entries, "; " between them
+    signature_status: Mapped[str] = mapped_column(sa.String(32), default="")  # worst of the PDF signatures
     field_sources: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     possible_duplicate_of: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"))
     status: Mapped[str] = mapped_column(sa.String(32), default="registered")
@@ -166,6 +169,25 @@ class Attachment(Base):
     extract_status: Mapped[str] = mapped_column(sa.String(16), default="")
     extract_detail: Mapped[str] = mapped_column(sa.Text, default="")
     page_count: Mapped[int | None]
+    signatures: Mapped[list] = mapped_column(sa.JSON, default=list)  # SignatureReport dicts of a PDF
+
+
+class OcrJob(Base):
+    """Pages of a scanned attachment left to OCR after registration; workers drain these when the spool is idle."""
+
+    __tablename__ = "ocr_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(sa.ForeignKey("attachments.id"), index=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    state: Mapped[str] = mapped_column(sa.String(16), default="pending")  # pending, running, done, failed
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    pages_read: Mapped[int] = mapped_column(default=0)
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+sa.Index("ix_ocr_jobs_state", OcrJob.state, OcrJob.id)
 
 
 class AuditEvent(Base):

@@ -42,6 +42,7 @@ class AttachmentRecord:
     extract_status: str
     extract_detail: str
     page_count: int | None
+    signatures: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,9 @@ class DocumentRecord:
     to_places: str
     due_date: dt.date | None
     description: str
+    organ_parent: str
+    addressees: str
+    signature_status: str
     field_sources: dict[str, Any]
     possible_duplicate_of: int | None
     status: str
@@ -125,7 +129,7 @@ class DocumentRecord:
 _DOC_FIELDS = (
     "year arrival_number arrival_date arrived_at code_number code_notation issued_date place organ_name organ_id "
     "type_name type_code subject signer_position signer_name urgency secrecy page_amount to_places due_date "
-    "description field_sources possible_duplicate_of status"
+    "description organ_parent addressees signature_status field_sources possible_duplicate_of status"
 ).split()
 
 
@@ -187,6 +191,7 @@ def _attachment(row: Attachment) -> AttachmentRecord:
         extract_status=row.extract_status,
         extract_detail=row.extract_detail,
         page_count=row.page_count,
+        signatures=tuple(row.signatures or ()),
     )
 
 

@@ -50,6 +50,8 @@ class Searcher(Protocol):
 
     def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None: ...
 
+    def indexed_text(self, session: Session, document_id: int) -> tuple[str, str]: ...
+
     def search(self, session: Session, query: SearchQuery) -> list[SearchHit]: ...
 
     def count(self, session: Session, query: SearchQuery, cap: int | None = None) -> int: ...
@@ -133,6 +135,12 @@ class SqliteSearcher(_SqlSearcher):
     join = "JOIN search_index si ON si.rowid = d.id"
     id_column = "si.rowid"
 
+    def indexed_text(self, session: Session, document_id: int) -> tuple[str, str]:
+        """The (exact, folded) text the document is indexed with; empty strings when it is not indexed."""
+        row = session.execute(sa.text("SELECT exact, folded FROM search_index WHERE rowid = :id"),
+                              {"id": document_id}).first()
+        return (row[0], row[1]) if row else ("", "")
+
     def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None:
         session.execute(sa.text("DELETE FROM search_index WHERE rowid = :id"), {"id": document_id})
         session.execute(
@@ -171,6 +179,12 @@ class PostgresSearcher(_SqlSearcher):
 
     join = "JOIN search_index si ON si.document_id = d.id"
     id_column = "si.document_id"
+
+    def indexed_text(self, session: Session, document_id: int) -> tuple[str, str]:
+        """The (exact, folded) text the document is indexed with; empty strings when it is not indexed."""
+        row = session.execute(sa.text("SELECT exact, folded FROM search_index WHERE document_id = :id"),
+                              {"id": document_id}).first()
+        return (row[0], row[1]) if row else ("", "")
 
     def index_document(self, session: Session, document_id: int, exact_text: str, folded_text: str) -> None:
         session.execute(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -32,6 +33,7 @@ from gateway.register.models import (
     RegisterCounter,
 )
 from gateway.register.numbering import allocate_arrival_number
+from gateway.register.ocr_jobs import queue_jobs as queue_ocr_jobs
 from gateway.register.query import SearchHit, SearchQuery
 from gateway.register.records import DocumentRecord, Registration, load_document
 from gateway.register.search import searcher_for
@@ -43,8 +45,10 @@ ACTOR = "gateway"
 OnRegistered = Callable[[Session, int], None]
 _TEXT_FIELDS = (
     "code_number code_notation place organ_name organ_id type_name type_code signer_position signer_name "
-    "to_places description"
+    "to_places description organ_parent addressees signature_status"
 ).split()
+# What a secret document puts in the search index: the register columns that say what it is, not its content.
+_SECRET_INDEX_FIELDS = "code_number code_notation organ_name organ_id type_name".split()
 
 
 class Register:
@@ -83,6 +87,11 @@ class Register:
     def upgrade(self) -> None:
         """Bring the schema to the newest migration."""
         db.upgrade(self.engine)
+
+    @property
+    def writer_lock(self) -> db.WriterLock:
+        """The lock every writing transaction takes first (an flock on SQLite, nothing on PostgreSQL)."""
+        return self._writer_lock
 
     def close(self) -> None:
         """Release the database connections."""
@@ -175,7 +184,7 @@ class Register:
         _insert(conn, Arrival, _arrival_values(spooled, message_pk, "original", None))
         document = self._document_values(conn, spooled, extracted, meta, message_pk)
         document_pk = _insert(conn, Document, document)
-        attachments = _attachment_values(extracted, message_pk, document_pk)
+        attachments = _attachment_values(extracted, meta, message_pk, document_pk)
         if attachments:
             conn.execute(Attachment.__table__.insert(), attachments)
         self.searcher.index_document(conn, document_pk, *index)
@@ -184,6 +193,10 @@ class Register:
         _audit(conn, "registered", message_pk, document_pk, spool_id=spooled.spool_id,
                message_id_header=message_id, register=code, year=year, number=number)
         self._flag_possible_duplicate(conn, document_pk, document)
+        if meta.secrecy > 0:
+            _alert_secret(conn, message_pk, document_pk, meta, extracted)
+        elif self.config.understand.ocr:
+            queue_ocr_jobs(conn, document_pk)
         if on_registered is not None:
             with Session(bind=conn) as session:  # joins this transaction; the hook's rows commit with it
                 on_registered(session, document_pk)
@@ -242,6 +255,8 @@ class Register:
         local = received.astimezone(self.timezone)
         register_id = self._register_id(conn, SECRET_REGISTER if meta.secrecy > 0 else MAIN_REGISTER)
         sources = {k: {"value": v.value, "confidence": v.confidence, "source": v.source} for k, v in meta.fields.items()}
+        if meta.notes:
+            sources["notes"] = {"value": "; ".join(meta.notes), "confidence": 1.0, "source": "reader"}
         subject = meta.get("subject")
         if not subject:
             subject = extracted.message.subject
@@ -413,12 +428,18 @@ def _arrival_values(spooled: SpooledMessage, message_id: int, kind: str, reason:
                    received_at=env.received_at, source=env.source, envelope=env.to_json())
 
 
-def _attachment_values(extracted: Extracted, message_id: int, document_id: int) -> list[dict]:
+def _attachment_values(extracted: Extracted, meta: DocumentMeta, message_id: int, document_id: int) -> list[dict]:
+    # Reports of top-level parts are keyed by part index, those of archive and edXML members by member path.
+    signed: dict[int | str | None, list[dict]] = {}
+    for report in meta.signatures:
+        key = report.part_index if report.part_index is not None else report.filename
+        signed.setdefault(key, []).append(dataclasses.asdict(report))
     rows = [
         dict(message_id=message_id, document_id=document_id, part_index=t.part_index,
                    member_path=t.member_path, filename=t.filename, sniffed_type=t.sniffed_type, size=t.size,
                    sha256=t.sha256, text=t.text, extract_status=t.status, extract_detail=t.detail,
-                   page_count=t.page_count)
+                   page_count=t.page_count,
+                   signatures=signed.get(t.member_path if t.member_path else t.part_index, []))
         for t in extracted.texts
     ]
     covered = {t.part_index for t in extracted.texts if t.part_index is not None}
@@ -427,16 +448,31 @@ def _attachment_values(extracted: Extracted, message_id: int, document_id: int) 
             rows.append(dict(message_id=message_id, document_id=document_id, part_index=part.index,
                                    member_path="", filename=part.filename, sniffed_type=part.sniffed_type,
                                    size=part.size, sha256=part.sha256, text="", extract_status="skipped",
-                                   extract_detail="no text was extracted from this part", page_count=None))
+                                   extract_detail="no text was extracted from this part", page_count=None,
+                                   signatures=signed.get(part.index, [])))
     return rows
 
 
 def _index_text(extracted: Extracted, meta: DocumentMeta) -> str:
     parsed = extracted.message
+    if meta.secrecy > 0:  # the content of a secret document stays out of the ordinary search
+        return "\n".join(piece for piece in (meta.get(name) for name in _SECRET_INDEX_FIELDS) if piece)
     pieces = [parsed.subject, parsed.from_name, parsed.from_addr, parsed.body_text, meta.get("subject")]
     pieces += [meta.get(name) for name in _TEXT_FIELDS]
-    pieces += [t.filename for t in extracted.texts] + [t.text for t in extracted.texts]
+    pieces += [t.filename for t in extracted.texts] + [t.text for t in extracted.texts] + [meta.ocr_text]
     return "\n".join(piece for piece in pieces if piece)
+
+
+def _alert_secret(conn: sa.Connection, message_id: int, document_id: int, meta: DocumentMeta,
+                  extracted: Extracted) -> None:
+    """Tell the văn thư: the law forbids state secrets on Internet mail (Luật 29/2018/QH14 Điều 5)."""
+    level = ("", "MẬT", "TỐI MẬT", "TUYỆT MẬT")[min(meta.secrecy, 3)]
+    code = "/".join(v for v in (meta.get("code_number"), meta.get("code_notation")) if v)
+    log.warning("SECRET document %d (%s %s) arrived by e-mail from %s: registered in the secret register; "
+                "văn thư must handle it under the state-secret law", document_id, level, code or "no số",
+                extracted.message.from_addr or "unknown sender")
+    _audit(conn, "secret-document-alert", message_id, document_id, secrecy=meta.secrecy, level=level,
+           code=code, organ_name=meta.get("organ_name"), from_addr=extracted.message.from_addr)
 
 
 def _audit(conn: sa.Connection, action: str, message_id: int | None, document_id: int | None, **detail: Any) -> None:

@@ -1,0 +1,195 @@
+"""Positioned text of a page (PDF text layer or OCR words) split into rows and columns, as DocText streams."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+
+from gateway.understand.patterns import DocText
+
+HEADER_SHARE = 0.42  # the page-1 header (agency, Quốc hiệu, số, date, V/v) sits in the top 42 % of A4
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of text on one line, with its box in page units measured from the top-left corner."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+
+@dataclass(frozen=True)
+class PageText:
+    """The segments of one page and the page's size."""
+
+    width: float
+    height: float
+    segments: tuple[Segment, ...]
+
+    @property
+    def has_text(self) -> bool:
+        return sum(len(s.text.strip()) for s in self.segments) >= 3
+
+
+def pdfium_page(page) -> PageText:
+    """The text-layer segments of a pypdfium2 page: runs of words on one baseline without a wide gap.
+
+    Built from the boxes of each word's first and last character rather than from pdfium's text
+    rectangles, which split words where the font changes (gluing words together or tearing one apart);
+    per word rather than per character because this runs for every page of every PDF that arrives.
+    """
+    import ctypes
+    import re
+
+    import pypdfium2.raw as pdfium_c
+
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        text = textpage.get_text_range(0, count)[:count] if count else ""
+        segments: list[Segment] = []
+        rect = pdfium_c.FS_RECTF()
+        rect_ref, char_box, handle = ctypes.byref(rect), pdfium_c.FPDFText_GetLooseCharBox, textpage.raw
+        words: list[str] = []
+        x0 = x1 = y_top = y_bottom = 0.0
+        for match in re.finditer(r"[^\s]+|[\r\n]", text):
+            word = match.group(0)
+            if word == "\r" or word == "\n":
+                if words:
+                    _close(words, x0, x1, y_top, y_bottom, segments)
+                    words = []
+                continue
+            char_box(handle, match.start(), rect_ref)
+            left, top, bottom = rect.left, height - rect.top, height - rect.bottom
+            char_box(handle, match.end() - 1, rect_ref)
+            right = rect.right
+            if height - rect.top < top:
+                top = height - rect.top
+            if words:
+                size = bottom - top if bottom - top > 1.0 else 1.0
+                if abs(bottom - y_bottom) < 0.5 * size and -2 * size < left - x1 < 1.2 * size:
+                    words.append(word)
+                    if right > x1:
+                        x1 = right
+                    if top < y_top:
+                        y_top = top
+                    continue
+                _close(words, x0, x1, y_top, y_bottom, segments)
+            words, x0, x1, y_top, y_bottom = [word], left, right, top, bottom
+        if words:
+            _close(words, x0, x1, y_top, y_bottom, segments)
+    finally:
+        textpage.close()
+    return PageText(width, height, tuple(segments))
+
+
+def _close(words: list[str], x0: float, x1: float, top: float, bottom: float, segments: list[Segment]) -> None:
+    text = " ".join(words)
+    if text:
+        segments.append(Segment(text, x0, x1, top, bottom))
+
+
+def rows(page: PageText, x_from: float = 0.0, x_to: float | None = None, y_from: float = 0.0,
+         y_to: float | None = None, split_gap: float = 0.06) -> list[list[Segment]]:
+    """Segments inside the box grouped into rows (top to bottom), each row's segments left to right.
+
+    Two segments of one row further apart than ``split_gap`` × page width stay separate items of the row, so
+    that callers can tell the columns apart.
+    """
+    x_to = page.width if x_to is None else x_to
+    y_to = page.height if y_to is None else y_to
+    inside = [s for s in page.segments if x_from <= (s.x0 + s.x1) / 2 <= x_to and y_from <= (s.top + s.bottom) / 2 <= y_to]
+    inside.sort(key=lambda s: ((s.top + s.bottom) / 2, s.x0))
+    grouped: list[list[Segment]] = []
+    for segment in inside:
+        middle = (segment.top + segment.bottom) / 2
+        if grouped:
+            last = grouped[-1]
+            top = min(s.top for s in last)
+            bottom = max(s.bottom for s in last)
+            if top - 1 <= middle <= bottom + 1:
+                last.append(segment)
+                continue
+        grouped.append([segment])
+    return [_merge_row(sorted(row, key=lambda s: s.x0), split_gap * page.width) for row in grouped]
+
+
+def _merge_row(row: list[Segment], gap: float) -> list[Segment]:
+    merged = [row[0]]
+    for segment in row[1:]:
+        last = merged[-1]
+        if segment.x0 - last.x1 <= gap:
+            merged[-1] = Segment(f"{last.text} {segment.text}", last.x0, max(last.x1, segment.x1),
+                                 min(last.top, segment.top), max(last.bottom, segment.bottom))
+        else:
+            merged.append(segment)
+    return merged
+
+
+def lines_of(grouped: list[list[Segment]]) -> list[str]:
+    """Rows as text lines, with "" where the vertical gap is much larger than the usual line spacing."""
+    if not grouped:
+        return []
+    heights = [max(s.bottom for s in row) - min(s.top for s in row) for row in grouped]
+    usual = statistics.median(heights) or 1.0
+    out: list[str] = []
+    previous_bottom = None
+    for row in grouped:
+        top = min(s.top for s in row)
+        if previous_bottom is not None and top - previous_bottom > 0.9 * usual:
+            out.append("")
+        out.append(" ".join(s.text for s in row))
+        previous_bottom = max(s.bottom for s in row)
+    return out
+
+
+def column(page: PageText, side: str, y_from: float, y_to: float) -> list[str]:
+    """Lines of the left or right half of a band of the page, by where each segment's centre lies.
+
+    Segments reaching well into both halves (body text, a centred title) belong to neither.
+    """
+    middle = page.width / 2
+    reach = page.width * 0.12
+    chosen = [s for s in page.segments
+              if ((s.x0 + s.x1) / 2 < middle if side == "left" else (s.x0 + s.x1) / 2 >= middle)
+              and not (s.x0 < middle - reach and s.x1 > middle + reach)]
+    half = PageText(page.width, page.height, tuple(chosen))
+    return lines_of(rows(half, y_from=y_from, y_to=y_to))
+
+
+def doc_text(pages: list[PageText], extra_lines: list[str] | None = None) -> DocText:
+    """The DocText of a document: every page in reading order plus the header and signature columns.
+
+    The signature zone is searched from the last page with text backwards (a document may end on a blank
+    page, or carry an annex after the signature), taking the lower part of the first page with a signer.
+    """
+    lines: list[str] = []
+    for page in pages:
+        lines += lines_of(rows(page)) + [""]
+    if extra_lines:
+        lines += extra_lines
+    header_left: list[str] = []
+    header_right: list[str] = []
+    if pages and pages[0].has_text:
+        first = pages[0]
+        header_left = column(first, "left", 0, first.height * HEADER_SHARE)
+        header_right = column(first, "right", 0, first.height * HEADER_SHARE)
+    tail_left: list[str] = []
+    tail_right: list[str] = []
+    for page in reversed([p for p in pages if p.has_text][-3:]):
+        tail_left = column(page, "left", 0, page.height) + tail_left
+        tail_right = column(page, "right", 0, page.height) + tail_right
+    center = centred(pages[0]) if pages and pages[0].has_text else []
+    return DocText(tuple(lines), tuple(header_left), tuple(header_right), tuple(tail_left), tuple(tail_right),
+                   tuple(center))
+
+
+def centred(page: PageText) -> list[str]:
+    """Lines of the runs centred on the page (within 10 % of the width), as the type name and trích yếu are."""
+    middle, slack = page.width / 2, page.width * 0.12
+    chosen = [[s for s in row if abs((s.x0 + s.x1) / 2 - middle) <= slack] for row in rows(page, split_gap=0.04)]
+    return lines_of([row for row in chosen if row])

@@ -1,0 +1,489 @@
+"""ND30 fields read from the lines of a document (text layer, OCR or plain text): the shared core of every source."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from gateway.extract.text import fold
+from gateway.understand import vocab
+from gateway.values import FieldValue
+
+
+@dataclass(frozen=True)
+class DocText:
+    """The lines of one document, plus the column streams when positions were known.
+
+    ``header_left``/``header_right`` are the two columns of the page-1 header (agency | Quốc hiệu);
+    ``tail_left``/``tail_right`` the two columns of the signature zone (Nơi nhận | signer) of the last
+    page(s). They are empty when the text had no positions (DOCX, DOC, TXT): the parser then works on
+    ``lines`` alone. An empty string in a stream marks a vertical gap (a new block).
+    """
+
+    lines: tuple[str, ...]
+    header_left: tuple[str, ...] = ()
+    header_right: tuple[str, ...] = ()
+    tail_left: tuple[str, ...] = ()
+    tail_right: tuple[str, ...] = ()
+    center: tuple[str, ...] = ()  # page 1's centred runs (type name, trích yếu), without stamps beside them
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """What the parser read: fields (Phụ lục VI keys) and the urgency and secrecy levels."""
+
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+    urgency: int = 0
+    secrecy: int = 0
+
+
+_CODE = re.compile(
+    r"(?<![^\W\d_])S(?:[ốoóôồổở0ỐOÓÔ]|[^\W\d_]{1,2}(?=\s*[:;.,]?\s*\S{0,6}\s*/))\s*(?:h[iị]ệu)?\s*[:;.,]?\s*(?P<num>[^\s/|]{1,6})?[\s.…_]*[/|]\s*"
+    r"(?P<year>(?:19|20)\d\d\s*/\s*)?"
+    r"(?P<groups>[A-Za-zĐđ][A-Za-zĐđ0-9&]*(?:\s?[-–]\s?[A-Za-zĐđ0-9&]+)*)"
+)
+_LOOSE_CODE = re.compile(r"(?<![\w/])(?P<num>\d{1,6})\s*/\s*(?P<year>(?:19|20)\d\d\s*/\s*)?"
+                         r"(?P<groups>[A-ZĐ][A-Za-zĐđ0-9&]*(?:-[A-Za-zĐđ0-9&]+)+)")
+_DATE = re.compile(r"ngay\s*(?P<d>\d{1,2}(?!\d))?[^\n]{0,8}?thang\s*(?P<m>\d{1,2})[^\d]{0,4}?nam\s*(?P<y>(?:19|20)\d\d)")
+_PLACE_TAIL = re.compile(r"([^\W\d_][\w .'’-]*?)\s*,?\s*$")
+_VV = re.compile(r"^\s*v\s*/\s*v\s*[:.]?\s*")
+_KINH_GUI = re.compile(r"^\s*kinh\s*gui\s*[:;.]?\s*")
+_NOI_NHAN = re.compile(r"^\s*noi\s*nhan\s*[:;.]?\s*")
+_SUBJECT_STOPS = ("can cu", "kinh gui", "thuc hien", "theo de nghi", "xet de nghi", "ngay ", "noi nhan")
+_RULE = re.compile(r"^[\s\-_–—=.*~]{3,}$")
+_NOT_LETTER_ENDS = re.compile(r"^[\W\d_]+(?=[^\W\d_])|(?<=[^\W\d_.])[\W\d_]+$")
+_NAME_WORD = re.compile(r"^[A-ZĐÀ-Ỹ][a-zđà-ỹ]+$")
+
+
+def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
+    """Every field this text shows, each with ``source`` and a confidence scaled from ``confidence``."""
+    fields: dict[str, FieldValue] = {}
+
+    def put(key: str, value: str, weight: float = 1.0) -> None:
+        value = " ".join(value.split())
+        if value and key not in fields:
+            fields[key] = FieldValue(value, round(confidence * weight, 2), source)
+
+    lines = [line for line in doc.lines]
+    head = lines[:60]
+    header = list(doc.header_left) + list(doc.header_right) if doc.header_left or doc.header_right else head
+    code = read_code(list(doc.header_left) + head)
+    if code:
+        number, notation = code
+        put("code_number", number, 1.0)
+        put("code_notation", notation, 1.0)
+    when, place = read_date_place(list(doc.header_right) + head)
+    if place:
+        put("place", place)
+    if when:
+        put("issued_date", when)
+    organ_lines = _organ_lines(doc.header_left or head)
+    parent, organ = split_organ(organ_lines)
+    if organ:
+        put("organ_name", organ, 0.95)
+    if parent:
+        put("organ_parent", parent, 0.9)
+    type_name, type_code, title_at = read_type(head, fields.get("code_notation"))
+    subject = ""
+    if type_name == "Công văn" or title_at is None:
+        subject = read_vv(list(doc.header_left) + [""] + head)
+    if not subject and title_at is not None:
+        subject = _block_after(head, title_at)
+        centred = [line.strip() for line in doc.center]
+        title = head[title_at].strip()
+        if title in centred:  # the same block read from the centred runs only: a ĐẾN stamp beside it stays out
+            subject = _block_after(centred, centred.index(title)) or subject
+    if type_name:
+        put("type_name", type_name, 1.0 if title_at is not None else 0.9)
+        if type_code:
+            put("type_code", type_code)
+    elif subject:
+        put("type_name", "Công văn", 0.8)  # a V/v without a type line is the công văn layout
+    if subject:
+        put("subject", subject, 0.9)
+    addressees = read_list(lines, _KINH_GUI, inline_single=True)
+    if addressees:
+        put("addressees", "; ".join(addressees), 0.9)
+    recipients = read_list(list(doc.tail_left) + [""] + lines, _NOI_NHAN, inline_single=False)
+    if recipients:
+        put("to_places", "; ".join(recipients), 0.9)
+    signer = read_signer(doc.tail_right) or read_signer(lines)
+    if signer:
+        put("signer_position", signer[0], 0.9)
+        put("signer_name", signer[1], 0.9)
+    urgency, secrecy = read_marks(header + head[:25])
+    return Parsed(fields, urgency, secrecy)
+
+
+def _folded_span(pattern: re.Pattern, text: str) -> re.Match | None:
+    """Search the folded text; fold keeps NFC text the same length, so spans index the original too."""
+    return pattern.search(fold(text))
+
+
+def read_code(lines: list[str]) -> tuple[str, str] | None:
+    """(số, ký hiệu) from the "Số: 12/UBND-KT" line; the number is "" when it was left blank for handwriting."""
+    for line in lines:
+        match = _CODE.search(line)
+        if match:
+            notation = _notation(match.group("year"), match.group("groups"))
+            if notation:
+                number = (match.group("num") or "").strip()
+                return (number if number.isdigit() else ""), notation
+    return None
+
+
+def read_loose_code(text: str) -> tuple[str, str] | None:
+    """(số, ký hiệu) written anywhere as "123/UBND-KT" (e-mail subjects, file names)."""
+    match = _LOOSE_CODE.search(text)
+    if not match:
+        return None
+    return match.group("num"), _notation(match.group("year"), match.group("groups"))
+
+
+def _notation(year: str | None, groups: str) -> str:
+    parts = [p for p in re.split(r"\s?[-–]\s?", groups.strip()) if p]
+    if not parts:
+        return ""
+    first = vocab.TYPE_BY_CODE.get(parts[0]) or vocab.TYPE_BY_CODE.get(parts[0].upper())
+    if first and len(parts) > 1:
+        parts[0] = first[1]
+    else:
+        parts[0] = parts[0].upper()
+    parts[1:] = [p.upper() for p in parts[1:]]
+    prefix = re.sub(r"\s", "", year) if year else ""
+    return prefix + "-".join(parts)
+
+
+def type_of_notation(notation: str) -> tuple[str, str] | None:
+    """(tên loại, code) when the first group of the ký hiệu is a Phụ lục III code; None for công văn."""
+    groups = notation.split("/")[-1].split("-")
+    if len(groups) < 2:
+        return None
+    return vocab.TYPE_BY_CODE.get(groups[0])
+
+
+def read_date_place(lines: list[str]) -> tuple[str, str]:
+    """(ISO date or "", địa danh or "") from "Quảng Ngãi, ngày 06 tháng 01 năm 2025"."""
+    for line in lines:
+        folded = fold(line)
+        match = _DATE.search(folded)
+        if not match:
+            continue
+        place = ""
+        before = line[: match.start()] if len(folded) == len(line) else ""
+        tail = _PLACE_TAIL.search(before.replace("…", " "))
+        if tail:
+            words = tail.group(1).replace(",", " ").split()
+            kept: list[str] = []
+            for word in reversed(words):  # the place is the run of capitalised words before the comma
+                if not word[:1].isupper() or "/" in word or "-" in word and word.isupper() and len(word) > 3:
+                    break
+                kept.insert(0, word)
+            place = " ".join(kept[-4:])
+        if place and fold(place) in ("so", "ngay"):
+            place = ""
+        day, month, year = match.group("d"), match.group("m"), match.group("y")
+        when = ""
+        if day:
+            try:
+                when = dt.date(int(year), int(month), int(day)).isoformat()
+            except ValueError:
+                when = ""
+        return when, place
+    return "", ""
+
+
+def read_month(lines: list[str]) -> tuple[int, int] | None:
+    """(year, month) of the printed date even when its day was left blank."""
+    for line in lines:
+        match = _DATE.search(fold(line))
+        if match and 1 <= int(match.group("m")) <= 12:
+            return int(match.group("y")), int(match.group("m"))
+    return None
+
+
+def _strip_motto(line: str) -> str:
+    folded = fold(line)
+    if len(folded) != len(line):
+        return line
+    for motto in vocab.NATIONAL_MOTTO:
+        at = folded.find(motto)
+        if at >= 0:
+            line = line[:at] + " " * len(motto) + line[at + len(motto):]
+            folded = fold(line)
+    # OCR and plain text glue the Quốc hiệu column to the agency line; cut from "CỘNG HÒA" / "Độc lập" on.
+    for start in ("cong hoa", "doc lap"):
+        at = folded.find(start)
+        if at > 0:
+            line = line[:at]
+            folded = folded[:at]
+    return line.strip()
+
+
+def _organ_lines(lines: list[str]) -> list[str]:
+    """The capitalised lines above the "Số:" line, without the Quốc hiệu and Tiêu ngữ."""
+    found: list[str] = []
+    for raw in lines:
+        if _CODE.search(raw) or _DATE.search(fold(raw)) or re.match(r"\s*so\s*[:;]", fold(raw)):
+            break
+        if not raw.strip():
+            if found:
+                continue
+            continue
+        line = _NOT_LETTER_ENDS.sub("", _strip_motto(raw)).strip(" -_–—=*:")
+        if not line or _RULE.match(line):
+            continue
+        letters = [c for c in line if c.isalpha()]
+        if len(letters) < 2:
+            continue
+        if sum(c.isupper() for c in letters) < 0.8 * len(letters):
+            if found:
+                break
+            continue
+        if fold(line) in vocab.TYPE_BY_FOLDED:
+            break
+        found.append(line)
+        if len(found) == 4:
+            break
+    return found
+
+
+def split_organ(lines: list[str]) -> tuple[str, str]:
+    """(cơ quan chủ quản, cơ quan ban hành): the issuing body starts at the last line that names a body."""
+    if not lines:
+        return "", ""
+    start = 0
+    for index in range(1, len(lines)):
+        folded = fold(lines[index])
+        if folded.startswith(vocab.ORGAN_HEADS) and not folded.startswith(vocab.NAME_CONTINUATIONS):
+            start = index
+    return " ".join(lines[:start]), " ".join(lines[start:])
+
+
+def read_type(lines: list[str], notation: FieldValue | None) -> tuple[str, str, int | None]:
+    """(tên loại, code, index of the title line or None) from the capitalised title or else the ký hiệu."""
+    for index, line in enumerate(lines):
+        text = line.strip()
+        letters = [c for c in text if c.isalpha()]
+        if not letters or sum(c.isupper() for c in letters) < 0.8 * len(letters):
+            continue
+        known = vocab.TYPE_BY_FOLDED.get(" ".join(fold(text).split()))
+        if known:
+            return known[0], known[1], index
+    by_code = type_of_notation(notation.value) if notation else None
+    if by_code:
+        return by_code[0], by_code[1], None
+    return "", "", None
+
+
+def read_vv(lines: list[str]) -> str:
+    """The công văn trích yếu: the text after "V/v" and the lines that continue it."""
+    for index, line in enumerate(lines):
+        folded = fold(line)
+        match = _VV.match(folded)
+        if not match:
+            continue
+        pieces = [line[match.end():] if len(folded) == len(line) else line[match.end():]]
+        for follow in lines[index + 1: index + 5]:
+            if not follow.strip() or _stops_subject(follow):
+                break
+            pieces.append(follow)
+        return " ".join(" ".join(pieces).split()).rstrip(".;")
+    return ""
+
+
+def _stops_subject(line: str) -> bool:
+    folded = fold(line).strip()
+    return (folded.startswith(_SUBJECT_STOPS) or read_marks([line]) != (0, 0) or bool(_RULE.match(line)) or bool(_DATE.search(folded))
+            or bool(_CODE.search(line)) or folded.startswith("so:"))
+
+
+def _block_after(lines: list[str], title_at: int) -> str:
+    """The trích yếu under the type name: the lines up to the next gap, rule or "Căn cứ"."""
+    pieces: list[str] = []
+    for line in lines[title_at + 1: title_at + 6]:
+        if not line.strip():
+            if pieces:
+                break
+            continue
+        if _stops_subject(line) or (pieces and _garbled(line)):
+            break
+        pieces.append(line.strip())
+    return clean_subject(" ".join(pieces))
+
+
+_VE_VIEC = re.compile(r"v[eê]\s*vi[eê]c\b")
+_STAMP_WORDS = re.compile(r"\b(so|ngay|chuyen|luu ho so so)\s*:")
+
+
+def clean_subject(text: str) -> str:
+    """A trích yếu without the scan's litter: junk before "Về việc" (spelled right) and after a stamp's words."""
+    text = " ".join(text.split())
+    folded = fold(text)
+    if len(folded) == len(text):
+        match = _VE_VIEC.search(folded)
+        if match and match.start() < 40:
+            text, folded = "Về việc " + text[match.end():].lstrip(), "ve viec " + folded[match.end():].lstrip()
+        stamp = _STAMP_WORDS.search(folded)
+        if stamp and stamp.start() > 10:
+            text = text[:stamp.start()]
+    text = _LEAD_JUNK.sub("", text.strip())
+    text = _TRAIL_JUNK.sub("", text)
+    words = text.split()
+    while len(words) > 3 and (not any(c.isalnum() for c in words[-1])
+                               or (words[-1].isupper() and len(words[-1]) <= 2)):  # a stamp's litter at the end
+        words.pop()
+    return _TRAIL_JUNK.sub("", " ".join(words))
+
+
+_LEAD_JUNK = re.compile(r"^[\W\d_]+(?=[^\W\d_])")
+_TRAIL_JUNK = re.compile(r"[\s.;,:_|~\-–—]+$")
+
+
+def _garbled(line: str) -> bool:
+    """A line that is mostly not words: scan litter, a stamp, a signature."""
+    words = line.split()
+    good = sum(1 for w in words if sum(c.isalpha() for c in w) >= max(1, len(w) - 1))
+    return not words or good < 0.6 * len(words)
+
+
+def read_list(lines: list[str], label: re.Pattern, inline_single: bool) -> list[str]:
+    """The entries of a "Kính gửi:" or "Nơi nhận:" block: the text on the label's line or the "- …;" lines."""
+    for index, line in enumerate(lines):
+        folded = fold(line)
+        match = label.match(folded)
+        if not match:
+            continue
+        rest = line[match.end():].strip() if len(folded) == len(line) else ""
+        items: list[str] = []
+        if rest and not rest.startswith(("-", "+", "•")) and inline_single:
+            return [_list_item(rest)]
+        if rest:
+            items.append(_list_item(rest))
+        for follow in lines[index + 1: index + 25]:
+            stripped = follow.strip()
+            if not stripped:
+                if items:
+                    continue
+                continue
+            if not stripped.startswith(("-", "+", "•", "–")):
+                if items and not stripped[:1].isupper() and len(items[-1]) > 0 and not items[-1].endswith(";"):
+                    items[-1] = _list_item(items[-1] + " " + stripped)
+                    continue
+                break
+            items.append(_list_item(stripped))
+        return [item for item in items if sum(c.isalpha() for c in item) >= 2]
+    return []
+
+
+def _list_item(text: str) -> str:
+    return _TRAIL_JUNK.sub("", " ".join(text.strip().lstrip("-+•–").split()))
+
+
+def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
+    """(chức vụ with "/" between its lines, họ tên) from the last signer block: capitals above a name."""
+    lines = [_NOT_LETTER_ENDS.sub("", line) for line in lines]
+    for index in range(len(lines) - 1, 0, -1):
+        name = lines[index]
+        if not _is_name(name):
+            continue
+        position: list[str] = []
+        for above in range(index - 1, max(-1, index - 9), -1):
+            line = lines[above].strip(" .,:;")
+            if not line:
+                continue
+            if _is_position(line):
+                position.insert(0, _authority(line))
+                if len(position) == 4:
+                    break
+            elif sum(c.isalpha() for c in line) < 2:
+                continue  # a speck of the seal or the signature between the lines of the title
+            elif position or len(line) > 60:
+                break
+        authority = [i for i, line in enumerate(position) if _has_authority(line)]
+        if authority:
+            position = position[authority[0]:]
+        position = position[-3:]
+        if position:
+            return " / ".join(position), respell_name(name)
+    return None
+
+
+_SURNAME_BY_FOLD = {fold(name): name for name in vocab.SURNAMES}
+
+
+def respell_name(name: str) -> str:
+    """A person's name with the family name in its one spelling ("Nguyên Hoàng Giang" → "Nguyễn Hoàng Giang")."""
+    words = name.split()
+    if words and fold(words[0]) in _SURNAME_BY_FOLD:
+        words[0] = _SURNAME_BY_FOLD[fold(words[0])]
+    return " ".join(words)
+
+
+def _is_name(line: str) -> bool:
+    words = line.split()
+    return 2 <= len(words) <= 5 and all(_NAME_WORD.match(w) for w in words) and fold(line) not in (
+        vocab.TYPE_BY_FOLDED)
+
+
+def _is_position(line: str) -> bool:
+    letters = [c for c in line if c.isalpha()]
+    if len(letters) < 3 or any(c.isdigit() for c in line):
+        return False
+    if sum(c.isupper() for c in letters) < 0.9 * len(letters):
+        return False
+    folded = fold(line)
+    return (not folded.startswith(("noi nhan", "kinh gui")) and folded not in (m for m, _ in vocab.SECRECY_MARKS)
+            and " ".join(folded.split()) not in vocab.TYPE_BY_FOLDED)
+
+
+def _has_authority(line: str) -> bool:
+    return line.startswith(vocab.AUTHORITY_PREFIXES)
+
+
+def _authority(line: str) -> str:
+    """The prefix written as ND30 spells it: "KT CHỦ TỊCH" (OCR lost the dot) → "KT. CHỦ TỊCH"."""
+    match = re.match(r"^(TM|KT|TL|TUQ|Q)\s*[.,]?\s+(?=\S)", line)
+    if match:
+        return f"{match.group(1)}. {line[match.end():]}"
+    return line
+
+
+def read_marks(lines: list[str]) -> tuple[int, int]:
+    """(urgency, secrecy) from stamp lines that hold only the mark ("KHẨN", "TỐI MẬT")."""
+    urgency = secrecy = 0
+    for line in lines:
+        folded = " ".join(re.sub(r"[^\w ]", " ", fold(line)).split())
+        for mark, level in vocab.URGENCY_MARKS:
+            if folded == mark or folded in (f"do khan {mark}", f"muc do khan {mark}"):
+                urgency = max(urgency, level)
+        for mark, level in vocab.SECRECY_MARKS:
+            if folded == mark or folded == f"do mat {mark}":
+                secrecy = max(secrecy, level)
+    return urgency, secrecy
+
+
+_LEXICON = sorted(((fold(w), w) for w in vocab.LEXICON), key=lambda p: -len(p[0]))
+_LEXICON_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(f) for f, _ in _LEXICON) + r")(?!\w)")
+_LEXICON_BY_FOLD = dict(_LEXICON)
+
+
+def respell(text: str) -> str:
+    """OCR text with known agency and place words in their correct spelling ("NHÂN DẪN" → "NHÂN DÂN")."""
+    folded = fold(text)
+    if len(folded) != len(text):
+        return text
+    out, last = [], 0
+    for match in _LEXICON_RE.finditer(folded):
+        original = text[match.start():match.end()]
+        right = _LEXICON_BY_FOLD[match.group(1)]
+        if original.isupper():
+            right = right.upper()
+        elif original[:1].islower():
+            continue  # lower-case runs are ordinary prose; only names are respelled
+        out.append(text[last:match.start()])
+        out.append(right if len(right) == len(original) else original)
+        last = match.end()
+    out.append(text[last:])
+    return "".join(out)

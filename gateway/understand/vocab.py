@@ -1,0 +1,77 @@
+"""ND30 vocabulary: document types and their Phụ lục III codes, urgency and secrecy marks, signer prefixes."""
+
+from __future__ import annotations
+
+from gateway.extract.text import fold
+
+# (tên loại as printed in capitals, Phụ lục III code). The 29 types of Điều 7 (công văn and thư công have no
+# code), the copy types, and the legal (quy phạm) types an inbox also receives.
+TYPES: tuple[tuple[str, str], ...] = (
+    ("Nghị quyết", "NQ"), ("Quyết định", "QĐ"), ("Chỉ thị", "CT"), ("Quy chế", "QC"), ("Quy định", "QyĐ"),
+    ("Thông cáo", "TC"), ("Thông báo", "TB"), ("Hướng dẫn", "HD"), ("Chương trình", "CTr"),
+    ("Kế hoạch", "KH"), ("Phương án", "PA"), ("Đề án", "ĐA"), ("Dự án", "DA"), ("Báo cáo", "BC"),
+    ("Biên bản", "BB"), ("Tờ trình", "TTr"), ("Hợp đồng", "HĐ"), ("Công văn", ""), ("Công điện", "CĐ"),
+    ("Bản ghi nhớ", "BGN"), ("Bản thỏa thuận", "BTT"), ("Giấy ủy quyền", "GUQ"), ("Giấy mời", "GM"),
+    ("Giấy giới thiệu", "GGT"), ("Giấy nghỉ phép", "GNP"), ("Phiếu gửi", "PG"), ("Phiếu chuyển", "PC"),
+    ("Phiếu báo", "PB"), ("Thư công", ""),
+    ("Bản sao y", "SY"), ("Bản trích sao", "TrS"), ("Bản sao lục", "SL"),
+    ("Luật", "QH"), ("Pháp lệnh", "UBTVQH"), ("Nghị định", "NĐ"), ("Thông tư", "TT"),
+    ("Thông tư liên tịch", "TTLT"),
+)
+ADMINISTRATIVE_TYPES = TYPES[:29]
+# Folded capital name → (name, code); the longest names first so "THÔNG TƯ LIÊN TỊCH" beats "THÔNG TƯ".
+TYPE_BY_FOLDED = {fold(name): (name, code) for name, code in TYPES}
+# Code as written (and upper-cased, as OCR and file names write it) → (name, code). "HD" and "HĐ" differ
+# only by Đ, so Đ is never folded here.
+TYPE_BY_CODE: dict[str, tuple[str, str]] = {}
+for _name, _code in TYPES:
+    if _code and _code not in ("QH", "UBTVQH"):
+        TYPE_BY_CODE.setdefault(_code, (_name, _code))
+        TYPE_BY_CODE.setdefault(_code.upper(), (_name, _code))
+
+URGENCY_MARKS = (("hoa toc", 3), ("thuong khan", 2), ("khan", 1))  # folded, most urgent first
+SECRECY_MARKS = (("tuyet mat", 3), ("toi mat", 2), ("mat", 1))
+URGENCY_NAMES = ("", "Khẩn", "Thượng khẩn", "Hỏa tốc")
+SECRECY_NAMES = ("", "Mật", "Tối mật", "Tuyệt mật")
+AUTHORITY_PREFIXES = ("TM.", "KT.", "TL.", "TUQ.", "Q.")
+
+NATIONAL_MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc", "doc lap tu do hanh phuc")
+# First words of the name of a body that issues documents itself: in a two-line header the line starting
+# with one of these is the issuing body and the lines above it are its parent (cơ quan chủ quản).
+ORGAN_HEADS = tuple(fold(w) for w in (
+    "SỞ", "CỤC", "CHI CỤC", "TỔNG CỤC", "VỤ", "VĂN PHÒNG", "BAN", "PHÒNG", "TRUNG TÂM", "TRƯỜNG", "BỆNH VIỆN",
+    "VIỆN", "ỦY BAN NHÂN DÂN", "UỶ BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG", "CÔNG TY", "THANH TRA", "KHO BẠC",
+    "ĐÀI", "BÁO", "BỘ", "TỈNH ỦY", "HUYỆN ỦY", "ĐẢNG ỦY", "CÔNG AN", "BỘ CHỈ HUY", "LIÊN ĐOÀN", "HỘI",
+    "ĐOÀN", "TÒA ÁN", "VIỆN KIỂM SÁT", "NGÂN HÀNG", "CẢNG VỤ", "ĐẠI HỌC", "HỌC VIỆN",
+))
+# Second lines that continue the name above instead of starting a body ("ỦY BAN NHÂN DÂN" / "TỈNH QUẢNG NGÃI").
+NAME_CONTINUATIONS = tuple(fold(w) + " " for w in (
+    "TỈNH", "THÀNH PHỐ", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN", "ĐẶC KHU",
+))
+
+# Family names, which OCR reads with the wrong tone ("Nguyên" for "Nguyễn") and which have one spelling.
+SURNAMES = (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô",
+    "Dương", "Lý", "Đinh", "Trịnh", "Đoàn", "Lâm", "Mai", "Trương", "Lương", "Tạ", "Hà", "Tô", "Thái", "Châu",
+    "Cao", "Lưu", "Quách", "Phùng", "Văn", "Kiều", "Tăng", "Hứa", "Lại", "La", "Triệu", "Từ", "Mạc", "Khổng",
+)
+
+# Words of agency names and places that OCR gets right but for a tone ("NHÂN DẪN", "TĨNH"): a match on the
+# folded text is put back in its one correct spelling.
+LEXICON = (
+    "Ủy ban nhân dân", "Hội đồng nhân dân", "Tỉnh", "Thành phố", "Huyện", "Thị xã", "Phường",
+    "Văn phòng", "Chi cục", "Tổng cục", "Trung tâm", "Chủ tịch", "Phó Chủ tịch",
+    "Giám đốc", "Phó Giám đốc", "Chánh Văn phòng", "Phó Chánh Văn phòng", "Bộ trưởng", "Thứ trưởng",
+    "Trưởng ban", "Phó Trưởng ban", "Cục trưởng", "Phó Cục trưởng", "Tài chính", "Nội vụ", "Tư pháp",
+    "Kế hoạch và Đầu tư", "Giáo dục và Đào tạo", "Y tế", "Công Thương", "Xây dựng", "Giao thông vận tải",
+    "Thông tin và Truyền thông", "Tài nguyên và Môi trường", "Nông nghiệp và Phát triển nông thôn",
+    "Khoa học và Công nghệ", "Văn hóa, Thể thao và Du lịch", "Lao động - Thương binh và Xã hội",
+    "Hà Nội", "Hồ Chí Minh", "Hải Phòng", "Đà Nẵng", "Cần Thơ", "Huế", "Quảng Ngãi", "Quảng Nam", "Quảng Ninh",
+    "Quảng Trị", "Quảng Bình", "Bình Định", "Phú Yên", "Khánh Hòa", "Ninh Thuận", "Bình Thuận", "Kon Tum",
+    "Gia Lai", "Đắk Lắk", "Đắk Nông", "Lâm Đồng", "Bình Phước", "Tây Ninh", "Bình Dương", "Đồng Nai",
+    "Bà Rịa - Vũng Tàu", "Long An", "Tiền Giang", "Bến Tre", "Trà Vinh", "Vĩnh Long", "Đồng Tháp", "An Giang",
+    "Kiên Giang", "Hậu Giang", "Sóc Trăng", "Bạc Liêu", "Cà Mau", "Thanh Hóa", "Nghệ An", "Hà Tĩnh",
+    "Ninh Bình", "Nam Định", "Thái Bình", "Hà Nam", "Hưng Yên", "Hải Dương", "Bắc Ninh", "Bắc Giang",
+    "Vĩnh Phúc", "Phú Thọ", "Thái Nguyên", "Tuyên Quang", "Hà Giang", "Cao Bằng", "Lạng Sơn", "Lào Cai",
+    "Yên Bái", "Điện Biên", "Lai Châu", "Sơn La", "Hòa Bình", "Bắc Kạn",
+)

@@ -1,0 +1,223 @@
+"""edXML packages in and status packages out, PDF signatures with a test CA, secret documents in the register."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import io
+
+import pytest
+
+from docgen import make_edxml as edxml
+from docgen import make_message, make_official_pdf
+from gateway.config import Config, UnderstandConfig, load_config
+from gateway.edxml import NAMESPACE
+from gateway.edxml.parse import parse_package
+from gateway.edxml.status import status_package
+from gateway.register.models import AuditEvent
+from gateway.register.query import SearchQuery
+from gateway.register.service import Register
+from gateway.understand.signatures import check_pdf, load_trust_roots
+from gateway.understand.single import understand_file
+from gateway.values import Envelope, SpooledMessage
+
+
+@pytest.mark.parametrize("business", ["Bussiness", "Business"])
+def test_edxml_header_fields_and_attachments(business: str) -> None:
+    package = parse_package(edxml(business))
+    assert package.status == "ok" and package.business_doc_type == "0"
+    assert package.fields["code_number"] == "2491" and package.fields["code_notation"] == "STC-BCTC"
+    assert package.fields["issued_date"] == "2019-01-16" and package.fields["due_date"] == "2019-01-30"
+    assert package.fields["subject"] == "kết nối phần mềm quản lý văn bản"
+    assert package.fields["signer_position"] == "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
+    assert package.priority == 2 and package.to_places == ("UBND các huyện", "Lưu VT")
+    assert [(a.content_id, a.name, a.payload) for a in package.attachments] == [("a1", "cv.pdf", b"%PDF-1.4 test")]
+    _, meta = understand_file(edxml(business), "goi.edxml", Config())
+    assert (meta.get("organ_id"), meta.fields["organ_name"].source) == ("000.00.11.H53", "edxml")
+    assert meta.urgency == 2
+
+
+def test_edxml_with_a_wrong_namespace_says_why() -> None:
+    package = parse_package(edxml(namespace="http://example.test/other"))
+    assert package.status == "wrong-namespace" and "http://example.test/other" in package.reason
+    _, meta = understand_file(edxml(namespace="http://example.test/other"), "goi.edxml", Config())
+    assert any("wrong-namespace" in note for note in meta.notes) and "code_number" not in meta.fields
+
+
+def test_status_package_round_trips() -> None:
+    at = dt.datetime(2025, 1, 6, 2, 30, tzinfo=dt.timezone.utc)
+    raw = status_package(subject_code_number="12", subject_code_notation="UBND-VP", from_organ_id="000.00.01.A53",
+                         from_organ_name="Văn phòng UBND", to_organ_id="000.00.11.H53", to_organ_name="Sở Tài chính",
+                         status_code="03", description="", at=at, staff="Văn thư")
+    text = raw.decode("utf-8")
+    assert NAMESPACE in text and "<edXML:StatusCode>03</edXML:StatusCode>" in text
+    assert "2025/01/06 09:30:00" in text and "Đã tiếp nhận" in text and "UBND-VP" in text
+    with pytest.raises(ValueError):
+        status_package(subject_code_number="1", subject_code_notation="X-Y", from_organ_id="a", from_organ_name="b",
+                       to_organ_id="c", to_organ_name="d", status_code="99", description="", at=at)
+
+
+def _ca_and_signer(tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = dt.datetime.now(dt.timezone.utc)
+
+    def name(cn: str) -> x509.Name:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
+                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Ban Thử nghiệm")])
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (x509.CertificateBuilder().subject_name(name("Test Root CA")).issuer_name(name("Test Root CA"))
+          .public_key(ca_key.public_key()).serial_number(1).not_valid_before(now - dt.timedelta(days=1))
+          .not_valid_after(now + dt.timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+          .sign(ca_key, hashes.SHA256()))
+    cert = (x509.CertificateBuilder().subject_name(name("Nguyễn Văn An")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(2).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+            .sign(ca_key, hashes.SHA256()))
+    ca_file = tmp_path / "root.pem"
+    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    key_file, cert_file = tmp_path / "key.pem", tmp_path / "cert.pem"
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return ca_file, key_file, cert_file
+
+
+def _signed_pdf(tmp_path) -> tuple[bytes, str]:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+
+    ca_file, key_file, cert_file = _ca_and_signer(tmp_path)
+    signer = signers.SimpleSigner.load(str(key_file), str(cert_file), ca_chain_files=(str(ca_file),))
+    source = make_official_pdf(organ=("SỞ TÀI CHÍNH",), number="12", notation="STC-VP", place="Huế", day="02",
+                               month="01", year="2025", vv=("V/v thử ký số",), signer=("GIÁM ĐỐC",),
+                               signer_name="Nguyễn Văn An")
+    out = io.BytesIO()
+    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(source)),
+                     signers.PdfSignatureMetadata(field_name="Sig1"), signer=signer, output=out)
+    return out.getvalue(), str(ca_file)
+
+
+def test_signatures_intact_untrusted_trusted_and_tampered(tmp_path) -> None:
+    signed, ca_file = _signed_pdf(tmp_path)
+    (report,) = check_pdf(signed)
+    assert report.status == "untrusted-root" and report.intact and report.valid and not report.trusted
+    assert report.signer == "Nguyễn Văn An" and report.issuer == "Test Root CA" and report.covers_whole_file
+    (trusted,) = check_pdf(signed, load_trust_roots((ca_file,)))
+    assert trusted.status == "trusted" and trusted.trusted
+    tampered = bytearray(signed)
+    at = signed.index(b"/Contents", 0) - 40  # a byte inside the signed range, before the signature value
+    tampered[at] = ord("A") if tampered[at] != ord("A") else ord("B")
+    (broken,) = check_pdf(bytes(tampered))
+    assert broken.status in ("tampered", "unreadable", "bad-signature") and broken.status != "untrusted-root"
+    config = Config(understand=UnderstandConfig(trust_anchors=(ca_file,)))
+    _, meta = understand_file(signed, "cv.pdf", config)
+    assert meta.get("signature_status") == "trusted" and meta.get("code_notation") == "STC-VP"
+
+
+def test_secret_document_goes_to_the_secret_register_out_of_search_with_an_alert(tmp_path, caplog) -> None:
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data")})
+    register = Register(config)
+    register.upgrade()
+    try:
+        pdf = make_official_pdf(organ=("BỘ CÔNG AN",), number="09", notation="BCA-V03", place="Hà Nội", day="03",
+                                month="02", year="2025", vv=("V/v phối hợp xác minh",), stamp="TỐI MẬT",
+                                body="Nội dung tuyệt đối không lan truyền zyxwvu.", signer=("GIÁM ĐỐC",),
+                                signer_name="Trần Văn Cao")
+        raw = make_message("Gửi văn bản", "Kính gửi.", attachments=[("mat.pdf", pdf, "application/pdf")])
+        from gateway.pipeline import understand_spooled
+
+        spooled = SpooledMessage("s-secret", Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc)), raw)
+        ready = understand_spooled(spooled, config)
+        assert ready.meta.secrecy == 2
+        with caplog.at_level("WARNING"):
+            registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta)
+        assert registration.register_code == "den-mat"
+        assert any("SECRET document" in r.getMessage() for r in caplog.records)
+        assert register.search(SearchQuery(text="zyxwvu")) == []
+        record = register.get_document(registration.document_id)
+        assert "secret-document-alert" in [event.action for event in record.audit]
+        assert record.attachments[0].signatures == ()
+    finally:
+        register.close()
+
+
+def test_pages_left_unread_at_registration_are_ocred_later_and_join_the_search(tmp_path) -> None:
+    from docgen import make_pdf, scan_of  # noqa: I001
+    from gateway.pipeline import understand_spooled
+    from gateway.register.ocr_jobs import pending_count, run_next
+    from gateway.understand import ocr
+
+    if not ocr.available():
+        pytest.skip("tesseract-ocr-vie is not installed")
+    first = make_official_pdf(organ=("SỞ XÂY DỰNG",), number="31", notation="SXD-QLN", place="Huế", day="09",
+                              month="02", year="2025", vv=("V/v nhà ở xã hội",), signer=("GIÁM ĐỐC",),
+                              signer_name="Võ Văn Dũng")
+    second = make_pdf(["Phụ lục: danh sách công trình Cầu Trường Tiền cần gia cố khẩn cấp"])
+    third = make_pdf(["Đề nghị các đơn vị thực hiện.\n\nGIÁM ĐỐC\n\n\nVõ Văn Dũng"])
+    # Registration reads page 1's header and the signer's page (3); page 2 waits for the background job.
+    scan = scan_of(first, second, third, angle=0.5, speckle=4000)
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data")})
+    register = Register(config)
+    register.upgrade()
+    try:
+        raw = make_message("Công văn", "Kính gửi.", attachments=[("31.pdf", scan, "application/pdf")])
+        spooled = SpooledMessage("s-ocr", Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc)), raw)
+        ready = understand_spooled(spooled, config)
+        assert ready.meta.get("code_notation") == "SXD-QLN"
+        registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta)
+        assert pending_count(register.engine) == 1
+        assert register.search(SearchQuery(text="Trường Tiền")) == []  # page 2 was not read yet
+        assert run_next(register, config.understand) is True
+        assert run_next(register, config.understand) is False
+        assert pending_count(register.engine) == 0
+        hits = register.search(SearchQuery(text="Trường Tiền"))
+        assert [hit.document_id for hit in hits] == [registration.document_id]
+        record = register.get_document(registration.document_id)
+        assert "ocr-completed" in [event.action for event in record.audit]
+    finally:
+        register.close()
+
+
+def test_edxml_attachment_is_read_and_its_signature_checked(tmp_path) -> None:
+    signed, _ = _signed_pdf(tmp_path)
+    package = edxml().replace(base64.b64encode(b"%PDF-1.4 test"), base64.b64encode(signed))
+    extracted, meta = understand_file(package, "goi.edxml", Config())
+    member = next(t for t in extracted.texts if t.member_path)
+    assert member.member_path.endswith("/cv.pdf") and member.sniffed_type == "pdf" and member.status == "ok"
+    assert meta.fields["code_notation"].source == "edxml"  # the package's exact values win over the PDF's
+    assert meta.get("signature_status") == "untrusted-root" and meta.signatures[0].filename == member.member_path
+    assert meta.get("place") == "Tây Ninh"
+
+
+def test_signed_document_registered_with_its_signature_report_and_fields_shown(tmp_path) -> None:
+    from gateway.pipeline import understand_spooled
+    from gateway.showing import document_as_dict, document_as_text
+
+    signed, _ = _signed_pdf(tmp_path)
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data")})
+    register = Register(config)
+    register.upgrade()
+    try:
+        raw = make_message("Công văn 12/STC-VP", "Kính gửi.", attachments=[("12.pdf", signed, "application/pdf")])
+        spooled = SpooledMessage("s-sig", Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc)), raw)
+        ready = understand_spooled(spooled, config)
+        registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta)
+        record = register.get_document(registration.document_id)
+        assert record.signature_status == "untrusted-root" and record.organ_name == "SỞ TÀI CHÍNH"
+        assert record.attachments[0].signatures[0]["signer"] == "Nguyễn Văn An"
+        shown = document_as_text(record)
+        assert "Chữ ký số                   untrusted-root" in shown
+        assert "chữ ký untrusted-root: Nguyễn Văn An (Ban Thử nghiệm), cấp bởi Test Root CA" in shown
+        assert "Người ký                    Nguyễn Văn An   [text, 0.8" in shown
+        data = document_as_dict(record)
+        assert data["signature_status"] == "untrusted-root" and data["field_sources"]["subject"]["source"] == "text"
+    finally:
+        register.close()
