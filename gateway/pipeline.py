@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from gateway.config import Config
 from gateway.errors import ParseError, Quarantined
-from gateway.extract.sandbox import extract_isolated
+from gateway.extract.sandbox import extract_isolated, understand_isolated
 from gateway.mail.limits import message_limit_hit
 from gateway.mail.parse import parse_message
 from gateway.mail.peek import peek_message_id
@@ -18,7 +18,6 @@ from gateway.routing.record import Plan
 from gateway.routing.router import Router
 from gateway.spool import Spool
 from gateway.trust import check_sender
-from gateway.understand.fields import understand
 from gateway.values import DocumentMeta, Extracted, SpooledMessage
 
 log = logging.getLogger(__name__)
@@ -63,7 +62,7 @@ def understand_spooled(spooled: SpooledMessage, config: Config) -> Understood:
                  if t.status == "limit"]
         if hits:
             raise Quarantined(f"limit: {hits[0]}", {"limits": hits[:50]})
-    return Understood(spooled, extracted, understand(extracted, config.understand))
+    return Understood(spooled, extracted, understand_isolated(extracted, config.limits, config.understand))
 
 
 def _route(ready: Understood, router: Router | None, plans: dict[str, Plan]) -> str:

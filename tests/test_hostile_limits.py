@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import time
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from docgen import make_message, make_pdf
+from docgen import make_message, make_official_pdf, make_pdf, scan_of
 from gateway.config import LimitsConfig, load_config
 from gateway.errors import ParseError
 from gateway.extract.sandbox import IsolatedExtractor
@@ -16,6 +17,7 @@ from gateway.mail.parse import parse_message
 from gateway.pipeline import process_one
 from gateway.register.service import Register
 from gateway.spool import Spool
+from gateway.understand import ocr
 from gateway.values import Envelope
 from hostile_kit import mime_deep, pdf_decompression_bomb, pdf_pages, raw_mail, zip_bytes
 
@@ -48,6 +50,33 @@ def test_a_part_over_the_memory_limit_is_marked_and_the_worker_lives_on():
         extractor.close()
     assert texts[0].status == "limit" and "extract_memory" in texts[0].detail
     assert texts[1].status == "ok" and "Vẫn đọc được" in texts[1].text
+
+
+@pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr-vie is not installed")
+def test_the_field_reader_runs_under_the_time_limit_too(tmp_path):
+    """OCR and signature checks read hostile files as well: over the limit, the document is registered without
+    fields and says why, and the worker goes on."""
+    scan = scan_of(make_official_pdf(
+        organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="07", notation="CT-UBND", place="Quảng Ngãi",
+        day="20", month="3", year="2018", title="CHỈ THỊ", subject=("Về việc tăng cường thi hành án",),
+        signer=("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"), signer_name="Phạm Trường Thọ", recipients=("Như trên",)))
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data"), "trust.other_action": "accept",
+                                "limits.extract_timeout": 0.5})
+    spool = Spool(config.spool_dir)
+    spool.ensure()
+    spool.put(make_message("Chỉ thị 07", "x", [("chi-thi.pdf", scan, PDF)]),
+              Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc)))
+    register = Register(config)
+    register.upgrade()
+    try:
+        started = time.monotonic()
+        outcome = process_one(spool.claim_next(), spool, register, config)
+        assert time.monotonic() - started < 10
+        record = register.get_document(outcome.registration.document_id)
+    finally:
+        register.close()
+    assert record.code_notation == "" and record.subject == "Chỉ thị 07"  # the e-mail's subject stands in
+    assert "fields not read: extract_timeout (0.5 s)" in record.field_sources["notes"]["value"]
 
 
 def test_on_limit_quarantine_holds_the_message_back(tmp_path):

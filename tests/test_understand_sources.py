@@ -123,7 +123,7 @@ def test_signatures_intact_untrusted_trusted_and_tampered(tmp_path) -> None:
 
 
 def test_secret_document_goes_to_the_secret_register_out_of_search_with_an_alert(tmp_path, caplog) -> None:
-    config = load_config(None, {"paths.data_dir": str(tmp_path / "data")})
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data"), "trust.other_action": "accept"})
     register = Register(config)
     register.upgrade()
     try:
@@ -164,7 +164,7 @@ def test_pages_left_unread_at_registration_are_ocred_later_and_join_the_search(t
     third = make_pdf(["Đề nghị các đơn vị thực hiện.\n\nGIÁM ĐỐC\n\n\nVõ Văn Dũng"])
     # Registration reads page 1's header and the signer's page (3); page 2 waits for the background job.
     scan = scan_of(first, second, third, angle=0.5, speckle=4000)
-    config = load_config(None, {"paths.data_dir": str(tmp_path / "data")})
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data"), "trust.other_action": "accept"})
     register = Register(config)
     register.upgrade()
     try:
@@ -202,7 +202,7 @@ def test_signed_document_registered_with_its_signature_report_and_fields_shown(t
     from gateway.showing import document_as_dict, document_as_text
 
     signed, _ = _signed_pdf(tmp_path)
-    config = load_config(None, {"paths.data_dir": str(tmp_path / "data")})
+    config = load_config(None, {"paths.data_dir": str(tmp_path / "data"), "trust.other_action": "accept"})
     register = Register(config)
     register.upgrade()
     try:

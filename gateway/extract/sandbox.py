@@ -1,4 +1,4 @@
-"""Runs extract_message one part at a time in a child process with a time and memory limit, reused across parts."""
+"""Runs extract_message (one part at a time) and the field reader in a child process with a time and memory limit."""
 
 from __future__ import annotations
 
@@ -13,16 +13,20 @@ import resource
 import signal
 import time
 
-from gateway.config import LimitsConfig
+from gateway.config import LimitsConfig, UnderstandConfig
 from gateway.extract import extract_message
-from gateway.values import Extracted, ExtractedText, ParsedMessage, Part
+from gateway.understand.fields import understand
+from gateway.values import DocumentMeta, Extracted, ExtractedText, ParsedMessage, Part
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 
 
+UNDERSTAND = "understand"
+
+
 def _serve(conn, limits: LimitsConfig) -> None:
-    """The child: read one message with one part at a time from the pipe, answer with its texts."""
+    """The child: answer a message with one part by its texts, or ("understand", extracted, config) by its fields."""
     try:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
@@ -36,11 +40,14 @@ def _serve(conn, limits: LimitsConfig) -> None:
         log.warning("extractor: cannot limit memory to %d bytes: %s", limits.extract_memory, err)
     while True:
         try:
-            parsed = conn.recv()
+            request = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            result: object = extract_message(parsed, limits).texts
+            if isinstance(request, tuple) and request[0] == UNDERSTAND:
+                result: object = understand(request[1], request[2])
+            else:
+                result = extract_message(request, limits).texts
         except MemoryError:
             result = ("limit", f"extract_memory ({limits.extract_memory} bytes) exceeded")
         except Exception as err:  # noqa: BLE001 - extract_message should not raise; never take the child down
@@ -89,32 +96,47 @@ class IsolatedExtractor:
             texts.extend(self._one(dataclasses.replace(parsed, parts=(part,)), part))
         return Extracted(message=parsed, texts=tuple(texts))
 
+    def understand(self, extracted: Extracted, config: UnderstandConfig) -> DocumentMeta:
+        """The fields read in the child (OCR and signature checks included); over a limit, no fields and a note."""
+        answer, problem = self._ask((UNDERSTAND, extracted, config), "the field reader")
+        if problem:
+            return DocumentMeta(notes=(f"fields not read: {problem}",))
+        if isinstance(answer, tuple):
+            return DocumentMeta(notes=(f"fields not read: {answer[1]}",))
+        return answer
+
     def _one(self, single: ParsedMessage, part: Part) -> list[ExtractedText]:
+        answer, problem = self._ask(single, f"part {part.index} ({part.filename})")
+        if problem:
+            return [_not_extracted(part, problem)]
+        if isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], str):
+            status, detail = answer
+            return [_not_extracted(part, detail) if status == "limit" else
+                    dataclasses.replace(_not_extracted(part, detail), status=status, detail=detail)]
+        return list(answer)
+
+    def _ask(self, request: object, what: str) -> tuple[object, str]:
+        """Send one request to the child and wait for its answer; (None, the limit hit) if it died or ran over."""
         if self._process is None or not self._process.is_alive():
             self._start()
         started = time.monotonic()
         try:
-            self._conn.send(single)
+            self._conn.send(request)
             ready = self._conn.poll(self.limits.extract_timeout)
             answer = self._conn.recv() if ready else None
         except (EOFError, OSError) as err:
             self._process.join(5)
             code = self._process.exitcode
             self.close()
-            log.warning("extractor died on part %d (%s): exit %s (%r)", part.index, part.filename, code, err)
-            return [_not_extracted(part, f"reader process died (exit {code}; extract_memory "
-                                         f"{self.limits.extract_memory} bytes, or a crash of the reader)")]
+            log.warning("extractor died on %s: exit %s (%r)", what, code, err)
+            return None, (f"reader process died (exit {code}; extract_memory "
+                          f"{self.limits.extract_memory} bytes, or a crash of the reader)")
         if answer is None:
             self.close()
-            log.warning("extractor: part %d (%s) took longer than %.0f s; reader restarted", part.index,
-                        part.filename, self.limits.extract_timeout)
-            return [_not_extracted(part, f"extract_timeout ({self.limits.extract_timeout:g} s)")]
-        if isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], str):
-            status, detail = answer
-            return [_not_extracted(part, detail) if status == "limit" else
-                    dataclasses.replace(_not_extracted(part, detail), status=status, detail=detail)]
-        log.debug("part %d read in %.3f s", part.index, time.monotonic() - started)
-        return list(answer)
+            log.warning("extractor: %s took longer than %.0f s; reader restarted", what, self.limits.extract_timeout)
+            return None, f"extract_timeout ({self.limits.extract_timeout:g} s)"
+        log.debug("%s done in %.3f s", what, time.monotonic() - started)
+        return answer, ""
 
 
 _PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
@@ -135,12 +157,23 @@ def _not_extracted(part: Part, limit: str) -> ExtractedText:
 _EXTRACTORS: dict[tuple[int, LimitsConfig], IsolatedExtractor] = {}
 
 
-def extract_isolated(parsed: ParsedMessage, limits: LimitsConfig) -> Extracted:
-    """extract_message in this process's reading child (one per process and limits, made on first use)."""
-    if not limits.extract_isolated or not parsed.parts:
-        return extract_message(parsed, limits)
+def _extractor(limits: LimitsConfig) -> IsolatedExtractor:
     key = (os.getpid(), limits)  # a forked worker must not share its parent's child and pipe
     extractor = _EXTRACTORS.get(key)
     if extractor is None:
         extractor = _EXTRACTORS[key] = IsolatedExtractor(limits)
-    return extractor.extract(parsed)
+    return extractor
+
+
+def extract_isolated(parsed: ParsedMessage, limits: LimitsConfig) -> Extracted:
+    """extract_message in this process's reading child (one per process and limits, made on first use)."""
+    if not limits.extract_isolated or not parsed.parts:
+        return extract_message(parsed, limits)
+    return _extractor(limits).extract(parsed)
+
+
+def understand_isolated(extracted: Extracted, limits: LimitsConfig, config: UnderstandConfig) -> DocumentMeta:
+    """The field reader (layout, OCR, pyHanko) in the same child, so a hostile file cannot hang the worker."""
+    if not limits.extract_isolated or not extracted.message.parts:
+        return understand(extracted, config)
+    return _extractor(limits).understand(extracted, config)
