@@ -572,6 +572,17 @@ def _entry_json(entry) -> dict:
     }
 
 
+def _echo_spooled(info, envelope, where: str) -> None:
+    """The envelope lines of `spool show` and `quarantine show`; sender-controlled values are printed quoted
+    (repr) so control characters cannot drive the operator's terminal."""
+    click.echo(f"spool id:   {info.spool_id} ({where})")
+    click.echo(f"received:   {envelope.received_at.isoformat()} via {envelope.source} {envelope.peer}")
+    click.echo(f"mail from:  {envelope.mail_from!r}")
+    click.echo(f"rcpt to:    {', '.join(envelope.rcpt_tos)!r}")
+    click.echo(f"subject:    {info.subject!r}")
+    click.echo(f"size:       {info.size} bytes")
+
+
 @spool.command("show")
 @click.argument("spool_id")
 @click.option("--raw", is_flag=True, help="Print the raw message bytes.")
@@ -583,12 +594,7 @@ def spool_show(ctx, spool_id: str, raw: bool) -> None:
     if raw:
         sys.stdout.buffer.write(raw_bytes)
         return
-    click.echo(f"spool id:   {info.spool_id} ({info.queue}/, attempts {info.attempts})")
-    click.echo(f"received:   {envelope.received_at.isoformat()} via {envelope.source} {envelope.peer}")
-    click.echo(f"mail from:  {envelope.mail_from}")
-    click.echo(f"rcpt to:    {', '.join(envelope.rcpt_tos)}")
-    click.echo(f"subject:    {info.subject}")
-    click.echo(f"size:       {info.size} bytes")
+    _echo_spooled(info, envelope, f"{info.queue}/, attempts {info.attempts}")
     if reason:
         click.echo("reason:")
         click.echo(reason)
@@ -669,12 +675,7 @@ def quarantine_show(ctx, spool_id: str, raw: bool) -> None:
     if raw:
         sys.stdout.buffer.write(raw_bytes)
         return
-    click.echo(f"spool id:   {info.spool_id} (quarantine/)")
-    click.echo(f"received:   {envelope.received_at.isoformat()} via {envelope.source} {envelope.peer}")
-    click.echo(f"mail from:  {envelope.mail_from!r}")
-    click.echo(f"rcpt to:    {', '.join(envelope.rcpt_tos)!r}")
-    click.echo(f"subject:    {info.subject!r}")
-    click.echo(f"size:       {info.size} bytes")
+    _echo_spooled(info, envelope, "quarantine/")
     click.echo(f"reason:     {record.get('reason', '')!r}")
     click.echo(f"since:      {record.get('quarantined_at', '')}")
     for key, value in sorted((record.get("detail") or {}).items()):

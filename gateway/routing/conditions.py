@@ -186,24 +186,22 @@ def _level(value, names: dict[str, int], what: str) -> int:
     raise ConditionError(f"{what} must be 0..3 or one of {', '.join(names)} (accents optional), not {value!r}")
 
 
-def _urgency_at_least(value) -> Test:
-    level = _level(value, URGENCY_LEVELS, "urgency_at_least")
+def _level_at_least(value, names: dict, key: str, label: str, attribute: str) -> Test:
+    level = _level(value, names, key)
 
     def test(facts: Facts, _fields) -> Outcome:
-        return Outcome(facts.urgency >= level, f"độ khẩn {facts.urgency} {'>=' if facts.urgency >= level else '<'} "
-                                               f"{level}")
+        actual = getattr(facts, attribute)
+        return Outcome(actual >= level, f"{label} {actual} {'>=' if actual >= level else '<'} {level}")
 
     return test
+
+
+def _urgency_at_least(value) -> Test:
+    return _level_at_least(value, URGENCY_LEVELS, "urgency_at_least", "độ khẩn", "urgency")
 
 
 def _secrecy_at_least(value) -> Test:
-    level = _level(value, SECRECY_LEVELS, "secrecy_at_least")
-
-    def test(facts: Facts, _fields) -> Outcome:
-        return Outcome(facts.secrecy >= level, f"độ mật {facts.secrecy} {'>=' if facts.secrecy >= level else '<'} "
-                                               f"{level}")
-
-    return test
+    return _level_at_least(value, SECRECY_LEVELS, "secrecy_at_least", "độ mật", "secrecy")
 
 
 def _signature(value) -> Test:
