@@ -16,7 +16,7 @@ import re
 from gateway.config import UnderstandConfig
 from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
-from gateway.understand import ocr, patterns, signatures
+from gateway.understand import ocr, patterns, signatures, tones
 from gateway.understand.handwriting import handwritten
 from gateway.understand.layout import PageText, doc_text, pdfium_page
 from gateway.values import DocumentMeta, Extracted, FieldValue, SignatureReport
@@ -180,12 +180,25 @@ def read_image(payload: bytes, config: UnderstandConfig) -> _Source:
         return _Source(patterns.Parsed())
     page = ocr.ocr_image(payload)
     text = doc_text([page.page])
-    respelled = patterns.DocText(*(tuple(patterns.respell(line) for line in stream) for stream in (
-        text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right, text.center)))
+    respelled = _respelled(text)
     parsed = patterns.parse(respelled, "ocr", OCR_CONFIDENCE)
-    fields = dict(parsed.fields)
+    fields = _retoned_name(dict(parsed.fields))
     _handwritten(fields, page, parsed)
     return _Source(dataclasses.replace(parsed, fields=fields), "\n".join(respelled.lines), page.seconds)
+
+
+def _respelled(text: patterns.DocText) -> patterns.DocText:
+    """OCR lines with agency and place names respelled and the tones of known phrases put back."""
+    return patterns.DocText(*(tuple(tones.retone(patterns.respell(line)) for line in stream) for stream in (
+        text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right, text.center)))
+
+
+def _retoned_name(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:
+    """The OCR signer's given names that are no known name, in the tone of the commonest one that is."""
+    name = fields.get("signer_name")
+    if name is not None:
+        fields["signer_name"] = dataclasses.replace(name, value=tones.retone_name(name.value))
+    return fields
 
 
 def _blank_at_signing(payload: bytes, parsed: patterns.Parsed) -> bool:
@@ -285,10 +298,9 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
         seconds += spent
         ocr_pages = [top.page] + tail
     text = doc_text(ocr_pages)
-    respelled = patterns.DocText(*(tuple(patterns.respell(line) for line in stream) for stream in (
-        text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right, text.center)))
+    respelled = _respelled(text)
     parsed = patterns.parse(respelled, "ocr", OCR_CONFIDENCE)
-    fields = dict(parsed.fields)
+    fields = _retoned_name(dict(parsed.fields))
     _handwritten(fields, top if count > 1 else first, parsed)
     parsed = dataclasses.replace(parsed, fields=fields)
     return _Source(parsed, "\n".join(respelled.lines), seconds)
@@ -443,6 +455,44 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
     if current is not None:
         return
     month = patterns.read_month(ocr_text.splitlines()) if ocr_text else None
+    units = _day_units(ocr_text.splitlines()) if ocr_text and month else None
+    guess = _latest_day(month, units, first) if units is not None else None
+    if guess is not None:
+        fields["issued_date"] = FieldValue(guess.isoformat(), 0.45, "ocr")
+        notes.append(f"ngày ban hành: only the handwritten day's last digit ({units}) was legible; the latest "
+                     f"such day of the printed month not after the first signature ({first}) was taken")
+        return
     if month is None or (first.year, first.month) == month:
         fields["issued_date"] = FieldValue(first.isoformat(), 0.5 if month else 0.3, "signature")
         notes.append("ngày ban hành taken from the first signature's time (the printed day was unreadable)")
+
+
+_GARBLED_DAY = re.compile(r"ngay\s*(?P<token>[^\s\d]{1,2}(?P<units>\d))\s*thang")
+
+
+def _day_units(lines: list[str]) -> int | None:
+    """The last digit of a handwritten day OCR read half ("ngày $4 tháng"): the tens are often lost, not the units."""
+    from gateway.extract.text import fold
+
+    for line in lines:
+        match = _GARBLED_DAY.search(fold(line))
+        if match:
+            return int(match.group("units"))
+    return None
+
+
+def _latest_day(month: tuple[int, int], units: int, first: dt.date, weeks: int = 5) -> dt.date | None:
+    """The latest day of the printed month ending in ``units`` that is not after the first signature.
+
+    A document is dated on or shortly before the day it is signed, so of the (at most four) days that end in
+    the digit the latest one that is possible is the likeliest; none within ``weeks`` of the signature → None.
+    """
+    year, number = month
+    for day in (d for d in range(31, 0, -1) if d % 10 == units):
+        try:
+            candidate = dt.date(year, number, day)
+        except ValueError:
+            continue
+        if candidate <= first:
+            return candidate if (first - candidate).days <= 7 * weeks else None
+    return None
