@@ -140,6 +140,24 @@ def _read(image, offset_y: int = 0, full_size: tuple[int, int] | None = None) ->
     return PageText(width, height, tuple(segments)), words
 
 
+def native_dpi(pdf, index: int) -> float | None:
+    """The resolution of the scan on page ``index`` (its widest image), or None for a page without one."""
+    import pypdfium2.raw as pdfium_c
+
+    page = pdf[index]
+    try:
+        width = page.get_size()[0]
+        best = None
+        for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+            left, _, right, _ = image.get_bounds()
+            if right - left > 0.5 * width:
+                dpi = image.get_px_size()[0] / ((right - left) / 72)
+                best = max(best or 0.0, dpi)
+        return best
+    finally:
+        page.close()
+
+
 def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int = DPI) -> str:
     """One line of text in ``box`` (fractions of the page: left, top, right, bottom), rendered alone at ``dpi``.
 
@@ -151,12 +169,12 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
         width, height = page.get_size()
         left, top, right, bottom = (min(max(v, 0.0), 1.0) for v in box)
         scale = min(dpi / 72, 0.999 * (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+        if (right - left) * width * scale < 8 or (bottom - top) * height * scale < 8:
+            return ""  # pdfium refuses a crop without pixels, and tesseract reads nothing in a speck
         crop = (left * width, (1 - bottom) * height, (1 - right) * width, top * height)
         image = page.render(scale=scale, crop=crop, may_draw_forms=True).to_pil().convert("RGB").getchannel("R")
     finally:
         page.close()
-    if image.width < 8 or image.height < 8:
-        return ""
     cleaned, _ = clean(image)
     buffer = io.BytesIO()
     cleaned.save(buffer, format="PNG")
