@@ -152,3 +152,58 @@ def test_a_half_read_handwritten_day_is_settled_by_the_first_signature() -> None
     _day_from_signature(fields, reports, ocr_text, [])
     assert fields["issued_date"].value == "2025-01-24"
     assert dataclasses.asdict(fields["issued_date"])["source"] == "ocr"
+
+
+def test_stamp_text_is_parsed_with_its_time_in_vietnam_time() -> None:
+    from gateway.understand.stamps import Stamp, parse
+
+    text = ("Ký bởi: Ủy ban nhân dân tỉnh Quảng Ngãi\r\nCơ quan: Tỉnh Quảng Ngãi\r\nThời gian ký: 26/01/2025 11:12:09 "
+            "TRUNG TÂM CÔNG BÁO\r\nNgười ký: Trần\r\nHoàng Tuấn\r\nThời gian ký:\r\n16.04.2020 07:37:07\r\n+07:00")
+    assert parse(text) == (Stamp("Ủy ban nhân dân tỉnh Quảng Ngãi", "2025-01-26T11:12:09+07:00"),
+                           Stamp("Trần Hoàng Tuấn", "2020-04-16T07:37:07+07:00"))
+    assert parse("Nội dung văn bản không có dấu ký số.") == ()
+
+
+def _signed_with_stamp(tmp_path, stamp_text: str, page: bytes) -> bytes:
+    import io
+
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.stamp import TextStampStyle
+    from test_understand_sources import _ca_and_signer
+
+    ca, key, cert = _ca_and_signer(tmp_path)
+    signer = signers.SimpleSigner.load(str(key), str(cert), ca_chain_files=(str(ca),))
+    out = io.BytesIO()
+    signers.PdfSigner(signers.PdfSignatureMetadata(field_name="Sig1"), signer=signer,
+                      stamp_style=TextStampStyle(stamp_text=stamp_text),
+                      new_field_spec=fields.SigFieldSpec("Sig1", box=(300, 700, 560, 800))).sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(page)), output=out)
+    return out.getvalue()
+
+
+def test_the_stamp_of_a_signature_field_is_read_from_its_appearance(tmp_path) -> None:
+    from gateway.understand.stamps import Stamp, read_pdf
+
+    # pyHanko's stamp font has no Vietnamese letters: the labels are matched folded, so this is the same text.
+    signed = _signed_with_stamp(tmp_path, "Ky boi: Nguyen Van An\nThoi gian ky: 24/01/2025 14:23:43",
+                                make_pdf(["Trang 1"]))
+    assert read_pdf(signed) == (Stamp("Nguyen Van An", "2025-01-24T14:23:43+07:00"),)
+    assert read_pdf(make_pdf(["Ký bởi: Nguyễn Văn An"])) == ()  # not signed: no stamp to read
+
+
+def test_the_stamp_spells_the_ocr_signer_and_dates_a_signature_pyhanko_could_not_read() -> None:
+    from gateway.understand.fields import _signer_from_certificate
+    from gateway.understand.stamps import Stamp
+
+    printed = (Stamp("Trần Phước Hiền", "2025-01-26T11:12:09+07:00"),)
+    fields = {"signer_name": FieldValue("Trần Phước Hiển", 0.63, "ocr")}
+    notes: list[str] = []
+    _signer_from_certificate(fields, [], notes, printed)
+    assert fields["signer_name"] == FieldValue("Trần Phước Hiền", 0.95, "signature") and notes
+    fields = {"signer_name": FieldValue("Trần Văn Cao", 0.63, "ocr")}  # another person: the stamp does not decide
+    _signer_from_certificate(fields, [], [], printed)
+    assert fields["signer_name"].value == "Trần Văn Cao"
+    fields = {}
+    _day_from_signature(fields, [], "Quảng Ngãi, ngày $4 tháng 01 năm 2025", [], printed)
+    assert fields["issued_date"].value == "2025-01-24"

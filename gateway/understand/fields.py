@@ -16,7 +16,7 @@ import re
 from gateway.config import UnderstandConfig
 from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
-from gateway.understand import ocr, patterns, signatures, tones
+from gateway.understand import ocr, patterns, signatures, stamps, tones
 from gateway.understand.handwriting import handwritten
 from gateway.understand.layout import PageText, doc_text, pdfium_page
 from gateway.values import DocumentMeta, Extracted, FieldValue, SignatureReport
@@ -79,6 +79,7 @@ def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> 
                         for r in signatures.check_pdf(member.payload, trust)]
     ocr_text = ""
     document = None
+    printed: tuple[stamps.Stamp, ...] = ()
     if primary is not None:
         text_entry = next((t for t in extracted.texts if t.part_index == primary.index), None)
         document = (primary.payload, primary.sniffed_type, primary.filename, text_entry)
@@ -88,6 +89,7 @@ def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> 
             document = (member.payload, member.sniffed_type, member.filename, member)
     if document is not None:
         payload, kind, filename, text_entry = document
+        printed = _stamps(payload) if kind == "pdf" else ()
         source = _read_document(payload, kind, text_entry.text if text_entry else "", config)
         ocr_text = source.ocr_text
         for key, value in source.parsed.fields.items():
@@ -99,8 +101,8 @@ def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> 
         if pages and "page_amount" not in fields:
             fields["page_amount"] = FieldValue(str(pages), 0.9, "text")
     _from_email(fields, message.subject, message.from_name, notes)
-    _day_from_signature(fields, reports, ocr_text, notes)
-    _signer_from_certificate(fields, reports, notes)
+    _day_from_signature(fields, reports, ocr_text, notes, printed)
+    _signer_from_certificate(fields, reports, notes, printed)
     if reports:
         fields["signature_status"] = FieldValue(signatures.overall(reports), 1.0, "signature")
     return DocumentMeta(fields=fields, urgency=urgency, secrecy=secrecy,
@@ -108,11 +110,22 @@ def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> 
                         signatures=tuple(reports), ocr_text=ocr_text, notes=tuple(notes))
 
 
-def _signer_from_certificate(fields: dict[str, FieldValue], reports: list[SignatureReport], notes: list[str]) -> None:
-    """A person's signing certificate spells the signer's name exactly: OCR's tones yield to it."""
+def _stamps(payload: bytes) -> tuple[stamps.Stamp, ...]:
+    try:
+        return stamps.read_pdf(payload)
+    except Exception as err:  # noqa: BLE001 - a stamp is a cross-check; the fields stand without it
+        log.warning("the signature stamps could not be read: %s: %s", type(err).__name__, err)
+        return ()
+
+
+def _signer_from_certificate(fields: dict[str, FieldValue], reports: list[SignatureReport], notes: list[str],
+                             printed: tuple[stamps.Stamp, ...] = ()) -> None:
+    """A person's signing certificate, or the "Ký bởi" of its stamp, spells the signer's name exactly: OCR's
+    tones yield to it."""
     from gateway.extract.text import fold
 
     people = [r.signer for r in reports if patterns._is_name(r.signer)]
+    people += [s.signer for s in printed if patterns._is_name(s.signer)]
     name = fields.get("signer_name")
     if name is not None and name.source in ("ocr", "text"):
         match = next((p for p in people if fold(p) == fold(name.value) and p != name.value), None)
@@ -476,7 +489,7 @@ def _from_email(fields: dict[str, FieldValue], subject: str, from_name: str, not
 
 
 def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureReport], ocr_text: str,
-                        notes: list[str]) -> None:
+                        notes: list[str], printed: tuple[stamps.Stamp, ...] = ()) -> None:
     """A printed date whose day was handwritten: take the day of the first signature in the same month.
 
     A day read from handwriting that falls after the first signature cannot be right (a document is dated
@@ -484,6 +497,8 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
     """
     day_only = fields.pop(_DAY_ONLY, None)
     times = sorted(r.signing_time for r in reports if r.signing_time)
+    # A signature pyHanko could not read still shows its time on its stamp.
+    times = times or sorted(s.signed_at for s in printed if s.signed_at)
     if not times:
         return
     first = dt.datetime.fromisoformat(times[0]).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
