@@ -59,7 +59,6 @@ def read_pdf(payload: bytes) -> tuple[Stamp, ...]:
     if b"/ByteRange" not in payload:
         return ()
     import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
 
     try:
         pdf = pdfium.PdfDocument(payload)
@@ -67,19 +66,28 @@ def read_pdf(payload: bytes) -> tuple[Stamp, ...]:
         log.debug("stamps not read: %s", err)
         return ()
     try:
-        count = len(pdf)
-        texts = []
-        for index in sorted(set(range(min(count, _PAGES))) | set(range(max(0, count - _PAGES), count))):
-            page = pdf[index]
-            pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY)
-            page.close()
-            page = pdf[index]  # the flattened content shows in a freshly loaded page only
-            try:
-                textpage = page.get_textpage()
-                texts.append(textpage.get_text_range())
-                textpage.close()
-            finally:
-                page.close()
+        return parse("\n".join(_flattened_texts(pdf)))
+    except pdfium.PdfiumError as err:  # a page pdfium cannot load: the fields reader reports the file
+        log.debug("stamps not read: %s", err)
+        return ()
     finally:
         pdf.close()
-    return parse("\n".join(texts))
+
+
+def _flattened_texts(pdf) -> list[str]:
+    import pypdfium2.raw as pdfium_c
+
+    count = len(pdf)
+    texts = []
+    for index in sorted(set(range(min(count, _PAGES))) | set(range(max(0, count - _PAGES), count))):
+        page = pdf[index]
+        pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY)
+        page.close()
+        page = pdf[index]  # the flattened content shows in a freshly loaded page only
+        try:
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range())
+            textpage.close()
+        finally:
+            page.close()
+    return texts
