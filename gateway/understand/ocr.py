@@ -140,6 +140,55 @@ def _read(image, offset_y: int = 0, full_size: tuple[int, int] | None = None) ->
     return PageText(width, height, tuple(segments)), words
 
 
+def native_dpi(pdf, index: int) -> float | None:
+    """The resolution of the scan on page ``index`` (its widest image), or None for a page without one."""
+    import pypdfium2.raw as pdfium_c
+
+    page = pdf[index]
+    try:
+        width = page.get_size()[0]
+        best = None
+        for image in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2):
+            left, _, right, _ = image.get_bounds()
+            if right - left > 0.5 * width:
+                dpi = image.get_px_size()[0] / ((right - left) / 72)
+                best = max(best or 0.0, dpi)
+        return best
+    finally:
+        page.close()
+
+
+def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int = DPI) -> str:
+    """One line of text in ``box`` (fractions of the page: left, top, right, bottom), rendered alone at ``dpi``.
+
+    A page read at a lower resolution gets the tones of a short line wrong where this closer look, as a
+    single line (--psm 7), gets them right; only the box is rendered, so it costs a fifth of a page.
+    """
+    page = pdf[index]
+    try:
+        width, height = page.get_size()
+        left, top, right, bottom = (min(max(v, 0.0), 1.0) for v in box)
+        scale = min(dpi / 72, 0.999 * (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+        if (right - left) * width * scale < 8 or (bottom - top) * height * scale < 8:
+            return ""  # pdfium refuses a crop without pixels, and tesseract reads nothing in a speck
+        crop = (left * width, (1 - bottom) * height, (1 - right) * width, top * height)
+        image = page.render(scale=scale, crop=crop, may_draw_forms=True).to_pil().convert("RGB").getchannel("R")
+    finally:
+        page.close()
+    cleaned, _ = clean(image)
+    buffer = io.BytesIO()
+    cleaned.save(buffer, format="PNG")
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    try:
+        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", "vie", "--psm", "7"], input=buffer.getvalue(),
+                              capture_output=True, timeout=TIMEOUT_SECONDS, env=env, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    from gateway.extract.text import nfc
+
+    return nfc(" ".join(done.stdout.decode("utf-8", "replace").split()))
+
+
 def read_digits(image, box: tuple[float, float, float, float], psm: str = "7") -> str:
     """The digits in one small box of a cleaned page image: a handwritten số or day, read as one line of digits."""
     x0, top, x1, bottom = (int(v) for v in box)

@@ -75,3 +75,57 @@ LEXICON = (
     "Vĩnh Phúc", "Phú Thọ", "Thái Nguyên", "Tuyên Quang", "Hà Giang", "Cao Bằng", "Lạng Sơn", "Lào Cai",
     "Yên Bái", "Điện Biên", "Lai Châu", "Sơn La", "Hòa Bình", "Bắc Kạn",
 )
+
+# Phrases of administrative prose (two to four words). OCR reads their letters right but often a tone or a
+# vowel mark wrong ("Tỉnh hình", "bô sung", "mỡ rộng"); a run of OCR words whose folded form is one of these
+# phrases is put back in the phrase's spelling. Only phrases: a single folded word is too often ambiguous
+# ("tinh" is tỉnh, tình, tính, tinh).
+PHRASES = (
+    "về việc", "tình hình", "bổ sung", "sửa đổi", "mở rộng", "triển khai", "thực hiện", "tổ chức", "tổ công tác",
+    "tổ phó", "tổ trưởng", "tổ viên", "công tác", "cải cách", "thủ tục hành chính", "hành chính", "kết quả",
+    "địa bàn", "trên địa bàn", "đề nghị", "dự toán", "dự thảo", "dự án", "đầu tư", "ngân sách", "kinh phí",
+    "tăng cường", "thi hành án", "khiếu nại", "tố cáo", "giải quyết", "tiếp công dân", "thụ lý", "quản lý",
+    "nhà nước", "phát triển", "kinh tế", "xã hội", "quốc phòng", "an ninh", "trật tự", "an toàn", "giao thông",
+    "phòng chống", "thiên tai", "dịch bệnh", "chuyển đổi số", "điện tử", "hóa đơn điện tử",
+    "thuế điện tử", "nộp thuế", "cá nhân", "kinh doanh", "doanh nghiệp", "hộ kinh doanh", "sử dụng", "miễn nhiệm",
+    "bổ nhiệm", "chức danh", "nhiệm kỳ", "nhiệm vụ", "trọng tâm", "thời gian", "báo cáo", "kế hoạch",
+    "chương trình", "đề án", "phương án", "quy hoạch", "quy định", "quyết định", "nghị quyết", "chỉ thị",
+    "hướng dẫn", "thông báo", "kết luận", "cuộc họp", "kỳ họp", "hội nghị", "đăng ký", "nội dung", "góp ý",
+    "ý kiến", "cung cấp", "dịch vụ", "viễn thông", "công ích", "cổ phần hóa", "cổ phần", "đổi tên", "giao dự toán",
+    "sáu tháng", "đầu năm", "cuối năm", "định kỳ", "đột xuất",
+    "phê duyệt", "điều chỉnh", "bổ sung kinh phí", "phân bổ", "thanh toán", "quyết toán", "giải ngân",
+    "đất đai", "thu hồi đất", "bồi thường", "hỗ trợ", "tái định cư", "giải phóng mặt bằng", "xây dựng",
+    "môi trường", "tài nguyên", "khoáng sản", "nông nghiệp", "nông thôn", "nông thôn mới", "lâm nghiệp",
+    "thủy sản", "thủy lợi", "giáo dục", "đào tạo", "y tế", "văn hóa", "thể thao", "du lịch", "lao động",
+    "việc làm", "thương binh", "người có công", "bảo hiểm xã hội", "bảo hiểm y tế", "an sinh xã hội",
+    "giảm nghèo", "dân tộc", "tôn giáo", "thi đua", "khen thưởng", "kỷ luật", "cán bộ", "công chức",
+    "viên chức", "người lao động", "biên chế", "tuyển dụng", "đánh giá", "xếp loại", "kiểm tra", "thanh tra",
+    "giám sát", "kiểm toán", "phối hợp", "chủ trì", "tham mưu", "đôn đốc", "chỉ đạo", "điều hành",
+    "trách nhiệm", "thẩm quyền", "theo dõi", "tổng hợp", "tiếp thu", "giải trình", "lấy ý kiến",
+    "công văn", "văn bản", "hồ sơ", "thủ tục", "trình tự", "thời hạn", "kịp thời", "nghiêm túc", "đầy đủ",
+    "hiệu quả", "chất lượng", "số lượng", "tiến độ", "công trình", "hạng mục", "gói thầu", "đấu thầu",
+    "mua sắm", "tài sản công", "trụ sở", "làm việc", "đoàn công tác", "đoàn kiểm tra", "tổ chức thực hiện",
+    "thành phố", "thị xã", "thị trấn",
+    "ủy ban nhân dân", "hội đồng nhân dân", "chủ tịch", "phó chủ tịch", "thường trực", "văn phòng",
+    "chính phủ", "thủ tướng", "thủ tướng chính phủ", "bộ trưởng", "thứ trưởng", "giám đốc", "phó giám đốc",
+    "trưởng ban", "phó trưởng ban", "chánh văn phòng", "phó chánh văn phòng", "nội vụ", "tư pháp", "tài chính",
+    "công thương", "khoa học", "công nghệ", "thông tin", "truyền thông", "đối với",
+    "liên quan", "có liên quan", "trường hợp", "bản án", "tòa án", "vụ án", "lần hai", "lần đầu", "lần thứ",
+    "cơ quan", "đơn vị", "địa phương", "người dân", "công dân", "nhân dân",
+)
+
+# Common given and middle names, the most frequent spelling of a folded form first: OCR's "Tuần" is put back
+# as "Tuấn" (not "Tuân", rarer) only because "Tuần" is no name. A name OCR reads as another name ("Hiển" for
+# "Hiền") cannot be told apart this way and is left as read.
+GIVEN_NAMES = (
+    "Văn", "Thị", "Hữu", "Đức", "Công", "Quang", "Minh", "Ngọc", "Thanh", "Hoàng", "Xuân", "Thu", "Hồng",
+    "Kim", "Anh", "Tuấn", "Hùng", "Dũng", "Hải", "Hà", "Hiếu", "Hiền", "Hiển", "Hiệp", "Hoà", "Hòa", "Hương",
+    "Huy", "Khánh", "Khoa", "Lan", "Linh", "Long", "Mai", "Nam", "Nga", "Nghĩa", "Nhân", "Phong", "Phúc",
+    "Phước", "Phương", "Quân", "Quốc", "Sơn", "Tâm", "Tân", "Thắng", "Thành", "Thảo", "Thọ", "Thông", "Thủy",
+    "Tiến", "Toàn", "Trang", "Trí", "Trung", "Trường", "Tú", "Tùng", "Việt", "Vinh", "Vũ", "Yến", "Bình",
+    "Cường", "Chính", "Châu", "Đạt", "Điệp", "Định", "Đông", "Giang", "Hạnh", "Hào", "Hậu", "Học", "Hưng",
+    "Kiên", "Lâm", "Lộc", "Lợi", "Luân", "Mạnh", "Ninh", "Phát", "Quý", "Sang", "Sĩ", "Tài", "Thái", "Thiện",
+    "Thịnh", "Thuận", "Tín", "Trọng", "Tường", "Uyên", "Vân", "Vy", "Quỳnh", "Diệu", "Bảo", "Gia", "Đình",
+    "Tấn", "Thế", "Trần", "Phạm", "Võ", "Lê", "Hoa", "Huệ", "Loan", "Nhung", "Oanh", "Phượng", "Tuyết",
+    "Căng", "Phiên", "Tô", "Sỹ", "Duy", "Bá", "Tuân", "Hiên",
+)
