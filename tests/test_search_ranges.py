@@ -94,3 +94,16 @@ def test_exact_mark_on_a_sorted_page(corpus) -> None:
         assert marks == {ids["april"]: True, ids["may"]: True, ids["late"]: True, ids["tax"]: False}, sort
     relevance = reg.search(SearchQuery(text="thuế"))
     assert [(h.document_id, h.exact) for h in relevance][0] == (ids["tax"], True)
+
+
+def test_newest_first_pages_one_by_one(corpus) -> None:
+    """Small pages newest first come from the newest ids alone on PostgreSQL; each must be the true page."""
+    reg, ids = corpus
+    by_id = {v: k for k, v in ids.items()}
+    expected = ["late", "may", "tax", "april"]
+    pages = [[by_id[h.document_id] for h in reg.search(SearchQuery(text="thue", sort="-id", limit=1, offset=k))]
+             for k in range(5)]
+    assert pages == [[key] for key in expected] + [[]]
+    march_to_may = SearchQuery(text="thue", sort="-id", limit=1, offset=1,
+                               date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 4, 30))
+    assert [by_id[h.document_id] for h in reg.search(march_to_may)] == ["tax"]
