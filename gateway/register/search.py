@@ -156,6 +156,7 @@ class _SqlSearcher:
         where, params = _filters(query, "d.id" if parsed.empty else self.id_column)
         # Only the sender filter reads messages: without it, counting skips the join (a second table scan).
         messages = "JOIN messages m ON m.id = d.message_id" if query.sender.strip() else ""
+        prefix = ""
         if parsed.empty:
             sql = f"SELECT 1 FROM documents d {messages} WHERE {where}"
         else:
@@ -167,20 +168,16 @@ class _SqlSearcher:
             if where == "1 = 1":  # text alone: the full-text index answers without touching documents
                 sql = f"SELECT 1 FROM search_index si WHERE {match}"
             else:
-                sql = self._filtered_matches(match, where, messages, "id_lo" in params)
+                prefix, sql = self._filtered_matches(match, where, messages, "id_lo" in params)
         if cap is not None:
             params["cap"] = int(cap)
             sql += " LIMIT :cap"
-        if sql.startswith("WITH "):  # a CTE goes first
-            head, _, body = sql.partition(") SELECT 1 ")
-            statement = f"{head}) SELECT count(*) FROM (SELECT 1 {body}) AS matches"
-        else:
-            statement = f"SELECT count(*) FROM ({sql}) AS matches"
+        statement = f"{prefix}SELECT count(*) FROM ({sql}) AS matches"
         return int(session.execute(sa.text(statement), params).scalar_one())
 
-    def _filtered_matches(self, match: str, where: str, messages: str, id_range: bool) -> str:
-        """SQL listing the documents matching the text and the filters, in no particular order."""
-        return f"SELECT 1 FROM documents d {messages} {self.join} WHERE {match} AND {where}"
+    def _filtered_matches(self, match: str, where: str, messages: str, id_range: bool) -> tuple[str, str]:
+        """A WITH clause (or "") and the SELECT of documents matching the text and the filters, unordered."""
+        return "", f"SELECT 1 FROM documents d {messages} {self.join} WHERE {match} AND {where}"
 
     def _match(self, parsed: ParsedQuery, params: dict[str, Any]) -> tuple[str, str, str]:
         raise NotImplementedError
@@ -287,7 +284,7 @@ class PostgresSearcher(_SqlSearcher):
         return f"si.folded_tsv @@ {fq}", exact, f"exact DESC, ts_rank(si.folded_tsv, {fq}) DESC, d.arrived_at DESC, d.id DESC"
 
 
-    def _filtered_matches(self, match: str, where: str, messages: str, id_range: bool) -> str:
+    def _filtered_matches(self, match: str, where: str, messages: str, id_range: bool) -> tuple[str, str]:
         """Text matches first (GIN), each then checked against the filters, behind a materialized CTE.
 
         Left to itself PostgreSQL underestimates a phrase (its words taken as independent) and starts from
@@ -296,8 +293,8 @@ class PostgresSearcher(_SqlSearcher):
         """
         ids = " AND si.document_id BETWEEN :id_lo AND :id_hi" if id_range else ""
         return (
-            f"WITH hits AS MATERIALIZED (SELECT si.document_id FROM search_index si WHERE {match}{ids}) "
-            f"SELECT 1 FROM hits si JOIN documents d ON d.id = si.document_id {messages} WHERE {where}"
+            f"WITH hits AS MATERIALIZED (SELECT si.document_id FROM search_index si WHERE {match}{ids}) ",
+            f"SELECT 1 FROM hits si JOIN documents d ON d.id = si.document_id {messages} WHERE {where}",
         )
 
     def _newest_window(self, session: Session, match: str, where: str, messages: str,
