@@ -299,7 +299,7 @@ class PostgresSearcher(_SqlSearcher):
 
     def _newest_window(self, session: Session, match: str, where: str, messages: str,
                        params: dict[str, Any]) -> list[Any] | None:
-        """Test the text on the newest WINDOW ids one by one, behind a fence the planner cannot look through.
+        """Test the text on the newest ids one by one, newest first, behind a fence the planner cannot look through.
 
         Left to itself PostgreSQL estimates a phrase from its words as if independent (a few hundred rows for
         one in thirty documents) and reads every match from the GIN index, rechecks each and sorts them. A
@@ -311,11 +311,13 @@ class PostgresSearcher(_SqlSearcher):
             top = session.execute(sa.text("SELECT max(document_id) FROM search_index")).scalar()
         if top is None:
             return None
+        # OFFSET 0 keeps the planner from merging the subquery (and reaching for the GIN index); its order
+        # carries through, so the walk stops as soon as the page is full.
         rows = session.execute(sa.text(
-            "WITH newest AS MATERIALIZED (SELECT document_id, folded_tsv, exact_tsv FROM search_index "
-            "WHERE document_id > :window_lo AND document_id <= :window_hi) "
-            f"SELECT d.id AS id, false AS exact FROM documents d {messages} "
-            f"JOIN newest si ON si.document_id = d.id WHERE {match} AND {where} "
+            "SELECT d.id AS id, false AS exact FROM documents d "
+            f"{messages} JOIN (SELECT document_id, folded_tsv FROM search_index "
+            "WHERE document_id > :window_lo AND document_id <= :window_hi ORDER BY document_id DESC OFFSET 0) si "
+            f"ON si.document_id = d.id WHERE {match} AND {where} "
             "ORDER BY si.document_id DESC LIMIT :limit OFFSET :offset"
         ), {**params, "window_lo": top - WINDOW, "window_hi": top}).all()
         # Every id below the window is older than all in it: a full page from the window is the page.
