@@ -291,6 +291,8 @@ class PostgresSearcher(_SqlSearcher):
         the filter: for a unit's scope it read the unit's hundred thousand assignments and their documents
         to count the first thousand matches. A CTE is read only as far as the LIMIT of the count asks.
         """
+        if messages:  # a sender's substring has no index: the planner's own plan was faster (408 against 621 ms)
+            return super()._filtered_matches(match, where, messages, id_range)
         ids = " AND si.document_id BETWEEN :id_lo AND :id_hi" if id_range else ""
         return (
             f"WITH hits AS MATERIALIZED (SELECT si.document_id FROM search_index si WHERE {match}{ids}) ",
