@@ -1,12 +1,14 @@
 """Search and register-page latency through the web API on a register of N synthetic documents (default 1,000,000).
 
-Builds the register in bulk (SQLite in a temporary folder and/or a throwaway PostgreSQL database), starts the
+Builds the register in bulk (SQLite in a cache folder and/or a kept PostgreSQL database), starts the
 web server (`gateway web`'s uvicorn, in a thread) and times typical requests over HTTP with keep-alive:
 searches with and without diacritics, phrases, filters, a unit-scoped search as a chuyên viên, listings and
 deep pages, then the register page, the document page and the dashboard. Beside each figure it prints the
 baseline measured in the same run: the same search straight through Register.search (no HTTP, no scope, no
 audit) and GET /api/v1/me (HTTP, token check, nothing else). Targets: p95 ≤ 50 ms (SQLite), ≤ 100 ms
 (PostgreSQL) for searches; pages < 200 ms.
+
+The register is built once per size and backend and reused by later runs (--cache, --fresh).
 
     .venv/bin/python bench/search.py [--size 1000000] [--backend sqlite|postgresql|both] [--repeat 30]
 """
@@ -18,9 +20,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 import random
+import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -256,37 +258,55 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000, help="documents in the synthetic register")
     parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--repeat", type=int, default=30, help="timed requests per kind")
-    parser.add_argument("--keep", type=Path, help="SQLite only: build into this folder once and reuse it on later runs")
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "gateway-bench-search",
+                        help="SQLite: folder the register is built into once and reused from "
+                             "(PostgreSQL: the database gateway_bench_<size> is kept likewise)")
+    parser.add_argument("--fresh", action="store_true", help="rebuild instead of reusing a cached register")
     args = parser.parse_args()
     for backend in (["sqlite", "postgresql"] if args.backend == "both" else [args.backend]):
-        with tempfile.TemporaryDirectory(prefix="bench-search-") as tmp:
-            name = ""
-            built = False
-            if args.keep and backend == "sqlite":
-                tmp = str(args.keep)
-                built = (args.keep / "register.sqlite3").exists()
-            if backend == "sqlite":
-                url = f"sqlite:///{tmp}/register.sqlite3"
-            else:
-                name = f"gateway_bench_{int(time.time())}"
-                admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-                with admin.connect() as conn:
+        if backend == "sqlite":
+            folder = args.cache / f"sqlite-{args.size}"
+            if args.fresh and folder.exists():
+                shutil.rmtree(folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{folder}/register.sqlite3"
+        else:
+            folder = args.cache / f"postgresql-{args.size}"
+            folder.mkdir(parents=True, exist_ok=True)
+            name = f"gateway_bench_{args.size}"
+            admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                exists = conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).first()
+                if exists and (args.fresh or not (folder / "built").exists()):
+                    conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+                    exists = None
+                if not exists:
+                    (folder / "built").unlink(missing_ok=True)
                     conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-                url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-            config = Config(paths=PathsConfig(data_dir=tmp), database=DatabaseConfig(url=url), web=WebConfig())
-            register = Register(config)
-            try:
-                register.upgrade()
-                if not built:
-                    print(f"building {args.size:,} documents on {backend}", file=sys.stderr)
-                    build(register, args.size)
-                measure(config, register, f"{backend}, {args.size:,} documents", args.repeat,
-                        50.0 if backend == "sqlite" else 100.0)
-            finally:
+            admin.dispose()
+            url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        config = Config(paths=PathsConfig(data_dir=str(folder)), database=DatabaseConfig(url=url), web=WebConfig())
+        register = Register(config)
+        try:
+            built = (folder / "built").exists()
+            if not built:  # a half-built SQLite file (an interrupted run) starts over
                 register.close()
-                if name:
-                    with admin.connect() as conn:
-                        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                for leftover in folder.glob("register.sqlite3*"):
+                    leftover.unlink()
+                register = Register(config)
+            register.upgrade()  # a cached register built before a new migration gets it here
+            if not built:
+                print(f"building {args.size:,} documents on {backend} into {folder}", file=sys.stderr)
+                build(register, args.size)
+                (folder / "built").write_text(f"{args.size}\n")
+            else:
+                with register.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    # Statistics as autovacuum keeps them on a server in use (new indexes have none yet).
+                    conn.exec_driver_sql("ANALYZE")
+            measure(config, register, f"{backend}, {args.size:,} documents", args.repeat,
+                    50.0 if backend == "sqlite" else 100.0)
+        finally:
+            register.close()
 
 
 if __name__ == "__main__":
