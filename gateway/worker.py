@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+import time
 from typing import Any
 
 from gateway.config import Config
@@ -19,6 +20,7 @@ from gateway.spool import Spool
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
+OCR_LOOK_INTERVAL = 1.0  # seconds between looks for background OCR work while the spool is empty
 
 
 def _die_with_parent() -> None:
@@ -58,6 +60,7 @@ def run_worker(config: Config, stop: Any, parent_pid: int, rules_generation=None
     router = Router.from_snapshot(config)
     seen = rules_generation.value if rules_generation is not None else 0
     log.info("worker %d ready%s", os.getpid(), f" with rules {router.ruleset.version}" if router else "")
+    next_ocr_look = 0.0
     try:
         while not stop.value and not terminated.is_set() and os.getppid() == parent_pid:
             if router is not None and rules_generation is not None and rules_generation.value != seen:
@@ -65,9 +68,13 @@ def run_worker(config: Config, stop: Any, parent_pid: int, rules_generation=None
                 router.reload()
             batch = spool.claim_batch(config.workers.batch_size)
             if not batch:
-                # Idle: read the scanned pages registration did not wait for, one attachment at a time.
-                if not _ocr_one(register, config):
-                    terminated.wait(config.workers.poll_interval)
+                # Idle: read the scanned pages registration did not wait for, one attachment at a time. When
+                # there was none, look again only after OCR_LOOK_INTERVAL, not at every spool poll.
+                if time.monotonic() >= next_ocr_look:
+                    if _ocr_one(register, config):
+                        continue
+                    next_ocr_look = time.monotonic() + OCR_LOOK_INTERVAL
+                terminated.wait(config.workers.poll_interval)
                 continue
             process_batch(batch, spool, register, config, router)
     finally:
