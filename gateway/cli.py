@@ -86,8 +86,8 @@ def main(ctx: click.Context, config_path, data_dir, database, smtp_listen, web_l
 @click.pass_context
 @handle_errors
 def serve(ctx: click.Context, workers: int | None) -> None:
-    """Run the gateway: SMTP and IMAP intake, the workers that register spooled mail, and the web UI when
-    web.listen (or --web-listen) is set."""
+    """Run the gateway: SMTP and IMAP intake, the workers that register and route spooled mail, the outbox
+    sender when outbox.relay_host is set, and the web UI when web.listen (or --web-listen) is set."""
     from gateway.daemon import Daemon
 
     sys.exit(Daemon(get_config(ctx), workers).run())
