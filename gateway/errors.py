@@ -4,15 +4,12 @@
      ├── ConfigError             a config file or option is wrong (names the file and key)
      ├── SpoolError              the spool cannot store or move a file (SMTP answers 451)
      ├── ImapError               an IMAP account cannot be reached, logged into or read
-     ├── MessageRejected         a message must be refused at intake (carries an SMTP code)
      ├── ParseError              a message cannot be taken apart at all (goes to bad/)
      ├── Quarantined             a message parsed but is not trusted or hit a limit (goes to quarantine/)
      ├── ExtractionError         one attachment's text could not be read (stored with a status)
      ├── RegisterError           the register database refused an operation
      │    └── NotFound           no such message, document or spool entry
-     ├── SearchQueryError        a search query cannot be understood
      ├── RuleFileError           routing rule files are wrong (carries every problem with file, line, rule)
-     ├── OutboxError             an outbound message cannot be built or queued
      └── BackupError             a backup cannot be written, or a restore is refused (checksums, non-empty dir)
 """
 
@@ -37,15 +34,6 @@ class ImapError(GatewayError):
     def __init__(self, message: str, lasting: bool = False) -> None:
         super().__init__(message)
         self.lasting = lasting
-
-
-class MessageRejected(GatewayError):
-    """A message is refused at intake; ``code`` is the SMTP reply code to send."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(f"{code} {reason}")
-        self.code = code
-        self.reason = reason
 
 
 class ParseError(GatewayError):
@@ -73,10 +61,6 @@ class NotFound(RegisterError):
     """The requested message, document or spool entry does not exist."""
 
 
-class SearchQueryError(GatewayError):
-    """A search query is malformed beyond repair."""
-
-
 class BackupError(GatewayError):
     """A backup could not be made or a restore was refused."""
 
@@ -88,6 +72,3 @@ class RuleFileError(GatewayError):
         super().__init__("; ".join(str(p) for p in problems) or "rule files are wrong")
         self.problems = list(problems)
 
-
-class OutboxError(GatewayError):
-    """An outbound message (forward, receipt) cannot be built, queued or found."""
