@@ -16,6 +16,7 @@ import re
 from gateway.config import UnderstandConfig
 from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
+from gateway.extract.text import fold
 from gateway.understand import ocr, patterns, signatures, stamps, tones
 from gateway.understand.handwriting import handwritten
 from gateway.understand.layout import PageText, doc_text, pdfium_page
@@ -122,8 +123,6 @@ def _signer_from_certificate(fields: dict[str, FieldValue], reports: list[Signat
                              printed: tuple[stamps.Stamp, ...] = ()) -> None:
     """A person's signing certificate, or the "Ký bởi" of its stamp, spells the signer's name exactly: OCR's
     tones yield to it."""
-    from gateway.extract.text import fold
-
     people = [r.signer for r in reports if patterns._is_name(r.signer)]
     people += [s.signer for s in printed if patterns._is_name(s.signer)]
     name = fields.get("signer_name")
@@ -271,8 +270,6 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
 
 
 def _one_digit_day(lines: list[str]) -> bool:
-    from gateway.extract.text import fold
-
     for line in lines:
         match = patterns._DATE.search(fold(line))
         if match:
@@ -373,8 +370,6 @@ def _reread_name(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, Page
     at 300 dpi and read as a line costs about 0.2 s and reads the marks right. The folded name must stay
     the same, so the second reading can fix marks only, never put another name in.
     """
-    from gateway.extract.text import fold
-
     name = fields.get("signer_name")
     if name is None or name.source != "ocr":
         return
@@ -407,8 +402,6 @@ def _reread_name(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, Page
 
 def _opens_document(page: PageText) -> bool:
     """True when the page's first lines carry the Quốc hiệu or the Tiêu ngữ: a document starts on it."""
-    from gateway.extract.text import fold
-
     top = [s for s in page.segments if s.top < page.height * 0.25]
     text = fold(" ".join(s.text for s in top))
     return "xa hoi chu nghia" in text or "tu do - hanh phuc" in text or "tu do hanh phuc" in text
@@ -537,8 +530,6 @@ _GARBLED_DAY = re.compile(r"ngay\s*(?P<token>[^\s\d]{1,2}(?P<units>\d))\s*thang"
 
 def _day_units(lines: list[str]) -> int | None:
     """The last digit of a handwritten day OCR read half ("ngày $4 tháng"): the tens are often lost, not the units."""
-    from gateway.extract.text import fold
-
     for line in lines:
         match = _GARBLED_DAY.search(fold(line))
         if match:
