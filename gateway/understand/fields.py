@@ -201,7 +201,12 @@ def read_image(payload: bytes, config: UnderstandConfig) -> _Source:
 
 def _respelled(text: patterns.DocText) -> patterns.DocText:
     """OCR lines with agency and place names respelled and the tones of known phrases put back."""
-    return patterns.DocText(*(tuple(tones.retone(patterns.respell(line)) for line in stream) for stream in (
+    return _each_line(text, lambda line: tones.retone(patterns.respell(line)))
+
+
+def _each_line(text: patterns.DocText, change) -> patterns.DocText:
+    """``text`` with ``change`` applied to every line of every stream."""
+    return patterns.DocText(*(tuple(change(line) for line in stream) for stream in (
         text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right, text.center)))
 
 
@@ -282,8 +287,7 @@ def _unicode(text: patterns.DocText) -> patterns.DocText:
     encoding = legacy.detect("\n".join(text.lines))
     if not encoding:
         return text
-    return patterns.DocText(*(tuple(legacy.to_unicode(line, encoding) for line in stream) for stream in (
-        text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right, text.center)))
+    return _each_line(text, lambda line: legacy.to_unicode(line, encoding))
 
 
 def _page(pdf, index: int) -> PageText:
