@@ -350,7 +350,8 @@ def _signer_pages(pdf, count: int, config: UnderstandConfig) -> tuple[list[tuple
             continue
         tail.insert(0, page.page)
         indices.insert(0, index)
-        if patterns.read_signer(doc_text(tail).tail_right) or patterns.read_signer(doc_text(tail).lines):
+        text = doc_text(tail)
+        if patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines):
             annex = None
             for before in range(index - 1, max(0, index - 3), -1):
                 head = ocr.ocr_region(pdf, before, 0.3, dpi)
