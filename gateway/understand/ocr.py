@@ -12,6 +12,7 @@ import subprocess
 from dataclasses import dataclass, field
 
 from gateway.errors import ExtractionError
+from gateway.extract.text import nfc
 from gateway.understand.layout import PageText, Segment
 
 log = logging.getLogger(__name__)
@@ -184,8 +185,6 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
                               capture_output=True, timeout=TIMEOUT_SECONDS, env=env, check=False)
     except (OSError, subprocess.TimeoutExpired):
         return ""
-    from gateway.extract.text import nfc
-
     return nfc(" ".join(done.stdout.decode("utf-8", "replace").split()))
 
 
@@ -237,8 +236,6 @@ def _segments(tsv: str, offset_y: int) -> tuple[list[Segment], list[Segment]]:
 
 
 def _segment(words: list[dict], offset_y: int) -> Segment:
-    from gateway.extract.text import nfc
-
     text = nfc(" ".join(w["text"] for w in words))
     x0 = min(int(w["left"]) for w in words)
     x1 = max(int(w["left"]) + int(w["width"]) for w in words)
