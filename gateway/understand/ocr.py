@@ -58,12 +58,18 @@ def render(pdf, index: int, dpi: int = DPI):
     """
     page = pdf[index]
     try:
-        width, height = page.get_size()
-        # A page declared metres wide (a "bomb" PDF) would need gigabytes at 300 dpi: cap the pixel count.
-        scale = min(dpi / 72, 0.999 * (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)  # 0.999: pdfium rounds up
-        return page.render(scale=scale, may_draw_forms=True).to_pil().convert("RGB").getchannel("R")
+        image = page.render(scale=_scale(*page.get_size(), dpi), may_draw_forms=True)
+        return image.to_pil().convert("RGB").getchannel("R")
     finally:
         page.close()
+
+
+def _scale(width: float, height: float, dpi: int) -> float:
+    """pdfium's render scale for a page of ``width`` × ``height`` points at ``dpi``, capped at MAX_PIXELS.
+
+    A page declared metres wide (a "bomb" PDF) would need gigabytes at 300 dpi: the pixel count is capped.
+    """
+    return min(dpi / 72, 0.999 * (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)  # 0.999: pdfium rounds up
 
 
 def clean(image):
@@ -169,7 +175,7 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
     try:
         width, height = page.get_size()
         left, top, right, bottom = (min(max(v, 0.0), 1.0) for v in box)
-        scale = min(dpi / 72, 0.999 * (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+        scale = _scale(width, height, dpi)
         if (right - left) * width * scale < 8 or (bottom - top) * height * scale < 8:
             return ""  # pdfium refuses a crop without pixels, and tesseract reads nothing in a speck
         crop = (left * width, (1 - bottom) * height, (1 - right) * width, top * height)
