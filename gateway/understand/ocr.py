@@ -128,13 +128,9 @@ def read_words(image, offset_y: int = 0, full_size: tuple[int, int] | None = Non
 
 
 def _read(image, offset_y: int = 0, full_size: tuple[int, int] | None = None) -> tuple[PageText, list[Segment]]:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # threads cost more than they give on 2 cores
+    png = _png(image)
     try:
-        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", "vie", "--psm", "3", "tsv"],
-                              input=buffer.getvalue(), capture_output=True, timeout=TIMEOUT_SECONDS, env=env,
-                              check=False)
+        done = _tesseract(png, "-l", "vie", "--psm", "3", "tsv")
     except FileNotFoundError as err:
         raise ExtractionError("tesseract is not installed (Debian packages tesseract-ocr, tesseract-ocr-vie)") from err
     except subprocess.TimeoutExpired as err:
@@ -145,6 +141,19 @@ def _read(image, offset_y: int = 0, full_size: tuple[int, int] | None = None) ->
     tsv = done.stdout.decode("utf-8", "replace")
     segments, words = _segments(tsv, offset_y)
     return PageText(width, height, tuple(segments)), words
+
+
+def _png(image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _tesseract(png: bytes, *options: str) -> subprocess.CompletedProcess:
+    """Tesseract run on the ``png`` image (on stdin) with ``options``, its output captured; errors are raised."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # threads cost more than they give on 2 cores
+    return subprocess.run(["tesseract", "stdin", "stdout", *options], input=png, capture_output=True,
+                          timeout=TIMEOUT_SECONDS, env=env, check=False)
 
 
 def native_dpi(pdf, index: int) -> float | None:
@@ -183,12 +192,9 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
     finally:
         page.close()
     cleaned, _ = clean(image)
-    buffer = io.BytesIO()
-    cleaned.save(buffer, format="PNG")
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    png = _png(cleaned)
     try:
-        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", "vie", "--psm", "7"], input=buffer.getvalue(),
-                              capture_output=True, timeout=TIMEOUT_SECONDS, env=env, check=False)
+        done = _tesseract(png, "-l", "vie", "--psm", "7")
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return nfc(" ".join(done.stdout.decode("utf-8", "replace").split()))
@@ -200,13 +206,9 @@ def read_digits(image, box: tuple[float, float, float, float], psm: str = "7") -
     if x1 - x0 < 8 or bottom - top < 8:
         return ""
     crop = image.crop((max(0, x0), max(0, top), min(image.width, x1), min(image.height, bottom)))
-    buffer = io.BytesIO()
-    crop.save(buffer, format="PNG")
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    png = _png(crop)
     try:
-        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", "eng", "--psm", psm, "-c",
-                               "tessedit_char_whitelist=0123456789"], input=buffer.getvalue(),
-                              capture_output=True, timeout=TIMEOUT_SECONDS, env=env, check=False)
+        done = _tesseract(png, "-l", "eng", "--psm", psm, "-c", "tessedit_char_whitelist=0123456789")
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return "".join(c for c in done.stdout.decode("ascii", "ignore") if c.isdigit())
