@@ -30,6 +30,7 @@ IMAGE_TYPES = ("png", "jpeg", "tiff")
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tr|v/v)\s*:\s*)+", re.IGNORECASE)
 _SIGNED_SUFFIX = re.compile(r"(\.signed)?([_ ]\d{8}[_ ]\d{6})?(\.signed)?\.\w{2,4}$", re.IGNORECASE)
 _FILE_FULL_CODE = re.compile(r"(?P<num>\d{1,6})\s*[-/]\s*(?P<groups>[A-Za-zĐđ]{1,8}(?:-[A-Za-zĐđ0-9]{1,10})+)")
+_FILE_PARENS = re.compile(r"\(([^)]*)\)")
 _FILE_SHORT = re.compile(r"^\s*(?P<num>\d{1,6})(?:\s*[-_ .]?\s*(?P<code>[A-Za-zĐđ]{1,6}))?(?![A-Za-z0-9])")
 OCR_CONFIDENCE = 0.7
 _DAY_ONLY = "_day_only"  # a handwritten day whose month OCR could not read; settled by _day_from_signature
@@ -415,7 +416,7 @@ def _opens_document(page: PageText) -> bool:
 def _filename_code(filename: str) -> tuple[str, str] | None:
     """(số, ký hiệu or its first group) as file names carry them: "2352 ( 07-CT-UBND).signed_….pdf" → 07, CT-UBND."""
     stem = _SIGNED_SUFFIX.sub("", filename or "")
-    inner = re.search(r"\(([^)]*)\)", stem)
+    inner = _FILE_PARENS.search(stem)
     for candidate in ([inner.group(1)] if inner else []) + [stem]:
         match = _FILE_FULL_CODE.search(candidate)
         if match:
