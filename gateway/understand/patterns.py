@@ -116,11 +116,6 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
     return Parsed(fields, urgency, secrecy)
 
 
-def _folded_span(pattern: re.Pattern, text: str) -> re.Match | None:
-    """Search the folded text; fold keeps NFC text the same length, so spans index the original too."""
-    return pattern.search(fold(text))
-
-
 def read_code(lines: list[str]) -> tuple[str, str] | None:
     """(số, ký hiệu) from the "Số: 12/UBND-KT" line; the number is "" when it was left blank for handwriting."""
     for line in lines:
