@@ -19,7 +19,7 @@ from gateway.extract import legacy
 from gateway.extract.text import fold
 from gateway.understand import ocr, patterns, signatures, stamps, tones
 from gateway.understand.handwriting import handwritten
-from gateway.understand.layout import PageText, doc_text, pdfium_page
+from gateway.understand.layout import PageText, doc_text, page_text
 from gateway.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 
 log = logging.getLogger(__name__)
@@ -174,7 +174,7 @@ def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
         # The fields sit on the first pages (header, Kính gửi) and the last ones (signer, Nơi nhận): reading
         # the body's positions too cost 0.2 s for a 50-page PDF and told nothing more.
         wanted = sorted(set(range(min(count, 2))) | set(range(max(0, count - 3), count)))
-        pages = [_page(pdf, i) for i in wanted]
+        pages = [page_text(pdf, i) for i in wanted]
         if pages[0].has_text:
             parsed = patterns.parse(_unicode(doc_text(pages)), "text", 0.95)
             if config.ocr and _blank_at_signing(payload, parsed) and ocr.available():
@@ -289,14 +289,6 @@ def _unicode(text: patterns.DocText) -> patterns.DocText:
     if not encoding:
         return text
     return _each_line(text, lambda line: legacy.to_unicode(line, encoding))
-
-
-def _page(pdf, index: int) -> PageText:
-    page = pdf[index]
-    try:
-        return pdfium_page(page)
-    finally:
-        page.close()
 
 
 def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:

@@ -87,6 +87,15 @@ def pdfium_page(page) -> PageText:
     return PageText(width, height, tuple(segments))
 
 
+def page_text(pdf, index: int) -> PageText:
+    """The text-layer segments of page ``index`` of an open pypdfium2 document (the page is closed after)."""
+    page = pdf[index]
+    try:
+        return pdfium_page(page)
+    finally:
+        page.close()
+
+
 def _close(words: list[str], x0: float, x1: float, top: float, bottom: float, segments: list[Segment]) -> None:
     text = " ".join(words)
     if text:
