@@ -19,7 +19,7 @@ from gateway.extract import legacy
 from gateway.extract.text import fold
 from gateway.understand import ocr, patterns, signatures, stamps, tones
 from gateway.understand.handwriting import handwritten
-from gateway.understand.layout import PageText, doc_text, page_text
+from gateway.understand.layout import PageText, doc_text, end_pages, page_text
 from gateway.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 
 log = logging.getLogger(__name__)
@@ -173,8 +173,7 @@ def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
             return _Source(patterns.Parsed())
         # The fields sit on the first pages (header, Kính gửi) and the last ones (signer, Nơi nhận): reading
         # the body's positions too cost 0.2 s for a 50-page PDF and told nothing more.
-        wanted = sorted(set(range(min(count, 2))) | set(range(max(0, count - 3), count)))
-        pages = [page_text(pdf, i) for i in wanted]
+        pages = [page_text(pdf, i) for i in end_pages(count, 2, 3)]
         if pages[0].has_text:
             parsed = patterns.parse(_unicode(doc_text(pages)), "text", 0.95)
             if config.ocr and _blank_at_signing(payload, parsed) and ocr.available():
