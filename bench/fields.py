@@ -60,8 +60,7 @@ def main(directory: str) -> None:
             if _key(want) == _key(got):
                 hits[name] += 1
             else:
-                source = ""
-                misses.append(f"  {label['id']} {name}: want {want!r} got {got!r}{source}")
+                misses.append(f"  {label['id']} {name}: want {want!r} got {got!r}")
         print(f"{label['id']}: {seconds:5.2f} s", flush=True)
     print(f"\n{'field':<18}{'accuracy':>10}")
     for name in FIELDS:

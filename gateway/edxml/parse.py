@@ -113,10 +113,14 @@ def _text(element, path: str) -> str:
 
 
 def _date(value: str) -> str:
+    """The ISO day of an edXML date ("2025/01/06 08:00:00", "06/01/2025", "2025-01-06"); "" when none."""
+    words = value.split()
+    if not words:
+        return ""
     for pattern in ("%Y/%m/%d", "%d/%m/%Y", "%Y-%m-%d"):
         try:
-            return dt.datetime.strptime(value.split()[0], pattern).date().isoformat() if value else ""
-        except (ValueError, IndexError):
+            return dt.datetime.strptime(words[0], pattern).date().isoformat()
+        except ValueError:
             continue
     return ""
 

@@ -7,7 +7,8 @@ meant for a font that drew Vietnamese letters in their place.
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from gateway.extract.text import nfc
 
 # TCVN 5712:1993 VN3 (the ABC keyboard's table), from glibc's TCVN5712-1 for the byte values VN3 uses.
 _TCVN3_FROM = "¡¢£¤¥¦§¨©ª«¬\xad®µ¶·¸¹»¼½¾ÆÇÈÉÊËÌÎÏÐÑÒÓÔÕÖ×ØÜÝÞßáâãäåæçèéêëìíîïñòóôõö÷øùúûüýþ"
@@ -34,14 +35,14 @@ def _vni_table() -> dict[str, str]:
 
         for base in "aeiouy" + "ơư":
             for mark, tone in _VNI_TONES.items():
-                table[case(base) + case(mark)] = unicodedata.normalize("NFC", case(base) + tone)
+                table[case(base) + case(mark)] = nfc(case(base) + tone)
         for base in "aeo":
-            table[case(base) + case("â")] = unicodedata.normalize("NFC", case(base) + "\u0302")
+            table[case(base) + case("â")] = nfc(case(base) + "\u0302")
             for mark, tone in _VNI_HAT_TONES.items():
-                table[case(base) + case(mark)] = unicodedata.normalize("NFC", case(base) + "\u0302" + tone)
+                table[case(base) + case(mark)] = nfc(case(base) + "\u0302" + tone)
         table[case("a") + case("ê")] = case("ă")
         for mark, tone in _VNI_BREVE_TONES.items():
-            table[case("a") + case(mark)] = unicodedata.normalize("NFC", case("a") + "\u0306" + tone)
+            table[case("a") + case(mark)] = nfc(case("a") + "\u0306" + tone)
     return table
 
 
@@ -72,10 +73,10 @@ def detect(text: str) -> str:
 def to_unicode(text: str, encoding: str) -> str:
     """The text in Unicode NFC, decoded from the legacy ``encoding`` ("tcvn3" or "vni")."""
     if encoding == "tcvn3":
-        return unicodedata.normalize("NFC", text.translate(_TCVN3))
+        return nfc(text.translate(_TCVN3))
     if encoding == "vni":
         converted = _VNI_PAIR_RE.sub(lambda m: _VNI_PAIRS[m.group(0)], _vni_singles(text))
-        return unicodedata.normalize("NFC", converted)
+        return nfc(converted)
     return text
 
 

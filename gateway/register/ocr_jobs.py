@@ -87,18 +87,13 @@ def ocr_text_pages(payload: bytes, dpi: int, max_pages: int) -> tuple[str, int]:
     import pypdfium2 as pdfium
 
     from gateway.understand import ocr
-    from gateway.understand.layout import doc_text, pdfium_page
+    from gateway.understand.layout import doc_text, page_text
 
     pdf = pdfium.PdfDocument(payload)
     texts, read = [], 0
     try:
         for index in range(len(pdf)):
-            page = pdf[index]
-            try:
-                has_text = pdfium_page(page).has_text
-            finally:
-                page.close()
-            if has_text:
+            if page_text(pdf, index).has_text:
                 continue
             if read == max_pages:
                 break

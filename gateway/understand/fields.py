@@ -16,9 +16,10 @@ import re
 from gateway.config import UnderstandConfig
 from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
+from gateway.extract.text import fold
 from gateway.understand import ocr, patterns, signatures, stamps, tones
 from gateway.understand.handwriting import handwritten
-from gateway.understand.layout import PageText, doc_text, pdfium_page
+from gateway.understand.layout import PageText, doc_text, end_pages, page_text
 from gateway.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ IMAGE_TYPES = ("png", "jpeg", "tiff")
 _SUBJECT_PREFIX = re.compile(r"^\s*((re|fw|fwd|tr|v/v)\s*:\s*)+", re.IGNORECASE)
 _SIGNED_SUFFIX = re.compile(r"(\.signed)?([_ ]\d{8}[_ ]\d{6})?(\.signed)?\.\w{2,4}$", re.IGNORECASE)
 _FILE_FULL_CODE = re.compile(r"(?P<num>\d{1,6})\s*[-/]\s*(?P<groups>[A-Za-zĐđ]{1,8}(?:-[A-Za-zĐđ0-9]{1,10})+)")
+_FILE_PARENS = re.compile(r"\(([^)]*)\)")
 _FILE_SHORT = re.compile(r"^\s*(?P<num>\d{1,6})(?:\s*[-_ .]?\s*(?P<code>[A-Za-zĐđ]{1,6}))?(?![A-Za-z0-9])")
 OCR_CONFIDENCE = 0.7
 _DAY_ONLY = "_day_only"  # a handwritten day whose month OCR could not read; settled by _day_from_signature
@@ -122,8 +124,6 @@ def _signer_from_certificate(fields: dict[str, FieldValue], reports: list[Signat
                              printed: tuple[stamps.Stamp, ...] = ()) -> None:
     """A person's signing certificate, or the "Ký bởi" of its stamp, spells the signer's name exactly: OCR's
     tones yield to it."""
-    from gateway.extract.text import fold
-
     people = [r.signer for r in reports if patterns._is_name(r.signer)]
     people += [s.signer for s in printed if patterns._is_name(s.signer)]
     name = fields.get("signer_name")
@@ -173,8 +173,7 @@ def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
             return _Source(patterns.Parsed())
         # The fields sit on the first pages (header, Kính gửi) and the last ones (signer, Nơi nhận): reading
         # the body's positions too cost 0.2 s for a 50-page PDF and told nothing more.
-        wanted = sorted(set(range(min(count, 2))) | set(range(max(0, count - 3), count)))
-        pages = [_page(pdf, i) for i in wanted]
+        pages = [page_text(pdf, i) for i in end_pages(count, 2, 3)]
         if pages[0].has_text:
             parsed = patterns.parse(_unicode(doc_text(pages)), "text", 0.95)
             if config.ocr and _blank_at_signing(payload, parsed) and ocr.available():
@@ -202,7 +201,12 @@ def read_image(payload: bytes, config: UnderstandConfig) -> _Source:
 
 def _respelled(text: patterns.DocText) -> patterns.DocText:
     """OCR lines with agency and place names respelled and the tones of known phrases put back."""
-    return patterns.DocText(*(tuple(tones.retone(patterns.respell(line)) for line in stream) for stream in (
+    return _each_line(text, lambda line: tones.retone(patterns.respell(line)))
+
+
+def _each_line(text: patterns.DocText, change) -> patterns.DocText:
+    """``text`` with ``change`` applied to every line of every stream."""
+    return patterns.DocText(*(tuple(change(line) for line in stream) for stream in (
         text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right, text.center)))
 
 
@@ -271,8 +275,6 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
 
 
 def _one_digit_day(lines: list[str]) -> bool:
-    from gateway.extract.text import fold
-
     for line in lines:
         match = patterns._DATE.search(fold(line))
         if match:
@@ -285,16 +287,7 @@ def _unicode(text: patterns.DocText) -> patterns.DocText:
     encoding = legacy.detect("\n".join(text.lines))
     if not encoding:
         return text
-    return patterns.DocText(*(tuple(legacy.to_unicode(line, encoding) for line in stream) for stream in (
-        text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right, text.center)))
-
-
-def _page(pdf, index: int) -> PageText:
-    page = pdf[index]
-    try:
-        return pdfium_page(page)
-    finally:
-        page.close()
+    return _each_line(text, lambda line: legacy.to_unicode(line, encoding))
 
 
 def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
@@ -349,7 +342,8 @@ def _signer_pages(pdf, count: int, config: UnderstandConfig) -> tuple[list[tuple
             continue
         tail.insert(0, page.page)
         indices.insert(0, index)
-        if patterns.read_signer(doc_text(tail).tail_right) or patterns.read_signer(doc_text(tail).lines):
+        text = doc_text(tail)
+        if patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines):
             annex = None
             for before in range(index - 1, max(0, index - 3), -1):
                 head = ocr.ocr_region(pdf, before, 0.3, dpi)
@@ -373,8 +367,6 @@ def _reread_name(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, Page
     at 300 dpi and read as a line costs about 0.2 s and reads the marks right. The folded name must stay
     the same, so the second reading can fix marks only, never put another name in.
     """
-    from gateway.extract.text import fold
-
     name = fields.get("signer_name")
     if name is None or name.source != "ocr":
         return
@@ -407,8 +399,6 @@ def _reread_name(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, Page
 
 def _opens_document(page: PageText) -> bool:
     """True when the page's first lines carry the Quốc hiệu or the Tiêu ngữ: a document starts on it."""
-    from gateway.extract.text import fold
-
     top = [s for s in page.segments if s.top < page.height * 0.25]
     text = fold(" ".join(s.text for s in top))
     return "xa hoi chu nghia" in text or "tu do - hanh phuc" in text or "tu do hanh phuc" in text
@@ -417,7 +407,7 @@ def _opens_document(page: PageText) -> bool:
 def _filename_code(filename: str) -> tuple[str, str] | None:
     """(số, ký hiệu or its first group) as file names carry them: "2352 ( 07-CT-UBND).signed_….pdf" → 07, CT-UBND."""
     stem = _SIGNED_SUFFIX.sub("", filename or "")
-    inner = re.search(r"\(([^)]*)\)", stem)
+    inner = _FILE_PARENS.search(stem)
     for candidate in ([inner.group(1)] if inner else []) + [stem]:
         match = _FILE_FULL_CODE.search(candidate)
         if match:
@@ -537,8 +527,6 @@ _GARBLED_DAY = re.compile(r"ngay\s*(?P<token>[^\s\d]{1,2}(?P<units>\d))\s*thang"
 
 def _day_units(lines: list[str]) -> int | None:
     """The last digit of a handwritten day OCR read half ("ngày $4 tháng"): the tens are often lost, not the units."""
-    from gateway.extract.text import fold
-
     for line in lines:
         match = _GARBLED_DAY.search(fold(line))
         if match:

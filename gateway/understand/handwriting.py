@@ -8,6 +8,8 @@ from gateway.extract.text import fold
 from gateway.understand import ocr
 from gateway.understand.layout import Segment
 
+_SO = re.compile(r"s\S{0,2}")  # the folded "Số" word, with what OCR glued to it ("so:")
+
 
 def handwritten(page: ocr.OcrPage) -> tuple[str, str]:
     """(số, day) read from the gaps after "Số:" and between "ngày" and "tháng" on the page-1 header."""
@@ -47,8 +49,8 @@ def _box(left: float, right: float, anchor: Segment) -> tuple[float, float, floa
 
 
 def _number(words: list[Segment], page: ocr.OcrPage) -> str:
-    for index, word in enumerate(words):
-        if not re.fullmatch(r"s\S{0,2}", fold(word.text)) or word.x0 > page.page.width / 2:
+    for word in words:
+        if not _SO.fullmatch(fold(word.text)) or word.x0 > page.page.width / 2:
             continue
         line = _after(words, word)[:5]
         slash = next((w for w in line if "/" in w.text), None)
@@ -62,7 +64,7 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> str:
 
 
 def _day(words: list[Segment], page: ocr.OcrPage) -> str:
-    for index, word in enumerate(words):
+    for word in words:
         if not fold(word.text).startswith("ngay") or word.x1 < page.page.width / 3:
             continue
         # Tesseract often takes the handwritten day into the "ngày" word: its box is then wider than the

@@ -87,6 +87,20 @@ def pdfium_page(page) -> PageText:
     return PageText(width, height, tuple(segments))
 
 
+def end_pages(count: int, first: int, last: int) -> list[int]:
+    """Indexes of the ``first`` and the ``last`` pages of a ``count``-page document, in order, each once."""
+    return sorted(set(range(min(count, first))) | set(range(max(0, count - last), count)))
+
+
+def page_text(pdf, index: int) -> PageText:
+    """The text-layer segments of page ``index`` of an open pypdfium2 document (the page is closed after)."""
+    page = pdf[index]
+    try:
+        return pdfium_page(page)
+    finally:
+        page.close()
+
+
 def _close(words: list[str], x0: float, x1: float, top: float, bottom: float, segments: list[Segment]) -> None:
     text = " ".join(words)
     if text:

@@ -12,6 +12,7 @@ import subprocess
 from dataclasses import dataclass, field
 
 from gateway.errors import ExtractionError
+from gateway.extract.text import nfc
 from gateway.understand.layout import PageText, Segment
 
 log = logging.getLogger(__name__)
@@ -57,12 +58,18 @@ def render(pdf, index: int, dpi: int = DPI):
     """
     page = pdf[index]
     try:
-        width, height = page.get_size()
-        # A page declared metres wide (a "bomb" PDF) would need gigabytes at 300 dpi: cap the pixel count.
-        scale = min(dpi / 72, 0.999 * (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)  # 0.999: pdfium rounds up
-        return page.render(scale=scale, may_draw_forms=True).to_pil().convert("RGB").getchannel("R")
+        image = page.render(scale=_scale(*page.get_size(), dpi), may_draw_forms=True)
+        return image.to_pil().convert("RGB").getchannel("R")
     finally:
         page.close()
+
+
+def _scale(width: float, height: float, dpi: int) -> float:
+    """pdfium's render scale for a page of ``width`` × ``height`` points at ``dpi``, capped at MAX_PIXELS.
+
+    A page declared metres wide (a "bomb" PDF) would need gigabytes at 300 dpi: the pixel count is capped.
+    """
+    return min(dpi / 72, 0.999 * (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)  # 0.999: pdfium rounds up
 
 
 def clean(image):
@@ -121,13 +128,9 @@ def read_words(image, offset_y: int = 0, full_size: tuple[int, int] | None = Non
 
 
 def _read(image, offset_y: int = 0, full_size: tuple[int, int] | None = None) -> tuple[PageText, list[Segment]]:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # threads cost more than they give on 2 cores
+    png = _png(image)
     try:
-        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", "vie", "--psm", "3", "tsv"],
-                              input=buffer.getvalue(), capture_output=True, timeout=TIMEOUT_SECONDS, env=env,
-                              check=False)
+        done = _tesseract(png, "-l", "vie", "--psm", "3", "tsv")
     except FileNotFoundError as err:
         raise ExtractionError("tesseract is not installed (Debian packages tesseract-ocr, tesseract-ocr-vie)") from err
     except subprocess.TimeoutExpired as err:
@@ -138,6 +141,19 @@ def _read(image, offset_y: int = 0, full_size: tuple[int, int] | None = None) ->
     tsv = done.stdout.decode("utf-8", "replace")
     segments, words = _segments(tsv, offset_y)
     return PageText(width, height, tuple(segments)), words
+
+
+def _png(image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _tesseract(png: bytes, *options: str) -> subprocess.CompletedProcess:
+    """Tesseract run on the ``png`` image (on stdin) with ``options``, its output captured; errors are raised."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # threads cost more than they give on 2 cores
+    return subprocess.run(["tesseract", "stdin", "stdout", *options], input=png, capture_output=True,
+                          timeout=TIMEOUT_SECONDS, env=env, check=False)
 
 
 def native_dpi(pdf, index: int) -> float | None:
@@ -168,7 +184,7 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
     try:
         width, height = page.get_size()
         left, top, right, bottom = (min(max(v, 0.0), 1.0) for v in box)
-        scale = min(dpi / 72, 0.999 * (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+        scale = _scale(width, height, dpi)
         if (right - left) * width * scale < 8 or (bottom - top) * height * scale < 8:
             return ""  # pdfium refuses a crop without pixels, and tesseract reads nothing in a speck
         crop = (left * width, (1 - bottom) * height, (1 - right) * width, top * height)
@@ -176,16 +192,11 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
     finally:
         page.close()
     cleaned, _ = clean(image)
-    buffer = io.BytesIO()
-    cleaned.save(buffer, format="PNG")
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    png = _png(cleaned)
     try:
-        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", "vie", "--psm", "7"], input=buffer.getvalue(),
-                              capture_output=True, timeout=TIMEOUT_SECONDS, env=env, check=False)
+        done = _tesseract(png, "-l", "vie", "--psm", "7")
     except (OSError, subprocess.TimeoutExpired):
         return ""
-    from gateway.extract.text import nfc
-
     return nfc(" ".join(done.stdout.decode("utf-8", "replace").split()))
 
 
@@ -195,13 +206,9 @@ def read_digits(image, box: tuple[float, float, float, float], psm: str = "7") -
     if x1 - x0 < 8 or bottom - top < 8:
         return ""
     crop = image.crop((max(0, x0), max(0, top), min(image.width, x1), min(image.height, bottom)))
-    buffer = io.BytesIO()
-    crop.save(buffer, format="PNG")
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    png = _png(crop)
     try:
-        done = subprocess.run(["tesseract", "stdin", "stdout", "-l", "eng", "--psm", psm, "-c",
-                               "tessedit_char_whitelist=0123456789"], input=buffer.getvalue(),
-                              capture_output=True, timeout=TIMEOUT_SECONDS, env=env, check=False)
+        done = _tesseract(png, "-l", "eng", "--psm", psm, "-c", "tessedit_char_whitelist=0123456789")
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return "".join(c for c in done.stdout.decode("ascii", "ignore") if c.isdigit())
@@ -237,8 +244,6 @@ def _segments(tsv: str, offset_y: int) -> tuple[list[Segment], list[Segment]]:
 
 
 def _segment(words: list[dict], offset_y: int) -> Segment:
-    from gateway.extract.text import nfc
-
     text = nfc(" ".join(w["text"] for w in words))
     x0 = min(int(w["left"]) for w in words)
     x1 = max(int(w["left"]) + int(w["width"]) for w in words)

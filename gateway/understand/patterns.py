@@ -60,12 +60,12 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
     """Every field this text shows, each with ``source`` and a confidence scaled from ``confidence``."""
     fields: dict[str, FieldValue] = {}
 
-    def put(key: str, value: str, weight: float = 1.0) -> None:
+    def put(key: str, value: str, weight: float = 1.0) -> None:  # an empty value puts nothing
         value = " ".join(value.split())
         if value and key not in fields:
             fields[key] = FieldValue(value, round(confidence * weight, 2), source)
 
-    lines = [line for line in doc.lines]
+    lines = list(doc.lines)
     head = lines[:60]
     header = list(doc.header_left) + list(doc.header_right) if doc.header_left or doc.header_right else head
     code = read_code(list(doc.header_left) + head)
@@ -74,16 +74,12 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
         put("code_number", number, 1.0)
         put("code_notation", notation, 1.0)
     when, place = read_date_place(list(doc.header_right) + head)
-    if place:
-        put("place", place)
-    if when:
-        put("issued_date", when)
+    put("place", place)
+    put("issued_date", when)
     organ_lines = _organ_lines(doc.header_left or head)
     parent, organ = split_organ(organ_lines)
-    if organ:
-        put("organ_name", organ, 0.95)
-    if parent:
-        put("organ_parent", parent, 0.9)
+    put("organ_name", organ, 0.95)
+    put("organ_parent", parent, 0.9)
     type_name, type_code, title_at = read_type(head, fields.get("code_notation"))
     subject = ""
     if type_name == "Công văn" or title_at is None:
@@ -96,29 +92,18 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
             subject = _block_after(centred, centred.index(title)) or subject
     if type_name:
         put("type_name", type_name, 1.0 if title_at is not None else 0.9)
-        if type_code:
-            put("type_code", type_code)
+        put("type_code", type_code)
     elif subject:
         put("type_name", "Công văn", 0.8)  # a V/v without a type line is the công văn layout
-    if subject:
-        put("subject", subject, 0.9)
-    addressees = read_list(lines, _KINH_GUI, inline_single=True)
-    if addressees:
-        put("addressees", "; ".join(addressees), 0.9)
-    recipients = read_list(list(doc.tail_left) + [""] + lines, _NOI_NHAN, inline_single=False)
-    if recipients:
-        put("to_places", "; ".join(recipients), 0.9)
+    put("subject", subject, 0.9)
+    put("addressees", "; ".join(read_list(lines, _KINH_GUI, inline_single=True)), 0.9)
+    put("to_places", "; ".join(read_list(list(doc.tail_left) + [""] + lines, _NOI_NHAN, inline_single=False)), 0.9)
     signer = read_signer(doc.tail_right) or read_signer(lines)
     if signer:
         put("signer_position", signer[0], 0.9)
         put("signer_name", signer[1], 0.9)
     urgency, secrecy = read_marks(header + head[:25])
     return Parsed(fields, urgency, secrecy)
-
-
-def _folded_span(pattern: re.Pattern, text: str) -> re.Match | None:
-    """Search the folded text; fold keeps NFC text the same length, so spans index the original too."""
-    return pattern.search(fold(text))
 
 
 def read_code(lines: list[str]) -> tuple[str, str] | None:

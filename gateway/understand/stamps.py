@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from gateway.extract.text import fold, nfc
+from gateway.understand.layout import end_pages
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def _flattened_texts(pdf) -> list[str]:
 
     count = len(pdf)
     texts = []
-    for index in sorted(set(range(min(count, _PAGES))) | set(range(max(0, count - _PAGES), count))):
+    for index in end_pages(count, _PAGES, _PAGES):
         page = pdf[index]
         pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY)
         page.close()
