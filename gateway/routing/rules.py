@@ -11,6 +11,7 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from gateway.errors import RuleFileError
@@ -110,6 +111,11 @@ class RuleSet:
     fallback: Actions
     version: str  # short sha256 of the files, stored with each decision
     sources: tuple[tuple[str, bytes], ...] = ()  # (file name, bytes) as read, for the workers' snapshot
+
+    @cached_property
+    def mailboxes(self) -> dict[str, str]:
+        """Each department's mailbox ("" when it has none), worked out once per rule set, not per message."""
+        return {code: dept.mailbox for code, dept in self.departments.items()}
 
 
 class _Positions:
