@@ -170,9 +170,9 @@ def load_rules(directory: str | Path, shown_as: str | Path | None = None) -> Rul
     directory = Path(directory)
     label_dir = Path(shown_as) if shown_as else directory
     problems: list[Problem] = []
-    files = sorted(directory.glob("*.toml")) if directory.is_dir() else []
     if not directory.is_dir():
         raise RuleFileError([Problem(str(directory), 0, "", "no such rules directory")])
+    files = sorted(directory.glob("*.toml"))
     if not files:
         raise RuleFileError([Problem(str(directory), 0, "", "no *.toml rule files")])
     digest = hashlib.sha256()
