@@ -42,20 +42,21 @@ def _rules_dir(ctx, directory: str | None) -> str:
 @click.pass_context
 def rules_check(ctx, directory: str | None) -> None:
     """Check the rule files of DIRECTORY (default: routing.rules_dir); list every problem, exit 1 if any."""
-    from gateway.routing.rules import check_rules, load_rules
+    from gateway.errors import RuleFileError
+    from gateway.routing.rules import load_rules
 
     try:
         directory = _rules_dir(ctx, directory)
     except GatewayError as err:
         click.echo(f"gateway: error: {err}", err=True)
         sys.exit(3)
-    problems = check_rules(directory)
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {directory}", err=True)
+    try:
+        ruleset = load_rules(directory)
+    except RuleFileError as err:
+        for problem in err.problems:
+            click.echo(str(problem))
+        click.echo(f"{len(err.problems)} problem(s) in {directory}", err=True)
         sys.exit(EXIT_ERROR)
-    ruleset = load_rules(directory)
     click.echo(f"{directory}: OK — {len(ruleset.rules)} rule(s), {len(ruleset.departments)} department(s), "
                f"version {ruleset.version}")
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from gateway.extract.text import fold
-from gateway.routing.facts import SEARCH_FIELDS, Facts
+from gateway.routing.facts import SEARCH_FIELDS, Facts, fold_words
 
 URGENCY_LEVELS = {"thuong": 0, "khan": 1, "thuong khan": 2, "hoa toc": 3}
 SECRECY_LEVELS = {"thuong": 0, "mat": 1, "toi mat": 2, "tuyet mat": 3}
@@ -36,10 +36,6 @@ def _strings(value, what: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
         raise ConditionError(f"{what} must be a string or a non-empty list of strings")
     return tuple(v.strip() for v in value)
-
-
-def _norm(text: str) -> str:
-    return " ".join(fold(text).split())
 
 
 def _glob_test(values: tuple[str, ...], pick: Callable[[Facts], tuple[str, ...]], label: str) -> Test:
@@ -72,10 +68,10 @@ def _recipient(value) -> Test:
 
 def _organ(value) -> Test:
     """Agency name, insensitive to case and accents; "*" globs allowed ("uy ban nhan dan tinh *")."""
-    patterns = tuple(_norm(v) for v in _strings(value, "organ"))
+    patterns = tuple(fold_words(v) for v in _strings(value, "organ"))
 
     def test(facts: Facts, _fields) -> Outcome:
-        name = _norm(facts.organ_name)
+        name = fold_words(facts.organ_name)
         for pattern in patterns:
             if name and fnmatch.fnmatchcase(name, pattern):
                 return Outcome(True, f"cơ quan ban hành {facts.organ_name!r} is {pattern!r}")
@@ -98,10 +94,10 @@ def _organ_id(value) -> Test:
 
 def _doc_type(value) -> Test:
     """Tên loại by name (accent-insensitive) or by its code (CV, QĐ, TB ...)."""
-    wanted = tuple(_norm(v) for v in _strings(value, "type"))
+    wanted = tuple(fold_words(v) for v in _strings(value, "type"))
 
     def test(facts: Facts, _fields) -> Outcome:
-        have = {x for x in (_norm(facts.type_name), _norm(facts.type_code)) if x}
+        have = {x for x in (fold_words(facts.type_name), fold_words(facts.type_code)) if x}
         for item in wanted:
             if item in have:
                 return Outcome(True, f"tên loại {facts.type_name or facts.type_code!r} is {item!r}")
@@ -112,7 +108,7 @@ def _doc_type(value) -> Test:
 
 
 def _word_pattern(keyword: str) -> re.Pattern:
-    return re.compile(r"(?<!\w)" + re.escape(_norm(keyword)) + r"(?!\w)")
+    return re.compile(r"(?<!\w)" + re.escape(fold_words(keyword)) + r"(?!\w)")
 
 
 def _search(facts: Facts, fields: tuple[str, ...], pattern: re.Pattern) -> str:
@@ -181,8 +177,8 @@ def _regex(value) -> Test:
 def _level(value, names: dict[str, int], what: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3:
         return value
-    if isinstance(value, str) and _norm(value) in names:
-        return names[_norm(value)]
+    if isinstance(value, str) and fold_words(value) in names:
+        return names[fold_words(value)]
     raise ConditionError(f"{what} must be 0..3 or one of {', '.join(names)} (accents optional), not {value!r}")
 
 

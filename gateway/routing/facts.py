@@ -12,6 +12,11 @@ from gateway.values import DocumentMeta, Envelope, Extracted
 SEARCH_FIELDS = ("trich_yeu", "subject", "text")
 
 
+def fold_words(text: str) -> str:
+    """``text`` as rules compare it: folded (lower case, no diacritics, đ → d) with single spaces."""
+    return " ".join(fold(text).split())
+
+
 @dataclass(frozen=True)
 class Facts:
     """The inputs of routing; rules never see anything else, so explain shows exactly what they saw."""
@@ -50,7 +55,7 @@ class _Folded(dict):
     def __missing__(self, name: str) -> str:
         if name not in SEARCH_FIELDS:
             raise KeyError(name)
-        value = self[name] = " ".join(fold(getattr(self._facts, name)).split())
+        value = self[name] = fold_words(getattr(self._facts, name))
         return value
 
 

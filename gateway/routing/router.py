@@ -78,9 +78,8 @@ class Router:
 
     def plan(self, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta) -> Plan:
         """The decision for one message and the rows it will write when the message is registered."""
-        mailboxes = {code: dept.mailbox for code, dept in self.ruleset.departments.items()}
         return plan_routing(self.decide(spooled, extracted, meta), spooled.envelope, extracted.message,
-                            meta.urgency, self.calendar, self.config, mailboxes)
+                            meta.urgency, self.calendar, self.config, self.ruleset.mailboxes)
 
     @staticmethod
     def hook(plans: dict[str, Plan]):

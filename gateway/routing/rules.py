@@ -11,6 +11,7 @@ import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from gateway.errors import RuleFileError
@@ -111,6 +112,11 @@ class RuleSet:
     version: str  # short sha256 of the files, stored with each decision
     sources: tuple[tuple[str, bytes], ...] = ()  # (file name, bytes) as read, for the workers' snapshot
 
+    @cached_property
+    def mailboxes(self) -> dict[str, str]:
+        """Each department's mailbox ("" when it has none), worked out once per rule set, not per message."""
+        return {code: dept.mailbox for code, dept in self.departments.items()}
+
 
 class _Positions:
     """Line numbers of the tables of one rule file, in order of appearance, and of keys inside them."""
@@ -164,9 +170,9 @@ def load_rules(directory: str | Path, shown_as: str | Path | None = None) -> Rul
     directory = Path(directory)
     label_dir = Path(shown_as) if shown_as else directory
     problems: list[Problem] = []
-    files = sorted(directory.glob("*.toml")) if directory.is_dir() else []
     if not directory.is_dir():
         raise RuleFileError([Problem(str(directory), 0, "", "no such rules directory")])
+    files = sorted(directory.glob("*.toml"))
     if not files:
         raise RuleFileError([Problem(str(directory), 0, "", "no *.toml rule files")])
     digest = hashlib.sha256()

@@ -8,19 +8,12 @@ import shutil
 from pathlib import Path
 
 from gateway.errors import RuleFileError
+from gateway.register.blobs import _fsync_dir as _fsync  # opens read-only and fsyncs: files and folders alike
 from gateway.routing.rules import Problem, RuleSet, load_rules
 
 SNAPSHOT_DIR = "rules-in-use"
 CURRENT = "current"
 KEEP = 3  # versions kept, so that a worker loading the previous one is not pulled from under it
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_snapshot(data_dir: Path, ruleset: RuleSet) -> None:
