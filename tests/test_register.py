@@ -88,7 +88,7 @@ def test_counter_restarts_each_year_in_local_time(register: Register) -> None:
 def test_rolled_back_allocation_leaves_no_gap(register: Register) -> None:
     register.register_arrival(*make_arrival("s1"))
 
-    def boom(session, document_id):
+    def boom(session, document_id, spool_id):
         raise RuntimeError("routing failed")
 
     with pytest.raises(RuntimeError):
@@ -100,7 +100,7 @@ def test_rolled_back_allocation_leaves_no_gap(register: Register) -> None:
 def test_on_registered_runs_in_the_transaction(register: Register) -> None:
     seen = []
 
-    def hook(session, document_id):
+    def hook(session, document_id, spool_id):
         seen.append((document_id, session.execute(sa.text("SELECT count(*) FROM documents")).scalar_one()))
 
     reg = register.register_arrival(*make_arrival("s1"), on_registered=hook)

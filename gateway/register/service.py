@@ -42,7 +42,7 @@ from gateway.values import DocumentMeta, Extracted, SpooledMessage
 log = logging.getLogger(__name__)
 
 ACTOR = "gateway"
-OnRegistered = Callable[[Session, int], None]
+OnRegistered = Callable[[Session, int, str], None]  # (session, document id, spool id)
 _TEXT_FIELDS = (
     "code_number code_notation place organ_name organ_id type_name type_code signer_position signer_name "
     "to_places description organ_parent addressees signature_status"
@@ -199,7 +199,7 @@ class Register:
             queue_ocr_jobs(conn, document_pk)
         if on_registered is not None:
             with Session(bind=conn) as session:  # joins this transaction; the hook's rows commit with it
-                on_registered(session, document_pk)
+                on_registered(session, document_pk, spooled.spool_id)
                 session.flush()
         log.info("spool %s message-id %s: registered in %s %d as số đến %d", spooled.spool_id, message_id,
                  code, year, number)

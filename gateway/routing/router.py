@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from gateway.config import Config
 from gateway.errors import RegisterError, RuleFileError
-from gateway.register.models import Arrival, Document
 from gateway.routing.evaluate import Decision, evaluate
 from gateway.routing.facts import facts_from
 from gateway.routing.record import Plan, plan_routing, sync_departments, write_plan
@@ -85,11 +84,7 @@ class Router:
     def hook(plans: dict[str, Plan]):
         """An on_registered hook that writes the plan made for each spool id."""
 
-        def on_registered(session: Session, document_id: int) -> None:
-            spool_id = session.execute(
-                sa.select(Arrival.spool_id).join(Document, Document.message_id == Arrival.message_id)
-                .where(Document.id == document_id, Arrival.kind == "original")
-            ).scalar_one()
+        def on_registered(session: Session, document_id: int, spool_id: str) -> None:
             plan = plans.get(spool_id)
             if plan is not None:
                 write_plan(session, document_id, plan)
