@@ -108,14 +108,11 @@ def correct_field(engine: Engine, document_id: int, name: str, raw: str, actor: 
 
 def _add_to_index(conn: sa.Connection, document_id: int, text: str) -> None:
     """Make a corrected value findable: the document's index text gains it (old words stay findable too)."""
-    if conn.dialect.name == "sqlite":
-        current = conn.execute(sa.text("SELECT exact FROM search_index WHERE rowid = :id"), {"id": document_id}).scalar()
-    else:
-        current = conn.execute(sa.text("SELECT exact FROM search_index WHERE document_id = :id"),
-                               {"id": document_id}).scalar()
-    exact = "\n".join(p for p in (current or "", canonical_tones(text)) if p)
+    searcher = searcher_for(conn)
     with Session(bind=conn) as session:
-        searcher_for(conn).index_document(session, document_id, exact, fold(exact))
+        current, _ = searcher.indexed_text(session, document_id)
+        exact = "\n".join(p for p in (current or "", canonical_tones(text)) if p)
+        searcher.index_document(session, document_id, exact, fold(exact))
         session.flush()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from gateway import showing
 from gateway.web import edits
 from gateway.web.edits import EditError
 
@@ -31,8 +32,8 @@ ROLES = {"lead": "Chủ trì", "cooperate": "Phối hợp", "inform": "Để bi�
 STATES = {"new": "Chưa xử lý", "in_progress": "Đang xử lý", "done": "Hoàn thành"}
 USER_ROLES = {"admin": "Quản trị", "van_thu": "Văn thư", "lanh_dao": "Lãnh đạo", "chuyen_vien": "Chuyên viên"}
 DOC_STATES = {"registered": "Đã vào sổ", "handled": "Đã xử lý xong"}
-URGENCY = {0: "Thường", 1: "Khẩn", 2: "Thượng khẩn", 3: "Hỏa tốc"}
-SECRECY = {0: "Thường", 1: "Mật", 2: "Tối mật", 3: "Tuyệt mật"}
+URGENCY = dict(enumerate(showing.URGENCY))  # the levels `gateway show` names, keyed by the stored number
+SECRECY = dict(enumerate(showing.SECRECY))
 SORTS = {"id": "Thứ tự vào sổ", "number": "Số đến", "arrived": "Ngày đến", "issued": "Ngày văn bản", "organ": "Tác giả", "subject": "Trích yếu"}
 
 

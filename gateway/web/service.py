@@ -178,7 +178,7 @@ class WebService:
             units=self.store.deadlines(scope, today, soon),
             due=self.store.overdue_list(scope, today, soon),
             bad=counts.get("bad", 0),
-            quarantine=quarantine_count(self.spool),
+            quarantine=counts.get("quarantine"),  # None without a spool: the card shows "–"
         )
 
     def departments(self) -> list[tuple[str, str]]:
@@ -289,13 +289,3 @@ def signature_report(record: DocumentRecord) -> Any:
     """The digital-signature report the understanding stage keeps in field_sources, if any (shown as it is)."""
     sources = record.field_sources or {}
     return sources.get("signature") or sources.get("signatures")
-
-
-def quarantine_count(spool: Spool | None) -> int | None:
-    """Messages held in quarantine/, or None while this spool has no quarantine queue (trust helper's work)."""
-    if spool is None:
-        return None
-    try:
-        return len(spool.list("quarantine"))
-    except GatewayError:
-        return None
