@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gateway.config import Config  # noqa: E402
-from gateway.extract.text import exact_key  # noqa: E402
+from gateway.core.config import Config  # noqa: E402
+from gateway.core.text import exact_key  # noqa: E402
 from gateway.understand.single import understand_file  # noqa: E402
 
 # label key → how to read the same thing from DocumentMeta

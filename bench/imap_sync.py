@@ -75,7 +75,7 @@ def _peak_rss_mb() -> float:
 
 
 def _gateway_sync(port: int, user: str, password: str, workdir: Path) -> dict:
-    from gateway.config import Config, ImapAccountConfig, ImapConfig, PathsConfig
+    from gateway.core.config import Config, ImapAccountConfig, ImapConfig, PathsConfig
     from gateway.intake.imap import AccountPoller
     from gateway.intake.imap_ledger import Ledger
     from gateway.intake.imap_session import session

@@ -120,7 +120,7 @@ def client(port: int, mix: Mix, counter, stop: threading.Event, stats: Stats) ->
 
 
 def searcher(config_path: Path, stop: threading.Event, result: dict) -> None:
-    from gateway.config import load_config
+    from gateway.core.config import load_config
     from gateway.register.query import SearchQuery
     from gateway.register.service import Register
 

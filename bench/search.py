@@ -31,8 +31,8 @@ import sqlalchemy as sa
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from gateway.config import Config, DatabaseConfig, PathsConfig, WebConfig  # noqa: E402
-from gateway.extract.text import canonical_tones, fold  # noqa: E402
+from gateway.core.config import Config, DatabaseConfig, PathsConfig, WebConfig  # noqa: E402
+from gateway.core.text import canonical_tones, fold  # noqa: E402
 from gateway.register.models import Assignment, Department, Document, Message  # noqa: E402
 from gateway.register.query import SearchQuery, index_tokens  # noqa: E402
 from gateway.register.service import Register  # noqa: E402

@@ -53,7 +53,7 @@ def _serve_sink(bulk: bool) -> object:
 
 
 def _serve_gateway(directory: Path) -> object:
-    from gateway.config import Config, SmtpConfig
+    from gateway.core.config import Config, SmtpConfig
     from gateway.intake.smtp import SmtpIntake
     from gateway.spool import Spool
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from gateway.config import Config
-from gateway.errors import BackupError
+from gateway.core.config import Config
+from gateway.core.errors import BackupError
 from gateway.register.service import Register
 
 log = logging.getLogger(__name__)

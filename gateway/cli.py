@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 
 from gateway import __version__
-from gateway.config import Config, load_config, render_toml
-from gateway.errors import ConfigError, GatewayError, NotFound
-from gateway.logs import setup_logging
+from gateway.core.config import Config, load_config, render_toml
+from gateway.core.errors import ConfigError, GatewayError, NotFound
+from gateway.core.logs import setup_logging
 
 EXIT_ERROR = 1
 EXIT_CONFIG = 3
@@ -391,7 +391,7 @@ def web_cmd(ctx: click.Context, listen: str | None) -> None:
     """Serve only the web UI and JSON API (the register must already be upgraded), until Ctrl-C or SIGTERM."""
     import dataclasses
 
-    from gateway.config import parse_host_port
+    from gateway.core.config import parse_host_port
     from gateway.web.server import serve_foreground
 
     config = get_config(ctx)
@@ -525,7 +525,7 @@ def db_upgrade(ctx) -> None:
 
 
 def _masked(url: str) -> str:
-    from gateway.config import mask_secret_url
+    from gateway.core.config import mask_secret_url
 
     return mask_secret_url(url)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from gateway.errors import ConfigError, GatewayError
+from gateway.core.errors import ConfigError, GatewayError
 
 EXIT_ERROR = 1
 
@@ -42,7 +42,7 @@ def _rules_dir(ctx, directory: str | None) -> str:
 @click.pass_context
 def rules_check(ctx, directory: str | None) -> None:
     """Check the rule files of DIRECTORY (default: routing.rules_dir); list every problem, exit 1 if any."""
-    from gateway.errors import RuleFileError
+    from gateway.core.errors import RuleFileError
     from gateway.routing.rules import load_rules
 
     try:
@@ -75,7 +75,7 @@ def _explain(ctx, target: str, directory: str | None) -> None:
     from gateway.routing.evaluate import evaluate
     from gateway.routing.explain import explain
     from gateway.routing.rules import load_rules
-    from gateway.workdays import load_calendar
+    from gateway.routing.workdays import load_calendar
 
     config = _cli().get_config(ctx)
     ruleset = load_rules(_rules_dir(ctx, directory))
@@ -92,9 +92,9 @@ def _explain(ctx, target: str, directory: str | None) -> None:
 
 
 def _facts_of_file(path: Path, config):
+    from gateway.core.values import Envelope, SpooledMessage
     from gateway.pipeline import understand_spooled
     from gateway.routing.facts import facts_from
-    from gateway.values import Envelope, SpooledMessage
 
     envelope = Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc), source_ref=str(path))
     ready = understand_spooled(SpooledMessage("explain", envelope, path.read_bytes()), config)

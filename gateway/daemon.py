@@ -10,15 +10,15 @@ import signal
 import threading
 import time
 
-from gateway.config import Config, load_config
-from gateway.errors import GatewayError
+from gateway.core.config import Config, load_config
+from gateway.core.errors import GatewayError
+from gateway.core.logs import setup_logging
 from gateway.health_http import HealthServer
 from gateway.intake.imap import ImapIntake
 from gateway.intake.smtp import SmtpIntake
-from gateway.logs import setup_logging
 from gateway.notify import Notifier, watchdog_interval
-from gateway.progress import ProgressWatch, SpoolSnapshot
 from gateway.outbox.sender import OutboxSender
+from gateway.progress import ProgressWatch, SpoolSnapshot
 from gateway.register import db
 from gateway.register.service import Register
 from gateway.routing.router import Router, open_router

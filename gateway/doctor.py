@@ -9,8 +9,8 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gateway.config import Config
-from gateway.errors import GatewayError
+from gateway.core.config import Config
+from gateway.core.errors import GatewayError
 from gateway.register.service import Register
 from gateway.spool import QUEUES
 

@@ -6,8 +6,8 @@ import logging
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from gateway.config import Config, parse_host_port
-from gateway.errors import ConfigError, GatewayError
+from gateway.core.config import Config, parse_host_port
+from gateway.core.errors import ConfigError, GatewayError
 from gateway.metrics import CONTENT_TYPE, render_metrics
 from gateway.register.service import Register
 from gateway.spool import Spool

@@ -7,8 +7,9 @@ import logging
 import traceback
 from dataclasses import dataclass
 
-from gateway.config import Config
-from gateway.errors import ParseError, Quarantined
+from gateway.core.config import Config
+from gateway.core.errors import ParseError, Quarantined
+from gateway.core.values import DocumentMeta, Extracted, SpooledMessage
 from gateway.extract.sandbox import extract_isolated, understand_isolated
 from gateway.mail.limits import message_limit_hit
 from gateway.mail.parse import parse_message
@@ -18,7 +19,6 @@ from gateway.routing.record import Plan
 from gateway.routing.router import Router
 from gateway.spool import Spool
 from gateway.trust import check_sender
-from gateway.values import DocumentMeta, Extracted, SpooledMessage
 
 log = logging.getLogger(__name__)
 

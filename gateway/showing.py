@@ -8,8 +8,9 @@ import re
 import zoneinfo
 from typing import Any
 
+from gateway.core.text import UNSAFE_IN_LINE
+from gateway.core.values import DocumentMeta, Extracted
 from gateway.register.records import DocumentRecord
-from gateway.values import DocumentMeta, Extracted
 
 URGENCY = ("Thường", "Khẩn", "Thượng khẩn", "Hỏa tốc")
 SECRECY = ("Thường", "Mật", "Tối mật", "Tuyệt mật")
@@ -180,7 +181,8 @@ def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh",
     for event in record.audit:
         detail = _audit_detail(event)
         lines.append(f"  {_local(event.at, zone)}  {event.actor}  {event.action}{detail}")
-    return "\n".join(_TERMINAL_CONTROLS.sub(_escape, line) for line in lines)
+    # Sender-controlled text must not move the cursor, recolour or clear an operator's terminal: shown escaped.
+    return "\n".join(UNSAFE_IN_LINE.sub(_escape, line) for line in lines)
 
 
 def _audit_detail(event: Any) -> str:
@@ -204,10 +206,6 @@ def _audit_detail(event: Any) -> str:
         return "  " + " ".join(str(p) for p in parts if p)
     return ""
 
-
-
-# Sender-controlled text must not move the cursor, recolour or clear an operator's terminal (ESC sequences).
-_TERMINAL_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def _escape(match: re.Match) -> str:

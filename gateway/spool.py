@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import email.parser
-import json
 import email.policy
+import json
 import logging
 import os
 import secrets
@@ -17,8 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.errors import NotFound, SpoolError
-from gateway.values import Envelope, SpooledMessage
+from gateway.core.durable import fsync_path, write_new
+from gateway.core.errors import NotFound, SpoolError
+from gateway.core.rfc822 import split_head
+from gateway.core.values import Envelope, SpooledMessage
 
 log = logging.getLogger(__name__)
 
@@ -87,26 +89,6 @@ def _parse_full(name: str) -> tuple[str, int, int | None] | None:
     return parts[0], int(parts[1]), int(parts[2]) if len(parts) == 3 else None
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _write_all(fd: int, chunks: tuple[bytes, ...]) -> None:
-    """Write every chunk, with one system call in the usual case."""
-    views = [memoryview(c) for c in chunks if c]
-    while views:
-        written = os.writev(fd, views)
-        while views and written >= len(views[0]):
-            written -= len(views[0])
-            views.pop(0)
-        if views and written:
-            views[0] = views[0][written:]
-
-
 class DirSyncer:
     """Group commit for a directory: one fsync covers every rename that finished before it began.
 
@@ -137,7 +119,7 @@ class DirSyncer:
         upto = self._requested
         self._cv.release()
         try:
-            _fsync_dir(self.path)
+            fsync_path(self.path)
         finally:
             self._cv.acquire()
             self._running = False
@@ -163,10 +145,7 @@ def _split_file(data: bytes, path: Path) -> tuple[Envelope, bytes]:
 
 def _subject_of(raw_head: bytes) -> str:
     """The decoded Subject from the start of a raw message, best effort."""
-    end = raw_head.find(b"\r\n\r\n")
-    if end < 0:
-        end = raw_head.find(b"\n\n")
-    head = raw_head if end < 0 else raw_head[:end]
+    head, _ = split_head(raw_head)
     try:
         parsed = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(head)
         return str(parsed.get("Subject", "") or "").strip()
@@ -226,7 +205,7 @@ class Spool:
         spool_id = new_spool_id()
         tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}"
         try:
-            self._write_durably(tmp, _encode_header(envelope), raw)
+            write_new(tmp, _encode_header(envelope), raw)
             os.rename(tmp, self.incoming / _msg_name(spool_id, 0))
             self._incoming_sync.sync()
         except OSError as err:
@@ -250,7 +229,7 @@ class Spool:
             chunks = [(_encode_header(envelope), raw) for raw, envelope in items]
             # fsyncs issued together let the filesystem commit its journal once for many of them
             with ThreadPoolExecutor(max_workers=PARALLEL_FSYNCS) as pool:
-                list(pool.map(lambda pair: self._write_durably(pair[0][1], *pair[1]), zip(written, chunks)))
+                list(pool.map(lambda pair: write_new(pair[0][1], *pair[1]), zip(written, chunks)))
             for spool_id, tmp in written:
                 os.rename(tmp, self.incoming / _msg_name(spool_id, 0))
             self._incoming_sync.sync()
@@ -259,15 +238,6 @@ class Spool:
                 self._discard(tmp)
             raise SpoolError(f"cannot store {len(items)} messages in {self.incoming}: {err}") from err
         return [spool_id for spool_id, _ in written]
-
-    @staticmethod
-    def _write_durably(path: Path, *chunks: bytes) -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
-        try:
-            _write_all(fd, chunks)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
     @staticmethod
     def _discard(path: Path) -> None:
@@ -364,7 +334,7 @@ class Spool:
         )
         tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}.reason{TMP_SUFFIX}"
         try:
-            self._write_durably(tmp, text.encode("utf-8", errors="replace"))
+            write_new(tmp, text.encode("utf-8", errors="replace"))
             os.rename(tmp, self.bad / f"{spool_id}{REASON_SUFFIX}")
         except OSError as err:
             self._discard(tmp)
@@ -375,7 +345,7 @@ class Spool:
     def _move(self, source: Path, target: Path) -> None:
         try:
             os.rename(source, target)
-            _fsync_dir(target.parent)
+            fsync_path(target.parent)
         except OSError as err:
             raise SpoolError(f"cannot move {source} to {target}: {err}") from err
 
@@ -592,7 +562,7 @@ class Spool:
         }
         tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}.quarantine{TMP_SUFFIX}"
         try:
-            self._write_durably(tmp, json.dumps(record, ensure_ascii=False, indent=2, default=str).encode())
+            write_new(tmp, json.dumps(record, ensure_ascii=False, indent=2, default=str).encode())
             os.rename(tmp, self.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}")
         except OSError as err:
             self._discard(tmp)
@@ -627,9 +597,9 @@ class Spool:
         envelope = dataclasses.replace(envelope, released_by=released_by or "operator")
         tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}"
         try:
-            self._write_durably(tmp, _encode_header(envelope), raw)
+            write_new(tmp, _encode_header(envelope), raw)
             os.rename(tmp, self.incoming / _msg_name(spool_id, 0))
-            _fsync_dir(self.incoming)
+            fsync_path(self.incoming)
         except OSError as err:
             self._discard(tmp)
             raise SpoolError(f"cannot release {spool_id} to {self.incoming}: {err}") from err
@@ -654,4 +624,4 @@ class Spool:
                 continue
             except OSError as err:
                 raise SpoolError(f"cannot delete {spool_id}{suffix} from quarantine: {err}") from err
-        _fsync_dir(self.quarantine_dir)
+        fsync_path(self.quarantine_dir)

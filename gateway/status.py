@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from gateway.config import Config
+from gateway.core.config import Config
 from gateway.intake.imap_ledger import Ledger
 from gateway.intake.imap_status import load_status
 from gateway.outbox.store import counts as outbox_counts

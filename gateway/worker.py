@@ -10,8 +10,8 @@ import threading
 import time
 from typing import Any
 
-from gateway.config import Config
-from gateway.logs import setup_logging
+from gateway.core.config import Config
+from gateway.core.logs import setup_logging
 from gateway.pipeline import process_batch
 from gateway.register.ocr_jobs import run_next as run_next_ocr
 from gateway.register.service import Register

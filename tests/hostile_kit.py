@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import REPO, free_port, port_open, wait_for
 from dnsstub import StubDns, make_key, sign
+
 from gateway.cli import main
 
 GOV = "ubnd.example.gov.vn"

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import imapclient
 import pytest
-
 from conftest import free_port, port_open, wait_for
 
 TEMPLATE = Path(__file__).resolve().parent / "data" / "dovecot.conf.in"

@@ -6,7 +6,6 @@ import threading
 from email import message_from_bytes, policy
 
 from aiosmtpd.controller import Controller
-
 from conftest import free_port
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import _pg_admin_connection, write_config
 from docgen import make_message, make_pdf
+
 from gateway.cli import main
-from gateway.config import load_config
+from gateway.core.config import load_config
+from gateway.core.values import Envelope
 from gateway.spool import Spool
-from gateway.values import Envelope
 
 
 def _eml(path: Path, number: int, subject: str) -> Path:

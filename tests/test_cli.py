@@ -9,9 +9,9 @@ from email.policy import SMTP as SMTP_POLICY
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_config
 from docgen import make_pdf
+
 from gateway.cli import main
 
 

@@ -8,7 +8,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from burst import Burst
 from conftest import wait_for
 

@@ -12,7 +12,6 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 
 import pytest
-
 from conftest import REPO, wait_for
 from docgen import make_docx, make_pdf
 

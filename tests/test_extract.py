@@ -9,9 +9,9 @@ import unicodedata
 import zipfile
 
 import pytest
-
 from docgen import make_docx, make_message, make_pdf, make_zip
-from gateway.config import LimitsConfig
+
+from gateway.core.config import LimitsConfig
 from gateway.extract import extract_message, read_file
 from gateway.extract import pdf as pdf_module
 from gateway.extract.archive import member_name

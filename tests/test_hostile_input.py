@@ -9,6 +9,7 @@ import socket
 import sqlite3
 import time
 
+from docgen import make_pdf
 from hostile_kit import (
     AUTHSERV,
     GOV,
@@ -26,7 +27,6 @@ from hostile_kit import (
     raw_mail,
     zip_bytes,
 )
-from docgen import make_pdf
 
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 PDF = "application/pdf"

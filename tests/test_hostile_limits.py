@@ -6,20 +6,20 @@ import datetime as dt
 import time
 
 import pytest
+from docgen import make_message, make_official_pdf, make_pdf, scan_of
+from hostile_kit import mime_deep, pdf_decompression_bomb, pdf_pages, raw_mail, zip_bytes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from docgen import make_message, make_official_pdf, make_pdf, scan_of
-from gateway.config import LimitsConfig, load_config
-from gateway.errors import ParseError
+from gateway.core.config import LimitsConfig, load_config
+from gateway.core.errors import ParseError
+from gateway.core.values import Envelope
 from gateway.extract.sandbox import IsolatedExtractor
 from gateway.mail.parse import parse_message
 from gateway.pipeline import process_one
 from gateway.register.service import Register
 from gateway.spool import Spool
 from gateway.understand import ocr
-from gateway.values import Envelope
-from hostile_kit import mime_deep, pdf_decompression_bomb, pdf_pages, raw_mail, zip_bytes
 
 PDF = "application/pdf"
 

@@ -11,11 +11,12 @@ import imapclient
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-
 from conftest import wait_for, write_config
+from imap_fixtures import Dovecot, append, dovecot, dovecot_server, folder_flags, make_message  # noqa: F401
+
 from gateway.cli import main
-from gateway.config import load_config
-from gateway.errors import ImapError
+from gateway.core.config import load_config
+from gateway.core.errors import ImapError
 from gateway.intake.imap import AccountPoller, Backoff
 from gateway.intake.imap_ledger import Ledger
 from gateway.intake.imap_session import connect, probe, session
@@ -23,7 +24,6 @@ from gateway.intake.imap_status import StatusFile, load_status
 from gateway.pipeline import process_batch
 from gateway.register.service import Register
 from gateway.spool import Spool
-from imap_fixtures import Dovecot, append, dovecot, dovecot_server, folder_flags, make_message  # noqa: F401
 
 SEEN = b"\\Seen"
 

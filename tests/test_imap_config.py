@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from gateway.cli import main
-from gateway.config import load_config
-from gateway.errors import ConfigError
+from gateway.core.config import load_config
+from gateway.core.errors import ConfigError
 
 ACCOUNT = """
 [[imap.accounts]]

@@ -9,7 +9,6 @@ import sys
 import time
 
 import pytest
-
 from conftest import wait_for
 from imap_fixtures import Dovecot, append, dovecot, dovecot_server, folder_flags, make_message  # noqa: F401
 

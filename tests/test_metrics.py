@@ -84,10 +84,10 @@ def test_metrics_are_off_by_default(gateway_factory):
 
 def test_counters_and_latency_on_postgresql(tmp_path, postgres_url):
     from click.testing import CliRunner
-
     from conftest import write_config
+
     from gateway.cli import main
-    from gateway.config import load_config
+    from gateway.core.config import load_config
     from gateway.metrics import LATENCY_BUCKETS
     from gateway.register.service import Register
 

@@ -6,9 +6,9 @@ import multiprocessing
 from pathlib import Path
 
 import sqlalchemy as sa
+from test_register_support import database_url, make_config, register_many  # noqa: F401 (fixture)
 
 from gateway.register.service import Register
-from test_register_support import database_url, make_config, register_many  # noqa: F401 (fixture)
 
 
 def _run(tmp_path: Path, url: str, jobs: list[tuple[str, int, bytes | None]]) -> None:

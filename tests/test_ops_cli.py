@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_config
 from docgen import make_message
+
 from gateway.cli import main
 
 
@@ -36,9 +36,9 @@ def cli(tmp_path):
 
 def test_status_counts_queues_today_and_registers(cli, tmp_path):
     cli("import", str(_eml(tmp_path / "a.eml", 1, "Công văn một")), str(_eml(tmp_path / "b.eml", 2, "Công văn hai")))
-    from gateway.config import load_config
+    from gateway.core.config import load_config
+    from gateway.core.values import Envelope
     from gateway.spool import Spool
-    from gateway.values import Envelope
 
     config = load_config(tmp_path / "gateway.toml")
     waiting = Spool(config.spool_dir).put(b"Subject: waiting\r\n\r\nbody\r\n", Envelope(
@@ -91,7 +91,7 @@ def test_doctor_reports_a_broken_config_file_as_one_line(tmp_path):
 
 
 def test_doctor_clock_check_fails_when_the_clock_is_behind_the_register(cli, tmp_path):
-    from gateway.config import load_config
+    from gateway.core.config import load_config
     from gateway.doctor import FAIL, OK, check_clock
 
     cli("import", str(_eml(tmp_path / "a.eml", 1, "Công văn")))

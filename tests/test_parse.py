@@ -8,11 +8,11 @@ import os
 import unicodedata
 
 import pytest
-
 from docgen import make_docx, make_message, make_pdf, make_zip
-from gateway.config import LimitsConfig
-from gateway.errors import ParseError
-from gateway.extract.text import TONE_MARKS
+
+from gateway.core.config import LimitsConfig
+from gateway.core.errors import ParseError
+from gateway.core.text import TONE_MARKS
 from gateway.mail.names import sanitise_filename
 from gateway.mail.parse import parse_message
 from gateway.mail.sniff import sniff_type

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from docgen import make_message, make_pdf
-from gateway.config import load_config
+
+from gateway.core.config import load_config
+from gateway.core.values import Envelope
 from gateway.pipeline import process_batch, process_one
 from gateway.register.service import Register
 from gateway.spool import Spool
-from gateway.values import Envelope
 
 
 @pytest.fixture

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from test_register_support import database_url, make_arrival, make_config, register  # noqa: F401 (fixtures)
 
-from gateway.errors import NotFound, RegisterError
+from gateway.core.errors import NotFound, RegisterError
 from gateway.register import db
 from gateway.register.blobs import BlobStore
 from gateway.register.numbering import allocate_arrival_number
 from gateway.register.service import Register
-from test_register_support import database_url, make_arrival, make_config, register  # noqa: F401 (fixtures)
 
 VN = dt.timezone(dt.timedelta(hours=7))
 

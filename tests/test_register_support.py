@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import Config, DatabaseConfig, PathsConfig
-from gateway.register.service import Register
-from gateway.values import (
+from gateway.core.config import Config, DatabaseConfig, PathsConfig
+from gateway.core.values import (
     DocumentMeta,
     Envelope,
     Extracted,
@@ -22,6 +21,7 @@ from gateway.values import (
     Part,
     SpooledMessage,
 )
+from gateway.register.service import Register
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
 BACKENDS = ["sqlite", "postgresql"]
@@ -77,7 +77,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 def make_config(tmp_path: Path, url: str, timezone: str = "Asia/Ho_Chi_Minh") -> Config:
-    from gateway.config import RegisterConfig
+    from gateway.core.config import RegisterConfig
 
     return Config(
         paths=PathsConfig(data_dir=str(tmp_path / "data")),

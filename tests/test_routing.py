@@ -7,15 +7,15 @@ import subprocess
 import sys
 
 import pytest
+from conftest import REPO
+from routing_helpers import write_rules
 
-from gateway.errors import RuleFileError
+from gateway.core.errors import RuleFileError
 from gateway.routing.evaluate import evaluate
 from gateway.routing.explain import explain
 from gateway.routing.facts import Facts
 from gateway.routing.rules import check_rules, load_rules
-from gateway.workdays import WorkCalendar
-from routing_helpers import write_rules
-from conftest import REPO
+from gateway.routing.workdays import WorkCalendar
 
 
 def rule(when: str, then: str = 'lead = "TTR"', name: str = "r") -> str:
@@ -207,7 +207,7 @@ def test_cli_explain_a_message_file(tmp_path) -> None:
 
 
 def test_doctor_fails_on_broken_rules(tmp_path) -> None:
-    from gateway.config import load_config
+    from gateway.core.config import load_config
     from gateway.doctor import check_rules
 
     broken = write_rules(tmp_path / "rules", rule('colour = "red"'))

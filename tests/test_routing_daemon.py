@@ -12,14 +12,14 @@ import threading
 from email import message_from_bytes, policy
 
 import sqlalchemy as sa
-
-from docgen import make_message, make_pdf
-from gateway.config import load_config
-from gateway.register.models import Assignment, OutboxMessage
-from gateway.routing.router import Router
 from conftest import REPO, wait_for
+from docgen import make_message, make_pdf
 from routing_helpers import write_rules
 from smtp_sink import Sink
+
+from gateway.core.config import load_config
+from gateway.register.models import Assignment, OutboxMessage
+from gateway.routing.router import Router
 
 
 def outbox_extra(sink_port: int, rules_dir, lease: float = 300.0) -> str:

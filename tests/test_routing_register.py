@@ -9,17 +9,17 @@ import sys
 
 import pytest
 import sqlalchemy as sa
-
 from docgen import make_message, make_pdf
-from gateway.config import load_config
+from routing_helpers import write_rules
+
+from gateway.core.config import load_config
+from gateway.core.values import Envelope
 from gateway.outbox.store import list_outbox
 from gateway.pipeline import process_batch, process_one
 from gateway.register.models import Assignment, AuditEvent, Department, Document, RoutingDecision
 from gateway.register.service import Register
 from gateway.routing.router import open_router
 from gateway.spool import Spool
-from gateway.values import Envelope
-from routing_helpers import write_rules
 
 RULES = """
 [[rule]]

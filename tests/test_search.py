@@ -7,9 +7,6 @@ import unicodedata
 from collections.abc import Iterator
 
 import pytest
-
-from gateway.register.query import SearchQuery, parse_query
-from gateway.register.service import Register
 from test_register_support import (
     BACKENDS,
     create_pg_database,
@@ -19,6 +16,9 @@ from test_register_support import (
     pg_url,
     postgres_unavailable,
 )
+
+from gateway.register.query import SearchQuery, parse_query
+from gateway.register.service import Register
 
 UTC = dt.timezone.utc
 HCM = "vanphong@ubnd.hochiminh.gov.vn"

@@ -6,9 +6,6 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-
-from gateway.register.query import SearchQuery
-from gateway.register.service import Register
 from test_register_support import (
     BACKENDS,
     create_pg_database,
@@ -18,6 +15,9 @@ from test_register_support import (
     pg_url,
     postgres_unavailable,
 )
+
+from gateway.register.query import SearchQuery
+from gateway.register.service import Register
 
 UTC = dt.timezone.utc
 

@@ -12,7 +12,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from burst import Burst, official_message, send
 from conftest import port_open, wait_for
 

@@ -16,13 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import Config, SmtpConfig
-from gateway.errors import ConfigError
-from gateway.intake.smtp import (
-    REPLY_TOO_MANY_RECIPIENTS,
-    REPLY_TRY_LATER,
-    SmtpIntake,
-)
+from gateway.core.config import Config, SmtpConfig
+from gateway.core.errors import ConfigError
+from gateway.intake.smtp import REPLY_TOO_MANY_RECIPIENTS, REPLY_TRY_LATER, SmtpIntake
 from gateway.spool import Spool
 
 OURS = "vanthu@sct.example.gov.vn"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import Config, SmtpConfig
+from gateway.core.config import Config, SmtpConfig
 from gateway.intake.smtp import SmtpIntake
 from gateway.intake.smtp_data import longest_line, unstuff
 from gateway.spool import Spool

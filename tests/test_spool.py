@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from gateway.errors import NotFound, SpoolError
+from gateway.core.errors import NotFound, SpoolError
+from gateway.core.values import Envelope
 from gateway.spool import Spool, SpoolEntryInfo
-from gateway.values import Envelope
 
 SUBJECT_RAW = b"Subject: =?utf-8?b?Q8O0bmcgdsSDbiBz4buRIDEyL1VCTkQtVlA=?=\r\n"  # "Công văn số 12/UBND-VP"
 

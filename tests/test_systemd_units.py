@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.config import Config
+from gateway.core.config import Config
 
 UNITS = Path(__file__).resolve().parent.parent / "systemd"
 INSTALLED_GATEWAY = "/opt/gateway/venv/bin/gateway"

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from gateway.extract.text import canonical_tones, exact_key, fold, has_diacritics, nfc
+from gateway.core.text import canonical_tones, exact_key, fold, has_diacritics, nfc
 
 
 @pytest.mark.parametrize(

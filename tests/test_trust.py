@@ -7,12 +7,12 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import write_config
 from dnsstub import StubDns, make_key, sign
 from docgen import make_message, make_pdf
+
 from gateway.cli import main
-from gateway.config import TrustConfig, load_config
+from gateway.core.config import TrustConfig, load_config
 from gateway.pipeline import process_one
 from gateway.register.service import Register
 from gateway.spool import Spool

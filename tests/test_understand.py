@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
 from docgen import make_docx, make_official_pdf, scan_of
-from gateway.config import Config, UnderstandConfig
+
+from gateway.core.config import Config, UnderstandConfig
 from gateway.understand import ocr
 from gateway.understand.fields import _filename_code
 from gateway.understand.single import understand_file
@@ -166,11 +166,11 @@ def test_signer_of_an_attached_draft_is_not_taken() -> None:
 
 
 def test_the_email_subject_settles_a_number_ocr_could_not_read() -> None:
+    from docgen import make_message
+
     from gateway.extract import extract_message
     from gateway.mail.parse import parse_message
     from gateway.understand.fields import understand
-
-    from docgen import make_message
 
     pdf = cong_van(number="", notation="UBND-KTTH")  # the số was left for handwriting
     raw = make_message("Gửi công văn số 574/UBND-KTTH", "Kính gửi.", attachments=[("cv.pdf", pdf, "application/pdf")])

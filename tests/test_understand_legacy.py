@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from docgen import make_docx, make_pdf
-from gateway.config import Config
+
+from gateway.core.config import Config
 from gateway.extract.legacy import convert, detect
 from gateway.understand.single import understand_file
 

@@ -7,19 +7,18 @@ import datetime as dt
 import io
 
 import pytest
-
 from docgen import make_edxml as edxml
 from docgen import make_message, make_official_pdf
-from gateway.config import Config, UnderstandConfig, load_config
+
+from gateway.core.config import Config, UnderstandConfig, load_config
+from gateway.core.values import Envelope, SpooledMessage
 from gateway.edxml import NAMESPACE
 from gateway.edxml.parse import parse_package
 from gateway.edxml.status import status_package
-from gateway.register.models import AuditEvent
 from gateway.register.query import SearchQuery
 from gateway.register.service import Register
 from gateway.understand.signatures import check_pdf, load_trust_roots
 from gateway.understand.single import understand_file
-from gateway.values import Envelope, SpooledMessage
 
 
 @pytest.mark.parametrize("business", ["Bussiness", "Business"])

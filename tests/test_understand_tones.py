@@ -6,14 +6,14 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 from docgen import make_official_pdf, make_pdf, scan_of
-from gateway.config import Config
-from gateway.extract.text import fold
+
+from gateway.core.config import Config
+from gateway.core.text import fold
+from gateway.core.values import FieldValue, SignatureReport
 from gateway.understand import ocr, tones, vocab
 from gateway.understand.fields import _day_from_signature, _day_units, _latest_day
 from gateway.understand.single import understand_file
-from gateway.values import FieldValue, SignatureReport
 
 
 @pytest.mark.parametrize(("read", "meant"), [
@@ -87,7 +87,7 @@ def _signer_page(scan_dpi: int) -> tuple[bytes, object]:
 
 @pytest.mark.parametrize(("scan_dpi", "expected"), [(300, "Trần Phước Hiền"), (120, "Trần Phước Hiển")])
 def test_the_name_line_is_read_again_only_from_a_scan_finer_than_the_first_reading(scan_dpi, expected) -> None:
-    from gateway.config import UnderstandConfig
+    from gateway.core.config import UnderstandConfig
     from gateway.understand.fields import _reread_name
 
     scan, (pdf, page) = _signer_page(scan_dpi)

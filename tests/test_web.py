@@ -13,10 +13,10 @@ import sqlalchemy as sa
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 from fastapi.testclient import TestClient  # noqa: E402
+from web_support import DOCS, PASSWORD, USERS, build_corpus, csrf_of, login, web_config, with_web  # noqa: E402
 
 from gateway.register.models import Assignment, AuditEvent, Document, WebSession  # noqa: E402
 from gateway.web.app import create_app  # noqa: E402
-from web_support import DOCS, PASSWORD, USERS, build_corpus, csrf_of, login, web_config, with_web  # noqa: E402
 
 # Which documents each user may see (everything else must look absent: 404).
 VISIBLE = {
@@ -406,7 +406,7 @@ def test_every_form_needs_the_sessions_csrf_token(fresh) -> None:
 
 
 def test_requeue_from_bad(fresh) -> None:
-    from gateway.values import Envelope
+    from gateway.core.values import Envelope
 
     spool = fresh.spool
     spool_id = spool.put(b"Subject: hong\r\n\r\nx\r\n", Envelope(source="smtp", received_at=dt.datetime.now(dt.timezone.utc),

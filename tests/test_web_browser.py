@@ -10,10 +10,10 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import free_port
-from gateway.web.server import WebServer
 from web_support import DOCS, PASSWORD, build_corpus, web_config
+
+from gateway.web.server import WebServer
 
 CHROMIUM = Path(os.environ.get("GATEWAY_TEST_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 import re
 import signal
 import sqlite3
@@ -13,8 +12,8 @@ import sys
 import httpx
 import pytest
 from click.testing import CliRunner
-
 from conftest import REPO, free_port, port_open, wait_for, write_config
+
 from gateway.cli import main
 
 PASSWORD = "một mật khẩu dài"

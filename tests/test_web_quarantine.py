@@ -10,11 +10,11 @@ import sqlalchemy as sa
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 from fastapi.testclient import TestClient  # noqa: E402
-
-from gateway.register.models import AuditEvent  # noqa: E402
-from gateway.values import Envelope  # noqa: E402
-from gateway.web.app import create_app  # noqa: E402
 from web_support import USERS, build_corpus, login, web_config  # noqa: E402
+
+from gateway.core.values import Envelope  # noqa: E402
+from gateway.register.models import AuditEvent  # noqa: E402
+from gateway.web.app import create_app  # noqa: E402
 
 EDITORS = {"admin", "vanthu"}
 HOSTILE = "<script>alert('q')</script> Công văn giả mạo"

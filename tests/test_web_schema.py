@@ -6,9 +6,9 @@ import warnings
 
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from web_support import build_corpus, web_config
 
 from gateway.web.app import create_app
-from web_support import build_corpus, web_config
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 EXAMPLES_PER_OPERATION = 12

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from gateway.errors import ConfigError
-from gateway.workdays import WorkCalendar, load_calendar
+from gateway.core.errors import ConfigError
+from gateway.routing.workdays import WorkCalendar, load_calendar
 
 D = dt.date
 

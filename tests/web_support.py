@@ -9,13 +9,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import sqlalchemy as sa
-
 from docgen import make_pdf
-from gateway.config import Config, DatabaseConfig, PathsConfig, RegisterConfig, WebConfig
+
+from gateway.core.config import Config, DatabaseConfig, PathsConfig, RegisterConfig, WebConfig
+from gateway.core.values import (
+    DocumentMeta,
+    Envelope,
+    Extracted,
+    ExtractedText,
+    FieldValue,
+    ParsedMessage,
+    Part,
+    SpooledMessage,
+)
 from gateway.register.models import Assignment, Department
 from gateway.register.service import Register
 from gateway.spool import Spool
-from gateway.values import DocumentMeta, Envelope, Extracted, ExtractedText, FieldValue, ParsedMessage, Part, SpooledMessage
 from gateway.web.accounts import Accounts
 
 UTC = dt.timezone.utc

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from xml.etree import ElementTree
 
+from gateway.core.text import nfc
 from gateway.edxml import NAMESPACE
-from gateway.extract.text import nfc
 
 
 @dataclass(frozen=True)

@@ -5,20 +5,16 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import logging
-import re
 
-from gateway.config import LimitsConfig
+from gateway.core.config import LimitsConfig
+from gateway.core.text import clean_text
+from gateway.core.values import Extracted, ExtractedText, ParsedMessage, Part
 from gateway.extract.reading import Reading
-from gateway.extract.text import nfc
-from gateway.values import Extracted, ExtractedText, ParsedMessage, Part
 
-# The readers are imported inside the functions below: gateway.mail imports gateway.extract.text, so
+# The readers are imported inside the functions below: gateway.mail imports gateway.core.text, so
 # importing gateway.mail (via the archive reader) while this package loads would be circular.
 
 log = logging.getLogger(__name__)
-
-# Control characters other than tab, newline and form feed (PostgreSQL text cannot even hold NUL).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0d-\x1f\x7f\ud800-\udfff]")
 
 _UNSUPPORTED = {
     "png": "image (its text is read by OCR for the fields and the search index)",
@@ -165,7 +161,7 @@ def _cap(reading: Reading, limits: LimitsConfig) -> Reading:
         note = f"converted from {legacy.upper()} to Unicode"
         reading = Reading(reading.status, text, f"{reading.detail}; {note}" if reading.detail else note,
                           reading.page_count)
-    text = _CONTROLS.sub("", nfc(reading.text))
+    text = clean_text(reading.text)
     if len(text) <= limits.text_max_chars:
         return Reading(reading.status, text, reading.detail, reading.page_count)
     detail = f"text_max_chars ({limits.text_max_chars}): {len(text)} characters cut"

@@ -9,11 +9,11 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-from gateway.config import LimitsConfig
+from gateway.core.config import LimitsConfig
+from gateway.core.values import ExtractedText
 from gateway.extract.reading import Reading
 from gateway.mail.charset import guess_decode
 from gateway.mail.names import sanitise_filename, sanitise_path
-from gateway.values import ExtractedText
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ import shutil
 import subprocess
 import tempfile
 
+from gateway.core.text import nfc
 from gateway.extract.reading import Reading, from_text
-from gateway.extract.text import nfc
 
 log = logging.getLogger(__name__)
 

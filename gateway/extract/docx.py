@@ -6,8 +6,8 @@ import io
 import logging
 import zipfile
 
+from gateway.core.text import nfc
 from gateway.extract.reading import Reading, from_text
-from gateway.extract.text import nfc
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.extract.text import nfc
+from gateway.core.text import nfc
 
 # TCVN 5712:1993 VN3 (the ABC keyboard's table), from glibc's TCVN5712-1 for the byte values VN3 uses.
 _TCVN3_FROM = "¡¢£¤¥¦§¨©ª«¬\xad®µ¶·¸¹»¼½¾ÆÇÈÉÊËÌÎÏÐÑÒÓÔÕÖ×ØÜÝÞßáâãäåæçèéêëìíîïñòóôõö÷øùúûüýþ"

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import logging
-import re
 
-from gateway.config import LimitsConfig
+from gateway.core.config import LimitsConfig
+from gateway.core.text import clean_text
 from gateway.extract.reading import Reading, from_text
-from gateway.extract.text import nfc
 
 log = logging.getLogger(__name__)
 
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _PASSWORD_HINTS = ("password", "security", "encrypt")
 
 
@@ -63,7 +61,8 @@ def _page_list(indexes: list[int]) -> str:
 
 
 def _clean(text: str) -> str:
-    return nfc(_CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))
+    """A page's text: clean, and without form feeds (the pages themselves are joined by form feeds)."""
+    return clean_text(text).replace("\f", "\n")
 
 
 def _pdfium_pages(payload: bytes, max_pages: int) -> tuple[list[str], int]:

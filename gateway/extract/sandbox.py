@@ -13,10 +13,10 @@ import resource
 import signal
 import time
 
-from gateway.config import LimitsConfig, UnderstandConfig
+from gateway.core.config import LimitsConfig, UnderstandConfig
+from gateway.core.values import DocumentMeta, Extracted, ExtractedText, ParsedMessage, Part
 from gateway.extract import extract_message
 from gateway.understand.fields import understand
-from gateway.values import DocumentMeta, Extracted, ExtractedText, ParsedMessage, Part
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import imapclient
 
-from gateway.config import Config, ImapAccountConfig
-from gateway.errors import GatewayError, ImapError
+from gateway.core.config import Config, ImapAccountConfig
+from gateway.core.errors import GatewayError, ImapError
+from gateway.core.values import Envelope
 from gateway.intake.imap_ledger import FolderKey, Ledger
 from gateway.intake.imap_session import describe, guarded, select, session
 from gateway.intake.imap_status import StatusFile
 from gateway.register import db
 from gateway.spool import Spool
-from gateway.values import Envelope
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gateway.errors import RegisterError
+from gateway.core.errors import RegisterError
 from gateway.register import db
 from gateway.register.models import Arrival, ImapLedgerEntry
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import imapclient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
-from gateway.config import ImapAccountConfig
-from gateway.errors import ImapError
+from gateway.core.config import ImapAccountConfig
+from gateway.core.errors import ImapError
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT = 15.0

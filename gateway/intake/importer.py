@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.config import Config
-from gateway.errors import GatewayError
+from gateway.core.config import Config
+from gateway.core.errors import GatewayError
+from gateway.core.values import Envelope
 from gateway.pipeline import Outcome, process_one
-from gateway.routing.router import Router
 from gateway.register.service import Register
+from gateway.routing.router import Router
 from gateway.spool import Spool
-from gateway.values import Envelope
 
 log = logging.getLogger(__name__)
 

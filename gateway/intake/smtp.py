@@ -14,13 +14,14 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from gateway.config import Config, SmtpConfig, TrustConfig, parse_host_port
-from gateway.errors import ConfigError, SpoolError
+from gateway.core.config import Config, SmtpConfig, TrustConfig, parse_host_port
+from gateway.core.domains import domain_of
+from gateway.core.errors import ConfigError, SpoolError
+from gateway.core.values import Envelope
 from gateway.intake.smtp_data import BulkDataSMTP
 from gateway.mail.peek import peek_from_address, peek_message_id
 from gateway.spool import Spool
-from gateway.trust.policy import domain_action, sender_domain
-from gateway.values import Envelope
+from gateway.trust.policy import domain_action
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class SpoolingHandler:
         if self.trust is None or not (self.trust.other_action == "reject" or any(
                 entry.partition("=")[2].strip() == "reject" for entry in self.trust.domain_overrides)):
             return None
-        domain = sender_domain(peek_from_address(raw))
+        domain = domain_of(peek_from_address(raw))
         return domain if domain_action(domain, self.trust) == "reject" else None
 
     def _notify(self, spool_id: str) -> None:

@@ -6,7 +6,7 @@ import codecs
 import logging
 import re
 
-from gateway.extract.text import nfc
+from gateway.core.text import nfc
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,12 @@ import datetime as dt
 import email.utils
 import re
 
-from gateway.extract.text import nfc
+from gateway.core.text import clean_line
 from gateway.mail.charset import decode_bytes
 
 _ENCODED_WORD = re.compile(r"=\?([^?\s]+)\?([bBqQ])\?([^?\s]*)\?=")
 _BETWEEN_WORDS = re.compile(r"[ \t\r\n]*")
 _FOLD = re.compile(r"\r?\n[ \t]*")
-_CONTROLS = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\ud800-\udfff]")
 _BARE_ADDRESS = re.compile(r"[\w.+=-]+@[\w.-]+")
 _ANGLE = re.compile(r"<([^<>]*)>")
 
@@ -32,8 +31,7 @@ def raw_to_text(value: str) -> str:
 
 def clean(text: str) -> str:
     """Unfolded, NFC, tabs as spaces, control characters removed, outer blanks stripped."""
-    text = _FOLD.sub(" ", text).replace("\t", " ")
-    return nfc(_CONTROLS.sub("", text)).strip()
+    return clean_line(_FOLD.sub(" ", text).replace("\t", " ")).strip()
 
 
 def decode_header_value(value: str) -> str:

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
-from gateway.config import LimitsConfig
-
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
+from gateway.core.config import LimitsConfig
+from gateway.core.rfc822 import split_head
 
 
 def message_limit_hit(raw: bytes, limits: LimitsConfig) -> str:
     """The limit the raw message breaks, worded for the operator, or "" when it is within all of them."""
     if len(raw) > limits.max_message_size:
         return f"max_message_size ({limits.max_message_size} bytes): message has {len(raw)}"
-    end = _HEADER_END.search(raw)
-    head = raw[: end.start()] if end else raw
+    head, _ = split_head(raw)
     fields = 0
     longest = 0
     current = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from gateway.extract.text import nfc
+from gateway.core.text import nfc
 
 MAX_NAME = 200
 _MAX_EXT = 16

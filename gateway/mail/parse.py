@@ -11,9 +11,12 @@ from email.message import Message
 from email.parser import BytesParser
 from email.utils import collapse_rfc2231_value
 
-from gateway.config import LimitsConfig
-from gateway.errors import ParseError
-from gateway.extract.plain import html_to_text
+from gateway.core.config import LimitsConfig
+from gateway.core.errors import ParseError
+from gateway.core.html import html_to_text
+from gateway.core.rfc822 import head_end
+from gateway.core.text import clean_text
+from gateway.core.values import ParsedMessage, Part
 from gateway.mail.charset import decode_bytes
 from gateway.mail.headers import (
     decode_header_value,
@@ -25,14 +28,12 @@ from gateway.mail.headers import (
 )
 from gateway.mail.names import sanitise_filename
 from gateway.mail.sniff import sniff_type
-from gateway.values import ParsedMessage, Part
 
 log = logging.getLogger(__name__)
 
 _HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
 _OBS_NAME = re.compile(rb"(?m)^([!-9;-~]+)[ \t]+:")
 _HEAD_SCAN = 64 * 1024
-_BODY_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ud800-\udfff]")
 _RAW_CTYPE = re.compile(r"\s*([\w.+-]+/[\w.+-]+)")
 # compat32, not policy.default: the default policy builds header objects while parsing and costs ~4x the
 # time (3.7 ms against 0.9 ms for a 20 KB message here); the few headers we need are decoded by headers.py.
@@ -94,8 +95,8 @@ def _parse_bytes(raw: bytes) -> Message:
 
 def _repair_header_names(raw: bytes) -> bytes:
     """Obsolete syntax "Name   : value" (RFC 5322 4.5) made acceptable by removing blanks before the colon."""
-    head, sep, body = raw.partition(b"\n\n") if b"\r\n\r\n" not in raw else raw.partition(b"\r\n\r\n")
-    return _OBS_NAME.sub(rb"\1:", head) + sep + body
+    end, _ = head_end(raw)
+    return _OBS_NAME.sub(rb"\1:", raw[:end]) + raw[end:]
 
 
 def _check_is_mail(raw: bytes) -> None:
@@ -294,7 +295,7 @@ def _body_text(charset: str | None, payload: bytes, walk: _Walk) -> str:
     text, note = decode_bytes(payload, charset)
     if note:
         walk.note(note)
-    return _BODY_CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return clean_text(text)
 
 
 def _filename(mime: _Mime) -> str:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 
+from gateway.core.rfc822 import head_end
+
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*<?([^>\r\n]*)>?", re.IGNORECASE | re.MULTILINE)
 _HEADER_SCAN = 65536
 
 
 def peek_message_id(raw: bytes) -> str:
     """The Message-ID from the header section without angle brackets, or "-" when there is none."""
-    end = raw.find(b"\r\n\r\n", 0, _HEADER_SCAN)
-    match = _MESSAGE_ID.search(raw, 0, end if end >= 0 else _HEADER_SCAN)
+    match = _MESSAGE_ID.search(raw, 0, head_end(raw, _HEADER_SCAN)[0])
     return match.group(1).decode("utf-8", "replace").strip() or "-" if match else "-"
 
 
@@ -19,10 +20,7 @@ def peek_from_address(raw: bytes) -> str:
     """The address of the From header (decoded as the parser would), or "" when there is none."""
     from email.utils import getaddresses
 
-    end = raw.find(b"\r\n\r\n", 0, _HEADER_SCAN)
-    if end < 0:
-        end = raw.find(b"\n\n", 0, _HEADER_SCAN)
-    head = raw[: end if end >= 0 else _HEADER_SCAN]
+    head = raw[: head_end(raw, _HEADER_SCAN)[0]]
     match = _FROM.search(head)
     if not match:
         return ""

@@ -11,9 +11,9 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from gateway.core.text import clean_line
 from gateway.register.records import DocumentRecord
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]+")
 ROLE_NAMES = {"lead": "Chủ trì", "cooperate": "Phối hợp", "inform": "Để biết"}
 
 
@@ -28,7 +28,7 @@ class ExtraAttachment:
 
 def header_safe(value: str) -> str:
     """One line: CR, LF and other control characters become spaces (no header injection), ends trimmed."""
-    return " ".join(_CONTROL.sub(" ", value or "").split())
+    return " ".join(clean_line(value or "").split())
 
 
 def _msgid(value: str) -> str:

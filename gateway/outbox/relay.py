@@ -8,8 +8,8 @@ import socket
 import ssl
 from dataclasses import dataclass
 
-from gateway.config import OutboxConfig
-from gateway.errors import ConfigError
+from gateway.core.config import OutboxConfig
+from gateway.core.errors import ConfigError
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ import threading
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gateway.config import Config, RegisterConfig
+from gateway.core.config import Config, RegisterConfig
+from gateway.core.errors import GatewayError
+from gateway.core.text import nfc
 from gateway.edxml.status import STATUS_CODES, status_package
-from gateway.errors import GatewayError
-from gateway.extract.text import nfc
 from gateway.outbox import store
 from gateway.outbox.compose import ExtraAttachment, build_forward, build_receipt
 from gateway.outbox.relay import DeliveryFailure, deliver

@@ -13,15 +13,9 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gateway.errors import NotFound
+from gateway.core.errors import NotFound
 from gateway.register.audit import record_audit
-from gateway.register.models import (
-    OUTBOX_FAILED,
-    OUTBOX_QUEUED,
-    OUTBOX_SENDING,
-    OUTBOX_SENT,
-    OutboxMessage,
-)
+from gateway.register.models import OUTBOX_FAILED, OUTBOX_QUEUED, OUTBOX_SENDING, OUTBOX_SENT, OutboxMessage
 
 TABLE = OutboxMessage.__table__
 KINDS = ("forward", "receipt")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.errors import NotFound, RegisterError
+from gateway.core.errors import NotFound, RegisterError
 from gateway.register.models import Attachment, AuditEvent, Document, Message
 
 SYSTEM_ACTOR = "gateway"

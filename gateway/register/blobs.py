@@ -6,10 +6,11 @@ import hashlib
 import logging
 import os
 import re
-import tempfile
+import secrets
 from pathlib import Path
 
-from gateway.errors import NotFound, RegisterError
+from gateway.core.durable import fsync_path, publish
+from gateway.core.errors import NotFound, RegisterError
 
 log = logging.getLogger(__name__)
 _SHA = re.compile(r"[0-9a-f]{64}")
@@ -35,17 +36,7 @@ class BlobStore:
             return sha
         try:
             self._ensure_dir(target.parent)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(data)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, target)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            _fsync_dir(target.parent)
+            publish(target.parent / f".tmp-{os.getpid()}-{secrets.token_hex(4)}", target, data)
         except OSError as err:
             raise RegisterError(f"cannot store blob {sha}: {err}") from err
         log.debug("stored blob %s (%d bytes)", sha, len(data))
@@ -60,7 +51,7 @@ class BlobStore:
         else:
             self._ensure_dir(directory.parent)
         directory.mkdir(exist_ok=True)  # another worker may make it at the same moment
-        _fsync_dir(directory.parent)
+        fsync_path(directory.parent)
 
     def get(self, sha: str) -> bytes:
         """The bytes of a blob; NotFound when it is absent."""
@@ -81,11 +72,3 @@ class BlobStore:
             return hashlib.sha256(self.get(sha)).hexdigest() == sha
         except NotFound:
             return False
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

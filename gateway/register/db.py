@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from gateway.errors import RegisterError
+from gateway.core.errors import RegisterError
 
 log = logging.getLogger(__name__)
 

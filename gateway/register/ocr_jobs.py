@@ -14,8 +14,8 @@ import time
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gateway.config import UnderstandConfig
-from gateway.extract.text import canonical_tones, fold
+from gateway.core.config import UnderstandConfig
+from gateway.core.text import canonical_tones, fold
 from gateway.register import db
 from gateway.register.audit import record_audit
 from gateway.register.models import Attachment, OcrJob

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from gateway.extract.text import exact_key, fold, has_diacritics, nfc
+from gateway.core.text import exact_key, fold, has_diacritics, nfc
 
 # A token is what both FTS5 unicode61 and the PostgreSQL 'simple' parser see as one word: letters and digits.
 TOKEN = re.compile(r"[^\W_]+")

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gateway.errors import NotFound
+from gateway.core.errors import NotFound
 from gateway.register.models import Arrival, Attachment, AuditEvent, Document, Message, RegisterBook
 
 

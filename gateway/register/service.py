@@ -15,12 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from gateway.config import Config
-from gateway.errors import RegisterError
-from gateway.extract.text import canonical_tones, fold
+from gateway.core.config import Config
+from gateway.core.errors import RegisterError
+from gateway.core.text import canonical_tones, fold
+from gateway.core.values import DocumentMeta, Extracted, SpooledMessage
 from gateway.register import db
-from gateway.register.audit import ChainReport, record_audit, update_document_fields, verify_chain
 from gateway.register.activity import Activity, Counters, load_activity, load_counters
+from gateway.register.audit import ChainReport, record_audit, update_document_fields, verify_chain
 from gateway.register.blobs import BlobStore
 from gateway.register.models import (
     MAIN_REGISTER,
@@ -37,7 +38,6 @@ from gateway.register.ocr_jobs import queue_jobs as queue_ocr_jobs
 from gateway.register.query import SearchHit, SearchQuery
 from gateway.register.records import DocumentRecord, Registration, load_document
 from gateway.register.search import searcher_for
-from gateway.values import DocumentMeta, Extracted, SpooledMessage
 
 log = logging.getLogger(__name__)
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
+from gateway.core.domains import domain_of, matches_any
 
 
 def receipt_allowed(address: str, domains: tuple[str, ...]) -> bool:
-    """True when ``address`` is a plain address whose domain matches one of the ``domains`` globs."""
+    """True when ``address`` is a plain address whose domain matches one of ``domains`` (core.domains rules)."""
     address = address.strip().lower()
-    local, at, domain = address.rpartition("@")
-    if not at or not local or not domain or any(c in address for c in "\r\n<>,;\"' "):
+    local, at, _ = address.rpartition("@")
+    if not at or not local or any(c in address for c in "\r\n<>,;\"' "):
         return False
-    return any(fnmatch.fnmatchcase(domain, pattern.strip().lower()) for pattern in domains)
+    return matches_any(domain_of(address), domains)

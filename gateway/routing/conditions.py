@@ -7,7 +7,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gateway.extract.text import fold
+from gateway.core.domains import domain_matches, domain_of
+from gateway.core.text import fold
 from gateway.routing.facts import SEARCH_FIELDS, Facts, fold_words
 
 URGENCY_LEVELS = {"thuong": 0, "khan": 1, "thuong khan": 2, "hoa toc": 3}
@@ -58,8 +59,17 @@ def _sender(value) -> Test:
 
 
 def _sender_domain(value) -> Test:
-    return _glob_test(_strings(value, "sender_domain"), lambda f: (f.sender_domain,) if f.sender else (),
-                      "sender domain")
+    """The sender's domain under one of the patterns, by the one domain rule ("*.gov.vn" takes gov.vn too)."""
+    patterns = tuple(v.lower() for v in _strings(value, "sender_domain"))
+
+    def test(facts: Facts, _fields) -> Outcome:
+        domain = domain_of(facts.sender)
+        for pattern in patterns:
+            if domain_matches(domain, pattern):
+                return Outcome(True, f"sender domain {domain} matches {pattern}")
+        return Outcome(False, f"sender domain {domain or '(none)'} matches none of {', '.join(patterns)}")
+
+    return test
 
 
 def _recipient(value) -> Test:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from gateway.routing.facts import Facts
 from gateway.routing.rules import PRIORITIES, Actions, Rule, RuleSet
-from gateway.workdays import WorkCalendar
+from gateway.routing.workdays import WorkCalendar
 
 FALLBACK = "fallback"
 

@@ -7,7 +7,7 @@ import datetime as dt
 from gateway.routing.evaluate import Decision
 from gateway.routing.facts import Facts
 from gateway.routing.rules import RuleSet
-from gateway.workdays import WorkCalendar
+from gateway.routing.workdays import WorkCalendar
 
 STATES = {"matched": "MATCHED", "not-matched": "no", "skipped": "skipped"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from gateway.extract.text import fold, nfc
-from gateway.values import DocumentMeta, Envelope, Extracted
+from gateway.core.text import fold, nfc
+from gateway.core.values import DocumentMeta, Envelope, Extracted
 
 # Where keyword and regex conditions look: trích yếu (the ND30 field), the e-mail Subject, all text.
 SEARCH_FIELDS = ("trich_yeu", "subject", "text")
@@ -34,10 +34,6 @@ class Facts:
     secrecy: int = 0
     signature: str = ""  # "valid", "invalid", "unsigned" or "" (not known)
     attachment_types: frozenset[str] = field(default_factory=frozenset)
-
-    @property
-    def sender_domain(self) -> str:
-        return self.sender.rpartition("@")[2]
 
     @cached_property
     def folded(self) -> _Folded:

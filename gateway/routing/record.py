@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gateway.config import Config
+from gateway.core.config import Config
+from gateway.core.values import Envelope, ParsedMessage
 from gateway.outbox.store import mail_row
 from gateway.register.audit import record_audit
 from gateway.register.models import (
@@ -28,8 +29,7 @@ from gateway.register.models import (
 from gateway.routing.allow import receipt_allowed
 from gateway.routing.evaluate import Decision
 from gateway.routing.rules import RuleSet
-from gateway.values import Envelope, ParsedMessage
-from gateway.workdays import WorkCalendar
+from gateway.routing.workdays import WorkCalendar
 
 log = logging.getLogger(__name__)
 PRIORITY_RANK = {"low": -1, "normal": 0, "high": 1, "urgent": 2}

@@ -9,15 +9,15 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from gateway.config import Config
-from gateway.errors import RegisterError, RuleFileError
+from gateway.core.config import Config
+from gateway.core.errors import RegisterError, RuleFileError
+from gateway.core.values import DocumentMeta, Extracted, SpooledMessage
 from gateway.routing.evaluate import Decision, evaluate
 from gateway.routing.facts import facts_from
 from gateway.routing.record import Plan, plan_routing, sync_departments, write_plan
 from gateway.routing.rules import RuleSet, load_rules
 from gateway.routing.snapshot import load_snapshot, write_snapshot
-from gateway.values import DocumentMeta, Extracted, SpooledMessage
-from gateway.workdays import WorkCalendar, load_calendar
+from gateway.routing.workdays import WorkCalendar, load_calendar
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from gateway.errors import RuleFileError
+from gateway.core.errors import RuleFileError
 from gateway.routing.conditions import CONDITIONS, SEARCH_IN, ConditionError, Test, compile_search_in
 from gateway.routing.facts import SEARCH_FIELDS
 

@@ -7,8 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
-from gateway.errors import RuleFileError
-from gateway.register.blobs import _fsync_dir as _fsync  # opens read-only and fsyncs: files and folders alike
+from gateway.core.durable import publish, write_new
+from gateway.core.errors import RuleFileError
 from gateway.routing.rules import Problem, RuleSet, load_rules
 
 SNAPSHOT_DIR = "rules-in-use"
@@ -26,14 +26,11 @@ def write_snapshot(data_dir: Path, ruleset: RuleSet) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
         for name, data in ruleset.sources:
-            (tmp / name).write_bytes(data)
-            _fsync(tmp / name)
+            write_new(tmp / name, data)
         os.rename(tmp, target)
     pointer = root / f".{CURRENT}-{os.getpid()}"
-    pointer.write_text(ruleset.version + "\n", encoding="ascii")
-    _fsync(pointer)
-    os.rename(pointer, root / CURRENT)
-    _fsync(root)
+    pointer.unlink(missing_ok=True)
+    publish(pointer, root / CURRENT, (ruleset.version + "\n").encode("ascii"))
     versions = sorted((p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")),
                       key=lambda p: p.stat().st_mtime, reverse=True)
     for old in versions[KEEP:]:

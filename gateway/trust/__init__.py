@@ -6,11 +6,12 @@ import ipaddress
 import logging
 from dataclasses import dataclass
 
-from gateway.config import TrustConfig
+from gateway.core.config import TrustConfig
+from gateway.core.domains import domain_of, matches_any
+from gateway.core.values import AuthResults, Envelope, ParsedMessage
 from gateway.trust.authres import results_from_headers
 from gateway.trust.dkimcheck import verify_dkim
-from gateway.trust.policy import domain_action, domain_matches, sender_domain
-from gateway.values import AuthResults, Envelope, ParsedMessage
+from gateway.trust.policy import domain_action
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ def authenticate(raw: bytes, parsed: ParsedMessage, envelope: Envelope, trust: T
     if trust.trusted_authserv_ids and _peer_trusted(envelope, trust):
         results = results_from_headers(parsed.headers, trust.trusted_authserv_ids)
     if trust.verify_dkim:
-        local = verify_dkim(raw, sender_domain(parsed.from_addr), trust)
+        local = verify_dkim(raw, domain_of(parsed.from_addr), trust)
         source = ",".join(s for s in (results.source, "local-dkim") if s)
         results = AuthResults(spf=results.spf, dkim=local, dmarc=results.dmarc, source=source)
     return results
@@ -59,7 +60,7 @@ def passed(auth: AuthResults) -> bool:
 def check_sender(raw: bytes, parsed: ParsedMessage, envelope: Envelope, trust: TrustConfig) -> TrustVerdict:
     """Accept, or quarantine with the reason; "reject" (answered at SMTP time) also quarantines what got in."""
     auth = authenticate(raw, parsed, envelope, trust)
-    domain = sender_domain(parsed.from_addr)
+    domain = domain_of(parsed.from_addr)
     detail = {"from": parsed.from_addr, "domain": domain, "spf": auth.spf, "dkim": auth.dkim,
               "dmarc": auth.dmarc, "auth_source": auth.source}
     if envelope.released_by:
@@ -69,7 +70,7 @@ def check_sender(raw: bytes, parsed: ParsedMessage, envelope: Envelope, trust: T
         why = "no sender address" if not domain else f"sender domain {domain} is not allowed"
         return TrustVerdict("quarantine", auth, f"{why} (policy: {action})", detail)
     judged = bool(trust.trusted_authserv_ids) or trust.verify_dkim
-    if judged and any(domain_matches(domain, p) for p in trust.require_auth_domains) and not passed(auth):
+    if judged and matches_any(domain, trust.require_auth_domains) and not passed(auth):
         return TrustVerdict(
             "quarantine", auth,
             f"sender {parsed.from_addr} failed authentication: dkim={auth.dkim} spf={auth.spf} dmarc={auth.dmarc}",

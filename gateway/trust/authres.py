@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.values import AuthResults
+from gateway.core.values import AuthResults
 
 _COMMENT = re.compile(r"\([^()]*\)")
 _RESULT = re.compile(r"^\s*([A-Za-z0-9_-]+)(?:\s*/\s*\d+)?\s*=\s*([A-Za-z]+)")

@@ -8,7 +8,8 @@ import dkim
 import dns.exception
 import dns.resolver
 
-from gateway.config import TrustConfig
+from gateway.core.config import TrustConfig
+from gateway.core.domains import domain_matches
 
 log = logging.getLogger(__name__)
 MAX_SIGNATURES = 5  # a message with hundreds of signatures must not cost hundreds of look-ups
@@ -63,7 +64,7 @@ def verify_dkim(raw: bytes, from_domain: str, trust: TrustConfig, dnsfunc=None) 
         return "none"
     for number in range(min(len(signatures), MAX_SIGNATURES)):
         domain = _signing_domain(message, signatures[number])
-        aligned = bool(from_domain) and (from_domain == domain or from_domain.endswith("." + domain))
+        aligned = domain_matches(from_domain, "*." + domain)  # relaxed alignment
         try:
             if aligned and message.verify(idx=number, dnsfunc=dnsfunc):
                 return "pass"

@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-from gateway.config import TrustConfig
-
-
-def sender_domain(address: str) -> str:
-    """The lower-case domain of an address ("" when there is none)."""
-    _, at, domain = address.strip().rpartition("@")
-    return domain.strip().strip(".").lower() if at else ""
-
-
-def domain_matches(domain: str, pattern: str) -> bool:
-    """"*.gov.vn" matches gov.vn and every name under it; anything else matches exactly (case-insensitive)."""
-    pattern = pattern.strip().lower()
-    if not domain:
-        return False
-    if pattern.startswith("*."):
-        base = pattern[2:]
-        return domain == base or domain.endswith("." + base)
-    return domain == pattern
+from gateway.core.config import TrustConfig
+from gateway.core.domains import domain_matches, matches_any
 
 
 def domain_action(domain: str, trust: TrustConfig) -> str:
@@ -28,6 +12,6 @@ def domain_action(domain: str, trust: TrustConfig) -> str:
         pattern, _, action = entry.partition("=")
         if domain_matches(domain, pattern):
             return action.strip()
-    if any(domain_matches(domain, pattern) for pattern in trust.allowed_domains):
+    if matches_any(domain, trust.allowed_domains):
         return "accept"
     return trust.other_action

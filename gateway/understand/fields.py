@@ -13,14 +13,14 @@ import datetime as dt
 import logging
 import re
 
-from gateway.config import UnderstandConfig
+from gateway.core.config import UnderstandConfig
+from gateway.core.text import fold
+from gateway.core.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
-from gateway.extract.text import fold
 from gateway.understand import ocr, patterns, signatures, stamps, tones
 from gateway.understand.handwriting import handwritten
 from gateway.understand.layout import PageText, doc_text, end_pages, page_text
-from gateway.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 
 log = logging.getLogger(__name__)
 

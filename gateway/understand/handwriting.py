@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.extract.text import fold
+from gateway.core.text import fold
 from gateway.understand import ocr
 from gateway.understand.layout import Segment
 

@@ -11,8 +11,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
-from gateway.errors import ExtractionError
-from gateway.extract.text import nfc
+from gateway.core.errors import ExtractionError
+from gateway.core.text import nfc
 from gateway.understand.layout import PageText, Segment
 
 log = logging.getLogger(__name__)

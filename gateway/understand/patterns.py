@@ -6,9 +6,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from gateway.extract.text import fold
+from gateway.core.text import fold
+from gateway.core.values import FieldValue
 from gateway.understand import vocab
-from gateway.values import FieldValue
 
 
 @dataclass(frozen=True)

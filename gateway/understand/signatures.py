@@ -7,7 +7,7 @@ import io
 import logging
 from pathlib import Path
 
-from gateway.values import SignatureReport
+from gateway.core.values import SignatureReport
 
 log = logging.getLogger(__name__)
 # pyHanko logs a traceback for every chain it cannot build, which is every chain until the roots are configured.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 
-from gateway.config import Config
+from gateway.core.config import Config
+from gateway.core.values import DocumentMeta, Extracted, ParsedMessage, Part
 from gateway.extract import extract_message
 from gateway.mail.sniff import sniff_type
 from gateway.understand.fields import understand
-from gateway.values import DocumentMeta, Extracted, ParsedMessage, Part
 
 
 def understand_file(payload: bytes, filename: str, config: Config) -> tuple[Extracted, DocumentMeta]:

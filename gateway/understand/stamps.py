@@ -7,7 +7,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from gateway.extract.text import fold, nfc
+from gateway.core.text import fold, nfc
 from gateway.understand.layout import end_pages
 
 log = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 
-from gateway.extract.text import exact_key, fold
+from gateway.core.text import exact_key, fold
 from gateway.understand import vocab
 
 _WORD = re.compile(r"[^\W\d_]+")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.extract.text import fold
+from gateway.core.text import fold
 
 # (tên loại as printed in capitals, Phụ lục III code). The 29 types of Điều 7 (công văn and thư công have no
 # code), the copy types, and the legal (quy phạm) types an inbox also receives.

@@ -6,16 +6,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from gateway.config import WebConfig
-from gateway.errors import GatewayError, NotFound
-from gateway.register.models import (
-    ROLE_ADMIN,
-    ROLE_CHUYEN_VIEN,
-    ROLE_VAN_THU,
-    Assignment,
-    Document,
-    RegisterBook,
-)
+from gateway.core.config import WebConfig
+from gateway.core.errors import GatewayError, NotFound
+from gateway.register.models import ROLE_ADMIN, ROLE_CHUYEN_VIEN, ROLE_VAN_THU, Assignment, Document, RegisterBook
 from gateway.web.accounts import Principal
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from gateway.errors import GatewayError, NotFound, RegisterError
-from gateway.register.models import USER_ROLES, ROLE_CHUYEN_VIEN, ApiToken, Department, User, WebSession
+from gateway.core.errors import GatewayError, NotFound, RegisterError
+from gateway.register.models import ROLE_CHUYEN_VIEN, USER_ROLES, ApiToken, Department, User, WebSession
 
 # scrypt at N=2^14, r=8, p=1 takes ~50 ms and 16 MiB: slow for guessing, fine for a login.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1

@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.register.query import SORT_KEYS, SearchQuery
-from gateway.web.exports import FORMATS
 from gateway.web.accounts import Principal
+from gateway.web.exports import FORMATS
 from gateway.web.service import SPOOL_ID, WebService
 
 SortName = Literal[tuple(list(SORT_KEYS) + [f"-{k}" for k in SORT_KEYS] + [""])]  # type: ignore[valid-type]

@@ -17,8 +17,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 
-from gateway.config import Config
-from gateway.errors import GatewayError, NotFound
+from gateway.core.config import Config
+from gateway.core.errors import GatewayError, NotFound
 from gateway.register.query import SORT_KEYS, SearchQuery
 from gateway.register.service import Register
 from gateway.spool import Spool

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from gateway.errors import GatewayError, NotFound
-from gateway.extract.text import canonical_tones, fold, nfc
+from gateway.core.errors import GatewayError, NotFound
+from gateway.core.text import canonical_tones, fold, nfc
 from gateway.register.audit import record_audit
 from gateway.register.models import (
     ASSIGNMENT_DONE,

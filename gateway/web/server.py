@@ -9,8 +9,8 @@ import threading
 
 import uvicorn
 
-from gateway.config import Config, parse_host_port
-from gateway.errors import ConfigError
+from gateway.core.config import Config, parse_host_port
+from gateway.core.errors import ConfigError
 from gateway.register.service import Register
 from gateway.spool import Spool
 from gateway.web.app import create_app

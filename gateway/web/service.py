@@ -12,14 +12,15 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from gateway import quarantine_ops
-from gateway.config import Config
-from gateway.errors import GatewayError, NotFound
+from gateway.core.config import Config
+from gateway.core.errors import GatewayError, NotFound
+from gateway.core.rfc822 import split_head
+from gateway.core.values import Envelope
 from gateway.register.models import Attachment, Document
 from gateway.register.query import SearchQuery
 from gateway.register.records import DocumentRecord
 from gateway.register.service import Register
 from gateway.spool import Spool, SpoolEntryInfo
-from gateway.values import Envelope
 from gateway.web import edits, exports
 from gateway.web.access import Forbidden, Scope, check_document, may_set_status, require_edit, scope_of
 from gateway.web.accounts import Principal
@@ -278,10 +279,7 @@ def _check_spool_id(spool_id: str, queue: str) -> None:
 
 def header_block(raw: bytes) -> str:
     """The header lines of a raw message as text (undecodable bytes replaced)."""
-    end = raw.find(b"\r\n\r\n")
-    if end < 0:
-        end = raw.find(b"\n\n")
-    head = raw if end < 0 else raw[:end]
+    head, _ = split_head(raw)
     return head.decode("utf-8", errors="replace").replace("\r\n", "\n")
 
 

@@ -12,7 +12,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gateway.errors import ConfigError
+from gateway.core.errors import ConfigError
 
 SEARCH_PATHS = (Path("gateway.toml"), Path("/etc/gateway/gateway.toml"))
 MiB = 1024 * 1024

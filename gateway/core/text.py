@@ -1,4 +1,4 @@
-"""Vietnamese text normalisation: NFC on the way in, one tone placement, and a diacritic-free fold for matching."""
+"""Text on the way in: NFC, control characters out, one tone placement, and a diacritic-free fold for matching."""
 
 from __future__ import annotations
 
@@ -36,6 +36,27 @@ _OLD_STYLE = re.compile(
 def nfc(text: str) -> str:
     """Text in Unicode NFC, as everything is stored."""
     return unicodedata.normalize("NFC", text)
+
+
+# What never belongs in stored text: C0 controls but tab, line breaks and form feed (a page break); DEL; C1
+# controls; bidirectional embeddings, overrides and isolates (they reorder what a reader sees); lone
+# surrogates left by broken decoding; the noncharacters U+FFFE and U+FFFF.
+_INVISIBLE = "\x00-\x08\x0e-\x1f\x7f\x80-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff"
+_LINE_BREAKS = "\n\x0b\x0c\r\x85\u2028\u2029"
+UNSAFE_IN_LINE = re.compile(f"[{_INVISIBLE}{_LINE_BREAKS}]")
+_REMOVED = re.compile(f"[{_INVISIBLE}]")
+_OTHER_BREAKS = re.compile("\r\n?|[\x0b\x85\u2028\u2029]")
+_BREAK_RUNS = re.compile(f"[{_LINE_BREAKS}]+")
+
+
+def clean_text(text: str) -> str:
+    """Multi-line text made safe to store: NFC, every line break a "\\n" (form feeds kept), controls removed."""
+    return nfc(_REMOVED.sub("", _OTHER_BREAKS.sub("\n", text)))
+
+
+def clean_line(text: str) -> str:
+    """One-line text (a header, a name) made safe: NFC, each run of line breaks one space, controls removed."""
+    return nfc(_REMOVED.sub("", _BREAK_RUNS.sub(" ", text)))
 
 
 def canonical_tones(text: str) -> str:

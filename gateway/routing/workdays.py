@@ -10,7 +10,7 @@ from pathlib import Path
 
 import holidays
 
-from gateway.errors import ConfigError
+from gateway.core.errors import ConfigError
 
 
 @dataclass(frozen=True)
