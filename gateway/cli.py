@@ -671,7 +671,9 @@ def quarantine_list(ctx, as_json: bool) -> None:
 @handle_errors
 def quarantine_show(ctx, spool_id: str, raw: bool) -> None:
     """Show one quarantined message: envelope, subject and the full reason with its details."""
-    info, envelope, raw_bytes, record = _spool(ctx).show_quarantined(spool_id)
+    from gateway.spool import quarantine as held
+
+    info, envelope, raw_bytes, record = held.show(_spool(ctx), spool_id)
     if raw:
         sys.stdout.buffer.write(raw_bytes)
         return

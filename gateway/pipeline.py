@@ -17,7 +17,7 @@ from gateway.mail.peek import peek_message_id
 from gateway.register.service import Register, Registration
 from gateway.routing.record import Plan
 from gateway.routing.router import Router
-from gateway.spool import Spool
+from gateway.spool import Spool, quarantine
 from gateway.trust import check_sender
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ def _route(ready: Understood, router: Router | None, plans: dict[str, Plan]) -> 
 
 
 def _quarantine(spooled: SpooledMessage, reason: str, spool: Spool) -> Outcome:
-    spool.quarantine(spooled.spool_id, reason)
+    quarantine.hold(spool, spooled.spool_id, reason)
     log.warning("spool %s <%s>: quarantined by the routing rules: %s", spooled.spool_id,
                 peek_message_id(spooled.raw), reason)
     return Outcome(spooled.spool_id, None, quarantined=reason)
@@ -154,7 +154,7 @@ def _failed(spooled: SpooledMessage, err: Exception, spool: Spool, config: Confi
     message_id = peek_message_id(spooled.raw)
     if isinstance(err, Quarantined):
         log.warning("spool %s <%s>: quarantined: %s", spooled.spool_id, message_id, err.reason)
-        spool.quarantine(spooled.spool_id, err.reason, err.detail)
+        quarantine.hold(spool, spooled.spool_id, err.reason, err.detail)
         return Outcome(spooled.spool_id, None, err.reason, quarantined=err.reason)
     if isinstance(err, ParseError):
         log.warning("spool %s <%s>: not a message, moved to bad/: %s", spooled.spool_id, message_id, err)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.register.service import Register
-from gateway.spool import Spool
+from gateway.spool import Spool, quarantine
 
 
 def release(spool: Spool, register: Register, spool_id: str, actor: str) -> dict[str, Any]:
     """Send a quarantined message back to incoming/ marked as released by ``actor``; audited as quarantine-released."""
-    record = spool.quarantine_record(spool_id)
-    spool.release(spool_id, released_by=actor)
+    record = quarantine.record_of(spool, spool_id)
+    quarantine.release(spool, spool_id, released_by=actor)
     detail = {"spool_id": spool_id, "reason": record.get("reason", "")}
     register.record_event("quarantine-released", actor, detail)
     return detail
@@ -19,12 +19,7 @@ def release(spool: Spool, register: Register, spool_id: str, actor: str) -> dict
 
 def delete(spool: Spool, register: Register, spool_id: str, actor: str) -> dict[str, Any]:
     """Delete a quarantined message for good; the audit event (sender, recipients, subject, reason) commits first."""
-    info, _, _, record = spool.show_quarantined(spool_id)
-    detail = {
-        "spool_id": spool_id, "mail_from": info.mail_from, "rcpt_tos": list(info.rcpt_tos),
-        "subject": info.subject, "size": info.size, "reason": record.get("reason", ""),
-        "detail": record.get("detail", {}),
-    }
+    detail = quarantine.describe(spool, spool_id)
     register.record_event("quarantine-deleted", actor, detail)
-    spool.delete_quarantined(spool_id)  # after the audit event has committed: never a silent loss
+    quarantine.delete(spool, spool_id)  # after the audit event has committed: never a silent loss
     return detail

@@ -41,9 +41,9 @@ def test_domain_of_and_matches_any() -> None:
 
 
 def test_the_receipt_rule_and_the_sender_rule_agree_on_the_bare_domain() -> None:
+    from gateway.core.config import TrustConfig
     from gateway.routing.allow import receipt_allowed
     from gateway.trust.policy import domain_action
-    from gateway.core.config import TrustConfig
 
     trust = TrustConfig(allowed_domains=("*.gov.vn",))
     assert domain_action("gov.vn", trust) == "accept"

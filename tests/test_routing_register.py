@@ -19,7 +19,7 @@ from gateway.pipeline import process_batch, process_one
 from gateway.register.models import Assignment, AuditEvent, Department, Document, RoutingDecision
 from gateway.register.service import Register
 from gateway.routing.router import open_router
-from gateway.spool import Spool
+from gateway.spool import Spool, quarantine
 
 RULES = """
 [[rule]]
@@ -135,7 +135,7 @@ def test_quarantine_happens_before_registering(tmp_path) -> None:
         outcome = process_one(spool.claim(spool_id), spool, register, config, router)
         assert outcome.quarantined == "thư lừa đảo" and outcome.registration is None
         assert (config.spool_dir / "quarantine" / f"{spool_id}.msg").exists()
-        assert "thư lừa đảo" in spool.quarantine_record(spool_id)["reason"]
+        assert "thư lừa đảo" in quarantine.record_of(spool, spool_id)["reason"]
         assert spool.counts()["claimed"] == 0
         with register.engine.connect() as conn:
             assert conn.scalar(sa.select(sa.func.count()).select_from(Document)) == 0

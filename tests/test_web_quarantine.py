@@ -14,6 +14,7 @@ from web_support import USERS, build_corpus, login, web_config  # noqa: E402
 
 from gateway.core.values import Envelope  # noqa: E402
 from gateway.register.models import AuditEvent  # noqa: E402
+from gateway.spool import quarantine  # noqa: E402
 from gateway.web.app import create_app  # noqa: E402
 
 EDITORS = {"admin", "vanthu"}
@@ -43,7 +44,7 @@ def hold(spool, subject: str = HOSTILE, sender: str = "vanthu@gov.vn.evil.exampl
     spool_id = spool.put(raw, Envelope(source="smtp", received_at=dt.datetime.now(dt.timezone.utc),
                                        mail_from=sender, rcpt_tos=("vanthu@localhost",), peer="127.0.0.1:4000"))
     spool.claim(spool_id)
-    spool.quarantine(spool_id, REASON, {"dkim": "fail", "spf": "none", "note": "<i>không</i> khớp"})
+    quarantine.hold(spool, spool_id, REASON, {"dkim": "fail", "spf": "none", "note": "<i>không</i> khớp"})
     return spool_id
 
 

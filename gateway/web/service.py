@@ -20,7 +20,7 @@ from gateway.register.models import Attachment, Document
 from gateway.register.query import SearchQuery
 from gateway.register.records import DocumentRecord
 from gateway.register.service import Register
-from gateway.spool import Spool, SpoolEntryInfo
+from gateway.spool import Spool, SpoolEntryInfo, quarantine
 from gateway.web import edits, exports
 from gateway.web.access import Forbidden, Scope, check_document, may_set_status, require_edit, scope_of
 from gateway.web.accounts import Principal
@@ -232,7 +232,7 @@ class WebService:
     def quarantine_show(self, who: Principal, spool_id: str) -> QuarantineView:
         require_edit(who)
         _check_spool_id(spool_id, "quarantine")
-        info, envelope, raw, record = self.spool.show_quarantined(spool_id)
+        info, envelope, raw, record = quarantine.show(self.spool, spool_id)
         headers = header_block(raw)
         return QuarantineView(info, envelope, record, headers[:HEADERS_SHOWN], len(headers) > HEADERS_SHOWN)
 

@@ -1,166 +1,47 @@
-"""Durable queue directories (incoming, claimed, bad, quarantine) where every message waits between intake and register."""
+"""The spool: durable queue folders (incoming, claimed, bad, quarantine) where every message waits between
+intake and register; coordination between processes is by rename only."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import email.parser
-import email.policy
 import json
 import logging
 import os
-import secrets
-import threading
 import time
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.core.durable import fsync_path, write_new
 from gateway.core.errors import NotFound, SpoolError
-from gateway.core.rfc822 import split_head
 from gateway.core.values import Envelope, SpooledMessage
+from gateway.spool.files import (
+    LISTABLE_QUEUES,
+    MSG_SUFFIX,
+    QUARANTINE_SUFFIX,
+    QUEUES,
+    REASON_SUFFIX,
+    TMP_SUFFIX,
+    DirSyncer,
+    SpoolEntryInfo,
+    claimed_name,
+    encode_header,
+    msg_name,
+    new_spool_id,
+    parse_full,
+    parse_name,
+    pid_alive,
+    read_quarantine_record,
+    split_file,
+    subject_of,
+)
 
 log = logging.getLogger(__name__)
 
-MAGIC = b"GWSPOOL1 "
-QUEUES = ("incoming", "claimed", "bad", "quarantine")
-LISTABLE_QUEUES = ("incoming", "claimed", "bad", "quarantine")
-QUARANTINE_SUFFIX = ".quarantine.json"
-MSG_SUFFIX = ".msg"
-REASON_SUFFIX = ".reason.txt"
-TMP_SUFFIX = ".tmp"
 STALE_TMP_SECONDS = 24 * 3600
 HEADER_PEEK_BYTES = 64 * 1024
 CRASH_REASON = "worker crashed {n} times while processing"
 PARALLEL_FSYNCS = 16  # files of one put_many written and fsynced at once
-
-
-@dataclass(frozen=True)
-class SpoolEntryInfo:
-    """What an operator sees about one spooled message without reading all of it."""
-
-    spool_id: str
-    queue: str
-    attempts: int
-    size: int  # bytes of the raw message
-    received_at: dt.datetime | None
-    mail_from: str
-    rcpt_tos: tuple[str, ...]
-    subject: str
-    reason: str = ""  # first line of the reason file, for bad/ and quarantine/
-
-
-def new_spool_id() -> str:
-    """A name that sorts in arrival order: nanoseconds since the epoch plus random hex against collisions."""
-    return f"{time.time_ns():020d}-{secrets.token_hex(3)}"
-
-
-def spool_id_time(spool_id: str) -> dt.datetime | None:
-    """When a spool id was made (its first 20 digits are nanoseconds since the epoch), or None if it has none."""
-    stamp = spool_id.partition("-")[0]
-    if len(stamp) != 20 or not stamp.isdigit():
-        return None
-    return dt.datetime.fromtimestamp(int(stamp) / 1e9, dt.timezone.utc)
-
-
-def _msg_name(spool_id: str, attempts: int) -> str:
-    return f"{spool_id}.{attempts}{MSG_SUFFIX}"
-
-
-def _claimed_name(spool_id: str, attempts: int, pid: int) -> str:
-    return f"{spool_id}.{attempts}.{pid}{MSG_SUFFIX}"
-
-
-def _parse_name(name: str) -> tuple[str, int] | None:
-    """(spool_id, attempts) from "<id>.<attempts>.msg" (incoming) or "<id>.<attempts>.<pid>.msg" (claimed)."""
-    parsed = _parse_full(name)
-    return (parsed[0], parsed[1]) if parsed else None
-
-
-def _parse_full(name: str) -> tuple[str, int, int | None] | None:
-    """(spool_id, attempts, claiming pid or None), or None for a name that is not a spool file."""
-    if not name.endswith(MSG_SUFFIX):
-        return None
-    parts = name[: -len(MSG_SUFFIX)].split(".")
-    if len(parts) not in (2, 3) or not parts[0] or not all(p.isdigit() for p in parts[1:]):
-        return None
-    return parts[0], int(parts[1]), int(parts[2]) if len(parts) == 3 else None
-
-
-class DirSyncer:
-    """Group commit for a directory: one fsync covers every rename that finished before it began.
-
-    Several threads putting at once then share directory fsyncs instead of queueing one each; every caller
-    still returns only after an fsync that started after its own rename.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._cv = threading.Condition()
-        self._requested = 0
-        self._done = 0
-        self._running = False
-
-    def sync(self) -> None:
-        with self._cv:
-            self._requested += 1
-            ticket = self._requested
-            while self._done < ticket:
-                if self._running:
-                    self._cv.wait()
-                    continue
-                self._run_one()
-
-    def _run_one(self) -> None:
-        """Called holding the lock; fsyncs without it so that new tickets can queue up meanwhile."""
-        self._running = True
-        upto = self._requested
-        self._cv.release()
-        try:
-            fsync_path(self.path)
-        finally:
-            self._cv.acquire()
-            self._running = False
-            self._cv.notify_all()
-        self._done = max(self._done, upto)
-
-
-def _encode_header(envelope: Envelope) -> bytes:
-    return MAGIC + envelope.to_json().encode("utf-8") + b"\n"
-
-
-def _split_file(data: bytes, path: Path) -> tuple[Envelope, bytes]:
-    """The envelope and the raw message from a spool file's content."""
-    if not data.startswith(MAGIC):
-        raise SpoolError(f"{path}: not a spool file (no {MAGIC.decode().strip()} line)")
-    end = data.find(b"\n")
-    try:
-        envelope = Envelope.from_json(data[len(MAGIC) : end].decode("utf-8"))
-    except (ValueError, TypeError, KeyError) as err:
-        raise SpoolError(f"{path}: unreadable envelope: {err}") from err
-    return envelope, data[end + 1 :]
-
-
-def _subject_of(raw_head: bytes) -> str:
-    """The decoded Subject from the start of a raw message, best effort."""
-    head, _ = split_head(raw_head)
-    try:
-        parsed = email.parser.BytesHeaderParser(policy=email.policy.default).parsebytes(head)
-        return str(parsed.get("Subject", "") or "").strip()
-    except Exception:  # noqa: BLE001 - a display nicety must never fail a listing
-        return ""
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Spool:
@@ -205,8 +86,8 @@ class Spool:
         spool_id = new_spool_id()
         tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}"
         try:
-            write_new(tmp, _encode_header(envelope), raw)
-            os.rename(tmp, self.incoming / _msg_name(spool_id, 0))
+            write_new(tmp, encode_header(envelope), raw)
+            os.rename(tmp, self.incoming / msg_name(spool_id, 0))
             self._incoming_sync.sync()
         except OSError as err:
             self._discard(tmp)
@@ -226,12 +107,12 @@ class Spool:
             for raw, envelope in items:
                 spool_id = new_spool_id()
                 written.append((spool_id, self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}"))
-            chunks = [(_encode_header(envelope), raw) for raw, envelope in items]
+            chunks = [(encode_header(envelope), raw) for raw, envelope in items]
             # fsyncs issued together let the filesystem commit its journal once for many of them
             with ThreadPoolExecutor(max_workers=PARALLEL_FSYNCS) as pool:
                 list(pool.map(lambda pair: write_new(pair[0][1], *pair[1]), zip(written, chunks)))
             for spool_id, tmp in written:
-                os.rename(tmp, self.incoming / _msg_name(spool_id, 0))
+                os.rename(tmp, self.incoming / msg_name(spool_id, 0))
             self._incoming_sync.sync()
         except OSError as err:
             for _, tmp in written:
@@ -268,7 +149,7 @@ class Spool:
 
     def claim(self, spool_id: str) -> SpooledMessage:
         """Claim one given message from incoming/ (the importer registers what it has just spooled)."""
-        path, _ = self._find(self.incoming, spool_id)
+        path, _ = self.find(self.incoming, spool_id)
         claimed = self._try_claim(path.name)
         if claimed is None:
             raise NotFound(f"spool entry {spool_id} was taken by another process or is unreadable")
@@ -283,11 +164,11 @@ class Spool:
             raise SpoolError(f"cannot list {directory}: {err}") from err
 
     def _try_claim(self, name: str) -> SpooledMessage | None:
-        parsed = _parse_name(name)
+        parsed = parse_name(name)
         if parsed is None:
             return None
         spool_id, attempts = parsed
-        target = self.claimed / _claimed_name(spool_id, attempts, os.getpid())
+        target = self.claimed / claimed_name(spool_id, attempts, os.getpid())
         try:
             os.rename(self.incoming / name, target)
         except FileNotFoundError:
@@ -295,7 +176,7 @@ class Spool:
         except OSError as err:
             raise SpoolError(f"cannot claim {name}: {err}") from err
         try:
-            envelope, raw = _split_file(target.read_bytes(), target)
+            envelope, raw = split_file(target.read_bytes(), target)
         except OSError as err:
             raise SpoolError(f"cannot read claimed {target}: {err}") from err
         except SpoolError as err:
@@ -305,7 +186,7 @@ class Spool:
 
     def finish(self, spool_id: str) -> None:
         """Forget a claimed message once its registration has committed."""
-        path, _ = self._find(self.claimed, spool_id)
+        path, _ = self.find(self.claimed, spool_id)
         try:
             os.unlink(path)
         except OSError as err:
@@ -316,12 +197,12 @@ class Spool:
 
         Returns the queue the message went to ("incoming" or "bad").
         """
-        path, attempts = self._find(self.claimed, spool_id)
+        path, attempts = self.find(self.claimed, spool_id)
         attempts += 1
         if permanent or attempts >= self.max_attempts:
             self._to_bad(spool_id, attempts, path, reason, traceback_text)
             return "bad"
-        self._move(path, self.incoming / _msg_name(spool_id, attempts))
+        self.move(path, self.incoming / msg_name(spool_id, attempts))
         log.info("spool %s: attempt %d failed (%s), queued again", spool_id, attempts, reason)
         return "incoming"
 
@@ -339,17 +220,17 @@ class Spool:
         except OSError as err:
             self._discard(tmp)
             raise SpoolError(f"cannot write reason for {spool_id} in {self.bad}: {err}") from err
-        self._move(path, self.bad / f"{spool_id}{MSG_SUFFIX}")
+        self.move(path, self.bad / f"{spool_id}{MSG_SUFFIX}")
         log.warning("spool %s: moved to bad after %d attempt(s): %s", spool_id, attempts, reason)
 
-    def _move(self, source: Path, target: Path) -> None:
+    def move(self, source: Path, target: Path) -> None:
         try:
             os.rename(source, target)
             fsync_path(target.parent)
         except OSError as err:
             raise SpoolError(f"cannot move {source} to {target}: {err}") from err
 
-    def _find(self, directory: Path, spool_id: str) -> tuple[Path, int]:
+    def find(self, directory: Path, spool_id: str) -> tuple[Path, int]:
         """The file of spool_id in a queue directory and its attempt count; NotFound if absent."""
         if not spool_id or "/" in spool_id or spool_id.startswith("."):
             raise NotFound(f"no spool entry {spool_id!r}")
@@ -364,7 +245,7 @@ class Spool:
                 return path, 0
             raise NotFound(f"no spool entry {spool_id} in quarantine")
         for name in self._names(directory):
-            parsed = _parse_name(name)
+            parsed = parse_name(name)
             if parsed and parsed[0] == spool_id:
                 return directory / name, parsed[1]
         raise NotFound(f"no spool entry {spool_id} in {directory.name}")
@@ -378,10 +259,10 @@ class Spool:
         """
         recovered = 0
         for name in sorted(self._names(self.claimed)):
-            parsed = _parse_full(name)
+            parsed = parse_full(name)
             if parsed is None or (owner_pid is not None and parsed[2] != owner_pid):
                 continue
-            if owner_pid is None and parsed[2] is not None and _pid_alive(parsed[2]):
+            if owner_pid is None and parsed[2] is not None and pid_alive(parsed[2]):
                 continue
             spool_id, attempts, _ = parsed
             attempts += 1
@@ -389,7 +270,7 @@ class Spool:
             if attempts >= self.max_attempts:
                 self._to_bad(spool_id, attempts, path, CRASH_REASON.format(n=attempts), "")
             else:
-                self._move(path, self.incoming / _msg_name(spool_id, attempts))
+                self.move(path, self.incoming / msg_name(spool_id, attempts))
             recovered += 1
         self._clear_stale_tmp()
         if recovered:
@@ -403,7 +284,7 @@ class Spool:
             parts = name.split(".")
             pid = int(parts[1]) if len(parts) > 2 and parts[1].isdigit() else 0
             try:
-                stale = not _pid_alive(pid) if pid else True
+                stale = not pid_alive(pid) if pid else True
                 stale = stale or now - path.stat().st_mtime > STALE_TMP_SECONDS
                 if stale:
                     os.unlink(path)
@@ -420,12 +301,12 @@ class Spool:
             if queue in ("bad", "quarantine"):
                 result[queue] = sum(1 for n in names if n.endswith(MSG_SUFFIX))
             else:
-                result[queue] = sum(1 for n in names if _parse_name(n))
+                result[queue] = sum(1 for n in names if parse_name(n))
         return result
 
     def oldest_name(self, queue: str = "incoming") -> str | None:
         """The file name of the oldest message in incoming/ or claimed/ (names sort by arrival), or None."""
-        names = [n for n in self._names(self._dir(queue)) if _parse_name(n)]
+        names = [n for n in self._names(self._dir(queue)) if parse_name(n)]
         return min(names) if names else None
 
     def list(self, queue: str) -> list[SpoolEntryInfo]:
@@ -437,7 +318,7 @@ class Spool:
             if spool_id is None:
                 continue
             try:
-                entries.append(self._info(queue, spool_id, directory / name, peek=True)[0])
+                entries.append(self.info(queue, spool_id, directory / name, peek=True)[0])
             except (FileNotFoundError, NotFound):
                 continue  # moved away while we looked
         return entries
@@ -447,10 +328,10 @@ class Spool:
             if not name.endswith(MSG_SUFFIX) or name.endswith(REASON_SUFFIX):
                 return None
             return name[: -len(MSG_SUFFIX)]
-        parsed = _parse_name(name)
+        parsed = parse_name(name)
         return parsed[0] if parsed else None
 
-    def _info(self, queue: str, spool_id: str, path: Path, peek: bool) -> tuple[SpoolEntryInfo, Envelope, bytes]:
+    def info(self, queue: str, spool_id: str, path: Path, peek: bool) -> tuple[SpoolEntryInfo, Envelope, bytes]:
         try:
             size = path.stat().st_size
             with open(path, "rb") as handle:
@@ -461,12 +342,12 @@ class Spool:
             raise
         except OSError as err:
             raise SpoolError(f"cannot read {path}: {err}") from err
-        envelope, raw = _split_file(data, path)
+        envelope, raw = split_file(data, path)
         header_len = len(data) - len(raw)
-        attempts = self._bad_attempts(spool_id) if queue == "bad" else (_parse_name(path.name) or ("", 0))[1]
+        attempts = self._bad_attempts(spool_id) if queue == "bad" else (parse_name(path.name) or ("", 0))[1]
         reason = self._reason_text(spool_id).partition("\n")[0].removeprefix("reason: ") if queue == "bad" else ""
         if queue == "quarantine":
-            reason = str(self.quarantine_record(spool_id).get("reason", ""))
+            reason = str(read_quarantine_record(self.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}").get("reason", ""))
         info = SpoolEntryInfo(
             spool_id=spool_id,
             queue=queue,
@@ -475,7 +356,7 @@ class Spool:
             received_at=envelope.received_at,
             mail_from=envelope.mail_from,
             rcpt_tos=envelope.rcpt_tos,
-            subject=_subject_of(raw),
+            subject=subject_of(raw),
             reason=reason,
         )
         return info, envelope, raw
@@ -498,23 +379,24 @@ class Spool:
         """One message wherever it is: its summary, envelope, raw bytes and (bad/, quarantine/) the reason text."""
         for queue in LISTABLE_QUEUES:
             try:
-                path, _ = self._find(self.root / queue, spool_id)
-                info, envelope, raw = self._info(queue, spool_id, path, peek=False)
+                path, _ = self.find(self.root / queue, spool_id)
+                info, envelope, raw = self.info(queue, spool_id, path, peek=False)
             except (NotFound, FileNotFoundError):
                 continue
             reason = self._reason_text(spool_id) if queue == "bad" else ""
             if queue == "quarantine":
-                reason = json.dumps(self.quarantine_record(spool_id), ensure_ascii=False, indent=2)
+                reason = json.dumps(read_quarantine_record(self.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}"),
+                                    ensure_ascii=False, indent=2)
             return info, envelope, raw, reason
         raise NotFound(f"no spool entry {spool_id}")
 
     def requeue(self, spool_id: str) -> None:
         """Send a message from bad/ back to incoming/ with a fresh attempt count; its reason is kept as history."""
-        path, _ = self._find(self.bad, spool_id)
+        path, _ = self.find(self.bad, spool_id)
         reason = self.bad / f"{spool_id}{REASON_SUFFIX}"
         if reason.exists():
-            self._move(reason, self._history_name(spool_id))
-        self._move(path, self.incoming / _msg_name(spool_id, 0))
+            self.move(reason, self._history_name(spool_id))
+        self.move(path, self.incoming / msg_name(spool_id, 0))
         log.info("spool %s: requeued from bad", spool_id)
 
     def _history_name(self, spool_id: str) -> Path:
@@ -528,7 +410,7 @@ class Spool:
         if queue != "bad":
             raise SpoolError("only the bad queue can be purged")
         if spool_id is not None:
-            self._find(self.bad, spool_id)
+            self.find(self.bad, spool_id)
             ids = [spool_id]
         else:
             ids = sorted({n.split(".", 1)[0] for n in self._names(self.bad)})
@@ -550,78 +432,3 @@ class Spool:
                 raise SpoolError(f"cannot delete {self.bad / name}: {err}") from err
             removed += name == f"{spool_id}{MSG_SUFFIX}"
         return removed
-
-    # -- quarantine ----------------------------------------------------------------------------------------
-
-    def quarantine(self, spool_id: str, reason: str, detail: dict | None = None) -> None:
-        """Move a claimed message into quarantine/ with its reason: parsed, but not trusted or not allowed."""
-        path, attempts = self._find(self.claimed, spool_id)
-        record = {
-            "spool_id": spool_id, "reason": reason, "detail": detail or {}, "attempts": attempts,
-            "quarantined_at": dt.datetime.now(dt.timezone.utc).isoformat(),
-        }
-        tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}.quarantine{TMP_SUFFIX}"
-        try:
-            write_new(tmp, json.dumps(record, ensure_ascii=False, indent=2, default=str).encode())
-            os.rename(tmp, self.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}")
-        except OSError as err:
-            self._discard(tmp)
-            raise SpoolError(f"cannot write the quarantine reason of {spool_id}: {err}") from err
-        self._move(path, self.quarantine_dir / f"{spool_id}{MSG_SUFFIX}")
-        log.warning("spool %s: quarantined: %s", spool_id, reason)
-
-    def quarantine_record(self, spool_id: str) -> dict:
-        """The reason file of a quarantined message ({} when it has none)."""
-        try:
-            text = (self.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}").read_text(encoding="utf-8")
-            record = json.loads(text)
-            return record if isinstance(record, dict) else {}
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as err:
-            return {"reason": f"unreadable reason file: {err}"}
-
-    def show_quarantined(self, spool_id: str) -> tuple[SpoolEntryInfo, Envelope, bytes, dict]:
-        """One quarantined message: summary, envelope, raw bytes and its reason record; NotFound elsewhere."""
-        path, _ = self._find(self.quarantine_dir, spool_id)
-        info, envelope, raw = self._info("quarantine", spool_id, path, peek=False)
-        return info, envelope, raw, self.quarantine_record(spool_id)
-
-    def release(self, spool_id: str, released_by: str = "operator") -> None:
-        """Send a quarantined message to incoming/ as if it had just arrived, marked so the trust check lets it by."""
-        path, _ = self._find(self.quarantine_dir, spool_id)
-        try:
-            envelope, raw = _split_file(path.read_bytes(), path)
-        except OSError as err:
-            raise SpoolError(f"cannot read {path}: {err}") from err
-        envelope = dataclasses.replace(envelope, released_by=released_by or "operator")
-        tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}"
-        try:
-            write_new(tmp, _encode_header(envelope), raw)
-            os.rename(tmp, self.incoming / _msg_name(spool_id, 0))
-            fsync_path(self.incoming)
-        except OSError as err:
-            self._discard(tmp)
-            raise SpoolError(f"cannot release {spool_id} to {self.incoming}: {err}") from err
-        self._remove_quarantined(spool_id)
-        log.info("spool %s: released from quarantine by %s", spool_id, released_by)
-
-    def delete_quarantined(self, spool_id: str) -> dict:
-        """Delete a quarantined message and its reason; returns what it was (for the audit record)."""
-        info, _, _, record = self.show_quarantined(spool_id)
-        self._remove_quarantined(spool_id)
-        return {
-            "spool_id": spool_id, "mail_from": info.mail_from, "rcpt_tos": list(info.rcpt_tos),
-            "subject": info.subject, "size": info.size, "reason": record.get("reason", ""),
-            "detail": record.get("detail", {}),
-        }
-
-    def _remove_quarantined(self, spool_id: str) -> None:
-        for suffix in (MSG_SUFFIX, QUARANTINE_SUFFIX):
-            try:
-                os.unlink(self.quarantine_dir / f"{spool_id}{suffix}")
-            except FileNotFoundError:
-                continue
-            except OSError as err:
-                raise SpoolError(f"cannot delete {spool_id}{suffix} from quarantine: {err}") from err
-        fsync_path(self.quarantine_dir)
