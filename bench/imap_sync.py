@@ -77,7 +77,6 @@ def _peak_rss_mb() -> float:
 def _gateway_sync(port: int, user: str, password: str, workdir: Path) -> dict:
     from gateway.core.config import Config, ImapAccountConfig, ImapConfig, PathsConfig
     from gateway.intake.imap import AccountPoller
-    from gateway.intake.imap_ledger import Ledger
     from gateway.intake.imap_session import session
     from gateway.intake.imap_status import StatusFile
     from gateway.register.service import Register
@@ -91,7 +90,7 @@ def _gateway_sync(port: int, user: str, password: str, workdir: Path) -> dict:
     spool.ensure()
     register = Register(config)
     register.upgrade()
-    ledger = Ledger(register.engine)
+    ledger = register.imap_ledger
     poller = AccountPoller(account, spool, ledger, StatusFile(config.data_dir / "imap", "bench"))
     started = time.perf_counter()  # the schema creation above is not part of a sync
     with session(account) as client:
@@ -103,7 +102,6 @@ def _gateway_sync(port: int, user: str, password: str, workdir: Path) -> dict:
         again = poller.sync(client, full=False)
     second = time.perf_counter() - second_started
     poller.close()
-    ledger.close()
     register.close()
     return {"fetched": fetched, "sync_seconds": seconds, "second_poll_fetched": again, "second_poll_fetch_commands":
             poller.fetch_commands - commands, "second_poll_seconds": second,

@@ -191,10 +191,9 @@ def measure(config: Config, register: Register, label: str, repeat: int, target_
 
     import httpx
 
-    from gateway.web.accounts import Accounts
     from gateway.web.server import WebServer
 
-    accounts = Accounts(register.engine)
+    accounts = register.accounts
     if accounts.principal("vanthu") is None:
         accounts.add_user("vanthu", "van_thu", PASSWORD)
         accounts.add_user("cv", "chuyen_vien", PASSWORD, unit_code="KT")

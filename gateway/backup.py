@@ -8,23 +8,18 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlalchemy as sa
-
 from gateway.core.config import Config
 from gateway.core.errors import BackupError
+from gateway.register.dump import database_kind, dump, load, refuse_non_empty
 from gateway.register.service import Register
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 FORMAT = 1
-SQLITE_FILE = "register.sqlite3"
-PG_DUMP_FILE = "register.pgdump"
 SPOOL_QUEUES = ("incoming", "bad")
 CHUNK = 1024 * 1024
 
@@ -62,28 +57,6 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _backend(config: Config) -> str:
-    return sa.make_url(config.database_url).get_backend_name()
-
-
-def _libpq(config: Config) -> tuple[str, dict[str, str]]:
-    """A libpq URL without the password, and an environment carrying it (not visible in `ps`)."""
-    url = sa.make_url(config.database_url)
-    env = dict(os.environ)
-    if url.password:
-        env["PGPASSWORD"] = str(url.password)
-    plain = url.set(drivername="postgresql", password=None)
-    return plain.render_as_string(hide_password=False), env
-
-
-def _run(argv: list[str], env: dict[str, str]) -> None:
-    if shutil.which(argv[0]) is None:
-        raise BackupError(f"{argv[0]} not found: install postgresql-client (the same major version as the server)")
-    result = subprocess.run(argv, env=env, capture_output=True, text=True)
-    if result.returncode != 0:
-        raise BackupError(f"{argv[0]} failed ({result.returncode}): {result.stderr.strip()}")
-
-
 # -- backup ----------------------------------------------------------------------------------------------------
 
 
@@ -99,12 +72,7 @@ def backup(config: Config, dest: Path) -> Manifest:
     dest.mkdir(parents=True, exist_ok=True)
     try:
         _copy_spool(config.spool_dir, dest / "spool")
-        kind = _backend(config)
-        if kind == "sqlite":
-            _sqlite_backup(Path(sa.make_url(config.database_url).database or ""), dest / SQLITE_FILE)
-        else:
-            url, env = _libpq(config)
-            _run(["pg_dump", "--format=custom", "--no-owner", f"--file={dest / PG_DUMP_FILE}", url], env)
+        kind = dump(config.database_url, dest)
         _copy_tree(config.blob_dir, dest / "blobs", skip_prefix=".tmp-")
     except OSError as err:
         raise BackupError(f"backup into {dest} failed: {err}") from err
@@ -112,20 +80,6 @@ def backup(config: Config, dest: Path) -> Manifest:
     (dest / MANIFEST).write_text(manifest.to_json(), encoding="utf-8")
     log.info("backup of %s written to %s: %d files", config.data_dir, dest, len(manifest.files))
     return manifest
-
-
-def _sqlite_backup(source: Path, target: Path) -> None:
-    if not source.is_file():
-        raise BackupError(f"no register database at {source}: nothing to back up")
-    src = sqlite3.connect(source, timeout=30)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst)  # the online backup API: a consistent copy while workers write
-    except sqlite3.Error as err:
-        raise BackupError(f"SQLite backup of {source} failed: {err}") from err
-    finally:
-        dst.close()
-        src.close()
 
 
 def _copy_spool(spool_dir: Path, target: Path) -> None:
@@ -189,24 +143,19 @@ def restore(config: Config, source: Path) -> Manifest:
     """Restore a verified backup into an empty data folder (and, for PostgreSQL, an empty database)."""
     source = Path(source)
     manifest = verify(source)
-    kind = _backend(config)
+    kind = database_kind(config.database_url)
     if manifest.database != kind:
         raise BackupError(f"{source} holds a {manifest.database} register but database.url is {kind}")
     data_dir = config.data_dir
     if data_dir.exists() and any(data_dir.iterdir()):
         raise BackupError(f"{data_dir} is not empty: restore only into an empty data folder")
     if kind == "postgresql":
-        _refuse_non_empty_database(config)
+        refuse_non_empty(config.database_url)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         _copy_tree(source / "spool", config.spool_dir, skip_prefix=".")
         _copy_tree(source / "blobs", config.blob_dir, skip_prefix=".")
-        if kind == "sqlite":
-            shutil.copy2(source / SQLITE_FILE, Path(sa.make_url(config.database_url).database or ""))
-        else:
-            url, env = _libpq(config)
-            _run(["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={url}", str(source / PG_DUMP_FILE)],
-                 env)
+        load(config.database_url, source)
     except OSError as err:
         raise BackupError(f"restore into {data_dir} failed: {err}") from err
     register = Register(config)
@@ -218,16 +167,3 @@ def restore(config: Config, source: Path) -> Manifest:
     log.info("restored %s into %s: %d files", source, data_dir, len(manifest.files))
     return manifest
 
-
-def _refuse_non_empty_database(config: Config) -> None:
-    engine = sa.create_engine(sa.make_url(config.database_url).set(drivername="postgresql+psycopg"))
-    try:
-        with engine.connect() as conn:
-            tables = conn.scalar(sa.text(
-                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"))
-    except sa.exc.SQLAlchemyError as err:
-        raise BackupError(f"cannot reach the target database: {err}") from err
-    finally:
-        engine.dispose()
-    if tables:
-        raise BackupError("the target database is not empty: restore only into an empty database")

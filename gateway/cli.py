@@ -111,7 +111,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
 
     register = Register(config)
     register.upgrade()
-    importer = Importer(config, spool, register, open_router(config, register.engine))
+    importer = Importer(config, spool, register, open_router(config, register))
     totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "quarantined": 0, "bad": 0}
     lines = []
     try:
@@ -214,19 +214,14 @@ def _hit_json(hit) -> dict:
 @handle_errors
 def show(ctx, document_id: int, as_json: bool) -> None:
     """Show one document: số đến, fields, e-mail, attachments, arrivals, routing and audit trail."""
-    from sqlalchemy.orm import Session
-
-    from gateway.register.db import reader as db_reader
     from gateway.register.service import Register
-    from gateway.routing.view import load_routing
     from gateway.showing import document_as_dict, document_as_text
 
     config = get_config(ctx)
     register = Register.open(config)
     try:
         record = register.get_document(document_id)
-        with Session(db_reader(register.engine)) as session:
-            routing = load_routing(session, document_id)
+        routing = register.views.routing(document_id)
     finally:
         register.close()
     if as_json:
@@ -357,7 +352,6 @@ def imap_test(ctx, account: str) -> None:
 @handle_errors
 def imap_status(ctx) -> None:
     """Each account's last successful sync, last error, and messages waiting for their after-action."""
-    from gateway.intake.imap_ledger import Ledger
     from gateway.intake.imap_status import load_status
     from gateway.register.service import Register
 
@@ -366,7 +360,7 @@ def imap_status(ctx) -> None:
         click.echo(f"no IMAP accounts in {config.source}")
         return
     register = Register.open(config)
-    ledger = Ledger(register.engine)
+    ledger = register.imap_ledger
     try:
         for account in config.imap.accounts:
             status = load_status(config.data_dir / "imap" / f"{account.name}.json")
@@ -376,7 +370,6 @@ def imap_status(ctx) -> None:
             if status and status.last_error:
                 click.echo(f"  last error at {status.last_error_at}: {status.last_error}")
     finally:
-        ledger.close()
         register.close()
 
 
@@ -410,10 +403,9 @@ def user() -> None:
 
 def _accounts(ctx):
     from gateway.register.service import Register
-    from gateway.web.accounts import Accounts
 
     register = Register.open(get_config(ctx))
-    return register, Accounts(register.engine)
+    return register, register.accounts
 
 
 def _read_password(password_stdin: bool) -> str:

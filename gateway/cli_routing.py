@@ -160,13 +160,12 @@ def outbox_list(ctx, state, document_id, limit, as_json) -> None:
 
 
 def _outbox_list(ctx, state, document_id, limit, as_json) -> None:
-    from gateway.outbox.store import counts, list_outbox
     from gateway.register.service import Register
 
     register = Register.open(_cli().get_config(ctx))
     try:
-        items = list_outbox(register.engine, state, document_id, limit)
-        totals = counts(register.engine)
+        items = register.outbox.list(state, document_id, limit)
+        totals = register.outbox.counts()
     finally:
         register.close()
     for item in items:
@@ -191,14 +190,13 @@ def outbox_retry(ctx, ids, all_failed) -> None:
 
 
 def _outbox_retry(ctx, ids, all_failed) -> None:
-    from gateway.outbox.store import retry
     from gateway.register.service import Register
 
     if bool(ids) == bool(all_failed):
         raise GatewayError("give outbox ids or --all-failed")
     register = Register.open(_cli().get_config(ctx))
     try:
-        count = retry(register.engine, None if all_failed else list(ids))
+        count = register.outbox.retry(None if all_failed else list(ids))
     finally:
         register.close()
     click.echo(f"queued {count} mail(s) again")

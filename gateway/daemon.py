@@ -19,7 +19,6 @@ from gateway.intake.smtp import SmtpIntake
 from gateway.notify import Notifier, watchdog_interval
 from gateway.outbox.sender import OutboxSender
 from gateway.progress import ProgressWatch, SpoolSnapshot
-from gateway.register import db
 from gateway.register.service import Register
 from gateway.routing.router import Router, open_router
 from gateway.spool import Spool
@@ -50,7 +49,7 @@ class Daemon:
         self._workers: list[multiprocessing.process.BaseProcess] = []
         self._rules_generation = self._context.RawValue("i", 0)  # written by this process only; no lock to strand
         self.router: Router | None = None
-        self._engine = None  # for the departments table on reload, made at the first reload
+        self._register: Register | None = None  # for the departments table on reload, opened at the first reload
 
     def prepare(self) -> None:
         """Create the data folders, bring the schema to head (proving the database answers), recover the spool."""
@@ -60,7 +59,7 @@ class Daemon:
         try:
             register.upgrade()
             register.check()
-            self.router = open_router(self.config, register.engine)
+            self.router = open_router(self.config, register)
             if self.router is not None:
                 self.router.publish()
         finally:
@@ -113,8 +112,8 @@ class Daemon:
             if sender is not None:
                 sender.stop()
             pid_file.unlink(missing_ok=True)
-            if self._engine is not None:
-                self._engine.dispose()
+            if self._register is not None:
+                self._register.close()
             self.notifier.close()
         log.info("gateway stopped")
         return 0
@@ -176,9 +175,9 @@ class Daemon:
         if not self.router.reload():
             return  # the router logged every problem; workers keep the rules they have
         try:
-            if self._engine is None:
-                self._engine = db.make_engine(self.config.database_url)
-            self.router.sync_departments(self._engine)
+            if self._register is None:
+                self._register = Register(self.config)
+            self.router.sync_departments(self._register)
             self.router.publish()
         except (GatewayError, OSError) as err:
             log.error("reload: cannot update the departments or publish the rules to the workers, which keep "

@@ -14,8 +14,9 @@ from gateway.extract.sandbox import extract_isolated, understand_isolated
 from gateway.mail.limits import message_limit_hit
 from gateway.mail.parse import parse_message
 from gateway.mail.peek import peek_message_id
-from gateway.register.service import Register, Registration
-from gateway.routing.record import Plan
+from gateway.register.arrivals import NewArrival
+from gateway.register.records import Registration
+from gateway.register.service import Register
 from gateway.routing.router import Router
 from gateway.spool import Spool, quarantine
 from gateway.trust import check_sender
@@ -65,13 +66,15 @@ def understand_spooled(spooled: SpooledMessage, config: Config) -> Understood:
     return Understood(spooled, extracted, understand_isolated(extracted, config.limits, config.understand))
 
 
-def _route(ready: Understood, router: Router | None, plans: dict[str, Plan]) -> str:
-    """Decide where the message goes (before registering); returns the quarantine reason, or ""."""
-    if router is None:
-        return ""
-    plan = router.plan(ready.spooled, ready.extracted, ready.meta)
-    plans[ready.spooled.spool_id] = plan
-    return plan.decision.quarantine
+def _route(ready: Understood, router: Router | None) -> NewArrival:
+    """The arrival with the routing decided for it (before registering; its quarantine reason decides first)."""
+    routing = router.plan(ready.spooled, ready.extracted, ready.meta) if router is not None else None
+    return NewArrival(ready.spooled, ready.extracted, ready.meta, routing)
+
+
+def _held_back(arrival: NewArrival) -> str:
+    """The reason a routing rule gave to quarantine the message instead of registering it, or ""."""
+    return arrival.routing.quarantine if arrival.routing is not None else ""
 
 
 def _quarantine(spooled: SpooledMessage, reason: str, spool: Spool) -> Outcome:
@@ -84,14 +87,11 @@ def _quarantine(spooled: SpooledMessage, reason: str, spool: Spool) -> Outcome:
 def process_one(spooled: SpooledMessage, spool: Spool, register: Register, config: Config,
                 router: Router | None = None) -> Outcome:
     """Register one claimed message; on failure hand it back to the spool (retry, or bad/ with the reason)."""
-    plans: dict[str, Plan] = {}
     try:
-        ready = understand_spooled(spooled, config)
-        reason = _route(ready, router, plans)
-        if reason:
-            return _quarantine(spooled, reason, spool)
-        hook = router.hook(plans) if router is not None else None
-        registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta, hook)
+        arrival = _route(understand_spooled(spooled, config), router)
+        if _held_back(arrival):
+            return _quarantine(spooled, _held_back(arrival), spool)
+        registration = register.register_arrival(arrival)
     except Exception as err:  # noqa: BLE001 - any failure must leave the message in the spool, never lose it
         return _failed(spooled, err, spool, config)
     return _finished(spooled, registration, spool)
@@ -107,29 +107,26 @@ def process_batch(batch: list[SpooledMessage], spool: Spool, register: Register,
     if len(batch) == 1:
         return [process_one(batch[0], spool, register, config, router)]
     outcomes: list[Outcome] = []
-    ready: list[Understood] = []
-    plans: dict[str, Plan] = {}
+    ready: list[NewArrival] = []
     for spooled in batch:
         try:
-            item = understand_spooled(spooled, config)
-            reason = _route(item, router, plans)
-            if reason:
-                outcomes.append(_quarantine(spooled, reason, spool))
+            arrival = _route(understand_spooled(spooled, config), router)
+            if _held_back(arrival):
+                outcomes.append(_quarantine(spooled, _held_back(arrival), spool))
             else:
-                ready.append(item)
+                ready.append(arrival)
         except Exception as err:  # noqa: BLE001 - settled alone, the rest of the batch goes on
             outcomes.append(_failed(spooled, err, spool, config))
     if not ready:
         return outcomes
-    hook = router.hook(plans) if router is not None else None
     try:
-        registrations = register.register_batch([(r.spooled, r.extracted, r.meta) for r in ready], hook)
+        registrations = register.register_batch(ready)
     except Exception as err:  # noqa: BLE001 - fall back to one at a time, where each failure is settled alone
         log.warning("a batch of %d failed to register together (%s: %s); registering one by one",
                     len(ready), type(err).__name__, err)
         for item in ready:
             try:
-                registration = register.register_arrival(item.spooled, item.extracted, item.meta, hook)
+                registration = register.register_arrival(item)
             except Exception as one_err:  # noqa: BLE001
                 outcomes.append(_failed(item.spooled, one_err, spool, config))
             else:

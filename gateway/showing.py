@@ -9,11 +9,9 @@ import zoneinfo
 from typing import Any
 
 from gateway.core.text import UNSAFE_IN_LINE
-from gateway.core.values import DocumentMeta, Extracted
+from gateway.core.values import SECRECY_NAMES, URGENCY_NAMES, DocumentMeta, Extracted
 from gateway.register.records import DocumentRecord
 
-URGENCY = ("Thường", "Khẩn", "Thượng khẩn", "Hỏa tốc")
-SECRECY = ("Thường", "Mật", "Tối mật", "Tuyệt mật")
 # (label, DocumentRecord attribute) in the order of the sổ đăng ký văn bản đến (ND30 Phụ lục IV, VI).
 FIELD_LABELS = (
     ("Cơ quan chủ quản", "organ_parent"),
@@ -71,8 +69,8 @@ def document_as_dict(record: DocumentRecord, routing: Any = None) -> dict[str, A
         "description", "organ_parent", "addressees", "signature_status", "field_sources", "possible_duplicate_of",
         "status",
     )}
-    data["urgency_name"] = _level(URGENCY, record.urgency)
-    data["secrecy_name"] = _level(SECRECY, record.secrecy)
+    data["urgency_name"] = _level(URGENCY_NAMES, record.urgency)
+    data["secrecy_name"] = _level(SECRECY_NAMES, record.secrecy)
     data["message"] = {
         "id": record.message_db_id, "message_id": record.message_id_header, "subject": record.email_subject,
         "from": record.from_addr, "from_name": record.from_name, "to": record.to_addrs,
@@ -86,7 +84,7 @@ def document_as_dict(record: DocumentRecord, routing: Any = None) -> dict[str, A
     data["attachments"] = [dataclasses.asdict(a) for a in record.attachments]
     data["arrivals"] = [dataclasses.asdict(a) for a in record.arrivals]
     data["audit"] = [dataclasses.asdict(a) for a in record.audit]
-    data["routing"] = routing.as_dict() if routing is not None else None
+    data["routing"] = dataclasses.asdict(routing) if routing is not None else None
     return _jsonable(data)
 
 
@@ -132,7 +130,7 @@ def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh",
     lines = [
         f"Số đến {record.arrival_number}/{record.year} — {record.register_name} (document {record.id})",
         f"  {'Ngày đến':<28}{_local(record.arrived_at, zone)}",
-        f"  {'Độ khẩn / độ mật':<28}{_level(URGENCY, record.urgency)} / {_level(SECRECY, record.secrecy)}",
+        f"  {'Độ khẩn / độ mật':<28}{_level(URGENCY_NAMES, record.urgency)} / {_level(SECRECY_NAMES, record.secrecy)}",
     ]
     for label, attribute in FIELD_LABELS:
         value = _display(getattr(record, attribute))
@@ -224,8 +222,8 @@ def meta_as_dict(extracted: Extracted, meta: DocumentMeta) -> dict[str, Any]:
     """The fields, levels, signatures and extraction statuses of `gateway extract`, ready for json.dumps."""
     return {
         "fields": {k: dataclasses.asdict(v) for k, v in meta.fields.items()},
-        "urgency": meta.urgency, "urgency_name": _level(URGENCY, meta.urgency),
-        "secrecy": meta.secrecy, "secrecy_name": _level(SECRECY, meta.secrecy),
+        "urgency": meta.urgency, "urgency_name": _level(URGENCY_NAMES, meta.urgency),
+        "secrecy": meta.secrecy, "secrecy_name": _level(SECRECY_NAMES, meta.secrecy),
         "signatures": [dataclasses.asdict(r) for r in meta.signatures],
         "notes": list(meta.notes),
         "files": [{"filename": t.filename, "member_path": t.member_path, "type": t.sniffed_type,
@@ -235,7 +233,7 @@ def meta_as_dict(extracted: Extracted, meta: DocumentMeta) -> dict[str, Any]:
 
 def describe_meta(extracted: Extracted, meta: DocumentMeta) -> str:
     """The fields as `gateway extract` prints them: label, value, [source, confidence]."""
-    lines = [f"  {'Độ khẩn / độ mật':<22}{_level(URGENCY, meta.urgency)} / {_level(SECRECY, meta.secrecy)}"]
+    lines = [f"  {'Độ khẩn / độ mật':<22}{_level(URGENCY_NAMES, meta.urgency)} / {_level(SECRECY_NAMES, meta.secrecy)}"]
     for label, key in META_LABELS:
         value = meta.fields.get(key)
         if value:

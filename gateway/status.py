@@ -6,10 +6,8 @@ import datetime as dt
 from typing import Any
 
 from gateway.core.config import Config
-from gateway.intake.imap_ledger import Ledger
 from gateway.intake.imap_status import load_status
-from gateway.outbox.store import counts as outbox_counts
-from gateway.register.ocr_jobs import pending_count as pending_ocr
+from gateway.register.imap_ledger import Ledger
 from gateway.register.service import Register
 from gateway.spool import Spool, spool_id_time
 
@@ -36,13 +34,9 @@ def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, 
     try:
         stats = register.stats()
         activity = register.activity()
-        outbox = outbox_counts(register.engine)
-        ocr_waiting = pending_ocr(register.engine)
-        ledger = Ledger(register.engine)
-        try:
-            imap = imap_accounts(config, ledger)
-        finally:
-            ledger.close()
+        outbox = register.outbox.counts()
+        ocr_waiting = register.ocr_jobs.pending_count()
+        imap = imap_accounts(config, register.imap_ledger)
     finally:
         register.close()
     last = activity.last_registered_at

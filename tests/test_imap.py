@@ -18,7 +18,6 @@ from gateway.cli import main
 from gateway.core.config import load_config
 from gateway.core.errors import ImapError
 from gateway.intake.imap import AccountPoller, Backoff
-from gateway.intake.imap_ledger import Ledger
 from gateway.intake.imap_session import connect, probe, session
 from gateway.intake.imap_status import StatusFile, load_status
 from gateway.pipeline import process_batch
@@ -39,7 +38,7 @@ class Rig:
         self.spool.ensure()
         self.register = Register(self.config)
         self.register.upgrade()
-        self.ledger = Ledger(self.register.engine)
+        self.ledger = self.register.imap_ledger
         self.status = StatusFile(self.config.data_dir / "imap", name)
         self.poller = AccountPoller(self.account, self.spool, self.ledger, self.status, Backoff(first=0.2))
 
@@ -60,7 +59,6 @@ class Rig:
 
     def close(self) -> None:
         self.poller.close()
-        self.ledger.close()
         self.register.close()
 
 

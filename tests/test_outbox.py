@@ -15,11 +15,11 @@ from smtp_sink import Sink
 
 from gateway.core.config import load_config
 from gateway.core.values import Envelope
-from gateway.outbox import store
 from gateway.outbox.compose import ExtraAttachment, build_receipt, header_safe
 from gateway.outbox.sender import OutboxSender
 from gateway.pipeline import process_one
 from gateway.register.models import OutboxMessage
+from gateway.register.outbox import OutboxItem
 from gateway.register.service import Register
 from gateway.routing.allow import receipt_allowed
 from gateway.routing.router import open_router
@@ -51,7 +51,7 @@ def registered(tmp_path, port: int, database_url: str = "", attachments=None, **
     spool.ensure()
     register = Register(config)
     register.upgrade()
-    router = open_router(config, register.engine)
+    router = open_router(config, register)
     raw = make_message("Công văn 123/UBND-KT", "V/v báo cáo", sender="UBND <vanthu@hanoi.gov.vn>",
                        message_id=SENDER_ID, attachments=attachments)
     spool_id = spool.put(raw, Envelope(source="smtp", received_at=dt.datetime.now(dt.timezone.utc)))
@@ -59,8 +59,8 @@ def registered(tmp_path, port: int, database_url: str = "", attachments=None, **
     return config, register, outcome.registration
 
 
-def only_row(register) -> store.OutboxItem:
-    rows = store.list_outbox(register.engine)
+def only_row(register) -> OutboxItem:
+    rows = register.outbox.list()
     assert len(rows) == 1
     return rows[0]
 
@@ -68,7 +68,7 @@ def only_row(register) -> store.OutboxItem:
 def test_4xx_is_retried_with_backoff_then_250_sends_once(tmp_path) -> None:
     with Sink(["451 4.3.0 try later"]) as sink:
         config, register, reg = registered(tmp_path, sink_port(sink), backoff_initial=0.3)
-        sender = OutboxSender(config, register.engine)
+        sender = OutboxSender(config, register)
         assert sender.send_due() == 1
         row = only_row(register)
         assert row.state == "queued" and row.attempts == 1 and "451" in row.last_error
@@ -103,13 +103,13 @@ def sink_port(handler) -> int:
 def test_5xx_fails_for_good_at_once(tmp_path) -> None:
     with Sink(["550 5.1.1 no such user"]) as sink:
         config, register, _ = registered(tmp_path, sink_port(sink))
-        sender = OutboxSender(config, register.engine)
+        sender = OutboxSender(config, register)
         assert sender.send_due() == 1
         row = only_row(register)
         assert row.state == "failed" and row.attempts == 1 and "550" in row.last_error
         assert register.get_document(row.document_id).audit[-1].action == "outbox-failed"
         assert sender.send_due() == 0 and sink.attempts == 1 and sink.accepted == []
-        assert store.retry(register.engine) == 1  # `gateway outbox retry --all-failed`
+        assert register.outbox.retry() == 1  # `gateway outbox retry --all-failed`
         assert sender.send_due() == 1 and only_row(register).state == "sent"
         register.close()
 
@@ -117,7 +117,7 @@ def test_5xx_fails_for_good_at_once(tmp_path) -> None:
 def test_4xx_after_the_retry_period_fails(tmp_path) -> None:
     with Sink(["421 4.7.0 busy"]) as sink:
         config, register, _ = registered(tmp_path, sink_port(sink), retry_period=0.001)
-        OutboxSender(config, register.engine).send_due()
+        OutboxSender(config, register).send_due()
         row = only_row(register)
         assert row.state == "failed" and "retry period over" in row.last_error
         register.close()
@@ -127,7 +127,7 @@ def test_a_relay_that_does_not_answer_is_a_temporary_failure(tmp_path) -> None:
     from conftest import free_port
 
     config, register, _ = registered(tmp_path, free_port(), backoff_initial=60)
-    OutboxSender(config, register.engine).send_due()
+    OutboxSender(config, register).send_due()
     row = only_row(register)
     assert row.state == "queued" and "ConnectionRefusedError" in row.last_error
     register.close()
@@ -139,14 +139,14 @@ def test_a_claimed_row_is_leased_to_one_sender(tmp_path, backend, request) -> No
 
     url = request.getfixturevalue("postgres_url") if backend == "postgresql" else ""
     config, register, _ = registered(tmp_path, free_port(), url)
-    first = store.claim_next(register.engine, lease_seconds=0.3)
+    first = register.outbox.claim_next(lease_seconds=0.3)
     assert first is not None and first.state == "sending"
-    assert store.claim_next(register.engine, lease_seconds=0.3) is None  # leased
-    second = wait_for(lambda: store.claim_next(register.engine, lease_seconds=30), timeout=5,
+    assert register.outbox.claim_next(lease_seconds=0.3) is None  # leased
+    second = wait_for(lambda: register.outbox.claim_next(lease_seconds=30), timeout=5,
                       what="the lease to run out")
     assert second.id == first.id and second.attempts == 2 and second.message_id == first.message_id
-    assert not store.mark_sent(register.engine, first)  # the first claimer lost its claim
-    assert store.mark_sent(register.engine, second)
+    assert not register.outbox.mark_sent(first)  # the first claimer lost its claim
+    assert register.outbox.mark_sent(second)
     register.close()
 
 
@@ -156,7 +156,7 @@ def test_receipt_of_an_edxml_document_carries_status_package_01(tmp_path) -> Non
         config, register, reg = registered(tmp_path, sink_port(sink),
                                            attachments=[("goi.edxml", package, "application/xml")])
         try:
-            assert OutboxSender(config, register.engine).send_due() == 1
+            assert OutboxSender(config, register).send_due() == 1
             (receipt,) = sink.messages()
             files = {p.get_filename(): p.get_content() for p in receipt.iter_attachments()}
             status = files["status-01.edxml"]
@@ -168,7 +168,7 @@ def test_receipt_of_an_edxml_document_carries_status_package_01(tmp_path) -> Non
     with Sink([]) as sink:  # a document that came without edXML gets a receipt without a package
         config, register, reg = registered(tmp_path / "plain", sink_port(sink))
         try:
-            assert OutboxSender(config, register.engine).send_due() == 1
+            assert OutboxSender(config, register).send_due() == 1
             assert [p.get_filename() for p in sink.messages()[0].iter_attachments()] == []
         finally:
             register.close()
@@ -248,7 +248,7 @@ def test_starttls_and_auth_with_the_relay(tmp_path) -> None:
               authenticator=authenticator) as sink:
         config, register, _ = registered(tmp_path, sink.port, starttls=True, tls_ca_file=cert,
                                          username="gateway", password_file=str(password))
-        sender = OutboxSender(config, register.engine)
+        sender = OutboxSender(config, register)
         assert sender.send_due() == 1
         assert only_row(register).state == "sent" and len(sink.accepted) == 1
         assert logins == [(b"gateway", True)]

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from test_register_support import database_url, make_arrival, make_config, register  # noqa: F401 (fixtures)
 
 from gateway.core.errors import NotFound, RegisterError
 from gateway.register import db
 from gateway.register.blobs import BlobStore
+from gateway.register.decisions import RoutingRecord, Unit, UnitShare
 from gateway.register.numbering import allocate_arrival_number
+from gateway.register.outbox import QueuedMail
 from gateway.register.service import Register
 
 VN = dt.timezone(dt.timedelta(hours=7))
 
 
 def test_registers_with_consecutive_numbers(register: Register) -> None:
-    first = register.register_arrival(*make_arrival("s1"))
-    second = register.register_arrival(*make_arrival("s2"))
+    first = register.register_arrival(make_arrival("s1"))
+    second = register.register_arrival(make_arrival("s2"))
     assert (first.outcome, first.register_code, first.year, first.arrival_number) == ("registered", "den", 2026, 1)
     assert (second.outcome, second.arrival_number) == ("registered", 2)
     assert first.document_id != second.document_id
@@ -29,8 +31,8 @@ def test_registers_with_consecutive_numbers(register: Register) -> None:
 
 def test_duplicate_by_sha256(register: Register) -> None:
     raw = b"Subject: x\r\n\r\nsame bytes\r\n"
-    first = register.register_arrival(*make_arrival("s1", raw=raw, message_id="one@x"))
-    dup = register.register_arrival(*make_arrival("s2", raw=raw, message_id="one@x"))
+    first = register.register_arrival(make_arrival("s1", raw=raw, message_id="one@x"))
+    dup = register.register_arrival(make_arrival("s2", raw=raw, message_id="one@x"))
     assert dup.outcome == "duplicate"
     assert dup.reason == "sha256"
     assert dup.document_id is None
@@ -42,69 +44,73 @@ def test_duplicate_by_sha256(register: Register) -> None:
 
 
 def test_duplicate_by_message_id(register: Register) -> None:
-    first = register.register_arrival(*make_arrival("s1", raw=b"a", message_id="same@agency.gov.vn"))
-    dup = register.register_arrival(*make_arrival("s2", raw=b"b", message_id="same@agency.gov.vn"))
+    first = register.register_arrival(make_arrival("s1", raw=b"a", message_id="same@agency.gov.vn"))
+    dup = register.register_arrival(make_arrival("s2", raw=b"b", message_id="same@agency.gov.vn"))
     assert (dup.outcome, dup.reason, dup.duplicate_of_document_id) == ("duplicate", "message-id", first.document_id)
-    nxt = register.register_arrival(*make_arrival("s3"))
+    nxt = register.register_arrival(make_arrival("s3"))
     assert nxt.arrival_number == 2  # a duplicate takes no number
 
 
 def test_empty_message_id_is_not_a_key(register: Register) -> None:
-    a = register.register_arrival(*make_arrival("s1", raw=b"a", message_id=""))
-    b = register.register_arrival(*make_arrival("s2", raw=b"b", message_id=""))
+    a = register.register_arrival(make_arrival("s1", raw=b"a", message_id=""))
+    b = register.register_arrival(make_arrival("s2", raw=b"b", message_id=""))
     assert (a.outcome, b.outcome) == ("registered", "registered")
     assert register.get_document(a.document_id).message_id_header is None
 
 
 def test_same_spool_id_is_idempotent(register: Register) -> None:
-    first = register.register_arrival(*make_arrival("s1"))
-    again = register.register_arrival(*make_arrival("s1"))
+    first = register.register_arrival(make_arrival("s1"))
+    again = register.register_arrival(make_arrival("s1"))
     assert again.outcome == "already-registered"
     assert (again.document_id, again.arrival_number) == (first.document_id, first.arrival_number)
     assert register.stats()["arrivals"] == 1
 
 
 def test_secret_register_has_its_own_sequence(register: Register) -> None:
-    register.register_arrival(*make_arrival("s1"))
-    register.register_arrival(*make_arrival("s2"))
-    secret = register.register_arrival(*make_arrival("s3", secrecy=1))
+    register.register_arrival(make_arrival("s1"))
+    register.register_arrival(make_arrival("s2"))
+    secret = register.register_arrival(make_arrival("s3", secrecy=1))
     assert (secret.register_code, secret.arrival_number) == ("den-mat", 1)
-    assert register.register_arrival(*make_arrival("s4")).arrival_number == 3
+    assert register.register_arrival(make_arrival("s4")).arrival_number == 3
     assert register.get_document(secret.document_id).register_code == "den-mat"
 
 
 def test_counter_restarts_each_year_in_local_time(register: Register) -> None:
     late = dt.datetime(2025, 12, 31, 16, 59, tzinfo=dt.timezone.utc)  # 23:59 in Hà Nội
     new_year = dt.datetime(2025, 12, 31, 17, 0, tzinfo=dt.timezone.utc)  # 00:00 on 1 Jan 2026 in Hà Nội
-    a = register.register_arrival(*make_arrival("s1", received_at=late))
-    b = register.register_arrival(*make_arrival("s2", received_at=new_year))
-    c = register.register_arrival(*make_arrival("s3", received_at=new_year))
+    a = register.register_arrival(make_arrival("s1", received_at=late))
+    b = register.register_arrival(make_arrival("s2", received_at=new_year))
+    c = register.register_arrival(make_arrival("s3", received_at=new_year))
     assert (a.year, a.arrival_number) == (2025, 1)
     assert (b.year, b.arrival_number, c.arrival_number) == (2026, 1, 2)
     assert register.get_document(a.document_id).arrival_date == dt.date(2025, 12, 31)
     assert register.get_document(b.document_id).arrival_date == dt.date(2026, 1, 1)
 
 
+def _routing(unit: str) -> RoutingRecord:
+    """A routing decision that gives ``unit`` the lead and queues a forward to it."""
+    return RoutingRecord(rules_version="v1", matched=({"rule": "r", "actions": ["lead"]},), lead=unit, cooperate=(),
+                         inform=(), priority="normal", tags=(), due=dt.date(2026, 12, 1),
+                         units=(UnitShare(unit, "lead", dt.date(2026, 12, 1)),),
+                         mail=(QueuedMail.new("forward", "kt@agency.gov.vn", "agency.gov.vn", unit_code=unit),))
+
+
 def test_rolled_back_allocation_leaves_no_gap(register: Register) -> None:
-    register.register_arrival(*make_arrival("s1"))
-
-    def boom(session, document_id, spool_id):
-        raise RuntimeError("routing failed")
-
-    with pytest.raises(RuntimeError):
-        register.register_arrival(*make_arrival("s2"), on_registered=boom)
-    assert register.register_arrival(*make_arrival("s3")).arrival_number == 2
+    register.register_arrival(make_arrival("s1"))
+    broken = dataclasses.replace(make_arrival("s2"), routing=_routing("NO-SUCH-UNIT"))  # assignments need the unit
+    with pytest.raises(RegisterError):
+        register.register_arrival(broken)
+    assert register.register_arrival(make_arrival("s3")).arrival_number == 2
     assert register.stats()["messages"] == 2
 
 
-def test_on_registered_runs_in_the_transaction(register: Register) -> None:
-    seen = []
-
-    def hook(session, document_id, spool_id):
-        seen.append((document_id, session.execute(sa.text("SELECT count(*) FROM documents")).scalar_one()))
-
-    reg = register.register_arrival(*make_arrival("s1"), on_registered=hook)
-    assert seen == [(reg.document_id, 1)]
+def test_routing_commits_with_the_registration(register: Register) -> None:
+    register.sync_departments([Unit("KT", "Phòng Kinh tế", "kt@agency.gov.vn")])
+    reg = register.register_arrival(dataclasses.replace(make_arrival("s1"), routing=_routing("KT")))
+    routing = register.views.routing(reg.document_id)
+    assert [(a.unit_code, a.role) for a in routing.assignments] == [("KT", "lead")]
+    assert [(m.kind, m.recipient, m.state) for m in routing.outbox] == [("forward", "kt@agency.gov.vn", "queued")]
+    assert register.get_document(reg.document_id).due_date == dt.date(2026, 12, 1)
 
 
 def test_allocate_directly(register: Register) -> None:
@@ -120,7 +126,7 @@ def test_get_document_has_everything(register: Register) -> None:
         "code_number": "123", "code_notation": "QĐ-UBND", "issued_date": "2026-03-01", "organ_name": "UBND tỉnh Bình Dương",
         "type_name": "Quyết định", "subject": "Về việc giao đất", "signer_name": "Nguyễn Văn A", "page_amount": "3",
     }
-    reg = register.register_arrival(*make_arrival("s1", attachment_text="Nội dung quyết định", fields=fields))
+    reg = register.register_arrival(make_arrival("s1", attachment_text="Nội dung quyết định", fields=fields))
     record = register.get_document(reg.document_id)
     assert (record.code_number, record.code_notation, record.issued_date) == ("123", "QĐ-UBND", dt.date(2026, 3, 1))
     assert (record.subject, record.email_subject, record.page_amount) == ("Về việc giao đất", "Công văn", 3)
@@ -136,7 +142,7 @@ def test_get_document_has_everything(register: Register) -> None:
 
 
 def test_subject_falls_back_to_email_subject(register: Register) -> None:
-    reg = register.register_arrival(*make_arrival("s1", subject="Giấy mời họp"))
+    reg = register.register_arrival(make_arrival("s1", subject="Giấy mời họp"))
     record = register.get_document(reg.document_id)
     assert record.subject == "Giấy mời họp"
     assert record.field_sources["subject"]["source"] == "email"
@@ -144,8 +150,8 @@ def test_subject_falls_back_to_email_subject(register: Register) -> None:
 
 def test_possible_duplicate_is_flagged_not_refused(register: Register) -> None:
     fields = {"code_number": "45", "code_notation": "CV-SCT", "organ_name": "Sở Công Thương", "issued_date": "2026-02-02"}
-    first = register.register_arrival(*make_arrival("s1", fields=fields))
-    second = register.register_arrival(*make_arrival("s2", fields=fields))
+    first = register.register_arrival(make_arrival("s1", fields=fields))
+    second = register.register_arrival(make_arrival("s2", fields=fields))
     assert second.outcome == "registered" and second.arrival_number == 2
     record = register.get_document(second.document_id)
     assert record.possible_duplicate_of == first.document_id
@@ -158,8 +164,8 @@ def test_not_found(register: Register) -> None:
 
 
 def test_stats(register: Register) -> None:
-    register.register_arrival(*make_arrival("s1"))
-    register.register_arrival(*make_arrival("s2", secrecy=2))
+    register.register_arrival(make_arrival("s1"))
+    register.register_arrival(make_arrival("s2", secrecy=2))
     stats = register.stats()
     assert {(d["register"], d["year"], d["count"]) for d in stats["documents"]} == {("den", 2026, 1), ("den-mat", 2026, 1)}
 
@@ -212,7 +218,7 @@ def test_sqlite_reads_do_not_wait_for_a_writer(tmp_path: Path) -> None:
     reg = Register(make_config(tmp_path, f"sqlite:///{tmp_path / 'r.sqlite3'}"))
     reg.upgrade()
     try:
-        done = reg.register_arrival(*make_arrival("s1"))
+        done = reg.register_arrival(make_arrival("s1"))
         with reg.engine.begin() as writer:  # holds the write lock (BEGIN IMMEDIATE)
             writer.exec_driver_sql("UPDATE registers SET name = name")
             assert reg.get_document(done.document_id).arrival_number == 1

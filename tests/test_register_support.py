@@ -21,6 +21,7 @@ from gateway.core.values import (
     Part,
     SpooledMessage,
 )
+from gateway.register.arrivals import NewArrival
 from gateway.register.service import Register
 
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres connect_timeout=3"
@@ -111,8 +112,8 @@ def make_arrival(
     attachment_text: str = "",
     fields: dict[str, str] | None = None,
     secrecy: int = 0,
-) -> tuple[SpooledMessage, Extracted, DocumentMeta]:
-    """Build the three values register_arrival takes; raw and Message-ID default to unique values."""
+) -> NewArrival:
+    """Build the arrival register_arrival takes; raw and Message-ID default to unique values."""
     if message_id is None:
         message_id = f"{spool_id}@test.example"
     if raw is None:
@@ -137,7 +138,7 @@ def make_arrival(
         fields={k: FieldValue(v, 0.9, "text") for k, v in (fields or {}).items()}, secrecy=secrecy,
         primary_part_index=0 if parts else None,
     )
-    return SpooledMessage(spool_id, envelope, raw), Extracted(parsed, texts), meta
+    return NewArrival(SpooledMessage(spool_id, envelope, raw), Extracted(parsed, texts), meta)
 
 
 def register_many(data_dir: str, url: str, prefix: str, count: int, raw: bytes | None, barrier) -> None:
@@ -148,8 +149,8 @@ def register_many(data_dir: str, url: str, prefix: str, count: int, raw: bytes |
         for k in range(count):
             spool_id = f"{prefix}-{k}"
             if raw is None:
-                reg.register_arrival(*make_arrival(spool_id, body=f"thư số {k} của {prefix}"))
+                reg.register_arrival(make_arrival(spool_id, body=f"thư số {k} của {prefix}"))
             else:
-                reg.register_arrival(*make_arrival(spool_id, raw=raw, message_id="race@agency.gov.vn"))
+                reg.register_arrival(make_arrival(spool_id, raw=raw, message_id="race@agency.gov.vn"))
     finally:
         reg.close()

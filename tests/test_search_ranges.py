@@ -49,7 +49,7 @@ def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         url = pg_url(name)
     reg = Register(make_config(tmp, url))
     reg.upgrade()
-    ids = {key: reg.register_arrival(*make_arrival(key, **kw)).document_id for key, kw in DOCS.items()}
+    ids = {key: reg.register_arrival(make_arrival(key, **kw)).document_id for key, kw in DOCS.items()}
     yield reg, ids
     reg.close()
     if name:

@@ -168,15 +168,16 @@ def test_audit_chain_verify_finds_edits_removals_and_corrupt_blobs(gateway_cli, 
 
     register = Register.open(config)
     try:
-        register.update_document(2, {"subject": "Trích yếu sửa", "due_date": None}, actor="nguyenvana")
+        register.changes.correct(2, {"subject": "Trích yếu sửa", "due_date": None}, actor="nguyenvana")
     finally:
         register.close()
     verified = run("audit", "verify").output
     assert "4 event(s) chained" in verified
     shown = _json(run("show", "--json", "2").output)
-    change = [e for e in shown["audit"] if e["action"] == "fields-changed"][0]
-    assert change["actor"] == "nguyenvana" and change["detail"]["new"] == {"subject": "Trích yếu sửa"}
-    assert change["detail"]["old"]["subject"] != "Trích yếu sửa"
+    change = [e for e in shown["audit"] if e["action"] == "field-corrected"]
+    assert len(change) == 1, "an unchanged field (due_date) writes no event"
+    assert change[0]["actor"] == "nguyenvana" and change[0]["detail"]["field"] == "subject"
+    assert change[0]["detail"]["new"] == "Trích yếu sửa" and change[0]["detail"]["old"] != "Trích yếu sửa"
 
     database = config.data_dir / "register.sqlite3"
     with sqlite3.connect(database) as db:

@@ -15,6 +15,7 @@ from gateway.core.values import Envelope, SpooledMessage
 from gateway.edxml import NAMESPACE
 from gateway.edxml.parse import parse_package
 from gateway.edxml.status import status_package
+from gateway.register.arrivals import NewArrival
 from gateway.register.query import SearchQuery
 from gateway.register.service import Register
 from gateway.understand.signatures import check_pdf, load_trust_roots
@@ -137,7 +138,7 @@ def test_secret_document_goes_to_the_secret_register_out_of_search_with_an_alert
         ready = understand_spooled(spooled, config)
         assert ready.meta.secrecy == 2
         with caplog.at_level("WARNING"):
-            registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta)
+            registration = register.register_arrival(NewArrival(ready.spooled, ready.extracted, ready.meta))
         assert registration.register_code == "den-mat"
         assert any("SECRET document" in r.getMessage() for r in caplog.records)
         assert register.search(SearchQuery(text="zyxwvu")) == []
@@ -151,7 +152,7 @@ def test_secret_document_goes_to_the_secret_register_out_of_search_with_an_alert
 def test_pages_left_unread_at_registration_are_ocred_later_and_join_the_search(tmp_path) -> None:
     from docgen import make_pdf, scan_of  # noqa: I001
     from gateway.pipeline import understand_spooled
-    from gateway.register.ocr_jobs import pending_count, run_next
+    from gateway.runtime.ocr_backfill import run_next
     from gateway.understand import ocr
 
     if not ocr.available():
@@ -171,12 +172,12 @@ def test_pages_left_unread_at_registration_are_ocred_later_and_join_the_search(t
         spooled = SpooledMessage("s-ocr", Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc)), raw)
         ready = understand_spooled(spooled, config)
         assert ready.meta.get("code_notation") == "SXD-QLN"
-        registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta)
-        assert pending_count(register.engine) == 1
+        registration = register.register_arrival(NewArrival(ready.spooled, ready.extracted, ready.meta))
+        assert register.ocr_jobs.pending_count() == 1
         assert register.search(SearchQuery(text="Trường Tiền")) == []  # page 2 was not read yet
         assert run_next(register, config.understand) is True
         assert run_next(register, config.understand) is False
-        assert pending_count(register.engine) == 0
+        assert register.ocr_jobs.pending_count() == 0
         hits = register.search(SearchQuery(text="Trường Tiền"))
         assert [hit.document_id for hit in hits] == [registration.document_id]
         record = register.get_document(registration.document_id)
@@ -208,7 +209,7 @@ def test_signed_document_registered_with_its_signature_report_and_fields_shown(t
         raw = make_message("Công văn 12/STC-VP", "Kính gửi.", attachments=[("12.pdf", signed, "application/pdf")])
         spooled = SpooledMessage("s-sig", Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc)), raw)
         ready = understand_spooled(spooled, config)
-        registration = register.register_arrival(ready.spooled, ready.extracted, ready.meta)
+        registration = register.register_arrival(NewArrival(ready.spooled, ready.extracted, ready.meta))
         record = register.get_document(registration.document_id)
         assert record.signature_status == "untrusted-root" and record.organ_name == "SỞ TÀI CHÍNH"
         assert record.attachments[0].signatures[0]["signer"] == "Nguyễn Văn An"

@@ -22,10 +22,10 @@ from gateway.core.values import (
     Part,
     SpooledMessage,
 )
+from gateway.register.arrivals import NewArrival
 from gateway.register.models import Assignment, Department
 from gateway.register.service import Register
 from gateway.spool import Spool
-from gateway.web.accounts import Accounts
 
 UTC = dt.timezone.utc
 PASSWORD = "mật-khẩu-đủ-dài"
@@ -62,8 +62,8 @@ def web_config(tmp_path: Path, url: str = "", **web) -> Config:
 
 def arrival(key: str, subject: str, *, organ: str = "UBND tỉnh Bình Dương", code: tuple[str, str] = ("", ""),
             body: str = "", secrecy: int = 0, pdf_text: str = "", received_at: dt.datetime | None = None,
-            ) -> tuple[SpooledMessage, Extracted, DocumentMeta]:
-    """The values register_arrival takes for one document, with a PDF attachment when ``pdf_text`` is given."""
+            ) -> NewArrival:
+    """The arrival register_arrival takes for one document, with a PDF attachment when ``pdf_text`` is given."""
     received_at = received_at or dt.datetime.now(UTC)
     raw = f"Message-ID: <{key}@test>\r\nSubject: {subject}\r\n\r\n{body}\r\n".encode()
     envelope = Envelope(source="smtp", received_at=received_at, mail_from="vanthu@ubnd.example.gov.vn",
@@ -85,7 +85,7 @@ def arrival(key: str, subject: str, *, organ: str = "UBND tỉnh Bình Dương",
         fields.update(code_number=code[0], code_notation=code[1], issued_date="2026-11-20")
     meta = DocumentMeta(fields={k: FieldValue(v, 0.9, "text") for k, v in fields.items()}, secrecy=secrecy,
                         primary_part_index=0 if parts else None)
-    return SpooledMessage(f"spool-{key}", envelope, raw), Extracted(parsed, texts), meta
+    return NewArrival(SpooledMessage(f"spool-{key}", envelope, raw), Extracted(parsed, texts), meta)
 
 
 DOCS = {
@@ -113,7 +113,7 @@ def build_corpus(config: Config) -> WebCorpus:
     spool.ensure()
     ids, attachments = {}, {}
     for key, kw in DOCS.items():
-        ids[key] = register.register_arrival(*arrival(key, **kw)).document_id
+        ids[key] = register.register_arrival(arrival(key, **kw)).document_id
     today = dt.datetime.now(register.timezone).date()
     with register.engine.begin() as conn:
         conn.execute(sa.insert(Department.__table__), [dict(code=c, name=n, mailbox="", active=True)
@@ -128,7 +128,7 @@ def build_corpus(config: Config) -> WebCorpus:
             row = conn.execute(sa.text("SELECT min(id) FROM attachments WHERE document_id = :d"), {"d": doc_id}).scalar()
             if row:
                 attachments[key] = row
-    accounts = Accounts(register.engine)
+    accounts = register.accounts
     tokens = {}
     for name, (role, unit, secret) in USERS.items():
         accounts.add_user(name, role, PASSWORD, unit, secret, full_name=name.upper())

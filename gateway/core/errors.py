@@ -8,6 +8,7 @@
      ├── Quarantined             a message parsed but is not trusted or hit a limit (goes to quarantine/)
      ├── ExtractionError         one attachment's text could not be read (stored with a status)
      ├── RegisterError           the register database refused an operation
+     │    ├── RegisterConflict   a unique key refused a row (another writer got there first)
      │    └── NotFound           no such message, document or spool entry
      ├── RuleFileError           routing rule files are wrong (carries every problem with file, line, rule)
      └── BackupError             a backup cannot be written, or a restore is refused (checksums, non-empty dir)
@@ -55,6 +56,10 @@ class ExtractionError(GatewayError):
 
 class RegisterError(GatewayError):
     """The register database refused an operation."""
+
+
+class RegisterConflict(RegisterError):
+    """A unique key refused a row: another writer registered the same thing first."""
 
 
 class NotFound(RegisterError):

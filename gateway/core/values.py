@@ -147,6 +147,11 @@ class SignatureReport:
     filename: str = ""
 
 
+# The Vietnamese names of the urgency and secrecy levels 0..3 (ND30 Điều 4; Luật Bảo vệ bí mật nhà nước).
+URGENCY_NAMES = ("Thường", "Khẩn", "Thượng khẩn", "Hỏa tốc")
+SECRECY_NAMES = ("Thường", "Mật", "Tối mật", "Tuyệt mật")
+
+
 @dataclass(frozen=True)
 class DocumentMeta:
     """The ND30 metadata of one incoming document (Phụ lục VI fields), each with confidence and source.

@@ -15,10 +15,10 @@ import imapclient
 from gateway.core.config import Config, ImapAccountConfig
 from gateway.core.errors import GatewayError, ImapError
 from gateway.core.values import Envelope
-from gateway.intake.imap_ledger import FolderKey, Ledger
 from gateway.intake.imap_session import describe, guarded, select, session
 from gateway.intake.imap_status import StatusFile
-from gateway.register import db
+from gateway.register.imap_ledger import FolderKey, Ledger
+from gateway.register.service import Register
 from gateway.spool import Spool
 
 log = logging.getLogger(__name__)
@@ -279,7 +279,7 @@ def _says(response: tuple, word: bytes) -> bool:
 
 
 class ImapIntake:
-    """The daemon's IMAP side: one thread per configured account, each with its own ledger connection."""
+    """The daemon's IMAP side: one thread per configured account, each with its own register connection."""
 
     def __init__(self, config: Config, spool: Spool) -> None:
         self.config = config
@@ -295,18 +295,16 @@ class ImapIntake:
             self._threads.append(thread)
 
     def _run_account(self, account: ImapAccountConfig) -> None:
-        engine = db.make_engine(self.config.database_url)
-        ledger = Ledger(engine)
+        register = Register(self.config)
         try:
             status = StatusFile(self.config.data_dir / "imap", account.name)
-            poller = AccountPoller(account, self.spool, ledger, status)
+            poller = AccountPoller(account, self.spool, register.imap_ledger, status)
             try:
                 poller.run(self._stop)
             finally:
                 poller.close()
         finally:
-            ledger.close()
-            engine.dispose()
+            register.close()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()

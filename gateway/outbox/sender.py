@@ -10,20 +10,15 @@ import datetime as dt
 import logging
 import threading
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from gateway.core.config import Config, RegisterConfig
 from gateway.core.errors import GatewayError
 from gateway.core.text import nfc
 from gateway.edxml.status import STATUS_CODES, status_package
-from gateway.outbox import store
 from gateway.outbox.compose import ExtraAttachment, build_forward, build_receipt
 from gateway.outbox.relay import DeliveryFailure, deliver
-from gateway.register import db
-from gateway.register.blobs import BlobStore
-from gateway.register.models import Assignment, Department
-from gateway.register.records import DocumentRecord, load_document
+from gateway.register.outbox import OutboxItem
+from gateway.register.records import DocumentRecord
+from gateway.register.service import Register
 from gateway.routing.allow import receipt_allowed
 
 log = logging.getLogger(__name__)
@@ -53,10 +48,10 @@ def receipt_attachments(record: DocumentRecord, register: RegisterConfig, when: 
 class OutboxSender:
     """Sends queued mail until stopped; one per daemon (several daemons may share a database)."""
 
-    def __init__(self, config: Config, engine: sa.Engine | None = None) -> None:
+    def __init__(self, config: Config, register: Register | None = None) -> None:
         self.config = config
-        self.engine = engine if engine is not None else db.make_engine(config.database_url)
-        self.blobs = BlobStore(config.blob_dir)
+        self._own_register = register is None
+        self.register = register if register is not None else Register(config)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -71,7 +66,8 @@ class OutboxSender:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
-        self.engine.dispose()
+        if self._own_register:
+            self.register.close()
 
     def wake(self) -> None:
         self._wake.set()
@@ -92,62 +88,61 @@ class OutboxSender:
         """Send up to ``limit`` due mails; returns how many were tried."""
         tried = 0
         while tried < limit and not self._stop.is_set():
-            item = store.claim_next(self.engine, self.config.outbox.lease)
+            item = self.register.outbox.claim_next(self.config.outbox.lease)
             if item is None:
                 break
             tried += 1
             self.send_one(item)
         return tried
 
-    def send_one(self, item: store.OutboxItem) -> None:
+    def send_one(self, item: OutboxItem) -> None:
         try:
             data = self.compose(item)
         except GatewayError as err:
             log.error("outbox %d: cannot build the %s to %s: %s", item.id, item.kind, item.recipient, err)
-            store.mark_failed(self.engine, item, f"cannot build: {err}")
+            self.register.outbox.mark_failed(item, f"cannot build: {err}")
             return
         try:
             deliver(self.config.outbox, self.config.outbox.from_address, item.recipient, data)
         except DeliveryFailure as err:
             self._failed(item, err)
             return
-        if store.mark_sent(self.engine, item):
+        if self.register.outbox.mark_sent(item):
             log.info("outbox %d: %s for document %s sent to %s <%s>", item.id, item.kind, item.document_id,
                      item.recipient, item.message_id)
         else:
             log.warning("outbox %d: sent, but the claim had been taken over (lease too short?)", item.id)
 
-    def _failed(self, item: store.OutboxItem, err: DeliveryFailure) -> None:
+    def _failed(self, item: OutboxItem, err: DeliveryFailure) -> None:
         age = (dt.datetime.now(dt.timezone.utc) - item.created_at).total_seconds()
         if not err.temporary or age >= self.config.outbox.retry_period:
             why = str(err) if not err.temporary else f"retry period over; last error: {err}"
-            store.mark_failed(self.engine, item, why)
+            self.register.outbox.mark_failed(item, why)
             log.error("outbox %d: %s to %s failed for good: %s", item.id, item.kind, item.recipient, why)
             return
         wait = backoff(self.config, item.attempts)
-        store.mark_retry(self.engine, item, str(err), dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=wait))
+        self.register.outbox.mark_retry(item, str(err), dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=wait))
         log.warning("outbox %d: %s to %s deferred (%s); retry %d in %.0f s", item.id, item.kind, item.recipient,
                     err, item.attempts + 1, wait)
 
-    def compose(self, item: store.OutboxItem) -> bytes:
+    def compose(self, item: OutboxItem) -> bytes:
         """The message of one outbox row, built from the register (the same bytes on every resend but Date)."""
-        with Session(db.reader(self.engine)) as session:
-            record = load_document(session, item.document_id)
-            when = item.created_at
-            outbox = self.config.outbox
-            if item.kind == "receipt":
-                if not receipt_allowed(item.recipient, outbox.receipt_domains):
-                    raise GatewayError(f"{item.recipient} is not in outbox.receipt_domains")
-                return build_receipt(
-                    record, sender=outbox.from_address, recipient=item.recipient, message_id=item.message_id,
-                    agency=nfc(self.config.register.agency_name), timezone=self.config.register.timezone,
-                    when=when, extra=receipt_attachments(record, self.config.register, when))
-            unit = session.get(Department, item.unit_code)
-            assignment = session.scalars(sa.select(Assignment).where(
-                Assignment.document_id == item.document_id, Assignment.unit_code == item.unit_code)).first()
-            raw = self.blobs.get(record.message_sha256)
-            return build_forward(
-                record, raw, sender=outbox.from_address, recipient=item.recipient,
-                unit_name=unit.name if unit else item.unit_code, role=assignment.role if assignment else "",
-                due=assignment.due_date if assignment else None, message_id=item.message_id,
-                timezone=self.config.register.timezone, when=when)
+        record = self.register.get_document(item.document_id)
+        when = item.created_at
+        outbox = self.config.outbox
+        if item.kind == "receipt":
+            if not receipt_allowed(item.recipient, outbox.receipt_domains):
+                raise GatewayError(f"{item.recipient} is not in outbox.receipt_domains")
+            return build_receipt(
+                record, sender=outbox.from_address, recipient=item.recipient, message_id=item.message_id,
+                agency=nfc(self.config.register.agency_name), timezone=self.config.register.timezone,
+                when=when, extra=receipt_attachments(record, self.config.register, when))
+        share = next((a for a in self.register.views.assignments(item.document_id)
+                      if a.unit_code == item.unit_code), None)
+        unit_name = share.unit_name if share else dict(self.register.views.departments(active_only=False)).get(
+            item.unit_code, item.unit_code)
+        raw = self.register.blobs.get(record.message_sha256)
+        return build_forward(
+            record, raw, sender=outbox.from_address, recipient=item.recipient, unit_name=unit_name,
+            role=share.role if share else "", due=share.due_date if share else None, message_id=item.message_id,
+            timezone=self.config.register.timezone, when=when)

@@ -11,8 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.core.errors import NotFound, RegisterError
-from gateway.register.models import Attachment, AuditEvent, Document, Message
+from gateway.register.models import Attachment, AuditEvent, Message
 
 SYSTEM_ACTOR = "gateway"
 # Any constant will do: every transaction that appends to the chain takes this PostgreSQL advisory lock, so two
@@ -74,30 +73,6 @@ def record_audit(
             detail=detail, prev_hash=prev, hash=digest,
         )
     )
-
-
-def update_document_fields(conn: sa.Connection, document_id: int, changes: dict[str, Any], actor: str) -> None:
-    """Change register fields of one document and record the old and new values in the same transaction.
-
-    The only sanctioned way to alter a registered row: callers pass column names of ``documents`` (not id,
-    number, register or year, which are the register itself) and the person making the change.
-    """
-    table = Document.__table__
-    frozen = {"id", "message_id", "register_id", "year", "arrival_number", "arrived_at"}
-    unknown = sorted(set(changes) - set(table.c.keys()))
-    if unknown or frozen & set(changes):
-        raise RegisterError(f"cannot change {', '.join(unknown or sorted(frozen & set(changes)))} of a document")
-    row = conn.execute(sa.select(*(table.c[name] for name in changes), table.c.message_id)
-                       .where(table.c.id == document_id)).first()
-    if row is None:
-        raise NotFound(f"no document {document_id}")
-    old = {name: getattr(row, name) for name in changes}
-    changed = {name: value for name, value in changes.items() if old[name] != value}
-    if not changed:
-        return
-    conn.execute(table.update().where(table.c.id == document_id).values(**changed))
-    record_audit(conn, "fields-changed", actor=actor, message_id=row.message_id, document_id=document_id,
-                 detail={"old": {k: old[k] for k in changed}, "new": changed})
 
 
 @dataclass(frozen=True)

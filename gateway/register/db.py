@@ -1,10 +1,13 @@
-"""Engines for the register (SQLite in WAL mode or PostgreSQL) and the Alembic schema upgrade."""
+"""The register's database: engines (SQLite in WAL mode or PostgreSQL), the one way to write (a transaction under
+the writer lock), reads, and the Alembic schema upgrade."""
 
 from __future__ import annotations
 
 import fcntl
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +18,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
-from gateway.core.errors import RegisterError
+from gateway.core.errors import RegisterConflict, RegisterError
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +104,58 @@ class WriterLock:
 def reader(engine: Engine) -> Engine:
     """The same engine (same pool) for read-only work: on SQLite its transactions do not take the write lock."""
     return engine.execution_options(**{READ_ONLY: True})
+
+
+class Database:
+    """One register database: every write goes through transaction(), every read through reading() or session().
+
+    Database errors come out as RegisterError (a lost race on a unique key as RegisterConflict), so that no
+    caller outside the register meets SQLAlchemy.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._reader = reader(engine)
+        self._lock = WriterLock(engine)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """A writing transaction under the writer lock; committed when the block ends, rolled back on an error."""
+        try:
+            with self._lock, self.engine.begin() as conn:
+                yield conn
+        except sa.exc.IntegrityError as err:
+            raise RegisterConflict(f"the register refused a row: {err.orig}") from err
+        except sa.exc.SQLAlchemyError as err:
+            raise RegisterError(f"the register database failed: {err}") from err
+
+    @contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        """A read-only connection (on SQLite it never waits for a writer)."""
+        try:
+            with self._reader.connect() as conn:
+                yield conn
+        except sa.exc.SQLAlchemyError as err:
+            raise RegisterError(f"register read failed: {err}") from err
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A read-only ORM session, for the read models that load objects."""
+        try:
+            with Session(self._reader) as session:
+                yield session
+                session.rollback()
+        except sa.exc.SQLAlchemyError as err:
+            raise RegisterError(f"register read failed: {err}") from err
+
+    def close(self) -> None:
+        """Release the writer lock's file and the pooled connections."""
+        self._lock.close()
+        self.engine.dispose()
 
 
 def alembic_config(connection: sa.Connection | None = None) -> AlembicConfig:

@@ -9,9 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-# Codes of the two registers; the migration seeds both rows.
-MAIN_REGISTER = "den"
-SECRET_REGISTER = "den-mat"
+from gateway.register.terms import ASSIGNMENT_NEW, OUTBOX_QUEUED
 
 
 class UTCDateTime(TypeDecorator):
@@ -247,12 +245,6 @@ class RoutingDecision(Base):
 
 
 # Assignment roles (ND30 Điều 24) and the states department staff move them through.
-ROLE_LEAD = "lead"  # chủ trì
-ROLE_COOPERATE = "cooperate"  # phối hợp
-ROLE_INFORM = "inform"  # để biết
-ASSIGNMENT_NEW = "new"  # chưa xử lý
-ASSIGNMENT_IN_PROGRESS = "in_progress"  # đang xử lý
-ASSIGNMENT_DONE = "done"  # hoàn thành
 
 
 class Assignment(Base):
@@ -276,10 +268,6 @@ class Assignment(Base):
 
 # Outbox states: queued (waiting, maybe for a retry time), sending (claimed by a sender until lease_until),
 # sent, failed (permanently: a 5xx answer or the retry period is over).
-OUTBOX_QUEUED = "queued"
-OUTBOX_SENDING = "sending"
-OUTBOX_SENT = "sent"
-OUTBOX_FAILED = "failed"
 
 
 class OutboxMessage(Base):
@@ -320,11 +308,6 @@ sa.Index("ix_assignments_open_unit", Assignment.unit_code, Assignment.due_date,
 sa.Index("ix_documents_arrival_date_id", Document.arrival_date, Document.id)
 
 # Roles of people using the web UI and API.
-ROLE_ADMIN = "admin"
-ROLE_VAN_THU = "van_thu"  # văn thư: registers, corrects, assigns
-ROLE_LANH_DAO = "lanh_dao"  # lãnh đạo: reads everything (secret only when allowed)
-ROLE_CHUYEN_VIEN = "chuyen_vien"  # chuyên viên of one unit: sees and handles that unit's documents
-USER_ROLES = (ROLE_ADMIN, ROLE_VAN_THU, ROLE_LANH_DAO, ROLE_CHUYEN_VIEN)
 
 
 class User(Base):

@@ -29,6 +29,21 @@ class Registration:
 
 
 @dataclass(frozen=True)
+class AssignmentView:
+    """One unit's share of a document: role (lead, cooperate, inform), deadline, status and who set them."""
+
+    document_id: int
+    unit_code: str
+    unit_name: str
+    role: str
+    due_date: dt.date | None
+    status: str
+    assigned_by: str = ""
+    updated_by: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class AttachmentRecord:
     """One stored file of the message."""
 

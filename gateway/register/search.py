@@ -23,6 +23,7 @@ from gateway.register.query import (
     parse_query,
     sort_clause,
 )
+from gateway.register.scope import Scope, scope_sql
 
 log = logging.getLogger(__name__)
 
@@ -376,10 +377,7 @@ def _filters(query: SearchQuery, document_id: str = "d.id") -> tuple[str, dict[s
     """The WHERE of the field filters; ``document_id`` is the id the query reads first (the full-text index's).
 
     A unit's scope checks the text match's own id against assignments before the document row is read: seven
-    in eight matches of a common word fail there, and skip a primary-key probe of documents. It is a scalar
-    subquery, not EXISTS, because PostgreSQL turns EXISTS into a join that hashes all the unit's assignments
-    (a hundred thousand) to count the first thousand matches; a scalar one is a probe of the
-    (document_id, unit_code) index per row on both backends.
+    in eight matches of a common word fail there, and skip a primary-key probe of documents.
     """
     clauses = ["1 = 1"]
     params: dict[str, Any] = {}
@@ -400,20 +398,9 @@ def _filters(query: SearchQuery, document_id: str = "d.id") -> tuple[str, dict[s
     if query.year is not None:
         clauses.append("d.year = :year")
         params["year"] = int(query.year)
-    if query.units is not None:
-        if not query.units:
-            clauses.append("1 = 0")
-        else:
-            names = []
-            for k, unit in enumerate(query.units):
-                params[f"unit_{k}"] = unit
-                names.append(f":unit_{k}")
-            clauses.append(
-                f"(SELECT count(*) FROM assignments a WHERE a.document_id = {document_id} "
-                f"AND a.unit_code IN ({', '.join(names)})) > 0"
-            )
-    if not query.include_secret:
-        clauses.append("d.register_id IN (SELECT r.id FROM registers r WHERE r.secret = false)")
+    scope, scope_params = scope_sql(Scope(query.units, query.include_secret), document_id)
+    clauses.append(scope)
+    params.update(scope_params)
     return " AND ".join(clauses), params
 
 

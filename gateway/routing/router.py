@@ -1,20 +1,19 @@
-"""The routing stage as the workers use it: the current rule set (reloadable) and calendar, a decision per
-message, and the hook that stores decisions inside the registering transaction."""
+"""The routing stage as the workers use it: the current rule set (reloadable) and calendar, and a decision with
+its plan (what the register writes with the document) per message."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from gateway.core.config import Config
-from gateway.core.errors import RegisterError, RuleFileError
+from gateway.core.errors import RuleFileError
 from gateway.core.values import DocumentMeta, Extracted, SpooledMessage
+from gateway.register.decisions import RoutingRecord
+from gateway.register.service import Register
 from gateway.routing.evaluate import Decision, evaluate
 from gateway.routing.facts import facts_from
-from gateway.routing.record import Plan, plan_routing, sync_departments, write_plan
+from gateway.routing.plan import plan_routing, units_of
 from gateway.routing.rules import RuleSet, load_rules
 from gateway.routing.snapshot import load_snapshot, write_snapshot
 from gateway.routing.workdays import WorkCalendar, load_calendar
@@ -50,13 +49,9 @@ class Router:
         """Make the rules in use the ones workers load (the daemon calls this after accepting them)."""
         write_snapshot(self.config.data_dir, self.ruleset)
 
-    def sync_departments(self, engine: sa.Engine) -> None:
-        """Bring the departments table in step with the rule files (assignments refer to it)."""
-        try:
-            with engine.begin() as conn:
-                sync_departments(conn, self.ruleset)
-        except sa.exc.SQLAlchemyError as err:
-            raise RegisterError(f"cannot write the departments of the rule files: {err}") from err
+    def sync_departments(self, register: Register) -> None:
+        """Bring the register's departments in step with the rule files (assignments refer to them)."""
+        register.sync_departments(units_of(self.ruleset))
 
     def reload(self) -> bool:
         """Read the rule files again; on any error keep the rules in use, log every problem, return False."""
@@ -75,26 +70,15 @@ class Router:
     def decide(self, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta) -> Decision:
         return evaluate(self.ruleset, facts_from(spooled.envelope, extracted, meta))
 
-    def plan(self, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta) -> Plan:
+    def plan(self, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta) -> RoutingRecord:
         """The decision for one message and the rows it will write when the message is registered."""
         return plan_routing(self.decide(spooled, extracted, meta), spooled.envelope, extracted.message,
                             meta.urgency, self.calendar, self.config, self.ruleset.mailboxes)
 
-    @staticmethod
-    def hook(plans: dict[str, Plan]):
-        """An on_registered hook that writes the plan made for each spool id."""
 
-        def on_registered(session: Session, document_id: int, spool_id: str) -> None:
-            plan = plans.get(spool_id)
-            if plan is not None:
-                write_plan(session, document_id, plan)
-
-        return on_registered
-
-
-def open_router(config: Config, engine: sa.Engine) -> Router | None:
+def open_router(config: Config, register: Register) -> Router | None:
     """The router of ``config`` with its departments written to the register (None when routing is off)."""
     router = Router.from_config(config)
     if router is not None:
-        router.sync_departments(engine)
+        router.sync_departments(register)
     return router

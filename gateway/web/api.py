@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -11,9 +10,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.register.accounts import Principal
 from gateway.register.query import SORT_KEYS, SearchQuery
-from gateway.web.accounts import Principal
+from gateway.web import forms
+from gateway.web.auth import api_user, get_service
 from gateway.web.exports import FORMATS
+from gateway.web.responses import download_response, export_response
 from gateway.web.service import SPOOL_ID, WebService
 
 SortName = Literal[tuple(list(SORT_KEYS) + [f"-{k}" for k in SORT_KEYS] + [""])]  # type: ignore[valid-type]
@@ -119,146 +121,158 @@ def _row_json(row: Any) -> dict[str, Any]:
     return data
 
 
-def router(service: WebService, api_user: Callable[..., Principal]) -> APIRouter:
-    """The API routes, each bound to ``service`` and authenticated by ``api_user``."""
-    r = APIRouter(tags=["register"], responses={
-        400: {"model": Problem, "description": "the change or export cannot be made as asked"},
-        401: {"model": Problem, "description": "no valid API token"},
-        403: {"model": Problem, "description": "the caller's role may not do this"},
-        404: {"model": Problem, "description": "no such thing within the caller's scope"},
-        503: {"model": Problem, "description": "the register cannot answer"},
-    })
-    User = Depends(api_user)  # noqa: N806 - reads like a type in the signatures below
+router = APIRouter(tags=["register"], responses={
+    400: {"model": Problem, "description": "the change or export cannot be made as asked"},
+    401: {"model": Problem, "description": "no valid API token"},
+    403: {"model": Problem, "description": "the caller's role may not do this"},
+    404: {"model": Problem, "description": "no such thing within the caller's scope"},
+    503: {"model": Problem, "description": "the register cannot answer"},
+})
+User = Depends(api_user)
+Service = Annotated[WebService, Depends(get_service)]
 
-    @r.get("/me")
-    def me(who: Principal = User) -> dict[str, Any]:
-        """The user the token belongs to."""
-        return jsonable_encoder(who)
 
-    @r.get("/documents", response_model=Page)
-    def documents(
-        who: Principal = User,
-        q: str = Query("", max_length=500, description="words; accents optional; \"phrases\"; OR"),
-        date_from: dt.date | None = None, date_to: dt.date | None = None,
-        sender: str = Query("", max_length=200),
-        number: int | None = Query(None, ge=1, le=10_000_000), year: int | None = Query(None, ge=1900, le=3000),
-        sort: SortName = "",  # type: ignore[valid-type]
-        limit: int = Query(20, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000),
-    ) -> dict[str, Any]:
-        """Register lines matching the search, within the caller's scope."""
-        query = SearchQuery(text=q, date_from=date_from, date_to=date_to, sender=sender, arrival_number=number,
-                            year=year, limit=limit, offset=offset, sort=sort)
-        page = service.search(who, query)
-        return {"total": page.total, "total_capped": page.capped, "order": page.order, "offset": offset,
-                "limit": limit, "items": [_row_json(row) for row in page.rows]}
+@router.get("/me")
+def me(service: Service, who: Principal = User) -> dict[str, Any]:
+    """The user the token belongs to."""
+    return jsonable_encoder(who)
 
-    @r.get("/documents/{document_id}")
-    def document(document_id: DocId, who: Principal = User) -> dict[str, Any]:
-        """Everything about one document: fields with sources, e-mail, files, routing, assignments, audit."""
-        view = service.document(who, document_id)
-        return jsonable_encoder({"document": view.record, "assignments": view.assignments,
-                                 "routing": view.routing, "signature": view.signature})
 
-    @r.patch("/documents/{document_id}", response_model=dict[str, Any])
-    def correct(document_id: DocId, changes: FieldChanges, who: Principal = User) -> dict[str, Any]:
-        """Correct fields (văn thư, admin); the old and new values go to the audit trail."""
-        out = {}
-        for name in changes.fields.model_fields_set:
-            value = getattr(changes.fields, name)
-            text = "" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
-            old, new = service.correct(who, document_id, name, text)
-            out[name] = {"old": old, "new": new}
-        return jsonable_encoder(out)
+@router.get("/documents", response_model=Page)
+def documents(
+    service: Service,
+    who: Principal = User,
+    q: str = Query("", max_length=500, description="words; accents optional; \"phrases\"; OR"),
+    date_from: dt.date | None = None, date_to: dt.date | None = None,
+    sender: str = Query("", max_length=200),
+    number: int | None = Query(None, ge=1, le=10_000_000), year: int | None = Query(None, ge=1900, le=3000),
+    sort: SortName = "",  # type: ignore[valid-type]
+    limit: int = Query(20, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000),
+) -> dict[str, Any]:
+    """Register lines matching the search, within the caller's scope."""
+    query = SearchQuery(text=q, date_from=date_from, date_to=date_to, sender=sender, arrival_number=number,
+                        year=year, limit=limit, offset=offset, sort=sort)
+    page = service.search(who, query)
+    return {"total": page.total, "total_capped": page.capped, "order": page.order, "offset": offset,
+            "limit": limit, "items": [_row_json(row) for row in page.rows]}
 
-    @r.post("/documents/{document_id}/handled", response_model=Ok)
-    def handled(document_id: DocId, who: Principal = User) -> Ok:
-        """Mark the document handled (văn thư, admin)."""
-        service.mark_handled(who, document_id)
-        return Ok()
 
-    @r.put("/documents/{document_id}/assignments/{unit}", response_model=Ok)
-    def assign(document_id: DocId, unit: str, body: AssignmentIn, who: Principal = User) -> Ok:
-        """Assign a unit (or change its role and deadline) (văn thư, admin)."""
-        service.assign(who, document_id, unit, body.role, body.due_date, body.note)
-        return Ok()
+@router.get("/documents/{document_id}")
+def document(document_id: DocId, service: Service, who: Principal = User) -> dict[str, Any]:
+    """Everything about one document: fields with sources, e-mail, files, routing, assignments, audit."""
+    view = service.document(who, document_id)
+    return jsonable_encoder({"document": view.record, "assignments": view.assignments,
+                             "routing": view.routing, "signature": view.signature})
 
-    @r.delete("/documents/{document_id}/assignments/{unit}", response_model=Ok)
-    def unassign(document_id: DocId, unit: str, who: Principal = User) -> Ok:
-        """Take a unit off the document (văn thư, admin)."""
-        service.unassign(who, document_id, unit)
-        return Ok()
 
-    @r.put("/documents/{document_id}/assignments/{unit}/status", response_model=Ok)
-    def status(document_id: DocId, unit: str, body: StatusIn, who: Principal = User) -> Ok:
-        """Set a unit's handling status (that unit's chuyên viên, văn thư, admin)."""
-        service.set_status(who, document_id, unit, body.status)
-        return Ok()
+@router.patch("/documents/{document_id}", response_model=dict[str, Any])
+def correct(document_id: DocId, changes: FieldChanges, service: Service, who: Principal = User) -> dict[str, Any]:
+    """Correct fields (văn thư, admin); the old and new values go to the audit trail."""
+    typed = {}
+    for name in changes.fields.model_fields_set:
+        value = getattr(changes.fields, name)
+        text = "" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
+        typed[name] = forms.parse_field(name, text)
+    done = service.correct(who, document_id, typed)
+    return jsonable_encoder({name: {"old": old, "new": new} for name, (old, new) in done.items()})
 
-    @r.get("/documents/{document_id}/files/{attachment_id}", response_class=Response,
-           responses={200: {"content": {"application/octet-stream": {}}}})
-    def download(document_id: DocId, attachment_id: DocId, who: Principal = User) -> Response:
-        """The bytes of one file of the document (audited)."""
-        from gateway.web.app import download_response
 
-        return download_response(service.attachment(who, document_id, attachment_id, inline=False), inline=False)
+@router.post("/documents/{document_id}/handled", response_model=Ok)
+def handled(document_id: DocId, service: Service, who: Principal = User) -> Ok:
+    """Mark the document handled (văn thư, admin)."""
+    service.mark_handled(who, document_id)
+    return Ok()
 
-    @r.get("/dashboard")
-    def dashboard(who: Principal = User) -> dict[str, Any]:
-        """Arrivals today, open, overdue and due-soon assignments per unit, bad/ and quarantine counts."""
-        return jsonable_encoder(service.dashboard(who))
 
-    @r.get("/departments")
-    def departments(who: Principal = User) -> list[dict[str, str]]:
-        """Active departments (units) documents can be assigned to."""
-        return [{"code": c, "name": n} for c, n in service.departments()]
+@router.put("/documents/{document_id}/assignments/{unit}", response_model=Ok)
+def assign(document_id: DocId, unit: str, body: AssignmentIn, service: Service, who: Principal = User) -> Ok:
+    """Assign a unit (or change its role and deadline) (văn thư, admin)."""
+    service.assign(who, document_id, unit, body.role, body.due_date, body.note)
+    return Ok()
 
-    @r.get("/export", response_class=Response,
-           responses={200: {"content": {media.split(";")[0]: {} for media in FORMATS.values()}}})
-    def export(date_from: dt.date, date_to: dt.date, format: Literal["csv", "xlsx", "docx"] = "csv",
-               who: Principal = User) -> Response:
-        """The register lines of a date range as CSV, XLSX or the printable DOCX sổ (audited)."""
-        from gateway.web.app import export_response
 
-        return export_response(service.export(who, date_from, date_to, format))
+@router.delete("/documents/{document_id}/assignments/{unit}", response_model=Ok)
+def unassign(document_id: DocId, unit: str, service: Service, who: Principal = User) -> Ok:
+    """Take a unit off the document (văn thư, admin)."""
+    service.unassign(who, document_id, unit)
+    return Ok()
 
-    @r.get("/spool/bad")
-    def bad(who: Principal = User) -> list[dict[str, Any]]:
-        """Messages in bad/ (văn thư, admin)."""
-        return jsonable_encoder(service.bad_list(who))
 
-    @r.post("/spool/bad/{spool_id}/requeue", response_model=Ok)
-    def requeue(spool_id: SpoolId, who: Principal = User) -> Ok:
-        """Send a message from bad/ back to incoming/ (văn thư, admin)."""
-        service.requeue(who, spool_id)
-        return Ok()
+@router.put("/documents/{document_id}/assignments/{unit}/status", response_model=Ok)
+def status(document_id: DocId, unit: str, body: StatusIn, service: Service, who: Principal = User) -> Ok:
+    """Set a unit's handling status (that unit's chuyên viên, văn thư, admin)."""
+    service.set_status(who, document_id, unit, body.status)
+    return Ok()
 
-    @r.get("/spool/quarantine", response_model=list[QuarantineEntry])
-    def quarantined(who: Principal = User) -> list[dict[str, Any]]:
-        """Messages in quarantine/ with their reasons, oldest first (văn thư, admin)."""
-        return [_entry(info) for info in service.quarantine_list(who)]
 
-    @r.get("/spool/quarantine/{spool_id}", response_model=QuarantineDetail)
-    def quarantined_one(spool_id: SpoolId, who: Principal = User) -> dict[str, Any]:
-        """One quarantined message: envelope, reason with its details, header lines (văn thư, admin)."""
-        view = service.quarantine_show(who, spool_id)
-        env, record = view.envelope, view.record
-        return {**_entry(view.info), "source": env.source, "peer": env.peer, "helo": env.helo,
-                "source_ref": env.source_ref, "quarantined_at": str(record.get("quarantined_at", "")),
-                "detail": record.get("detail") if isinstance(record.get("detail"), dict) else {},
-                "headers": view.headers, "headers_cut": view.headers_cut}
+@router.get("/documents/{document_id}/files/{attachment_id}", response_class=Response,
+       responses={200: {"content": {"application/octet-stream": {}}}})
+def download(document_id: DocId, attachment_id: DocId, service: Service, who: Principal = User) -> Response:
+    """The bytes of one file of the document (audited)."""
+    return download_response(service.attachment(who, document_id, attachment_id, inline=False), inline=False)
 
-    @r.post("/spool/quarantine/{spool_id}/release", response_model=Released)
-    def release(spool_id: SpoolId, who: Principal = User) -> Released:
-        """Send a quarantined message to incoming/, released by the caller: registered, trust check skipped
-        (văn thư, admin; audited)."""
-        service.release(who, spool_id)
-        return Released(spool_id=spool_id)
 
-    @r.delete("/spool/quarantine/{spool_id}", response_model=Ok)
-    def delete_quarantined(spool_id: SpoolId, who: Principal = User) -> Ok:
-        """Delete a quarantined message for good; an audit event keeps its sender, recipients, subject and reason
-        (văn thư, admin)."""
-        service.delete_quarantined(who, spool_id)
-        return Ok()
+@router.get("/dashboard")
+def dashboard(service: Service, who: Principal = User) -> dict[str, Any]:
+    """Arrivals today, open, overdue and due-soon assignments per unit, bad/ and quarantine counts."""
+    return jsonable_encoder(service.dashboard(who))
 
-    return r
+
+@router.get("/departments")
+def departments(service: Service, who: Principal = User) -> list[dict[str, str]]:
+    """Active departments (units) documents can be assigned to."""
+    return [{"code": c, "name": n} for c, n in service.departments()]
+
+
+@router.get("/export", response_class=Response,
+       responses={200: {"content": {media.split(";")[0]: {} for media in FORMATS.values()}}})
+def export(date_from: dt.date, date_to: dt.date, service: Service, format: Literal["csv", "xlsx", "docx"] = "csv",
+           who: Principal = User) -> Response:
+    """The register lines of a date range as CSV, XLSX or the printable DOCX sổ (audited)."""
+    return export_response(service.export(who, date_from, date_to, format))
+
+
+@router.get("/spool/bad")
+def bad(service: Service, who: Principal = User) -> list[dict[str, Any]]:
+    """Messages in bad/ (văn thư, admin)."""
+    return jsonable_encoder(service.bad_list(who))
+
+
+@router.post("/spool/bad/{spool_id}/requeue", response_model=Ok)
+def requeue(spool_id: SpoolId, service: Service, who: Principal = User) -> Ok:
+    """Send a message from bad/ back to incoming/ (văn thư, admin)."""
+    service.requeue(who, spool_id)
+    return Ok()
+
+
+@router.get("/spool/quarantine", response_model=list[QuarantineEntry])
+def quarantined(service: Service, who: Principal = User) -> list[dict[str, Any]]:
+    """Messages in quarantine/ with their reasons, oldest first (văn thư, admin)."""
+    return [_entry(info) for info in service.quarantine_list(who)]
+
+
+@router.get("/spool/quarantine/{spool_id}", response_model=QuarantineDetail)
+def quarantined_one(spool_id: SpoolId, service: Service, who: Principal = User) -> dict[str, Any]:
+    """One quarantined message: envelope, reason with its details, header lines (văn thư, admin)."""
+    view = service.quarantine_show(who, spool_id)
+    env, record = view.envelope, view.record
+    return {**_entry(view.info), "source": env.source, "peer": env.peer, "helo": env.helo,
+            "source_ref": env.source_ref, "quarantined_at": str(record.get("quarantined_at", "")),
+            "detail": record.get("detail") if isinstance(record.get("detail"), dict) else {},
+            "headers": view.headers, "headers_cut": view.headers_cut}
+
+
+@router.post("/spool/quarantine/{spool_id}/release", response_model=Released)
+def release(spool_id: SpoolId, service: Service, who: Principal = User) -> Released:
+    """Send a quarantined message to incoming/, released by the caller: registered, trust check skipped
+    (văn thư, admin; audited)."""
+    service.release(who, spool_id)
+    return Released(spool_id=spool_id)
+
+
+@router.delete("/spool/quarantine/{spool_id}", response_model=Ok)
+def delete_quarantined(spool_id: SpoolId, service: Service, who: Principal = User) -> Ok:
+    """Delete a quarantined message for good; an audit event keeps its sender, recipients, subject and reason
+    (văn thư, admin)."""
+    service.delete_quarantined(who, spool_id)
+    return Ok()

@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 
-from gateway.web.store import RegisterRow
+from gateway.register.views import RegisterRow
 
 # Columns of the sổ đăng ký văn bản đến (Nghị định 30/2020, Phụ lục IV) as printed.
 COLUMNS = (

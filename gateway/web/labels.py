@@ -1,13 +1,11 @@
-"""Vietnamese names of fields, roles and states, and the date formats and parsers the pages use."""
+"""Vietnamese names of fields, roles, states and levels, and the date formats the pages use."""
 
 from __future__ import annotations
 
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from gateway import showing
-from gateway.web import edits
-from gateway.web.edits import EditError
+from gateway.core.values import SECRECY_NAMES, URGENCY_NAMES
 
 FIELDS = {
     "code_number": "Số",
@@ -32,8 +30,8 @@ ROLES = {"lead": "Chủ trì", "cooperate": "Phối hợp", "inform": "Để bi�
 STATES = {"new": "Chưa xử lý", "in_progress": "Đang xử lý", "done": "Hoàn thành"}
 USER_ROLES = {"admin": "Quản trị", "van_thu": "Văn thư", "lanh_dao": "Lãnh đạo", "chuyen_vien": "Chuyên viên"}
 DOC_STATES = {"registered": "Đã vào sổ", "handled": "Đã xử lý xong"}
-URGENCY = dict(enumerate(showing.URGENCY))  # the levels `gateway show` names, keyed by the stored number
-SECRECY = dict(enumerate(showing.SECRECY))
+URGENCY = dict(enumerate(URGENCY_NAMES))  # keyed by the stored level
+SECRECY = dict(enumerate(SECRECY_NAMES))
 SORTS = {"id": "Thứ tự vào sổ", "number": "Số đến", "arrived": "Ngày đến", "issued": "Ngày văn bản", "organ": "Tác giả", "subject": "Trích yếu"}
 
 
@@ -55,19 +53,3 @@ def date(value: dt.date | None) -> str:
 
 def datetime(value: dt.datetime | None, zone: ZoneInfo) -> str:
     return value.astimezone(zone).strftime("%d/%m/%Y %H:%M") if value else ""
-
-
-def parse_date(text: str) -> dt.date | None:
-    """A date from a filter box (YYYY-MM-DD or DD/MM/YYYY); None when empty or unreadable."""
-    try:
-        return parse_date_strict(text)
-    except EditError:
-        return None
-
-
-parse_date_strict = edits.parse_date
-
-
-def parse_int(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None

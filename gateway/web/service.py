@@ -9,22 +9,21 @@ from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import sqlalchemy as sa
-
 from gateway import quarantine_ops
 from gateway.core.config import Config
 from gateway.core.errors import GatewayError, NotFound
 from gateway.core.rfc822 import split_head
 from gateway.core.values import Envelope
-from gateway.register.models import Attachment, Document
+from gateway.register.accounts import Principal
+from gateway.register.decisions import RoutingView
 from gateway.register.query import SearchQuery
-from gateway.register.records import DocumentRecord
+from gateway.register.records import AssignmentView, DocumentRecord
+from gateway.register.scope import Scope
 from gateway.register.service import Register
+from gateway.register.views import RegisterRow
 from gateway.spool import Spool, SpoolEntryInfo, quarantine
-from gateway.web import edits, exports
-from gateway.web.access import Forbidden, Scope, check_document, may_set_status, require_edit, scope_of
-from gateway.web.accounts import Principal
-from gateway.web.store import AssignmentView, RegisterRow, WebStore
+from gateway.web import exports
+from gateway.web.access import Forbidden, may_set_status, require_edit, scope_of
 
 SPOOL_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
@@ -51,7 +50,7 @@ class DocumentView:
 
     record: DocumentRecord
     assignments: tuple[AssignmentView, ...]
-    routing: dict[str, Any] | None
+    routing: RoutingView | None
     signature: Any  # the signature report, when the understanding stage left one in field_sources
 
 
@@ -103,9 +102,8 @@ class WebService:
     def __init__(self, config: Config, register: Register, spool: Spool) -> None:
         self.config = config
         self.register = register
-        self.engine = register.engine
+        self.views = register.views
         self.spool = spool
-        self.store = WebStore(register.engine)
         self.timezone = ZoneInfo(config.register.timezone)
 
     def scope(self, who: Principal) -> Scope:
@@ -113,6 +111,11 @@ class WebService:
 
     def today(self) -> dt.date:
         return dt.datetime.now(self.timezone).date()
+
+    def audit(self, action: str, who: str, document_id: int | None = None, message_id: int | None = None,
+              **detail: Any) -> None:
+        """Record that someone viewed, searched, downloaded, exported or changed something."""
+        self.register.record_event(action, who or "-", detail, message_id=message_id, document_id=document_id)
 
     # -- reading ---------------------------------------------------------------------------------------
 
@@ -132,41 +135,33 @@ class WebService:
             order = "-id"
         hits = self.register.search(query) if total else []
         if audit and query.text.strip():
-            edits.audit_access(self.engine, "web-search", who.name, text=query.text[:200], results=total)
-        return SearchPage(total, total >= COUNT_CAP, order, self.store.rows([h.document_id for h in hits]))
+            self.audit("web-search", who.name, text=query.text[:200], results=total)
+        return SearchPage(total, total >= COUNT_CAP, order, self.views.rows([h.document_id for h in hits]))
 
     def _check(self, who: Principal, document_id: int) -> None:
-        with self.engine.connect() as conn:
-            check_document(conn, self.scope(who), document_id)
+        self.views.check_visible(self.scope(who), document_id)
 
     def document(self, who: Principal, document_id: int) -> DocumentView:
         """Everything about a visible document; the view is audited."""
         self._check(who, document_id)
-        edits.audit_access(self.engine, "web-view", who.name, document_id=document_id)
+        self.audit("web-view", who.name, document_id=document_id)
         record = self.register.get_document(document_id)
+        routing = self.views.routing(document_id)
         return DocumentView(
             record=record,
-            assignments=self.store.assignments(document_id),
-            routing=self.store.routing(document_id),
+            assignments=self.views.assignments(document_id),
+            routing=routing if routing is not None and routing.decided_at is not None else None,
             signature=signature_report(record),
         )
 
     def attachment(self, who: Principal, document_id: int, attachment_id: int, inline: bool) -> Download:
         """The bytes of one file of a visible document; the download (or preview) is audited."""
         self._check(who, document_id)
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(Attachment.filename, Attachment.sha256, Attachment.sniffed_type, Attachment.message_id)
-                .join(Document, Document.message_id == Attachment.message_id)
-                .where(Attachment.id == attachment_id, Document.id == document_id)
-            ).first()
-        if row is None:
-            raise NotFound(f"document {document_id} has no file {attachment_id}")
-        data = self.register.blobs.get(row.sha256)
-        edits.audit_access(self.engine, "web-preview" if inline else "web-download", who.name,
-                           document_id=document_id, message_id=row.message_id, attachment_id=attachment_id,
-                           filename=row.filename)
-        return Download(row.filename or f"tep-{attachment_id}", data, row.sniffed_type == "pdf")
+        found = self.views.attachment(document_id, attachment_id)
+        data = self.register.blobs.get(found.sha256)
+        self.audit("web-preview" if inline else "web-download", who.name, document_id=document_id,
+                   message_id=found.message_id, attachment_id=attachment_id, filename=found.filename)
+        return Download(found.filename or f"tep-{attachment_id}", data, found.sniffed_type == "pdf")
 
     def dashboard(self, who: Principal) -> dict[str, Any]:
         scope = self.scope(who)
@@ -175,43 +170,44 @@ class WebService:
         counts = self.spool.counts() if self.spool is not None else {}
         return dict(
             today=today,
-            arrivals_today=self.store.arrivals_on(scope, today),
-            units=self.store.deadlines(scope, today, soon),
-            due=self.store.overdue_list(scope, today, soon),
+            arrivals_today=self.views.arrivals_on(scope, today),
+            units=self.views.deadlines(scope, today, soon),
+            due=self.views.overdue_list(scope, today, soon),
             bad=counts.get("bad", 0),
             quarantine=counts.get("quarantine"),  # None without a spool: the card shows "–"
         )
 
     def departments(self) -> list[tuple[str, str]]:
-        return self.store.departments()
+        return self.views.departments()
 
     # -- changing --------------------------------------------------------------------------------------
 
-    def correct(self, who: Principal, document_id: int, field: str, value: str) -> tuple[Any, Any]:
+    def correct(self, who: Principal, document_id: int, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+        """Correct fields (typed values) of a visible document: {field: (old, new)}."""
         require_edit(who)
         self._check(who, document_id)
-        return edits.correct_field(self.engine, document_id, field, value, who.name)
+        return self.register.changes.correct(document_id, changes, who.name)
 
     def assign(self, who: Principal, document_id: int, unit: str, role: str, due: dt.date | None, note: str = "") -> None:
         require_edit(who)
         self._check(who, document_id)
-        edits.set_assignment(self.engine, document_id, unit, role, due, who.name, note)
+        self.register.changes.assign(document_id, unit, role, due, who.name, note)
 
     def unassign(self, who: Principal, document_id: int, unit: str) -> None:
         require_edit(who)
         self._check(who, document_id)
-        edits.remove_assignment(self.engine, document_id, unit, who.name)
+        self.register.changes.unassign(document_id, unit, who.name)
 
     def set_status(self, who: Principal, document_id: int, unit: str, status: str) -> None:
         self._check(who, document_id)
         if not may_set_status(who, unit):
             raise Forbidden(f"only staff of {unit} (or văn thư) may change its status")
-        edits.set_assignment_status(self.engine, document_id, unit, status, who.name)
+        self.register.changes.set_status(document_id, unit, status, who.name)
 
     def mark_handled(self, who: Principal, document_id: int) -> None:
         require_edit(who)
         self._check(who, document_id)
-        edits.mark_handled(self.engine, document_id, who.name)
+        self.register.changes.mark_handled(document_id, who.name)
 
     # -- spool -----------------------------------------------------------------------------------------
 
@@ -223,7 +219,7 @@ class WebService:
         require_edit(who)
         _check_spool_id(spool_id, "bad")
         self.spool.requeue(spool_id)
-        edits.audit_access(self.engine, "spool-requeued", who.name, spool_id=spool_id)
+        self.audit("spool-requeued", who.name, spool_id=spool_id)
 
     def quarantine_list(self, who: Principal) -> list[SpoolEntryInfo]:
         require_edit(who)
@@ -254,7 +250,7 @@ class WebService:
         """The visible register lines of a date range as CSV, XLSX or the printable DOCX; audited."""
         if fmt not in exports.FORMATS:
             raise ExportError(f"format must be one of {', '.join(exports.FORMATS)}")
-        rows = self.store.export_rows(self.scope(who), date_from, date_to)  # from after to: no rows
+        rows = self.views.export_rows(self.scope(who), date_from, date_to)  # from after to: no rows
         title = self.config.register.main_name
         if fmt == "csv":
             data = exports.to_csv(rows)
@@ -262,7 +258,7 @@ class WebService:
             data = exports.to_xlsx(rows, f"{title} {date_from:%d/%m/%Y} - {date_to:%d/%m/%Y}")
         else:
             data = exports.to_docx(rows, title, self.config.register.agency_name, date_from, date_to)
-        edits.audit_access(self.engine, "web-export", who.name, format=fmt, date_from=date_from.isoformat(),
+        self.audit("web-export", who.name, format=fmt, date_from=date_from.isoformat(),
                            date_to=date_to.isoformat(), rows=len(rows))
         name = f"so-den-{date_from:%Y%m%d}-{date_to:%Y%m%d}.{fmt}"
         return ExportFile(name, exports.FORMATS[fmt], data, len(rows))

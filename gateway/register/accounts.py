@@ -10,10 +10,11 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
-from gateway.core.errors import GatewayError, NotFound, RegisterError
-from gateway.register.models import ROLE_CHUYEN_VIEN, USER_ROLES, ApiToken, Department, User, WebSession
+from gateway.core.errors import GatewayError, NotFound
+from gateway.register.db import Database
+from gateway.register.models import ApiToken, Department, User, WebSession
+from gateway.register.terms import ROLE_CHUYEN_VIEN, USER_ROLES
 
 # scrypt at N=2^14, r=8, p=1 takes ~50 ms and 16 MiB: slow for guessing, fine for a login.
 _SCRYPT_N, _SCRYPT_R, _SCRYPT_P = 2**14, 8, 1
@@ -75,8 +76,8 @@ def _principal(row: User) -> Principal:
 class Accounts:
     """The user, token and session tables behind one small interface."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def _user_row(self, conn: sa.Connection, name: str):
         return conn.execute(sa.select(User.__table__).where(User.name == name)).first()
@@ -92,7 +93,7 @@ class Accounts:
             raise AccountError(f"user name {name!r}: use 1-64 letters, digits and . _ - @")
         if role == ROLE_CHUYEN_VIEN and not unit_code:
             raise AccountError("a chuyen_vien needs --unit (the code of their department)")
-        with self._begin() as conn:
+        with self.db.transaction() as conn:
             if self._user_row(conn, name) is not None:
                 raise AccountError(f"user {name} exists already")
             if unit_code and conn.execute(sa.select(Department.code).where(Department.code == unit_code)).first() is None:
@@ -105,7 +106,7 @@ class Accounts:
 
     def set_password(self, name: str, password: str) -> None:
         """Replace a user's password and end their browser sessions."""
-        with self._begin() as conn:
+        with self.db.transaction() as conn:
             row = self._user_row(conn, name)
             if row is None:
                 raise NotFound(f"no user {name}")
@@ -114,7 +115,7 @@ class Accounts:
 
     def list_users(self) -> list[dict]:
         """Every user with role, unit and number of live API tokens."""
-        with self.engine.connect() as conn:
+        with self.db.reading() as conn:
             tokens = dict(conn.execute(
                 sa.select(ApiToken.user_id, sa.func.count()).where(ApiToken.revoked.is_(False)).group_by(ApiToken.user_id)
             ).all())
@@ -125,13 +126,13 @@ class Accounts:
 
     def principal(self, name: str) -> Principal | None:
         """The active user of that name, else None."""
-        with self.engine.connect() as conn:
+        with self.db.reading() as conn:
             row = self._user_row(conn, name)
         return _principal(row) if row is not None and row.active else None
 
     def authenticate(self, name: str, password: str) -> Principal | None:
         """The user when name and password match an active account with a password, else None."""
-        with self.engine.connect() as conn:
+        with self.db.reading() as conn:
             row = self._user_row(conn, name)
         if row is None or not row.active or not row.password_hash:
             hash_password(password)  # same work either way: no timing hint that the name exists
@@ -143,7 +144,7 @@ class Accounts:
     def new_token(self, name: str, label: str = "") -> str:
         """A fresh API token for the user; only its hash is kept, so this is the one time it is seen."""
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        with self._begin() as conn:
+        with self.db.transaction() as conn:
             row = self._user_row(conn, name)
             if row is None:
                 raise NotFound(f"no user {name}")
@@ -153,7 +154,7 @@ class Accounts:
 
     def token_principal(self, token: str) -> Principal | None:
         """The user owning a live token, else None."""
-        with self.engine.connect() as conn:
+        with self.db.reading() as conn:
             row = conn.execute(
                 sa.select(User.__table__).join(ApiToken, ApiToken.user_id == User.id)
                 .where(ApiToken.token_hash == token_hash(token), ApiToken.revoked.is_(False), User.active.is_(True))
@@ -166,7 +167,7 @@ class Accounts:
         """Start a browser session: returns (cookie value, CSRF token); expired sessions are swept here."""
         cookie, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = _now()
-        with self._begin() as conn:
+        with self.db.transaction() as conn:
             conn.execute(sa.delete(WebSession.__table__).where(WebSession.expires_at < now))
             conn.execute(sa.insert(WebSession.__table__).values(
                 token_hash=token_hash(cookie), user_id=principal.user_id, csrf_token=csrf, created_at=now,
@@ -175,7 +176,7 @@ class Accounts:
 
     def session(self, cookie: str) -> tuple[Principal, str] | None:
         """The user and CSRF token of a live session cookie, else None."""
-        with self.engine.connect() as conn:
+        with self.db.reading() as conn:
             row = conn.execute(
                 sa.select(User.__table__, WebSession.csrf_token, WebSession.expires_at)
                 .join(WebSession, WebSession.user_id == User.id)
@@ -186,11 +187,5 @@ class Accounts:
         return _principal(row), row.csrf_token
 
     def end_session(self, cookie: str) -> None:
-        with self._begin() as conn:
+        with self.db.transaction() as conn:
             conn.execute(sa.delete(WebSession.__table__).where(WebSession.token_hash == token_hash(cookie)))
-
-    def _begin(self):
-        try:
-            return self.engine.begin()
-        except sa.exc.SQLAlchemyError as err:
-            raise RegisterError(f"account database: {err}") from err

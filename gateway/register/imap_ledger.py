@@ -7,10 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
-from gateway.core.errors import RegisterError
-from gateway.register import db
+from gateway.register.db import Database
 from gateway.register.models import Arrival, ImapLedgerEntry
 
 SPOOLED = "spooled"
@@ -44,15 +42,10 @@ def _where(key: FolderKey):
 
 
 class Ledger:
-    """Reads and writes imap_ledger rows through the register's engine (the daemon's poller threads share it)."""
+    """Reads and writes imap_ledger rows (the daemon's poller threads share one)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._reader = db.reader(engine)
-        self._lock = db.WriterLock(engine)
-
-    def close(self) -> None:
-        self._lock.close()
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def highest_uid(self, key: FolderKey) -> int:
         """The largest UID recorded in this folder epoch, 0 when none."""
@@ -119,15 +112,9 @@ class Ledger:
         return dict(self._read(lambda c: c.execute(query).all()))
 
     def _read(self, work):
-        try:
-            with self._reader.connect() as conn:
-                return work(conn)
-        except sa.exc.SQLAlchemyError as err:
-            raise RegisterError(f"cannot read the IMAP ledger: {err}") from err
+        with self.db.reading() as conn:
+            return work(conn)
 
     def _write(self, work) -> None:
-        try:
-            with self._lock, self.engine.begin() as conn:
-                work(conn)
-        except sa.exc.SQLAlchemyError as err:
-            raise RegisterError(f"cannot write the IMAP ledger: {err}") from err
+        with self.db.transaction() as conn:
+            work(conn)

@@ -1,4 +1,4 @@
-"""Reads the web UI needs beyond Register: register rows with their units, assignments, routing, dashboard."""
+"""Read models for people's screens: sổ rows with their units, export rows, dashboard counts and deadlines."""
 
 from __future__ import annotations
 
@@ -7,21 +7,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
+from gateway.core.errors import NotFound
+from gateway.register import scope as scopes
+from gateway.register.db import Database
+from gateway.register.decisions import RoutingView, load_assignments, load_routing
 from gateway.register.models import (
-    ASSIGNMENT_DONE,
-    ASSIGNMENT_IN_PROGRESS,
-    ASSIGNMENT_NEW,
     OPEN_ASSIGNMENTS_SQL,
     Assignment,
+    Attachment,
     Department,
     Document,
     Message,
     RegisterBook,
-    RoutingDecision,
 )
-from gateway.web.access import Scope, assignment_scope, scope_clause
+from gateway.register.records import AssignmentView
+from gateway.register.scope import Scope, assignment_scope, scope_clause
+from gateway.register.terms import ASSIGNMENT_DONE, ASSIGNMENT_IN_PROGRESS, ASSIGNMENT_NEW
 
 EXPORT_MAX_ROWS = 100_000
 OPEN_STATES = (ASSIGNMENT_NEW, ASSIGNMENT_IN_PROGRESS)
@@ -29,21 +31,6 @@ OPEN_STATES = (ASSIGNMENT_NEW, ASSIGNMENT_IN_PROGRESS)
 # query whose WHERE contains that very term (a bound-parameter IN list does not prove it).
 OPEN_ASSIGNMENT = sa.text("assignments." + OPEN_ASSIGNMENTS_SQL)
 assert OPEN_ASSIGNMENTS_SQL == "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATES))
-
-
-@dataclass(frozen=True)
-class AssignmentView:
-    """One unit's share of a document as shown in the UI."""
-
-    document_id: int
-    unit_code: str
-    unit_name: str
-    role: str
-    due_date: dt.date | None
-    status: str
-    assigned_by: str
-    updated_by: str
-    note: str
 
 
 @dataclass(frozen=True)
@@ -93,25 +80,25 @@ _ROW_COLUMNS = (
 )
 
 
-class WebStore:
-    """Read queries on the register database for pages, API answers and exports."""
+class RegisterViews:
+    """Read queries for pages, API answers and exports."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def rows(self, ids: list[int]) -> list[RegisterRow]:
         """Register rows for these document ids, in the given order."""
         if not ids:
             return []
-        with self.engine.connect() as conn:
+        with self.db.reading() as conn:
             found = conn.execute(self._row_select().where(Document.id.in_(ids))).all()
-            assignments = self._assignments(conn, ids)
+            assignments = load_assignments(conn, ids)
         by_id = {r.id: _row(r, assignments.get(r.id, ())) for r in found}
         return [by_id[i] for i in ids if i in by_id]
 
     def export_rows(self, scope: Scope, date_from: dt.date, date_to: dt.date) -> list[RegisterRow]:
         """Every visible document that arrived in the date range, in register order (capped at EXPORT_MAX_ROWS)."""
-        with self.engine.connect() as conn:
+        with self.db.reading() as conn:
             found = conn.execute(
                 self._row_select()
                 .where(Document.arrival_date >= date_from, Document.arrival_date <= date_to, scope_clause(scope))
@@ -121,7 +108,7 @@ class WebStore:
             ids = [r.id for r in found]
             assignments: dict[int, tuple[AssignmentView, ...]] = {}
             for start in range(0, len(ids), 500):
-                assignments.update(self._assignments(conn, ids[start : start + 500]))
+                assignments.update(load_assignments(conn, ids[start : start + 500]))
         return [_row(r, assignments.get(r.id, ())) for r in found]
 
     @staticmethod
@@ -132,41 +119,19 @@ class WebStore:
             .join(RegisterBook, RegisterBook.id == Document.register_id)
         )
 
-    @staticmethod
-    def _assignments(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[AssignmentView, ...]]:
-        rows = conn.execute(
-            sa.select(Assignment.__table__, Department.name.label("unit_name"))
-            .join(Department, Department.code == Assignment.unit_code)
-            .where(Assignment.document_id.in_(ids))
-            .order_by(Assignment.document_id, Assignment.role, Assignment.unit_code)
-        ).all()
-        out: dict[int, list[AssignmentView]] = {}
-        for a in rows:
-            out.setdefault(a.document_id, []).append(_assignment(a))
-        return {k: tuple(v) for k, v in out.items()}
-
     def assignments(self, document_id: int) -> tuple[AssignmentView, ...]:
-        with self.engine.connect() as conn:
-            return self._assignments(conn, [document_id]).get(document_id, ())
-
-    def routing(self, document_id: int) -> dict[str, Any] | None:
-        """The routing decision of a document (rules matched, priority, tags), if it was routed."""
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(RoutingDecision.__table__).where(RoutingDecision.document_id == document_id)).first()
-        if row is None:
-            return None
-        return dict(decided_at=row.decided_at, rules_version=row.rules_version, matched=list(row.matched or []),
-                    priority=row.priority, tags=list(row.tags or []))
+        with self.db.reading() as conn:
+            return load_assignments(conn, [document_id]).get(document_id, ())
 
     def departments(self, active_only: bool = True) -> list[tuple[str, str]]:
-        with self.engine.connect() as conn:
+        with self.db.reading() as conn:
             query = sa.select(Department.code, Department.name).order_by(Department.code)
             if active_only:
                 query = query.where(Department.active.is_(True))
             return [(c, n) for c, n in conn.execute(query).all()]
 
     def arrivals_on(self, scope: Scope, day: dt.date) -> int:
-        with self.engine.connect() as conn:
+        with self.db.reading() as conn:
             return conn.execute(
                 sa.select(sa.func.count()).select_from(Document).where(Document.arrival_date == day, scope_clause(scope))
             ).scalar_one()
@@ -190,7 +155,7 @@ class WebStore:
             .join(Department, Department.code == counts.c.unit_code)
             .order_by(counts.c.unit_code)
         )
-        with self.engine.connect() as conn:
+        with self.db.reading() as conn:
             rows = conn.execute(query).all()
         return [dict(unit=u, name=n, open=int(c), overdue=int(o or 0), due_soon=int(s or 0)) for u, n, c, o, s in rows]
 
@@ -204,16 +169,44 @@ class WebStore:
             .where(OPEN_ASSIGNMENT, Assignment.due_date <= soon, assignment_scope(scope))
             .order_by(Assignment.due_date, Assignment.document_id).limit(limit)
         )
-        with self.engine.connect() as conn:
+        with self.db.reading() as conn:
             rows = conn.execute(query).all()
         return [dict(document_id=r.document_id, unit=r.unit_code, due_date=r.due_date, status=r.status,
                      year=r.year, number=r.arrival_number, subject=r.subject, overdue=r.due_date < today)
                 for r in rows]
 
+    def check_visible(self, scope: Scope, document_id: int) -> None:
+        """NotFound unless the document exists and ``scope`` shows it."""
+        with self.db.reading() as conn:
+            scopes.check_visible(conn, scope, document_id)
 
-def _assignment(a: Any) -> AssignmentView:
-    return AssignmentView(a.document_id, a.unit_code, a.unit_name, a.role, a.due_date, a.status, a.assigned_by,
-                          a.updated_by, a.note)
+    def routing(self, document_id: int) -> RoutingView | None:
+        """The routing of a document: decision, assignments and outbound mail (None when it has none)."""
+        with self.db.reading() as conn:
+            return load_routing(conn, document_id)
+
+    def attachment(self, document_id: int, attachment_id: int) -> StoredFile:
+        """Where the bytes of one file of a document are; NotFound when the document has no such file."""
+        with self.db.reading() as conn:
+            row = conn.execute(
+                sa.select(Attachment.filename, Attachment.sha256, Attachment.sniffed_type, Attachment.message_id)
+                .join(Document, Document.message_id == Attachment.message_id)
+                .where(Attachment.id == attachment_id, Document.id == document_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"document {document_id} has no file {attachment_id}")
+        return StoredFile(attachment_id, row.filename, row.sha256, row.sniffed_type, row.message_id)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One file of a document: its name, type and the blob that holds its bytes."""
+
+    id: int
+    filename: str
+    sha256: str
+    sniffed_type: str
+    message_id: int
 
 
 def _row(r: Any, assignments: tuple[AssignmentView, ...]) -> RegisterRow:

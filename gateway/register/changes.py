@@ -1,0 +1,172 @@
+"""What people change in a registered document: fields, assignments, handling status. Each change writes the
+row, its audit event and (for text) the search index in one transaction under the writer lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from gateway.core.errors import GatewayError, NotFound
+from gateway.register.audit import record_audit
+from gateway.register.db import Database
+from gateway.register.index import add_to_index
+from gateway.register.models import Assignment, Department, Document
+from gateway.register.search import Searcher
+from gateway.register.terms import (
+    ASSIGNMENT_DONE,
+    ASSIGNMENT_IN_PROGRESS,
+    ASSIGNMENT_NEW,
+    ROLE_COOPERATE,
+    ROLE_INFORM,
+    ROLE_LEAD,
+)
+
+# The register fields a person may correct, by kind of value.
+TEXT_FIELDS = (
+    "code_number", "code_notation", "place", "organ_name", "organ_id", "type_name", "type_code", "subject",
+    "signer_position", "signer_name", "to_places", "description",
+)
+DATE_FIELDS = ("issued_date", "due_date")
+INT_FIELDS = ("urgency", "page_amount")
+EDITABLE_FIELDS = TEXT_FIELDS + DATE_FIELDS + INT_FIELDS
+ASSIGNMENT_ROLES = (ROLE_LEAD, ROLE_COOPERATE, ROLE_INFORM)
+ASSIGNMENT_STATES = (ASSIGNMENT_NEW, ASSIGNMENT_IN_PROGRESS, ASSIGNMENT_DONE)
+HANDLED = "handled"
+
+
+class EditError(GatewayError):
+    """A change that cannot be made as asked (unknown field, bad value, unknown role or state)."""
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _audit_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+class DocumentChanges:
+    """The audited changes to registered documents."""
+
+    def __init__(self, db: Database, searcher: Searcher) -> None:
+        self.db = db
+        self.searcher = searcher
+
+    def correct(self, document_id: int, changes: Mapping[str, Any], actor: str) -> dict[str, tuple[Any, Any]]:
+        """Set fields of a document (typed values), mark their source manual, index new text, audit each one.
+
+        Returns {field: (old, new)} for every field named, changed or not.
+        """
+        unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
+        if unknown:
+            raise EditError(f"field {', '.join(unknown)} cannot be corrected; fields: {', '.join(EDITABLE_FIELDS)}")
+        if "subject" in changes and not str(changes["subject"] or "").strip():
+            raise EditError("trích yếu cannot be empty")
+        columns = [getattr(Document, name) for name in changes]
+        result: dict[str, tuple[Any, Any]] = {}
+        with self.db.transaction() as conn:
+            row = conn.execute(sa.select(*columns, Document.field_sources, Document.message_id)
+                               .where(Document.id == document_id)).first()
+            if row is None:
+                raise NotFound(f"no document {document_id}")
+            sources = dict(row.field_sources or {})
+            changed: dict[str, Any] = {}
+            for name, value in changes.items():
+                old = getattr(row, name)
+                result[name] = (old, value)
+                if old == value:
+                    continue
+                changed[name] = value
+                sources[name] = {"source": "manual", "confidence": 1.0, "by": actor, "at": _now().isoformat()}
+            if not changed:
+                return result
+            conn.execute(sa.update(Document).where(Document.id == document_id)
+                         .values({**changed, "field_sources": sources}))
+            text = "\n".join(str(v) for k, v in changed.items() if k in TEXT_FIELDS and v)
+            add_to_index(conn, self.searcher, document_id, text)
+            for name, value in changed.items():
+                record_audit(conn, "field-corrected", actor=actor, message_id=row.message_id,
+                             document_id=document_id,
+                             detail={"field": name, "old": _audit_value(result[name][0]), "new": _audit_value(value)})
+        return result
+
+    def assign(self, document_id: int, unit_code: str, role: str, due_date: dt.date | None, actor: str,
+               note: str = "") -> None:
+        """Assign (or re-assign) a unit to a document with a role and deadline; audited with the previous values."""
+        if role not in ASSIGNMENT_ROLES:
+            raise EditError(f"role must be one of {', '.join(ASSIGNMENT_ROLES)}")
+        with self.db.transaction() as conn:
+            doc = _document(conn, document_id)
+            if conn.execute(sa.select(Department.code).where(Department.code == unit_code)).first() is None:
+                raise NotFound(f"no department with code {unit_code!r}")
+            old = conn.execute(sa.select(Assignment.__table__).where(
+                Assignment.document_id == document_id, Assignment.unit_code == unit_code)).first()
+            now = _now()
+            if old is None:
+                conn.execute(sa.insert(Assignment.__table__).values(
+                    document_id=document_id, unit_code=unit_code, role=role, due_date=due_date,
+                    status=ASSIGNMENT_NEW, assigned_at=now, assigned_by=actor, updated_at=now, updated_by=actor,
+                    note=note))
+                before = None
+            else:
+                conn.execute(sa.update(Assignment.__table__).where(Assignment.id == old.id).values(
+                    role=role, due_date=due_date, updated_at=now, updated_by=actor, note=note or old.note))
+                before = {"role": old.role, "due_date": _audit_value(old.due_date)}
+            record_audit(conn, "assignment-set", actor=actor, message_id=doc.message_id, document_id=document_id,
+                         detail={"unit": unit_code, "old": before,
+                                 "new": {"role": role, "due_date": _audit_value(due_date)}})
+
+    def unassign(self, document_id: int, unit_code: str, actor: str) -> None:
+        """Take a unit off a document; audited with what it had."""
+        with self.db.transaction() as conn:
+            doc = _document(conn, document_id)
+            old = _assignment(conn, document_id, unit_code)
+            conn.execute(sa.delete(Assignment.__table__).where(Assignment.id == old.id))
+            record_audit(conn, "assignment-removed", actor=actor, message_id=doc.message_id,
+                         document_id=document_id,
+                         detail={"unit": unit_code, "old": {"role": old.role, "due_date": _audit_value(old.due_date),
+                                                            "status": old.status}})
+
+    def set_status(self, document_id: int, unit_code: str, status: str, actor: str) -> None:
+        """Move one unit's assignment to new, in_progress or done; audited with the previous status."""
+        if status not in ASSIGNMENT_STATES:
+            raise EditError(f"status must be one of {', '.join(ASSIGNMENT_STATES)}")
+        with self.db.transaction() as conn:
+            doc = _document(conn, document_id)
+            old = _assignment(conn, document_id, unit_code)
+            if old.status == status:
+                return
+            conn.execute(sa.update(Assignment.__table__).where(Assignment.id == old.id).values(
+                status=status, updated_at=_now(), updated_by=actor))
+            record_audit(conn, "assignment-status", actor=actor, message_id=doc.message_id,
+                         document_id=document_id, detail={"unit": unit_code, "old": old.status, "new": status})
+
+    def mark_handled(self, document_id: int, actor: str) -> None:
+        """Set the document's status to handled (đã xử lý xong); audited with the previous status."""
+        with self.db.transaction() as conn:
+            doc = _document(conn, document_id)
+            if doc.status == HANDLED:
+                return
+            conn.execute(sa.update(Document).where(Document.id == document_id).values(status=HANDLED))
+            record_audit(conn, "document-handled", actor=actor, message_id=doc.message_id,
+                         document_id=document_id, detail={"old": doc.status, "new": HANDLED})
+
+
+def _document(conn: sa.Connection, document_id: int) -> sa.Row:
+    row = conn.execute(sa.select(Document.id, Document.message_id, Document.status)
+                       .where(Document.id == document_id)).first()
+    if row is None:
+        raise NotFound(f"no document {document_id}")
+    return row
+
+
+def _assignment(conn: sa.Connection, document_id: int, unit_code: str) -> sa.Row:
+    row = conn.execute(sa.select(Assignment.__table__).where(
+        Assignment.document_id == document_id, Assignment.unit_code == unit_code)).first()
+    if row is None:
+        raise NotFound(f"document {document_id} is not assigned to {unit_code}")
+    return row
