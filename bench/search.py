@@ -199,7 +199,7 @@ def measure(config: Config, register: Register, label: str, repeat: int, target_
         accounts.add_user("cv", "chuyen_vien", PASSWORD, unit_code="KT")
     token, cv_token = accounts.new_token("vanthu"), accounts.new_token("cv")
     listen = f"127.0.0.1:{free_port()}"
-    server = WebServer(dataclasses.replace(config, web=dataclasses.replace(config.web, listen=listen)), None)
+    server = WebServer(dataclasses.replace(config, web=dataclasses.replace(config.web, listen=listen)))
     server.start()
     try:
         client = httpx.Client(base_url=f"http://{listen}", headers={"Authorization": f"Bearer {token}"}, timeout=60)

@@ -88,7 +88,7 @@ def test_counters_and_latency_on_postgresql(tmp_path, postgres_url):
 
     from gateway.cli import main
     from gateway.core.config import load_config
-    from gateway.metrics import LATENCY_BUCKETS
+    from gateway.runtime.metrics import LATENCY_BUCKETS
     from gateway.register.service import Register
 
     config_path = write_config(tmp_path, 2525, postgres_url)

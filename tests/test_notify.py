@@ -8,8 +8,8 @@ import uuid
 
 import pytest
 
-from gateway.notify import Notifier, watchdog_interval
-from gateway.progress import ProgressWatch, SpoolSnapshot
+from gateway.runtime.notify import Notifier, watchdog_interval
+from gateway.runtime.progress import ProgressWatch, SpoolSnapshot
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ def test_doctor_reports_a_broken_config_file_as_one_line(tmp_path):
 
 def test_doctor_clock_check_fails_when_the_clock_is_behind_the_register(cli, tmp_path):
     from gateway.core.config import load_config
-    from gateway.doctor import FAIL, OK, check_clock
+    from gateway.ops.doctor import FAIL, OK, check_clock
 
     cli("import", str(_eml(tmp_path / "a.eml", 1, "Công văn")))
     config = load_config(tmp_path / "gateway.toml")

@@ -208,7 +208,7 @@ def test_cli_explain_a_message_file(tmp_path) -> None:
 
 def test_doctor_fails_on_broken_rules(tmp_path) -> None:
     from gateway.core.config import load_config
-    from gateway.doctor import check_rules
+    from gateway.ops.doctor import check_rules
 
     broken = write_rules(tmp_path / "rules", rule('colour = "red"'))
     check = check_rules(load_config(None, {"routing.rules_dir": str(broken)}))

@@ -14,7 +14,7 @@ from routing_helpers import write_rules
 
 from gateway.core.config import load_config
 from gateway.core.values import Envelope
-from gateway.pipeline import process_batch, process_one
+from gateway.runtime.pipeline import process_batch, process_one
 from gateway.register.models import Assignment, AuditEvent, Department, Document, RoutingDecision
 from gateway.register.service import Register
 from gateway.routing.router import open_router

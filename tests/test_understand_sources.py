@@ -132,7 +132,7 @@ def test_secret_document_goes_to_the_secret_register_out_of_search_with_an_alert
                                 body="Nội dung tuyệt đối không lan truyền zyxwvu.", signer=("GIÁM ĐỐC",),
                                 signer_name="Trần Văn Cao")
         raw = make_message("Gửi văn bản", "Kính gửi.", attachments=[("mat.pdf", pdf, "application/pdf")])
-        from gateway.pipeline import understand_spooled
+        from gateway.runtime.pipeline import understand_spooled
 
         spooled = SpooledMessage("s-secret", Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc)), raw)
         ready = understand_spooled(spooled, config)
@@ -151,7 +151,7 @@ def test_secret_document_goes_to_the_secret_register_out_of_search_with_an_alert
 
 def test_pages_left_unread_at_registration_are_ocred_later_and_join_the_search(tmp_path) -> None:
     from docgen import make_pdf, scan_of  # noqa: I001
-    from gateway.pipeline import understand_spooled
+    from gateway.runtime.pipeline import understand_spooled
     from gateway.runtime.ocr_backfill import run_next
     from gateway.understand import ocr
 
@@ -198,8 +198,8 @@ def test_edxml_attachment_is_read_and_its_signature_checked(tmp_path) -> None:
 
 
 def test_signed_document_registered_with_its_signature_report_and_fields_shown(tmp_path) -> None:
-    from gateway.pipeline import understand_spooled
-    from gateway.showing import document_as_dict, document_as_text
+    from gateway.runtime.pipeline import understand_spooled
+    from gateway.cli.showing import document_as_dict, document_as_text
 
     signed, _ = _signed_pdf(tmp_path)
     config = load_config(None, {"paths.data_dir": str(tmp_path / "data"), "trust.other_action": "accept"})

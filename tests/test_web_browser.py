@@ -27,7 +27,7 @@ def site(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("browser")
     corpus = build_corpus(web_config(tmp))
     config = dataclasses.replace(corpus.config, web=dataclasses.replace(corpus.config.web, listen=f"127.0.0.1:{free_port()}"))
-    server = WebServer(config, corpus.spool)
+    server = WebServer(config)
     server.start()
     yield f"http://{config.web.listen}", corpus
     server.stop()

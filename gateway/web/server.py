@@ -28,9 +28,9 @@ def _uvicorn_config(config: Config, app) -> uvicorn.Config:
 class WebServer:
     """The web UI and API on web.listen in a background thread (started and stopped by the daemon)."""
 
-    def __init__(self, config: Config, spool: Spool) -> None:
+    def __init__(self, config: Config) -> None:
         self.config = config
-        self.spool = spool
+        self.spool = Spool(config.spool_dir, config.workers.max_attempts)
         self._register: Register | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

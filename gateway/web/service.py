@@ -9,11 +9,11 @@ from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from gateway import quarantine_ops
 from gateway.core.config import Config
 from gateway.core.errors import GatewayError, NotFound
 from gateway.core.rfc822 import split_head
 from gateway.core.values import Envelope
+from gateway.ops import quarantine as quarantine_ops
 from gateway.register.accounts import Principal
 from gateway.register.decisions import RoutingView
 from gateway.register.query import SearchQuery

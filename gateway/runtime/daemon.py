@@ -9,20 +9,22 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Sequence
+from typing import Protocol
 
 from gateway.core.config import Config, load_config
 from gateway.core.errors import GatewayError
 from gateway.core.logs import setup_logging
-from gateway.health_http import HealthServer
 from gateway.intake.imap import ImapIntake
 from gateway.intake.smtp import SmtpIntake
-from gateway.notify import Notifier, watchdog_interval
 from gateway.outbox.sender import OutboxSender
-from gateway.progress import ProgressWatch, SpoolSnapshot
 from gateway.register.service import Register
 from gateway.routing.router import Router, open_router
+from gateway.runtime.health_http import HealthServer
+from gateway.runtime.notify import Notifier, watchdog_interval
+from gateway.runtime.progress import ProgressWatch, SpoolSnapshot
+from gateway.runtime.worker import run_worker
 from gateway.spool import Spool
-from gateway.worker import run_worker
 
 log = logging.getLogger(__name__)
 RESTART_DELAY = 1.0  # seconds before a crashed worker is replaced, so a crash loop cannot spin
@@ -32,11 +34,21 @@ STATUS_INTERVAL = 5.0  # seconds between STATUS= lines to systemd
 LOOP_INTERVAL = 0.5  # seconds between turns of the main loop
 
 
+class Service(Protocol):
+    """A part of the daemon process that runs in its own thread between start() and stop()."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
 class Daemon:
     """Owns the listener and the workers; `run()` returns when SIGTERM or SIGINT arrives."""
 
-    def __init__(self, config: Config, workers: int | None = None, notifier: Notifier | None = None) -> None:
+    def __init__(self, config: Config, workers: int | None = None, notifier: Notifier | None = None,
+                 services: Sequence[Service] = ()) -> None:
         self.config = config
+        self.services = tuple(services)  # more threads of this process (the web UI), started after the intake
         self.worker_count = workers or config.worker_count
         self.spool = Spool(config.spool_dir, config.workers.max_attempts)
         self.notifier = notifier if notifier is not None else Notifier.from_environ()
@@ -79,11 +91,6 @@ class Daemon:
         sender = OutboxSender(self.config) if self.config.outbox.relay_host else None
         pid_file = self.config.data_dir / PID_FILE
         pid_file.write_text(f"{os.getpid()}\n", encoding="ascii")
-        web = None
-        if self.config.web.listen:
-            from gateway.web.server import WebServer  # FastAPI and uvicorn load only when the web UI is on
-
-            web = WebServer(self.config, self.spool)
         try:
             if sender is not None:
                 sender.start()
@@ -91,8 +98,8 @@ class Daemon:
             imap.start()
             if health is not None:
                 health.start()
-            if web is not None:
-                web.start()
+            for service in self.services:
+                service.start()
             log.info(
                 "gateway ready: SMTP on %s, %d IMAP account(s), %d worker(s), data in %s",
                 self.config.smtp.listen, len(self.config.imap.accounts), self.worker_count, self.config.data_dir,
@@ -106,8 +113,8 @@ class Daemon:
             imap.stop()
             if health is not None:
                 health.stop()
-            if web is not None:
-                web.stop()
+            for service in self.services:
+                service.stop()
             self._stop_all_workers()
             if sender is not None:
                 sender.stop()

@@ -12,10 +12,10 @@ from typing import Any
 
 from gateway.core.config import Config
 from gateway.core.logs import setup_logging
-from gateway.pipeline import process_batch
 from gateway.register.service import Register
 from gateway.routing.router import Router
 from gateway.runtime.ocr_backfill import run_next as run_next_ocr
+from gateway.runtime.pipeline import process_batch
 from gateway.spool import Spool
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from gateway.core.config import Config, parse_host_port
 from gateway.core.errors import ConfigError, GatewayError
-from gateway.metrics import CONTENT_TYPE, render_metrics
 from gateway.register.service import Register
+from gateway.runtime.metrics import CONTENT_TYPE, render_metrics
 from gateway.spool import Spool
 
 log = logging.getLogger(__name__)

@@ -12,15 +12,8 @@ from pathlib import Path
 
 import click
 
+from gateway.cli.base import EXIT_CONFIG, EXIT_ERROR, get_config, handle_errors
 from gateway.core.errors import ConfigError, GatewayError
-
-EXIT_ERROR = 1
-
-
-def _cli():
-    from gateway import cli
-
-    return cli
 
 
 @click.group()
@@ -31,7 +24,7 @@ def rules() -> None:
 def _rules_dir(ctx, directory: str | None) -> str:
     if directory:
         return directory
-    config = _cli().get_config(ctx)
+    config = get_config(ctx)
     if not config.routing.rules_dir:
         raise ConfigError(f"{config.source}: routing.rules_dir is not set; give the folder: gateway rules check DIR")
     return config.routing.rules_dir
@@ -49,7 +42,7 @@ def rules_check(ctx, directory: str | None) -> None:
         directory = _rules_dir(ctx, directory)
     except GatewayError as err:
         click.echo(f"gateway: error: {err}", err=True)
-        sys.exit(3)
+        sys.exit(EXIT_CONFIG)
     try:
         ruleset = load_rules(directory)
     except RuleFileError as err:
@@ -68,7 +61,7 @@ def rules_check(ctx, directory: str | None) -> None:
 def rules_explain(ctx, target: str, directory: str | None) -> None:
     """Show how the rules route TARGET (a .eml file, or the id of a registered document): every rule, matched or
     not, the condition that decided it, and the resulting lead, co-operating units and deadline."""
-    _cli().handle_errors(_explain)(ctx, target, directory)
+    handle_errors(_explain)(ctx, target, directory)
 
 
 def _explain(ctx, target: str, directory: str | None) -> None:
@@ -77,7 +70,7 @@ def _explain(ctx, target: str, directory: str | None) -> None:
     from gateway.routing.rules import load_rules
     from gateway.routing.workdays import load_calendar
 
-    config = _cli().get_config(ctx)
+    config = get_config(ctx)
     ruleset = load_rules(_rules_dir(ctx, directory))
     calendar = load_calendar(config.routing.calendar_file)
     zone = zoneinfo.ZoneInfo(config.register.timezone)
@@ -93,8 +86,8 @@ def _explain(ctx, target: str, directory: str | None) -> None:
 
 def _facts_of_file(path: Path, config):
     from gateway.core.values import Envelope, SpooledMessage
-    from gateway.pipeline import understand_spooled
     from gateway.routing.facts import facts_from
+    from gateway.runtime.pipeline import understand_spooled
 
     envelope = Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc), source_ref=str(path))
     ready = understand_spooled(SpooledMessage("explain", envelope, path.read_bytes()), config)
@@ -119,14 +112,14 @@ def _facts_of_document(document_id: int, config):
 @click.pass_context
 def rules_reload(ctx) -> None:
     """Check the rule files, then make the running daemon reload them (the same as SIGHUP)."""
-    _cli().handle_errors(_reload)(ctx)
+    handle_errors(_reload)(ctx)
 
 
 def _reload(ctx) -> None:
-    from gateway.daemon import PID_FILE
     from gateway.routing.rules import check_rules
+    from gateway.runtime.daemon import PID_FILE
 
-    config = _cli().get_config(ctx)
+    config = get_config(ctx)
     directory = _rules_dir(ctx, None)
     problems = check_rules(directory)
     if problems:
@@ -156,13 +149,13 @@ def outbox() -> None:
 @click.pass_context
 def outbox_list(ctx, state, document_id, limit, as_json) -> None:
     """List outbox mail, newest first, with state, attempts and the last error."""
-    _cli().handle_errors(_outbox_list)(ctx, state, document_id, limit, as_json)
+    handle_errors(_outbox_list)(ctx, state, document_id, limit, as_json)
 
 
 def _outbox_list(ctx, state, document_id, limit, as_json) -> None:
     from gateway.register.service import Register
 
-    register = Register.open(_cli().get_config(ctx))
+    register = Register.open(get_config(ctx))
     try:
         items = register.outbox.list(state, document_id, limit)
         totals = register.outbox.counts()
@@ -186,7 +179,7 @@ def _outbox_list(ctx, state, document_id, limit, as_json) -> None:
 @click.pass_context
 def outbox_retry(ctx, ids, all_failed) -> None:
     """Queue failed mail again (by id, or --all-failed); the running daemon sends it at its next look."""
-    _cli().handle_errors(_outbox_retry)(ctx, ids, all_failed)
+    handle_errors(_outbox_retry)(ctx, ids, all_failed)
 
 
 def _outbox_retry(ctx, ids, all_failed) -> None:
@@ -194,7 +187,7 @@ def _outbox_retry(ctx, ids, all_failed) -> None:
 
     if bool(ids) == bool(all_failed):
         raise GatewayError("give outbox ids or --all-failed")
-    register = Register.open(_cli().get_config(ctx))
+    register = Register.open(get_config(ctx))
     try:
         count = register.outbox.retry(None if all_failed else list(ids))
     finally:

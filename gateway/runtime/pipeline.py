@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from gateway.core.config import Config
 from gateway.core.errors import ParseError, Quarantined
 from gateway.core.values import DocumentMeta, Extracted, SpooledMessage
-from gateway.extract.sandbox import extract_isolated, understand_isolated
 from gateway.mail.limits import message_limit_hit
 from gateway.mail.parse import parse_message
 from gateway.mail.peek import peek_message_id
@@ -18,6 +17,7 @@ from gateway.register.arrivals import NewArrival
 from gateway.register.records import Registration
 from gateway.register.service import Register
 from gateway.routing.router import Router
+from gateway.runtime.sandbox import extract_isolated, understand_isolated
 from gateway.spool import Spool, quarantine
 from gateway.trust import check_sender
 

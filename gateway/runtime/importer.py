@@ -12,9 +12,9 @@ from pathlib import Path
 from gateway.core.config import Config
 from gateway.core.errors import GatewayError
 from gateway.core.values import Envelope
-from gateway.pipeline import Outcome, process_one
 from gateway.register.service import Register
 from gateway.routing.router import Router
+from gateway.runtime.pipeline import Outcome, process_one
 from gateway.spool import Spool
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,70 @@
+"""The `gateway` command line: thin click commands that call the library and turn errors into exit codes."""
+
+from __future__ import annotations
+
+import functools
+
+import click
+
+from gateway import __version__
+from gateway.cli.documents import audit, db, extract, search, show
+from gateway.cli.imap import imap
+from gateway.cli.operate import backup_cmd, config_group, doctor, restore_cmd, status
+from gateway.cli.routing import outbox, rules
+from gateway.cli.run import import_, serve, web_cmd
+from gateway.cli.spool import quarantine, spool
+from gateway.cli.users import user
+from gateway.core.config import Config, load_config
+from gateway.core.logs import setup_logging
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config file "
+              "(default: ./gateway.toml, else /etc/gateway/gateway.toml, else built-in defaults).")
+@click.option("--data-dir", help="Override paths.data_dir: where the spool, blobs and SQLite register live.")
+@click.option("--database", help="Override database.url (sqlite:///FILE or postgresql+psycopg://...).")
+@click.option("--smtp-listen", help="Override smtp.listen (HOST:PORT).")
+@click.option("--web-listen", help="Override web.listen (HOST:PORT of the web UI and JSON API).")
+@click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
+@click.version_option(__version__, prog_name="gateway")
+@click.pass_context
+def main(ctx: click.Context, config_path, data_dir, database, smtp_listen, web_listen, verbose) -> None:
+    """E-mail document gateway: takes official mail in, registers each document with its số đến."""
+    overrides = {}
+    if data_dir:
+        overrides["paths.data_dir"] = data_dir
+    if database:
+        overrides["database.url"] = database
+    if smtp_listen:
+        overrides["smtp.listen"] = smtp_listen
+    if web_listen:
+        overrides["web.listen"] = web_listen
+
+    @functools.cache
+    def loader() -> Config:
+        config = load_config(config_path, overrides)
+        setup_logging("DEBUG" if verbose else config.logging.level)
+        return config
+
+    ctx.obj = {"config_loader": loader}
+
+
+main.add_command(serve)
+main.add_command(import_)
+main.add_command(web_cmd)
+main.add_command(user)
+main.add_command(search)
+main.add_command(show)
+main.add_command(extract)
+main.add_command(audit)
+main.add_command(db)
+main.add_command(status)
+main.add_command(doctor)
+main.add_command(backup_cmd)
+main.add_command(restore_cmd)
+main.add_command(config_group)
+main.add_command(spool)
+main.add_command(quarantine)
+main.add_command(imap)
+main.add_command(rules)
+main.add_command(outbox)

@@ -1,0 +1,110 @@
+"""Running the gateway: `serve` (the daemon), `web` (only the web UI and API), `import` (files now)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from gateway.cli.base import EXIT_ERROR, get_config, handle_errors
+from gateway.core.errors import ConfigError
+
+
+@click.command()
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: workers.count).")
+@click.pass_context
+@handle_errors
+def serve(ctx: click.Context, workers: int | None) -> None:
+    """Run the gateway: SMTP and IMAP intake, the workers that register and route spooled mail, the outbox
+    sender when outbox.relay_host is set, and the web UI when web.listen (or --web-listen) is set."""
+    from gateway.runtime.daemon import Daemon
+
+    config = get_config(ctx)
+    services = []
+    if config.web.listen:
+        from gateway.web.server import WebServer  # FastAPI and uvicorn load only when the web UI is on
+
+        services.append(WebServer(config))
+    sys.exit(Daemon(config, workers, services=services).run())
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per message on stdout.")
+@click.pass_context
+@handle_errors
+def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Register .eml files, mbox files and Maildir folders now, printing what each became."""
+    from gateway.register.service import Register
+    from gateway.runtime.importer import Importer, count_messages, find_messages
+    from gateway.spool import Spool
+
+    config = get_config(ctx)
+    spool = Spool(config.spool_dir, config.workers.max_attempts)
+    spool.ensure()
+    from gateway.routing.router import open_router
+
+    register = Register(config)
+    register.upgrade()
+    importer = Importer(config, spool, register, open_router(config, register))
+    totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "quarantined": 0, "bad": 0}
+    lines = []
+    try:
+        with click.progressbar(length=count_messages(list(paths)), label="importing", file=sys.stderr) as bar:
+            for item in find_messages(list(paths)):
+                outcome = importer.import_one(item)
+                kind = outcome.registration.outcome if outcome.registration else (
+                    "quarantined" if outcome.quarantined else "bad")
+                totals[kind] += 1
+                lines.append(_describe_import(item.source_ref, outcome, as_json))
+                bar.update(1)
+    finally:
+        register.close()
+    for line in lines:
+        click.echo(line)
+    click.echo(", ".join(f"{count} {kind}" for kind, count in totals.items()), err=True)
+    if totals["bad"]:
+        click.echo("see them with `gateway spool list bad`", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
+    reg = outcome.registration
+    if as_json:
+        data = {"source": source_ref, "spool_id": outcome.spool_id,
+                "outcome": reg.outcome if reg else ("quarantined" if outcome.quarantined else "bad")}
+        if reg:
+            data.update(document_id=reg.document_id or reg.duplicate_of_document_id, year=reg.year,
+                        arrival_number=reg.arrival_number, register=reg.register_code)
+        else:
+            data["error"] = outcome.error or outcome.quarantined
+        return json.dumps(data, ensure_ascii=False)
+    if reg is None and outcome.quarantined:
+        return f"{source_ref}: quarantined ({outcome.quarantined})"
+    if reg is None:
+        return f"{source_ref}: moved to bad/ ({outcome.error})"
+    if reg.outcome == "registered":
+        return f"{source_ref}: registered as số đến {reg.arrival_number}/{reg.year} (document {reg.document_id})"
+    return f"{source_ref}: {reg.outcome} of document {reg.duplicate_of_document_id} ({reg.reason})"
+
+
+@click.command("web")
+@click.option("--web-listen", "listen", help="HOST:PORT to serve on (default: web.listen, else 127.0.0.1:8080).")
+@click.pass_context
+@handle_errors
+def web_cmd(ctx: click.Context, listen: str | None) -> None:
+    """Serve only the web UI and JSON API (the register must already be upgraded), until Ctrl-C or SIGTERM."""
+    import dataclasses
+
+    from gateway.core.config import parse_host_port
+    from gateway.web.server import serve_foreground
+
+    config = get_config(ctx)
+    listen = listen or config.web.listen or "127.0.0.1:8080"
+    try:
+        parse_host_port(listen)
+    except ConfigError as err:
+        raise ConfigError(f"--web-listen: {err}") from None
+    serve_foreground(dataclasses.replace(config, web=dataclasses.replace(config.web, listen=listen)))

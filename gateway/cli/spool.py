@@ -1,0 +1,192 @@
+"""The spool and the quarantine: list, show, requeue, purge, release, delete."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from gateway.cli.base import get_config, handle_errors, operator
+
+
+@click.group()
+def spool() -> None:
+    """The spool: messages waiting (incoming), being processed (claimed), failed (bad) or held (quarantine)."""
+
+
+def _spool(ctx):
+    from gateway.spool import Spool
+
+    config = get_config(ctx)
+    return Spool(config.spool_dir, config.workers.max_attempts)
+
+
+@spool.command("list")
+@click.argument("queue", default="bad", type=click.Choice(["incoming", "claimed", "bad", "quarantine"]))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def spool_list(ctx, queue: str, as_json: bool) -> None:
+    """List the messages in QUEUE (default: bad)."""
+    entries = _spool(ctx).list(queue)
+    if as_json:
+        click.echo(json.dumps([_entry_json(e) for e in entries], ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        click.echo(f"{entry.spool_id}  attempts={entry.attempts}  {entry.size:>9} B  {entry.mail_from or '-'}  "
+                   f"{entry.subject}")
+        if entry.reason:
+            click.echo(f"    reason: {entry.reason}")
+    click.echo(f"{len(entries)} message(s) in {queue}/", err=True)
+
+
+def _entry_json(entry) -> dict:
+    return {
+        "spool_id": entry.spool_id, "queue": entry.queue, "attempts": entry.attempts, "size": entry.size,
+        "received_at": entry.received_at.isoformat() if entry.received_at else None, "mail_from": entry.mail_from,
+        "rcpt_tos": list(entry.rcpt_tos), "subject": entry.subject, "reason": entry.reason,
+    }
+
+
+def _echo_spooled(info, envelope, where: str) -> None:
+    """The envelope lines of `spool show` and `quarantine show`; sender-controlled values are printed quoted
+    (repr) so control characters cannot drive the operator's terminal."""
+    click.echo(f"spool id:   {info.spool_id} ({where})")
+    click.echo(f"received:   {envelope.received_at.isoformat()} via {envelope.source} {envelope.peer}")
+    click.echo(f"mail from:  {envelope.mail_from!r}")
+    click.echo(f"rcpt to:    {', '.join(envelope.rcpt_tos)!r}")
+    click.echo(f"subject:    {info.subject!r}")
+    click.echo(f"size:       {info.size} bytes")
+
+
+@spool.command("show")
+@click.argument("spool_id")
+@click.option("--raw", is_flag=True, help="Print the raw message bytes.")
+@click.pass_context
+@handle_errors
+def spool_show(ctx, spool_id: str, raw: bool) -> None:
+    """Show one spooled message: envelope, reason and (with --raw) its bytes."""
+    info, envelope, raw_bytes, reason = _spool(ctx).show(spool_id)
+    if raw:
+        sys.stdout.buffer.write(raw_bytes)
+        return
+    _echo_spooled(info, envelope, f"{info.queue}/, attempts {info.attempts}")
+    if reason:
+        click.echo("reason:")
+        click.echo(reason)
+
+
+@spool.command("requeue")
+@click.argument("spool_ids", nargs=-1)
+@click.option("--all", "requeue_all", is_flag=True, help="Requeue every message in bad/.")
+@click.pass_context
+@handle_errors
+def spool_requeue(ctx, spool_ids, requeue_all: bool) -> None:
+    """Move messages from bad/ back to incoming/ for another try."""
+    store = _spool(ctx)
+    ids = [e.spool_id for e in store.list("bad")] if requeue_all else list(spool_ids)
+    if not ids:
+        raise click.UsageError("give spool ids or --all")
+    for spool_id in ids:
+        store.requeue(spool_id)
+        click.echo(f"requeued {spool_id}")
+
+
+@spool.command("purge")
+@click.argument("spool_ids", nargs=-1)
+@click.option("--all", "purge_all", is_flag=True, help="Delete every message in bad/.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+@handle_errors
+def spool_purge(ctx, spool_ids, purge_all: bool, yes: bool) -> None:
+    """Delete messages from bad/ for good (never from incoming/ or claimed/)."""
+    store = _spool(ctx)
+    if not spool_ids and not purge_all:
+        raise click.UsageError("give spool ids or --all")
+    if not yes:
+        click.confirm(f"delete {'all messages' if purge_all else len(spool_ids)} from bad/?", abort=True)
+    removed = store.purge(None) if purge_all else sum(store.purge(spool_id) for spool_id in spool_ids)
+    click.echo(f"deleted {removed} message(s) from bad/")
+
+
+@click.group()
+def quarantine() -> None:
+    """Messages that parsed but are not trusted or not allowed (forged sender, limit hit), each with its reason."""
+
+
+@quarantine.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def quarantine_list(ctx, as_json: bool) -> None:
+    """List the quarantined messages with their reasons, oldest first."""
+    entries = _spool(ctx).list("quarantine")
+    if as_json:
+        click.echo(json.dumps([_entry_json(e) for e in entries], ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        click.echo(f"{entry.spool_id}  {entry.size:>9} B  {entry.mail_from or '-'}  {entry.subject!r}")
+        click.echo(f"    reason: {entry.reason!r}"[:300])
+    click.echo(f"{len(entries)} message(s) in quarantine/", err=True)
+
+
+@quarantine.command("show")
+@click.argument("spool_id")
+@click.option("--raw", is_flag=True, help="Print the raw message bytes.")
+@click.pass_context
+@handle_errors
+def quarantine_show(ctx, spool_id: str, raw: bool) -> None:
+    """Show one quarantined message: envelope, subject and the full reason with its details."""
+    from gateway.spool import quarantine as held
+
+    info, envelope, raw_bytes, record = held.show(_spool(ctx), spool_id)
+    if raw:
+        sys.stdout.buffer.write(raw_bytes)
+        return
+    _echo_spooled(info, envelope, "quarantine/")
+    click.echo(f"reason:     {record.get('reason', '')!r}")
+    click.echo(f"since:      {record.get('quarantined_at', '')}")
+    for key, value in sorted((record.get("detail") or {}).items()):
+        click.echo(f"  {key}: {value!r}"[:500])
+
+
+@quarantine.command("release")
+@click.argument("spool_ids", nargs=-1, required=True)
+@click.pass_context
+@handle_errors
+def quarantine_release(ctx, spool_ids) -> None:
+    """Send messages back to incoming/: they are registered as if they had just arrived, trust check skipped."""
+    from gateway.ops import quarantine as quarantine_ops
+    from gateway.register.service import Register
+
+    store = _spool(ctx)
+    register = Register.open(get_config(ctx))
+    try:
+        for spool_id in spool_ids:
+            quarantine_ops.release(store, register, spool_id, operator())
+            click.echo(f"released {spool_id}")
+    finally:
+        register.close()
+
+
+@quarantine.command("delete")
+@click.argument("spool_ids", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+@handle_errors
+def quarantine_delete(ctx, spool_ids, yes: bool) -> None:
+    """Delete quarantined messages for good; an audit event keeps sender, subject and reason of each."""
+    from gateway.ops import quarantine as quarantine_ops
+    from gateway.register.service import Register
+
+    if not yes:
+        click.confirm(f"delete {len(spool_ids)} message(s) from quarantine/?", abort=True)
+    store = _spool(ctx)
+    register = Register.open(get_config(ctx))
+    try:
+        for spool_id in spool_ids:
+            quarantine_ops.delete(store, register, spool_id, operator())
+            click.echo(f"deleted {spool_id}")
+    finally:
+        register.close()

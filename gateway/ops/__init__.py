@@ -1,0 +1,1 @@
+"""What operators do besides running the daemon: backup and restore, status, doctor, quarantine decisions."""
