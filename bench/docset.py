@@ -77,6 +77,16 @@ def old_style(rng: random.Random, doc: docspec.Doc) -> docspec.Doc:
     return dataclasses.replace(doc, date=date, notation=notation, number=number, urgency=0)
 
 
+def _pages(payload: bytes) -> int:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(payload)
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out")
@@ -157,7 +167,7 @@ def main() -> None:
         path = f"files/{index:04d}/{name}"
         (out / path).parent.mkdir(parents=True)
         (out / path).write_bytes(payload)
-        labels.append(label(doc, ident, path, kind, tags, None))
+        labels.append(label(doc, ident, path, kind, tags, _pages(payload) if ext == "pdf" else None))
     (out / "labels.jsonl").write_text("".join(json.dumps(item, ensure_ascii=False) + "\n" for item in labels),
                                       encoding="utf-8")
     shutil.rmtree(work, ignore_errors=True)

@@ -18,6 +18,7 @@ from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
 from gateway.extract.text import fold
 from gateway.understand import ocr, patterns, signatures, stamps, tones
+from gateway.understand.docx_layout import docx_text
 from gateway.understand.handwriting import handwritten
 from gateway.understand.layout import PageText, doc_text, end_pages, page_text
 from gateway.values import DocumentMeta, Extracted, FieldValue, SignatureReport
@@ -154,8 +155,9 @@ def _read_document(payload: bytes, kind: str, text: str, config: UnderstandConfi
         except Exception as err:  # noqa: BLE001 - a reader surprise must leave the e-mail's fields standing
             log.warning("reading the fields of a %s failed: %s: %s", kind, type(err).__name__, err)
             return _Source(patterns.Parsed())
-    lines = tuple(text.splitlines())
-    return _Source(patterns.parse(patterns.DocText(lines), "text", 0.9))
+    layout = docx_text(payload) if kind == "docx" else None
+    doc = layout if layout is not None and layout.lines else patterns.DocText(tuple(text.splitlines()))
+    return _Source(patterns.parse(_unicode(doc), "text", 0.9))
 
 
 def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
