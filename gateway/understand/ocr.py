@@ -31,6 +31,7 @@ class OcrPage:
     skew: float = 0.0
     words: tuple[Segment, ...] = ()  # every word with its box, for reading handwritten digits again
     image: object = field(default=None, repr=False, compare=False)  # the cleaned image (PIL), region only
+    red: tuple[str, ...] = ()  # the text of red stamps on the region (read apart: the red channel hides them)
 
 
 TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
@@ -80,11 +81,17 @@ class Engine:
         api.SetImageBytes(gray.tobytes(), gray.width, gray.height, 1, gray.width)
         api.SetSourceResolution(dpi)
 
-    def tsv(self, image, dpi: int = DPI) -> str:
-        """Tesseract's TSV (level, …, conf, text) of the words on ``image``, page segmentation automatic."""
+    def tsv(self, image, dpi: int = DPI, sparse: bool = False) -> str:
+        """Tesseract's TSV (level, …, conf, text) of the words on ``image``, page segmentation automatic (or
+        sparse: every bit of text wherever it stands, which finds a line the page layout took for noise)."""
         with self._lock:
-            self._set(self._words, image, dpi)
-            return self._words.GetTSVText(0) or ""
+            if sparse:
+                self._words.SetPageSegMode(self._tesserocr.PSM.SPARSE_TEXT)
+            try:
+                self._set(self._words, image, dpi)
+                return self._words.GetTSVText(0) or ""
+            finally:
+                self._words.SetPageSegMode(self._tesserocr.PSM.AUTO)
 
     def line(self, image, dpi: int = DPI) -> str:
         """The text of ``image`` read as one line."""
@@ -304,7 +311,7 @@ def _segment(words: list[dict], offset_y: int) -> Segment:
     x1 = max(int(w["left"]) + int(w["width"]) for w in words)
     top = min(int(w["top"]) for w in words) + offset_y
     bottom = max(int(w["top"]) + int(w["height"]) for w in words) + offset_y
-    return Segment(text, x0, x1, top, bottom)
+    return Segment(text, x0, x1, top, bottom, min(float(w["conf"]) for w in words))
 
 
 def ocr_image(payload: bytes) -> OcrPage:
@@ -330,13 +337,64 @@ def ocr_region(pdf, index: int, share: float = 1.0, dpi: int = DPI) -> OcrPage:
     import time
 
     started = time.perf_counter()
-    image = render(pdf, index, dpi)
-    full = image.size
+    colour = render_colour(pdf, index, dpi)
+    full = colour.size
     if share < 1.0:
-        image = image.crop((0, 0, image.width, int(image.height * share)))
-    cleaned, skew = clean(image)
+        colour = colour.crop((0, 0, colour.width, int(colour.height * share)))
+    cleaned, skew = clean(red_channel(colour))
     page, words = _read(cleaned, 0, full, dpi)
+    red = red_stamps(colour, dpi) if index == 0 else ()
     seconds = time.perf_counter() - started
     log.debug("OCR page %d (%s of it): %d segments in %.2f s, skew %.1f°", index + 1, share, len(page.segments),
               seconds, skew)
-    return OcrPage(index, "top" if share < 1.0 else "page", page, seconds, skew, tuple(words), cleaned)
+    return OcrPage(index, "top" if share < 1.0 else "page", page, seconds, skew, tuple(words), cleaned, red)
+
+
+def red_stamps(colour, dpi: int = DPI) -> tuple[str, ...]:
+    """The text of each red rectangle-shaped mark (HỎA TỐC, KHẨN …) on a colour page, each read as a line.
+
+    The grey OCR reads is the red channel, where red ink turns white; the urgency stamps are red by ND30, so
+    they are found by their colour and read alone, black on white. Round marks (seals) are left out.
+    """
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    if colour.mode != "RGB":
+        return ()
+    rgb = np.asarray(colour).astype(np.int16)
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    mask = ((red > 130) & (red - green > 60) & (red - blue > 50)).astype(np.uint8) * 255
+    if mask.sum() < 255 * 50:
+        return ()
+    joined = cv2.dilate(mask, np.ones((max(3, dpi // 40), max(3, dpi // 20)), np.uint8))
+    count, _, boxes, _ = cv2.connectedComponentsWithStats(joined)
+    texts = []
+    for x, y, width, height, _ in boxes[1:count]:
+        # A stamp is 20-40 mm wide and 8 mm high: wider than high, and at least 4 mm high.
+        if height < dpi * 0.15 or width < 1.6 * height or width > dpi * 3:
+            continue
+        crop = 255 - mask[y:y + height, x:x + width]
+        padded = cv2.copyMakeBorder(crop, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
+        try:
+            text = engine().line(Image.fromarray(padded), dpi)
+        except (RuntimeError, ExtractionError):
+            continue
+        if text.strip():
+            texts.append(nfc(" ".join(text.split())))
+    return tuple(texts)
+
+
+def sparse_region(pdf, index: int, box: tuple[float, float, float, float], dpi: int = DPI) -> PageText:
+    """The text in ``box`` (fractions: left, top, right, bottom) of page ``index``, read as sparse text.
+
+    Tesseract's page layout drops a lone line in a wide blank (a signer's name under a seal, far below
+    the title): read sparse, each bit of text is found where it stands.
+    """
+    image = red_channel(render_colour(pdf, index, dpi))
+    width, height = image.size
+    left, top, right, bottom = (int(box[0] * width), int(box[1] * height), int(box[2] * width), int(box[3] * height))
+    cleaned, _ = clean(image.crop((left, top, right, bottom)))
+    segments, _ = _segments(_TSV_HEADER + engine().tsv(cleaned, dpi, sparse=True), top)
+    moved = tuple(Segment(s.text, s.x0 + left, s.x1 + left, s.top, s.bottom, s.confidence) for s in segments)
+    return PageText(width, height, moved)
