@@ -1,6 +1,7 @@
 """Counts, per field and evidence, how many readings of a development set were right: the confidence table.
 
 Usage: .venv/bin/python bench/calibrate.py RECORDS.jsonl [RECORDS.jsonl …]
+       .venv/bin/python bench/calibrate.py --score RECORDS.jsonl   (reliability of the current table on them)
 RECORDS come from `bench/fields.py DIR --records FILE` on development sets only (never the held-out one);
 the counts are written to gateway/understand/calibration.json, which gateway/understand/confidence.py
 turns into confidences. Nothing is fitted per document: a document only adds to the counts of its evidence.
@@ -37,7 +38,29 @@ def main(paths: list[str]) -> None:
     print(f"written to {TABLE}")
 
 
+def score(path: str) -> None:
+    """The reliability table of the shipped confidences on records (a confidence is a function of evidence)."""
+    sys.path.insert(0, str(TABLE.parents[2]))
+    from gateway.understand.confidence import _table, estimate
+
+    table = _table()
+    bands: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        counts = table.get(record["field"])
+        value = estimate(counts, record["evidence"]) if counts and record["evidence"] else record["confidence"]
+        band = min(int(value * 10), 9)
+        bands[band][0] += 1
+        bands[band][1] += bool(record["right"])
+    for band in sorted(bands):
+        total, right = bands[band]
+        print(f"{band / 10:.1f}–{(band + 1) / 10:.1f}  {total:>6} fields  {right / total:>7.1%} right")
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)
-    main(sys.argv[1:])
+    if sys.argv[1] == "--score":
+        score(sys.argv[2])
+    else:
+        main(sys.argv[1:])

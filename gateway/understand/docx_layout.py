@@ -34,12 +34,15 @@ def docx_text(payload: bytes) -> DocText | None:
     tail_left: list[str] = []
     tail_right: list[str] = []
     center: list[str] = []
+    tabbed = True  # the header typed with tabs goes on while its paragraphs carry tabs
     for position, child in enumerate(body.iterchildren()):
         if child.tag == f"{_W}p":
             paragraph = _paragraph(child)
             lines += paragraph or [""]
-            if position < _HEADER_BLOCKS and not header_left and any("\t" in line for line in paragraph):
+            if position < _HEADER_BLOCKS and tabbed and any("\t" in line for line in paragraph):
                 _tabbed(paragraph, header_left, header_right)
+            elif header_left:
+                tabbed = False
             if paragraph and _centred(child):
                 center += paragraph
             elif not center or center[-1]:
@@ -52,6 +55,7 @@ def docx_text(payload: bytes) -> DocText | None:
                 left, right = columns
                 if position < _HEADER_BLOCKS and not header_left and _has_motto(right):
                     header_left, header_right = left, right
+                    tabbed = False
                 elif left and fold(next((x for x in left if x.strip()), "")).startswith("noi nhan"):
                     tail_left, tail_right = left, right
             if not center or center[-1]:

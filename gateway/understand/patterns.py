@@ -295,7 +295,8 @@ def _stops_subject(line: str) -> bool:
     """True for a line that cannot continue a trích yếu: what follows it on the page (a date, a stamp, the
     Quốc hiệu, "Kính gửi", "Căn cứ", "Điều 1.", a heading, a sentence that opens a list with ":")."""
     folded = fold(line).strip()
-    return (folded.startswith(_SUBJECT_STOPS) or read_marks([line]) != (0, 0) or bool(_RULE.match(line))
+    stamp = line.strip().isupper() and read_marks([line]) != (0, 0)  # "KHẨN", not "khăn" ending a wrap
+    return (folded.startswith(_SUBJECT_STOPS) or stamp or bool(_RULE.match(line))
             or bool(_DATE.search(folded)) or bool(_CODE.search(line)) or folded.startswith("so:")
             or folded.startswith(vocab.NATIONAL_MOTTO) or folded.startswith(("cong hoa xa hoi", "doc lap"))
             or bool(_ARTICLE.match(folded)) or folded.rstrip().endswith(":") or "tran trong kinh moi" in folded)
