@@ -362,15 +362,28 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
     return _Source(parsed, "\n".join(respelled.lines), seconds, words, hand)
 
 
-def _sparse_signer(pdf, fields: dict[str, FieldValue], index: int, config: UnderstandConfig) -> None:
-    """The signer block read again from the right half of its page as sparse text, when no name was found."""
+def _with_sparse_right(pdf, index: int, page: PageText, dpi: int) -> PageText:
+    """The page read again as sparse text when that shows a signer the first reading lost (Tesseract's
+    layout drops a lone name line in a wide blank); the page as it was otherwise."""
     try:
-        half = ocr.sparse_region(pdf, index, (0.45, 0.0, 1.0, 1.0), signer_dpi(config))
+        half = ocr.sparse_region(pdf, index, (0.0, 0.0, 1.0, 1.0), dpi)
+    except Exception as err:  # noqa: BLE001 - the first reading stands
+        log.debug("sparse reading of page %d failed: %s", index + 1, err)
+        return page
+    text = doc_text([half])
+    return half if patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines) else page
+
+
+def _sparse_signer(pdf, fields: dict[str, FieldValue], index: int, config: UnderstandConfig) -> None:
+    """The signer block read again from its page as sparse text, when no name was found."""
+    try:
+        half = ocr.sparse_region(pdf, index, (0.0, 0.0, 1.0, 1.0), signer_dpi(config))
     except Exception as err:  # noqa: BLE001 - the first reading stands
         log.debug("sparse reading of the signer failed: %s", err)
         return
-    lines = [line for line in doc_text([half]).lines]
-    signer = patterns.read_signer([_respelled_line(line) for line in lines])
+    text = doc_text([half])
+    signer = (patterns.read_signer([_respelled_line(line) for line in text.tail_right])
+              or patterns.read_signer([_respelled_line(line) for line in text.lines]))
     if signer:
         fields["signer_position"] = FieldValue(signer[0], round(OCR_CONFIDENCE * 0.9, 2), "ocr")
         fields["signer_name"] = FieldValue(signer[1], round(OCR_CONFIDENCE * 0.9, 2), "ocr")
@@ -405,6 +418,9 @@ def _signer_pages(pdf, count: int, config: UnderstandConfig) -> tuple[list[tuple
         if index > 0 and _opens_document(page.page):
             tail, indices, index = [], [], index - 1
             continue
+        text = doc_text([page.page] + tail)
+        if not (patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines)):
+            page = dataclasses.replace(page, page=_with_sparse_right(pdf, index, page.page, dpi))
         tail.insert(0, page.page)
         indices.insert(0, index)
         text = doc_text(tail)
