@@ -18,7 +18,8 @@ from gateway.core.text import fold
 from gateway.core.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
-from gateway.understand import ocr, patterns, signatures, stamps, tones
+from gateway.understand import confidence, ocr, patterns, signatures, stamps, tones
+from gateway.understand.docx_layout import docx_text
 from gateway.understand.handwriting import handwritten
 from gateway.understand.layout import PageText, doc_text, end_pages, page_text
 
@@ -34,6 +35,7 @@ _FILE_PARENS = re.compile(r"\(([^)]*)\)")
 _FILE_SHORT = re.compile(r"^\s*(?P<num>\d{1,6})(?:\s*[-_ .]?\s*(?P<code>[A-Za-zĐđ]{1,6}))?(?![A-Za-z0-9])")
 OCR_CONFIDENCE = 0.7
 _DAY_ONLY = "_day_only"  # a handwritten day whose month OCR could not read; settled by _day_from_signature
+_DAY_READINGS = "_day_readings"  # every reading of a handwritten day, for _day_from_signature to choose from
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,10 +45,17 @@ class _Source:
     parsed: patterns.Parsed
     ocr_text: str = ""
     seconds: float = 0.0
+    words: tuple = ()  # OCR's words with their confidences
+    hand: frozenset[str] = frozenset()  # fields read from the handwriting boxes
 
 
 def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> DocumentMeta:
     """The document's fields as far as every source can tell, each with its confidence and source."""
+    return read(extracted, config)[0]
+
+
+def read(extracted: Extracted, config: UnderstandConfig | None = None) -> tuple[DocumentMeta, dict[str, str]]:
+    """The document's fields, and the evidence (source and checks) each confidence was looked up by."""
     config = config or UnderstandConfig()
     message = extracted.message
     fields: dict[str, FieldValue] = {}
@@ -82,6 +91,8 @@ def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> 
     ocr_text = ""
     document = None
     printed: tuple[stamps.Stamp, ...] = ()
+    source = _Source(patterns.Parsed())
+    from_name = None
     if primary is not None:
         text_entry = next((t for t in extracted.texts if t.part_index == primary.index), None)
         document = (primary.payload, primary.sniffed_type, primary.filename, text_entry)
@@ -98,7 +109,8 @@ def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> 
             fields.setdefault(key, value)
         urgency = max(urgency, source.parsed.urgency)
         secrecy = max(secrecy, source.parsed.secrecy)
-        _check_number(fields, _filename_code(filename), notes)
+        from_name = _filename_code(filename)
+        _check_number(fields, from_name, notes)
         pages = text_entry.page_count if text_entry else None
         if pages and "page_amount" not in fields:
             fields["page_amount"] = FieldValue(str(pages), 0.9, "text")
@@ -107,9 +119,26 @@ def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> 
     _signer_from_certificate(fields, reports, notes, printed)
     if reports:
         fields["signature_status"] = FieldValue(signatures.overall(reports), 1.0, "signature")
-    return DocumentMeta(fields=fields, urgency=urgency, secrecy=secrecy,
+    checks = confidence.Checks(
+        filename=from_name, signed_on=_first_signed(reports, printed),
+        mailed_on=message.date.date() if isinstance(message.date, dt.datetime) else None,
+        ocr_words=source.words, handwritten=source.hand,
+        certified_names=tuple(r.signer for r in reports) + tuple(s.signer for s in printed))
+    found = confidence.evidence(fields, checks)
+    fields = confidence.calibrated(fields, found)
+    meta = DocumentMeta(fields=fields, urgency=urgency, secrecy=secrecy,
                         primary_part_index=primary.index if primary is not None else None,
                         signatures=tuple(reports), ocr_text=ocr_text, notes=tuple(notes))
+    return meta, found
+
+
+def _first_signed(reports: list[SignatureReport], printed: tuple[stamps.Stamp, ...]) -> dt.date | None:
+    """The day (Việt Nam time) of the first signature, from the certificates or else from the printed stamps."""
+    times = sorted(r.signing_time for r in reports if r.signing_time) or sorted(s.signed_at for s in printed
+                                                                              if s.signed_at)
+    if not times:
+        return None
+    return dt.datetime.fromisoformat(times[0]).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
 
 
 def _stamps(payload: bytes) -> tuple[stamps.Stamp, ...]:
@@ -154,8 +183,9 @@ def _read_document(payload: bytes, kind: str, text: str, config: UnderstandConfi
         except Exception as err:  # noqa: BLE001 - a reader surprise must leave the e-mail's fields standing
             log.warning("reading the fields of a %s failed: %s: %s", kind, type(err).__name__, err)
             return _Source(patterns.Parsed())
-    lines = tuple(text.splitlines())
-    return _Source(patterns.parse(patterns.DocText(lines), "text", 0.9))
+    layout = docx_text(payload) if kind == "docx" else None
+    doc = layout if layout is not None and layout.lines else patterns.DocText(tuple(text.splitlines()))
+    return _Source(patterns.parse(_unicode(doc), "text", 0.9))
 
 
 def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
@@ -195,8 +225,9 @@ def read_image(payload: bytes, config: UnderstandConfig) -> _Source:
     respelled = _respelled(text)
     parsed = patterns.parse(respelled, "ocr", OCR_CONFIDENCE)
     fields = _retoned_name(dict(parsed.fields))
-    _handwritten(fields, page, parsed)
-    return _Source(dataclasses.replace(parsed, fields=fields), "\n".join(respelled.lines), page.seconds)
+    hand = _handwritten(fields, page, parsed)
+    return _Source(dataclasses.replace(parsed, fields=fields), "\n".join(respelled.lines), page.seconds,
+                   page.words, hand)
 
 
 def _respelled(text: patterns.DocText) -> patterns.DocText:
@@ -247,10 +278,10 @@ def _stamped_in(payload: bytes, parsed: patterns.Parsed, config: UnderstandConfi
         if key not in fields and key in seen.fields:
             fields[key] = seen.fields[key]
     _handwritten(fields, top, seen)
-    return dataclasses.replace(parsed, fields=fields)
+    return dataclasses.replace(parsed, fields=fields)  # the stamped-in số and day are print, not handwriting
 
 
-def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns.Parsed) -> None:
+def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns.Parsed) -> frozenset[str]:
     """Fill a missing số or day from the digits-only reading of their boxes (handwriting, stamps).
 
     ND30 writes days under 10 with a leading 0, so a one-digit day in the OCR text lost a digit: it is
@@ -259,19 +290,27 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
     lines = list(doc_text([top.page]).lines)
     short_day = fields.get("issued_date") is not None and fields["issued_date"].source == "ocr" and _one_digit_day(lines)
     if "code_number" in fields and "issued_date" in fields and not short_day:
-        return
-    number, day = handwritten(top)
+        return frozenset()
+    number, days = handwritten(top)
+    day = days[0] if days else ""
+    if len(days) > 1:
+        fields[_DAY_READINGS] = FieldValue(",".join(days), 0.0, "ocr")  # settled by _day_from_signature
+    hand: set[str] = set()
     if number and "code_number" not in fields:
         fields["code_number"] = FieldValue(number, 0.5, "ocr")
+        hand.add("code_number")
     month = patterns.read_month(lines)
     if day and not month and "issued_date" not in fields:
         fields[_DAY_ONLY] = FieldValue(day, 0.5, "ocr")  # the month comes from the signature, if it can
+        hand.add("issued_date")
     if day and month and ("issued_date" not in fields or short_day):
         try:
             when = dt.date(month[0], month[1], int(day)).isoformat()
         except ValueError:
-            return
+            return frozenset(hand)
         fields["issued_date"] = FieldValue(when, 0.55, "ocr")
+        hand.add("issued_date")
+    return frozenset(hand)
 
 
 def _one_digit_day(lines: list[str]) -> bool:
@@ -307,12 +346,51 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
     text = doc_text(ocr_pages)
     respelled = _respelled(text)
     parsed = patterns.parse(respelled, "ocr", OCR_CONFIDENCE)
+    header_page = top if count > 1 else first
+    if header_page.red:  # a red stamp OCR could not see in the grey
+        urgency, secrecy = patterns.read_marks(list(header_page.red))
+        parsed = dataclasses.replace(parsed, urgency=max(parsed.urgency, urgency), secrecy=max(parsed.secrecy, secrecy))
     fields = dict(parsed.fields)
+    if "signer_name" not in fields and signer_pages:
+        _sparse_signer(pdf, fields, signer_pages[-1][0], config)
     _reread_name(pdf, fields, signer_pages, {0: config.ocr_dpi} if count == 1 else {}, config)
     fields = _retoned_name(fields)
-    _handwritten(fields, top if count > 1 else first, parsed)
+    header = top if count > 1 else first
+    hand = _handwritten(fields, header, parsed)
     parsed = dataclasses.replace(parsed, fields=fields)
-    return _Source(parsed, "\n".join(respelled.lines), seconds)
+    words = header.words + tuple(w for _, page in signer_pages for w in page.segments)
+    return _Source(parsed, "\n".join(respelled.lines), seconds, words, hand)
+
+
+def _with_sparse_right(pdf, index: int, page: PageText, dpi: int) -> PageText:
+    """The page read again as sparse text when that shows a signer the first reading lost (Tesseract's
+    layout drops a lone name line in a wide blank); the page as it was otherwise."""
+    try:
+        half = ocr.sparse_region(pdf, index, (0.0, 0.0, 1.0, 1.0), dpi)
+    except Exception as err:  # noqa: BLE001 - the first reading stands
+        log.debug("sparse reading of page %d failed: %s", index + 1, err)
+        return page
+    text = doc_text([half])
+    return half if patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines) else page
+
+
+def _sparse_signer(pdf, fields: dict[str, FieldValue], index: int, config: UnderstandConfig) -> None:
+    """The signer block read again from its page as sparse text, when no name was found."""
+    try:
+        half = ocr.sparse_region(pdf, index, (0.0, 0.0, 1.0, 1.0), signer_dpi(config))
+    except Exception as err:  # noqa: BLE001 - the first reading stands
+        log.debug("sparse reading of the signer failed: %s", err)
+        return
+    text = doc_text([half])
+    signer = (patterns.read_signer([_respelled_line(line) for line in text.tail_right])
+              or patterns.read_signer([_respelled_line(line) for line in text.lines]))
+    if signer:
+        fields["signer_position"] = FieldValue(signer[0], round(OCR_CONFIDENCE * 0.9, 2), "ocr")
+        fields["signer_name"] = FieldValue(signer[1], round(OCR_CONFIDENCE * 0.9, 2), "ocr")
+
+
+def _respelled_line(line: str) -> str:
+    return tones.retone(patterns.respell(line))
 
 
 def signer_dpi(config: UnderstandConfig) -> int:
@@ -340,6 +418,9 @@ def _signer_pages(pdf, count: int, config: UnderstandConfig) -> tuple[list[tuple
         if index > 0 and _opens_document(page.page):
             tail, indices, index = [], [], index - 1
             continue
+        text = doc_text([page.page] + tail)
+        if not (patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines)):
+            page = dataclasses.replace(page, page=_with_sparse_right(pdf, index, page.page, dpi))
         tail.insert(0, page.page)
         indices.insert(0, index)
         text = doc_text(tail)
@@ -486,6 +567,7 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
     before or when it is signed): the signature's day replaces it.
     """
     day_only = fields.pop(_DAY_ONLY, None)
+    readings = fields.pop(_DAY_READINGS, None)
     times = sorted(r.signing_time for r in reports if r.signing_time)
     # A signature pyHanko could not read still shows its time on its stamp.
     times = times or sorted(s.signed_at for s in printed if s.signed_at)
@@ -501,6 +583,21 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
             notes.append("ngày ban hành: the handwritten day with the month and year of the first signature")
             return
     current = fields.get("issued_date")
+    if current is not None and current.source == "ocr" and readings is not None:
+        # A document is signed on its date or within days after it: of the readings of the handwritten day,
+        # the first that fits is taken ("20" read "04" first and "20" second, signed on the 21st).
+        read = dt.date.fromisoformat(current.value)
+        if not 0 <= (first - read).days <= 10:
+            for text in readings.value.split(","):
+                try:
+                    other = read.replace(day=int(text))
+                except ValueError:
+                    continue
+                if 0 <= (first - other).days <= 10:
+                    notes.append(f"handwritten day read as {read.day} does not fit the signature ({first}); "
+                                 f"its other reading {text} does")
+                    fields["issued_date"] = dataclasses.replace(current, value=other.isoformat())
+                    return
     if current is not None and current.source == "ocr":
         if dt.date.fromisoformat(current.value) > first:
             notes.append(f"handwritten day read as {current.value} is after the first signature ({first}): "

@@ -11,12 +11,13 @@ from gateway.understand.layout import Segment
 _SO = re.compile(r"s\S{0,2}")  # the folded "Số" word, with what OCR glued to it ("so:")
 
 
-def handwritten(page: ocr.OcrPage) -> tuple[str, str]:
-    """(số, day) read from the gaps after "Số:" and between "ngày" and "tháng" on the page-1 header."""
+def handwritten(page: ocr.OcrPage) -> tuple[str, tuple[str, ...]]:
+    """(số, the days it may be) read from the gaps after "Số:" and between "ngày" and "tháng" on the page-1
+    header; the days are every two-digit reading of the box (as a line, as a word, tighter), first first."""
     if page.image is None or not page.words:
-        return "", ""
+        return "", ()
     words = sorted(page.words, key=lambda w: ((w.top + w.bottom) / 2, w.x0))
-    return _number(words, page), _day(words, page)
+    return _number(words, page), day_readings(words, page)
 
 
 def _same_line(a: Segment, b: Segment) -> bool:
@@ -63,7 +64,7 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> str:
     return ""
 
 
-def _day(words: list[Segment], page: ocr.OcrPage) -> str:
+def day_readings(words: list[Segment], page: ocr.OcrPage) -> tuple[str, ...]:
     for word in words:
         if not fold(word.text).startswith("ngay") or word.x1 < page.page.width / 3:
             continue
@@ -79,7 +80,14 @@ def _day(words: list[Segment], page: ocr.OcrPage) -> str:
                 continue
             at = fold(month.text).index("thang")  # "04tháng" when the digits were glued to it
             end = month.x0 + (month.x1 - month.x0) * at / len(month.text)
-        digits = _digits(page, _box(start + 2, end - 2, word))
-        if digits and 1 <= int(digits) <= 31:
-            return digits
-    return ""
+        box = _box(start + 2, end - 2, word)
+        readings: list[str] = []
+        for single, tighter in ((False, 0.0), (True, 0.0), (False, 0.15), (True, 0.15)):
+            height = box[3] - box[1]
+            crop = (box[0], box[1] + tighter * height, box[2], box[3] - tighter * height)
+            digits = ocr.read_digits(page.image, crop, psm="8" if single else "7")
+            if len(digits) == 2 and 1 <= int(digits) <= 31 and digits not in readings:
+                readings.append(digits)
+        if readings:
+            return tuple(readings)
+    return ()

@@ -19,6 +19,7 @@ class Segment:
     x1: float
     top: float
     bottom: float
+    confidence: float = 100.0  # OCR's lowest word confidence in the run (0–100); 100 for a text layer
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""OCR of scanned PDF pages with Debian's tesseract (vie): render with pypdfium2, clean up, read words with boxes."""
+"""OCR of scanned pages with Tesseract kept loaded (tesserocr): render with pypdfium2, clean with OpenCV, read words."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import functools
 import io
 import logging
 import os
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 
 from gateway.core.errors import ExtractionError
@@ -19,7 +17,6 @@ log = logging.getLogger(__name__)
 
 DPI = 300
 MAX_PIXELS = 40_000_000  # an A4 page at 300 dpi is 8.7 million
-TIMEOUT_SECONDS = 60
 _SKEW_ANGLES = tuple(a / 2 for a in range(-8, 9))  # -4° … 4° in half degrees
 
 
@@ -34,20 +31,97 @@ class OcrPage:
     skew: float = 0.0
     words: tuple[Segment, ...] = ()  # every word with its box, for reading handwritten digits again
     image: object = field(default=None, repr=False, compare=False)  # the cleaned image (PIL), region only
+    red: tuple[str, ...] = ()  # the text of red stamps on the region (read apart: the red channel hides them)
+
+
+TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-ocr/4.00/tessdata",
+                 "/usr/share/tessdata", "/usr/local/share/tessdata")
+
+
+def _tessdata() -> str | None:
+    """The folder of Debian's (or $TESSDATA_PREFIX's) traineddata files holding vie, or None."""
+    for folder in ((os.environ.get("TESSDATA_PREFIX") or "").rstrip("/"), *TESSDATA_DIRS):
+        if folder and os.path.isfile(os.path.join(folder, "vie.traineddata")):
+            return folder
+    return None
 
 
 @functools.lru_cache(maxsize=1)
 def available() -> bool:
-    """True when the tesseract binary and its Vietnamese data are installed (asked once per process)."""
-    return shutil.which("tesseract") is not None and _has_vie()
-
-
-def _has_vie() -> bool:
+    """True when tesserocr imports and the Vietnamese traineddata is installed (asked once per process)."""
     try:
-        done = subprocess.run(["tesseract", "--list-langs"], capture_output=True, timeout=10, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+        import tesserocr  # noqa: F401
+    except ImportError:
         return False
-    return b"vie" in done.stdout.split()
+    return _tessdata() is not None
+
+
+class Engine:
+    """Tesseract loaded once per process (tesserocr): Vietnamese words, and digits alone for handwriting.
+
+    Loading the models costs as much as reading a page header, so the worker's reading child keeps them
+    for every document it reads; a lock keeps two threads off one API object.
+    """
+
+    def __init__(self, tessdata: str) -> None:
+        import threading
+
+        os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # threads cost more than they give on 2 cores
+        import tesserocr
+
+        self._tesserocr = tesserocr
+        self._lock = threading.Lock()
+        self._words = tesserocr.PyTessBaseAPI(path=tessdata, lang="vie", psm=tesserocr.PSM.AUTO)
+        self._digits = tesserocr.PyTessBaseAPI(path=tessdata, lang="eng", psm=tesserocr.PSM.SINGLE_LINE)
+        self._digits.SetVariable("tessedit_char_whitelist", "0123456789")
+
+    @staticmethod
+    def _set(api, image, dpi: int) -> None:
+        gray = image.convert("L")
+        api.SetImageBytes(gray.tobytes(), gray.width, gray.height, 1, gray.width)
+        api.SetSourceResolution(dpi)
+
+    def tsv(self, image, dpi: int = DPI, sparse: bool = False) -> str:
+        """Tesseract's TSV (level, …, conf, text) of the words on ``image``, page segmentation automatic (or
+        sparse: every bit of text wherever it stands, which finds a line the page layout took for noise)."""
+        with self._lock:
+            if sparse:
+                self._words.SetPageSegMode(self._tesserocr.PSM.SPARSE_TEXT)
+            try:
+                self._set(self._words, image, dpi)
+                return self._words.GetTSVText(0) or ""
+            finally:
+                self._words.SetPageSegMode(self._tesserocr.PSM.AUTO)
+
+    def line(self, image, dpi: int = DPI) -> str:
+        """The text of ``image`` read as one line."""
+        with self._lock:
+            self._words.SetPageSegMode(self._tesserocr.PSM.SINGLE_LINE)
+            try:
+                self._set(self._words, image, dpi)
+                return self._words.GetUTF8Text() or ""
+            finally:
+                self._words.SetPageSegMode(self._tesserocr.PSM.AUTO)
+
+    def digits(self, image, single_word: bool = False) -> str:
+        """The digits on ``image`` read as a line (or as one word)."""
+        mode = self._tesserocr.PSM.SINGLE_WORD if single_word else self._tesserocr.PSM.SINGLE_LINE
+        with self._lock:
+            self._digits.SetPageSegMode(mode)
+            self._set(self._digits, image, DPI)
+            return "".join(c for c in (self._digits.GetUTF8Text() or "") if c.isdigit())
+
+
+@functools.lru_cache(maxsize=1)
+def engine() -> Engine:
+    """This process's Tesseract (loaded on first use)."""
+    folder = _tessdata()
+    if folder is None:
+        raise ExtractionError("tesseract's Vietnamese data is not installed (Debian package tesseract-ocr-vie)")
+    try:
+        return Engine(folder)
+    except (ImportError, RuntimeError) as err:
+        raise ExtractionError(f"tesseract cannot be loaded: {err}") from err
 
 
 def render(pdf, index: int, dpi: int = DPI):
@@ -56,12 +130,22 @@ def render(pdf, index: int, dpi: int = DPI):
     The grey is the red channel: the red seal stamped over the signer's title turns pale and stops hiding
     the black print under it.
     """
+    return red_channel(render_colour(pdf, index, dpi))
+
+
+def render_colour(pdf, index: int, dpi: int = DPI):
+    """Page ``index`` as an RGB PIL image at ``dpi`` (capped at MAX_PIXELS), form fields drawn."""
     page = pdf[index]
     try:
         image = page.render(scale=_scale(*page.get_size(), dpi), may_draw_forms=True)
-        return image.to_pil().convert("RGB").getchannel("R")
+        return image.to_pil().convert("RGB")
     finally:
         page.close()
+
+
+def red_channel(image):
+    """The grey of a colour page OCR reads best: its red channel, where red seals and stamps turn pale."""
+    return image.getchannel("R") if image.mode == "RGB" else image.convert("L")
 
 
 def _scale(width: float, height: float, dpi: int) -> float:
@@ -74,51 +158,48 @@ def _scale(width: float, height: float, dpi: int) -> float:
 
 def clean(image):
     """Despeckled, contrast stretched, straightened (±4°) and thresholded to black on white for tesseract."""
-    from PIL import Image, ImageFilter, ImageOps
-
-    image = image.convert("L").filter(ImageFilter.MedianFilter(3))  # scanner dust reads as letters otherwise
-    image = ImageOps.autocontrast(image, cutoff=0)  # a cut-off would blacken a nearly blank page's grey
-    skew = estimate_skew(image)
-    if skew:
-        image = image.rotate(skew, resample=Image.BILINEAR, expand=False, fillcolor=255)
-    # Otsu alone fails on a nearly blank page (it splits paper from grey dust, not ink from paper).
-    threshold = min(max(_otsu(image.histogram()), 90), 170)
-    return image.point(lambda v: 255 if v > threshold else 0).convert("L"), skew
-
-
-def estimate_skew(image) -> float:
-    """The rotation (degrees) that makes the text rows sharpest: the variance of the row darkness peaks."""
+    import cv2
+    import numpy as np
     from PIL import Image
 
-    small = image.resize((max(1, image.width // 4), max(1, image.height // 4)))
-    small = small.point(lambda v: 0 if v < 160 else 255)
+    gray = np.asarray(image.convert("L"))
+    gray = cv2.medianBlur(gray, 3)  # scanner dust reads as letters otherwise
+    low, high = int(gray.min()), int(gray.max())
+    if high > low:  # no cut-off: it would blacken a nearly blank page's grey
+        gray = cv2.convertScaleAbs(gray, alpha=255.0 / (high - low), beta=-low * 255.0 / (high - low))
+    skew = estimate_skew(gray)
+    if skew:
+        height, width = gray.shape
+        turn = cv2.getRotationMatrix2D((width / 2, height / 2), skew, 1.0)
+        gray = cv2.warpAffine(gray, turn, (width, height), flags=cv2.INTER_LINEAR, borderValue=255)
+    # Otsu alone fails on a nearly blank page (it splits paper from grey dust, not ink from paper).
+    otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    threshold = min(max(int(otsu), 90), 170)
+    _, binary = cv2.threshold(gray, threshold, 255, cv2.THRESH_BINARY)
+    return Image.fromarray(binary), skew
+
+
+def estimate_skew(gray) -> float:
+    """The rotation (degrees) that makes the text rows sharpest: the variance of the row darkness peaks."""
+    import cv2
+    import numpy as np
+
+    gray = np.asarray(gray) if not isinstance(gray, np.ndarray) else gray
+    if gray.ndim != 2 or gray.shape[0] < 8 or gray.shape[1] < 8:
+        return 0.0
+    small = cv2.resize(gray, (max(1, gray.shape[1] // 4), max(1, gray.shape[0] // 4)), interpolation=cv2.INTER_AREA)
+    ink = (small < 160).astype(np.float32)
+    height, width = ink.shape
     best, best_score = 0.0, -1.0
     for angle in _SKEW_ANGLES:
-        turned = small.rotate(angle, resample=Image.NEAREST, fillcolor=255) if angle else small
-        column = turned.resize((1, turned.height), Image.BOX)
-        profile = list(column.get_flattened_data() if hasattr(column, "get_flattened_data") else column.getdata())
-        mean = sum(profile) / len(profile)
-        score = sum((p - mean) ** 2 for p in profile)
+        if angle:
+            turn = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+            turned = cv2.warpAffine(ink, turn, (width, height), flags=cv2.INTER_NEAREST, borderValue=0)
+        else:
+            turned = ink
+        score = float(turned.sum(axis=1).var())
         if score > best_score * 1.02:  # prefer 0° unless another angle is clearly better
             best, best_score = angle, score
-    return best
-
-
-def _otsu(histogram: list[int]) -> int:
-    total = sum(histogram)
-    weighted = sum(i * h for i, h in enumerate(histogram))
-    background = weight = 0.0
-    best, best_var = 128, -1.0
-    for level, count in enumerate(histogram):
-        weight += count
-        if weight == 0 or weight == total:
-            continue
-        background += level * count
-        mean_b = background / weight
-        mean_f = (weighted - background) / (total - weight)
-        between = weight * (total - weight) * (mean_b - mean_f) ** 2
-        if between > best_var:
-            best, best_var = level, between
     return best
 
 
@@ -127,33 +208,18 @@ def read_words(image, offset_y: int = 0, full_size: tuple[int, int] | None = Non
     return _read(image, offset_y, full_size)[0]
 
 
-def _read(image, offset_y: int = 0, full_size: tuple[int, int] | None = None) -> tuple[PageText, list[Segment]]:
-    png = _png(image)
+def _read(image, offset_y: int = 0, full_size: tuple[int, int] | None = None,
+          dpi: int = DPI) -> tuple[PageText, list[Segment]]:
     try:
-        done = _tesseract(png, "-l", "vie", "--psm", "3", "tsv")
-    except FileNotFoundError as err:
-        raise ExtractionError("tesseract is not installed (Debian packages tesseract-ocr, tesseract-ocr-vie)") from err
-    except subprocess.TimeoutExpired as err:
-        raise ExtractionError(f"tesseract took longer than {TIMEOUT_SECONDS} s") from err
-    if done.returncode != 0:
-        raise ExtractionError(f"tesseract failed: {done.stderr.decode('utf-8', 'replace').strip()[-200:]}")
+        tsv = engine().tsv(image, dpi)
+    except RuntimeError as err:
+        raise ExtractionError(f"tesseract failed: {err}") from err
     width, height = full_size or image.size
-    tsv = done.stdout.decode("utf-8", "replace")
-    segments, words = _segments(tsv, offset_y)
+    segments, words = _segments(_TSV_HEADER + tsv, offset_y)
     return PageText(width, height, tuple(segments)), words
 
 
-def _png(image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def _tesseract(png: bytes, *options: str) -> subprocess.CompletedProcess:
-    """Tesseract run on the ``png`` image (on stdin) with ``options``, its output captured; errors are raised."""
-    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}  # threads cost more than they give on 2 cores
-    return subprocess.run(["tesseract", "stdin", "stdout", *options], input=png, capture_output=True,
-                          timeout=TIMEOUT_SECONDS, env=env, check=False)
+_TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext\n"
 
 
 def native_dpi(pdf, index: int) -> float | None:
@@ -192,12 +258,10 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
     finally:
         page.close()
     cleaned, _ = clean(image)
-    png = _png(cleaned)
     try:
-        done = _tesseract(png, "-l", "vie", "--psm", "7")
-    except (OSError, subprocess.TimeoutExpired):
+        return nfc(" ".join(engine().line(cleaned, dpi).split()))
+    except (RuntimeError, ExtractionError):
         return ""
-    return nfc(" ".join(done.stdout.decode("utf-8", "replace").split()))
 
 
 def read_digits(image, box: tuple[float, float, float, float], psm: str = "7") -> str:
@@ -206,12 +270,10 @@ def read_digits(image, box: tuple[float, float, float, float], psm: str = "7") -
     if x1 - x0 < 8 or bottom - top < 8:
         return ""
     crop = image.crop((max(0, x0), max(0, top), min(image.width, x1), min(image.height, bottom)))
-    png = _png(crop)
     try:
-        done = _tesseract(png, "-l", "eng", "--psm", psm, "-c", "tessedit_char_whitelist=0123456789")
-    except (OSError, subprocess.TimeoutExpired):
+        return engine().digits(crop, single_word=psm == "8")
+    except (RuntimeError, ExtractionError):
         return ""
-    return "".join(c for c in done.stdout.decode("ascii", "ignore") if c.isdigit())
 
 
 def _segments(tsv: str, offset_y: int) -> tuple[list[Segment], list[Segment]]:
@@ -249,7 +311,7 @@ def _segment(words: list[dict], offset_y: int) -> Segment:
     x1 = max(int(w["left"]) + int(w["width"]) for w in words)
     top = min(int(w["top"]) for w in words) + offset_y
     bottom = max(int(w["top"]) + int(w["height"]) for w in words) + offset_y
-    return Segment(text, x0, x1, top, bottom)
+    return Segment(text, x0, x1, top, bottom, min(float(w["conf"]) for w in words))
 
 
 def ocr_image(payload: bytes) -> OcrPage:
@@ -275,13 +337,64 @@ def ocr_region(pdf, index: int, share: float = 1.0, dpi: int = DPI) -> OcrPage:
     import time
 
     started = time.perf_counter()
-    image = render(pdf, index, dpi)
-    full = image.size
+    colour = render_colour(pdf, index, dpi)
+    full = colour.size
     if share < 1.0:
-        image = image.crop((0, 0, image.width, int(image.height * share)))
-    cleaned, skew = clean(image)
-    page, words = _read(cleaned, 0, full)
+        colour = colour.crop((0, 0, colour.width, int(colour.height * share)))
+    cleaned, skew = clean(red_channel(colour))
+    page, words = _read(cleaned, 0, full, dpi)
+    red = red_stamps(colour, dpi) if index == 0 else ()
     seconds = time.perf_counter() - started
     log.debug("OCR page %d (%s of it): %d segments in %.2f s, skew %.1f°", index + 1, share, len(page.segments),
               seconds, skew)
-    return OcrPage(index, "top" if share < 1.0 else "page", page, seconds, skew, tuple(words), cleaned)
+    return OcrPage(index, "top" if share < 1.0 else "page", page, seconds, skew, tuple(words), cleaned, red)
+
+
+def red_stamps(colour, dpi: int = DPI) -> tuple[str, ...]:
+    """The text of each red rectangle-shaped mark (HỎA TỐC, KHẨN …) on a colour page, each read as a line.
+
+    The grey OCR reads is the red channel, where red ink turns white; the urgency stamps are red by ND30, so
+    they are found by their colour and read alone, black on white. Round marks (seals) are left out.
+    """
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    if colour.mode != "RGB":
+        return ()
+    rgb = np.asarray(colour).astype(np.int16)
+    red, green, blue = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    mask = ((red > 130) & (red - green > 60) & (red - blue > 50)).astype(np.uint8) * 255
+    if mask.sum() < 255 * 50:
+        return ()
+    joined = cv2.dilate(mask, np.ones((max(3, dpi // 40), max(3, dpi // 20)), np.uint8))
+    count, _, boxes, _ = cv2.connectedComponentsWithStats(joined)
+    texts = []
+    for x, y, width, height, _ in boxes[1:count]:
+        # A stamp is 20-40 mm wide and 8 mm high: wider than high, and at least 4 mm high.
+        if height < dpi * 0.15 or width < 1.6 * height or width > dpi * 3:
+            continue
+        crop = 255 - mask[y:y + height, x:x + width]
+        padded = cv2.copyMakeBorder(crop, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
+        try:
+            text = engine().line(Image.fromarray(padded), dpi)
+        except (RuntimeError, ExtractionError):
+            continue
+        if text.strip():
+            texts.append(nfc(" ".join(text.split())))
+    return tuple(texts)
+
+
+def sparse_region(pdf, index: int, box: tuple[float, float, float, float], dpi: int = DPI) -> PageText:
+    """The text in ``box`` (fractions: left, top, right, bottom) of page ``index``, read as sparse text.
+
+    Tesseract's page layout drops a lone line in a wide blank (a signer's name under a seal, far below
+    the title): read sparse, each bit of text is found where it stands.
+    """
+    image = red_channel(render_colour(pdf, index, dpi))
+    width, height = image.size
+    left, top, right, bottom = (int(box[0] * width), int(box[1] * height), int(box[2] * width), int(box[3] * height))
+    cleaned, _ = clean(image.crop((left, top, right, bottom)))
+    segments, _ = _segments(_TSV_HEADER + engine().tsv(cleaned, dpi, sparse=True), top)
+    moved = tuple(Segment(s.text, s.x0 + left, s.x1 + left, s.top, s.bottom, s.confidence) for s in segments)
+    return PageText(width, height, moved)

@@ -150,7 +150,11 @@ def type_of_notation(notation: str) -> tuple[str, str] | None:
 
 def read_date_place(lines: list[str]) -> tuple[str, str]:
     """(ISO date or "", địa danh or "") from "Quảng Ngãi, ngày 06 tháng 01 năm 2025"."""
-    for line in lines:
+    lines = list(lines)
+    # A date line wrapped in a narrow column ("Khánh Hòa, ngày 20 tháng 02" / "năm 2017"): each line is
+    # also tried joined with the next.
+    candidates = [line for pair in zip(lines, lines[1:] + [""]) for line in (pair[0], f"{pair[0]} {pair[1]}")]
+    for line in candidates:
         folded = fold(line)
         match = _DATE.search(folded)
         if not match:
@@ -241,9 +245,18 @@ def split_organ(lines: list[str]) -> tuple[str, str]:
     start = 0
     for index in range(1, len(lines)):
         folded = fold(lines[index])
-        if folded.startswith(vocab.ORGAN_HEADS) and not folded.startswith(vocab.NAME_CONTINUATIONS):
+        before = fold(lines[index - 1]).rstrip()
+        # "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ" / "HỘI": a one-word line, or a line after "VÀ", "-" or ",",
+        # continues the name above even when it reads like a head word.
+        continues = len(folded.split()) < 2 or before.endswith((" va", "-", ",", " và"))
+        if _starts_organ(folded) and not folded.startswith(vocab.NAME_CONTINUATIONS) and not continues:
             start = index
     return " ".join(lines[:start]), " ".join(lines[start:])
+
+
+def _starts_organ(folded: str) -> bool:
+    """True when the line opens with the head word of a body that issues documents ("SỞ", "TỔNG CÔNG TY")."""
+    return any(folded == head or folded.startswith(head + " ") for head in vocab.ORGAN_HEADS)
 
 
 def read_type(lines: list[str], notation: FieldValue | None) -> tuple[str, str, int | None]:
@@ -271,7 +284,7 @@ def read_vv(lines: list[str]) -> str:
             continue
         pieces = [line[match.end():] if len(folded) == len(line) else line[match.end():]]
         for follow in lines[index + 1: index + 5]:
-            if not follow.strip() or _stops_subject(follow):
+            if not follow.strip() or _stops_subject(follow) or _heading(follow):
                 break
             pieces.append(follow)
         return " ".join(" ".join(pieces).split()).rstrip(".;")
@@ -279,9 +292,23 @@ def read_vv(lines: list[str]) -> str:
 
 
 def _stops_subject(line: str) -> bool:
+    """True for a line that cannot continue a trích yếu: what follows it on the page (a date, a stamp, the
+    Quốc hiệu, "Kính gửi", "Căn cứ", "Điều 1.", a heading, a sentence that opens a list with ":")."""
     folded = fold(line).strip()
-    return (folded.startswith(_SUBJECT_STOPS) or read_marks([line]) != (0, 0) or bool(_RULE.match(line)) or bool(_DATE.search(folded))
-            or bool(_CODE.search(line)) or folded.startswith("so:"))
+    stamp = line.strip().isupper() and read_marks([line]) != (0, 0)  # "KHẨN", not "khăn" ending a wrap
+    return (folded.startswith(_SUBJECT_STOPS) or stamp or bool(_RULE.match(line))
+            or bool(_DATE.search(folded)) or bool(_CODE.search(line)) or folded.startswith("so:")
+            or folded.startswith(vocab.NATIONAL_MOTTO) or folded.startswith(("cong hoa xa hoi", "doc lap"))
+            or bool(_ARTICLE.match(folded)) or folded.rstrip().endswith(":") or "tran trong kinh moi" in folded)
+
+
+_ARTICLE = re.compile(r"^(dieu|chuong|muc|phan)\s+([0-9]+|[ivxlc]+)\b")
+
+
+def _heading(line: str) -> bool:
+    """A line in capitals ("BỘ TRƯỞNG BỘ TÀI CHÍNH", "KHÓA X, KỲ HỌP THỨ 7"): a trích yếu is in lower case."""
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
 
 
 def _block_after(lines: list[str], title_at: int) -> str:
@@ -292,7 +319,7 @@ def _block_after(lines: list[str], title_at: int) -> str:
             if pieces:
                 break
             continue
-        if _stops_subject(line) or (pieces and _garbled(line)):
+        if _stops_subject(line) or (pieces and (_garbled(line) or _heading(line))):
             break
         pieces.append(line.strip())
     return clean_subject(" ".join(pieces))
@@ -329,7 +356,8 @@ _TRAIL_JUNK = re.compile(r"[\s.;,:_|~\-–—]+$")
 def _garbled(line: str) -> bool:
     """A line that is mostly not words: scan litter, a stamp, a signature."""
     words = line.split()
-    good = sum(1 for w in words if sum(c.isalpha() for c in w) >= max(1, len(w) - 1))
+    good = sum(1 for w in words if sum(c.isalpha() for c in w) >= max(1, len(w) - 1)
+               or re.fullmatch(r"\d{1,4}([/.-]\d{1,4})*[,.;]?", w))  # "năm 2030", "2021-2025"
     return not words or good < 0.6 * len(words)
 
 
@@ -377,6 +405,8 @@ def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
         for above in range(index - 1, max(-1, index - 9), -1):
             line = lines[above].strip(" .,:;")
             if not line:
+                if position:
+                    break  # the title is one block right above the signature
                 continue
             if _is_position(line):
                 position.insert(0, _authority(line))
@@ -419,8 +449,11 @@ def _is_position(line: str) -> bool:
     if sum(c.isupper() for c in letters) < 0.9 * len(letters):
         return False
     folded = fold(line)
+    if ":" in line or line.lstrip().startswith(("-", "+", "•")):
+        return False  # a Nơi nhận entry ("- VPUB: CVP, PCVP;"), not a title
+    words = set(re.findall(r"[a-z]+", folded))
     return (not folded.startswith(("noi nhan", "kinh gui")) and folded not in (m for m, _ in vocab.SECRECY_MARKS)
-            and " ".join(folded.split()) not in vocab.TYPE_BY_FOLDED)
+            and " ".join(folded.split()) not in vocab.TYPE_BY_FOLDED and bool(words & vocab.OFFICE_WORDS))
 
 
 def _has_authority(line: str) -> bool:

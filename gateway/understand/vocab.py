@@ -43,6 +43,15 @@ ORGAN_HEADS = tuple(fold(w) for w in (
     "VIỆN", "ỦY BAN NHÂN DÂN", "UỶ BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG", "CÔNG TY", "THANH TRA", "KHO BẠC",
     "ĐÀI", "BÁO", "BỘ", "TỈNH ỦY", "HUYỆN ỦY", "ĐẢNG ỦY", "CÔNG AN", "BỘ CHỈ HUY", "LIÊN ĐOÀN", "HỘI",
     "ĐOÀN", "TÒA ÁN", "VIỆN KIỂM SÁT", "NGÂN HÀNG", "CẢNG VỤ", "ĐẠI HỌC", "HỌC VIỆN",
+    "TỔNG CÔNG TY", "TẬP ĐOÀN", "CHI NHÁNH", "BẢO HIỂM XÃ HỘI", "QUỸ", "NHÀ XUẤT BẢN", "HỢP TÁC XÃ",
+    "LIÊN MINH", "ỦY BAN", "UỶ BAN", "MẶT TRẬN", "ĐIỆN LỰC", "CỤC THUẾ", "KIỂM TOÁN",
+))
+# Words of a signer's title (folded): a capitalised line without one is the seal's or the stamp's litter.
+OFFICE_WORDS = frozenset((
+    "tm", "kt", "tl", "tuq", "q", "chu", "tich", "giam", "doc", "truong", "pho", "chanh", "van", "phong",
+    "uy", "ban", "hoi", "dong", "tong", "cuc", "vu", "thu", "ky", "bo", "nhan", "dan", "tinh", "thanh",
+    "huyen", "quan", "xa", "so", "vien", "trung", "tam", "cong", "ty", "hieu", "ve", "dai", "dien",
+    "thuong", "truc", "ke", "toan", "tra", "chi", "huy", "bi", "tham", "phan", "uyen",
 ))
 # Second lines that continue the name above instead of starting a body ("ỦY BAN NHÂN DÂN" / "TỈNH QUẢNG NGÃI").
 NAME_CONTINUATIONS = tuple(fold(w) + " " for w in (

@@ -1,0 +1,196 @@
+"""Confidence as the chance a field is right: what was checked about it, looked up in a table counted on documents.
+
+Each field gets an evidence string, its source and the outcome of the checks that concern it ("ocr|hand|
+sig:after|mail:none": a day read from handwriting that falls after the signature). calibration.json holds,
+per field and evidence, how many such readings the development set had and how many were right
+(bench/calibrate.py counts them); the confidence is that share, drawn toward the share of the coarser
+evidence (its first parts) when the count is small, so a rare combination borrows from its kind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from gateway.core.text import fold
+from gateway.understand import patterns, vocab
+from gateway.understand.layout import Segment
+from gateway.core.values import FieldValue
+
+TABLE = Path(__file__).with_name("calibration.json")
+PRIOR_WEIGHT = 5.0  # readings a coarser share counts for when a finer one is estimated
+_PLACES = frozenset(fold(p) for p in vocab.LEXICON)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What the fields can be checked against, besides each other."""
+
+    filename: tuple[str, str] | None = None  # (số, ký hiệu or its first group) in the attachment's name
+    signed_on: dt.date | None = None  # the day of the first digital signature (Việt Nam time)
+    mailed_on: dt.date | None = None  # the e-mail's date
+    ocr_words: tuple[Segment, ...] = ()  # words OCR read, with their confidences
+    handwritten: frozenset[str] = frozenset()  # fields read from the handwriting boxes
+    certified_names: tuple[str, ...] = ()  # persons' names in signing certificates and stamps
+
+
+def evidence(fields: dict[str, FieldValue], checks: Checks) -> dict[str, str]:
+    """The evidence string of every field the table knows."""
+    out: dict[str, str] = {}
+    for key, value in fields.items():
+        reader = _EVIDENCE.get(key)
+        if reader is None:
+            continue
+        parts = [value.source] + reader(value, fields, checks)
+        if value.source == "ocr" and key not in checks.handwritten:
+            parts.append(_ocr_bucket(value.value, checks.ocr_words))
+        out[key] = "|".join(parts)
+    return out
+
+
+def calibrated(fields: dict[str, FieldValue], found: dict[str, str], table: dict | None = None) -> dict[str, FieldValue]:
+    """``fields`` with the confidence of each field that has evidence taken from the table."""
+    table = _table() if table is None else table
+    out = dict(fields)
+    for key, text in found.items():
+        counts = table.get(key)
+        if not counts:
+            continue
+        out[key] = dataclasses.replace(out[key], confidence=round(estimate(counts, text), 3))
+    return out
+
+
+def estimate(counts: dict[str, tuple[int, int]], text: str) -> float:
+    """The share of right readings for ``text``, each level drawn toward the coarser level above it."""
+    parts = text.split("|")
+    share = 0.5
+    for depth in range(0, len(parts) + 1):
+        prefix = "|".join(parts[:depth])
+        seen = right = 0
+        for key, (n, k) in counts.items():
+            if depth == 0 or key == prefix or key.startswith(prefix + "|"):
+                seen, right = seen + n, right + k
+        share = (right + PRIOR_WEIGHT * share) / (seen + PRIOR_WEIGHT)
+    return share
+
+
+@functools.lru_cache(maxsize=1)
+def _table() -> dict:
+    try:
+        data = json.loads(TABLE.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {field: {key: (int(n), int(k)) for key, (n, k) in rows.items()} for field, rows in data.items()}
+
+
+def _ocr_bucket(value: str, words: tuple[Segment, ...]) -> str:
+    """"ocr:hi" when every word of the value was read with confidence ≥ 90, "mid" ≥ 70, else "lo"."""
+    seen: dict[str, float] = {}
+    for word in words:
+        key = fold(word.text).strip(".,;:()")
+        seen[key] = max(seen.get(key, 0.0), word.confidence)
+    scores = [seen.get(fold(token).strip(".,;:()"), 0.0) for token in value.split()]
+    lowest = min(scores) if scores else 0.0
+    return "ocr:hi" if lowest >= 90 else "ocr:mid" if lowest >= 70 else "ocr:lo"
+
+
+def _filename(value: str, checks: Checks, number: bool) -> str:
+    if checks.filename is None:
+        return "fn:none"
+    num, code = checks.filename
+    if number:
+        return "fn:agree" if num.lstrip("0") == value.lstrip("0") else "fn:differ"
+    if not code:
+        return "fn:none"
+    return "fn:agree" if value.upper().split("-")[0].startswith(code.upper().split("-")[0]) else "fn:differ"
+
+
+def _number(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
+    hand = "hand" if "code_number" in checks.handwritten else "print"
+    return [hand, _filename(value.value, checks, True)]
+
+
+def _notation(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
+    by_code = patterns.type_of_notation(value.value)
+    title = fields.get("type_name")
+    if by_code is None:
+        agreement = "type:cv" if title is None or title.value == "Công văn" else "type:differ"
+    else:
+        agreement = "type:agree" if title is not None and title.value == by_code[0] else "type:differ"
+    shape = "shape:ok" if re.fullmatch(r"(\d{4}/)?[A-ZĐa-z&0-9]+(-[A-ZĐ&0-9]+)+", value.value) else "shape:odd"
+    return [agreement, shape, _filename(value.value, checks, False)]
+
+
+def _date(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
+    hand = "hand" if "issued_date" in checks.handwritten else "print"
+    try:
+        day = dt.date.fromisoformat(value.value)
+    except ValueError:
+        return [hand, "sig:bad"]
+    if checks.signed_on is None:
+        signed = "sig:none"
+    elif day > checks.signed_on:
+        signed = "sig:after"  # a document is signed on or after its date
+    elif day == checks.signed_on:
+        signed = "sig:same"
+    else:
+        signed = "sig:before" if (checks.signed_on - day).days <= 10 else "sig:long-before"
+    mailed = "mail:none" if checks.mailed_on is None else "mail:after" if day > checks.mailed_on else "mail:ok"
+    return [hand, signed, mailed]
+
+
+def _organ(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
+    folded = fold(value.value)
+    known = patterns._starts_organ(folded) and value.value.upper() == value.value
+    return ["known" if known else "unknown", "parent" if "organ_parent" in fields else "alone"]
+
+
+def _place(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
+    return ["known" if fold(value.value) in _PLACES else "unknown"]
+
+
+def _type(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
+    notation = fields.get("code_notation")
+    by_code = patterns.type_of_notation(notation.value) if notation else None
+    if notation is None:
+        return ["code:none"]
+    if by_code is None:
+        return ["code:cv" if value.value == "Công văn" else "code:differ"]
+    return ["code:agree" if by_code[0] == value.value else "code:differ"]
+
+
+def _subject(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
+    size = len(value.value)
+    words = value.value.split()
+    odd = sum(1 for w in words if not re.fullmatch(r"[\w,.;:()/%-]+", w) or (w.isupper() and len(w) > 1
+                                                                                and not re.fullmatch(r"[IVXLC]+", w)))
+    return ["len:short" if size < 25 else "len:long" if size > 220 else "len:ok", "odd" if odd else "clean"]
+
+
+def _signer(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
+    words = value.value.split()
+    certified = any(fold(name) == fold(value.value) for name in checks.certified_names)
+    surname = bool(words) and fold(words[0]) in patterns._SURNAME_BY_FOLD
+    return ["cert" if certified else "nocert", "surname" if surname else "odd-surname"]
+
+
+def _position(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
+    lines = value.value.split(" / ")
+    authority = lines[0].startswith(vocab.AUTHORITY_PREFIXES)
+    return ["authority" if authority else "plain", f"lines:{min(len(lines), 3)}"]
+
+
+def _addressees(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
+    return ["one" if "; " not in value.value else "several"]
+
+
+_EVIDENCE = {
+    "code_number": _number, "code_notation": _notation, "issued_date": _date, "organ_name": _organ,
+    "place": _place, "type_name": _type, "subject": _subject, "signer_name": _signer,
+    "signer_position": _position, "addressees": _addressees,
+}

@@ -1,0 +1,231 @@
+"""The failure classes found on documents nobody tuned for, each on a document made here: DOCX header tables,
+trích yếu that run on or wrap, parent organs, handwritten days against the signature, red stamps, seals,
+typewritten pages, and confidences that drop when a check fails."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from docgen import make_official_pdf, make_pdf, scan_of
+from gateway.core.config import Config
+from gateway.understand import confidence, ocr
+from gateway.understand.fields import _DAY_READINGS, _day_from_signature
+from gateway.understand.single import understand_file
+from gateway.core.values import FieldValue, SignatureReport
+
+CONFIG = Config()
+needs_ocr = pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr-vie is not installed")
+
+
+def word_document(left: list[str], right: list[str], after: list[tuple[str, bool]], signer: list[str],
+                  recipients: list[str]) -> bytes:
+    """A .docx as Word makes them: header table (agency | Quốc hiệu), centred paragraphs, signer table."""
+    import docx
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    document = docx.Document()
+
+    def fill(cell, lines):
+        cell.paragraphs[0].text = lines[0]
+        cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for line in lines[1:]:
+            cell.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    header = document.add_table(rows=1, cols=2)
+    fill(header.cell(0, 0), left)
+    fill(header.cell(0, 1), right)
+    for text, centred in after:
+        paragraph = document.add_paragraph(text)
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if centred else WD_ALIGN_PARAGRAPH.JUSTIFY
+    table = document.add_table(rows=1, cols=2)
+    fill(table.cell(0, 0), ["Nơi nhận:", *[f"- {r};" for r in recipients]])
+    fill(table.cell(0, 1), signer)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+MOTTO = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Hà Nội, ngày 05 tháng 3 năm 2024"]
+
+
+def test_docx_cong_van_header_table_ends_the_trich_yeu_at_its_cell() -> None:
+    docx = word_document(
+        ["BỘ TÀI CHÍNH", "Số: 1234/BTC-NSNN", "V/v hướng dẫn xây dựng dự toán", "ngân sách nhà nước năm 2025"],
+        MOTTO, [("Kính gửi: Ủy ban nhân dân các tỉnh, thành phố.", False), ("Nội dung hướng dẫn.", False)],
+        ["KT. BỘ TRƯỞNG", "THỨ TRƯỞNG", "", "", "Võ Thành Hưng"], ["Như trên", "VPUB: CVP, PCVP", "Lưu: VT, NSNN"])
+    _, meta = understand_file(docx, "cv.docx", CONFIG)
+    assert meta.get("subject") == "hướng dẫn xây dựng dự toán ngân sách nhà nước năm 2025"
+    assert meta.get("code_number") == "1234" and meta.get("code_notation") == "BTC-NSNN"
+    assert meta.get("issued_date") == "2024-03-05" and meta.get("organ_name") == "BỘ TÀI CHÍNH"
+    assert meta.get("signer_position") == "KT. BỘ TRƯỞNG / THỨ TRƯỞNG"  # no Nơi nhận entry in it
+    assert meta.get("signer_name") == "Võ Thành Hưng"
+
+
+@pytest.mark.parametrize(("title", "follow"), [
+    ("QUYẾT ĐỊNH", ["BỘ TRƯỞNG BỘ TÀI CHÍNH", "Căn cứ Luật Ngân sách nhà nước;"]),
+    ("NGHỊ QUYẾT", ["HỘI ĐỒNG NHÂN DÂN TỈNH QUẢNG NAM", "KHÓA X, KỲ HỌP THỨ 7"]),
+    ("QUYẾT ĐỊNH", ["Điều 1. Phê duyệt kế hoạch kèm theo Quyết định này."]),
+    ("GIẤY MỜI", ["Sở Tài chính trân trọng kính mời: Lãnh đạo các sở, ban, ngành."]),
+    ("QUY CHẾ", ["CHƯƠNG I", "QUY ĐỊNH CHUNG"]),
+])
+def test_docx_trich_yeu_stops_at_what_follows_it(title: str, follow: list[str]) -> None:
+    subject = "Về việc phê duyệt kế hoạch chuyển đổi số năm 2024"
+    code = {"QUYẾT ĐỊNH": "QĐ", "NGHỊ QUYẾT": "NQ", "GIẤY MỜI": "GM", "QUY CHẾ": "QC"}[title]
+    docx = word_document(["BỘ TÀI CHÍNH", f"Số: 15/{code}-BTC"],
+                         MOTTO, [(title, True), (subject, True)] + [(line, line.isupper()) for line in follow],
+                         ["BỘ TRƯỞNG", "", "Lê Văn Cường"], ["Lưu: VT"])
+    _, meta = understand_file(docx, "vb.docx", CONFIG)
+    assert meta.get("subject") == subject
+
+
+def test_pdf_vv_wrapped_on_three_lines_of_the_left_column_and_a_year_alone() -> None:
+    pdf = make_official_pdf(organ=("UBND TỈNH BẮC GIANG", "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ", "HỘI"), number="45",
+                            notation="SLĐTBXH-VP", place="Bắc Giang", day="09", month="10", year="2023",
+                            vv=("V/v đôn đốc thực hiện chính sách", "hỗ trợ người có công trên địa", "bàn tỉnh năm",
+                                "2023"),
+                            addressees=("Sở Tài chính",), signer=("GIÁM ĐỐC",), signer_name="Đỗ Thị Hạnh")
+    _, meta = understand_file(pdf, "cv.pdf", CONFIG)
+    assert meta.get("subject") == "đôn đốc thực hiện chính sách hỗ trợ người có công trên địa bàn tỉnh năm 2023"
+    assert meta.get("organ_name") == "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI"  # "HỘI" continues the name
+    assert meta.get("organ_parent") == "UBND TỈNH BẮC GIANG"
+
+
+def test_issuing_organ_is_the_lower_line_under_a_parent() -> None:
+    pdf = make_official_pdf(organ=("TẬP ĐOÀN ĐIỆN LỰC VIỆT NAM", "TỔNG CÔNG TY ĐIỆN LỰC MIỀN NAM"), number="07",
+                            notation="EVNSPC-KD", place="Hồ Chí Minh", day="12", month="5", year="2024",
+                            vv=("V/v lịch tạm ngừng cung cấp điện",), signer=("TỔNG GIÁM ĐỐC",),
+                            signer_name="Nguyễn Văn Hợp")
+    _, meta = understand_file(pdf, "cv.pdf", CONFIG)
+    assert meta.get("organ_name") == "TỔNG CÔNG TY ĐIỆN LỰC MIỀN NAM"
+    assert meta.get("organ_parent") == "TẬP ĐOÀN ĐIỆN LỰC VIỆT NAM"
+
+
+def test_handwritten_day_reading_that_fits_the_signature_is_taken() -> None:
+    fields = {"issued_date": FieldValue("2025-03-04", 0.55, "ocr"), _DAY_READINGS: FieldValue("04,20", 0.0, "ocr")}
+    report = SignatureReport("Sig1", "Ủy ban nhân dân tỉnh", "", "CA", "2025-03-21T09:10:00+07:00", True, True,
+                             False, True, "untrusted-root", "")
+    notes: list[str] = []
+    _day_from_signature(fields, [report], "", notes)
+    assert fields["issued_date"].value == "2025-03-20" and _DAY_READINGS not in fields
+    fields = {"issued_date": FieldValue("2025-03-19", 0.55, "ocr"), _DAY_READINGS: FieldValue("19,13", 0.0, "ocr")}
+    _day_from_signature(fields, [report], "", notes)
+    assert fields["issued_date"].value == "2025-03-19"  # the first reading fits: it stands
+
+
+def test_confidence_drops_when_a_check_fails() -> None:
+    table = {"issued_date": {"ocr|hand|sig:same|mail:none": (40, 39), "ocr|hand|sig:after|mail:none": (40, 6),
+                             "text|print|sig:none|mail:none": (400, 400)},
+             "code_number": {"ocr|print|fn:agree": (50, 50), "ocr|print|fn:differ": (50, 20)}}
+    fields = {"issued_date": FieldValue("2025-03-22", 0.5, "ocr"), "code_number": FieldValue("12", 0.5, "ocr")}
+    signed = confidence.Checks(signed_on=__import__("datetime").date(2025, 3, 21), filename=("13", "TB"),
+                               handwritten=frozenset({"issued_date"}))
+    found = confidence.evidence(fields, signed)
+    assert found["issued_date"].startswith("ocr|hand|sig:after") and "fn:differ" in found["code_number"]
+    low = confidence.calibrated(fields, found, table)
+    same = confidence.Checks(signed_on=__import__("datetime").date(2025, 3, 22), filename=("12", "TB"),
+                             handwritten=frozenset({"issued_date"}))
+    high = confidence.calibrated(fields, confidence.evidence(fields, same), table)
+    assert low["issued_date"].confidence < 0.4 < 0.9 < high["issued_date"].confidence
+    assert low["code_number"].confidence < 0.6 < 0.9 < high["code_number"].confidence
+
+
+def test_the_shipped_table_puts_a_clean_born_digital_document_in_the_top_band() -> None:
+    pdf = make_official_pdf(organ=("UBND TỈNH QUẢNG NGÃI", "SỞ TÀI CHÍNH"), number="123", notation="STC-HCSN",
+                            place="Quảng Ngãi", day="06", month="01", year="2025", vv=("V/v góp ý dự thảo",),
+                            addressees=("Sở Nội vụ",), signer=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"),
+                            signer_name="Nguyễn Văn An")
+    _, meta = understand_file(pdf, "123-STC-HCSN.pdf", CONFIG)
+    for key in ("code_number", "code_notation", "issued_date", "organ_name", "signer_name"):
+        assert meta.fields[key].confidence >= 0.9, key
+
+
+@needs_ocr
+def test_red_urgency_stamp_set_apart_is_read_by_its_colour() -> None:
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("RGB", (1700, 700), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 48)
+    draw.text((100, 80), "ỦY BAN NHÂN DÂN TỈNH QUẢNG NAM", font=font, fill="black")
+    draw.rectangle((1200, 300, 1560, 390), outline=(225, 25, 30), width=5)
+    draw.text((1235, 318), "HỎA TỐC", font=font, fill=(225, 25, 30))
+    draw.ellipse((200, 400, 500, 690), outline=(225, 25, 30), width=6)  # a seal: round, not a stamp
+    texts = ocr.red_stamps(page, 200)
+    from gateway.understand.patterns import read_marks
+
+    assert read_marks(list(texts)) == (3, 0)
+    assert ocr.red_stamps(page.convert("L").convert("RGB"), 200) == ()  # no red: nothing to read apart
+
+
+def _sealed(pdf_bytes: bytes, dpi: int = 200) -> bytes:
+    """The page scanned in colour with a red seal stamped over the left of the signer's title and name."""
+    import pypdfium2 as pdfium
+    from PIL import Image, ImageChops, ImageDraw
+
+    document = pdfium.PdfDocument(pdf_bytes)
+    image = document[0].render(scale=dpi / 72).to_pil().convert("RGB")
+    text = document[0].get_textpage()
+    content = text.get_text_range()
+    at = content.index("GIÁM ĐỐC")
+    left, _, _, top = text.get_charbox(at)
+    height = document[0].get_size()[1]
+    x, y = left * dpi / 72, (height - top) * dpi / 72
+    document.close()
+    seal = Image.new("RGB", image.size, "white")
+    draw = ImageDraw.Draw(seal)
+    draw.ellipse((x - 120, y - 40, x + 160, y + 240), outline=(220, 30, 40), width=7)
+    draw.ellipse((x - 70, y + 10, x + 110, y + 190), outline=(220, 30, 40), width=3)
+    image = ImageChops.multiply(image, seal)  # ink over ink stays dark, as on paper
+    out = io.BytesIO()
+    image.save(out, format="PDF", resolution=dpi)
+    return out.getvalue()
+
+
+@needs_ocr
+def test_signer_under_a_red_seal_is_read() -> None:
+    pdf = make_official_pdf(organ=("UBND TỈNH QUẢNG NGÃI", "SỞ XÂY DỰNG"), number="31", notation="SXD-QLN",
+                            place="Quảng Ngãi", day="09", month="02", year="2025", vv=("V/v nhà ở xã hội",),
+                            signer=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"), signer_name="Võ Văn Dũng",
+                            recipients=("Như trên", "Lưu: VT"))
+    _, meta = understand_file(_sealed(pdf), "scan.pdf", CONFIG)
+    assert meta.get("signer_name") == "Võ Văn Dũng"
+    assert meta.get("signer_position") == "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
+
+
+@needs_ocr
+def test_signer_on_a_page_after_an_attachment() -> None:
+    first = make_official_pdf(organ=("UBND TỈNH QUẢNG NGÃI", "SỞ XÂY DỰNG"), number="32", notation="SXD-QLN",
+                              place="Quảng Ngãi", day="09", month="02", year="2025", vv=("V/v danh sách",),
+                              body="Danh sách kèm theo như sau.", signer=(), signer_name="")
+    table = make_pdf(["\n".join(f"{i}. Công trình số {i} cần kiểm tra" for i in range(1, 25))])
+    last = make_pdf(["Các đơn vị thực hiện.\n\nKT. GIÁM ĐỐC\nPHÓ GIÁM ĐỐC\n\n\nTrần Thị Thu Hà"])
+    _, meta = understand_file(scan_of(first, table, last, angle=0.4, speckle=4000), "32.pdf", CONFIG)
+    assert meta.get("signer_name") == "Trần Thị Thu Hà"
+
+
+@needs_ocr
+def test_typewritten_page_gives_its_date_and_trich_yeu() -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("Mono", "", "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf")
+    pdf.set_font("Mono", size=11)
+    pdf.add_page()
+    rows = [("UỶ BAN NHÂN DÂN", "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM"), ("TỈNH QUẢNG NGÃI", "Độc lập - Tự do - Hạnh phúc"),
+            ("", ""), ("Số: 215/QĐ-UB", "Quảng Ngãi, ngày 5 tháng 3 năm 1996")]
+    for index, (left, right) in enumerate(rows):
+        pdf.set_xy(15, 20 + 6 * index)
+        pdf.cell(80, 6, left, align="C")
+        pdf.set_xy(100, 20 + 6 * index)
+        pdf.cell(100, 6, right, align="C")
+    for index, line in enumerate(("QUYẾT ĐỊNH", "Về việc thành lập Hội đồng thi đua khen thưởng",
+                                  "", "Căn cứ Luật Tổ chức Hội đồng nhân dân và Ủy ban nhân dân;")):
+        pdf.set_xy(15, 55 + 6 * index)
+        pdf.cell(180, 6, line, align="C" if index < 2 else "L")
+    _, meta = understand_file(scan_of(bytes(pdf.output()), angle=0.8, speckle=900), "vb.pdf", CONFIG)
+    assert meta.get("issued_date") == "1996-03-05"
+    subject = meta.get("subject")  # a typewriter's letters are OCR's hardest: a letter may be off
+    assert subject.startswith("Về việc thành") and subject.endswith("Hội đồng thi đua khen thưởng")
+    assert meta.get("code_notation") == "QĐ-UB"
