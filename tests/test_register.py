@@ -51,6 +51,23 @@ def test_duplicate_by_message_id(register: Register) -> None:
     assert nxt.arrival_number == 2  # a duplicate takes no number
 
 
+def test_a_reused_message_id_is_no_duplicate_unless_sender_and_files_are_the_same(register: Register) -> None:
+    """Senders' software reuses Message-IDs: only the same sender with the same files is the same message."""
+    mid = "reused@mail.example.gov.vn"
+    first = register.register_arrival(make_arrival("s1", raw=b"a", message_id=mid, attachment_text="Công văn A"))
+    other_sender = register.register_arrival(make_arrival("s2", raw=b"b", message_id=mid, attachment_text="Công văn A",
+                                                          from_addr="vanthu@stc.quangngai.gov.vn"))
+    other_files = register.register_arrival(make_arrival("s3", raw=b"c", message_id=mid, attachment_text="Công văn B"))
+    resent = register.register_arrival(make_arrival("s4", raw=b"d", message_id=mid, attachment_text="Công văn A"))
+    assert [r.outcome for r in (first, other_sender, other_files, resent)] == [
+        "registered", "registered", "registered", "duplicate"]
+    assert resent.duplicate_of_document_id == first.document_id
+    for registered in (other_sender, other_files):
+        record = register.get_document(registered.document_id)
+        assert f"cùng Message-ID với văn bản {first.document_id}" in record.field_sources["notes"]["value"]
+        assert "same-message-id" in [e.action for e in record.audit]
+
+
 def test_empty_message_id_is_not_a_key(register: Register) -> None:
     a = register.register_arrival(make_arrival("s1", raw=b"a", message_id=""))
     b = register.register_arrival(make_arrival("s2", raw=b"b", message_id=""))
@@ -231,3 +248,23 @@ def sa_query():
     from gateway.register.query import SearchQuery
 
     return SearchQuery()
+
+
+def test_numbers_follow_the_order_of_receipt_not_of_registration(register: Register) -> None:
+    """A document received later but registered first waits; the earlier ones, registered together, go first."""
+    late = register.register_arrival(make_arrival("0003-late"), number_before="0001-a")
+    assert late.arrival_number is None
+    early = register.register_batch([make_arrival("0002-b"), make_arrival("0001-a")], number_before="0004")
+    assert [r.arrival_number for r in early] == [2, 1]
+    assert register.get_document(late.document_id).arrival_number == 3
+    assert [e.action for e in register.get_document(late.document_id).audit] == ["registered", "numbered"]
+
+
+def test_waiting_documents_are_numbered_when_nothing_earlier_is_unsettled(register: Register) -> None:
+    first = register.register_arrival(make_arrival("0005"), number_before="0002")
+    second = register.register_arrival(make_arrival("0006"), number_before="0002")
+    assert first.arrival_number is second.arrival_number is None
+    assert register.number_waiting("0006") == 1  # the one received before 0006
+    assert register.number_waiting(None) == 1
+    assert [register.get_document(r.document_id).arrival_number for r in (first, second)] == [1, 2]
+    assert register.number_waiting(None) == 0

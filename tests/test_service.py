@@ -82,7 +82,8 @@ def _registered(data_dir: Path) -> list[tuple[str, int]]:
         return []
     with sqlite3.connect(database, timeout=30) as conn:
         return conn.execute(
-            "SELECT m.message_id_header, d.arrival_number FROM messages m JOIN documents d ON d.message_id = m.id"
+            "SELECT m.message_id_header, d.arrival_number FROM messages m JOIN documents d ON d.message_id = m.id "
+            "WHERE d.arrival_number IS NOT NULL"
         ).fetchall()
 
 

@@ -46,7 +46,7 @@ def search(ctx, query, date_from, date_to, sender, arrival_number, year, limit, 
         click.echo("no documents found", err=True)
         return
     for hit in hits:
-        click.echo(f"{hit.document_id:>6}  số đến {hit.arrival_number}/{hit.year}  {hit.arrival_date:%d/%m/%Y}  "
+        click.echo(f"{hit.document_id:>6}  số đến {hit.arrival_number or '(chờ số)'}/{hit.year}  {hit.arrival_date:%d/%m/%Y}  "
                    f"{hit.sender}  {hit.subject}")
         if hit.snippet:
             click.echo(f"        {hit.snippet}")

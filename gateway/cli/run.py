@@ -86,6 +86,8 @@ def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
     if reg is None:
         return f"{source_ref}: moved to bad/ ({outcome.error})"
     if reg.outcome == "registered":
+        if reg.arrival_number is None:
+            return f"{source_ref}: registered (document {reg.document_id}); its số đến waits for messages received before it"
         return f"{source_ref}: registered as số đến {reg.arrival_number}/{reg.year} (document {reg.document_id})"
     return f"{source_ref}: {reg.outcome} of document {reg.duplicate_of_document_id} ({reg.reason})"
 

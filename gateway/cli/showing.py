@@ -128,7 +128,7 @@ def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh",
     """The document as a văn thư reads it: register columns first, then the e-mail, files and history."""
     zone = zoneinfo.ZoneInfo(timezone)
     lines = [
-        f"Số đến {record.arrival_number}/{record.year} — {record.register_name} (document {record.id})",
+        f"Số đến {record.arrival_number or '(chờ số)'}/{record.year} — {record.register_name} (document {record.id})",
         f"  {'Ngày đến':<28}{_local(record.arrived_at, zone)}",
         f"  {'Độ khẩn / độ mật':<28}{_level(URGENCY_NAMES, record.urgency)} / {_level(SECRECY_NAMES, record.secrecy)}",
     ]

@@ -20,7 +20,7 @@ from gateway.register.audit import record_audit
 from gateway.register.decisions import RoutingRecord, write_routing
 from gateway.register.index import TEXT_FIELDS, arrival_text, index_forms
 from gateway.register.models import Arrival, Attachment, Document, Message, RegisterBook
-from gateway.register.numbering import allocate_arrival_number
+from gateway.register.numbering import Numbered, number_waiting
 from gateway.register.ocr_jobs import queue_jobs as queue_ocr_jobs
 from gateway.register.records import Registration
 from gateway.register.search import Searcher
@@ -54,8 +54,13 @@ class ArrivalWriter:
         self.ocr = ocr
         self._register_ids: dict[str, int] = {}
 
-    def write(self, conn: sa.Connection, arrival: NewArrival, index: tuple[str, str]) -> Registration:
-        """Register ``arrival`` in the caller's transaction, or record it as a duplicate; idempotent per spool id."""
+    def write(self, conn: sa.Connection, arrival: NewArrival, index: tuple[str, str],
+              number_before: str | None = None) -> Registration:
+        """Register ``arrival`` in the caller's transaction, or record it as a duplicate; idempotent per spool id.
+
+        The document takes its số đến here when nothing received before it is still unsettled (its receipt key
+        is below ``number_before``; None: number now); otherwise it waits, and number_waiting gives it later.
+        """
         spooled, extracted, meta = arrival.spooled, arrival.extracted, arrival.meta
         existing = conn.execute(
             sa.select(Arrival.message_id, Arrival.kind, Arrival.duplicate_reason)
@@ -65,23 +70,29 @@ class ArrivalWriter:
             return self._already(conn, existing)
         sha = hashlib.sha256(spooled.raw).hexdigest()
         message_id = extracted.message.message_id.strip() or None
-        first = self._held_message(conn, sha, message_id)
+        first, same_id = self._held_message(conn, sha, message_id, extracted)
         if first is not None:
             return self._duplicate(conn, spooled, first, "sha256" if first.sha256 == sha else "message-id")
         # Core inserts, not ORM objects: this runs under the register's write lock, and the unit of work
         # cost several milliseconds per arrival, which capped how many workers could register per second.
         message_pk = _insert(conn, Message, _message_values(spooled, extracted, sha, message_id))
         _insert(conn, Arrival, _arrival_values(spooled, message_pk, "original", None))
-        document = self._document_values(conn, spooled, extracted, meta, message_pk)
+        document = self._document_values(conn, spooled, extracted, meta, message_pk, same_id)
         document_pk = _insert(conn, Document, document)
         attachments = _attachment_values(extracted, meta, message_pk, document_pk)
         if attachments:
             conn.execute(Attachment.__table__.insert(), attachments)
         self.searcher.index_document(conn, document_pk, *index)
         code = SECRET_REGISTER if meta.secrecy > 0 else MAIN_REGISTER
-        year, number = document["year"], document["arrival_number"]
+        numbered = number_waiting(conn, number_before)
+        year = document["year"]
+        number = next((n.number for n in numbered if n.document_id == document_pk), None)
         _audit(conn, "registered", message_pk, document_pk, spool_id=spooled.spool_id,
                message_id_header=message_id, register=code, year=year, number=number)
+        self.audit_numbered(conn, [n for n in numbered if n.document_id != document_pk])
+        if same_id is not None:
+            _audit(conn, "same-message-id", message_pk, document_pk, other_document=same_id,
+                   message_id_header=message_id)
         self._flag_possible_duplicate(conn, document_pk, document)
         if meta.secrecy > 0:
             _alert_secret(conn, message_pk, document_pk, meta, extracted)
@@ -92,14 +103,45 @@ class ArrivalWriter:
         return Registration("registered", message_pk, document_pk, code, year, number)
 
     @staticmethod
-    def _held_message(conn: sa.Connection, sha: str, message_id: str | None) -> sa.Row | None:
-        """The first message already held with this raw sha256 or Message-ID (its id and sha256), if any."""
-        condition = Message.sha256 == sha
-        if message_id:
-            condition = sa.or_(condition, Message.message_id_header == message_id)
-        return conn.execute(
-            sa.select(Message.id, Message.sha256).where(condition).order_by(Message.id).limit(1)
-        ).first()
+    def _held_message(conn: sa.Connection, sha: str, message_id: str | None,
+                      extracted: Extracted) -> tuple[sa.Row | None, int | None]:
+        """The message already held that this one duplicates, and else the document of one with its Message-ID.
+
+        A duplicate is the same raw bytes, or the same Message-ID from the same sender with the same files;
+        another message that merely reuses a Message-ID (senders' software does) is registered, and its
+        document is noted as sharing the Message-ID with the first.
+        """
+        same = conn.execute(sa.select(Message.id, Message.sha256).where(Message.sha256 == sha).limit(1)).first()
+        if same is not None or not message_id:
+            return same, None
+        if conn.dialect.name == "postgresql":
+            # Two hosts taking copies of one message at once (their Received lines differ) queue here, so the
+            # second sees the first and becomes a duplicate arrival.
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(sa.func.hashtextextended(message_id, 0))))
+        parsed = extracted.message
+        files = sorted(part.sha256 for part in parsed.parts)
+        shared = None
+        for held in conn.execute(sa.select(Message.id, Message.sha256, Message.from_addr)
+                                 .where(Message.message_id_header == message_id).order_by(Message.id)).all():
+            held_files = sorted(conn.execute(
+                sa.select(Attachment.sha256).where(Attachment.message_id == held.id, Attachment.member_path == "",
+                                                   Attachment.part_index.is_not(None))).scalars())
+            if (held.from_addr or "").lower() == (parsed.from_addr or "").lower() and held_files == files:
+                return held, None
+            if shared is None:
+                doc = _first_document(conn, held.id)
+                shared = doc.id if doc is not None else None
+        return None, shared
+
+    def audit_numbered(self, conn: sa.Connection, numbered: list[Numbered]) -> None:
+        """A "numbered" event for each document that took its số đến after it was registered."""
+        codes = {}
+        for n in numbered:
+            if n.register_id not in codes:
+                codes[n.register_id] = conn.scalar(
+                    sa.select(RegisterBook.code).where(RegisterBook.id == n.register_id))
+            _audit(conn, "numbered", n.message_id, n.document_id, register=codes[n.register_id], year=n.year,
+                   number=n.number)
 
     def _already(self, conn: sa.Connection, arrival: sa.Row) -> Registration:
         doc = _first_document(conn, arrival.message_id)
@@ -135,21 +177,25 @@ class ArrivalWriter:
         return self._register_ids[code]
 
     def _document_values(
-        self, conn: sa.Connection, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta, message_id: int
+        self, conn: sa.Connection, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta, message_id: int,
+        same_id: int | None,
     ) -> dict[str, Any]:
         received = spooled.envelope.received_at
         local = received.astimezone(self.timezone)
         register_id = self._register_id(conn, SECRET_REGISTER if meta.secrecy > 0 else MAIN_REGISTER)
         sources = {k: {"value": v.value, "confidence": v.confidence, "source": v.source} for k, v in meta.fields.items()}
-        if meta.notes:
-            sources["notes"] = {"value": "; ".join(meta.notes), "confidence": 1.0, "source": "reader"}
+        notes = list(meta.notes)
+        if same_id is not None:
+            notes.append(f"cùng Message-ID với văn bản {same_id}")
+        if notes:
+            sources["notes"] = {"value": "; ".join(notes), "confidence": 1.0, "source": "reader"}
         subject = meta.get("subject")
         if not subject:
             subject = extracted.message.subject
             sources["subject"] = {"value": subject, "confidence": 0.3, "source": "email"}
         return dict(
             message_id=message_id, register_id=register_id, year=local.year,
-            arrival_number=allocate_arrival_number(conn, register_id, local.year),
+            arrival_number=None, received_key=spooled.spool_id,
             arrival_date=local.date(), arrived_at=received,
             **{name: meta.get(name) for name in TEXT_FIELDS},
             issued_date=_iso_date(meta.get("issued_date")), due_date=_iso_date(meta.get("due_date")),

@@ -73,7 +73,7 @@ class Message(Base):
     __tablename__ = "messages"
     id: Mapped[int] = mapped_column(primary_key=True)
     sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    message_id_header: Mapped[str | None] = mapped_column(sa.Text, unique=True)
+    message_id_header: Mapped[str | None] = mapped_column(sa.Text, index=True)  # senders reuse them: not unique
     subject: Mapped[str] = mapped_column(sa.Text, default="")
     from_addr: Mapped[str] = mapped_column(sa.Text, default="")
     from_name: Mapped[str] = mapped_column(sa.Text, default="")
@@ -119,7 +119,8 @@ class Document(Base):
     message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id"), index=True)
     register_id: Mapped[int] = mapped_column(sa.ForeignKey("registers.id"))
     year: Mapped[int]
-    arrival_number: Mapped[int]
+    arrival_number: Mapped[int | None]  # None while an earlier-received message is still being read
+    received_key: Mapped[str] = mapped_column(sa.String(64), default="")  # orders số đến: the time of receipt
     arrival_date: Mapped[dt.date] = mapped_column(sa.Date, index=True)
     arrived_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     code_number: Mapped[str] = mapped_column(sa.Text, default="")
@@ -148,6 +149,8 @@ class Document(Base):
 
 
 sa.Index("ix_documents_dedup", Document.code_number, Document.code_notation, Document.year)
+sa.Index("ix_documents_waiting", Document.received_key, sqlite_where=sa.text("arrival_number IS NULL"),
+         postgresql_where=sa.text("arrival_number IS NULL"))
 
 
 class Attachment(Base):

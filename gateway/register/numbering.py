@@ -1,16 +1,19 @@
-"""Gapless số đến: one counter per register per year, advanced inside the registering transaction."""
+"""Gapless số đến in order of receipt: one counter per register per year; documents take their numbers in the
+order the gateway took them, as soon as nothing received earlier is still being read."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from gateway.register.models import RegisterCounter
+from gateway.register.models import Document, RegisterCounter
 
 log = logging.getLogger(__name__)
+_NUMBERING_LOCK_KEY = 0x67617465776E756D  # any constant: the advisory lock of a numbering transaction
 
 
 def allocate_arrival_number(conn: sa.Connection | Session, register_id: int, year: int) -> int:
@@ -37,3 +40,48 @@ def allocate_arrival_number(conn: sa.Connection | Session, register_id: int, yea
     ).scalar_one()
     log.debug("allocated số đến %d in register %d for %d", number, register_id, year)
     return number
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """A document that has just taken its số đến."""
+
+    document_id: int
+    message_id: int
+    register_id: int
+    year: int
+    number: int
+
+
+def number_waiting(conn: sa.Connection, before: str | None) -> list[Numbered]:
+    """Give the next số đến, in order of receipt, to every waiting document received before ``before``.
+
+    ``before`` is a receipt key (a spool id: it sorts by the moment the gateway took the message): nothing
+    received earlier is still unsettled. None numbers every waiting document. The counters are locked first,
+    so two numbering transactions on PostgreSQL queue instead of interleaving.
+    """
+    table = Document.__table__
+    query = sa.select(table.c.id, table.c.message_id, table.c.register_id, table.c.year, table.c.received_key) \
+        .where(table.c.arrival_number.is_(None))
+    if before is not None:
+        query = query.where(table.c.received_key < before)
+    waiting = conn.execute(query.order_by(table.c.received_key, table.c.id)).all()
+    if not waiting:
+        return []
+    if conn.dialect.name == "postgresql":
+        # Serialise numbering: without it two hosts could each number the same waiting document.
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_NUMBERING_LOCK_KEY)))
+        waiting = conn.execute(query.order_by(table.c.received_key, table.c.id)).all()
+    done = []
+    for row in waiting:
+        number = allocate_arrival_number(conn, row.register_id, row.year)
+        conn.execute(sa.update(table).where(table.c.id == row.id, table.c.arrival_number.is_(None))
+                     .values(arrival_number=number))
+        done.append(Numbered(row.id, row.message_id, row.register_id, row.year, number))
+    return done
+
+
+def any_waiting(conn: sa.Connection) -> bool:
+    """Whether a document waits for its số đến."""
+    table = Document.__table__
+    return conn.execute(sa.select(table.c.id).where(table.c.arrival_number.is_(None)).limit(1)).first() is not None

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from gateway.core.errors import NotFound
 from gateway.register.audit import record_audit
 from gateway.register.db import Database
-from gateway.register.models import OutboxMessage
+from gateway.register.models import Document, OutboxMessage
 from gateway.register.terms import OUTBOX_FAILED, OUTBOX_QUEUED, OUTBOX_SENDING, OUTBOX_SENT
 
 TABLE = OutboxMessage.__table__
@@ -100,8 +100,12 @@ class OutboxStore:
         """Take the most urgent due mail (or one whose sender's lease ran out) for ``lease_seconds``; None if none."""
         now = _now()
         with self.db.reading() as conn:
+            # A forward or receipt names the số đến: mail of a document still waiting for its number waits too.
+            numbered = sa.select(Document.id).where(Document.id == TABLE.c.document_id,
+                                                    Document.arrival_number.is_not(None)).exists()
             candidates = conn.execute(
-                sa.select(TABLE.c.id).where(_due(now)).order_by(TABLE.c.priority.desc(), TABLE.c.id).limit(8)
+                sa.select(TABLE.c.id).where(_due(now), numbered).order_by(TABLE.c.priority.desc(), TABLE.c.id)
+                .limit(8)
             ).scalars().all()
         for row_id in candidates:
             lease = now + dt.timedelta(seconds=lease_seconds)

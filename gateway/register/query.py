@@ -59,7 +59,7 @@ class SearchHit:
 
     document_id: int
     year: int
-    arrival_number: int
+    arrival_number: int | None
     arrival_date: dt.date
     arrived_at: dt.datetime
     subject: str

@@ -92,7 +92,7 @@ class DocumentRecord:
     register_code: str
     register_name: str
     year: int
-    arrival_number: int
+    arrival_number: int | None  # None while it waits for messages received before it
     arrival_date: dt.date
     arrived_at: dt.datetime
     code_number: str

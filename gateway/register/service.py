@@ -26,6 +26,7 @@ from gateway.register.changes import DocumentChanges
 from gateway.register.decisions import Unit, sync_departments
 from gateway.register.imap_ledger import Ledger
 from gateway.register.models import Arrival, Document, Message, RegisterBook, RegisterCounter
+from gateway.register.numbering import any_waiting, number_waiting
 from gateway.register.ocr_jobs import OcrJobs
 from gateway.register.outbox import OutboxStore
 from gateway.register.query import SearchHit, SearchQuery
@@ -87,13 +88,17 @@ class Register:
 
     # -- writing ---------------------------------------------------------------------------------------
 
-    def register_arrival(self, arrival: NewArrival) -> Registration:
-        """Register one spooled message, or record it as a duplicate arrival; idempotent per spool id."""
+    def register_arrival(self, arrival: NewArrival, number_before: str | None = None) -> Registration:
+        """Register one spooled message, or record it as a duplicate arrival; idempotent per spool id.
+
+        ``number_before`` is the receipt key below which nothing is still unsettled (see number_waiting): the
+        document takes its số đến in this transaction when it is below it; None numbers it at once.
+        """
         index = self._prepare(arrival)
         for attempt in (1, 2):
             try:
                 with self.db.transaction() as conn:
-                    return self._arrivals.write(conn, arrival, index)
+                    return self._arrivals.write(conn, arrival, index, number_before)
             except RegisterConflict as err:
                 if attempt == 2:
                     raise RegisterError(f"spool {arrival.spooled.spool_id}: register refused the message: {err}") \
@@ -101,15 +106,34 @@ class Register:
                 log.info("spool %s: lost a race on a unique key, retrying as a duplicate", arrival.spooled.spool_id)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def register_batch(self, arrivals: list[NewArrival]) -> list[Registration]:
+    def register_batch(self, arrivals: list[NewArrival], number_before: str | None = None) -> list[Registration]:
         """Register several arrivals in one transaction: one write lock and one commit (fsync) for all.
 
-        Numbers follow the order of ``arrivals``. Any error rolls the whole batch back and is raised as
-        RegisterError; the caller then registers them one by one with register_arrival.
+        Numbers follow the order of receipt (see register_arrival). Any error rolls the whole batch back and is
+        raised as RegisterError; the caller then registers them one by one with register_arrival.
         """
-        prepared = [(arrival, self._prepare(arrival)) for arrival in arrivals]
+        prepared = [(arrival, self._prepare(arrival))
+                    for arrival in sorted(arrivals, key=lambda a: a.spooled.spool_id)]
+        # Written in order of receipt; each may number only what was received before the next one of the batch,
+        # which is not in the register yet.
+        keys = [arrival.spooled.spool_id for arrival, _ in prepared[1:]] + [number_before]
         with self.db.transaction() as conn:
-            return [self._arrivals.write(conn, arrival, index) for arrival, index in prepared]
+            written = {arrival.spooled.spool_id:
+                       self._arrivals.write(conn, arrival, index, _earlier(key, number_before))
+                       for (arrival, index), key in zip(prepared, keys)}
+        return [written[arrival.spooled.spool_id] for arrival in arrivals]
+
+    def number_waiting(self, before: str | None) -> int:
+        """Give their số đến to the documents received before ``before`` that wait for one; returns how many."""
+        with self.db.reading() as conn:
+            if not any_waiting(conn):
+                return 0
+        with self.db.transaction() as conn:
+            numbered = number_waiting(conn, before)
+            self._arrivals.audit_numbered(conn, numbered)
+        for n in numbered:
+            log.info("document %d: số đến %d/%d", n.document_id, n.number, n.year)
+        return len(numbered)
 
     def _prepare(self, arrival: NewArrival) -> tuple[str, str]:
         """Store the blobs and build the index texts: the work done before the write lock is taken."""
@@ -193,3 +217,10 @@ class Register:
         """Totals per source, duplicates and the registration latency histogram, for /metrics."""
         with self.db.session() as session:
             return load_counters(session, latency_buckets)
+
+
+def _earlier(key: str | None, bound: str | None) -> str | None:
+    """The smaller of two receipt keys, None standing for no bound."""
+    if key is None:
+        return bound
+    return key if bound is None else min(key, bound)

@@ -40,7 +40,7 @@ class RegisterRow:
     id: int
     register_code: str
     year: int
-    arrival_number: int
+    arrival_number: int | None  # None while it waits for messages received before it
     arrival_date: dt.date
     arrived_at: dt.datetime
     organ_name: str

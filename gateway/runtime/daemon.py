@@ -32,6 +32,7 @@ ORPHAN_SWEEP_INTERVAL = 10.0  # seconds between looks for claimed files whose pr
 PID_FILE = "gateway.pid"  # in the data folder; `gateway rules reload` signals the process named there
 STATUS_INTERVAL = 5.0  # seconds between STATUS= lines to systemd
 LOOP_INTERVAL = 0.5  # seconds between turns of the main loop
+NUMBERING_INTERVAL = 1.0  # seconds between passes that number documents waiting for their số đến
 
 
 class Service(Protocol):
@@ -116,6 +117,7 @@ class Daemon:
             for service in self.services:
                 service.stop()
             self._stop_all_workers()
+            self._number_waiting()  # what the drained workers registered last, as far as order allows
             if sender is not None:
                 sender.stop()
             pid_file.unlink(missing_ok=True)
@@ -129,10 +131,13 @@ class Daemon:
         """Replace dead workers, sweep orphans, reload on SIGHUP, report status and ping the watchdog."""
         ping_every = watchdog_interval()
         watch = ProgressWatch(self.config.workers.stall_timeout)
-        last_sweep = last_status = last_ping = time.monotonic()
+        last_sweep = last_status = last_ping = last_numbering = time.monotonic()
         while not self._stopping.wait(LOOP_INTERVAL):
             self._replace_dead_workers()
             now = time.monotonic()
+            if now - last_numbering >= NUMBERING_INTERVAL:
+                self._number_waiting()
+                last_numbering = now
             if now - last_sweep > ORPHAN_SWEEP_INTERVAL:
                 self.spool.recover()
                 last_sweep = now
@@ -151,6 +156,16 @@ class Daemon:
             if ping_due and healthy:
                 self.notifier.watchdog()
                 last_ping = now
+
+    def _number_waiting(self) -> None:
+        """Number the documents nothing unsettled was received before: after a slow message settles without a
+        registration of its own (quarantine, bad/), no worker may come along to do it."""
+        try:
+            if self._register is None:
+                self._register = Register(self.config)
+            self._register.number_waiting(self.spool.watermark())
+        except Exception as err:  # noqa: BLE001 - a database outage must not stop the daemon; tried again soon
+            log.warning("numbering waiting documents failed: %s: %s", type(err).__name__, err)
 
     def _status(self) -> str:
         counts = self.spool.counts()

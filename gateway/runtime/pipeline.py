@@ -91,7 +91,7 @@ def process_one(spooled: SpooledMessage, spool: Spool, register: Register, confi
         arrival = _route(understand_spooled(spooled, config), router)
         if _held_back(arrival):
             return _quarantine(spooled, _held_back(arrival), spool)
-        registration = register.register_arrival(arrival)
+        registration = register.register_arrival(arrival, spool.watermark({spooled.spool_id}))
     except Exception as err:  # noqa: BLE001 - any failure must leave the message in the spool, never lose it
         return _failed(spooled, err, spool, config)
     return _finished(spooled, registration, spool)
@@ -120,13 +120,13 @@ def process_batch(batch: list[SpooledMessage], spool: Spool, register: Register,
     if not ready:
         return outcomes
     try:
-        registrations = register.register_batch(ready)
+        registrations = register.register_batch(ready, spool.watermark(a.spooled.spool_id for a in ready))
     except Exception as err:  # noqa: BLE001 - fall back to one at a time, where each failure is settled alone
         log.warning("a batch of %d failed to register together (%s: %s); registering one by one",
                     len(ready), type(err).__name__, err)
         for item in ready:
             try:
-                registration = register.register_arrival(item)
+                registration = register.register_arrival(item, spool.watermark({item.spooled.spool_id}))
             except Exception as one_err:  # noqa: BLE001
                 outcomes.append(_failed(item.spooled, one_err, spool, config))
             else:
@@ -169,7 +169,10 @@ def _failed(spooled: SpooledMessage, err: Exception, spool: Spool, config: Confi
 
 def _log_registration(spooled: SpooledMessage, registration: Registration) -> None:
     message_id = peek_message_id(spooled.raw)
-    if registration.outcome == "registered":
+    if registration.outcome == "registered" and registration.arrival_number is None:
+        log.info("spool %s <%s>: registered document %s in register %s; its số đến waits for messages received "
+                 "before it", spooled.spool_id, message_id, registration.document_id, registration.register_code)
+    elif registration.outcome == "registered":
         log.info(
             "spool %s <%s>: registered document %s as số đến %s/%s in register %s",
             spooled.spool_id, message_id, registration.document_id, registration.arrival_number, registration.year,

@@ -40,6 +40,14 @@ def _ocr_one(register: Register, config: Config) -> bool:
         return False
 
 
+def number_waiting(register: Register, spool: Spool) -> None:
+    """Give their số đến to documents nothing unsettled was received before (never fails the caller)."""
+    try:
+        register.number_waiting(spool.watermark())
+    except Exception as err:  # noqa: BLE001 - the daemon's pass tries again within a second
+        log.warning("numbering waiting documents failed: %s: %s", type(err).__name__, err)
+
+
 def run_worker(config: Config, stop: Any, parent_pid: int, rules_generation=None) -> None:
     """Process the spool until the shared `stop` flag (a lock-free multiprocessing RawValue) is non-zero, the
     worker gets SIGTERM, or the parent process is gone.
@@ -77,6 +85,9 @@ def run_worker(config: Config, stop: Any, parent_pid: int, rules_generation=None
                 terminated.wait(config.workers.poll_interval)
                 continue
             process_batch(batch, spool, register, config, router)
+            # Now that this batch has settled, documents received after it that wait for their số đến (another
+            # worker registered them first, or this batch went to quarantine or bad/) may take theirs.
+            number_waiting(register, spool)
     finally:
         register.close()
         log.info("worker %d stopped", os.getpid())

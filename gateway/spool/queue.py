@@ -7,9 +7,12 @@ import datetime as dt
 import json
 import logging
 import os
+import threading
 import time
 from collections import deque
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from gateway.core.durable import fsync_path, write_new
@@ -61,6 +64,20 @@ class Spool:
         self.quarantine_dir = self.root / "quarantine"
         self._pending: deque[str] = deque()
         self._incoming_sync = DirSyncer(self.incoming)
+        self._storing: set[str] = set()  # spool ids this process has named but not yet written to tmp/
+        self._storing_lock = threading.Lock()
+
+    @contextmanager
+    def _naming(self, count: int) -> Iterator[list[str]]:
+        """Fresh spool ids, known to watermark() from the moment they exist until their files are written."""
+        with self._storing_lock:
+            ids = [new_spool_id() for _ in range(count)]
+            self._storing.update(ids)
+        try:
+            yield ids
+        finally:
+            with self._storing_lock:
+                self._storing.difference_update(ids)
 
     def __reduce__(self):
         """Pickle as (root, max_attempts) so a Spool can be handed to worker processes."""
@@ -83,15 +100,15 @@ class Spool:
 
     def put(self, raw: bytes, envelope: Envelope) -> str:
         """Store a message durably in incoming/ and return its spool id (tmp, fsync, rename, fsync dir)."""
-        spool_id = new_spool_id()
-        tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}"
-        try:
-            write_new(tmp, encode_header(envelope), raw)
-            os.rename(tmp, self.incoming / msg_name(spool_id, 0))
-            self._incoming_sync.sync()
-        except OSError as err:
-            self._discard(tmp)
-            raise SpoolError(f"cannot store message in {self.incoming}: {err}") from err
+        with self._naming(1) as (spool_id,):
+            tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}"
+            try:
+                write_new(tmp, encode_header(envelope), raw)
+                os.rename(tmp, self.incoming / msg_name(spool_id, 0))
+                self._incoming_sync.sync()
+            except OSError as err:
+                self._discard(tmp)
+                raise SpoolError(f"cannot store message in {self.incoming}: {err}") from err
         return spool_id
 
     def put_many(self, items: list[tuple[bytes, Envelope]]) -> list[str]:
@@ -102,23 +119,21 @@ class Spool:
         (SpoolError); files already renamed stay, and a second copy of them is a duplicate the register
         records as such.
         """
-        written: list[tuple[str, Path]] = []
-        try:
-            for raw, envelope in items:
-                spool_id = new_spool_id()
-                written.append((spool_id, self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}"))
-            chunks = [(encode_header(envelope), raw) for raw, envelope in items]
-            # fsyncs issued together let the filesystem commit its journal once for many of them
-            with ThreadPoolExecutor(max_workers=PARALLEL_FSYNCS) as pool:
-                list(pool.map(lambda pair: write_new(pair[0][1], *pair[1]), zip(written, chunks)))
-            for spool_id, tmp in written:
-                os.rename(tmp, self.incoming / msg_name(spool_id, 0))
-            self._incoming_sync.sync()
-        except OSError as err:
-            for _, tmp in written:
-                self._discard(tmp)
-            raise SpoolError(f"cannot store {len(items)} messages in {self.incoming}: {err}") from err
-        return [spool_id for spool_id, _ in written]
+        with self._naming(len(items)) as ids:
+            written = [(spool_id, self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}") for spool_id in ids]
+            try:
+                chunks = [(encode_header(envelope), raw) for raw, envelope in items]
+                # fsyncs issued together let the filesystem commit its journal once for many of them
+                with ThreadPoolExecutor(max_workers=PARALLEL_FSYNCS) as pool:
+                    list(pool.map(lambda pair: write_new(pair[0][1], *pair[1]), zip(written, chunks)))
+                for spool_id, tmp in written:
+                    os.rename(tmp, self.incoming / msg_name(spool_id, 0))
+                self._incoming_sync.sync()
+            except OSError as err:
+                for _, tmp in written:
+                    self._discard(tmp)
+                raise SpoolError(f"cannot store {len(items)} messages in {self.incoming}: {err}") from err
+        return ids
 
     @staticmethod
     def _discard(path: Path) -> None:
@@ -292,6 +307,28 @@ class Spool:
                 continue
 
     # -- operators -----------------------------------------------------------------------------------------
+
+    def watermark(self, settled: Iterable[str] = ()) -> str:
+        """The receipt key below which every message is settled (registered, a duplicate, quarantined, in bad/).
+
+        It is the smallest spool id still being stored, waiting in incoming/ or being read in claimed/ (but
+        ``settled``: the caller's own batch, about to be registered), else a fresh id: spool ids sort by the
+        moment the message was stored, so nothing unsettled is older. The fresh id is taken before looking, so
+        a message stored meanwhile is newer than it.
+        """
+        now = new_spool_id()
+        done = set(settled)
+        with self._storing_lock:
+            keys = [now, *self._storing]
+        for name in self._names(self.tmp_dir):
+            if name.endswith(TMP_SUFFIX):
+                keys.append(name.split(".", 1)[0])
+        for directory in (self.incoming, self.claimed):
+            for name in self._names(directory):
+                parsed = parse_name(name)
+                if parsed is not None and parsed[0] not in done:
+                    keys.append(parsed[0])
+        return min(keys)
 
     def counts(self) -> dict[str, int]:
         """Number of messages in each queue."""

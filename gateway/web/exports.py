@@ -28,7 +28,7 @@ def row_cells(row: RegisterRow) -> list[str]:
     """The printed cells of one register line."""
     title = " ".join(p for p in (row.type_name, row.subject) if p)
     note = "; ".join(p for p in (row.description, "mật" if row.register_code.endswith("mat") else "") if p)
-    return [_date(row.arrival_date), str(row.arrival_number), row.organ_name or row.sender, row.code,
+    return [_date(row.arrival_date), str(row.arrival_number or ""), row.organ_name or row.sender, row.code,
             _date(row.issued_date), title, row.units, "", note]
 
 
