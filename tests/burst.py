@@ -42,6 +42,7 @@ class Burst:
         self.acknowledged: set[str] = set()  # Message-IDs that got their 250
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._stop = threading.Event()
 
     def start(self, clients: int) -> None:
         self._threads = [threading.Thread(target=self._client) for _ in range(clients)]
@@ -67,6 +68,7 @@ class Burst:
             except (OSError, smtplib.SMTPException):
                 self.pending.put((message_id, raw))
                 wait_for(lambda: port_open(self.port), 120, 0.1, "the gateway to come back")
+                self._stop.wait(0.05)  # an MTA's retry comes later; not a tight loop against a 4xx
                 continue
             with self._lock:
                 self.acknowledged.add(message_id)

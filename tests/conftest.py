@@ -43,7 +43,8 @@ def port_open(port: int) -> bool:
         return False
 
 
-def write_config(directory: Path, port: int, database_url: str = "", workers: int = 2, extra: str = "") -> Path:
+def write_config(directory: Path, port: int, database_url: str = "", workers: int = 2, extra: str = "",
+                 data_dir: Path | None = None, workers_extra: str = "", paths_extra: str = "") -> Path:
     """A gateway.toml for tests: data under `directory`, SMTP on 127.0.0.1:`port`.
 
     Test mail comes from made-up domains, so senders are accepted unless `extra` brings its own [trust].
@@ -55,7 +56,8 @@ def write_config(directory: Path, port: int, database_url: str = "", workers: in
     path.write_text(
         f"""
 [paths]
-data_dir = "{directory / 'data'}"
+data_dir = "{data_dir or directory / 'data'}"
+{paths_extra}
 
 [database]
 url = "{database_url}"
@@ -68,6 +70,7 @@ accept_domains = ["sct.example.gov.vn"]
 [workers]
 count = {workers}
 poll_interval = 0.05
+{workers_extra}
 {extra}
 """,
         encoding="utf-8",
@@ -124,9 +127,9 @@ def gateway_factory(tmp_path):
     """Builds GatewayProcess objects; every one still running at the end of the test is stopped."""
     started: list[GatewayProcess] = []
 
-    def make(database_url: str = "", workers: int = 2, extra: str = "") -> GatewayProcess:
+    def make(database_url: str = "", workers: int = 2, extra: str = "", **options) -> GatewayProcess:
         port = free_port()
-        config = write_config(tmp_path, port, database_url, workers, extra)
+        config = write_config(tmp_path, port, database_url, workers, extra, **options)
         gateway = GatewayProcess(config, port, tmp_path / f"gateway-{len(started)}.log")
         started.append(gateway)
         return gateway

@@ -42,7 +42,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     from gateway.spool import Spool
 
     config = get_config(ctx)
-    spool = Spool(config.spool_dir, config.workers.max_attempts)
+    spool = Spool.from_config(config)
     spool.ensure()
     from gateway.routing.router import open_router
 

@@ -8,6 +8,7 @@ import sys
 import click
 
 from gateway.cli.base import get_config, handle_errors, operator
+from gateway.spool import QUEUES
 
 
 @click.group()
@@ -19,11 +20,11 @@ def _spool(ctx):
     from gateway.spool import Spool
 
     config = get_config(ctx)
-    return Spool(config.spool_dir, config.workers.max_attempts)
+    return Spool.from_config(config)
 
 
 @spool.command("list")
-@click.argument("queue", default="bad", type=click.Choice(["incoming", "claimed", "bad", "quarantine"]))
+@click.argument("queue", default="bad", type=click.Choice(list(QUEUES)))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @handle_errors
@@ -91,6 +92,19 @@ def spool_requeue(ctx, spool_ids, requeue_all: bool) -> None:
     for spool_id in ids:
         store.requeue(spool_id)
         click.echo(f"requeued {spool_id}")
+
+
+@spool.command("flush")
+@click.argument("spool_id", required=False)
+@click.pass_context
+@handle_errors
+def spool_flush(ctx, spool_id: str | None) -> None:
+    """Try deferred messages (one, or all) again now instead of at their next turn, as Postfix's
+    `postqueue -f` does: after the database or the disk is back, for instance."""
+    from gateway.spool import deferral
+
+    count = deferral.retry_now(_spool(ctx), spool_id)
+    click.echo(f"{count} deferred message(s) queued again")
 
 
 @spool.command("purge")

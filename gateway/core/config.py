@@ -29,6 +29,9 @@ def _help_factory(text: str, factory):
 @dataclass(frozen=True)
 class PathsConfig:
     data_dir: str = _help("folder holding the spool, the blobs and the SQLite register", "./gateway-data")
+    min_free_space: int = _help(
+        "bytes the data folder's file system keeps free: below it intake refuses new mail for now (SMTP 452, IMAP "
+        "waits) so that the workers always have room to register what was accepted", 100 * MiB)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,16 @@ class WorkersConfig:
     drain_timeout: float = _help(
         "seconds workers get on SIGTERM to finish the messages in hand (the rest stays in the spool)", 30.0
     )
+    retry_first: float = _help(
+        "seconds before a message deferred by a fault outside it (database away, disk full) is tried again; the "
+        "wait doubles at each deferral", 10.0)
+    retry_longest: float = _help("longest wait between two tries of a deferred message, in seconds", 600.0)
+    retry_lifetime: float = _help(
+        "seconds a message may stay deferred before it goes to bad/ for a person (Postfix's "
+        "maximal_queue_lifetime)", 2 * 24 * 3600.0)
+    numbering_hold: float = _help(
+        "seconds a deferred message holds back the số đến of documents received after it; after that they are "
+        "numbered and it takes the next free number when it is registered", 3600.0)
     stall_timeout: float = _help(
         "seconds the oldest waiting message may stay unclaimed before the daemon stops pinging the systemd "
         "watchdog, so that systemd restarts it (0 turns the check off)", 300.0

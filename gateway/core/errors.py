@@ -2,6 +2,9 @@
 
     GatewayError
      ├── ConfigError             a config file or option is wrong (names the file and key)
+     ├── TemporaryError          a fault outside the message (database away, disk full): wait and try again
+     │    ├── RegisterUnavailable  the register database does not answer or timed out (also a RegisterError)
+     │    └── StorageFull        the data folder's disk is (nearly) full (SMTP answers 452)
      ├── SpoolError              the spool cannot store or move a file (SMTP answers 451)
      ├── ImapError               an IMAP account cannot be reached, logged into or read
      ├── ParseError              a message cannot be taken apart at all (goes to bad/)
@@ -23,6 +26,15 @@ class GatewayError(Exception):
 
 class ConfigError(GatewayError):
     """A configuration file, key or command-line override is invalid."""
+
+
+class TemporaryError(GatewayError):
+    """A fault outside the message itself (database unreachable, disk full, a lock timeout): the message waits
+    in the spool and is tried again later, never sent to bad/ for it."""
+
+
+class StorageFull(TemporaryError):
+    """The data folder's file system is (nearly) full."""
 
 
 class SpoolError(GatewayError):
@@ -56,6 +68,10 @@ class ExtractionError(GatewayError):
 
 class RegisterError(GatewayError):
     """The register database refused an operation."""
+
+
+class RegisterUnavailable(RegisterError, TemporaryError):
+    """The register database does not answer, dropped the connection or timed out on a lock."""
 
 
 class RegisterConflict(RegisterError):

@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 
 from gateway.core.config import Config, SmtpConfig, TrustConfig, parse_host_port
 from gateway.core.domains import domain_of
-from gateway.core.errors import ConfigError, SpoolError
+from gateway.core.errors import ConfigError, SpoolError, StorageFull
 from gateway.core.values import Envelope
 from gateway.intake.smtp_data import BulkDataSMTP
 from gateway.mail.peek import peek_from_address, peek_message_id
@@ -30,6 +30,7 @@ REPLY_QUEUED = "250 2.0.0 Queued as {spool_id}"
 REPLY_UNKNOWN_RECIPIENT = "550 5.1.1 <{address}>: recipient not accepted here"
 REPLY_TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 REPLY_TRY_LATER = "451 4.3.0 Cannot store the message now, try again later"
+REPLY_NO_ROOM = "452 4.3.1 Insufficient system storage, try again later"
 REPLY_SENDER_REFUSED = "550 5.7.1 Mail from {domain} is not accepted here"
 IDENT = "gateway ESMTP"
 SPOOL_THREADS = 8
@@ -71,6 +72,10 @@ class SpoolingHandler:
         if not self.accepts(address):
             log.info("smtp %s: rejected unknown recipient %s (from %s)", _peer(session), address, envelope.mail_from)
             return REPLY_UNKNOWN_RECIPIENT.format(address=address)
+        if not self.spool.has_room():  # said before DATA, so the client does not send the message for nothing
+            log.warning("smtp %s: disk space below paths.min_free_space: deferring mail for %s", _peer(session),
+                        address)
+            return REPLY_NO_ROOM
         envelope.rcpt_tos.append(address)
         return REPLY_OK
 
@@ -92,6 +97,9 @@ class SpoolingHandler:
         loop = asyncio.get_running_loop()
         try:
             spool_id = await loop.run_in_executor(self.executor, self.spool.put, raw, meta)
+        except StorageFull as err:
+            log.warning("smtp %s <%s>: not stored, disk nearly full: %s", meta.peer, peek_message_id(raw), err)
+            return REPLY_NO_ROOM
         except SpoolError as err:
             log.error("smtp %s <%s>: cannot spool message from %s: %s", meta.peer, peek_message_id(raw),
                       meta.mail_from, err)

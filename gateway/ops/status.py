@@ -29,7 +29,7 @@ def oldest_waiting(spool: Spool, now: dt.datetime) -> dict[str, Any] | None:
 def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, Any]:
     """Queue depths, the oldest waiting message, documents today and per register/year, last registration."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    spool = Spool(config.spool_dir, config.workers.max_attempts)
+    spool = Spool.from_config(config)
     register = Register.open(config)
     try:
         stats = register.stats()
@@ -75,7 +75,8 @@ def imap_accounts(config: Config, ledger: Ledger) -> list[dict[str, Any]]:
 def render_status(status: dict[str, Any]) -> str:
     """The status as lines for a terminal."""
     queues = status["queues"]
-    lines = [f"spool:      incoming {queues['incoming']}, claimed {queues['claimed']}, bad {queues['bad']}"]
+    lines = [f"spool:      incoming {queues['incoming']}, claimed {queues['claimed']}, deferred {queues['deferred']}, "
+             f"bad {queues['bad']}, quarantine {queues['quarantine']}"]
     oldest = status["oldest_waiting"]
     lines.append(f"oldest:     {oldest['spool_id']} waiting {oldest['age_seconds']:.0f} s" if oldest
                  else "oldest:     nothing waiting")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -10,7 +11,7 @@ import secrets
 from pathlib import Path
 
 from gateway.core.durable import fsync_path, publish
-from gateway.core.errors import NotFound, RegisterError
+from gateway.core.errors import NotFound, RegisterError, StorageFull
 
 log = logging.getLogger(__name__)
 _SHA = re.compile(r"[0-9a-f]{64}")
@@ -38,6 +39,8 @@ class BlobStore:
             self._ensure_dir(target.parent)
             publish(target.parent / f".tmp-{os.getpid()}-{secrets.token_hex(4)}", target, data)
         except OSError as err:
+            if err.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull(f"cannot store blob {sha}: {err}") from err
             raise RegisterError(f"cannot store blob {sha}: {err}") from err
         log.debug("stored blob %s (%d bytes)", sha, len(data))
         return sha

@@ -20,7 +20,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from gateway.core.errors import RegisterConflict, RegisterError
+from gateway.core.errors import RegisterConflict, RegisterError, RegisterUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +106,21 @@ def reader(engine: Engine) -> Engine:
     return engine.execution_options(**{READ_ONLY: True})
 
 
+def translate(err: sa.exc.SQLAlchemyError, what: str) -> RegisterError:
+    """The gateway's error for a database error: RegisterUnavailable when waiting may cure it (the server is
+    down or restarting, the connection dropped, a lock or pool timeout), else RegisterError."""
+    transient = isinstance(err, (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)) or \
+        getattr(err, "connection_invalidated", False)
+    kind = RegisterUnavailable if transient else RegisterError
+    return kind(f"{what}: {type(getattr(err, 'orig', None) or err).__name__}: {_first_line(err)}")
+
+
+def _first_line(err: BaseException) -> str:
+    """The error's own first line, without the SQL statement and parameters SQLAlchemy appends."""
+    text = str(getattr(err, "orig", None) or err)
+    return text.strip().splitlines()[0] if text.strip() else type(err).__name__
+
+
 class Database:
     """One register database: every write goes through transaction(), every read through reading() or session().
 
@@ -131,7 +146,7 @@ class Database:
         except sa.exc.IntegrityError as err:
             raise RegisterConflict(f"the register refused a row: {err.orig}") from err
         except sa.exc.SQLAlchemyError as err:
-            raise RegisterError(f"the register database failed: {err}") from err
+            raise translate(err, "the register database failed") from err
 
     @contextmanager
     def reading(self) -> Iterator[sa.Connection]:
@@ -140,7 +155,7 @@ class Database:
             with self._reader.connect() as conn:
                 yield conn
         except sa.exc.SQLAlchemyError as err:
-            raise RegisterError(f"register read failed: {err}") from err
+            raise translate(err, "register read failed") from err
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -150,7 +165,7 @@ class Database:
                 yield session
                 session.rollback()
         except sa.exc.SQLAlchemyError as err:
-            raise RegisterError(f"register read failed: {err}") from err
+            raise translate(err, "register read failed") from err
 
     def close(self) -> None:
         """Release the writer lock's file and the pooled connections."""
@@ -180,7 +195,7 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
     except sa.exc.SQLAlchemyError as err:
-        raise RegisterError(f"cannot read the register schema version: {err}") from err
+        raise translate(err, "cannot read the register schema version") from err
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -190,7 +205,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         with engine.begin() as conn:
             command.upgrade(alembic_config(conn), revision)
     except sa.exc.SQLAlchemyError as err:
-        raise RegisterError(f"register schema upgrade failed: {err}") from err
+        raise translate(err, "register schema upgrade failed") from err
 
 
 def check_schema(engine: Engine) -> None:

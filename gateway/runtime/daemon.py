@@ -24,7 +24,7 @@ from gateway.runtime.health_http import HealthServer
 from gateway.runtime.notify import Notifier, watchdog_interval
 from gateway.runtime.progress import ProgressWatch, SpoolSnapshot
 from gateway.runtime.worker import run_worker
-from gateway.spool import Spool
+from gateway.spool import Spool, deferral
 
 log = logging.getLogger(__name__)
 RESTART_DELAY = 1.0  # seconds before a crashed worker is replaced, so a crash loop cannot spin
@@ -51,7 +51,7 @@ class Daemon:
         self.config = config
         self.services = tuple(services)  # more threads of this process (the web UI), started after the intake
         self.worker_count = workers or config.worker_count
-        self.spool = Spool(config.spool_dir, config.workers.max_attempts)
+        self.spool = Spool.from_config(config)
         self.notifier = notifier if notifier is not None else Notifier.from_environ()
         self._context = multiprocessing.get_context("spawn")
         # A flag without a lock: a multiprocessing Event's set() waits for every waiter to wake, and hangs
@@ -135,6 +135,7 @@ class Daemon:
         while not self._stopping.wait(LOOP_INTERVAL):
             self._replace_dead_workers()
             now = time.monotonic()
+            self._release_deferred()
             if now - last_numbering >= NUMBERING_INTERVAL:
                 self._number_waiting()
                 last_numbering = now
@@ -157,6 +158,13 @@ class Daemon:
                 self.notifier.watchdog()
                 last_ping = now
 
+    def _release_deferred(self) -> None:
+        """Deferred messages whose next try has come go back to incoming/ for the workers."""
+        try:
+            deferral.release_due(self.spool)
+        except Exception as err:  # noqa: BLE001 - the spool may be the fault (disk full); tried again next turn
+            log.warning("releasing deferred messages failed: %s: %s", type(err).__name__, err)
+
     def _number_waiting(self) -> None:
         """Number the documents nothing unsettled was received before: after a slow message settles without a
         registration of its own (quarantine, bad/), no worker may come along to do it."""
@@ -170,7 +178,7 @@ class Daemon:
     def _status(self) -> str:
         counts = self.spool.counts()
         return (f"{self.worker_count} worker(s); queue: incoming {counts['incoming']}, "
-                f"claimed {counts['claimed']}, bad {counts['bad']}")
+                f"claimed {counts['claimed']}, deferred {counts['deferred']}, bad {counts['bad']}")
 
     def reload(self) -> None:
         """SIGHUP: re-read the config file (logging.level) and the routing rules; broken rules keep the old ones."""

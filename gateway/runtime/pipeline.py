@@ -8,7 +8,7 @@ import traceback
 from dataclasses import dataclass
 
 from gateway.core.config import Config
-from gateway.core.errors import ParseError, Quarantined
+from gateway.core.errors import ParseError, Quarantined, TemporaryError
 from gateway.core.values import DocumentMeta, Extracted, SpooledMessage
 from gateway.mail.limits import message_limit_hit
 from gateway.mail.parse import parse_message
@@ -18,7 +18,7 @@ from gateway.register.records import Registration
 from gateway.register.service import Register
 from gateway.routing.router import Router
 from gateway.runtime.sandbox import extract_isolated, understand_isolated
-from gateway.spool import Spool, quarantine
+from gateway.spool import Spool, deferral, quarantine
 from gateway.trust import check_sender
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ class Outcome:
     registration: Registration | None  # None when the message went back to the spool or to bad/
     error: str = ""
     to_bad: bool = False
+    deferred: bool = False  # a fault outside the message (database away, disk full): it waits in deferred/
     quarantined: str = ""  # the reason, when a rule sent the message to quarantine/ instead of the register
 
 
@@ -121,6 +122,8 @@ def process_batch(batch: list[SpooledMessage], spool: Spool, register: Register,
         return outcomes
     try:
         registrations = register.register_batch(ready, spool.watermark(a.spooled.spool_id for a in ready))
+    except TemporaryError as err:  # the database or the disk, not these messages: they wait together
+        return outcomes + [_failed(item.spooled, err, spool, config) for item in ready]
     except Exception as err:  # noqa: BLE001 - fall back to one at a time, where each failure is settled alone
         log.warning("a batch of %d failed to register together (%s: %s); registering one by one",
                     len(ready), type(err).__name__, err)
@@ -153,6 +156,10 @@ def _failed(spooled: SpooledMessage, err: Exception, spool: Spool, config: Confi
         log.warning("spool %s <%s>: quarantined: %s", spooled.spool_id, message_id, err.reason)
         quarantine.hold(spool, spooled.spool_id, err.reason, err.detail)
         return Outcome(spooled.spool_id, None, err.reason, quarantined=err.reason)
+    if isinstance(err, TemporaryError):
+        went = deferral.defer(spool, spooled.spool_id, f"{type(err).__name__}: {err}", _retry_policy(config))
+        return Outcome(spooled.spool_id, None, f"{type(err).__name__}: {err}", to_bad=went == "bad",
+                       deferred=went == "deferred")
     if isinstance(err, ParseError):
         log.warning("spool %s <%s>: not a message, moved to bad/: %s", spooled.spool_id, message_id, err)
         spool.fail(spooled.spool_id, f"cannot parse: {err}", traceback.format_exc(), permanent=True)
@@ -165,6 +172,11 @@ def _failed(spooled: SpooledMessage, err: Exception, spool: Spool, config: Confi
     )
     spool.fail(spooled.spool_id, f"{type(err).__name__}: {err}", traceback.format_exc())
     return Outcome(spooled.spool_id, None, f"{type(err).__name__}: {err}", to_bad=to_bad)
+
+
+def _retry_policy(config: Config) -> deferral.RetryPolicy:
+    workers = config.workers
+    return deferral.RetryPolicy(workers.retry_first, workers.retry_longest, workers.retry_lifetime)
 
 
 def _log_registration(spooled: SpooledMessage, registration: Registration) -> None:

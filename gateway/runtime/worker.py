@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from gateway.core.config import Config
+from gateway.core.errors import TemporaryError
 from gateway.core.logs import setup_logging
 from gateway.register.service import Register
 from gateway.routing.router import Router
@@ -40,6 +41,20 @@ def _ocr_one(register: Register, config: Config) -> bool:
         return False
 
 
+def _open_register(config: Config, stopped, terminated: threading.Event) -> Register | None:
+    """The register, waiting (with back-off) while its database does not answer; None when told to stop first."""
+    delay = 1.0
+    while not stopped():
+        try:
+            return Register.open(config)
+        except TemporaryError as err:
+            log.warning("worker %d: the register does not answer (%s); trying again in %.0f s", os.getpid(), err,
+                        delay)
+            terminated.wait(delay)
+            delay = min(delay * 2, 30.0)
+    return None
+
+
 def number_waiting(register: Register, spool: Spool) -> None:
     """Give their số đến to documents nothing unsettled was received before (never fails the caller)."""
     try:
@@ -63,8 +78,11 @@ def run_worker(config: Config, stop: Any, parent_pid: int, rules_generation=None
     signal.signal(signal.SIGTERM, lambda *_: terminated.set())
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # reloading is the daemon's business
     setup_logging(config.logging.level)
-    spool = Spool(config.spool_dir, config.workers.max_attempts)
-    register = Register.open(config)
+    spool = Spool.from_config(config)
+    register = _open_register(config, lambda: stop.value or terminated.is_set() or os.getppid() != parent_pid,
+                              terminated)
+    if register is None:
+        return
     router = Router.from_snapshot(config)
     seen = rules_generation.value if rules_generation is not None else 0
     log.info("worker %d ready%s", os.getpid(), f" with rules {router.ruleset.version}" if router else "")

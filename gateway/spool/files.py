@@ -20,9 +20,10 @@ from gateway.core.rfc822 import split_head
 from gateway.core.values import Envelope
 
 MAGIC = b"GWSPOOL1 "
-QUEUES = ("incoming", "claimed", "bad", "quarantine")
-LISTABLE_QUEUES = ("incoming", "claimed", "bad", "quarantine")
+QUEUES = ("incoming", "claimed", "deferred", "bad", "quarantine")
+LISTABLE_QUEUES = QUEUES
 QUARANTINE_SUFFIX = ".quarantine.json"
+DEFERRAL_SUFFIX = ".defer.json"
 MSG_SUFFIX = ".msg"
 REASON_SUFFIX = ".reason.txt"
 TMP_SUFFIX = ".tmp"
@@ -154,8 +155,8 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def read_quarantine_record(path: Path) -> dict:
-    """The reason record of a quarantined message ({} when it has none)."""
+def read_record(path: Path) -> dict:
+    """A JSON record kept beside a message (why it is quarantined or deferred); {} when there is none."""
     try:
         record = json.loads(path.read_text(encoding="utf-8"))
         return record if isinstance(record, dict) else {}

@@ -19,7 +19,7 @@ from gateway.spool.files import (
     SpoolEntryInfo,
     encode_header,
     msg_name,
-    read_quarantine_record,
+    read_record,
     split_file,
 )
 from gateway.spool.queue import Spool
@@ -46,7 +46,7 @@ def hold(spool: Spool, spool_id: str, reason: str, detail: dict | None = None) -
 
 def record_of(spool: Spool, spool_id: str) -> dict:
     """The reason record of a quarantined message ({} when it has none)."""
-    return read_quarantine_record(spool.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}")
+    return read_record(spool.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}")
 
 
 def show(spool: Spool, spool_id: str) -> tuple[SpoolEntryInfo, Envelope, bytes, dict]:

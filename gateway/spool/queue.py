@@ -15,10 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
+from gateway.core.config import Config
 from gateway.core.durable import fsync_path, write_new
-from gateway.core.errors import NotFound, SpoolError
+from gateway.core.errors import NotFound, SpoolError, StorageFull
 from gateway.core.values import Envelope, SpooledMessage
 from gateway.spool.files import (
+    DEFERRAL_SUFFIX,
     LISTABLE_QUEUES,
     MSG_SUFFIX,
     QUARANTINE_SUFFIX,
@@ -34,7 +36,7 @@ from gateway.spool.files import (
     parse_full,
     parse_name,
     pid_alive,
-    read_quarantine_record,
+    read_record,
     split_file,
     subject_of,
 )
@@ -54,13 +56,17 @@ class Spool:
     processes, each with its own Spool).
     """
 
-    def __init__(self, root: Path, max_attempts: int = 3) -> None:
+    def __init__(self, root: Path, max_attempts: int = 3, min_free_space: int = 0,
+                 numbering_hold: float = 3600.0) -> None:
         self.root = Path(root)
         self.max_attempts = max_attempts
+        self.min_free_space = min_free_space
+        self.numbering_hold = numbering_hold
         self.tmp_dir = self.root / "tmp"
         self.incoming = self.root / "incoming"
         self.claimed = self.root / "claimed"
         self.bad = self.root / "bad"
+        self.deferred = self.root / "deferred"
         self.quarantine_dir = self.root / "quarantine"
         self._pending: deque[str] = deque()
         self._incoming_sync = DirSyncer(self.incoming)
@@ -79,9 +85,29 @@ class Spool:
             with self._storing_lock:
                 self._storing.difference_update(ids)
 
+    @classmethod
+    def from_config(cls, config: Config) -> Spool:
+        """The spool of a configuration."""
+        return cls(config.spool_dir, config.workers.max_attempts, config.paths.min_free_space,
+                   config.workers.numbering_hold)
+
     def __reduce__(self):
-        """Pickle as (root, max_attempts) so a Spool can be handed to worker processes."""
-        return (type(self), (self.root, self.max_attempts))
+        """Pickle as its settings so a Spool can be handed to worker processes."""
+        return (type(self), (self.root, self.max_attempts, self.min_free_space, self.numbering_hold))
+
+    def has_room(self) -> bool:
+        """Whether the file system keeps more than min_free_space free (intake stops taking mail below it)."""
+        if self.min_free_space <= 0:
+            return True
+        try:
+            stats = os.statvfs(self.root)
+        except OSError:
+            return True  # cannot tell: let the write itself fail if it must
+        return stats.f_bavail * stats.f_frsize > self.min_free_space
+
+    def _check_room(self) -> None:
+        if not self.has_room():
+            raise StorageFull(f"less than {self.min_free_space} bytes free under {self.root}: not taking new mail now")
 
     def _dir(self, queue: str) -> Path:
         if queue not in QUEUES:
@@ -100,6 +126,7 @@ class Spool:
 
     def put(self, raw: bytes, envelope: Envelope) -> str:
         """Store a message durably in incoming/ and return its spool id (tmp, fsync, rename, fsync dir)."""
+        self._check_room()
         with self._naming(1) as (spool_id,):
             tmp = self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}"
             try:
@@ -119,6 +146,7 @@ class Spool:
         (SpoolError); files already renamed stay, and a second copy of them is a duplicate the register
         records as such.
         """
+        self._check_room()
         with self._naming(len(items)) as ids:
             written = [(spool_id, self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}") for spool_id in ids]
             try:
@@ -206,6 +234,16 @@ class Spool:
             os.unlink(path)
         except OSError as err:
             raise SpoolError(f"cannot remove {path}: {err}") from err
+        self.forget_deferral(spool_id)
+
+    def forget_deferral(self, spool_id: str) -> None:
+        """Remove the record of earlier deferrals of a message that has now left the spool's queues."""
+        try:
+            os.unlink(self.deferred / f"{spool_id}{DEFERRAL_SUFFIX}")
+        except FileNotFoundError:
+            pass
+        except OSError as err:
+            log.warning("spool %s: cannot remove its deferral record: %s", spool_id, err)
 
     def fail(self, spool_id: str, reason: str, traceback_text: str, permanent: bool = False) -> str:
         """Count a failed attempt: back to incoming/ for another try, or into bad/ with its reason.
@@ -236,6 +274,7 @@ class Spool:
             self._discard(tmp)
             raise SpoolError(f"cannot write reason for {spool_id} in {self.bad}: {err}") from err
         self.move(path, self.bad / f"{spool_id}{MSG_SUFFIX}")
+        self.forget_deferral(spool_id)
         log.warning("spool %s: moved to bad after %d attempt(s): %s", spool_id, attempts, reason)
 
     def move(self, source: Path, target: Path) -> None:
@@ -328,6 +367,18 @@ class Spool:
                 parsed = parse_name(name)
                 if parsed is not None and parsed[0] not in done:
                     keys.append(parsed[0])
+        # A deferred message waits for the system, not for itself: it holds the numbers back for a while only.
+        held_until = dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=self.numbering_hold)
+        for name in self._names(self.deferred):
+            parsed = parse_name(name)
+            if parsed is None or not name.endswith(MSG_SUFFIX):
+                continue
+            first = self.record("deferred", parsed[0]).get("first_deferred_at", "")
+            try:
+                if dt.datetime.fromisoformat(first) >= held_until:
+                    keys.append(parsed[0])
+            except (TypeError, ValueError):
+                keys.append(parsed[0])
         return min(keys)
 
     def counts(self) -> dict[str, int]:
@@ -383,8 +434,8 @@ class Spool:
         header_len = len(data) - len(raw)
         attempts = self._bad_attempts(spool_id) if queue == "bad" else (parse_name(path.name) or ("", 0))[1]
         reason = self._reason_text(spool_id).partition("\n")[0].removeprefix("reason: ") if queue == "bad" else ""
-        if queue == "quarantine":
-            reason = str(read_quarantine_record(self.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}").get("reason", ""))
+        if queue in ("quarantine", "deferred"):
+            reason = str(self.record(queue, spool_id).get("reason", ""))
         info = SpoolEntryInfo(
             spool_id=spool_id,
             queue=queue,
@@ -397,6 +448,11 @@ class Spool:
             reason=reason,
         )
         return info, envelope, raw
+
+    def record(self, queue: str, spool_id: str) -> dict:
+        """The JSON record kept beside a quarantined or deferred message ({} when there is none)."""
+        suffix = QUARANTINE_SUFFIX if queue == "quarantine" else DEFERRAL_SUFFIX
+        return read_record(self._dir(queue) / f"{spool_id}{suffix}")
 
     def _reason_text(self, spool_id: str) -> str:
         try:
@@ -421,9 +477,8 @@ class Spool:
             except (NotFound, FileNotFoundError):
                 continue
             reason = self._reason_text(spool_id) if queue == "bad" else ""
-            if queue == "quarantine":
-                reason = json.dumps(read_quarantine_record(self.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}"),
-                                    ensure_ascii=False, indent=2)
+            if queue in ("quarantine", "deferred"):
+                reason = json.dumps(self.record(queue, spool_id), ensure_ascii=False, indent=2)
             return info, envelope, raw, reason
         raise NotFound(f"no spool entry {spool_id}")
 

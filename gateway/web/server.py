@@ -30,7 +30,7 @@ class WebServer:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self.spool = Spool(config.spool_dir, config.workers.max_attempts)
+        self.spool = Spool.from_config(config)
         self._register: Register | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -77,7 +77,7 @@ class WebServer:
 def serve_foreground(config: Config) -> None:
     """`gateway web`: serve until SIGINT or SIGTERM."""
     register = Register.open(config)
-    spool = Spool(config.spool_dir, config.workers.max_attempts)
+    spool = Spool.from_config(config)
     # uvicorn shuts down gracefully on these, then re-raises the signal to the handler it found: make that
     # handler a no-op so a requested stop exits 0, as `gateway serve` does.
     for signum in (signal.SIGTERM, signal.SIGINT):
