@@ -152,7 +152,7 @@ def test_secret_document_goes_to_the_secret_register_out_of_search_with_an_alert
 def test_pages_left_unread_at_registration_are_ocred_later_and_join_the_search(tmp_path) -> None:
     from docgen import make_pdf, scan_of  # noqa: I001
     from gateway.runtime.pipeline import understand_spooled
-    from gateway.runtime.ocr_backfill import run_next
+    from gateway.runtime.ocr_backfill import run_chunk
     from gateway.understand import ocr
 
     if not ocr.available():
@@ -175,8 +175,8 @@ def test_pages_left_unread_at_registration_are_ocred_later_and_join_the_search(t
         registration = register.register_arrival(NewArrival(ready.spooled, ready.extracted, ready.meta))
         assert register.ocr_jobs.pending_count() == 1
         assert register.search(SearchQuery(text="Trường Tiền")) == []  # page 2 was not read yet
-        assert run_next(register, config.understand) is True
-        assert run_next(register, config.understand) is False
+        assert run_chunk(register, config) is True
+        assert run_chunk(register, config) is False
         assert register.ocr_jobs.pending_count() == 0
         hits = register.search(SearchQuery(text="Trường Tiền"))
         assert [hit.document_id for hit in hits] == [registration.document_id]

@@ -185,6 +185,8 @@ class OcrJob(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     pages_read: Mapped[int] = mapped_column(default=0)
+    next_page: Mapped[int] = mapped_column(default=0)  # where the next chunk of pages starts
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # a running chunk's claim ends then
     detail: Mapped[str] = mapped_column(sa.Text, default="")
 
 

@@ -1,56 +1,40 @@
-"""Background OCR: idle workers read the scanned pages registration did not wait for, one attachment a job."""
+"""Background OCR: idle workers read the scanned pages registration did not wait for, a few pages at a time in
+the limited reading child, so that a new message never waits behind more than one small chunk."""
 
 from __future__ import annotations
 
 import logging
-import time
 
-from gateway.core.config import UnderstandConfig
+from gateway.core.config import Config
+from gateway.core.errors import GatewayError
 from gateway.register.service import Register
+from gateway.runtime.sandbox import ocr_pages_isolated
 
 log = logging.getLogger(__name__)
 
+PAGES_PER_CHUNK = 8  # at most; a chunk also ends after about a second of OCR
 
-def run_next(register: Register, config: UnderstandConfig, max_pages: int = 200) -> bool:
-    """Claim and run one pending OCR job; False when there was none (or OCR is off or not installed)."""
+
+def run_chunk(register: Register, config: Config, pages: int = PAGES_PER_CHUNK) -> bool:
+    """Claim and OCR the next few pages of a waiting job; False when there was none (or OCR is off or missing)."""
     from gateway.understand import ocr
 
-    if not config.ocr or not ocr.available() or not register.ocr_jobs.any_waiting():
+    if not config.understand.ocr or not ocr.available() or not register.ocr_jobs.any_waiting():
         return False
     job = register.ocr_jobs.claim()
     if job is None:
         return False
-    started = time.perf_counter()
     try:
-        text, pages = ocr_text_pages(register.blobs.get(job.sha256), config.ocr_dpi, max_pages)
-    except Exception as err:  # noqa: BLE001 - a bad file fails its job, never the worker
+        read = ocr_pages_isolated(register.blobs.get(job.sha256), job.next_page, pages, config.understand.ocr_dpi,
+                                  config.limits)
+    except GatewayError as err:  # a page that breaks or outlasts the reader fails its job, never the worker
         register.ocr_jobs.fail(job, f"{type(err).__name__}: {err}")
-        log.warning("OCR job %d (document %d) failed: %s", job.id, job.document_id, err)
+        log.warning("OCR job %d (document %d) failed at page %d: %s", job.id, job.document_id, job.next_page + 1,
+                    err)
         return True
-    seconds = time.perf_counter() - started
-    register.ocr_jobs.complete(job, text, pages, seconds)
-    log.info("OCR job %d: %d pages of document %d read in %.1f s", job.id, pages, job.document_id, seconds)
+    if not register.ocr_jobs.progress(job, read.text, read.pages_read, read.next_page, read.finished):
+        log.warning("OCR job %d: pages %d-%d were taken over by another worker; their text is not written twice",
+                    job.id, job.next_page + 1, read.next_page)
+    elif read.finished:
+        log.info("OCR job %d: document %d read to its last page (%d)", job.id, job.document_id, read.total_pages)
     return True
-
-
-def ocr_text_pages(payload: bytes, dpi: int, max_pages: int) -> tuple[str, int]:
-    """The OCR text of every page without a text layer (up to ``max_pages``), pages joined by form feeds."""
-    import pypdfium2 as pdfium
-
-    from gateway.understand import ocr
-    from gateway.understand.layout import doc_text, page_text
-
-    pdf = pdfium.PdfDocument(payload)
-    texts, read = [], 0
-    try:
-        for index in range(len(pdf)):
-            if page_text(pdf, index).has_text:
-                continue
-            if read == max_pages:
-                break
-            seen = ocr.ocr_region(pdf, index, 1.0, dpi)
-            texts.append("\n".join(line for line in doc_text([seen.page]).lines if line))
-            read += 1
-    finally:
-        pdf.close()
-    return "\n\f\n".join(texts).strip(), read

@@ -14,15 +14,18 @@ import signal
 import time
 
 from gateway.core.config import LimitsConfig, UnderstandConfig
+from gateway.core.errors import ExtractionError
 from gateway.core.values import DocumentMeta, Extracted, ExtractedText, ParsedMessage, Part
 from gateway.extract import extract_message
 from gateway.understand.fields import understand
+from gateway.understand.pages import PagesRead, scanned_pages_text
 
 log = logging.getLogger(__name__)
 PR_SET_PDEATHSIG = 1
 
 
 UNDERSTAND = "understand"
+OCR_PAGES = "ocr-pages"
 
 
 def _serve(conn, limits: LimitsConfig) -> None:
@@ -46,6 +49,8 @@ def _serve(conn, limits: LimitsConfig) -> None:
         try:
             if isinstance(request, tuple) and request[0] == UNDERSTAND:
                 result: object = understand(request[1], request[2])
+            elif isinstance(request, tuple) and request[0] == OCR_PAGES:
+                result = scanned_pages_text(*request[1:])
             else:
                 result = extract_message(request, limits).texts
         except MemoryError:
@@ -103,6 +108,15 @@ class IsolatedExtractor:
             return DocumentMeta(notes=(f"fields not read: {problem}",))
         if isinstance(answer, tuple):
             return DocumentMeta(notes=(f"fields not read: {answer[1]}",))
+        return answer
+
+    def ocr_pages(self, payload: bytes, start: int, count: int, dpi: int) -> PagesRead:
+        """Background OCR of a few scanned pages in the child; ExtractionError when it dies or runs over."""
+        answer, problem = self._ask((OCR_PAGES, payload, start, count, dpi), f"OCR of pages from {start + 1}")
+        if problem:
+            raise ExtractionError(problem)
+        if isinstance(answer, tuple):
+            raise ExtractionError(str(answer[1]))
         return answer
 
     def _one(self, single: ParsedMessage, part: Part) -> list[ExtractedText]:
@@ -177,3 +191,10 @@ def understand_isolated(extracted: Extracted, limits: LimitsConfig, config: Unde
     if not limits.extract_isolated or not extracted.message.parts:
         return understand(extracted, config)
     return _extractor(limits).understand(extracted, config)
+
+
+def ocr_pages_isolated(payload: bytes, start: int, count: int, dpi: int, limits: LimitsConfig) -> PagesRead:
+    """Background OCR of up to ``count`` scanned pages from ``start``, in this process's reading child."""
+    if not limits.extract_isolated:
+        return scanned_pages_text(payload, start, count, dpi)
+    return _extractor(limits).ocr_pages(payload, start, count, dpi)

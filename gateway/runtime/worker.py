@@ -15,7 +15,7 @@ from gateway.core.errors import TemporaryError
 from gateway.core.logs import setup_logging
 from gateway.register.service import Register
 from gateway.routing.router import Router
-from gateway.runtime.ocr_backfill import run_next as run_next_ocr
+from gateway.runtime.ocr_backfill import run_chunk
 from gateway.runtime.pipeline import process_batch
 from gateway.spool import Spool
 
@@ -35,7 +35,7 @@ def _die_with_parent() -> None:
 
 def _ocr_one(register: Register, config: Config) -> bool:
     try:
-        return run_next_ocr(register, config.understand)
+        return run_chunk(register, config)
     except Exception as err:  # noqa: BLE001 - background OCR must never stop the worker taking mail
         log.warning("background OCR failed: %s: %s", type(err).__name__, err)
         return False
@@ -92,10 +92,11 @@ def run_worker(config: Config, stop: Any, parent_pid: int, rules_generation=None
             if router is not None and rules_generation is not None and rules_generation.value != seen:
                 seen = rules_generation.value
                 router.reload()
-            batch = spool.claim_batch(config.workers.batch_size)
+            batch = spool.claim_batch(config.workers.batch_size, config.worker_count)
             if not batch:
-                # Idle: read the scanned pages registration did not wait for, one attachment at a time. When
-                # there was none, look again only after OCR_LOOK_INTERVAL, not at every spool poll.
+                # Idle: read a few of the scanned pages registration did not wait for, then look at the spool
+                # again, so new mail waits at most one chunk. When there was no OCR work, look for it again
+                # only after OCR_LOOK_INTERVAL, not at every spool poll.
                 if time.monotonic() >= next_ocr_look:
                     if _ocr_one(register, config):
                         continue

@@ -183,8 +183,15 @@ class Spool:
                     return claimed
         return None
 
-    def claim_batch(self, limit: int) -> list[SpooledMessage]:
-        """Up to ``limit`` of the oldest messages, claimed one by one; fewer (or none) when fewer wait."""
+    def claim_batch(self, limit: int, workers: int = 1) -> list[SpooledMessage]:
+        """Up to ``limit`` of the oldest messages, claimed one by one; fewer (or none) when fewer wait.
+
+        With several ``workers`` a worker takes no more than its share of what waits, so that one worker does
+        not sit on a batch of slow scans while another has nothing to do.
+        """
+        if not self._pending:
+            self._pending = deque(sorted(self._names(self.incoming)))
+        limit = min(limit, max(1, -(-len(self._pending) // max(1, workers))))
         batch: list[SpooledMessage] = []
         while len(batch) < limit and (claimed := self.claim_next()) is not None:
             batch.append(claimed)

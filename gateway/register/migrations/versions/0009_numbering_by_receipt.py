@@ -1,5 +1,6 @@
 """Số đến in order of receipt: a document may wait for its number, ordered by the moment the gateway took it;
-and a Message-ID no longer unique (senders reuse them: only the same sender with the same files is a duplicate).
+a Message-ID no longer unique (senders reuse them: only the same sender with the same files is a duplicate);
+and background OCR jobs read a few pages at a time under a lease.
 
 Revision ID: 0009
 Revises: 0008
@@ -34,9 +35,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_documents_waiting", "documents", ["received_key"],
                     sqlite_where=sa.text(WAITING), postgresql_where=sa.text(WAITING))
+    with op.batch_alter_table("ocr_jobs") as batch:
+        batch.add_column(sa.Column("next_page", sa.Integer(), nullable=False, server_default="0"))
+        batch.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ocr_jobs") as batch:
+        batch.drop_column("lease_until")
+        batch.drop_column("next_page")
     with op.batch_alter_table("messages") as batch:
         batch.drop_index("ix_messages_message_id_header")
         batch.create_unique_constraint("uq_messages_message_id_header", ["message_id_header"])
