@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from gateway.cli.base import EXIT_ERROR, fail, get_config, handle_errors
+from gateway.cli.base import EXIT_ERROR, fail, get_config, handle_errors, operator
+from gateway.core.errors import GatewayError
 
 
 @click.command()
@@ -156,3 +157,62 @@ def _masked(url: str) -> str:
     from gateway.core.config import mask_secret_url
 
     return mask_secret_url(url)
+
+
+@click.command("register-paper")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--set", "changes", multiple=True, metavar="FIELD=VALUE",
+              help="A field as it is on the paper, over what the reader proposes (repeatable); "
+                   "dates as YYYY-MM-DD, urgency and secrecy 0-3.")
+@click.option("--propose", is_flag=True, help="Only print what the reader proposes; register nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@handle_errors
+def register_paper(ctx, files: tuple[Path, ...], changes: tuple[str, ...], propose: bool, as_json: bool) -> None:
+    """Register a document that came on paper: FILES are its scans (PDF, PNG, JPEG, TIFF; or none). The reader
+    proposes the fields, --set corrects them, and the document takes the next số đến of the register, in order
+    of receipt (now), as a paper arrival."""
+    from gateway.intake import paper
+    from gateway.register.service import Register
+    from gateway.routing.router import open_router
+    from gateway.runtime.importer import Importer
+    from gateway.spool import Spool
+
+    config = get_config(ctx)
+    scans = tuple((path.name, path.read_bytes()) for path in files)
+    paper.check_scans(scans)
+    proposed = paper.propose(scans, config)
+    if propose:
+        shown = {name: {"value": v.value, "confidence": v.confidence, "source": v.source}
+                 for name, v in proposed.fields.items() if name in paper.PAPER_FIELDS}
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2) if as_json else
+                   "\n".join(f"{name}: {v['value']}  [{v['source']}, {v['confidence']:.2f}]"
+                             for name, v in shown.items()))
+        return
+    fields = paper.confirmed_fields(proposed, dict(_field_assignment(text) for text in changes))
+    spool = Spool.from_config(config)
+    spool.ensure()
+    register = Register(config)
+    try:
+        register.upgrade()
+        importer = Importer(config, spool, register, open_router(config, register))
+        outcome = importer.process(paper.take(spool, paper.PaperDocument(scans, fields), operator(), config))
+    finally:
+        register.close()
+    reg = outcome.registration
+    if reg is None:
+        raise GatewayError(f"văn bản giấy chưa vào sổ: {outcome.error or outcome.quarantined}")
+    if as_json:
+        click.echo(json.dumps({"document_id": reg.document_id, "register": reg.register_code, "year": reg.year,
+                               "arrival_number": reg.arrival_number, "fields": fields}, ensure_ascii=False, indent=2))
+    elif reg.arrival_number is None:
+        click.echo(f"đã vào sổ (văn bản {reg.document_id}); số đến chờ các thư đến trước")
+    else:
+        click.echo(f"đã vào sổ: số đến {reg.arrival_number}/{reg.year} (văn bản {reg.document_id})")
+
+
+def _field_assignment(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip():
+        raise click.BadParameter(f"{text!r}: write FIELD=VALUE", param_hint="--set")
+    return name.strip(), value

@@ -49,14 +49,13 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     register = Register(config)
     register.upgrade()
     importer = Importer(config, spool, register, open_router(config, register))
-    totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "quarantined": 0, "bad": 0}
+    totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "quarantined": 0, "deferred": 0, "bad": 0}
     lines = []
     try:
         with click.progressbar(length=count_messages(list(paths)), label="importing", file=sys.stderr) as bar:
             for item in find_messages(list(paths)):
                 outcome = importer.import_one(item)
-                kind = outcome.registration.outcome if outcome.registration else (
-                    "quarantined" if outcome.quarantined else "bad")
+                kind = outcome_kind(outcome)
                 totals[kind] += 1
                 lines.append(_describe_import(item.source_ref, outcome, as_json))
                 bar.update(1)
@@ -70,11 +69,18 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
         sys.exit(EXIT_ERROR)
 
 
+def outcome_kind(outcome) -> str:
+    """registered, duplicate, already-registered, quarantined, deferred or bad."""
+    if outcome.registration is not None:
+        return outcome.registration.outcome
+    return "quarantined" if outcome.quarantined else "deferred" if outcome.deferred else "bad"
+
+
 def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
     reg = outcome.registration
     if as_json:
         data = {"source": source_ref, "spool_id": outcome.spool_id,
-                "outcome": reg.outcome if reg else ("quarantined" if outcome.quarantined else "bad")}
+                "outcome": outcome_kind(outcome)}
         if reg:
             data.update(document_id=reg.document_id or reg.duplicate_of_document_id, year=reg.year,
                         arrival_number=reg.arrival_number, register=reg.register_code)
@@ -83,11 +89,14 @@ def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
         return json.dumps(data, ensure_ascii=False)
     if reg is None and outcome.quarantined:
         return f"{source_ref}: quarantined ({outcome.quarantined})"
+    if reg is None and outcome.deferred:
+        return f"{source_ref}: deferred ({outcome.error}); the daemon tries it again (gateway spool flush)"
     if reg is None:
         return f"{source_ref}: moved to bad/ ({outcome.error})"
     if reg.outcome == "registered":
         if reg.arrival_number is None:
-            return f"{source_ref}: registered (document {reg.document_id}); its số đến waits for messages received before it"
+            return (f"{source_ref}: registered (document {reg.document_id}); its số đến waits for messages "
+                    "received before it")
         return f"{source_ref}: registered as số đến {reg.arrival_number}/{reg.year} (document {reg.document_id})"
     return f"{source_ref}: {reg.outcome} of document {reg.duplicate_of_document_id} ({reg.reason})"
 

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 class Envelope:
     """What the transport knew about a message before anyone looked inside it."""
 
-    source: str  # "smtp", "imap" or "import"
+    source: str  # "smtp", "imap", "import" or "paper" (a document the văn thư registered from paper)
     received_at: dt.datetime  # timezone-aware, UTC
     mail_from: str = ""
     rcpt_tos: tuple[str, ...] = ()
@@ -19,11 +19,13 @@ class Envelope:
     helo: str = ""
     source_ref: str = ""  # file path for imports, "account/folder/uidvalidity/uid" for IMAP
     released_by: str = ""  # set when an operator released the message from quarantine: skip the trust check
+    confirmed: tuple[tuple[str, str], ...] = ()  # fields a person entered or confirmed (paper): they beat the reader
 
     def to_json(self) -> str:
         data = asdict(self)
         data["received_at"] = self.received_at.isoformat()
         data["rcpt_tos"] = list(self.rcpt_tos)
+        data["confirmed"] = [list(pair) for pair in self.confirmed]
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
@@ -31,6 +33,7 @@ class Envelope:
         data = json.loads(text)
         data["received_at"] = dt.datetime.fromisoformat(data["received_at"])
         data["rcpt_tos"] = tuple(data.get("rcpt_tos", ()))
+        data["confirmed"] = tuple((str(k), str(v)) for k, v in data.get("confirmed", ()))
         return cls(**data)
 
 

@@ -87,8 +87,9 @@ class ArrivalWriter:
         numbered = number_waiting(conn, number_before)
         year = document["year"]
         number = next((n.number for n in numbered if n.document_id == document_pk), None)
-        _audit(conn, "registered", message_pk, document_pk, spool_id=spooled.spool_id,
-               message_id_header=message_id, register=code, year=year, number=number)
+        by = {"by": spooled.envelope.released_by} if spooled.envelope.released_by else {}
+        _audit(conn, "registered", message_pk, document_pk, spool_id=spooled.spool_id, source=spooled.envelope.source,
+               message_id_header=message_id, register=code, year=year, number=number, **by)
         self.audit_numbered(conn, [n for n in numbered if n.document_id != document_pk])
         if same_id is not None:
             _audit(conn, "same-message-id", message_pk, document_pk, other_document=same_id,

@@ -40,7 +40,7 @@ def plan_routing(decision: Decision, envelope: Envelope, message: ParsedMessage,
                                            unit_code=share.unit_code, priority=priority))
             else:
                 skipped.append(share.unit_code)
-    if decision.receipt:
+    if decision.receipt and envelope.source != "paper":  # a paper document's sender gets no e-mail receipt
         if receipt_allowed(message.from_addr, config.outbox.receipt_domains):
             mail.append(QueuedMail.new("receipt", message.from_addr.strip().lower(), domain,
                                        in_reply_to=message.message_id, priority=priority))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import mailbox
@@ -97,8 +98,18 @@ class Importer:
         envelope = Envelope(
             source="import", received_at=dt.datetime.now(dt.timezone.utc), source_ref=item.source_ref
         )
-        spool_id = self.spool.put(item.raw, envelope)
+        return self.process(self.spool.put(item.raw, envelope))
+
+    def process(self, spool_id: str) -> Outcome:
+        """Register one message this process has just spooled, then number what may be numbered."""
         while True:  # a failed attempt goes back to incoming/ until max_attempts sends it to bad/
             outcome = process_one(self.spool.claim(spool_id), self.spool, self.register, self.config, self.router)
-            if outcome.registration is not None or outcome.to_bad or outcome.quarantined:
-                return outcome
+            if outcome.registration is not None or outcome.to_bad or outcome.quarantined or outcome.deferred:
+                break
+        self.register.number_waiting(self.spool.watermark())
+        registration = outcome.registration
+        if registration is not None and registration.outcome == "registered" and registration.arrival_number is None:
+            number = self.register.get_document(registration.document_id).arrival_number
+            outcome = dataclasses.replace(outcome, registration=dataclasses.replace(registration,
+                                                                                    arrival_number=number))
+        return outcome

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from gateway.core.config import Config
 from gateway.core.errors import ParseError, Quarantined, TemporaryError
-from gateway.core.values import DocumentMeta, Extracted, SpooledMessage
+from gateway.core.values import DocumentMeta, Envelope, Extracted, FieldValue, SpooledMessage
 from gateway.mail.limits import message_limit_hit
 from gateway.mail.parse import parse_message
 from gateway.mail.peek import peek_message_id
@@ -64,7 +64,22 @@ def understand_spooled(spooled: SpooledMessage, config: Config) -> Understood:
                  if t.status == "limit"]
         if hits:
             raise Quarantined(f"limit: {hits[0]}", {"limits": hits[:50]})
-    return Understood(spooled, extracted, understand_isolated(extracted, config.limits, config.understand))
+    meta = understand_isolated(extracted, config.limits, config.understand)
+    return Understood(spooled, extracted, with_confirmed(meta, spooled.envelope))
+
+
+def with_confirmed(meta: DocumentMeta, envelope: Envelope) -> DocumentMeta:
+    """The reader's fields with those a person entered or confirmed (a paper document) put over them."""
+    if not envelope.confirmed:
+        return meta
+    fields = dict(meta.fields)
+    levels = {"urgency": meta.urgency, "secrecy": meta.secrecy}
+    for name, value in envelope.confirmed:
+        if name in levels:
+            levels[name] = int(value) if value.isdigit() else levels[name]
+        else:
+            fields[name] = FieldValue(value, 1.0, "manual")
+    return dataclasses.replace(meta, fields=fields, urgency=levels["urgency"], secrecy=levels["secrecy"])
 
 
 def _route(ready: Understood, router: Router | None) -> NewArrival:
