@@ -77,12 +77,14 @@ def show(ctx, document_id: int, as_json: bool) -> None:
     try:
         record = register.get_document(document_id)
         routing = register.views.routing(document_id)
+        directions = register.views.directions(document_id)
     finally:
         register.close()
     if as_json:
-        click.echo(json.dumps(document_as_dict(record, routing), ensure_ascii=False, indent=2, default=str))
+        click.echo(json.dumps(document_as_dict(record, routing, directions), ensure_ascii=False, indent=2,
+                              default=str))
     else:
-        click.echo(document_as_text(record, config.register.timezone, routing))
+        click.echo(document_as_text(record, config.register.timezone, routing, directions))
 
 
 @click.command()
@@ -216,3 +218,29 @@ def _field_assignment(text: str) -> tuple[str, str]:
     if not equals or not name.strip():
         raise click.BadParameter(f"{text!r}: write FIELD=VALUE", param_hint="--set")
     return name.strip(), value
+
+
+@click.command("direct")
+@click.argument("document_id", type=int)
+@click.option("--lead", required=True, metavar="UNIT", help="The one chủ trì unit (its code in the rule files).")
+@click.option("--cooperate", multiple=True, metavar="UNIT", help="A phối hợp unit (repeatable).")
+@click.option("--inform", multiple=True, metavar="UNIT", help="A để biết unit (repeatable).")
+@click.option("--due", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Thời hạn giải quyết.")
+@click.option("--opinion", default="", help="Ý kiến chỉ đạo.")
+@click.option("--by", "directed_by", required=True, help="The lãnh đạo whose direction this is.")
+@click.pass_context
+@handle_errors
+def direct(ctx, document_id, lead, cooperate, inform, due, opinion, directed_by) -> None:
+    """Record a leader's direction on a document (ND30 Điều 24): the units are assigned as it says and those
+    that had no forward yet are sent one; the direction is kept with the document and in the audit trail."""
+    from gateway.register.changes import DirectionInput
+    from gateway.register.service import Register
+
+    register = Register.open(get_config(ctx))
+    try:
+        register.changes.direct(document_id, DirectionInput(
+            directed_by=directed_by, opinion=opinion, lead=lead, cooperate=tuple(cooperate), inform=tuple(inform),
+            due_date=due.date() if due else None), recorded_by=operator())
+    finally:
+        register.close()
+    click.echo(f"đã ghi ý kiến chỉ đạo cho văn bản {document_id}: chủ trì {lead}")

@@ -60,7 +60,7 @@ def _level(names: tuple[str, ...], level: int) -> str:
 ROLES = {"lead": "chủ trì", "cooperate": "phối hợp", "inform": "để biết"}
 
 
-def document_as_dict(record: DocumentRecord, routing: Any = None) -> dict[str, Any]:
+def document_as_dict(record: DocumentRecord, routing: Any = None, directions: tuple = ()) -> dict[str, Any]:
     """Every field of the document, its message, files, arrivals, routing and audit events, for json.dumps."""
     data = {name: getattr(record, name) for name in (
         "id", "register_code", "register_name", "year", "arrival_number", "arrival_date", "arrived_at",
@@ -85,6 +85,7 @@ def document_as_dict(record: DocumentRecord, routing: Any = None) -> dict[str, A
     data["arrivals"] = [dataclasses.asdict(a) for a in record.arrivals]
     data["audit"] = [dataclasses.asdict(a) for a in record.audit]
     data["routing"] = dataclasses.asdict(routing) if routing is not None else None
+    data["directions"] = [dataclasses.asdict(d) for d in directions]
     return _jsonable(data)
 
 
@@ -124,7 +125,8 @@ def _routing_lines(routing: Any, zone: zoneinfo.ZoneInfo) -> list[str]:
     return lines
 
 
-def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh", routing: Any = None) -> str:
+def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh", routing: Any = None,
+                     directions: tuple = ()) -> str:
     """The document as a văn thư reads it: register columns first, then the e-mail, files and history."""
     zone = zoneinfo.ZoneInfo(timezone)
     lines = [
@@ -175,6 +177,14 @@ def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh",
                      f"spool {arrival.spool_id}")
     if routing is not None:
         lines += _routing_lines(routing, zone)
+    for direction in directions:
+        others = [f"phối hợp {', '.join(direction.cooperate)}"] if direction.cooperate else []
+        others += [f"để biết {', '.join(direction.inform)}"] if direction.inform else []
+        due = f", hạn {_display(direction.due_date)}" if direction.due_date else ""
+        lines.append(f"Ý kiến chỉ đạo ({direction.directed_by}, {_local(direction.directed_at, zone)}): chủ trì "
+                     f"{direction.lead}{'; ' + '; '.join(others) if others else ''}{due}")
+        if direction.opinion:
+            lines.append(f"  {direction.opinion}")
     lines.append("Nhật ký")
     for event in record.audit:
         detail = _audit_detail(event)

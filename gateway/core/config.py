@@ -216,6 +216,14 @@ class RoutingConfig:
         "TOML file of announced extra days off (days_off = [...]) and compensating working days "
         "(working_days = [...]), on top of weekends and Vietnamese public holidays", ""
     )
+    decision: str = _help(
+        'what the rules decide: "final" (units assigned and forwarded at once) or "proposal" (units proposed; '
+        "a lãnh đạo's direction assigns and forwards them, ND30 Điều 24)", "final"
+    )
+    direction_roles: tuple[str, ...] = _help(
+        "roles that may record a leader's direction; add van_thu when the agency's quy chế lets the văn thư "
+        "record it for the leader", ("admin", "lanh_dao")
+    )
 
 
 @dataclass(frozen=True)
@@ -443,6 +451,8 @@ def validate(config: Config) -> None:
     if config.limits.extract_timeout <= 0:
         raise ConfigError(f"{src}: limits.extract_timeout must be positive")
     _validate_outbox(config.outbox, src)
+    if config.routing.decision not in ("final", "proposal"):
+        raise ConfigError(f"{src}: routing.decision must be final or proposal, not {config.routing.decision!r}")
     url = config.database.url
     if url and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
         raise ConfigError(f"{src}: database.url must be a sqlite:// or postgresql:// URL")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime
+from typing import Any
 
 from gateway.core.text import clean_line
 from gateway.register.records import DocumentRecord
@@ -86,9 +87,10 @@ def build_receipt(
 
 def build_forward(
     record: DocumentRecord, raw: bytes, *, sender: str, recipient: str, unit_name: str, role: str,
-    due: dt.date | None, message_id: str, timezone: str, when: dt.datetime,
+    due: dt.date | None, message_id: str, timezone: str, when: dt.datetime, direction: Any = None,
 ) -> bytes:
-    """The document to a department: its role and deadline in the body, the original message attached."""
+    """The document to a department: its role and deadline in the body (with the leader's direction when there
+    is one), the original message attached."""
     title = header_safe(record.subject or record.email_subject)
     urgent = " [KHẨN]" if record.urgency >= 1 else ""
     msg = _base(sender, recipient, f"[Số đến {record.arrival_number}/{record.year}]{urgent} {title}"[:200],
@@ -104,6 +106,9 @@ def build_forward(
     ]
     if due:
         lines.append(f"Hạn giải quyết: {due.strftime('%d/%m/%Y')}")
+    if direction is not None:
+        lines += ["", f"Ý kiến chỉ đạo của {header_safe(direction.directed_by)} "
+                      f"({_local(direction.directed_at, timezone)}):", direction.opinion or "(không ghi ý kiến)"]
     lines += ["", "Thư gốc đính kèm."]
     msg.set_content("\n".join(lines) + "\n")
     _attach_original(msg, raw)

@@ -142,7 +142,8 @@ class OutboxSender:
         unit_name = share.unit_name if share else dict(self.register.views.departments(active_only=False)).get(
             item.unit_code, item.unit_code)
         raw = self.register.blobs.get(record.message_sha256)
+        directions = self.register.views.directions(item.document_id)
         return build_forward(
             record, raw, sender=outbox.from_address, recipient=item.recipient, unit_name=unit_name,
             role=share.role if share else "", due=share.due_date if share else None, message_id=item.message_id,
-            timezone=self.config.register.timezone, when=when)
+            timezone=self.config.register.timezone, when=when, direction=directions[-1] if directions else None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,12 +14,14 @@ from gateway.core.errors import GatewayError, NotFound
 from gateway.register.audit import record_audit
 from gateway.register.db import Database
 from gateway.register.index import add_to_index
-from gateway.register.models import Assignment, Department, Document
+from gateway.register.models import Assignment, Department, Direction, Document, OutboxMessage
+from gateway.register.outbox import QueuedMail, queue_mail
 from gateway.register.search import Searcher
 from gateway.register.terms import (
     ASSIGNMENT_DONE,
     ASSIGNMENT_IN_PROGRESS,
     ASSIGNMENT_NEW,
+    ASSIGNMENT_PROPOSED,
     ROLE_COOPERATE,
     ROLE_INFORM,
     ROLE_LEAD,
@@ -49,12 +52,25 @@ def _audit_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
+@dataclass(frozen=True)
+class DirectionInput:
+    """A leader's direction (ND30 Điều 24): ý kiến chỉ đạo, exactly one chủ trì, phối hợp, để biết, thời hạn."""
+
+    directed_by: str  # the lãnh đạo whose direction it is
+    opinion: str
+    lead: str
+    cooperate: tuple[str, ...] = ()
+    inform: tuple[str, ...] = ()
+    due_date: dt.date | None = None
+
+
 class DocumentChanges:
     """The audited changes to registered documents."""
 
-    def __init__(self, db: Database, searcher: Searcher) -> None:
+    def __init__(self, db: Database, searcher: Searcher, mail_domain: str = "localhost") -> None:
         self.db = db
         self.searcher = searcher
+        self.mail_domain = mail_domain  # of the Message-IDs of forwards a direction queues
 
     def correct(self, document_id: int, changes: Mapping[str, Any], actor: str) -> dict[str, tuple[Any, Any]]:
         """Set fields of a document (typed values), mark their source manual, index new text, audit each one.
@@ -154,6 +170,66 @@ class DocumentChanges:
             conn.execute(sa.update(Document).where(Document.id == document_id).values(status=HANDLED))
             record_audit(conn, "document-handled", actor=actor, message_id=doc.message_id,
                          document_id=document_id, detail={"old": doc.status, "new": HANDLED})
+
+    def direct(self, document_id: int, direction: DirectionInput, recorded_by: str) -> None:
+        """Record a leader's direction: its row, the units' assignments as it says (those it leaves out are
+        taken off, proposals become real), the document's deadline, a forward to each unit with a mailbox that
+        has not had one, and the audit event — one transaction."""
+        _check_direction(direction)
+        roles = [(direction.lead, ROLE_LEAD, direction.due_date)]
+        roles += [(code, ROLE_COOPERATE, direction.due_date) for code in direction.cooperate]
+        roles += [(code, ROLE_INFORM, None) for code in direction.inform]
+        now = _now()
+        with self.db.transaction() as conn:
+            doc = _document(conn, document_id)
+            mailboxes = dict(conn.execute(sa.select(Department.code, Department.mailbox)
+                                          .where(Department.code.in_([code for code, _, _ in roles]))).all())
+            missing = [code for code, _, _ in roles if code not in mailboxes]
+            if missing:
+                raise NotFound(f"không có đơn vị {', '.join(missing)}")
+            conn.execute(sa.insert(Direction.__table__).values(
+                document_id=document_id, directed_by=direction.directed_by, recorded_by=recorded_by,
+                directed_at=now, opinion=direction.opinion, lead=direction.lead, cooperate=list(direction.cooperate),
+                inform=list(direction.inform), due_date=direction.due_date))
+            held = {row.unit_code: row for row in conn.execute(
+                sa.select(Assignment.__table__).where(Assignment.document_id == document_id))}
+            for code in set(held) - {code for code, _, _ in roles}:
+                conn.execute(sa.delete(Assignment.__table__).where(Assignment.id == held[code].id))
+            for code, role, due in roles:
+                old = held.get(code)
+                if old is None:
+                    conn.execute(sa.insert(Assignment.__table__).values(
+                        document_id=document_id, unit_code=code, role=role, due_date=due, status=ASSIGNMENT_NEW,
+                        assigned_at=now, assigned_by=direction.directed_by, updated_at=now, updated_by=recorded_by,
+                        note=""))
+                else:
+                    status = ASSIGNMENT_NEW if old.status == ASSIGNMENT_PROPOSED else old.status
+                    conn.execute(sa.update(Assignment.__table__).where(Assignment.id == old.id).values(
+                        role=role, due_date=due, status=status, updated_at=now, updated_by=recorded_by))
+            conn.execute(sa.update(Document).where(Document.id == document_id).values(due_date=direction.due_date))
+            forwarded = set(conn.execute(sa.select(OutboxMessage.unit_code).where(
+                OutboxMessage.document_id == document_id, OutboxMessage.kind == "forward")).scalars())
+            mail = tuple(QueuedMail.new("forward", mailboxes[code], self.mail_domain, unit_code=code)
+                         for code, _, _ in roles if mailboxes.get(code) and code not in forwarded)
+            if mail:
+                queue_mail(conn, document_id, mail)
+            record_audit(conn, "direction-recorded", actor=recorded_by, message_id=doc.message_id,
+                         document_id=document_id, detail={
+                             "directed_by": direction.directed_by, "opinion": direction.opinion,
+                             "lead": direction.lead, "cooperate": list(direction.cooperate),
+                             "inform": list(direction.inform), "due_date": _audit_value(direction.due_date),
+                             "forwarded": [m.unit_code for m in mail],
+                             "removed": sorted(set(held) - {code for code, _, _ in roles})})
+
+
+def _check_direction(direction: DirectionInput) -> None:
+    units = [direction.lead, *direction.cooperate, *direction.inform]
+    if not direction.lead.strip():
+        raise EditError("ý kiến chỉ đạo cần đúng một đơn vị chủ trì")
+    if len(units) != len(set(units)):
+        raise EditError("một đơn vị chỉ có một vai trò: chủ trì, phối hợp hoặc để biết")
+    if not direction.directed_by.strip():
+        raise EditError("ý kiến chỉ đạo cần tên lãnh đạo cho ý kiến")
 
 
 def _document(conn: sa.Connection, document_id: int) -> sa.Row:

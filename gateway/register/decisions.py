@@ -15,7 +15,7 @@ from gateway.register.models import Assignment, Department, Document, RoutingDec
 from gateway.register.outbox import TABLE as OUTBOX
 from gateway.register.outbox import OutboxItem, QueuedMail, item_of, queue_mail
 from gateway.register.records import AssignmentView
-from gateway.register.terms import ASSIGNMENT_NEW
+from gateway.register.terms import ASSIGNMENT_NEW, ASSIGNMENT_PROPOSED
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class RoutingRecord:
     forward_skipped: tuple[str, ...] = ()  # assigned units without a mailbox
     receipt_withheld: str = ""  # the sender who gets no receipt (domain not allowed)
     quarantine: str = ""  # a rule's reason to hold the message back instead of registering it
+    proposal: bool = False  # the units are proposed; a leader's direction assigns them (routing.decision)
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,12 @@ def write_routing(conn: sa.Connection, document_id: int, record: RoutingRecord) 
     if record.units:
         conn.execute(sa.insert(Assignment.__table__), [
             dict(document_id=document_id, unit_code=share.unit_code, role=share.role, due_date=share.due_date,
-                 status=ASSIGNMENT_NEW, assigned_at=now, assigned_by="gateway", updated_at=None, updated_by="",
-                 note="")
+                 status=ASSIGNMENT_PROPOSED if record.proposal else ASSIGNMENT_NEW, assigned_at=now,
+                 assigned_by="gateway", updated_at=None, updated_by="", note="")
             for share in record.units])
     if record.due is not None:
         conn.execute(sa.update(Document).where(Document.id == document_id).values(due_date=record.due))
-    record_audit(conn, "routed", document_id=document_id, detail={
+    record_audit(conn, "routing-proposed" if record.proposal else "routed", document_id=document_id, detail={
         "rules_version": record.rules_version, "matched": [m["rule"] for m in record.matched],
         "lead": record.lead, "cooperate": list(record.cooperate), "inform": list(record.inform),
         "due_date": record.due.isoformat() if record.due else None, "priority": record.priority,

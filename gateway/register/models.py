@@ -249,6 +249,23 @@ class RoutingDecision(Base):
     tags: Mapped[list] = mapped_column(sa.JSON, default=list)
 
 
+class Direction(Base):
+    """A leader's direction on a document (ND30 Điều 24): ý kiến chỉ đạo, the units and the deadline; the last one
+    recorded is in force, the earlier ones stay as its history."""
+
+    __tablename__ = "directions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    directed_by: Mapped[str] = mapped_column(sa.Text)  # the lãnh đạo (or the văn thư recording it for the leader)
+    recorded_by: Mapped[str] = mapped_column(sa.Text)  # who typed it in
+    directed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    opinion: Mapped[str] = mapped_column(sa.Text, default="")  # ý kiến chỉ đạo
+    lead: Mapped[str] = mapped_column(sa.String(64))
+    cooperate: Mapped[list] = mapped_column(sa.JSON, default=list)
+    inform: Mapped[list] = mapped_column(sa.JSON, default=list)
+    due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+
+
 # Assignment roles (ND30 Điều 24) and the states department staff move them through.
 
 

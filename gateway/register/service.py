@@ -51,7 +51,7 @@ class Register:
         self.outbox = OutboxStore(self.db)
         self.imap_ledger = Ledger(self.db)
         self.ocr_jobs = OcrJobs(self.db, self.searcher)
-        self.changes = DocumentChanges(self.db, self.searcher)
+        self.changes = DocumentChanges(self.db, self.searcher, config.outbox.from_address.rpartition("@")[2])
         self.views = RegisterViews(self.db)
         self._arrivals = ArrivalWriter(self.searcher, self.timezone, config.understand.ocr)
 

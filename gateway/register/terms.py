@@ -9,6 +9,7 @@ SECRET_REGISTER = "den-mat"
 ROLE_LEAD = "lead"  # chủ trì
 ROLE_COOPERATE = "cooperate"  # phối hợp
 ROLE_INFORM = "inform"  # để biết
+ASSIGNMENT_PROPOSED = "proposed"  # đề xuất theo luật phân phối, chờ ý kiến chỉ đạo của lãnh đạo
 ASSIGNMENT_NEW = "new"  # chưa xử lý
 ASSIGNMENT_IN_PROGRESS = "in_progress"  # đang xử lý
 ASSIGNMENT_DONE = "done"  # hoàn thành

@@ -17,6 +17,7 @@ from gateway.register.models import (
     Assignment,
     Attachment,
     Department,
+    Direction,
     Document,
     Message,
     RegisterBook,
@@ -185,6 +186,11 @@ class RegisterViews:
         with self.db.reading() as conn:
             return load_routing(conn, document_id)
 
+    def directions(self, document_id: int) -> tuple[DirectionView, ...]:
+        """The leader's directions on a document, oldest first (the last is in force)."""
+        with self.db.reading() as conn:
+            return load_directions(conn, document_id)
+
     def attachment(self, document_id: int, attachment_id: int) -> StoredFile:
         """Where the bytes of one file of a document are; NotFound when the document has no such file."""
         with self.db.reading() as conn:
@@ -217,3 +223,25 @@ def _row(r: Any, assignments: tuple[AssignmentView, ...]) -> RegisterRow:
         sender=r.from_addr or r.mail_from, status=r.status, due_date=r.due_date, description=r.description,
         assignments=assignments,
     )
+
+
+@dataclass(frozen=True)
+class DirectionView:
+    """A leader's direction as recorded (the last one is in force)."""
+
+    directed_by: str
+    recorded_by: str
+    directed_at: dt.datetime
+    opinion: str
+    lead: str
+    cooperate: tuple[str, ...]
+    inform: tuple[str, ...]
+    due_date: dt.date | None
+
+
+def load_directions(conn: sa.Connection, document_id: int) -> tuple[DirectionView, ...]:
+    """The directions recorded on a document, oldest first."""
+    rows = conn.execute(sa.select(Direction.__table__).where(Direction.document_id == document_id)
+                        .order_by(Direction.id)).all()
+    return tuple(DirectionView(r.directed_by, r.recorded_by, r.directed_at, r.opinion, r.lead, tuple(r.cooperate or ()),
+                               tuple(r.inform or ()), r.due_date) for r in rows)

@@ -33,7 +33,8 @@ def plan_routing(decision: Decision, envelope: Envelope, message: ParsedMessage,
     mail: list[QueuedMail] = []
     skipped: list[str] = []
     withheld = ""
-    if decision.forward:
+    proposal = config.routing.decision == "proposal"
+    if decision.forward and not proposal:  # proposed units are forwarded once a leader has directed them
         for share in shares:
             if mailboxes.get(share.unit_code):
                 mail.append(QueuedMail.new("forward", mailboxes[share.unit_code], domain,
@@ -50,7 +51,7 @@ def plan_routing(decision: Decision, envelope: Envelope, message: ParsedMessage,
         rules_version=decision.rules_version, matched=tuple(decision.matched_json()), lead=decision.lead,
         cooperate=tuple(decision.cooperate), inform=tuple(decision.inform), priority=decision.priority,
         tags=tuple(decision.tags), due=due, units=tuple(shares), mail=tuple(mail), forward_skipped=tuple(skipped),
-        receipt_withheld=withheld, quarantine=decision.quarantine,
+        receipt_withheld=withheld, quarantine=decision.quarantine, proposal=proposal,
     )
 
 
