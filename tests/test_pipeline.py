@@ -38,7 +38,8 @@ def good(number: int) -> bytes:
 
 def test_a_batch_registers_in_order_and_junk_goes_to_bad_alone(stack) -> None:
     config, spool, register = stack
-    spool_messages(spool, [good(1), b"\x00\x01 junk", good(2), good(1)])
+    first = good(1)
+    spool_messages(spool, [first, b"\x00\x01 junk", good(2), first])  # the last: the same message again
     outcomes = process_batch(spool.claim_batch(8), spool, register, config)
     kinds = [o.registration.outcome if o.registration else "bad" for o in outcomes]
     assert sorted(kinds) == ["bad", "duplicate", "registered", "registered"]
