@@ -29,6 +29,28 @@ BUSY_TIMEOUT_S = 30
 READ_ONLY = "gateway_read_only"
 
 
+def plain_error(err: BaseException) -> str:
+    """What people may read of a database error: the driver's first line, never the SQL or its parameters.
+
+    SQLAlchemy's own text carries the statement and the bound values (search words, names).
+    """
+    cause = getattr(err, "orig", None) or err
+    first = (str(cause).strip().splitlines() or [""])[0]
+    if isinstance(cause, sa.exc.SQLAlchemyError):  # no driver error underneath: the text may hold SQL
+        first = ""
+    return f"{type(cause).__name__}: {first[:300]}" if first else type(cause).__name__
+
+
+def _logged(err: BaseException, what: str) -> str:
+    """The part of a database error people see; the whole of it (SQL included) goes to the debug log.
+
+    The edges log the plain part where it matters (the web handler, the workers); `-v` or logging.level =
+    "DEBUG" shows the statement behind it.
+    """
+    log.debug("%s: %s", what, err)
+    return f"{what}: {plain_error(err)}"
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``: SQLite gets WAL, synchronous=FULL, foreign keys and BEGIN IMMEDIATE."""
     try:
@@ -40,8 +62,15 @@ def make_engine(url: str) -> Engine:
                 parsed = parsed.set(drivername="postgresql+psycopg")
             return sa.create_engine(parsed, pool_pre_ping=True)
     except (sa.exc.SQLAlchemyError, ValueError) as err:
-        raise RegisterError(f"cannot open register database {url!r}: {err}") from err
-    raise RegisterError(f"unsupported register database {url!r}: use sqlite:// or postgresql://")
+        raise RegisterError(f"cannot open register database {_masked(url)}: {plain_error(err)}") from err
+    raise RegisterError(f"unsupported register database {_masked(url)}: use sqlite:// or postgresql://")
+
+
+def _masked(url: str) -> str:
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return "(unreadable URL)"
 
 
 def _sqlite_engine(url: sa.URL) -> Engine:
@@ -129,9 +158,10 @@ class Database:
             with self._lock, self.engine.begin() as conn:
                 yield conn
         except sa.exc.IntegrityError as err:
-            raise RegisterConflict(f"the register refused a row: {err.orig}") from err
+            log.debug("register conflict: %s", err)  # an expected race: the caller decides what it means
+            raise RegisterConflict(f"the register refused a row: {plain_error(err)}") from err
         except sa.exc.SQLAlchemyError as err:
-            raise RegisterError(f"the register database failed: {err}") from err
+            raise RegisterError(_logged(err, "the register database failed")) from err
 
     @contextmanager
     def reading(self) -> Iterator[sa.Connection]:
@@ -140,7 +170,7 @@ class Database:
             with self._reader.connect() as conn:
                 yield conn
         except sa.exc.SQLAlchemyError as err:
-            raise RegisterError(f"register read failed: {err}") from err
+            raise RegisterError(_logged(err, "register read failed")) from err
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -150,7 +180,7 @@ class Database:
                 yield session
                 session.rollback()
         except sa.exc.SQLAlchemyError as err:
-            raise RegisterError(f"register read failed: {err}") from err
+            raise RegisterError(_logged(err, "register read failed")) from err
 
     def close(self) -> None:
         """Release the writer lock's file and the pooled connections."""
@@ -180,7 +210,7 @@ def current_revision(engine: Engine) -> str | None:
         with engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
     except sa.exc.SQLAlchemyError as err:
-        raise RegisterError(f"cannot read the register schema version: {err}") from err
+        raise RegisterError(_logged(err, "cannot read the register schema version")) from err
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
@@ -190,7 +220,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         with engine.begin() as conn:
             command.upgrade(alembic_config(conn), revision)
     except sa.exc.SQLAlchemyError as err:
-        raise RegisterError(f"register schema upgrade failed: {err}") from err
+        raise RegisterError(_logged(err, "register schema upgrade failed")) from err
 
 
 def check_schema(engine: Engine) -> None:

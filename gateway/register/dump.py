@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from gateway.core.errors import BackupError
+from gateway.register.db import plain_error
 
 SQLITE_FILE = "register.sqlite3"
 PG_DUMP_FILE = "register.pgdump"
@@ -50,7 +51,7 @@ def refuse_non_empty(url: str) -> None:
             tables = conn.scalar(sa.text(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"))
     except sa.exc.SQLAlchemyError as err:
-        raise BackupError(f"cannot reach the target database: {err}") from err
+        raise BackupError(f"cannot reach the target database: {plain_error(err)}") from err
     finally:
         engine.dispose()
     if tables:
