@@ -8,6 +8,7 @@ import sys
 import click
 
 from gateway.cli.base import get_config, handle_errors, operator
+from gateway.spool import QUEUES
 
 
 @click.group()
@@ -23,7 +24,7 @@ def _spool(ctx):
 
 
 @spool.command("list")
-@click.argument("queue", default="bad", type=click.Choice(["incoming", "claimed", "bad", "quarantine"]))
+@click.argument("queue", default="bad", type=click.Choice(QUEUES))
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @handle_errors

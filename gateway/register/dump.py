@@ -22,6 +22,16 @@ def database_kind(url: str) -> str:
     return sa.make_url(url).get_backend_name()
 
 
+def database_files(url: str) -> tuple[Path, ...]:
+    """The files of a SQLite register (the database and its companions) that dump() copies consistently, so
+    that a copy of the data folder leaves them out; none for PostgreSQL."""
+    if database_kind(url) != "sqlite":
+        return ()
+    database = Path(sa.make_url(url).database or "").absolute()
+    return (database, *(database.with_name(database.name + suffix)
+                        for suffix in ("-wal", "-shm", "-journal", ".writelock")))
+
+
 def dump(url: str, folder: Path) -> str:
     """A consistent copy of the database into ``folder`` (while workers write); returns the database kind."""
     kind = database_kind(url)
