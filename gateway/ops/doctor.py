@@ -35,7 +35,14 @@ class Check:
 
 
 def check_config(config: Config) -> Check:
-    return Check("config", OK, f"{config.source} is valid")
+    """The file is valid (or it would not have loaded) and what `serve` needs from it is in place."""
+    from gateway.ops.preflight import preflight
+
+    problems = preflight(config, rules=False)  # the rules get a line of their own
+    if problems:
+        more = f" (and {len(problems) - 1} more: `gateway config check` lists them)" if len(problems) > 1 else ""
+        return Check("config", FAIL, problems[0] + more)
+    return Check("config", OK, f"{config.source} is valid; the folders and files it names are usable")
 
 
 def check_database(config: Config) -> Check:
