@@ -100,6 +100,18 @@ def config_check(ctx) -> None:
     click.echo(f"{config.source}: OK (data in {config.data_dir}, {rules})")
 
 
+@config_group.command("memory")
+@click.pass_context
+@handle_errors
+def config_memory(ctx) -> None:
+    """Print a systemd drop-in setting the unit's MemoryMax for workers.count (0: one per CPU of this machine):
+    the serve process plus each worker with its reading child."""
+    from gateway.ops.memory import memory_limit, systemd_dropin
+
+    config = get_config(ctx)
+    click.echo(systemd_dropin(memory_limit(config), config.source), nl=False)
+
+
 @config_group.command("show")
 @click.pass_context
 @handle_errors
