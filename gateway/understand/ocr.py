@@ -132,7 +132,8 @@ def _read(image, offset_y: int = 0, full_size: tuple[int, int] | None = None) ->
     try:
         done = _tesseract(png, "-l", "vie", "--psm", "3", "tsv")
     except FileNotFoundError as err:
-        raise ExtractionError("tesseract is not installed (Debian packages tesseract-ocr, tesseract-ocr-vie)") from err
+        raise ExtractionError(f"tesseract is not installed: no {err.filename or 'tesseract'} on PATH (Debian packages "
+                              "tesseract-ocr, tesseract-ocr-vie)") from err
     except subprocess.TimeoutExpired as err:
         raise ExtractionError(f"tesseract took longer than {TIMEOUT_SECONDS} s") from err
     if done.returncode != 0:
