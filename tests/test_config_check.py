@@ -68,7 +68,8 @@ def test_config_check_also_checks_what_serve_needs_and_names_every_path(tmp_path
     assert result.exit_code == 3, result.output
     lines = result.stdout.splitlines()
     assert len(lines) == 5, result.output
-    assert f"paths.data_dir: cannot create {tmp_path / 'not-a-folder' / 'data'}: {tmp_path / 'not-a-folder'} is not a folder" in lines[0]
+    not_a_folder = tmp_path / "not-a-folder"
+    assert f"paths.data_dir: cannot create {not_a_folder / 'data'}: {not_a_folder} is not a folder" in lines[0]
     assert f"routing.rules_dir: {tmp_path / 'rules'}: no such rules directory" in lines[1]
     assert f"routing.calendar_file: {tmp_path / 'lich.toml'}: cannot read" in lines[2]
     assert f"cannot load {tmp_path / 'cert.pem'}" in lines[3]

@@ -142,7 +142,8 @@ def test_the_readme_install_lays_out_the_files_and_doctor_says_what_the_readme_s
     assert "systemctl enable --now gateway" in calls  # the block ran to its end
     unit = prefix / "etc/systemd/system/gateway.service"
     assert unit.read_bytes() == (REPO / "systemd/gateway.service").read_bytes()
-    assert (prefix / "usr/lib/tmpfiles.d/gateway.conf").is_file() and (prefix / "usr/lib/sysusers.d/gateway.conf").is_file()
+    for conf in ("usr/lib/tmpfiles.d/gateway.conf", "usr/lib/sysusers.d/gateway.conf"):
+        assert (prefix / conf).is_file(), conf
     rules = sorted(p.name for p in (prefix / "etc/gateway/rules").glob("*.toml"))
     assert rules and rules == sorted(p.name for p in (REPO / "rules").glob("*.toml"))
     config = (prefix / "etc/gateway/gateway.toml").read_text(encoding="utf-8")

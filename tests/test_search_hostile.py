@@ -48,7 +48,8 @@ def test_api_pages_and_cli_answer_nul_in_every_search_field(corpus):
             assert response.status_code == 200, response.text
             _clean(response.text)
     plain = client.get("/api/v1/documents", params={"q": "giao ban"}, headers=headers).json()["total"]
-    assert plain and client.get("/api/v1/documents", params={"q": "giao\x00 ban"}, headers=headers).json()["total"] == plain
+    with_nul = client.get("/api/v1/documents", params={"q": "giao\x00 ban"}, headers=headers).json()["total"]
+    assert plain and with_nul == plain
     login(client, "vanthu")
     for value in HOSTILE:
         for field in ("q", "sender"):

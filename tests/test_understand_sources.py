@@ -91,6 +91,9 @@ def _ca_and_signer(tmp_path):
 
 
 def _signed_pdf(tmp_path) -> tuple[bytes, str]:
+    from gateway.understand.signatures import _import_validation
+
+    _import_validation()  # pyhanko.sign imported the way the gateway does: without its DSA warning
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 

@@ -346,7 +346,8 @@ def read_config(explicit: str | os.PathLike | None = None,
         given.setdefault(section, {})[key] = value
     _absolute_paths(Config, given, Path.cwd())
     for section, values in given.items():
-        data.setdefault(section, {}).update(values)
+        if isinstance(data.setdefault(section, {}), dict):  # else _build reports that it must be a table
+            data[section].update(values)
     source = str(path.absolute()) if path else "(built-in defaults)"
     problems: list[str] = []
     config = dataclasses.replace(_build(Config, data, source, "", problems), source=source)

@@ -86,7 +86,8 @@ def _files(config: Config) -> list[str]:
     except ConfigError as err:
         problems.append(str(err))
     readable = [(f"understand.trust_anchors[{n}]", path) for n, path in enumerate(config.understand.trust_anchors)]
-    readable += [("outbox.tls_ca_file", config.outbox.tls_ca_file), ("outbox.password_file", config.outbox.password_file)]
+    readable += [("outbox.tls_ca_file", config.outbox.tls_ca_file),
+                 ("outbox.password_file", config.outbox.password_file)]
     for account in config.imap.accounts:
         readable += [(f"imap.accounts[{account.name}].tls_ca_file", account.tls_ca_file),
                      (f"imap.accounts[{account.name}].password_file", account.password_file)]
