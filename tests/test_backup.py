@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 import uuid
@@ -16,7 +17,11 @@ from docgen import make_message, make_pdf
 from gateway.cli import main
 from gateway.core.config import load_config
 from gateway.core.values import Envelope
-from gateway.spool import Spool
+from gateway.register.service import Register
+from gateway.routing.router import Router
+from gateway.spool import QUEUES, Spool, deferral, quarantine
+
+PASSWORD = "mật-khẩu-đủ-dài-1"
 
 
 def _eml(path: Path, number: int, subject: str) -> Path:
@@ -36,35 +41,101 @@ def _runner(config: Path):
     return run
 
 
-def _fill(run, folder: Path, config_path: Path) -> str:
-    """Import two messages and leave a third waiting in incoming/; returns the waiting spool id."""
+RULES = """
+[[department]]
+code = "VT"
+name = "Văn thư"
+
+[fallback]
+lead = "VT"
+due_days = 2
+"""
+
+
+def _setup(folder: Path, database_url: str) -> Path:
+    """A config with routing rules (so a rules snapshot exists), data under ``folder``/data."""
+    rules = folder / "rules"
+    rules.mkdir(parents=True)
+    (rules / "10-units.toml").write_text(RULES, encoding="utf-8")
+    return write_config(folder, 2525, database_url, extra=f'[routing]\nrules_dir = "{rules}"\n')
+
+
+def _fill(run, folder: Path, config_path: Path) -> dict[str, str]:
+    """Two registered documents, a message in every spool queue, a user with a token, the rules in use and an
+    IMAP state file; returns the user's password and token."""
     run("import", str(_eml(folder / "1.eml", 1, "Kế hoạch chuyển đổi số")), str(_eml(folder / "2.eml", 2, "Báo cáo")))
     config = load_config(config_path)
-    return Spool(config.spool_dir).put(b"Subject: waiting\r\n\r\nbody\r\n", Envelope(
-        source="smtp", received_at=dt.datetime.now(dt.timezone.utc), mail_from="a@b.c", rcpt_tos=("vanthu@localhost",)))
+    spool = Spool(config.spool_dir)
+    ids = [spool.put(f"Subject: {queue}\r\n\r\nbody\r\n".encode(), Envelope(
+        source="smtp", received_at=dt.datetime.now(dt.timezone.utc), mail_from=f"{queue}@b.example",
+        rcpt_tos=("vanthu@localhost",))) for queue in ("incoming", "claimed", "bad", "quarantine", "deferred")]
+    for spool_id in ids[1:]:
+        spool.claim(spool_id)  # held by this (living) process, as by a worker in the middle of its work
+    spool.fail(ids[2], "unreadable on purpose", "", permanent=True)
+    quarantine.hold(spool, ids[3], "người gửi không được phép", {"sender": "quarantine@b.example"})
+    deferral.defer(spool, ids[4], "RegisterUnavailable: the database restarts", deferral.RetryPolicy())
+    register = Register(config)
+    try:
+        Router.from_config(config).publish()  # what `serve` does at start: <data_dir>/rules-in-use
+        register.accounts.add_user("vanthu", "van_thu", PASSWORD, full_name="Văn thư")
+        token = register.accounts.new_token("vanthu", "e-office")
+    finally:
+        register.close()
+    (config.data_dir / "imap").mkdir()
+    (config.data_dir / "imap" / "vanthu.json").write_text('{"last_success": "2026-01-01T00:00:00+00:00"}')
+    return {"token": token}
+
+
+def _state(run, config_path: Path) -> dict:
+    """Everything a restore must bring back, as the commands show it."""
+    state = {queue: json.loads(run("spool", "list", queue, "--json").stdout) for queue in QUEUES}
+    state["quarantine list"] = json.loads(run("quarantine", "list", "--json").stdout)
+    hits = json.loads(run("search", "--json", "--limit", "1000").stdout)
+    state["search"] = hits
+    state["documents"] = [json.loads(run("show", "--json", str(hit["document_id"])).stdout) for hit in hits["hits"]]
+    state["users"] = run("user", "list", "--json").stdout
+    state["audit"] = run("audit", "verify").stdout
+    status = json.loads(run("status", "--json").stdout)
+    state["status"] = {key: status[key] for key in ("documents_total", "messages", "registers")}
+    config = load_config(config_path)
+    skip = (config.spool_dir, config.blob_dir)
+    state["other files"] = {
+        path.relative_to(config.data_dir).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in config.data_dir.rglob("*")
+        if path.is_file() and not any(path.is_relative_to(s) for s in skip)
+        and not path.name.startswith("register.sqlite3")}
+    return state
 
 
 def _round_trip(tmp_path: Path, source_url: str = "", target_url: str = "") -> None:
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first = _runner(write_config(tmp_path / "a", 2525, source_url))
-    waiting = _fill(first, tmp_path, tmp_path / "a" / "gateway.toml")
+    first = _runner(_setup(tmp_path / "a", source_url))
+    secrets = _fill(first, tmp_path, tmp_path / "a" / "gateway.toml")
+    before = _state(first, tmp_path / "a" / "gateway.toml")
+    assert all(before[queue] for queue in QUEUES) and before["quarantine list"]
+    assert before["search"]["total"] == 2 and "rules-in-use/current" in before["other files"]
     first("backup", str(tmp_path / "backup"))
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
     assert any(name.startswith("blobs/") for name in manifest["files"])
 
-    second = _runner(write_config(tmp_path / "b", 2525, target_url))
+    second = _runner(_setup(tmp_path / "b", target_url))
     second("restore", str(tmp_path / "backup"))
+    after = _state(second, tmp_path / "b" / "gateway.toml")
+    # What a worker held at the time of the backup waits in incoming/, as a restart would put it.
+    waiting = sorted(before["incoming"] + [{**entry, "queue": "incoming"} for entry in before["claimed"]],
+                     key=lambda entry: entry["spool_id"])
+    assert after["incoming"] == waiting and after["claimed"] == []
+    for key in before:
+        if key not in ("incoming", "claimed"):
+            assert after[key] == before[key], key
+    assert after["audit"].startswith("audit verify: OK")
     hits = json.loads(second("search", "--json", "chuyen doi so").stdout)
     assert hits["total"] == 2  # the subject of one, the PDF text of both
-    shown = json.loads(second("show", "--json", str(hits["hits"][0]["document_id"])).stdout)
-    assert shown["message"]["message_id"].startswith("backup-")
-    restored = load_config(tmp_path / "b" / "gateway.toml")
-    assert [entry.spool_id for entry in Spool(restored.spool_dir).list("incoming")] == [waiting]
-    for entry in manifest["files"]:
-        if entry.startswith("blobs/"):
-            assert (restored.data_dir / entry).is_file()
-    assert json.loads(second("status", "--json").stdout)["documents_total"] == 2
+    register = Register(load_config(tmp_path / "b" / "gateway.toml"))
+    try:  # users and tokens live in the database: they came back with it
+        assert register.accounts.authenticate("vanthu", PASSWORD).name == "vanthu"
+        assert register.accounts.token_principal(secrets["token"]).name == "vanthu"
+    finally:
+        register.close()
 
 
 def test_sqlite_round_trip_then_show_and_search_work(tmp_path):
@@ -74,7 +145,7 @@ def test_sqlite_round_trip_then_show_and_search_work(tmp_path):
 def test_restore_refuses_a_damaged_backup_and_a_non_empty_data_dir(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    first = _runner(write_config(tmp_path / "a", 2525))
+    first = _runner(_setup(tmp_path / "a", ""))
     _fill(first, tmp_path, tmp_path / "a" / "gateway.toml")
     first("backup", str(tmp_path / "backup"))
     assert "not empty" in first("backup", str(tmp_path / "backup"), code=1).output
@@ -108,3 +179,29 @@ def test_postgresql_round_trip_with_pg_dump(tmp_path, postgres_url, second_postg
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed (Debian: postgresql-client)")
     _round_trip(tmp_path, postgres_url, second_postgres_url)
+
+
+def test_a_message_moving_while_the_spool_is_copied_is_kept_once_in_its_newer_place(tmp_path, monkeypatch):
+    """A worker claims and fails messages while the copy runs: nothing is left out, nothing is copied twice."""
+    import gateway.spool.backup as spool_backup
+
+    spool = Spool(tmp_path / "spool", max_attempts=3)
+    spool.ensure()
+    envelope = Envelope(source="smtp", received_at=dt.datetime.now(dt.timezone.utc), mail_from="a@b.example")
+    first, second = (spool.put(f"Subject: {n}\r\n\r\nx\r\n".encode(), envelope) for n in (1, 2))
+    real_copy = shutil.copy2
+    moved = []
+
+    def copy_then_work(source, destination):
+        real_copy(source, destination)
+        if not moved:  # right after the first message was copied from incoming/: a worker takes both
+            moved.append(True)
+            spool.claim(first)
+            spool.fail(first, "broken", "", permanent=True)  # first: incoming/ -> bad/, already copied
+            spool.claim(second)  # second: incoming/ -> claimed/, not copied yet
+
+    monkeypatch.setattr(spool_backup.shutil, "copy2", copy_then_work)
+    assert spool_backup.copy_spool(spool.root, tmp_path / "copy") == 2
+    copied = sorted(p.relative_to(tmp_path / "copy").as_posix() for p in (tmp_path / "copy").rglob("*") if p.is_file())
+    assert copied == [f"bad/{first}.msg", f"bad/{first}.reason.txt", f"incoming/{second}.0.msg"]
+    assert sorted(p.name for p in (tmp_path / "copy").iterdir()) == sorted(set(QUEUES) - {"claimed"})

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from gateway.core.config import LimitsConfig, load_config
 from gateway.core.errors import ParseError
 from gateway.core.values import Envelope
-from gateway.runtime.sandbox import IsolatedExtractor
 from gateway.mail.parse import parse_message
-from gateway.runtime.pipeline import process_one
 from gateway.register.service import Register
+from gateway.runtime.pipeline import process_one
+from gateway.runtime.sandbox import IsolatedExtractor
 from gateway.spool import Spool
 from gateway.understand import ocr
 

@@ -20,8 +20,8 @@ from gateway.core.errors import ImapError
 from gateway.intake.imap import AccountPoller, Backoff
 from gateway.intake.imap_session import connect, probe, session
 from gateway.intake.imap_status import StatusFile, load_status
-from gateway.runtime.pipeline import process_batch
 from gateway.register.service import Register
+from gateway.runtime.pipeline import process_batch
 from gateway.spool import Spool
 
 SEEN = b"\\Seen"

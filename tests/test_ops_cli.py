@@ -73,7 +73,7 @@ def test_doctor_fails_without_schema_or_writable_spool_and_warns_without_tessera
     antiword = shutil.which("antiword")
     if antiword:
         os.symlink(antiword, bin_dir / "antiword")
-    result = cli("doctor", code=1, env={"PATH": str(bin_dir)})
+    result = cli("doctor", code=1, env={"PATH": str(bin_dir), "TESSDATA_PREFIX": str(tmp_path / "no-tessdata")})
     lines = {line.split()[1].rstrip(":"): line for line in result.stdout.splitlines()}
     assert lines["database"].startswith("FAIL") and "gateway db upgrade" in lines["database"]
     assert lines["spool"].startswith("FAIL")

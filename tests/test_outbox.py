@@ -17,12 +17,12 @@ from gateway.core.config import load_config
 from gateway.core.values import Envelope
 from gateway.outbox.compose import ExtraAttachment, build_receipt, header_safe
 from gateway.outbox.sender import OutboxSender
-from gateway.runtime.pipeline import process_one
 from gateway.register.models import OutboxMessage
 from gateway.register.outbox import OutboxItem
 from gateway.register.service import Register
 from gateway.routing.allow import receipt_allowed
 from gateway.routing.router import open_router
+from gateway.runtime.pipeline import process_one
 from gateway.spool import Spool
 
 RULES = """

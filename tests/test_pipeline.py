@@ -9,8 +9,8 @@ from docgen import make_message, make_pdf
 
 from gateway.core.config import load_config
 from gateway.core.values import Envelope
-from gateway.runtime.pipeline import process_batch, process_one
 from gateway.register.service import Register
+from gateway.runtime.pipeline import process_batch, process_one
 from gateway.spool import Spool
 
 

@@ -14,10 +14,10 @@ from routing_helpers import write_rules
 
 from gateway.core.config import load_config
 from gateway.core.values import Envelope
-from gateway.runtime.pipeline import process_batch, process_one
 from gateway.register.models import Assignment, AuditEvent, Department, Document, RoutingDecision
 from gateway.register.service import Register
 from gateway.routing.router import open_router
+from gateway.runtime.pipeline import process_batch, process_one
 from gateway.spool import Spool, quarantine
 
 RULES = """
@@ -166,3 +166,78 @@ def test_show_prints_the_routing_and_the_audit_trail(tmp_path) -> None:
                                 str(document_id)], capture_output=True, text=True)
     assert explained.returncode == 0, explained.stderr
     assert "MATCHED  khieu-nai" in explained.stdout and "no       mat" in explained.stdout
+
+
+EXPLAIN_RULES = """
+[[rule]]
+name = "khieu-nai"
+[rule.when]
+keywords_any = ["khiếu nại"]
+search_in = ["text"]
+[rule.then]
+lead = "TTR"
+
+[[rule]]
+name = "nha-o-xa-hoi"
+[rule.when]
+keywords_any = ["nhà ở xã hội"]
+[rule.then]
+lead = "QLNL"
+
+[[rule]]
+name = "so-tai-chinh"
+[rule.when]
+organ_id = "000.00.11.H53"
+[rule.then]
+lead = "KHTC"
+"""
+
+
+def test_explain_of_a_registered_document_reads_its_files_pdf_scan_and_edxml(tmp_path) -> None:
+    """`rules explain ID` on documents with attachments gives the decision made when they were registered."""
+    from click.testing import CliRunner
+    from docgen import make_edxml, make_official_pdf, scan_of
+
+    from gateway.cli import main
+    from gateway.understand import ocr
+
+    rules = write_rules(tmp_path / "rules", EXPLAIN_RULES)
+    config_file = tmp_path / "gateway.toml"
+    config_file.write_text(f'[paths]\ndata_dir = "{tmp_path / "data"}"\n[routing]\nrules_dir = "{rules}"\n'
+                           '[trust]\nother_action = "accept"\n', encoding="utf-8")
+    config = load_config(config_file)
+    spool = Spool(config.spool_dir, config.workers.max_attempts)
+    spool.ensure()
+    register = Register(config)
+    register.upgrade()
+    pdf = make_pdf(["Chuyển đơn khiếu nại của công dân về đất đai"])  # the keyword is in the file only
+    files = {"pdf": [("don.pdf", pdf, "application/pdf")], "edxml": [("goi.edxml", make_edxml(), "application/xml")]}
+    expected = {"pdf": "TTR", "edxml": "KHTC"}
+    if ocr.available():
+        files["scan"] = [("31.pdf", scan_of(make_official_pdf(
+            organ=("SỞ XÂY DỰNG",), number="31", notation="SXD-QLN", place="Huế", day="09", month="02",
+            year="2025", vv=("V/v nhà ở xã hội",), signer=("GIÁM ĐỐC",), signer_name="Võ Văn Dũng"),
+            angle=0.5, speckle=4000), "application/pdf")]
+        expected["scan"] = "QLNL"
+    documents = {}
+    try:
+        router = open_router(config, register)
+        for kind, attachments in files.items():
+            spool_id = put(spool, make_message("Chuyển văn bản", "Kính gửi văn thư.", attachments,
+                                               sender="vt@hanoi.gov.vn", message_id=f"<{kind}@hanoi.gov.vn>"),
+                           FRIDAY_BEFORE_TET)
+            outcome = process_one(spool.claim(spool_id), spool, register, config, router)
+            documents[kind] = outcome.registration.document_id
+        routed = {kind: register.views.routing(doc) for kind, doc in documents.items()}
+    finally:
+        register.close()
+    for kind, document_id in documents.items():
+        result = CliRunner().invoke(main, ["--config", str(config_file), "rules", "explain", str(document_id)])
+        assert result.exit_code == 0, f"{kind}: {result.output}"
+        out = result.output
+        lead = next(a.unit_code for a in routed[kind].assignments if a.role == "lead")
+        assert lead == expected[kind], kind
+        assert f"chủ trì (lead)       {lead} " in out, f"{kind}: {out}"
+        matched = [m["rule"] for m in routed[kind].matched]
+        assert [line.split()[1] for line in out.splitlines() if line.strip().startswith("MATCHED")] == matched
+        assert "files " in out and ("pdf" in out or "xml" in out)

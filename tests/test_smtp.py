@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from gateway.core.config import Config, SmtpConfig
-from gateway.core.errors import ConfigError
+from gateway.core.errors import ListenError
 from gateway.intake.smtp import REPLY_TOO_MANY_RECIPIENTS, REPLY_TRY_LATER, SmtpIntake
 from gateway.spool import Spool
 
@@ -254,8 +254,10 @@ def test_idle_connection_is_closed(start) -> None:
 def test_port_in_use_is_a_clear_error(start, spool: Spool, tmp_path: Path) -> None:
     first = start()
     second = SmtpIntake(make_config(tmp_path, listen=f"127.0.0.1:{first.port}"), spool)
-    with pytest.raises(ConfigError, match=rf"cannot listen on 127\.0\.0\.1:{first.port}: address in use"):
+    with pytest.raises(ListenError, match=rf"cannot listen on 127\.0\.0\.1:{first.port} \(smtp.listen\): the address "
+                                          "is in use by another program") as caught:
         second.start()
+    assert f"sport = :{first.port}" in caught.value.hint and "smtp.listen" in caught.value.hint
 
 
 def test_swaks_with_vietnamese_attachment_name(start, spool: Spool, tmp_path: Path) -> None:

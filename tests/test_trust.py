@@ -13,8 +13,8 @@ from docgen import make_message, make_pdf
 
 from gateway.cli import main
 from gateway.core.config import TrustConfig, load_config
-from gateway.runtime.pipeline import process_one
 from gateway.register.service import Register
+from gateway.runtime.pipeline import process_one
 from gateway.spool import Spool
 from gateway.trust.authres import results_from_headers
 from gateway.trust.dkimcheck import verify_dkim

@@ -7,13 +7,13 @@ from __future__ import annotations
 import io
 
 import pytest
-
 from docgen import make_official_pdf, make_pdf, scan_of
+
 from gateway.core.config import Config
+from gateway.core.values import FieldValue, SignatureReport
 from gateway.understand import confidence, ocr
 from gateway.understand.fields import _DAY_READINGS, _day_from_signature
 from gateway.understand.single import understand_file
-from gateway.core.values import FieldValue, SignatureReport
 
 CONFIG = Config()
 needs_ocr = pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr-vie is not installed")

@@ -91,6 +91,9 @@ def _ca_and_signer(tmp_path):
 
 
 def _signed_pdf(tmp_path) -> tuple[bytes, str]:
+    from gateway.understand.signatures import _import_validation
+
+    _import_validation()  # pyhanko.sign imported the way the gateway does: without its DSA warning
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import signers
 
@@ -198,8 +201,8 @@ def test_edxml_attachment_is_read_and_its_signature_checked(tmp_path) -> None:
 
 
 def test_signed_document_registered_with_its_signature_report_and_fields_shown(tmp_path) -> None:
-    from gateway.runtime.pipeline import understand_spooled
     from gateway.cli.showing import document_as_dict, document_as_text
+    from gateway.runtime.pipeline import understand_spooled
 
     signed, _ = _signed_pdf(tmp_path)
     config = load_config(None, {"paths.data_dir": str(tmp_path / "data"), "trust.other_action": "accept"})
@@ -221,3 +224,27 @@ def test_signed_document_registered_with_its_signature_report_and_fields_shown(t
         assert data["signature_status"] == "untrusted-root" and data["field_sources"]["subject"]["source"] == "text"
     finally:
         register.close()
+
+
+def test_extract_of_a_signed_pdf_prints_no_deprecation_warning(tmp_path) -> None:
+    """pyHanko's import warns about DSA on every run; the terminal shows the report, not library noise."""
+    import os
+    import subprocess
+    import sys
+    import warnings
+    from pathlib import Path
+
+    from gateway.understand.signatures import _import_validation
+
+    signed, _ = _signed_pdf(tmp_path)
+    (tmp_path / "cv.pdf").write_bytes(signed)
+    repo = Path(__file__).resolve().parent.parent
+    result = subprocess.run([sys.executable, "-m", "gateway", "extract", str(tmp_path / "cv.pdf")],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(repo)})
+    assert result.returncode == 0, result.stderr
+    assert "Nguyễn Văn An" in result.stdout
+    assert "Warning" not in result.stderr, result.stderr
+    before = list(warnings.filters)
+    _import_validation()
+    assert warnings.filters == before  # filtered at that import only, never for the whole process

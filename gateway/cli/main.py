@@ -46,7 +46,7 @@ def main(ctx: click.Context, config_path, data_dir, database, smtp_listen, web_l
         setup_logging("DEBUG" if verbose else config.logging.level)
         return config
 
-    ctx.obj = {"config_loader": loader}
+    ctx.obj = {"config_loader": loader, "config_path": config_path, "overrides": overrides}
 
 
 main.add_command(serve)

@@ -37,7 +37,8 @@ def doctor(ctx) -> None:
     try:
         config = get_config(ctx)
     except ConfigError as err:
-        click.echo(f"FAIL  config: {err}")
+        for problem in err.problems:
+            click.echo(f"FAIL  config: {problem}")
         sys.exit(EXIT_CONFIG)
     checks = run_checks(config)
     for check in checks:
@@ -83,9 +84,32 @@ def config_group() -> None:
 @click.pass_context
 @handle_errors
 def config_check(ctx) -> None:
-    """Read and validate the configuration; exit 3 with the file and key when it is wrong."""
+    """Check the configuration and what `serve` needs from it (the data folder writable, the rule files, the
+    calendar, TLS and secret files readable); print every problem, exit 3 if there is any."""
+    from gateway.core.config import read_config
+    from gateway.ops.preflight import preflight
+
+    config, problems = read_config(ctx.obj["config_path"], ctx.obj["overrides"])
+    problems += preflight(config)
+    for problem in problems:
+        click.echo(problem)
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in the configuration", err=True)
+        sys.exit(EXIT_CONFIG)
+    rules = f"rules in {config.routing.rules_dir}" if config.routing.rules_dir else "routing off"
+    click.echo(f"{config.source}: OK (data in {config.data_dir}, {rules})")
+
+
+@config_group.command("memory")
+@click.pass_context
+@handle_errors
+def config_memory(ctx) -> None:
+    """Print a systemd drop-in setting the unit's MemoryMax for workers.count (0: one per CPU of this machine):
+    the serve process plus each worker with its reading child."""
+    from gateway.ops.memory import memory_limit, systemd_dropin
+
     config = get_config(ctx)
-    click.echo(f"{config.source}: OK")
+    click.echo(systemd_dropin(memory_limit(config), config.source), nl=False)
 
 
 @config_group.command("show")

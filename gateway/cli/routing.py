@@ -102,10 +102,11 @@ def _facts_of_document(document_id: int, config):
     register = Register.open(config)
     try:
         record = register.get_document(document_id)
+        texts = register.attachment_texts(document_id)
         body = parse_message(register.blobs.get(record.message_sha256), config.limits).body_text
     finally:
         register.close()
-    return facts_from_record(record, body), record.arrival_date
+    return facts_from_record(record, body, texts), record.arrival_date
 
 
 @rules.command("reload")

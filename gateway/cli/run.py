@@ -19,9 +19,13 @@ from gateway.core.errors import ConfigError
 def serve(ctx: click.Context, workers: int | None) -> None:
     """Run the gateway: SMTP and IMAP intake, the workers that register and route spooled mail, the outbox
     sender when outbox.relay_host is set, and the web UI when web.listen (or --web-listen) is set."""
+    from gateway.ops.preflight import preflight
     from gateway.runtime.daemon import Daemon
 
     config = get_config(ctx)
+    problems = preflight(config)
+    if problems:  # exit 3 with every problem, before anything is started
+        raise ConfigError.of(problems)
     services = []
     if config.web.listen:
         from gateway.web.server import WebServer  # FastAPI and uvicorn load only when the web UI is on

@@ -22,13 +22,19 @@ def _help(text: str, default, **kw):
     return field(default=default, metadata={"help": text}, **kw)
 
 
+def _path(text: str, default, kind: str = "file"):
+    """A key naming a file or folder: relative values in a config file mean relative to that file's folder."""
+    return field(default=default, metadata={"help": text, "path": kind})
+
+
 def _help_factory(text: str, factory):
     return field(default_factory=factory, metadata={"help": text})
 
 
 @dataclass(frozen=True)
 class PathsConfig:
-    data_dir: str = _help("folder holding the spool, the blobs and the SQLite register", "./gateway-data")
+    data_dir: str = _path("folder holding the spool, the blobs and the SQLite register (relative paths in a config "
+                          "file are relative to the file's folder)", "./gateway-data", kind="folder")
     min_free_space: int = _help(
         "bytes the data folder's file system keeps free: below it intake refuses new mail for now (SMTP 452, IMAP "
         "waits) so that the workers always have room to register what was accepted", 100 * MiB)
@@ -36,10 +42,11 @@ class PathsConfig:
 
 @dataclass(frozen=True)
 class DatabaseConfig:
-    url: str = _help(
+    url: str = _path(
         "SQLAlchemy URL of the register; empty means SQLite in the data folder "
-        "(postgresql+psycopg://user:password@host/db for PostgreSQL)",
-        "",
+        "(postgresql+psycopg://user:password@host/db for PostgreSQL; a relative sqlite:/// path is relative to "
+        "the config file's folder)",
+        "", kind="url",
     )
 
 
@@ -54,8 +61,8 @@ class SmtpConfig:
     max_message_size: int = _help("largest message accepted, in bytes (bigger gets 552)", 50 * MiB)
     max_recipients: int = _help("most RCPT TO per message (more gets 452)", 100)
     idle_timeout: int = _help("seconds a silent client is kept before the connection is closed", 300)
-    tls_cert: str = _help("PEM certificate file; with tls_key, STARTTLS is offered", "")
-    tls_key: str = _help("PEM private key file for STARTTLS", "")
+    tls_cert: str = _path("PEM certificate file; with tls_key, STARTTLS is offered", "")
+    tls_key: str = _path("PEM private key file for STARTTLS", "")
     require_tls: bool = _help("refuse mail until the client has used STARTTLS", False)
 
 
@@ -163,7 +170,7 @@ class UnderstandConfig:
     ocr: bool = _help("OCR scanned pages (page-1 header, signer pages) with tesseract before registration", True)
     ocr_dpi: int = _help("resolution pages are rendered at for OCR", 300)
     ocr_max_signer_pages: int = _help("most pages searched backwards from the end for the signer block", 2)
-    trust_anchors: tuple[str, ...] = _help(
+    trust_anchors: tuple[str, ...] = _path(
         "PEM/DER files of the trusted root certificates (Ban Cơ yếu Chính phủ); empty: every signature is "
         '"untrusted-root"', ())
 
@@ -178,9 +185,9 @@ class ImapAccountConfig:
     host: str = _help("IMAP server host name or address", "")
     port: int = _help("IMAP server port; 0 means 993 for implicit TLS, else 143", 0)
     tls: str = _help('"implicit" (IMAPS), "starttls", or "none" (loopback hosts only)', "implicit")
-    tls_ca_file: str = _help("PEM file of the CA that signed the server's certificate; empty: the system's CAs", "")
+    tls_ca_file: str = _path("PEM file of the CA that signed the server's certificate; empty: the system's CAs", "")
     username: str = _help("login name", "")
-    password_file: str = _help("file holding the password (first line); never logged", "")
+    password_file: str = _path("file holding the password (first line); never logged", "")
     password_env: str = _help("environment variable holding the password, instead of password_file", "")
     folders: tuple[str, ...] = _help("folders watched for new mail", ("INBOX",))
     after_action: str = _help(
@@ -209,10 +216,11 @@ class MetricsConfig:
 
 @dataclass(frozen=True)
 class RoutingConfig:
-    rules_dir: str = _help(
-        "folder of routing rule files (*.toml: departments, rules, fallback); empty turns routing off", ""
+    rules_dir: str = _path(
+        "folder of routing rule files (*.toml: departments, rules, fallback); empty turns routing off", "",
+        kind="folder",
     )
-    calendar_file: str = _help(
+    calendar_file: str = _path(
         "TOML file of announced extra days off (days_off = [...]) and compensating working days "
         "(working_days = [...]), on top of weekends and Vietnamese public holidays", ""
     )
@@ -231,9 +239,9 @@ class OutboxConfig:
     relay_host: str = _help("SMTP relay that forwards and receipts are sent through; empty keeps them queued", "")
     relay_port: int = _help("port of the relay", 25)
     starttls: bool = _help("use STARTTLS with the relay (required for auth to a non-loopback relay)", False)
-    tls_ca_file: str = _help("PEM file of the CA that signed the relay's certificate; empty: the system's CAs", "")
+    tls_ca_file: str = _path("PEM file of the CA that signed the relay's certificate; empty: the system's CAs", "")
     username: str = _help("login at the relay; empty means no AUTH", "")
-    password_file: str = _help("file holding the relay password (first line); never logged", "")
+    password_file: str = _path("file holding the relay password (first line); never logged", "")
     password_env: str = _help("environment variable holding the relay password, instead of password_file", "")
     from_address: str = _help("From address (and envelope sender) of forwards and receipts", "vanthu@localhost")
     receipt_domains: tuple[str, ...] = _help(
@@ -318,7 +326,7 @@ def find_config_file(explicit: str | os.PathLike | None) -> Path | None:
     if explicit:
         path = Path(explicit)
         if not path.is_file():
-            raise ConfigError(f"{path}: no such config file")
+            raise ConfigError(f"{path.absolute()}: no such config file")
         return path
     for candidate in SEARCH_PATHS:
         if candidate.is_file():
@@ -327,48 +335,116 @@ def find_config_file(explicit: str | os.PathLike | None) -> Path | None:
 
 
 def load_config(explicit: str | os.PathLike | None = None, overrides: dict[str, object] | None = None) -> Config:
-    """Read the config file (see find_config_file) and apply dotted-key overrides such as ``smtp.listen``."""
+    """Read the config file (see find_config_file) and apply dotted-key overrides such as ``smtp.listen``.
+
+    Relative paths in the file are taken relative to the file's folder, so the same file means the same
+    folders whatever the working directory; relative overrides (command-line options) to the working
+    directory. Every problem found is reported at once, in one ConfigError.
+    """
+    config, problems = read_config(explicit, overrides)
+    if problems:
+        raise ConfigError.of(problems)
+    return config
+
+
+def read_config(explicit: str | os.PathLike | None = None,
+                overrides: dict[str, object] | None = None) -> tuple[Config, list[str]]:
+    """The configuration and every problem in it; a key with a problem keeps its default, so that a checker can
+    go on to look at the rest. ConfigError only when the file cannot be found, read or parsed."""
     path = find_config_file(explicit)
     data: dict = {}
     if path is not None:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as err:
-            raise ConfigError(f"{path}: cannot read: {err}") from err
+            raise ConfigError(f"{path.absolute()}: cannot read: {err}") from err
         except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"{path}: not valid TOML: {err}") from err
+            raise ConfigError(f"{path.absolute()}: not valid TOML: {err}") from err
+        _absolute_paths(Config, data, path.absolute().parent)
+    given: dict = {}
     for dotted, value in (overrides or {}).items():
         section, _, key = dotted.partition(".")
-        data.setdefault(section, {})[key] = value
-    source = str(path) if path else "(built-in defaults)"
-    config = _build(Config, data, source, prefix="")
-    config = dataclasses.replace(config, source=source)
-    validate(config)
-    return config
+        given.setdefault(section, {})[key] = value
+    _absolute_paths(Config, given, Path.cwd())
+    for section, values in given.items():
+        if isinstance(data.setdefault(section, {}), dict):  # else _build reports that it must be a table
+            data[section].update(values)
+    source = str(path.absolute()) if path else "(built-in defaults)"
+    problems: list[str] = []
+    config = dataclasses.replace(_build(Config, data, source, "", problems), source=source)
+    return config, problems + config_problems(config)
 
 
-def _build(cls, data: dict, source: str, prefix: str):
+def _absolute_paths(cls, data: object, base: Path) -> None:
+    """Make the relative file and folder names in ``data`` (the raw tables of ``cls``) absolute, in place."""
     if not isinstance(data, dict):
-        raise ConfigError(f"{source}: [{prefix.rstrip('.')}] must be a table")
+        return
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key, value in data.items():
+        if key not in fields:
+            continue
+        hint, kind = hints[key], fields[key].metadata.get("path")
+        if dataclasses.is_dataclass(hint):
+            _absolute_paths(hint, value, base)
+        elif typing.get_origin(hint) is tuple and dataclasses.is_dataclass(typing.get_args(hint)[0]):
+            for item in value if isinstance(value, list) else ():
+                _absolute_paths(typing.get_args(hint)[0], item, base)
+        elif kind == "url" and isinstance(value, str):
+            data[key] = _absolute_sqlite(value, base)
+        elif kind and isinstance(value, str):
+            data[key] = _absolute(value, base)
+        elif kind and isinstance(value, list):
+            data[key] = [_absolute(item, base) if isinstance(item, str) else item for item in value]
+
+
+def _absolute(value: str, base: Path) -> str:
+    if not value.strip():
+        return value
+    path = Path(value).expanduser()
+    return os.path.normpath(path if path.is_absolute() else base / path)
+
+
+_SQLITE_RELATIVE = re.compile(r"(sqlite(?:\+\w+)?:///)(?!/)([^?]+)(\?.*)?")
+
+
+def _absolute_sqlite(url: str, base: Path) -> str:
+    """sqlite:///relative.db made relative to ``base``; other URLs as they are."""
+    match = _SQLITE_RELATIVE.fullmatch(url.strip())
+    if not match or match.group(2) == ":memory:":
+        return url
+    return f"{match.group(1)}{_absolute(match.group(2), base)}{match.group(3) or ''}"
+
+
+def _build(cls, data: object, source: str, prefix: str, problems: list[str]):
+    """An instance of ``cls`` from its raw table; a key that is unknown or of the wrong type is added to
+    ``problems`` and keeps its default, so that every other key is still checked."""
+    if not isinstance(data, dict):
+        problems.append(f"{source}: [{prefix.rstrip('.')}] must be a table")
+        return cls()
     hints = typing.get_type_hints(cls)
     known = {f.name: f for f in dataclasses.fields(cls) if f.name != "source"}
     values = {}
     for key, raw in data.items():
         if key not in known:
-            raise ConfigError(f"{source}: unknown key {prefix}{key!s}; known keys: {', '.join(sorted(known))}")
-        values[key] = _coerce(hints[key], raw, source, f"{prefix}{key}")
+            problems.append(f"{source}: unknown key {prefix}{key!s}; known keys: {', '.join(sorted(known))}")
+            continue
+        try:
+            values[key] = _coerce(hints[key], raw, source, f"{prefix}{key}", problems)
+        except ConfigError as err:
+            problems.append(str(err))
     return cls(**values)
 
 
-def _coerce(hint, raw, source: str, key: str):
+def _coerce(hint, raw, source: str, key: str, problems: list[str]):
     if dataclasses.is_dataclass(hint):
-        return _build(hint, raw, source, prefix=f"{key}.")
+        return _build(hint, raw, source, f"{key}.", problems)
     origin = typing.get_origin(hint)
     if origin is tuple and dataclasses.is_dataclass(typing.get_args(hint)[0]):
         if not isinstance(raw, (list, tuple)):
             raise ConfigError(f"{source}: {key} must be an array of tables ([[{key}]]), not {raw!r}")
         item = typing.get_args(hint)[0]
-        return tuple(_build(item, entry, source, prefix=f"{key}[{n}].") for n, entry in enumerate(raw))
+        return tuple(_build(item, entry, source, f"{key}[{n}].", problems) for n, entry in enumerate(raw))
     if origin is tuple:
         if not isinstance(raw, (list, tuple)) or not all(isinstance(item, str) for item in raw):
             raise ConfigError(f"{source}: {key} must be a list of strings, not {raw!r}")
@@ -403,27 +479,35 @@ def parse_host_port(text: str, what: str = "listen address") -> tuple[str, int]:
 
 
 def validate(config: Config) -> None:
-    """Checks that cross keys or need more than a type: raise ConfigError naming the file and key."""
+    """Raise ConfigError with every problem config_problems() finds."""
+    problems = config_problems(config)
+    if problems:
+        raise ConfigError.of(problems)
+
+
+def config_problems(config: Config) -> list[str]:
+    """Checks that cross keys or need more than a type, each problem naming the file and the key."""
     src = config.source
+    out: list[str] = []
     try:
         parse_host_port(config.smtp.listen)
     except ConfigError as err:
-        raise ConfigError(f"{src}: smtp.listen: {err}") from None
+        out.append(f"{src}: smtp.listen: {err}")
     if config.metrics.listen:
         try:
             parse_host_port(config.metrics.listen)
         except ConfigError as err:
-            raise ConfigError(f"{src}: metrics.listen: {err}") from None
-    _validate_web(config.web, src)
+            out.append(f"{src}: metrics.listen: {err}")
+    _validate_web(config.web, src, out)
     if bool(config.smtp.tls_cert) != bool(config.smtp.tls_key):
-        raise ConfigError(f"{src}: smtp.tls_cert and smtp.tls_key must be given together")
+        out.append(f"{src}: smtp.tls_cert and smtp.tls_key must be given together")
     if config.smtp.require_tls and not config.smtp.tls_cert:
-        raise ConfigError(f"{src}: smtp.require_tls needs smtp.tls_cert and smtp.tls_key")
+        out.append(f"{src}: smtp.require_tls needs smtp.tls_cert and smtp.tls_key")
     for key, value in (("smtp.tls_cert", config.smtp.tls_cert), ("smtp.tls_key", config.smtp.tls_key)):
         if value and not Path(value).is_file():
-            raise ConfigError(f"{src}: {key}: no such file {value}")
+            out.append(f"{src}: {key}: no such file {value}")
     if not config.smtp.accept_recipients and not config.smtp.accept_domains:
-        raise ConfigError(f"{src}: smtp.accept_recipients or smtp.accept_domains must name at least one address")
+        out.append(f"{src}: smtp.accept_recipients or smtp.accept_domains must name at least one address")
     for key, value in (
         ("smtp.max_message_size", config.smtp.max_message_size),
         ("smtp.max_recipients", config.smtp.max_recipients),
@@ -432,58 +516,59 @@ def validate(config: Config) -> None:
         ("workers.batch_size", config.workers.batch_size),
     ):
         if value <= 0:
-            raise ConfigError(f"{src}: {key} must be positive, not {value}")
+            out.append(f"{src}: {key} must be positive, not {value}")
     for key, number in (("workers.drain_timeout", config.workers.drain_timeout),
                         ("workers.stall_timeout", config.workers.stall_timeout)):
         if number < 0:
-            raise ConfigError(f"{src}: {key} must be 0 or more, not {number}")
+            out.append(f"{src}: {key} must be 0 or more, not {number}")
     if config.workers.count < 0:
-        raise ConfigError(f"{src}: workers.count must be 0 (one per CPU) or more")
+        out.append(f"{src}: workers.count must be 0 (one per CPU) or more")
     if config.logging.level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise ConfigError(f"{src}: logging.level must be DEBUG, INFO, WARNING or ERROR")
-    _validate_imap(config.imap, src)
-    _validate_trust(config.trust, src)
+        out.append(f"{src}: logging.level must be DEBUG, INFO, WARNING or ERROR")
+    _validate_imap(config.imap, src, out)
+    _validate_trust(config.trust, src, out)
     if config.limits.on_limit not in ("mark", "quarantine"):
-        raise ConfigError(f"{src}: limits.on_limit must be mark or quarantine, not {config.limits.on_limit!r}")
+        out.append(f"{src}: limits.on_limit must be mark or quarantine, not {config.limits.on_limit!r}")
     for key in ("max_message_size", "max_headers", "max_header_length", "max_attachments", "extract_memory"):
         if getattr(config.limits, key) <= 0:
-            raise ConfigError(f"{src}: limits.{key} must be positive")
+            out.append(f"{src}: limits.{key} must be positive")
     if config.limits.extract_timeout <= 0:
-        raise ConfigError(f"{src}: limits.extract_timeout must be positive")
-    _validate_outbox(config.outbox, src)
+        out.append(f"{src}: limits.extract_timeout must be positive")
+    _validate_outbox(config.outbox, src, out)
     if config.routing.decision not in ("final", "proposal"):
-        raise ConfigError(f"{src}: routing.decision must be final or proposal, not {config.routing.decision!r}")
+        out.append(f"{src}: routing.decision must be final or proposal, not {config.routing.decision!r}")
     url = config.database.url
     if url and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
-        raise ConfigError(f"{src}: database.url must be a sqlite:// or postgresql:// URL")
+        out.append(f"{src}: database.url must be a sqlite:// or postgresql:// URL")
     try:
         import zoneinfo
 
         zoneinfo.ZoneInfo(config.register.timezone)
-    except Exception as err:
-        raise ConfigError(f"{src}: register.timezone: unknown time zone {config.register.timezone!r}") from err
+    except Exception:  # noqa: BLE001 - zoneinfo raises several kinds for a bad name
+        out.append(f"{src}: register.timezone: unknown time zone {config.register.timezone!r}")
+    return out
 
 
-def _validate_web(web: WebConfig, src: str) -> None:
+def _validate_web(web: WebConfig, src: str, out: list[str]) -> None:
     if web.listen:
         try:
             parse_host_port(web.listen)
         except ConfigError as err:
-            raise ConfigError(f"{src}: web.listen: {err}") from None
+            out.append(f"{src}: web.listen: {err}")
     if web.session_minutes <= 0:
-        raise ConfigError(f"{src}: web.session_minutes must be positive, not {web.session_minutes}")
+        out.append(f"{src}: web.session_minutes must be positive, not {web.session_minutes}")
     if web.due_soon_days < 0:
-        raise ConfigError(f"{src}: web.due_soon_days must be 0 or more")
+        out.append(f"{src}: web.due_soon_days must be 0 or more")
     for proxy in web.trusted_proxies:
         try:
             ipaddress.ip_network(proxy, strict=False)
         except ValueError:
-            raise ConfigError(f"{src}: web.trusted_proxies: {proxy!r} is not an address or network") from None
+            out.append(f"{src}: web.trusted_proxies: {proxy!r} is not an address or network")
     for role in web.secret_roles:
         if role not in ("admin", "van_thu", "lanh_dao", "chuyen_vien"):
-            raise ConfigError(f"{src}: web.secret_roles: unknown role {role!r}")
+            out.append(f"{src}: web.secret_roles: unknown role {role!r}")
     if web.trusted_proxies and not web.proxy_user_header:
-        raise ConfigError(f"{src}: web.trusted_proxies needs web.proxy_user_header")
+        out.append(f"{src}: web.trusted_proxies needs web.proxy_user_header")
 
 
 def is_loopback(host: str) -> bool:
@@ -496,82 +581,82 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _validate_imap(imap: ImapConfig, src: str) -> None:
+def _validate_imap(imap: ImapConfig, src: str, out: list[str]) -> None:
     seen: set[str] = set()
     for n, account in enumerate(imap.accounts):
         key = f"imap.accounts[{n}]"
         if not ACCOUNT_NAME.fullmatch(account.name):
-            raise ConfigError(f"{src}: {key}.name must be 1-64 letters, digits, '.', '_' or '-', not {account.name!r}")
+            out.append(f"{src}: {key}.name must be 1-64 letters, digits, '.', '_' or '-', not {account.name!r}")
         if account.name in seen:
-            raise ConfigError(f"{src}: {key}.name {account.name!r} is used twice")
+            out.append(f"{src}: {key}.name {account.name!r} is used twice")
         seen.add(account.name)
         key = f"imap.accounts[{account.name}]"
-        _validate_account(account, key, src)
+        _validate_account(account, key, src, out)
 
 
-def _validate_trust(trust: TrustConfig, src: str) -> None:
+def _validate_trust(trust: TrustConfig, src: str, out: list[str]) -> None:
     if trust.other_action not in TRUST_ACTIONS:
-        raise ConfigError(f"{src}: trust.other_action must be one of {', '.join(TRUST_ACTIONS)}, "
-                          f"not {trust.other_action!r}")
+        out.append(f"{src}: trust.other_action must be one of {', '.join(TRUST_ACTIONS)}, "
+                   f"not {trust.other_action!r}")
     for entry in trust.domain_overrides:
         pattern, eq, action = entry.partition("=")
         if not eq or not pattern.strip() or action.strip() not in TRUST_ACTIONS:
-            raise ConfigError(f"{src}: trust.domain_overrides: {entry!r} must be PATTERN=accept|quarantine|reject")
+            out.append(f"{src}: trust.domain_overrides: {entry!r} must be PATTERN=accept|quarantine|reject")
     for server in trust.dns_servers:
         host, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "")
         try:
             ipaddress.ip_address(host or server)
         except ValueError:
-            raise ConfigError(f"{src}: trust.dns_servers: {server!r} is not IP or IP:PORT") from None
+            out.append(f"{src}: trust.dns_servers: {server!r} is not IP or IP:PORT")
         if port and not port.isdigit():
-            raise ConfigError(f"{src}: trust.dns_servers: {server!r} has a bad port")
+            out.append(f"{src}: trust.dns_servers: {server!r} has a bad port")
     if trust.dns_timeout <= 0:
-        raise ConfigError(f"{src}: trust.dns_timeout must be positive")
+        out.append(f"{src}: trust.dns_timeout must be positive")
 
 
-def _validate_account(account: ImapAccountConfig, key: str, src: str) -> None:
+def _validate_account(account: ImapAccountConfig, key: str, src: str, out: list[str]) -> None:
     if not account.host or not account.username:
-        raise ConfigError(f"{src}: {key}: host and username are required")
+        out.append(f"{src}: {key}: host and username are required")
     if account.tls not in TLS_MODES:
-        raise ConfigError(f"{src}: {key}.tls must be one of {', '.join(TLS_MODES)}, not {account.tls!r}")
+        out.append(f"{src}: {key}.tls must be one of {', '.join(TLS_MODES)}, not {account.tls!r}")
     if account.tls == "none" and not is_loopback(account.host):
-        raise ConfigError(f"{src}: {key}.tls = \"none\" is allowed only for loopback hosts, not {account.host!r}")
+        out.append(f"{src}: {key}.tls = \"none\" is allowed only for loopback hosts, not {account.host!r}")
     if account.tls_ca_file and not Path(account.tls_ca_file).is_file():
-        raise ConfigError(f"{src}: {key}.tls_ca_file: no such file {account.tls_ca_file}")
+        out.append(f"{src}: {key}.tls_ca_file: no such file {account.tls_ca_file}")
     if not 0 <= account.port <= 65535:
-        raise ConfigError(f"{src}: {key}.port must be 0..65535, not {account.port}")
+        out.append(f"{src}: {key}.port must be 0..65535, not {account.port}")
     if bool(account.password_file) == bool(account.password_env):
-        raise ConfigError(f"{src}: {key}: give exactly one of password_file and password_env")
+        out.append(f"{src}: {key}: give exactly one of password_file and password_env")
     if not account.folders or not all(account.folders):
-        raise ConfigError(f"{src}: {key}.folders must name at least one folder")
+        out.append(f"{src}: {key}.folders must name at least one folder")
     kind, _, arg = account.after_action.partition(":")
     if not (kind in ("seen", "delete") and not arg or kind in ("keyword", "move") and arg.strip()):
-        raise ConfigError(
+        out.append(
             f"{src}: {key}.after_action must be seen, keyword:<kw>, move:<folder> or delete, "
             f"not {account.after_action!r}"
         )
     if kind == "keyword" and not re.fullmatch(r"[A-Za-z0-9$_.+-]+", arg):
-        raise ConfigError(f"{src}: {key}.after_action: {arg!r} is not a valid IMAP keyword")
+        out.append(f"{src}: {key}.after_action: {arg!r} is not a valid IMAP keyword")
     if account.poll_interval <= 0:
-        raise ConfigError(f"{src}: {key}.poll_interval must be positive, not {account.poll_interval}")
+        out.append(f"{src}: {key}.poll_interval must be positive, not {account.poll_interval}")
 
 
-def _validate_outbox(outbox: OutboxConfig, src: str) -> None:
+def _validate_outbox(outbox: OutboxConfig, src: str, out: list[str]) -> None:
     if not 0 < outbox.relay_port <= 65535:
-        raise ConfigError(f"{src}: outbox.relay_port must be 1..65535, not {outbox.relay_port}")
+        out.append(f"{src}: outbox.relay_port must be 1..65535, not {outbox.relay_port}")
     if outbox.password_file and outbox.password_env:
-        raise ConfigError(f"{src}: outbox: give at most one of password_file and password_env")
+        out.append(f"{src}: outbox: give at most one of password_file and password_env")
     if outbox.username and not (outbox.password_file or outbox.password_env):
-        raise ConfigError(f"{src}: outbox.username needs password_file or password_env")
+        out.append(f"{src}: outbox.username needs password_file or password_env")
     if outbox.username and not outbox.starttls and outbox.relay_host and not is_loopback(outbox.relay_host):
-        raise ConfigError(f"{src}: outbox: a password goes to {outbox.relay_host} only over STARTTLS")
+        out.append(f"{src}: outbox: a password goes to {outbox.relay_host} only over STARTTLS")
     if outbox.tls_ca_file and not Path(outbox.tls_ca_file).is_file():
-        raise ConfigError(f"{src}: outbox.tls_ca_file: no such file {outbox.tls_ca_file}")
+        out.append(f"{src}: outbox.tls_ca_file: no such file {outbox.tls_ca_file}")
     if not re.fullmatch(r"[^@\s]+@[^@\s]+", outbox.from_address):
-        raise ConfigError(f"{src}: outbox.from_address must be an e-mail address, not {outbox.from_address!r}")
+        out.append(f"{src}: outbox.from_address must be an e-mail address, not {outbox.from_address!r}")
     for key in ("retry_period", "backoff_initial", "backoff_max", "lease", "poll_interval", "timeout"):
         if getattr(outbox, key) <= 0:
-            raise ConfigError(f"{src}: outbox.{key} must be positive")
+            out.append(f"{src}: outbox.{key} must be positive")
 
 
 def mask_secret_url(url: str) -> str:

@@ -1,7 +1,8 @@
 """The gateway's exception tree; library errors are translated into it where the library is called.
 
     GatewayError
-     ├── ConfigError             a config file or option is wrong (names the file and key)
+     ├── ConfigError             a config file or option is wrong (names the file and key; every problem found)
+     ├── ListenError             an address to listen on is taken, or not on this host yet (says what to do)
      ├── TemporaryError          a fault outside the message (database away, disk full): wait and try again
      │    ├── RegisterUnavailable  the register database does not answer or timed out (also a RegisterError)
      │    └── StorageFull        the data folder's disk is (nearly) full (SMTP answers 452)
@@ -25,7 +26,24 @@ class GatewayError(Exception):
 
 
 class ConfigError(GatewayError):
-    """A configuration file, key or command-line override is invalid."""
+    """A configuration file, key or command-line override is invalid; ``problems`` holds each one found."""
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = list(problems) if problems else [message]
+
+    @classmethod
+    def of(cls, problems: list[str]) -> ConfigError:
+        """One error for several problems, one per line."""
+        return cls("\n".join(problems), problems)
+
+
+class ListenError(GatewayError):
+    """An address to listen on is taken by another program or not on this host yet; ``hint`` says what to do."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 class TemporaryError(GatewayError):

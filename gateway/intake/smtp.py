@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import errno
 import logging
 import socket
 import ssl
@@ -17,6 +16,7 @@ from aiosmtpd.controller import Controller
 from gateway.core.config import Config, SmtpConfig, TrustConfig, parse_host_port
 from gateway.core.domains import domain_of
 from gateway.core.errors import ConfigError, SpoolError, StorageFull
+from gateway.core.listen import bind_listener
 from gateway.core.values import Envelope
 from gateway.intake.smtp_data import BulkDataSMTP
 from gateway.mail.peek import peek_from_address, peek_message_id
@@ -162,26 +162,6 @@ class _Controller(Controller):
         return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
 
 
-def bind_listener(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on host:port; ConfigError saying why when the address cannot be used."""
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-        )[0]
-        sock = socket.socket(family, kind, proto)
-    except OSError as err:
-        raise ConfigError(f"cannot listen on {host}:{port}: {_describe(err)}") from err
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-        sock.listen(128)
-    except OSError as err:
-        sock.close()
-        raise ConfigError(f"cannot listen on {host}:{port}: {_describe(err)}") from err
-    sock.setblocking(False)
-    return sock
-
-
 class SmtpIntake:
     """The SMTP listener with its own event-loop thread; start() binds, stop() closes."""
 
@@ -203,8 +183,8 @@ class SmtpIntake:
         self._controller: _Controller | None = None
 
     def start(self) -> None:
-        """Bind and serve in a background thread; ConfigError if the address cannot be used."""
-        sock = bind_listener(self.host, self.port)
+        """Bind and serve in a background thread; ListenError or ConfigError if the address cannot be used."""
+        sock = bind_listener(self.host, self.port, "smtp.listen")
         self.handler.executor = ThreadPoolExecutor(max_workers=SPOOL_THREADS, thread_name_prefix="spool-put")
         controller = _Controller(self.handler, sock, **self._kwargs)
         try:
@@ -236,13 +216,3 @@ class SmtpIntake:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-
-def _describe(err: OSError) -> str:
-    if err.errno == errno.EADDRINUSE:
-        return "address in use"
-    if err.errno == errno.EADDRNOTAVAIL:
-        return "address not available on this host"
-    if err.errno == errno.EACCES:
-        return "permission denied (ports below 1024 need privileges)"
-    return err.strerror or str(err)

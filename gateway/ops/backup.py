@@ -1,4 +1,5 @@
-"""Backup and restore of a data folder: the register database, the blob store, the spool, and a sha256 manifest."""
+"""Backup and restore of a data folder: the register database (users and tokens included), the blob store,
+every spool queue, the rest of the folder (the rules in use, IMAP state), and a sha256 manifest."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ from pathlib import Path
 
 from gateway.core.config import Config
 from gateway.core.errors import BackupError
-from gateway.register.dump import database_kind, dump, load, refuse_non_empty
+from gateway.register.dump import PG_DUMP_FILE, SQLITE_FILE, database_files, database_kind, dump, load, refuse_non_empty
 from gateway.register.service import Register
+from gateway.spool import Spool
+from gateway.spool.backup import copy_spool
 
 log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 FORMAT = 1
-SPOOL_QUEUES = ("incoming", "bad")
 CHUNK = 1024 * 1024
+SPOOL, BLOBS = "spool", "blobs"  # copied by their own rules; everything else of the data folder as it is
+RUNTIME_SUFFIXES = (".pid",)  # what a running daemon leaves that a restore must not bring back
 
 
 @dataclass(frozen=True)
@@ -61,19 +65,23 @@ def sha256_file(path: Path) -> str:
 
 
 def backup(config: Config, dest: Path) -> Manifest:
-    """Write a backup of the data folder into `dest` (new or empty): spool first, then database, then blobs.
+    """Write a backup of the data folder into `dest` (new or empty): spool first, then the rest of the folder,
+    then the database, then the blobs.
 
     That order keeps a live backup consistent: a message is in the copied spool or in the database snapshot
     (or both: registering again is idempotent), and every blob the snapshot names was written before it.
     """
     dest = Path(dest)
+    if dest.absolute().is_relative_to(config.data_dir):
+        raise BackupError(f"{dest} is inside the data folder {config.data_dir}: back up somewhere else")
     if dest.exists() and any(dest.iterdir()):
         raise BackupError(f"{dest} is not empty: back up into a new folder")
     dest.mkdir(parents=True, exist_ok=True)
     try:
-        _copy_spool(config.spool_dir, dest / "spool")
+        copy_spool(config.spool_dir, dest / SPOOL)
+        _copy_state(config, dest)
         kind = dump(config.database_url, dest)
-        _copy_tree(config.blob_dir, dest / "blobs", skip_prefix=".tmp-")
+        _copy_tree(config.blob_dir, dest / BLOBS, skip_prefix=".tmp-")
     except OSError as err:
         raise BackupError(f"backup into {dest} failed: {err}") from err
     manifest = Manifest(dt.datetime.now(dt.timezone.utc).isoformat(), kind, _hash_files(dest))
@@ -82,19 +90,17 @@ def backup(config: Config, dest: Path) -> Manifest:
     return manifest
 
 
-def _copy_spool(spool_dir: Path, target: Path) -> None:
-    """incoming/ and bad/ as they are; files claimed by a worker go back to incoming/ in the copy."""
-    for queue in SPOOL_QUEUES:
-        _copy_tree(spool_dir / queue, target / queue, skip_prefix=".")
-    claimed = spool_dir / "claimed"
-    for name in sorted(os.listdir(claimed)) if claimed.is_dir() else []:
-        parts = name.split(".")
-        if len(parts) != 4 or parts[-1] != "msg":
+def _copy_state(config: Config, dest: Path) -> None:
+    """Everything else in the data folder (the rules in use, IMAP state, whatever comes later), as it is;
+    not the SQLite files (the dump copies them consistently) nor what only a running daemon holds."""
+    skip = set(database_files(config.database_url))
+    for entry in sorted(config.data_dir.iterdir()) if config.data_dir.is_dir() else []:
+        if entry.name in (SPOOL, BLOBS) or entry.name.startswith(".") or entry.absolute() in skip:
             continue
-        try:  # "<id>.<attempts>.<pid>.msg" -> "<id>.<attempts>.msg"
-            shutil.copy2(claimed / name, target / "incoming" / f"{parts[0]}.{parts[1]}.msg")
-        except FileNotFoundError:
-            continue
+        if entry.is_dir():
+            _copy_tree(entry, dest / entry.name, skip_prefix=".")
+        elif not entry.name.endswith(RUNTIME_SUFFIXES):
+            shutil.copy2(entry, dest / entry.name)
 
 
 def _copy_tree(source: Path, target: Path, skip_prefix: str) -> None:
@@ -153,9 +159,15 @@ def restore(config: Config, source: Path) -> Manifest:
         refuse_non_empty(config.database_url)
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        _copy_tree(source / "spool", config.spool_dir, skip_prefix=".")
-        _copy_tree(source / "blobs", config.blob_dir, skip_prefix=".")
+        for entry in sorted(source.iterdir()):
+            if entry.name in (MANIFEST, SQLITE_FILE, PG_DUMP_FILE):
+                continue  # the database comes back through load()
+            if entry.is_dir():
+                _copy_tree(entry, data_dir / entry.name, skip_prefix=".")
+            else:
+                shutil.copy2(entry, data_dir / entry.name)
         load(config.database_url, source)
+        Spool(config.spool_dir).ensure()  # the queues a backup held no file of
     except OSError as err:
         raise BackupError(f"restore into {data_dir} failed: {err}") from err
     register = Register(config)

@@ -61,7 +61,7 @@ class BlobStore:
         try:
             return self.path(sha).read_bytes()
         except FileNotFoundError as err:
-            raise NotFound(f"no blob {sha}") from err
+            raise NotFound(f"no blob {sha} (looked for {self.path(sha)})") from err
         except OSError as err:
             raise RegisterError(f"cannot read blob {sha}: {err}") from err
 

@@ -29,6 +29,28 @@ BUSY_TIMEOUT_S = 30
 READ_ONLY = "gateway_read_only"
 
 
+def plain_error(err: BaseException) -> str:
+    """What people may read of a database error: the driver's first line, never the SQL or its parameters.
+
+    SQLAlchemy's own text carries the statement and the bound values (search words, names).
+    """
+    cause = getattr(err, "orig", None) or err
+    first = (str(cause).strip().splitlines() or [""])[0]
+    if isinstance(cause, sa.exc.SQLAlchemyError):  # no driver error underneath: the text may hold SQL
+        first = ""
+    return f"{type(cause).__name__}: {first[:300]}" if first else type(cause).__name__
+
+
+def _logged(err: BaseException, what: str) -> str:
+    """The part of a database error people see; the whole of it (SQL included) goes to the debug log.
+
+    The edges log the plain part where it matters (the web handler, the workers); `-v` or logging.level =
+    "DEBUG" shows the statement behind it.
+    """
+    log.debug("%s: %s", what, err)
+    return f"{what}: {plain_error(err)}"
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``: SQLite gets WAL, synchronous=FULL, foreign keys and BEGIN IMMEDIATE."""
     try:
@@ -40,13 +62,24 @@ def make_engine(url: str) -> Engine:
                 parsed = parsed.set(drivername="postgresql+psycopg")
             return sa.create_engine(parsed, pool_pre_ping=True)
     except (sa.exc.SQLAlchemyError, ValueError) as err:
-        raise RegisterError(f"cannot open register database {url!r}: {err}") from err
-    raise RegisterError(f"unsupported register database {url!r}: use sqlite:// or postgresql://")
+        raise RegisterError(f"cannot open register database {_masked(url)}: {plain_error(err)}") from err
+    raise RegisterError(f"unsupported register database {_masked(url)}: use sqlite:// or postgresql://")
+
+
+def _masked(url: str) -> str:
+    try:
+        return sa.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return "(unreadable URL)"
 
 
 def _sqlite_engine(url: sa.URL) -> Engine:
     if url.database and url.database != ":memory:":
-        Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(url.database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise RegisterError(f"cannot create {folder} for the register database: {err.strerror or err}") from err
     engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
 
     @event.listens_for(engine, "connect")
@@ -112,13 +145,7 @@ def translate(err: sa.exc.SQLAlchemyError, what: str) -> RegisterError:
     transient = isinstance(err, (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)) or \
         getattr(err, "connection_invalidated", False)
     kind = RegisterUnavailable if transient else RegisterError
-    return kind(f"{what}: {type(getattr(err, 'orig', None) or err).__name__}: {_first_line(err)}")
-
-
-def _first_line(err: BaseException) -> str:
-    """The error's own first line, without the SQL statement and parameters SQLAlchemy appends."""
-    text = str(getattr(err, "orig", None) or err)
-    return text.strip().splitlines()[0] if text.strip() else type(err).__name__
+    return kind(_logged(err, what))
 
 
 class Database:
@@ -144,7 +171,8 @@ class Database:
             with self._lock, self.engine.begin() as conn:
                 yield conn
         except sa.exc.IntegrityError as err:
-            raise RegisterConflict(f"the register refused a row: {err.orig}") from err
+            log.debug("register conflict: %s", err)  # an expected race: the caller decides what it means
+            raise RegisterConflict(f"the register refused a row: {plain_error(err)}") from err
         except sa.exc.SQLAlchemyError as err:
             raise translate(err, "the register database failed") from err
 

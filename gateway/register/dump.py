@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from gateway.core.errors import BackupError
+from gateway.register.db import plain_error
 
 SQLITE_FILE = "register.sqlite3"
 PG_DUMP_FILE = "register.pgdump"
@@ -19,6 +20,16 @@ PG_DUMP_FILE = "register.pgdump"
 def database_kind(url: str) -> str:
     """"sqlite" or "postgresql"."""
     return sa.make_url(url).get_backend_name()
+
+
+def database_files(url: str) -> tuple[Path, ...]:
+    """The files of a SQLite register (the database and its companions) that dump() copies consistently, so
+    that a copy of the data folder leaves them out; none for PostgreSQL."""
+    if database_kind(url) != "sqlite":
+        return ()
+    database = Path(sa.make_url(url).database or "").absolute()
+    return (database, *(database.with_name(database.name + suffix)
+                        for suffix in ("-wal", "-shm", "-journal", ".writelock")))
 
 
 def dump(url: str, folder: Path) -> str:
@@ -50,7 +61,7 @@ def refuse_non_empty(url: str) -> None:
             tables = conn.scalar(sa.text(
                 "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"))
     except sa.exc.SQLAlchemyError as err:
-        raise BackupError(f"cannot reach the target database: {err}") from err
+        raise BackupError(f"cannot reach the target database: {plain_error(err)}") from err
     finally:
         engine.dispose()
     if tables:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from gateway.core.text import exact_key, fold, has_diacritics, nfc
+from gateway.core.text import clean_line, exact_key, fold, has_diacritics, nfc
 
 # A token is what both FTS5 unicode61 and the PostgreSQL 'simple' parser see as one word: letters and digits.
 TOKEN = re.compile(r"[^\W_]+")
@@ -30,6 +30,12 @@ class SearchQuery:
     units: tuple[str, ...] | None = None  # only documents assigned to one of these units (None: no restriction)
     include_secret: bool = True  # False leaves out the secret register
     sort: str = ""  # one of SORT_KEYS, "-" in front for descending; "" is relevance (text) or newest first
+
+    def __post_init__(self) -> None:
+        # Every edge (API, pages, CLI) builds one of these: control characters go here, once. A NUL in a
+        # parameter is refused by PostgreSQL, and no stored text holds one (clean_text removes them too).
+        object.__setattr__(self, "text", clean_line(self.text))
+        object.__setattr__(self, "sender", clean_line(self.sender))
 
 
 # Orderings a caller may ask for by name; the SQL is ours, never the caller's.

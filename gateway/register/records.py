@@ -194,6 +194,17 @@ def load_document(session: Session, document_id: int) -> DocumentRecord:
     )
 
 
+def load_attachment_texts(session: Session, document_id: int) -> tuple[str, ...]:
+    """The extracted text of every file of a document's message, in stored order (later OCR included)."""
+    message_id = session.scalar(sa.select(Document.message_id).where(Document.id == document_id))
+    if message_id is None:
+        raise NotFound(f"no document {document_id}")
+    texts = session.scalars(
+        sa.select(Attachment.text).where(Attachment.message_id == message_id).order_by(Attachment.id)
+    ).all()
+    return tuple(text for text in texts if text)
+
+
 def _attachment(row: Attachment) -> AttachmentRecord:
     return AttachmentRecord(
         id=row.id,

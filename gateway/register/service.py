@@ -30,7 +30,7 @@ from gateway.register.numbering import any_waiting, number_waiting
 from gateway.register.ocr_jobs import OcrJobs
 from gateway.register.outbox import OutboxStore
 from gateway.register.query import SearchHit, SearchQuery
-from gateway.register.records import DocumentRecord, Registration, load_document
+from gateway.register.records import DocumentRecord, Registration, load_attachment_texts, load_document
 from gateway.register.search import searcher_for
 from gateway.register.views import RegisterViews
 
@@ -167,6 +167,11 @@ class Register:
         """Everything about one document; NotFound when absent."""
         with self.db.session() as session:
             return load_document(session, document_id)
+
+    def attachment_texts(self, document_id: int) -> tuple[str, ...]:
+        """The extracted text of each file of the document's message (what routing reads); NotFound when absent."""
+        with self.db.session() as session:
+            return load_attachment_texts(session, document_id)
 
     def search(self, query: SearchQuery) -> list[SearchHit]:
         """Documents matching ``query``, best first."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from gateway.core.text import fold, nfc
 from gateway.core.values import DocumentMeta, Envelope, Extracted
+from gateway.register.records import DocumentRecord
 
 # Where keyword and regex conditions look: trích yếu (the ND30 field), the e-mail Subject, all text.
 SEARCH_FIELDS = ("trich_yeu", "subject", "text")
@@ -80,13 +82,14 @@ def _signature(meta: DocumentMeta) -> str:
     return value.strip().lower()
 
 
-def facts_from_record(record, body_text: str = "") -> Facts:
-    """Facts of a registered document (a DocumentRecord), for `gateway rules explain ID`."""
+def facts_from_record(record: DocumentRecord, body_text: str = "", attachment_texts: Sequence[str] = ()) -> Facts:
+    """Facts of a registered document, for `gateway rules explain ID`: its record, the e-mail body and the
+    stored text of its files (the record itself carries no file text; it can be megabytes)."""
     sources = record.field_sources if isinstance(record.field_sources, dict) else {}
     signature = sources.get("signature_status", {})
     recipients = record.rcpt_tos or tuple(a.strip() for a in record.to_addrs.split(",") if a.strip())
     types = {a.sniffed_type for a in record.attachments}
-    text = "\n".join([body_text, *(a.text for a in record.attachments if a.text)])
+    text = "\n".join(t for t in (body_text, *attachment_texts) if t)
     return Facts(
         sender=record.from_addr.lower(), recipients=tuple(r.lower() for r in recipients),
         organ_name=record.organ_name, organ_id=record.organ_id, type_name=record.type_name,

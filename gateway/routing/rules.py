@@ -171,10 +171,10 @@ def load_rules(directory: str | Path, shown_as: str | Path | None = None) -> Rul
     label_dir = Path(shown_as) if shown_as else directory
     problems: list[Problem] = []
     if not directory.is_dir():
-        raise RuleFileError([Problem(str(directory), 0, "", "no such rules directory")])
+        raise RuleFileError([Problem(str(directory.absolute()), 0, "", "no such rules directory")])
     files = sorted(directory.glob("*.toml"))
     if not files:
-        raise RuleFileError([Problem(str(directory), 0, "", "no *.toml rule files")])
+        raise RuleFileError([Problem(str(directory.absolute()), 0, "", "no *.toml rule files in this folder")])
     digest = hashlib.sha256()
     parsed = []
     sources: list[tuple[str, bytes]] = []

@@ -7,7 +7,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from gateway.core.config import Config, parse_host_port
-from gateway.core.errors import ConfigError, GatewayError
+from gateway.core.errors import GatewayError
+from gateway.core.listen import listen_error
 from gateway.register.service import Register
 from gateway.runtime.metrics import CONTENT_TYPE, render_metrics
 from gateway.spool import Spool
@@ -82,7 +83,7 @@ class HealthServer:
             self._server = _Server((host, port), self._register, self.spool)
         except OSError as err:
             self._register.close()
-            raise ConfigError(f"metrics.listen {self.config.metrics.listen}: cannot listen: {err}") from err
+            raise listen_error("metrics.listen", host, port, err) from err
         self._thread = threading.Thread(target=self._server.serve_forever, name="metrics-http", daemon=True)
         self._thread.start()
         log.info("health and metrics on http://%s:%d/", host, self._server.server_address[1])

@@ -42,7 +42,7 @@ def find_messages(paths: list[Path]) -> Iterator[ImportItem]:
     """Every message under the paths: files, mbox files, Maildir folders, and folders of such files."""
     for path in paths:
         if not path.exists():
-            raise GatewayError(f"{path}: no such file or folder")
+            raise GatewayError(f"{path.absolute()}: no such file or folder")
         if path.is_dir() and _is_maildir(path):
             yield from _from_maildir(path)
         elif path.is_dir():

@@ -26,6 +26,7 @@ PR_SET_PDEATHSIG = 1
 
 UNDERSTAND = "understand"
 OCR_PAGES = "ocr-pages"
+OOM_SCORE_ADJ = 1000  # the most a process may raise its own; the reader is the one to lose
 
 
 def _serve(conn, limits: LimitsConfig) -> None:
@@ -37,6 +38,11 @@ def _serve(conn, limits: LimitsConfig) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     faulthandler.disable()  # a reader dying on a hostile file is expected; the parent logs it in one line
+    try:  # when the service's MemoryMax is reached, the kernel kills this reader, never the daemon or a worker
+        with open("/proc/self/oom_score_adj", "w", encoding="ascii") as handle:
+            handle.write(str(OOM_SCORE_ADJ))
+    except OSError:
+        pass
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limits.extract_memory, limits.extract_memory))
     except (ValueError, OSError) as err:

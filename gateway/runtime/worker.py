@@ -51,7 +51,7 @@ def _open_register(config: Config, stopped, terminated: threading.Event) -> Regi
             log.warning("worker %d: the register does not answer (%s); trying again in %.0f s", os.getpid(), err,
                         delay)
             terminated.wait(delay)
-            delay = min(delay * 2, 30.0)
+            delay = min(delay * 2, 10.0)
     return None
 
 

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gateway.core.text import fold
+from gateway.core.values import FieldValue
 from gateway.understand import patterns, vocab
 from gateway.understand.layout import Segment
-from gateway.core.values import FieldValue
 
 TABLE = Path(__file__).with_name("calibration.json")
 PRIOR_WEIGHT = 5.0  # readings a coarser share counts for when a finer one is estimated

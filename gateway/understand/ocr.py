@@ -38,9 +38,11 @@ TESSDATA_DIRS = ("/usr/share/tesseract-ocr/5/tessdata", "/usr/share/tesseract-oc
                  "/usr/share/tessdata", "/usr/local/share/tessdata")
 
 
-def _tessdata() -> str | None:
-    """The folder of Debian's (or $TESSDATA_PREFIX's) traineddata files holding vie, or None."""
-    for folder in ((os.environ.get("TESSDATA_PREFIX") or "").rstrip("/"), *TESSDATA_DIRS):
+def tessdata_folder() -> str | None:
+    """The folder of the traineddata files holding vie: $TESSDATA_PREFIX when set (as for tesseract itself),
+    else Debian's; None when it is not there."""
+    prefix = (os.environ.get("TESSDATA_PREFIX") or "").rstrip("/")
+    for folder in (prefix,) if prefix else TESSDATA_DIRS:
         if folder and os.path.isfile(os.path.join(folder, "vie.traineddata")):
             return folder
     return None
@@ -53,7 +55,7 @@ def available() -> bool:
         import tesserocr  # noqa: F401
     except ImportError:
         return False
-    return _tessdata() is not None
+    return tessdata_folder() is not None
 
 
 class Engine:
@@ -115,7 +117,7 @@ class Engine:
 @functools.lru_cache(maxsize=1)
 def engine() -> Engine:
     """This process's Tesseract (loaded on first use)."""
-    folder = _tessdata()
+    folder = tessdata_folder()
     if folder is None:
         raise ExtractionError("tesseract's Vietnamese data is not installed (Debian package tesseract-ocr-vie)")
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import logging
+import warnings
 from pathlib import Path
 
 from gateway.core.values import SignatureReport
@@ -56,6 +57,7 @@ def check_pdf(payload: bytes, trust_roots: list | None = None) -> tuple[Signatur
         from pyhanko.pdf_utils.reader import PdfFileReader
     except ImportError:  # pragma: no cover - pyHanko is a dependency
         return ()
+    _import_validation()  # before the reader's signature list imports pyhanko.sign on its own
     try:
         reader = PdfFileReader(io.BytesIO(payload), strict=False)
         signatures = list(reader.embedded_signatures)
@@ -72,9 +74,22 @@ def check_pdf(payload: bytes, trust_roots: list | None = None) -> tuple[Signatur
     return tuple(reports)
 
 
+def _import_validation():
+    """pyHanko's validator, imported without the CryptographyDeprecationWarning its signing module prints about
+    DSA keys on every run (we only verify). The filter holds for this import only; the first one brings in all
+    of pyhanko.sign, so it must come before anything else touches that package."""
+    from cryptography.utils import CryptographyDeprecationWarning
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning, module=r"pyhanko\.")
+        from pyhanko.sign.validation import validate_pdf_signature
+    return validate_pdf_signature
+
+
 def _check_one(embedded, roots: list) -> SignatureReport:
-    from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
+
+    validate_pdf_signature = _import_validation()
 
     name = embedded.field_name or ""
     try:

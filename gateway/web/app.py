@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from gateway.core.config import Config
-from gateway.core.errors import GatewayError, NotFound
+from gateway.core.errors import GatewayError, NotFound, RegisterError
 from gateway.register.changes import EditError
 from gateway.register.service import Register
 from gateway.spool import Spool
@@ -19,6 +20,11 @@ from gateway.web.auth import LoginRequired, login_redirect, optional_viewer, set
 from gateway.web.rendering import TEMPLATES, environment, render
 from gateway.web.responses import PAGE_CSP
 from gateway.web.service import ExportError, WebService
+
+log = logging.getLogger(__name__)
+UNAVAILABLE = "Không thực hiện được (cannot be done now)"
+REGISTER_UNAVAILABLE = ("Sổ đăng ký tạm thời không trả lời được, xin thử lại sau "
+                        "(the register cannot answer right now; try again later)")
 
 
 def create_app(config: Config, register: Register, spool: Spool) -> FastAPI:
@@ -89,6 +95,13 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def bad_export(request: Request, err: ExportError):
         return _error(request, 400, str(err))
 
+    @app.exception_handler(RegisterError)
+    async def register_error(request: Request, err: RegisterError):
+        # The text is for the sysadmin (the register logged the statement too); people get a plain sentence.
+        log.warning("%s %s: %s", request.method, request.url.path, err)
+        return _error(request, 503, REGISTER_UNAVAILABLE)
+
     @app.exception_handler(GatewayError)
     async def gateway_error(request: Request, err: GatewayError):
-        return _error(request, 503, f"the register cannot answer: {err}")
+        log.warning("%s %s: %s", request.method, request.url.path, err)
+        return _error(request, 503, f"{UNAVAILABLE}: {err}")

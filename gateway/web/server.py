@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 import threading
 
 import uvicorn
 
 from gateway.core.config import Config, parse_host_port
 from gateway.core.errors import ConfigError
+from gateway.core.listen import bind_listener
 from gateway.register.service import Register
 from gateway.spool import Spool
 from gateway.web.app import create_app
@@ -25,6 +27,12 @@ def _uvicorn_config(config: Config, app) -> uvicorn.Config:
                           access_log=False, lifespan="off")
 
 
+def _bind(config: Config) -> socket.socket:
+    """web.listen bound here, not by uvicorn: a port in use then says so, with what to do (ListenError)."""
+    host, port = parse_host_port(config.web.listen, "web.listen")
+    return bind_listener(host, port, "web.listen")
+
+
 class WebServer:
     """The web UI and API on web.listen in a background thread (started and stopped by the daemon)."""
 
@@ -36,14 +44,19 @@ class WebServer:
         self._thread: threading.Thread | None = None
 
     def start(self, timeout: float = 30.0) -> None:
-        self._register = Register(self.config)
+        sock = _bind(self.config)
+        try:
+            self._register = Register(self.config)
+        except BaseException:
+            sock.close()
+            raise
         self._server = uvicorn.Server(_uvicorn_config(self.config, create_app(self.config, self._register, self.spool)))
         # uvicorn only touches signals from the main thread: in this thread the daemon keeps owning them.
         failed: list[BaseException] = []
 
         def run() -> None:
             try:
-                asyncio.run(self._server.serve())
+                asyncio.run(self._server.serve(sockets=[sock]))
             except BaseException as err:  # noqa: BLE001 - reported to start() below
                 failed.append(err)
 
@@ -83,6 +96,6 @@ def serve_foreground(config: Config) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: None)
     try:
-        uvicorn.Server(_uvicorn_config(config, create_app(config, register, spool))).run()
+        uvicorn.Server(_uvicorn_config(config, create_app(config, register, spool))).run(sockets=[_bind(config)])
     finally:
         register.close()
