@@ -244,3 +244,24 @@ def direct(ctx, document_id, lead, cooperate, inform, due, opinion, directed_by)
     finally:
         register.close()
     click.echo(f"đã ghi ý kiến chỉ đạo cho văn bản {document_id}: chủ trì {lead}")
+
+
+@click.command("return")
+@click.argument("document_id", type=int)
+@click.option("--reason", required=True, help="Why it goes back (Vietnamese, for the sender).")
+@click.pass_context
+@handle_errors
+def return_cmd(ctx, document_id: int, reason: str) -> None:
+    """Send a registered document back to its sender with the reason (ND30 Điều 21: it failed the check of
+    authenticity or integrity, or was not for this agency). It keeps its số đến, marked returned."""
+    from gateway.ops.returns import return_registered
+    from gateway.register.service import Register
+
+    config = get_config(ctx)
+    register = Register.open(config)
+    try:
+        done = return_registered(register, config, document_id, reason, operator())
+    finally:
+        register.close()
+    click.echo(f"đã trả lại văn bản {document_id} cho {done.recipient}"
+               f"{' (kèm gói tin trạng thái 02)' if done.edxml else ''}")

@@ -7,7 +7,7 @@ import functools
 import click
 
 from gateway import __version__
-from gateway.cli.documents import audit, db, direct, extract, register_paper, search, show
+from gateway.cli.documents import audit, db, direct, extract, register_paper, return_cmd, search, show
 from gateway.cli.imap import imap
 from gateway.cli.operate import backup_cmd, config_group, doctor, restore_cmd, status
 from gateway.cli.routing import outbox, rules
@@ -58,6 +58,7 @@ main.add_command(show)
 main.add_command(extract)
 main.add_command(register_paper)
 main.add_command(direct)
+main.add_command(return_cmd)
 main.add_command(audit)
 main.add_command(db)
 main.add_command(status)

@@ -204,3 +204,23 @@ def quarantine_delete(ctx, spool_ids, yes: bool) -> None:
             click.echo(f"deleted {spool_id}")
     finally:
         register.close()
+
+
+@quarantine.command("return")
+@click.argument("spool_id")
+@click.option("--reason", required=True, help="Why it goes back (Vietnamese, for the sender).")
+@click.pass_context
+@handle_errors
+def quarantine_return(ctx, spool_id: str, reason: str) -> None:
+    """Send a quarantined message back to its sender with the reason (ND30 Điều 21) and take it out of
+    quarantine; it takes no số đến. Refused for a sender that did not pass SPF/DKIM/DMARC (no backscatter)."""
+    from gateway.ops.returns import return_quarantined
+    from gateway.register.service import Register
+
+    config = get_config(ctx)
+    register = Register.open(config)
+    try:
+        done = return_quarantined(_spool(ctx), register, config, spool_id, reason, operator())
+    finally:
+        register.close()
+    click.echo(f"đã trả lại {spool_id} cho {done.recipient}{' (kèm gói tin trạng thái 02)' if done.edxml else ''}")

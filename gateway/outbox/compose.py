@@ -118,3 +118,28 @@ def build_forward(
 def _attach_original(msg: EmailMessage, raw: bytes) -> None:
     """The original message as a file (message/rfc822 re-encoding could alter it; bytes stay exact this way)."""
     msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename="van-ban-goc.eml")
+
+
+def build_return(
+    *, sender: str, recipient: str, agency: str, subject: str, reason: str, original_message_id: str,
+    arrival: str, original: bytes, message_id: str, when: dt.datetime, extra: list[ExtraAttachment] | None = None,
+) -> bytes:
+    """A document returned to its sender (ND30 Điều 21: it failed the check of authenticity or integrity, or it
+    was not for us): the reason in Vietnamese, the original attached, in reply to it."""
+    msg = _base(sender, recipient, f"Trả lại văn bản: {header_safe(subject) or '(không có tiêu đề)'}"[:200],
+                message_id, when)
+    replied = _msgid(original_message_id)
+    if replied:
+        msg["In-Reply-To"] = replied
+        msg["References"] = replied
+    who = header_safe(agency) or "Văn thư"
+    msg.set_content(
+        f"{who} trả lại văn bản Quý cơ quan đã gửi đến{f' ({arrival})' if arrival else ''}.\n\n"
+        f"Lý do: {reason.strip() or '(không ghi lý do)'}\n\n"
+        "Văn bản gốc đính kèm. Đề nghị Quý cơ quan kiểm tra và gửi lại nếu cần.\n"
+    )
+    _attach_original(msg, original)
+    for item in extra or []:
+        main, _, sub = item.content_type.partition("/")
+        msg.add_attachment(item.data, maintype=main, subtype=sub, filename=item.filename)
+    return msg.as_bytes()

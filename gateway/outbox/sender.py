@@ -126,7 +126,10 @@ class OutboxSender:
                     err, item.attempts + 1, wait)
 
     def compose(self, item: OutboxItem) -> bytes:
-        """The message of one outbox row, built from the register (the same bytes on every resend but Date)."""
+        """The message of one outbox row: prepared whole when it was queued, or built from the register (the
+        same bytes on every resend but Date)."""
+        if item.body_sha256:
+            return self.register.blobs.get(item.body_sha256)
         record = self.register.get_document(item.document_id)
         when = item.created_at
         outbox = self.config.outbox

@@ -38,6 +38,8 @@ EDITABLE_FIELDS = TEXT_FIELDS + DATE_FIELDS + INT_FIELDS
 ASSIGNMENT_ROLES = (ROLE_LEAD, ROLE_COOPERATE, ROLE_INFORM)
 ASSIGNMENT_STATES = (ASSIGNMENT_NEW, ASSIGNMENT_IN_PROGRESS, ASSIGNMENT_DONE)
 HANDLED = "handled"
+RETURNED = "returned"  # trả lại: sent back to its sender (wrong recipient, failed checks); keeps its số đến
+RECALLED = "recalled"  # thu hồi: withdrawn by its sender; keeps its số đến as "đã thu hồi"
 
 
 class EditError(GatewayError):
@@ -220,6 +222,27 @@ class DocumentChanges:
                              "inform": list(direction.inform), "due_date": _audit_value(direction.due_date),
                              "forwarded": [m.unit_code for m in mail],
                              "removed": sorted(set(held) - {code for code, _, _ in roles})})
+
+    def return_to_sender(self, document_id: int, reason: str, actor: str, mail: QueuedMail,
+                         body_sha256: str) -> None:
+        """A registered document sent back to its sender (ND30 Điều 21): it keeps its số đến, its status becomes
+        "returned", the return mail (prepared whole) is queued and audited — one transaction."""
+        if not reason.strip():
+            raise EditError("trả lại văn bản cần ghi lý do")
+        now = _now()
+        with self.db.transaction() as conn:
+            doc = _document(conn, document_id)
+            if doc.status in (RETURNED, RECALLED):
+                raise EditError(f"văn bản {document_id} đã {'trả lại' if doc.status == RETURNED else 'thu hồi'}")
+            conn.execute(sa.update(Document).where(Document.id == document_id).values(status=RETURNED))
+            conn.execute(OutboxMessage.__table__.insert().values(
+                document_id=document_id, kind=mail.kind, unit_code="", recipient=mail.recipient,
+                message_id_header=mail.message_id, in_reply_to=mail.in_reply_to, priority=mail.priority,
+                state="queued", attempts=0, next_attempt_at=now, lease_until=None, created_at=now, sent_at=None,
+                last_error="", body_sha256=body_sha256, once_key=None))
+            record_audit(conn, "returned-to-sender", actor=actor, message_id=doc.message_id,
+                         document_id=document_id, detail={"reason": reason, "to": mail.recipient,
+                                                          "message_id": mail.message_id, "old": doc.status})
 
 
 def _check_direction(direction: DirectionInput) -> None:

@@ -293,12 +293,13 @@ class Assignment(Base):
 
 
 class OutboxMessage(Base):
-    """One outbound mail (a forward to a department or a receipt to the sender), queued with its document."""
+    """One outbound mail: a forward to a department or a receipt to the sender, built from its document when it
+    is sent; or a mail prepared whole when queued (a return to the sender, a digest, an edXML status)."""
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))  # "forward" | "receipt"
+    kind: Mapped[str] = mapped_column(sa.String(16))  # forward, receipt, return, digest, status
     unit_code: Mapped[str] = mapped_column(sa.String(64), default="")  # the department of a forward
     recipient: Mapped[str] = mapped_column(sa.Text)
     message_id_header: Mapped[str] = mapped_column(sa.String(255), unique=True)  # stable across resends
@@ -311,6 +312,8 @@ class OutboxMessage(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    body_sha256: Mapped[str | None] = mapped_column(sa.String(64))  # the blob of a mail prepared whole
+    once_key: Mapped[str | None] = mapped_column(sa.String(200), unique=True)  # e.g. one digest per unit and day
 
 
 sa.Index("ix_outbox_due", OutboxMessage.state, OutboxMessage.next_attempt_at)

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from gateway.core.errors import NotFound
+from gateway.core.errors import NotFound, RegisterConflict
 from gateway.register.audit import record_audit
 from gateway.register.db import Database
 from gateway.register.models import Document, OutboxMessage
 from gateway.register.terms import OUTBOX_FAILED, OUTBOX_QUEUED, OUTBOX_SENDING, OUTBOX_SENT
 
 TABLE = OutboxMessage.__table__
-KINDS = ("forward", "receipt")
+KINDS = ("forward", "receipt", "return", "digest", "status")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class OutboxItem:
     created_at: dt.datetime
     sent_at: dt.datetime | None
     last_error: str
+    body_sha256: str | None = None  # a mail prepared whole when queued: its bytes are this blob
 
 
 def _now() -> dt.datetime:
@@ -50,7 +51,7 @@ def _now() -> dt.datetime:
 def item_of(row) -> OutboxItem:
     return OutboxItem(row.id, row.document_id, row.kind, row.unit_code, row.recipient, row.message_id_header,
                       row.in_reply_to, row.priority, row.state, row.attempts, row.next_attempt_at, row.lease_until,
-                      row.created_at, row.sent_at, row.last_error)
+                      row.created_at, row.sent_at, row.last_error, row.body_sha256)
 
 
 @dataclass(frozen=True)
@@ -104,8 +105,8 @@ class OutboxStore:
             numbered = sa.select(Document.id).where(Document.id == TABLE.c.document_id,
                                                     Document.arrival_number.is_not(None)).exists()
             candidates = conn.execute(
-                sa.select(TABLE.c.id).where(_due(now), numbered).order_by(TABLE.c.priority.desc(), TABLE.c.id)
-                .limit(8)
+                sa.select(TABLE.c.id).where(_due(now), sa.or_(TABLE.c.document_id.is_(None), numbered))
+                .order_by(TABLE.c.priority.desc(), TABLE.c.id).limit(8)
             ).scalars().all()
         for row_id in candidates:
             lease = now + dt.timedelta(seconds=lease_seconds)
@@ -133,6 +134,26 @@ class OutboxStore:
                     "outbox_id": item.id, "kind": item.kind, "to": item.recipient, "attempts": item.attempts,
                     "reason": values.get("last_error", ""), "message_id": item.message_id})
             return settled
+
+    def queue_prepared(self, mail: QueuedMail, body_sha256: str, document_id: int | None = None,
+                       once_key: str | None = None, audit: tuple[str, str, dict] | None = None) -> bool:
+        """Queue a mail prepared whole (its bytes already stored as a blob) with an optional audit event
+        (action, actor, detail) in the same transaction; False when ``once_key`` was queued before."""
+        now = _now()
+        try:
+            with self.db.transaction() as conn:
+                conn.execute(TABLE.insert().values(
+                    document_id=document_id, kind=mail.kind, unit_code=mail.unit_code, recipient=mail.recipient,
+                    message_id_header=mail.message_id, in_reply_to=mail.in_reply_to, priority=mail.priority,
+                    state=OUTBOX_QUEUED, attempts=0, next_attempt_at=now, lease_until=None, created_at=now,
+                    sent_at=None, last_error="", body_sha256=body_sha256, once_key=once_key))
+                if audit is not None:
+                    action, actor, detail = audit
+                    record_audit(conn, action, actor=actor, document_id=document_id,
+                                 detail={**detail, "to": mail.recipient, "message_id": mail.message_id})
+        except RegisterConflict:
+            return False
+        return True
 
     def mark_sent(self, item: OutboxItem) -> bool:
         return self._settle(item, "outbox-sent", state=OUTBOX_SENT, sent_at=_now(), lease_until=None,

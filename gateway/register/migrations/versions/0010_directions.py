@@ -1,4 +1,5 @@
-"""The leader's direction on a document (ý kiến chỉ đạo, chủ trì, phối hợp, để biết, thời hạn), kept with its history.
+"""The leader's direction on a document (ý kiến chỉ đạo, chủ trì, phối hợp, để biết, thời hạn), kept with its history;
+and outbox mail prepared whole when queued (returns to the sender, digests), some of them to be sent once only.
 
 Revision ID: 0010
 Revises: 0009
@@ -33,8 +34,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_directions")),
     )
     op.create_index(op.f("ix_directions_document_id"), "directions", ["document_id"], unique=False)
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("body_sha256", sa.String(64), nullable=True))
+        batch.add_column(sa.Column("once_key", sa.String(200), nullable=True))
+        batch.create_unique_constraint("uq_outbox_once_key", ["once_key"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_constraint("uq_outbox_once_key", type_="unique")
+        batch.drop_column("once_key")
+        batch.drop_column("body_sha256")
     op.drop_index(op.f("ix_directions_document_id"), table_name="directions")
     op.drop_table("directions")
