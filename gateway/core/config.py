@@ -235,6 +235,15 @@ class RoutingConfig:
 
 
 @dataclass(frozen=True)
+class FollowupConfig:
+    send: bool = _help("send the daily follow-up (đôn đốc): each unit its work due soon or overdue", False)
+    at: str = _help("local time (HH:MM, register.timezone) the daily follow-up is sent at", "07:30")
+    due_within: int = _help("working days ahead the follow-up looks (0: only work due today or overdue)", 3)
+    summary_to: str = _help("address that gets the summary of every unit's due and overdue work (the văn thư); "
+                            "empty: no summary", "")
+
+
+@dataclass(frozen=True)
 class OutboxConfig:
     relay_host: str = _help("SMTP relay that forwards and receipts are sent through; empty keeps them queued", "")
     relay_port: int = _help("port of the relay", 25)
@@ -297,6 +306,7 @@ class Config:
     imap: ImapConfig = _help_factory("IMAP intake", ImapConfig)
     routing: RoutingConfig = _help_factory("routing rules and working days", RoutingConfig)
     outbox: OutboxConfig = _help_factory("outbound mail: forwards to departments and receipts", OutboxConfig)
+    followup: FollowupConfig = _help_factory("the daily follow-up of due work (đôn đốc)", FollowupConfig)
     logging: LoggingConfig = _help_factory("logging", LoggingConfig)
     source: str = field(default="(built-in defaults)", metadata={"help": "file the settings came from"})
 
@@ -535,6 +545,10 @@ def config_problems(config: Config) -> list[str]:
     if config.limits.extract_timeout <= 0:
         out.append(f"{src}: limits.extract_timeout must be positive")
     _validate_outbox(config.outbox, src, out)
+    if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", config.followup.at):
+        out.append(f"{src}: followup.at must be a time HH:MM, not {config.followup.at!r}")
+    if config.followup.due_within < 0:
+        out.append(f"{src}: followup.due_within must be 0 or more")
     if config.routing.decision not in ("final", "proposal"):
         out.append(f"{src}: routing.decision must be final or proposal, not {config.routing.decision!r}")
     url = config.database.url

@@ -143,3 +143,23 @@ def build_return(
         main, _, sub = item.content_type.partition("/")
         msg.add_attachment(item.data, maintype=main, subtype=sub, filename=item.filename)
     return msg.as_bytes()
+
+
+ROLE_SHORT = {"lead": "chủ trì", "cooperate": "phối hợp"}
+
+
+def build_digest(
+    *, sender: str, recipient: str, agency: str, heading: str, lines: list[tuple[str, list[str]]],
+    message_id: str, when: dt.datetime, day: dt.date,
+) -> bytes:
+    """The daily follow-up (đôn đốc, ND30 Điều 20.4): for each group (a unit, or overdue / due soon), one line
+    per document; plain Vietnamese text, auto-generated."""
+    msg = _base(sender, recipient, f"{heading} ngày {day:%d/%m/%Y}"[:200], message_id, when)
+    text = [f"{header_safe(agency) or 'Văn thư'} — {heading.lower()} ngày {day:%d/%m/%Y}.", ""]
+    for title, entries in lines:
+        text.append(f"{title} ({len(entries)}):")
+        text += [f"  - {entry}" for entry in entries]
+        text.append("")
+    text.append("Thư này được gửi tự động mỗi ngày làm việc; đề nghị các đơn vị cập nhật tiến độ giải quyết.")
+    msg.set_content("\n".join(text) + "\n")
+    return msg.as_bytes()

@@ -155,6 +155,11 @@ class OutboxStore:
             return False
         return True
 
+    def queued_once(self, once_key: str) -> bool:
+        """Whether a mail with this once-only key was queued already."""
+        with self.db.reading() as conn:
+            return conn.execute(sa.select(TABLE.c.id).where(TABLE.c.once_key == once_key)).first() is not None
+
     def mark_sent(self, item: OutboxItem) -> bool:
         return self._settle(item, "outbox-sent", state=OUTBOX_SENT, sent_at=_now(), lease_until=None,
                             last_error="")

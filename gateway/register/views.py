@@ -24,7 +24,7 @@ from gateway.register.models import (
 )
 from gateway.register.records import AssignmentView
 from gateway.register.scope import Scope, assignment_scope, scope_clause
-from gateway.register.terms import ASSIGNMENT_DONE, ASSIGNMENT_IN_PROGRESS, ASSIGNMENT_NEW
+from gateway.register.terms import ASSIGNMENT_DONE, ASSIGNMENT_IN_PROGRESS, ASSIGNMENT_NEW, ROLE_INFORM
 
 EXPORT_MAX_ROWS = 100_000
 OPEN_STATES = (ASSIGNMENT_NEW, ASSIGNMENT_IN_PROGRESS)
@@ -176,6 +176,24 @@ class RegisterViews:
                      year=r.year, number=r.arrival_number, subject=r.subject, overdue=r.due_date < today)
                 for r in rows]
 
+    def due_work(self, until: dt.date) -> list[DueItem]:
+        """Every unit's open work (chủ trì and phối hợp, not để biết) due on or before ``until``, by unit and
+        deadline: what the daily follow-up (đôn đốc) lists."""
+        query = (
+            sa.select(Assignment.unit_code, Department.name, Department.mailbox, Assignment.role,
+                      Assignment.due_date, Assignment.status, Document.id, Document.year, Document.arrival_number,
+                      Document.code_number, Document.code_notation, Document.organ_name, Document.subject)
+            .join(Document, Document.id == Assignment.document_id)
+            .join(Department, Department.code == Assignment.unit_code)
+            .where(OPEN_ASSIGNMENT, Assignment.role != ROLE_INFORM, Assignment.due_date <= until)
+            .order_by(Assignment.unit_code, Assignment.due_date, Document.id)
+        )
+        with self.db.reading() as conn:
+            rows = conn.execute(query).all()
+        return [DueItem(r.unit_code, r.name, r.mailbox, r.role, r.due_date, r.status, r.id, r.year, r.arrival_number,
+                        "/".join(p for p in (r.code_number, r.code_notation) if p), r.organ_name, r.subject)
+                for r in rows]
+
     def check_visible(self, scope: Scope, document_id: int) -> None:
         """NotFound unless the document exists and ``scope`` shows it."""
         with self.db.reading() as conn:
@@ -202,6 +220,24 @@ class RegisterViews:
         if row is None:
             raise NotFound(f"document {document_id} has no file {attachment_id}")
         return StoredFile(attachment_id, row.filename, row.sha256, row.sniffed_type, row.message_id)
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One unit's open share of a document with its deadline, for the daily follow-up."""
+
+    unit_code: str
+    unit_name: str
+    mailbox: str
+    role: str
+    due_date: dt.date
+    status: str
+    document_id: int
+    year: int
+    arrival_number: int | None
+    code: str
+    organ_name: str
+    subject: str
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import multiprocessing
 import os
 import signal
 import threading
 import time
+import zoneinfo
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -17,9 +19,11 @@ from gateway.core.errors import GatewayError
 from gateway.core.logs import setup_logging
 from gateway.intake.imap import ImapIntake
 from gateway.intake.smtp import SmtpIntake
+from gateway.ops import followup
 from gateway.outbox.sender import OutboxSender
 from gateway.register.service import Register
 from gateway.routing.router import Router, open_router
+from gateway.routing.workdays import load_calendar
 from gateway.runtime.health_http import HealthServer
 from gateway.runtime.notify import Notifier, watchdog_interval
 from gateway.runtime.progress import ProgressWatch, SpoolSnapshot
@@ -32,6 +36,7 @@ ORPHAN_SWEEP_INTERVAL = 10.0  # seconds between looks for claimed files whose pr
 PID_FILE = "gateway.pid"  # in the data folder; `gateway rules reload` signals the process named there
 STATUS_INTERVAL = 5.0  # seconds between STATUS= lines to systemd
 LOOP_INTERVAL = 0.5  # seconds between turns of the main loop
+FOLLOWUP_INTERVAL = 30.0  # seconds between looks at whether the daily follow-up is due
 NUMBERING_INTERVAL = 1.0  # seconds between passes that number documents waiting for their số đến
 
 
@@ -62,6 +67,7 @@ class Daemon:
         self._workers: list[multiprocessing.process.BaseProcess] = []
         self._rules_generation = self._context.RawValue("i", 0)  # written by this process only; no lock to strand
         self.router: Router | None = None
+        self._followed_up: dt.date | None = None  # the day whose follow-up this process has queued
         self._register: Register | None = None  # for the departments table on reload, opened at the first reload
 
     def prepare(self) -> None:
@@ -131,11 +137,14 @@ class Daemon:
         """Replace dead workers, sweep orphans, reload on SIGHUP, report status and ping the watchdog."""
         ping_every = watchdog_interval()
         watch = ProgressWatch(self.config.workers.stall_timeout)
-        last_sweep = last_status = last_ping = last_numbering = time.monotonic()
+        last_sweep = last_status = last_ping = last_numbering = last_followup = time.monotonic()
         while not self._stopping.wait(LOOP_INTERVAL):
             self._replace_dead_workers()
             now = time.monotonic()
             self._release_deferred()
+            if self.config.followup.send and now - last_followup >= FOLLOWUP_INTERVAL:
+                self._follow_up()
+                last_followup = now
             if now - last_numbering >= NUMBERING_INTERVAL:
                 self._number_waiting()
                 last_numbering = now
@@ -164,6 +173,23 @@ class Daemon:
             deferral.release_due(self.spool)
         except Exception as err:  # noqa: BLE001 - the spool may be the fault (disk full); tried again next turn
             log.warning("releasing deferred messages failed: %s: %s", type(err).__name__, err)
+
+    def _follow_up(self) -> None:
+        """Once a day, at followup.at local time or later, queue the daily follow-up (at most once per day)."""
+        zone = zoneinfo.ZoneInfo(self.config.register.timezone)
+        local = dt.datetime.now(zone)
+        hour, minute = (int(x) for x in self.config.followup.at.split(":"))
+        if local.time() < dt.time(hour, minute) or self._followed_up == local.date():
+            return
+        try:
+            if self._register is None:
+                self._register = Register(self.config)
+            calendar = self.router.calendar if self.router is not None else load_calendar(
+                self.config.routing.calendar_file)
+            followup.send_daily(self._register, self.config, calendar, local.date())
+            self._followed_up = local.date()
+        except Exception as err:  # noqa: BLE001 - a database outage must not stop the daemon; tried again later
+            log.warning("the daily follow-up failed: %s: %s; trying again shortly", type(err).__name__, err)
 
     def _number_waiting(self) -> None:
         """Number the documents nothing unsettled was received before: after a slow message settles without a
