@@ -14,6 +14,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from gateway.core.addresses import smtp_accepts
 from gateway.core.config import Config, SmtpConfig, TrustConfig, parse_host_port
 from gateway.core.domains import domain_of
 from gateway.core.errors import ConfigError, SpoolError
@@ -49,20 +50,15 @@ class SpoolingHandler:
         trust: TrustConfig | None = None,
     ) -> None:
         self.trust = trust
+        self.smtp = smtp
         self.max_recipients = smtp.max_recipients
-        self.accept_recipients = frozenset(a.strip().lower() for a in smtp.accept_recipients)
-        self.accept_domains = frozenset(d.strip().lower().lstrip("@") for d in smtp.accept_domains)
         self.spool = spool
         self.executor = executor
         self.on_spooled = on_spooled
 
     def accepts(self, address: str) -> bool:
-        """True if the address is one of ours (by address or by whole domain, case-insensitive)."""
-        address = address.strip().lower()
-        if address in self.accept_recipients:
-            return True
-        _, at, domain = address.rpartition("@")
-        return bool(at) and domain in self.accept_domains
+        """True if the address is one of ours (by address, with an extension, or by whole domain)."""
+        return smtp_accepts(address, self.smtp)
 
     async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options: list[str]) -> str:
         if len(envelope.rcpt_tos) >= self.max_recipients:

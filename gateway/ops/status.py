@@ -75,7 +75,8 @@ def imap_accounts(config: Config, ledger: Ledger) -> list[dict[str, Any]]:
 def render_status(status: dict[str, Any]) -> str:
     """The status as lines for a terminal."""
     queues = status["queues"]
-    lines = [f"spool:      incoming {queues['incoming']}, claimed {queues['claimed']}, bad {queues['bad']}"]
+    lines = [f"spool:      incoming {queues['incoming']}, claimed {queues['claimed']}, bad {queues['bad']}, "
+             f"quarantine {queues.get('quarantine', 0)}, thư tự động (auto) {queues.get('auto', 0)}"]
     oldest = status["oldest_waiting"]
     lines.append(f"oldest:     {oldest['spool_id']} waiting {oldest['age_seconds']:.0f} s" if oldest
                  else "oldest:     nothing waiting")

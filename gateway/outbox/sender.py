@@ -16,6 +16,7 @@ from gateway.core.text import nfc
 from gateway.edxml.status import STATUS_CODES, status_package
 from gateway.outbox.compose import ExtraAttachment, build_forward, build_receipt
 from gateway.outbox.relay import DeliveryFailure, deliver
+from gateway.outbox.returnpath import return_path
 from gateway.register.outbox import OutboxItem
 from gateway.register.records import DocumentRecord
 from gateway.register.service import Register
@@ -102,8 +103,13 @@ class OutboxSender:
             log.error("outbox %d: cannot build the %s to %s: %s", item.id, item.kind, item.recipient, err)
             self.register.outbox.mark_failed(item, f"cannot build: {err}")
             return
+        outbox = self.config.outbox
+        envelope_sender = outbox.from_address
+        if outbox.verp:
+            envelope_sender = return_path(outbox.from_address, item.id, item.message_id,
+                                          self.config.smtp.recipient_delimiter)
         try:
-            deliver(self.config.outbox, self.config.outbox.from_address, item.recipient, data)
+            deliver(outbox, envelope_sender, item.recipient, data)
         except DeliveryFailure as err:
             self._failed(item, err)
             return
@@ -136,7 +142,7 @@ class OutboxSender:
             return build_receipt(
                 record, sender=outbox.from_address, recipient=item.recipient, message_id=item.message_id,
                 agency=nfc(self.config.register.agency_name), timezone=self.config.register.timezone,
-                when=when, extra=receipt_attachments(record, self.config.register, when))
+                when=when, loop_id=self.config.loop_id, extra=receipt_attachments(record, self.config.register, when))
         share = next((a for a in self.register.views.assignments(item.document_id)
                       if a.unit_code == item.unit_code), None)
         unit_name = share.unit_name if share else dict(self.register.views.departments(active_only=False)).get(
@@ -145,4 +151,4 @@ class OutboxSender:
         return build_forward(
             record, raw, sender=outbox.from_address, recipient=item.recipient, unit_name=unit_name,
             role=share.role if share else "", due=share.due_date if share else None, message_id=item.message_id,
-            timezone=self.config.register.timezone, when=when)
+            timezone=self.config.register.timezone, when=when, loop_id=self.config.loop_id)

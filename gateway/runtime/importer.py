@@ -100,5 +100,5 @@ class Importer:
         spool_id = self.spool.put(item.raw, envelope)
         while True:  # a failed attempt goes back to incoming/ until max_attempts sends it to bad/
             outcome = process_one(self.spool.claim(spool_id), self.spool, self.register, self.config, self.router)
-            if outcome.registration is not None or outcome.to_bad or outcome.quarantined:
+            if outcome.registration is not None or outcome.to_bad or outcome.quarantined or outcome.automatic:
                 return outcome

@@ -20,9 +20,12 @@ from gateway.core.rfc822 import split_head
 from gateway.core.values import Envelope
 
 MAGIC = b"GWSPOOL1 "
-QUEUES = ("incoming", "claimed", "bad", "quarantine")
-LISTABLE_QUEUES = ("incoming", "claimed", "bad", "quarantine")
+QUEUES = ("incoming", "claimed", "bad", "quarantine", "auto")
+LISTABLE_QUEUES = ("incoming", "claimed", "bad", "quarantine", "auto")
 QUARANTINE_SUFFIX = ".quarantine.json"
+# Queues where a message waits beside a JSON record of why: quarantine/ (held for an operator) and auto/ (the
+# "thư tự động" list: delivery reports and auto-replies, kept but never registered).
+HELD_QUEUES = {"quarantine": QUARANTINE_SUFFIX, "auto": ".auto.json"}
 MSG_SUFFIX = ".msg"
 REASON_SUFFIX = ".reason.txt"
 TMP_SUFFIX = ".tmp"
@@ -40,7 +43,7 @@ class SpoolEntryInfo:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     subject: str
-    reason: str = ""  # first line of the reason file, for bad/ and quarantine/
+    reason: str = ""  # first line of the reason file, for bad/, quarantine/ and auto/
 
 
 def new_spool_id() -> str:

@@ -1,4 +1,4 @@
-"""The spool: durable queue folders (incoming, claimed, bad, quarantine) where every message waits between
+"""The spool: durable queue folders (incoming, claimed, bad, quarantine, auto) where every message waits between
 intake and register; coordination between processes is by rename only."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from gateway.core.durable import fsync_path, write_new
 from gateway.core.errors import NotFound, SpoolError
 from gateway.core.values import Envelope, SpooledMessage
 from gateway.spool.files import (
+    HELD_QUEUES,
     LISTABLE_QUEUES,
     MSG_SUFFIX,
-    QUARANTINE_SUFFIX,
     QUEUES,
     REASON_SUFFIX,
     TMP_SUFFIX,
@@ -59,6 +59,7 @@ class Spool:
         self.claimed = self.root / "claimed"
         self.bad = self.root / "bad"
         self.quarantine_dir = self.root / "quarantine"
+        self.auto_dir = self.root / "auto"
         self._pending: deque[str] = deque()
         self._incoming_sync = DirSyncer(self.incoming)
 
@@ -239,11 +240,11 @@ class Spool:
             if path.exists():
                 return path, self._bad_attempts(spool_id)
             raise NotFound(f"no spool entry {spool_id} in bad")
-        if directory == self.quarantine_dir:
-            path = self.quarantine_dir / f"{spool_id}{MSG_SUFFIX}"
+        if directory.name in HELD_QUEUES and directory.parent == self.root:
+            path = directory / f"{spool_id}{MSG_SUFFIX}"
             if path.exists():
                 return path, 0
-            raise NotFound(f"no spool entry {spool_id} in quarantine")
+            raise NotFound(f"no spool entry {spool_id} in {directory.name}")
         for name in self._names(directory):
             parsed = parse_name(name)
             if parsed and parsed[0] == spool_id:
@@ -298,7 +299,7 @@ class Spool:
         result = {}
         for queue in LISTABLE_QUEUES:
             names = self._names(self.root / queue)
-            if queue in ("bad", "quarantine"):
+            if queue == "bad" or queue in HELD_QUEUES:
                 result[queue] = sum(1 for n in names if n.endswith(MSG_SUFFIX))
             else:
                 result[queue] = sum(1 for n in names if parse_name(n))
@@ -324,7 +325,7 @@ class Spool:
         return entries
 
     def _id_in(self, queue: str, name: str) -> str | None:
-        if queue in ("bad", "quarantine"):
+        if queue == "bad" or queue in HELD_QUEUES:
             if not name.endswith(MSG_SUFFIX) or name.endswith(REASON_SUFFIX):
                 return None
             return name[: -len(MSG_SUFFIX)]
@@ -346,8 +347,8 @@ class Spool:
         header_len = len(data) - len(raw)
         attempts = self._bad_attempts(spool_id) if queue == "bad" else (parse_name(path.name) or ("", 0))[1]
         reason = self._reason_text(spool_id).partition("\n")[0].removeprefix("reason: ") if queue == "bad" else ""
-        if queue == "quarantine":
-            reason = str(read_quarantine_record(self.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}").get("reason", ""))
+        if queue in HELD_QUEUES:
+            reason = str(read_quarantine_record(self.record_path(queue, spool_id)).get("reason", ""))
         info = SpoolEntryInfo(
             spool_id=spool_id,
             queue=queue,
@@ -360,6 +361,10 @@ class Spool:
             reason=reason,
         )
         return info, envelope, raw
+
+    def record_path(self, queue: str, spool_id: str) -> Path:
+        """The JSON record of why a message waits in quarantine/ or auto/."""
+        return self._dir(queue) / f"{spool_id}{HELD_QUEUES[queue]}"
 
     def _reason_text(self, spool_id: str) -> str:
         try:
@@ -384,8 +389,8 @@ class Spool:
             except (NotFound, FileNotFoundError):
                 continue
             reason = self._reason_text(spool_id) if queue == "bad" else ""
-            if queue == "quarantine":
-                reason = json.dumps(read_quarantine_record(self.quarantine_dir / f"{spool_id}{QUARANTINE_SUFFIX}"),
+            if queue in HELD_QUEUES:
+                reason = json.dumps(read_quarantine_record(self.record_path(queue, spool_id)),
                                     ensure_ascii=False, indent=2)
             return info, envelope, raw, reason
         raise NotFound(f"no spool entry {spool_id}")
