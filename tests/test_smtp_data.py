@@ -156,3 +156,59 @@ def test_bare_lf_line_longer_than_the_limit_gets_500(intake) -> None:
         sock.sendall(b"Subject: long\n\n" + b"z" * 1200 + b"\nshort\r\n.\r\n")
         assert _reply(reader).startswith(b"500")
     assert spooled_bodies(spool) == []
+
+
+def _refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_drain_lets_data_finish_and_says_421_to_the_rest(tmp_path: Path) -> None:
+    """On stop: no new connections; a transaction in DATA finishes with its 250, then 421; an idle session gets
+    421 at once. A client never loses the connection between its final dot and our answer."""
+    import threading
+
+    from conftest import wait_for
+
+    spool = Spool(tmp_path / "spool")
+    spool.ensure()
+    server = SmtpIntake(Config(smtp=SmtpConfig(listen="127.0.0.1:0", accept_recipients=(OURS,))), spool)
+    server.start()
+    sending = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    idle = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sending_reader, idle_reader = sending.makefile("rb"), idle.makefile("rb")
+    _open_data(sending, sending_reader)
+    sending.sendall(b"Subject: in flight\r\n\r\nfirst half\r\n")
+    assert _reply(idle_reader).startswith(b"220")
+    stopper = threading.Thread(target=server.stop, kwargs={"drain_timeout": 20.0})
+    stopper.start()
+    wait_for(lambda: _refused(server.port), timeout=10, what="the listener to close")
+    assert _reply(idle_reader).startswith(b"421")  # between transactions: told at once, then closed
+    assert idle_reader.read() == b""
+    sending.sendall(b"second half\r\n.\r\n")
+    assert _reply(sending_reader).startswith(b"250 2.0.0 Queued")  # the transaction in DATA finishes
+    assert _reply(sending_reader).startswith(b"421") and sending_reader.read() == b""
+    stopper.join(30)
+    assert not stopper.is_alive()
+    assert spooled_bodies(spool) == [b"Subject: in flight\r\n\r\nfirst half\r\nsecond half\r\n"]
+    sending.close()
+    idle.close()
+
+
+def test_drain_gives_up_on_a_stalled_data_after_the_timeout(tmp_path: Path) -> None:
+    import time
+
+    spool = Spool(tmp_path / "spool")
+    spool.ensure()
+    server = SmtpIntake(Config(smtp=SmtpConfig(listen="127.0.0.1:0", accept_recipients=(OURS,))), spool)
+    server.start()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as stalled:
+        _open_data(stalled, stalled.makefile("rb"))
+        stalled.sendall(b"Subject: never ends\r\n\r\n")
+        started = time.monotonic()
+        server.stop(drain_timeout=0.5)
+        assert time.monotonic() - started < 5
+    assert spooled_bodies(spool) == []

@@ -8,6 +8,7 @@ import errno
 import logging
 import socket
 import ssl
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -34,6 +35,7 @@ REPLY_TRY_LATER = "451 4.3.0 Cannot store the message now, try again later"
 REPLY_SENDER_REFUSED = "550 5.7.1 Mail from {domain} is not accepted here"
 IDENT = "gateway ESMTP"
 SPOOL_THREADS = 8
+DRAIN_POLL = 0.05  # seconds between looks at the sessions still in DATA while draining
 
 OnSpooled = Callable[[str], None]
 
@@ -136,15 +138,29 @@ def build_tls_context(smtp: SmtpConfig) -> ssl.SSLContext | None:
 
 
 class _Controller(Controller):
-    """aiosmtpd's threaded controller serving on a socket we bound ourselves (clear errors, port 0 works)."""
+    """aiosmtpd's threaded controller serving on a socket we bound ourselves (clear errors, port 0 works), able
+    to drain its sessions before it stops."""
 
     def __init__(self, handler: SpoolingHandler, sock: socket.socket, **kwargs: Any) -> None:
         host, port = sock.getsockname()[:2]
         super().__init__(handler, hostname=host, port=port, **kwargs)
         self._sock = sock
+        self.sessions: set[BulkDataSMTP] = set()
 
     def factory(self) -> BulkDataSMTP:
-        return BulkDataSMTP(self.handler, **self.SMTP_kwargs)
+        return BulkDataSMTP(self.handler, sessions=self.sessions, **self.SMTP_kwargs)
+
+    async def drain(self, timeout: float) -> int:
+        """Close the listener, let sessions in DATA finish (up to ``timeout`` s), 421 the others; returns how many
+        were still in DATA when the time was up."""
+        if self.server is not None:
+            self.server.close()
+        for session in list(self.sessions):
+            session.drain()
+        deadline = self.loop.time() + timeout
+        while any(s.in_data for s in self.sessions) and self.loop.time() < deadline:
+            await asyncio.sleep(DRAIN_POLL)
+        return sum(1 for s in self.sessions if s.in_data)
 
     def _create_server(self):
         return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
@@ -205,13 +221,28 @@ class SmtpIntake:
         self.port = controller.port
         log.info("smtp intake listening on %s:%d", self.host, self.port)
 
-    def stop(self) -> None:
-        """Stop listening, close connections and wait for pending spool writes."""
+    def stop(self, drain_timeout: float = 0.0) -> None:
+        """Stop listening; let transactions already in DATA finish for up to ``drain_timeout`` seconds (the others
+        get 421), then close every connection and wait for pending spool writes."""
         if self._controller is not None:
+            if drain_timeout > 0:
+                self._drain(self._controller, drain_timeout)
             self._controller.stop()
             self._controller = None
             log.info("smtp intake stopped")
         self._shutdown_executor()
+
+    @staticmethod
+    def _drain(controller: _Controller, timeout: float) -> None:
+        started = time.monotonic()
+        busy = len(controller.sessions)
+        try:
+            cut = asyncio.run_coroutine_threadsafe(controller.drain(timeout), controller.loop).result(timeout + 5)
+        except Exception as err:  # noqa: BLE001 - a failed drain must not keep the daemon from stopping
+            log.error("smtp intake: drain failed (%s: %s); closing every connection", type(err).__name__, err)
+            return
+        log.info("smtp intake drained in %.1f s: %d session(s) open at the stop%s", time.monotonic() - started,
+                 busy, f", {cut} still in DATA after {timeout:.0f} s were cut" if cut else "")
 
     def _shutdown_executor(self) -> None:
         if self.handler.executor is not None:
