@@ -132,7 +132,8 @@ def test_bare_lf_line_ends_are_accepted_and_stored_as_crlf(intake) -> None:
     assert stored == raw.replace(b"\n", b"\r\n") + b"\r\n"  # smtplib adds a CRLF: the bytes did not end in one
 
 
-@pytest.mark.parametrize("fake_end", [b"\n.\n", b"\r\n.\n", b"\n.\r\n"], ids=["lf-dot-lf", "crlf-dot-lf", "lf-dot-crlf"])
+@pytest.mark.parametrize("fake_end", [b"\n.\n", b"\r\n.\n", b"\n.\r\n"],
+                         ids=["lf-dot-lf", "crlf-dot-lf", "lf-dot-crlf"])
 def test_no_smuggling_past_a_lone_dot_with_bare_lf(intake, fake_end: bytes) -> None:
     """Only CRLF "." CRLF ends DATA: the commands after a bare-LF "dot line" stay inside the one message."""
     server, spool = intake

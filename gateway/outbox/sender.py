@@ -13,6 +13,7 @@ import threading
 from gateway.core.config import Config, RegisterConfig
 from gateway.core.errors import GatewayError
 from gateway.core.text import nfc
+from gateway.edxml import Dialect
 from gateway.edxml.status import STATUS_CODES, status_package
 from gateway.outbox.compose import ExtraAttachment, build_forward, build_receipt
 from gateway.outbox.relay import DeliveryFailure, deliver
@@ -32,16 +33,24 @@ def backoff(config: Config, attempts: int) -> float:
 
 def receipt_attachments(record: DocumentRecord, register: RegisterConfig, when: dt.datetime) -> list[ExtraAttachment]:
     """Files added to the receipt of ``record``: for a document that came as an edXML package, the status
-    package 01 (đã đến) that the sender's document system reads (QCVN 102:2016)."""
-    came_as_edxml = any(isinstance(source, dict) and source.get("source") == "edxml"
-                        for source in (record.field_sources or {}).values())
+    package 01 (đã đến) that the sender's document system reads, in the dialect the sender used (QCVN 102:2016
+    or v2.2)."""
+    sources = record.field_sources or {}
+    came_as_edxml = any(isinstance(source, dict) and source.get("source") == "edxml" for source in sources.values())
     if not came_as_edxml:
         return []
+
+    def given(key: str) -> str:
+        value = sources.get(key)
+        return str(value.get("value", "")) if isinstance(value, dict) else ""
+
+    dialect = next((d for d in Dialect if d.value == given("edxml_dialect")), Dialect.QCVN_102)
     package = status_package(
         subject_code_number=record.code_number, subject_code_notation=record.code_notation,
         from_organ_id=register.organ_id, from_organ_name=register.agency_name,
         to_organ_id=record.organ_id, to_organ_name=record.organ_name,
-        status_code="01", description=STATUS_CODES["01"], at=when,
+        status_code="01", description=STATUS_CODES["01"], at=when, dialect=dialect,
+        document_id=given("document_id"), promulgation_date=record.issued_date,
     )
     return [ExtraAttachment("status-01.edxml", "application/xml", package)]
 
