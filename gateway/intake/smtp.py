@@ -74,7 +74,9 @@ class SpoolingHandler:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         raw: bytes = envelope.original_content or b""
-        refused = self._refused_sender(raw)
+        # A bounce (null reverse-path) is never refused (RFC 5321 §4.5.5): it reports on mail we sent, and a
+        # refused bounce is simply lost. The worker keeps it apart from the register.
+        refused = None if (envelope.mail_from or "").replace(" ", "") == "<>" else self._refused_sender(raw)
         if refused is not None:
             log.info("smtp %s <%s>: refused mail from domain %r (trust policy: reject)", _peer(session),
                      peek_message_id(raw), refused)
