@@ -304,3 +304,13 @@ def test_status_and_spool_list_show_the_auto_list(tmp_path) -> None:
                                                                                  "auto-replied"
     status = runner.invoke(main, ["--config", str(config_path), "status"])
     assert "thư tự động (auto) 1" in status.output
+
+
+def test_importing_an_auto_reply_is_no_error(tmp_path) -> None:
+    config_path = write_config(tmp_path, 2525)
+    eml = tmp_path / "vacation.eml"
+    eml.write_bytes(make_message("Out of office", "Away.", headers={"Auto-Submitted": "auto-replied"}))
+    result = CliRunner().invoke(main, ["--config", str(config_path), "import", "--json", str(eml)])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("{"))
+    assert json.loads(line)["outcome"] == "automatic" and "1 automatic" in result.output

@@ -49,14 +49,13 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     register = Register(config)
     register.upgrade()
     importer = Importer(config, spool, register, open_router(config, register))
-    totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "quarantined": 0, "bad": 0}
+    totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "quarantined": 0, "automatic": 0, "bad": 0}
     lines = []
     try:
         with click.progressbar(length=count_messages(list(paths)), label="importing", file=sys.stderr) as bar:
             for item in find_messages(list(paths)):
                 outcome = importer.import_one(item)
-                kind = outcome.registration.outcome if outcome.registration else (
-                    "quarantined" if outcome.quarantined else "bad")
+                kind = outcome.registration.outcome if outcome.registration else _held_as(outcome)
                 totals[kind] += 1
                 lines.append(_describe_import(item.source_ref, outcome, as_json))
                 bar.update(1)
@@ -70,19 +69,26 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
         sys.exit(EXIT_ERROR)
 
 
+def _held_as(outcome) -> str:
+    """What became of a message that was not registered: quarantined, automatic (auto/) or bad."""
+    return "quarantined" if outcome.quarantined else "automatic" if outcome.automatic else "bad"
+
+
 def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
     reg = outcome.registration
     if as_json:
         data = {"source": source_ref, "spool_id": outcome.spool_id,
-                "outcome": reg.outcome if reg else ("quarantined" if outcome.quarantined else "bad")}
+                "outcome": reg.outcome if reg else _held_as(outcome)}
         if reg:
             data.update(document_id=reg.document_id or reg.duplicate_of_document_id, year=reg.year,
                         arrival_number=reg.arrival_number, register=reg.register_code)
         else:
-            data["error"] = outcome.error or outcome.quarantined
+            data["error"] = outcome.error or outcome.quarantined or outcome.automatic
         return json.dumps(data, ensure_ascii=False)
     if reg is None and outcome.quarantined:
         return f"{source_ref}: quarantined ({outcome.quarantined})"
+    if reg is None and outcome.automatic:
+        return f"{source_ref}: not a document, kept in auto/ ({outcome.automatic})"
     if reg is None:
         return f"{source_ref}: moved to bad/ ({outcome.error})"
     if reg.outcome == "registered":
