@@ -57,6 +57,10 @@ def make_zip(members: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+TRUSTED_MTA = "mx.sct.example.gov.vn"  # the authserv-id of the front MTA in tests that model one
+AUTHENTICATED = {"Authentication-Results": f"{TRUSTED_MTA}; dkim=pass header.d=hanoi.gov.vn; spf=pass"}
+
+
 def make_message(
     subject: str,
     body: str,
@@ -64,12 +68,16 @@ def make_message(
     sender: str = "Văn thư Sở <vanthu@so.example.test>",
     to: str = "gateway@example.test",
     message_id: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> bytes:
     """A MIME message (CRLF line ends, policy.SMTP) with a text body and (filename, bytes, mimetype) files.
 
-    ``message_id`` None makes one up; "" leaves the Message-ID header out.
+    ``message_id`` None makes one up; "" leaves the Message-ID header out. ``headers`` come first (as an MTA
+    that added them, e.g. Authentication-Results).
     """
     msg = EmailMessage(policy=policy.SMTP)
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject

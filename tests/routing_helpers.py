@@ -8,7 +8,6 @@ DEPARTMENTS = """
 [[department]]
 code = "VT"
 name = "Văn thư"
-mailbox = "vanthu@sct.example.gov.vn"
 
 [[department]]
 code = "TTR"

@@ -68,12 +68,14 @@ def _fill(run, folder: Path, config_path: Path) -> dict[str, str]:
     spool = Spool(config.spool_dir)
     ids = [spool.put(f"Subject: {queue}\r\n\r\nbody\r\n".encode(), Envelope(
         source="smtp", received_at=dt.datetime.now(dt.timezone.utc), mail_from=f"{queue}@b.example",
-        rcpt_tos=("vanthu@localhost",))) for queue in ("incoming", "claimed", "bad", "quarantine", "deferred")]
+        rcpt_tos=("vanthu@localhost",))) for queue in ("incoming", "claimed", "bad", "quarantine", "deferred", "auto")]
     for spool_id in ids[1:]:
         spool.claim(spool_id)  # held by this (living) process, as by a worker in the middle of its work
     spool.fail(ids[2], "unreadable on purpose", "", permanent=True)
     quarantine.hold(spool, ids[3], "người gửi không được phép", {"sender": "quarantine@b.example"})
     deferral.defer(spool, ids[4], "RegisterUnavailable: the database restarts", deferral.RetryPolicy())
+    quarantine.hold(spool, ids[5], "thư tự động: Auto-Submitted: auto-replied", {"kind": "auto-reply"},
+                    queue=quarantine.AUTO)
     register = Register(config)
     try:
         Router.from_config(config).publish()  # what `serve` does at start: <data_dir>/rules-in-use

@@ -40,7 +40,7 @@ def stack(request, tmp_path):
         config = load_config(None, {"paths.data_dir": str(tmp_path / "data"), "database.url": url,
                                     "routing.rules_dir": str(rules), "routing.decision": decision,
                                     "outbox.from_address": "vanthu@sct.example.gov.vn",
-                                    "trust.other_action": "accept"})
+                                    "trust.other_action": "accept", "trust.verify_dkim": "never"})
         spool = Spool.from_config(config)
         spool.ensure()
         register = Register(config)
@@ -75,7 +75,7 @@ def test_rules_propose_and_the_direction_assigns_and_forwards(stack) -> None:
     assert assigned == {("TTR", "lead", "new", due), ("QLNL", "cooperate", "new", due), ("VT", "inform", "new", None)}, \
         "KHTC, which the direction left out, is taken off"
     assert sorted((m.kind, m.unit_code) for m in register.outbox.list()) == [
-        ("forward", "QLNL"), ("forward", "TTR"), ("forward", "VT")]
+        ("forward", "QLNL"), ("forward", "TTR")], "VT has no mailbox: assigned, not mailed"
     record = register.get_document(doc)
     assert record.due_date == dt.date(2026, 12, 20)
     event = [e for e in record.audit if e.action == "direction-recorded"][0]
@@ -94,6 +94,17 @@ def test_a_second_direction_keeps_the_history_and_forwards_only_new_units(stack)
     register.changes.direct(doc, DirectionInput("Giám đốc A", "Giữ nguyên.", "QLNL", ("TTR",)), "gd")
     assert len(register.views.directions(doc)) == 2 and len(register.outbox.list()) == 3
     assert [a.unit_code for a in register.views.assignments(doc) if a.role == "lead"] == ["QLNL"]
+
+
+def test_a_direction_never_forwards_to_the_gateways_own_address(stack) -> None:
+    config, spool, register, router = stack("proposal")
+    doc = _registered(config, spool, register, router)
+    with register.engine.begin() as conn:  # a department whose mailbox is the văn thư's own: mail would loop back
+        conn.exec_driver_sql("UPDATE departments SET mailbox = 'vanthu@sct.example.gov.vn' WHERE code = 'QLNL'")
+    register.changes.direct(doc, DirectionInput("GĐ", "QLNL phối hợp.", "TTR", ("QLNL",)), "vt")
+    assert [m.unit_code for m in register.outbox.list()] == ["TTR"]
+    event = [e for e in register.get_document(doc).audit if e.action == "direction-recorded"][0]
+    assert event.detail["not_forwarded_own_address"] == ["QLNL"]
 
 
 def test_a_direction_needs_one_lead_known_units_and_distinct_roles(stack) -> None:

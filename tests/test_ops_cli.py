@@ -45,7 +45,7 @@ def test_status_counts_queues_today_and_registers(cli, tmp_path):
         mail_from="a@b.c", rcpt_tos=("vanthu@localhost",), received_at=dt.datetime.now(dt.timezone.utc),
         source="smtp", peer="127.0.0.1", helo="x"))
     report = json.loads(cli("status", "--json").stdout)
-    assert report["queues"] == {"incoming": 1, "claimed": 0, "deferred": 0, "bad": 0, "quarantine": 0}
+    assert report["queues"] == {"incoming": 1, "claimed": 0, "deferred": 0, "bad": 0, "quarantine": 0, "auto": 0}
     assert report["oldest_waiting"]["spool_id"] == waiting
     assert 0 <= report["oldest_waiting"]["age_seconds"] < 600
     assert report["registered_today"] == 2 and report["documents_total"] == 2

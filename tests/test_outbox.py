@@ -9,13 +9,14 @@ from email import message_from_bytes, policy
 import pytest
 import sqlalchemy as sa
 from conftest import wait_for
-from docgen import make_edxml, make_message
+from docgen import AUTHENTICATED, TRUSTED_MTA, make_edxml, make_message
 from routing_helpers import write_rules
 from smtp_sink import Sink
 
 from gateway.core.config import load_config
 from gateway.core.values import Envelope
-from gateway.outbox.compose import ExtraAttachment, build_receipt, header_safe
+from gateway.outbox.compose import ExtraAttachment, build_forward, build_receipt, header_safe
+from gateway.outbox.returnpath import read_return_path, return_path, token_of
 from gateway.outbox.sender import OutboxSender
 from gateway.register.models import OutboxMessage
 from gateway.register.outbox import OutboxItem
@@ -45,6 +46,7 @@ def registered(tmp_path, port: int, database_url: str = "", attachments=None, **
                  "outbox.receipt_domains": ["*.gov.vn"], "outbox.relay_host": "127.0.0.1",
                  "outbox.relay_port": port, "outbox.from_address": "vanthu@sct.example.gov.vn",
                  "register.agency_name": "Sở Công Thương tỉnh Hà Nam", "register.organ_id": "000.00.12.H35",
+                 "trust.trusted_authserv_ids": [TRUSTED_MTA],  # the front MTA vouches for the sender
                  **{f"outbox.{k}": v for k, v in outbox.items()}}
     config = load_config(None, overrides)
     spool = Spool(config.spool_dir)
@@ -53,7 +55,7 @@ def registered(tmp_path, port: int, database_url: str = "", attachments=None, **
     register.upgrade()
     router = open_router(config, register)
     raw = make_message("Công văn 123/UBND-KT", "V/v báo cáo", sender="UBND <vanthu@hanoi.gov.vn>",
-                       message_id=SENDER_ID, attachments=attachments)
+                       message_id=SENDER_ID, attachments=attachments, headers=AUTHENTICATED)
     spool_id = spool.put(raw, Envelope(source="smtp", received_at=dt.datetime.now(dt.timezone.utc)))
     outcome = process_one(spool.claim(spool_id), spool, register, config, router)
     return config, register, outcome.registration
@@ -79,9 +81,12 @@ def test_4xx_is_retried_with_backoff_then_250_sends_once(tmp_path) -> None:
         assert row.state == "sent" and row.attempts == 2 and row.last_error == ""
         assert sink.attempts == 2 and len(sink.accepted) == 1
         mail_from, rcpts, _ = sink.accepted[0]
-        assert mail_from == "vanthu@sct.example.gov.vn" and rcpts == ["vanthu@hanoi.gov.vn"]
+        # VERP: the return path names the row, so a bounce finds the mail it is about
+        assert mail_from == f"vanthu+ob-{row.id}-{token_of(row.message_id)}@sct.example.gov.vn"
+        assert rcpts == ["vanthu@hanoi.gov.vn"]
         receipt = sink.messages()[0]
         assert receipt["Message-ID"] == f"<{row.message_id}>"
+        assert receipt["X-Gateway-Loop"] == "vanthu@sct.example.gov.vn"  # config.loop_id: from_address
         assert receipt["In-Reply-To"] == SENDER_ID and receipt["References"] == SENDER_ID
         assert receipt["Auto-Submitted"] == "auto-generated"
         body = receipt.get_content()
@@ -193,7 +198,7 @@ def test_no_header_can_be_injected_through_document_fields(tmp_path) -> None:
                                  message_id_header="x@y>\r\nBcc: evil@example.com")
     raw = build_receipt(record, sender="vanthu@sct.example.gov.vn", recipient="a@hanoi.gov.vn\nCc: b@evil",
                         message_id="r1@sct.example.gov.vn", agency="Sở", timezone="Asia/Ho_Chi_Minh",
-                        when=dt.datetime.now(dt.timezone.utc),
+                        when=dt.datetime.now(dt.timezone.utc), loop_id="vanthu@sct.example.gov.vn\r\nBcc: x@y",
                         extra=[ExtraAttachment("status\r\n.xml", "application/xml", b"<Status/>")])
     msg = message_from_bytes(raw, policy=policy.default)
     assert msg["Bcc"] is None and msg["Cc"] is None
@@ -203,6 +208,56 @@ def test_no_header_can_be_injected_through_document_fields(tmp_path) -> None:
     assert [p.get_filename() for p in msg.iter_attachments()] == ["status .xml"]
     assert header_safe("a\r\nb\x00c\u2028d") == "a bc d"  # line breaks become spaces, NUL goes
     register.close()
+
+
+LONG_SUBJECTS = [
+    "Về việc báo cáo tình hình xăng dầu trên địa bàn tỉnh trong quý III năm 2025 và kế hoạch quý IV năm 2025",
+    "V/v Ủy ban nhân dân tỉnh đề nghị các sở, ban, ngành báo cáo kết quả thực hiện Nghị định số 30/2020/NĐ-CP "
+    "về công tác văn thư, trong đó có nội dung số hóa văn bản đến và lưu trữ hồ sơ điện tử",
+    "Thông báo kết luận của Chủ tịch Ủy ban nhân dân tỉnh tại cuộc họp giao ban công tác quản lý thị trường",
+] + [" ".join(["tình hình xăng dầu"] * n) for n in range(3, 14)]
+
+
+@pytest.mark.parametrize("subject", LONG_SUBJECTS)
+def test_long_vietnamese_subjects_survive_folding(tmp_path, subject) -> None:
+    """The produced bytes, parsed back, give the subject exactly: no space lost at a fold ("tình hìnhxăng")."""
+    record = dataclasses.replace(_record(tmp_path), subject=subject, type_name="", code_number="", code_notation="")
+    now = dt.datetime.now(dt.timezone.utc)
+    receipt = build_receipt(record, sender="vanthu@sct.example.gov.vn", recipient="a@hanoi.gov.vn",
+                            message_id="r1@sct.example.gov.vn", agency="Sở", timezone="Asia/Ho_Chi_Minh", when=now,
+                            loop_id="vanthu@sct.example.gov.vn")
+    forward = build_forward(record, b"Subject: x\r\n\r\nx\r\n", sender="vanthu@sct.example.gov.vn",
+                            recipient="thanhtra@sct.example.gov.vn", unit_name="Thanh tra", role="lead", due=None,
+                            message_id="f1@sct.example.gov.vn", timezone="Asia/Ho_Chi_Minh", when=now,
+                            loop_id="vanthu@sct.example.gov.vn")
+    for raw, expected in ((receipt, f"Xác nhận đã nhận văn bản: {subject}"[:200]),
+                          (forward, f"[Số đến {record.arrival_number}/{record.year}] {subject}"[:200])):
+        head = raw.split(b"\r\n\r\n", 1)[0]
+        assert all(len(line) <= 78 for line in head.split(b"\r\n")), head  # folded as RFC 5322 asks
+        assert message_from_bytes(raw, policy=policy.default)["Subject"] == expected
+        assert message_from_bytes(raw, policy=policy.compat32)["Auto-Submitted"] == "auto-generated"
+
+
+
+def _record(tmp_path):
+    """One registered document's record (the register is built once per test, closed at once)."""
+    from conftest import free_port
+
+    _, register, reg = registered(tmp_path, free_port())
+    try:
+        return register.get_document(reg.document_id)
+    finally:
+        register.close()
+
+
+def test_return_path_names_the_row_and_its_token() -> None:
+    address = return_path("VanThu@sct.example.gov.vn", 42, "forward.abc@sct.example.gov.vn", "+")
+    assert address == f"VanThu+ob-42-{token_of('forward.abc@sct.example.gov.vn')}@sct.example.gov.vn"
+    tag = read_return_path(address.lower(), "+")
+    assert tag is not None and (tag.outbox_id, tag.token) == (42, token_of("<forward.abc@sct.example.gov.vn>"))
+    assert read_return_path("vanthu@sct.example.gov.vn", "+") is None
+    assert read_return_path("vanthu+ob-42-zz@sct.example.gov.vn", "+") is None
+    assert return_path("vanthu@sct.example.gov.vn", 42, "m@x", "") == "vanthu@sct.example.gov.vn"
 
 
 def test_outbox_rows_are_in_the_schema(tmp_path) -> None:

@@ -46,7 +46,7 @@ def test_a_batch_registers_in_order_and_junk_goes_to_bad_alone(stack) -> None:
     numbers = sorted(o.registration.arrival_number for o in outcomes
                      if o.registration and o.registration.outcome == "registered")
     assert numbers == [1, 2]
-    assert spool.counts() == {"incoming": 0, "claimed": 0, "bad": 1, "deferred": 0, "quarantine": 0}
+    assert spool.counts() == {"incoming": 0, "claimed": 0, "bad": 1, "deferred": 0, "quarantine": 0, "auto": 0}
     assert "cannot parse" in spool.list("bad")[0].reason
 
 

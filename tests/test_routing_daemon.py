@@ -13,7 +13,7 @@ from email import message_from_bytes, policy
 
 import sqlalchemy as sa
 from conftest import REPO, wait_for
-from docgen import make_message, make_pdf
+from docgen import AUTHENTICATED, TRUSTED_MTA, make_message, make_pdf
 from routing_helpers import write_rules
 from smtp_sink import Sink
 
@@ -35,6 +35,10 @@ receipt_domains = ["*.gov.vn"]
 poll_interval = 0.1
 backoff_initial = 0.2
 lease = {lease}
+
+[trust]
+other_action = "accept"
+trusted_authserv_ids = ["{TRUSTED_MTA}"]
 """
 
 
@@ -59,7 +63,7 @@ def test_mail_in_by_smtp_is_routed_forwarded_and_acknowledged(tmp_path, gateway_
         gateway.start()
         raw = make_message("Chuyển đơn khiếu nại", "Kính gửi Sở Công Thương.",
                            sender="UBND huyện <vanthu@hanoi.gov.vn>", to="vanthu@sct.example.gov.vn",
-                           message_id="<don-1@hanoi.gov.vn>",
+                           message_id="<don-1@hanoi.gov.vn>", headers=AUTHENTICATED,
                            attachments=[("don.pdf", make_pdf(["V/v giải quyết đơn khiếu nại của công dân"]),
                                          "application/pdf")])
         send(gateway.port, raw)
@@ -118,7 +122,7 @@ def test_a_restart_in_the_middle_of_a_send_sends_one_distinct_message(tmp_path, 
         sink.hold = threading.Event()
         gateway = gateway_factory(workers=1, extra=outbox_extra(sink.port, rules, lease=1.0))
         gateway.start()
-        send(gateway.port, make_message("Giá điện", "điện", sender="vanthu@hanoi.gov.vn"))
+        send(gateway.port, make_message("Giá điện", "điện", sender="vanthu@hanoi.gov.vn", headers=AUTHENTICATED))
         assert sink.holding.wait(60), "the sender never reached DATA"
         gateway.kill9()  # the daemon dies while the relay has the message but has not answered
         sink.hold.set()

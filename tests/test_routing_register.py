@@ -9,7 +9,7 @@ import sys
 
 import pytest
 import sqlalchemy as sa
-from docgen import make_message, make_pdf
+from docgen import AUTHENTICATED, TRUSTED_MTA, make_message, make_pdf
 from routing_helpers import write_rules
 
 from gateway.core.config import load_config
@@ -56,7 +56,8 @@ def stack_for(tmp_path, database_url: str = ""):
     config = load_config(None, {"paths.data_dir": str(tmp_path / "data"), "database.url": database_url,
                                 "routing.rules_dir": str(rules), "outbox.receipt_domains": ["*.gov.vn"],
                                 "outbox.from_address": "vanthu@sct.example.gov.vn",
-                                "trust.other_action": "accept"})  # this test is about routing, not sender policy
+                                "trust.other_action": "accept",  # this test is about routing, not sender policy
+                                "trust.trusted_authserv_ids": [TRUSTED_MTA]})  # AUTHENTICATED mail may get receipts
     spool = Spool(config.spool_dir, config.workers.max_attempts)
     spool.ensure()
     register = Register(config)
@@ -77,7 +78,7 @@ def test_decision_assignments_outbox_and_audit_commit_with_the_document(tmp_path
     config, spool, register, router = stack_for(tmp_path, url)
     try:
         raws = [make_message("Đơn khiếu nại", "V/v giải quyết đơn khiếu nại của công dân", sender=sender,
-                             message_id=f"<k{n}@hanoi.gov.vn>",
+                             message_id=f"<k{n}@hanoi.gov.vn>", headers=AUTHENTICATED,
                              attachments=[("don.pdf", make_pdf(["Đơn khiếu nại"]), "application/pdf")])
                 for n, sender in enumerate(["Sở X <vanthu@hanoi.gov.vn>", "spam <x@evil.example.com>"])]
         for raw in raws:
@@ -145,8 +146,8 @@ def test_quarantine_happens_before_registering(tmp_path) -> None:
 def test_show_prints_the_routing_and_the_audit_trail(tmp_path) -> None:
     config, spool, register, router = stack_for(tmp_path)
     try:
-        spool_id = put(spool, make_message("Đơn khiếu nại", "khiếu nại", sender="a@hanoi.gov.vn"),
-                       FRIDAY_BEFORE_TET)
+        spool_id = put(spool, make_message("Đơn khiếu nại", "khiếu nại", sender="a@hanoi.gov.vn",
+                                           headers=AUTHENTICATED), FRIDAY_BEFORE_TET)
         document_id = process_one(spool.claim(spool_id), spool, register, config, router).registration.document_id
     finally:
         register.close()
@@ -204,7 +205,7 @@ def test_explain_of_a_registered_document_reads_its_files_pdf_scan_and_edxml(tmp
     rules = write_rules(tmp_path / "rules", EXPLAIN_RULES)
     config_file = tmp_path / "gateway.toml"
     config_file.write_text(f'[paths]\ndata_dir = "{tmp_path / "data"}"\n[routing]\nrules_dir = "{rules}"\n'
-                           '[trust]\nother_action = "accept"\n', encoding="utf-8")
+                           '[trust]\nother_action = "accept"\nverify_dkim = "never"\n', encoding="utf-8")
     config = load_config(config_file)
     spool = Spool(config.spool_dir, config.workers.max_attempts)
     spool.ensure()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import shutil
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.core.config import Config, SmtpConfig
+from gateway.core.config import Config, SmtpConfig, TrustConfig
 from gateway.core.errors import ListenError
 from gateway.intake.smtp import REPLY_TOO_MANY_RECIPIENTS, REPLY_TRY_LATER, SmtpIntake
 from gateway.spool import Spool
@@ -151,7 +152,7 @@ def test_unknown_recipient_gets_550_and_nothing_is_stored(start, spool: Spool) -
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         with client(intake) as smtp:
             smtp.sendmail(SENDER, ["relay@gmail.example"], b"Subject: x\r\n\r\nx\r\n")
-    assert spool.counts() == {"incoming": 0, "claimed": 0, "bad": 0, "deferred": 0, "quarantine": 0}
+    assert spool.counts() == {"incoming": 0, "claimed": 0, "bad": 0, "deferred": 0, "quarantine": 0, "auto": 0}
 
 
 def test_too_many_recipients_gets_452(start, spool: Spool) -> None:
@@ -285,3 +286,21 @@ def test_swaks_with_vietnamese_attachment_name(start, spool: Spool, tmp_path: Pa
     assert attachment.get_filename() == ATTACHMENT_NAME
     assert attachment.get_content() == PDF
     assert "Kính gửi".encode() in raw
+
+
+def test_reject_policy_refuses_at_data_but_never_a_bounce(spool: Spool, tmp_path: Path) -> None:
+    """trust.other_action = "reject" answers 550 at the end of DATA; a null-sender report is taken all the same."""
+    config = dataclasses.replace(make_config(tmp_path), trust=TrustConfig(other_action="reject"))
+    intake = SmtpIntake(config, spool)
+    intake.start()
+    try:
+        spam = b"From: a@evil.example\r\nSubject: spam\r\n\r\nx\r\n"
+        bounce = b"From: MAILER-DAEMON@evil.example\r\nSubject: Undelivered Mail\r\n\r\nx\r\n"
+        with client(intake) as smtp:
+            with pytest.raises(smtplib.SMTPDataError) as refused:
+                smtp.sendmail("a@evil.example", [OURS], spam)
+            assert refused.value.smtp_code == 550
+            smtp.sendmail("<>", [OURS], bounce)
+        assert [e.mail_from for e in spool.list("incoming")] == ["<>"]
+    finally:
+        intake.stop()

@@ -109,3 +109,107 @@ def test_commands_sent_right_after_the_terminator_are_not_lost(intake) -> None:
         assert _reply(reader).startswith(b"250 2.0.0 Queued")
         assert _reply(reader).startswith(b"221")  # QUIT
     assert sorted(spooled_bodies(spool)) == [b"", b"Subject: p\r\n\r\nbody\r\n"]
+
+
+def _open_data(sock, reader) -> None:
+    assert _reply(reader).startswith(b"220")
+    for command in (b"HELO client.test", b"MAIL FROM:<a@example.test>", f"RCPT TO:<{OURS}>".encode(), b"DATA"):
+        sock.sendall(command + b"\r\n")
+        assert _reply(reader)[:1] in (b"2", b"3")
+
+
+def test_bare_lf_line_ends_are_accepted_and_stored_as_crlf(intake) -> None:
+    """A file sent as it lies on disk (LF only, as smtplib sends bytes) is accepted, as Postfix accepts it; a long
+    file is not taken for one long line, and a dot-stuffed line after a bare LF is unstuffed like any other."""
+    server, spool = intake
+    lines = [f"dòng {n}: nội dung công văn".encode() for n in range(300)]  # ~9 KB: longer than a line may be
+    lines[7] = b".leading dot"
+    raw = b"Subject: LF\n\n" + b"\n".join(lines) + b"\n"
+    with smtplib.SMTP("127.0.0.1", server.port) as client:
+        client.sendmail("a@example.test", [OURS], raw)  # stuffs the dot, ends with CRLF "." CRLF
+    [stored] = spooled_bodies(spool)
+    assert b"\n" not in stored.replace(b"\r\n", b"")  # every line ends in CRLF
+    assert stored == raw.replace(b"\n", b"\r\n") + b"\r\n"  # smtplib adds a CRLF: the bytes did not end in one
+
+
+@pytest.mark.parametrize("fake_end", [b"\n.\n", b"\r\n.\n", b"\n.\r\n"],
+                         ids=["lf-dot-lf", "crlf-dot-lf", "lf-dot-crlf"])
+def test_no_smuggling_past_a_lone_dot_with_bare_lf(intake, fake_end: bytes) -> None:
+    """Only CRLF "." CRLF ends DATA: the commands after a bare-LF "dot line" stay inside the one message."""
+    server, spool = intake
+    smuggled = (b"MAIL FROM:<forged@ubnd.example.gov.vn>\r\nRCPT TO:<" + OURS.encode() + b">\r\nDATA\r\n"
+                b"From: forged@ubnd.example.gov.vn\r\nSubject: smuggled\r\n\r\nforged\r\n")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        _open_data(sock, reader)
+        sock.sendall(b"Subject: outer\r\n\r\nhello" + fake_end + smuggled + b".\r\nQUIT\r\n")
+        replies = [_reply(reader), _reply(reader)]
+    assert replies[0].startswith(b"250 2.0.0 Queued") and replies[1].startswith(b"221"), replies
+    [stored] = spooled_bodies(spool)  # one message, not two
+    assert stored.startswith(b"Subject: outer\r\n") and b"Subject: smuggled" in stored
+
+
+def test_bare_lf_line_longer_than_the_limit_gets_500(intake) -> None:
+    server, spool = intake
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        reader = sock.makefile("rb")
+        _open_data(sock, reader)
+        sock.sendall(b"Subject: long\n\n" + b"z" * 1200 + b"\nshort\r\n.\r\n")
+        assert _reply(reader).startswith(b"500")
+    assert spooled_bodies(spool) == []
+
+
+def _refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_drain_lets_data_finish_and_says_421_to_the_rest(tmp_path: Path) -> None:
+    """On stop: no new connections; a transaction in DATA finishes with its 250, then 421; an idle session gets
+    421 at once. A client never loses the connection between its final dot and our answer."""
+    import threading
+
+    from conftest import wait_for
+
+    spool = Spool(tmp_path / "spool")
+    spool.ensure()
+    server = SmtpIntake(Config(smtp=SmtpConfig(listen="127.0.0.1:0", accept_recipients=(OURS,))), spool)
+    server.start()
+    sending = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    idle = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    sending_reader, idle_reader = sending.makefile("rb"), idle.makefile("rb")
+    _open_data(sending, sending_reader)
+    sending.sendall(b"Subject: in flight\r\n\r\nfirst half\r\n")
+    assert _reply(idle_reader).startswith(b"220")
+    stopper = threading.Thread(target=server.stop, kwargs={"drain_timeout": 20.0})
+    stopper.start()
+    wait_for(lambda: _refused(server.port), timeout=10, what="the listener to close")
+    assert _reply(idle_reader).startswith(b"421")  # between transactions: told at once, then closed
+    assert idle_reader.read() == b""
+    sending.sendall(b"second half\r\n.\r\n")
+    assert _reply(sending_reader).startswith(b"250 2.0.0 Queued")  # the transaction in DATA finishes
+    assert _reply(sending_reader).startswith(b"421") and sending_reader.read() == b""
+    stopper.join(30)
+    assert not stopper.is_alive()
+    assert spooled_bodies(spool) == [b"Subject: in flight\r\n\r\nfirst half\r\nsecond half\r\n"]
+    sending.close()
+    idle.close()
+
+
+def test_drain_gives_up_on_a_stalled_data_after_the_timeout(tmp_path: Path) -> None:
+    import time
+
+    spool = Spool(tmp_path / "spool")
+    spool.ensure()
+    server = SmtpIntake(Config(smtp=SmtpConfig(listen="127.0.0.1:0", accept_recipients=(OURS,))), spool)
+    server.start()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as stalled:
+        _open_data(stalled, stalled.makefile("rb"))
+        stalled.sendall(b"Subject: never ends\r\n\r\n")
+        started = time.monotonic()
+        server.stop(drain_timeout=0.5)
+        assert time.monotonic() - started < 5
+    assert spooled_bodies(spool) == []

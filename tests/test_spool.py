@@ -69,7 +69,7 @@ def test_claim_returns_fifo_and_finish_removes(spool: Spool) -> None:
     assert claimed[2].raw == make_raw(2)
     assert claimed[2].envelope == make_envelope(2)
     assert claimed[2].attempts == 0
-    assert spool.counts() == {"incoming": 0, "claimed": 0, "bad": 0, "deferred": 0, "quarantine": 0}
+    assert spool.counts() == {"incoming": 0, "claimed": 0, "bad": 0, "deferred": 0, "quarantine": 0, "auto": 0}
 
 
 def test_claim_sees_messages_put_after_an_earlier_listing(spool: Spool) -> None:
@@ -96,7 +96,7 @@ def test_fail_retries_then_bad_with_reason_and_traceback(spool: Spool) -> None:
     assert "reason: parser exploded" in reason
     assert "attempts: 3" in reason
     assert "boom" in reason
-    assert spool.counts() == {"incoming": 0, "claimed": 0, "bad": 1, "deferred": 0, "quarantine": 0}
+    assert spool.counts() == {"incoming": 0, "claimed": 0, "bad": 1, "deferred": 0, "quarantine": 0, "auto": 0}
     assert spool.claim_next() is None
 
 
@@ -290,7 +290,7 @@ def test_two_processes_never_claim_the_same_file(spool: Spool) -> None:
     assert not first & second
     assert first | second == ids
     assert sum(len(r) for r in results) == len(ids)
-    assert spool.counts() == {"incoming": 0, "claimed": 0, "bad": 0, "deferred": 0, "quarantine": 0}
+    assert spool.counts() == {"incoming": 0, "claimed": 0, "bad": 0, "deferred": 0, "quarantine": 0, "auto": 0}
 
 
 def test_put_many_stores_a_batch_and_leaves_nothing_behind_on_failure(spool: Spool) -> None:

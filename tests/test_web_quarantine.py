@@ -155,7 +155,7 @@ def test_release_from_the_page_puts_the_message_back_marked_and_audited(fresh) -
     assert spool.list("quarantine") == [] and spool.counts()["incoming"] == 1
     assert spool.claim(spool_id).envelope.released_by == "vanthu"
     event = audit_rows(fresh, "quarantine-released")[-1]
-    assert event.actor == "vanthu" and event.detail == {"spool_id": spool_id, "reason": REASON}
+    assert event.actor == "vanthu" and event.detail == {"spool_id": spool_id, "reason": REASON, "queue": "quarantine"}
     again = client.post(f"/api/v1/spool/quarantine/{spool_id}/release", headers=api(fresh, "vanthu"))
     assert again.status_code == 404 and len(audit_rows(fresh, "quarantine-released")) == 1
 

@@ -36,15 +36,17 @@ def _rules_dir(ctx, directory: str | None) -> str:
 def rules_check(ctx, directory: str | None) -> None:
     """Check the rule files of DIRECTORY (default: routing.rules_dir); list every problem, exit 1 if any."""
     from gateway.core.errors import RuleFileError
+    from gateway.routing.router import own_address_of
     from gateway.routing.rules import load_rules
 
     try:
         directory = _rules_dir(ctx, directory)
+        own_address = own_address_of(get_config(ctx))
     except GatewayError as err:
         click.echo(f"gateway: error: {err}", err=True)
         sys.exit(EXIT_CONFIG)
     try:
-        ruleset = load_rules(directory)
+        ruleset = load_rules(directory, own_address=own_address)
     except RuleFileError as err:
         for problem in err.problems:
             click.echo(str(problem))
@@ -89,7 +91,10 @@ def _facts_of_file(path: Path, config):
     from gateway.routing.facts import facts_from
     from gateway.runtime.pipeline import understand_spooled
 
-    envelope = Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc), source_ref=str(path))
+    # Explaining routing, not judging the sender: as if the văn thư had let the message by (trust, loop and
+    # machine-sent checks are skipped, so an unsigned test file can be explained).
+    envelope = Envelope(source="import", received_at=dt.datetime.now(dt.timezone.utc), source_ref=str(path),
+                        released_by="rules explain")
     ready = understand_spooled(SpooledMessage("explain", envelope, path.read_bytes()), config)
     return facts_from(envelope, ready.extracted, ready.meta)
 
@@ -117,12 +122,13 @@ def rules_reload(ctx) -> None:
 
 
 def _reload(ctx) -> None:
+    from gateway.routing.router import own_address_of
     from gateway.routing.rules import check_rules
     from gateway.runtime.daemon import PID_FILE
 
     config = get_config(ctx)
     directory = _rules_dir(ctx, None)
-    problems = check_rules(directory)
+    problems = check_rules(directory, own_address_of(config))
     if problems:
         for problem in problems:
             click.echo(str(problem))

@@ -53,7 +53,8 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     register = Register(config)
     register.upgrade()
     importer = Importer(config, spool, register, open_router(config, register))
-    totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "quarantined": 0, "deferred": 0, "bad": 0}
+    totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "quarantined": 0, "automatic": 0,
+              "deferred": 0, "bad": 0}
     lines = []
     try:
         with click.progressbar(length=count_messages(list(paths)), label="importing", file=sys.stderr) as bar:
@@ -74,10 +75,12 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
 
 
 def outcome_kind(outcome) -> str:
-    """registered, duplicate, already-registered, quarantined, deferred or bad."""
+    """registered, duplicate, already-registered, quarantined, automatic (kept in auto/), deferred or bad."""
     if outcome.registration is not None:
         return outcome.registration.outcome
-    return "quarantined" if outcome.quarantined else "deferred" if outcome.deferred else "bad"
+    if outcome.quarantined:
+        return "quarantined"
+    return "automatic" if outcome.automatic else "deferred" if outcome.deferred else "bad"
 
 
 def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
@@ -89,10 +92,12 @@ def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
             data.update(document_id=reg.document_id or reg.duplicate_of_document_id, year=reg.year,
                         arrival_number=reg.arrival_number, register=reg.register_code)
         else:
-            data["error"] = outcome.error or outcome.quarantined
+            data["error"] = outcome.error or outcome.quarantined or outcome.automatic
         return json.dumps(data, ensure_ascii=False)
     if reg is None and outcome.quarantined:
         return f"{source_ref}: quarantined ({outcome.quarantined})"
+    if reg is None and outcome.automatic:
+        return f"{source_ref}: not a document, kept in auto/ ({outcome.automatic})"
     if reg is None and outcome.deferred:
         return f"{source_ref}: deferred ({outcome.error}); the daemon tries it again (gateway spool flush)"
     if reg is None:

@@ -209,7 +209,7 @@ def _audit_detail(event: Any) -> str:
                                 for m in detail.get("mail", []))
     if event.action == "forward-skipped":
         return f"  {', '.join(detail.get('units', []))}: {detail.get('reason', '')}"
-    if event.action in ("outbox-sent", "outbox-failed", "receipt-withheld"):
+    if event.action in ("outbox-sent", "outbox-failed", "receipt-withheld", "outbox-bounced", "outbox-report"):
         parts = (detail.get(key) for key in ("kind", "unit", "to", "reason"))
         return "  " + " ".join(str(p) for p in parts if p)
     return ""

@@ -13,7 +13,8 @@ from gateway.spool import QUEUES
 
 @click.group()
 def spool() -> None:
-    """The spool: messages waiting (incoming), being processed (claimed), failed (bad) or held (quarantine)."""
+    """The spool: messages waiting (incoming), being processed (claimed), failed (bad), held (quarantine), or
+    sent by a machine and kept without a số đến (auto: delivery reports, auto-replies — "thư tự động")."""
 
 
 def _spool(ctx):
@@ -151,14 +152,14 @@ def quarantine_list(ctx, as_json: bool) -> None:
 @click.pass_context
 @handle_errors
 def quarantine_show(ctx, spool_id: str, raw: bool) -> None:
-    """Show one quarantined message: envelope, subject and the full reason with its details."""
+    """Show one quarantined message (or one of auto/): envelope, subject and the full reason with its details."""
     from gateway.spool import quarantine as held
 
     info, envelope, raw_bytes, record = held.show(_spool(ctx), spool_id)
     if raw:
         sys.stdout.buffer.write(raw_bytes)
         return
-    _echo_spooled(info, envelope, "quarantine/")
+    _echo_spooled(info, envelope, f"{info.queue}/")
     click.echo(f"reason:     {record.get('reason', '')!r}")
     click.echo(f"since:      {record.get('quarantined_at', '')}")
     for key, value in sorted((record.get("detail") or {}).items()):
@@ -170,7 +171,8 @@ def quarantine_show(ctx, spool_id: str, raw: bool) -> None:
 @click.pass_context
 @handle_errors
 def quarantine_release(ctx, spool_ids) -> None:
-    """Send messages back to incoming/: they are registered as if they had just arrived, trust check skipped."""
+    """Send messages of quarantine/ (or auto/) back to incoming/: they are registered as if they had just
+    arrived, the trust, loop and machine-sent checks skipped."""
     from gateway.ops import quarantine as quarantine_ops
     from gateway.register.service import Register
 

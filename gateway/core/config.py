@@ -64,6 +64,11 @@ class SmtpConfig:
     tls_cert: str = _path("PEM certificate file; with tls_key, STARTTLS is offered", "")
     tls_key: str = _path("PEM private key file for STARTTLS", "")
     require_tls: bool = _help("refuse mail until the client has used STARTTLS", False)
+    recipient_delimiter: str = _help(
+        'separator of an address extension, as Postfix\'s recipient_delimiter: with "+", vanthu+anything@ is '
+        "accepted where vanthu@ is (bounces come back to the outbox's vanthu+ob-ID-TOKEN@ return path); empty: "
+        "no extensions", "+",
+    )
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,7 @@ class LimitsConfig:
 
 
 TRUST_ACTIONS = ("accept", "quarantine", "reject")
+DKIM_MODES = ("auto", "always", "never")
 
 
 @dataclass(frozen=True)
@@ -149,9 +155,13 @@ class TrustConfig:
         "IP addresses of that MTA: Authentication-Results in SMTP mail from any other peer are ignored; "
         "empty: any peer", (),
     )
-    verify_dkim: bool = _help("verify DKIM signatures here (dkimpy) as well", False)
+    verify_dkim: str = _help(
+        'DKIM signatures verified here (dkimpy): "auto" when no trusted Authentication-Results header gave a '
+        'result (so a forged sender of require_auth_domains is quarantined even without a front MTA that checks), '
+        '"always" (our result replaces the header\'s DKIM), "never"', "auto",
+    )
     dns_servers: tuple[str, ...] = _help(
-        'resolvers for the DKIM key look-ups, "IP" or "IP:PORT"; empty: the system resolver', ()
+        'resolvers for the DKIM key look-ups, "IP" or "IP:PORT"; empty: the system resolver (/etc/resolv.conf)', ()
     )
     dns_timeout: float = _help("seconds a DKIM key look-up may take", 5.0)
 
@@ -253,6 +263,11 @@ class OutboxConfig:
     password_file: str = _path("file holding the relay password (first line); never logged", "")
     password_env: str = _help("environment variable holding the relay password, instead of password_file", "")
     from_address: str = _help("From address (and envelope sender) of forwards and receipts", "vanthu@localhost")
+    verp: bool = _help(
+        "send each mail with a return path naming its outbox row (local+ob-ID-TOKEN@domain of from_address, "
+        "with smtp.recipient_delimiter), so that a bounce marks that mail failed instead of becoming a document",
+        True,
+    )
     receipt_domains: tuple[str, ...] = _help(
         "sender domains (globs such as *.gov.vn) that may get a receipt; any other sender gets none "
         "(no backscatter to forged senders)", ()
@@ -264,6 +279,17 @@ class OutboxConfig:
     lease: float = _help("seconds a sender may hold a claimed mail before another sender may take it over", 300.0)
     poll_interval: float = _help("seconds the sender waits between looks at the outbox when it is idle", 2.0)
     timeout: float = _help("seconds an SMTP conversation with the relay may stall", 60.0)
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    id: str = _help(
+        "this installation's id, put in the X-Gateway-Loop header of every mail the gateway sends; mail that "
+        "comes back with it is quarantined as a mail loop (vòng lặp thư); empty: outbox.from_address", "",
+    )
+    max_received: int = _help(
+        "most Received header lines a message may carry; more means it went round a loop (quarantined)", 30,
+    )
 
 
 @dataclass(frozen=True)
@@ -307,6 +333,7 @@ class Config:
     routing: RoutingConfig = _help_factory("routing rules and working days", RoutingConfig)
     outbox: OutboxConfig = _help_factory("outbound mail: forwards to departments and receipts", OutboxConfig)
     followup: FollowupConfig = _help_factory("the daily follow-up of due work (đôn đốc)", FollowupConfig)
+    loop: LoopConfig = _help_factory("mail loops: the header that marks our own mail, the hop limit", LoopConfig)
     logging: LoggingConfig = _help_factory("logging", LoggingConfig)
     source: str = field(default="(built-in defaults)", metadata={"help": "file the settings came from"})
 
@@ -329,6 +356,11 @@ class Config:
     @property
     def worker_count(self) -> int:
         return self.workers.count or (os.cpu_count() or 1)
+
+    @property
+    def loop_id(self) -> str:
+        """The value of the X-Gateway-Loop header this installation puts on its mail and looks for."""
+        return (self.loop.id or self.outbox.from_address).strip().lower()
 
 
 def find_config_file(explicit: str | os.PathLike | None) -> Path | None:
@@ -379,10 +411,18 @@ def read_config(explicit: str | os.PathLike | None = None,
     for section, values in given.items():
         if isinstance(data.setdefault(section, {}), dict):  # else _build reports that it must be a table
             data[section].update(values)
+    _old_spellings(data)
     source = str(path.absolute()) if path else "(built-in defaults)"
     problems: list[str] = []
     config = dataclasses.replace(_build(Config, data, source, "", problems), source=source)
     return config, problems + config_problems(config)
+
+
+def _old_spellings(data: dict) -> None:
+    """Values written before a key changed type: trust.verify_dkim was true/false, now always/never (or auto)."""
+    trust = data.get("trust")
+    if isinstance(trust, dict) and isinstance(trust.get("verify_dkim"), bool):
+        trust["verify_dkim"] = "always" if trust["verify_dkim"] else "never"
 
 
 def _absolute_paths(cls, data: object, base: Path) -> None:
@@ -551,6 +591,12 @@ def config_problems(config: Config) -> list[str]:
         out.append(f"{src}: followup.due_within must be 0 or more")
     if config.routing.decision not in ("final", "proposal"):
         out.append(f"{src}: routing.decision must be final or proposal, not {config.routing.decision!r}")
+    if config.loop.max_received <= 0:
+        out.append(f"{src}: loop.max_received must be positive, not {config.loop.max_received}")
+    if len(config.smtp.recipient_delimiter) > 1 or config.smtp.recipient_delimiter.isalnum() \
+            or config.smtp.recipient_delimiter in ("@", ".", " "):
+        out.append(f"{src}: smtp.recipient_delimiter must be empty or one character such as + or -, "
+                   f"not {config.smtp.recipient_delimiter!r}")
     url = config.database.url
     if url and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
         out.append(f"{src}: database.url must be a sqlite:// or postgresql:// URL")
@@ -626,6 +672,8 @@ def _validate_trust(trust: TrustConfig, src: str, out: list[str]) -> None:
             out.append(f"{src}: trust.dns_servers: {server!r} has a bad port")
     if trust.dns_timeout <= 0:
         out.append(f"{src}: trust.dns_timeout must be positive")
+    if trust.verify_dkim not in DKIM_MODES:
+        out.append(f"{src}: trust.verify_dkim must be one of {', '.join(DKIM_MODES)}, not {trust.verify_dkim!r}")
 
 
 def _validate_account(account: ImapAccountConfig, key: str, src: str, out: list[str]) -> None:

@@ -10,6 +10,7 @@
      ├── ImapError               an IMAP account cannot be reached, logged into or read
      ├── ParseError              a message cannot be taken apart at all (goes to bad/)
      ├── Quarantined             a message parsed but is not trusted or hit a limit (goes to quarantine/)
+     ├── NotADocument            a machine sent it: a delivery report or an auto-reply (goes to auto/)
      ├── ExtractionError         one attachment's text could not be read (stored with a status)
      ├── RegisterError           the register database refused an operation
      │    ├── RegisterConflict   a unique key refused a row (another writer got there first)
@@ -78,6 +79,18 @@ class Quarantined(GatewayError):
         super().__init__(reason)
         self.reason = reason
         self.detail = detail or {}
+
+
+class NotADocument(GatewayError):
+    """A message a machine sent (a delivery report, an auto-reply): kept in auto/, never given a số đến.
+
+    ``automatic`` is the mail layer's description of it (mail.automatic.Automatic).
+    """
+
+    def __init__(self, reason: str, automatic: object) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.automatic = automatic
 
 
 class ExtractionError(GatewayError):

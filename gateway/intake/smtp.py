@@ -7,12 +7,14 @@ import datetime as dt
 import logging
 import socket
 import ssl
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiosmtpd.controller import Controller
 
+from gateway.core.addresses import smtp_accepts
 from gateway.core.config import Config, SmtpConfig, TrustConfig, parse_host_port
 from gateway.core.domains import domain_of
 from gateway.core.errors import ConfigError, SpoolError, StorageFull
@@ -34,6 +36,7 @@ REPLY_NO_ROOM = "452 4.3.1 Insufficient system storage, try again later"
 REPLY_SENDER_REFUSED = "550 5.7.1 Mail from {domain} is not accepted here"
 IDENT = "gateway ESMTP"
 SPOOL_THREADS = 8
+DRAIN_POLL = 0.05  # seconds between looks at the sessions still in DATA while draining
 
 OnSpooled = Callable[[str], None]
 
@@ -50,20 +53,15 @@ class SpoolingHandler:
         trust: TrustConfig | None = None,
     ) -> None:
         self.trust = trust
+        self.smtp = smtp
         self.max_recipients = smtp.max_recipients
-        self.accept_recipients = frozenset(a.strip().lower() for a in smtp.accept_recipients)
-        self.accept_domains = frozenset(d.strip().lower().lstrip("@") for d in smtp.accept_domains)
         self.spool = spool
         self.executor = executor
         self.on_spooled = on_spooled
 
     def accepts(self, address: str) -> bool:
-        """True if the address is one of ours (by address or by whole domain, case-insensitive)."""
-        address = address.strip().lower()
-        if address in self.accept_recipients:
-            return True
-        _, at, domain = address.rpartition("@")
-        return bool(at) and domain in self.accept_domains
+        """True if the address is one of ours (by address, with an extension, or by whole domain)."""
+        return smtp_accepts(address, self.smtp)
 
     async def handle_RCPT(self, server, session, envelope, address: str, rcpt_options: list[str]) -> str:
         if len(envelope.rcpt_tos) >= self.max_recipients:
@@ -81,7 +79,9 @@ class SpoolingHandler:
 
     async def handle_DATA(self, server, session, envelope) -> str:
         raw: bytes = envelope.original_content or b""
-        refused = self._refused_sender(raw)
+        # A bounce (null reverse-path) is never refused (RFC 5321 §4.5.5): it reports on mail we sent, and a
+        # refused bounce is simply lost. The worker keeps it apart from the register.
+        refused = None if (envelope.mail_from or "").replace(" ", "") == "<>" else self._refused_sender(raw)
         if refused is not None:
             log.info("smtp %s <%s>: refused mail from domain %r (trust policy: reject)", _peer(session),
                      peek_message_id(raw), refused)
@@ -148,15 +148,29 @@ def build_tls_context(smtp: SmtpConfig) -> ssl.SSLContext | None:
 
 
 class _Controller(Controller):
-    """aiosmtpd's threaded controller serving on a socket we bound ourselves (clear errors, port 0 works)."""
+    """aiosmtpd's threaded controller serving on a socket we bound ourselves (clear errors, port 0 works), able
+    to drain its sessions before it stops."""
 
     def __init__(self, handler: SpoolingHandler, sock: socket.socket, **kwargs: Any) -> None:
         host, port = sock.getsockname()[:2]
         super().__init__(handler, hostname=host, port=port, **kwargs)
         self._sock = sock
+        self.sessions: set[BulkDataSMTP] = set()
 
     def factory(self) -> BulkDataSMTP:
-        return BulkDataSMTP(self.handler, **self.SMTP_kwargs)
+        return BulkDataSMTP(self.handler, sessions=self.sessions, **self.SMTP_kwargs)
+
+    async def drain(self, timeout: float) -> int:
+        """Close the listener, let sessions in DATA finish (up to ``timeout`` s), 421 the others; returns how many
+        were still in DATA when the time was up."""
+        if self.server is not None:
+            self.server.close()
+        for session in list(self.sessions):
+            session.drain()
+        deadline = self.loop.time() + timeout
+        while any(s.in_data for s in self.sessions) and self.loop.time() < deadline:
+            await asyncio.sleep(DRAIN_POLL)
+        return sum(1 for s in self.sessions if s.in_data)
 
     def _create_server(self):
         return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
@@ -197,13 +211,28 @@ class SmtpIntake:
         self.port = controller.port
         log.info("smtp intake listening on %s:%d", self.host, self.port)
 
-    def stop(self) -> None:
-        """Stop listening, close connections and wait for pending spool writes."""
+    def stop(self, drain_timeout: float = 0.0) -> None:
+        """Stop listening; let transactions already in DATA finish for up to ``drain_timeout`` seconds (the others
+        get 421), then close every connection and wait for pending spool writes."""
         if self._controller is not None:
+            if drain_timeout > 0:
+                self._drain(self._controller, drain_timeout)
             self._controller.stop()
             self._controller = None
             log.info("smtp intake stopped")
         self._shutdown_executor()
+
+    @staticmethod
+    def _drain(controller: _Controller, timeout: float) -> None:
+        started = time.monotonic()
+        busy = len(controller.sessions)
+        try:
+            cut = asyncio.run_coroutine_threadsafe(controller.drain(timeout), controller.loop).result(timeout + 5)
+        except Exception as err:  # noqa: BLE001 - a failed drain must not keep the daemon from stopping
+            log.error("smtp intake: drain failed (%s: %s); closing every connection", type(err).__name__, err)
+            return
+        log.info("smtp intake drained in %.1f s: %d session(s) open at the stop%s", time.monotonic() - started,
+                 busy, f", {cut} still in DATA after {timeout:.0f} s were cut" if cut else "")
 
     def _shutdown_executor(self) -> None:
         if self.handler.executor is not None:

@@ -13,6 +13,7 @@ from gateway.core.config import Config
 from gateway.core.errors import GatewayError
 from gateway.register.service import Register
 from gateway.spool import QUEUES
+from gateway.trust.dkimcheck import describe_resolver
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 GiB = 1024**3
@@ -128,23 +129,42 @@ def check_clock(config: Config, now: dt.datetime | None = None) -> Check:
 
 
 def check_trust(config: Config) -> Check:
-    """Whether forged senders can be caught: a trusted MTA's results or our own DKIM check must be configured."""
+    """How forged senders are caught, in words: the front MTA's Authentication-Results, our own DKIM check (and
+    through which resolver), or nothing (WARN); and that only authenticated senders get a receipt."""
     trust = config.trust
-    if not trust.trusted_authserv_ids and not trust.verify_dkim:
-        return Check("trust", WARN, "sender authentication is not judged (set trust.trusted_authserv_ids or "
-                                    "trust.verify_dkim): a forged .gov.vn sender would be registered")
-    sources = [f"Authentication-Results of {', '.join(trust.trusted_authserv_ids)}"] if trust.trusted_authserv_ids else []
-    sources += ["DKIM checked here"] if trust.verify_dkim else []
-    return Check("trust", OK, f"senders judged by {' and '.join(sources)}; others: {trust.other_action}")
+    guarded = ", ".join(trust.require_auth_domains) or "no domain"
+    if trust.trusted_authserv_ids:
+        local = {"auto": "DKIM is verified here when that header is missing",
+                 "always": "DKIM is verified here as well", "never": "no DKIM check here"}[trust.verify_dkim]
+        peers = f" from {', '.join(trust.trusted_mta_peers)}" if trust.trusted_mta_peers else ""
+        return Check("trust", OK, f"senders judged by the topmost Authentication-Results of "
+                                  f"{', '.join(trust.trusted_authserv_ids)}{peers} (the MTA must strip that header "
+                                  f"from incoming mail); {local}; {guarded} senders that pass nothing are "
+                                  f"quarantined; receipts only to authenticated senders; others: {trust.other_action}")
+    if trust.verify_dkim == "never":
+        return Check("trust", WARN, "sender authentication is not judged (trust.verify_dkim = \"never\" and no "
+                                    "trust.trusted_authserv_ids): a forged .gov.vn sender would be registered "
+                                    "(it gets no receipt)")
+    resolver = describe_resolver(trust)
+    if not resolver:
+        return Check("trust", FAIL, "DKIM is verified here but the system resolver has no nameserver "
+                                    "(/etc/resolv.conf): every check would fail and .gov.vn mail be quarantined; "
+                                    "set trust.dns_servers")
+    return Check("trust", OK, f"no trusted Authentication-Results (trust.trusted_authserv_ids is empty), so DKIM is "
+                              f"verified here through {resolver}: a {guarded} sender whose mail is not signed by "
+                              f"its domain is quarantined, and only authenticated senders get a receipt; when the "
+                              f"MTA in front checks SPF/DKIM/DMARC, set trust.trusted_authserv_ids to its id; "
+                              f"others: {trust.other_action}")
 
 
 def check_rules(config: Config) -> Check:
     """The routing rule files load (WARN when routing is off: every document waits for the văn thư)."""
+    from gateway.routing.router import own_address_of
     from gateway.routing.rules import check_rules as problems_in
 
     if not config.routing.rules_dir:
         return Check("rules", WARN, "routing.rules_dir is not set: documents are registered but not routed")
-    problems = problems_in(config.routing.rules_dir)
+    problems = problems_in(config.routing.rules_dir, own_address_of(config))
     if problems:
         return Check("rules", FAIL, f"{len(problems)} problem(s), first: {problems[0]}; see `gateway rules check`")
     return Check("rules", OK, f"{config.routing.rules_dir} loads")

@@ -66,7 +66,7 @@ def _queue(register: Register, config: Config, recipient: str, heading: str, gro
     mail = QueuedMail.new("digest", recipient, domain, unit_code=unit)
     body = build_digest(sender=config.outbox.from_address, recipient=recipient, agency=config.register.agency_name,
                         heading=heading, lines=groups, message_id=mail.message_id,
-                        when=dt.datetime.now(dt.timezone.utc), day=today)
+                        when=dt.datetime.now(dt.timezone.utc), day=today, loop_id=config.loop_id)
     audit = ("followup-queued", "gateway", {"unit": unit, "day": today.isoformat()})
     done = register.outbox.queue_prepared(mail, register.blobs.put(body), once_key=once_key, audit=audit)
     return int(done)

@@ -1,4 +1,5 @@
-"""Operator actions on quarantined mail (release, delete), each with its audit event, shared by the CLI and the web."""
+"""Operator actions on held mail (quarantine/ and auto/: release, delete), each with its audit event, shared by the
+CLI and the web."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from gateway.spool import Spool, quarantine
 def release(spool: Spool, register: Register, spool_id: str, actor: str) -> dict[str, Any]:
     """Send a quarantined message back to incoming/ marked as released by ``actor``; audited as quarantine-released."""
     record = quarantine.record_of(spool, spool_id)
+    queue = quarantine.queue_of(spool, spool_id)
     quarantine.release(spool, spool_id, released_by=actor)
-    detail = {"spool_id": spool_id, "reason": record.get("reason", "")}
+    detail = {"spool_id": spool_id, "reason": record.get("reason", ""), "queue": queue}
     register.record_event("quarantine-released", actor, detail)
     return detail
 

@@ -105,5 +105,5 @@ def _prepare(register: Register, config: Config, recipient: str, reason: str, su
             description=f"{STATUS_CODES['02']}: {reason}", at=now)))
     body = build_return(sender=config.outbox.from_address, recipient=recipient, agency=config.register.agency_name,
                         subject=subject, reason=reason, original_message_id=message_id, arrival=arrival,
-                        original=raw, message_id=mail.message_id, when=now, extra=extra)
+                        original=raw, message_id=mail.message_id, when=now, loop_id=config.loop_id, extra=extra)
     return mail, register.blobs.put(body)

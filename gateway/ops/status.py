@@ -76,7 +76,7 @@ def render_status(status: dict[str, Any]) -> str:
     """The status as lines for a terminal."""
     queues = status["queues"]
     lines = [f"spool:      incoming {queues['incoming']}, claimed {queues['claimed']}, deferred {queues['deferred']}, "
-             f"bad {queues['bad']}, quarantine {queues['quarantine']}"]
+             f"bad {queues['bad']}, quarantine {queues['quarantine']}, thư tự động (auto) {queues['auto']}"]
     oldest = status["oldest_waiting"]
     lines.append(f"oldest:     {oldest['spool_id']} waiting {oldest['age_seconds']:.0f} s" if oldest
                  else "oldest:     nothing waiting")

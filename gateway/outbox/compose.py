@@ -1,5 +1,6 @@
 """Builds the outbound messages (receipt to the sender, forward to a department); every header value is
-stripped of CR/LF so that nothing taken from an incoming message can add a header."""
+stripped of CR/LF so that nothing taken from an incoming message can add a header, and every one is marked as
+ours (Auto-Submitted, X-Gateway-Loop) so that it can never come back in as a new document."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 from email import policy
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
@@ -16,6 +18,8 @@ from gateway.core.text import clean_line
 from gateway.register.records import DocumentRecord
 
 ROLE_NAMES = {"lead": "Chủ trì", "cooperate": "Phối hợp", "inform": "Để biết"}
+LOOP_HEADER = "X-Gateway-Loop"  # carries Config.loop_id; intake quarantines mail that comes back with it
+HEADER_WIDTH = 76  # RFC 5322 recommends 78 characters a line; room for the CRLF
 
 
 @dataclass(frozen=True)
@@ -38,14 +42,30 @@ def _msgid(value: str) -> str:
     return f"<{inner}>" if inner else ""
 
 
-def _base(sender: str, to: str, subject: str, message_id: str, when: dt.datetime) -> EmailMessage:
+def set_text_header(msg: EmailMessage, name: str, value: str) -> None:
+    """Set a header of free text (a Vietnamese subject) so that it reads back exactly as given.
+
+    CPython's folding of a long non-ASCII value puts the space between two words as the folding white space
+    between two encoded words, where RFC 2047 §6.2 makes readers drop it ("tình hìnhxăng"). Non-ASCII text is
+    therefore encoded here whole, in UTF-8 encoded words cut between characters, each space inside a word,
+    and stored pre-folded so that the policy does not fold it again.
+    """
+    value = header_safe(value)
+    if value.isascii():
+        msg[name] = value
+        return
+    msg.set_raw(name, Header(value, "utf-8", maxlinelen=HEADER_WIDTH, header_name=name).encode())
+
+
+def _base(sender: str, to: str, subject: str, message_id: str, when: dt.datetime, loop_id: str) -> EmailMessage:
     msg = EmailMessage(policy=policy.SMTP)
     msg["From"] = header_safe(sender)
     msg["To"] = header_safe(to)
-    msg["Subject"] = header_safe(subject)
+    set_text_header(msg, "Subject", subject)
     msg["Date"] = format_datetime(when)
     msg["Message-ID"] = _msgid(message_id)
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: auto-responders must not answer this
+    msg[LOOP_HEADER] = header_safe(loop_id)
     return msg
 
 
@@ -55,16 +75,16 @@ def _local(moment: dt.datetime, timezone: str) -> str:
 
 def _title(record: DocumentRecord) -> str:
     number = "/".join(x for x in (record.code_number, record.code_notation) if x)
-    return f"{record.type_name} {number}".strip() + (f" — {record.subject}" if record.subject else "")
+    return " — ".join(x for x in (f"{record.type_name} {number}".strip(), record.subject) if x)
 
 
 def build_receipt(
     record: DocumentRecord, *, sender: str, recipient: str, message_id: str, agency: str, timezone: str,
-    when: dt.datetime, extra: list[ExtraAttachment] | None = None,
+    when: dt.datetime, loop_id: str, extra: list[ExtraAttachment] | None = None,
 ) -> bytes:
     """The same-day receipt (ND30 Điều 21): số đến, ngày đến and title, in reply to the sender's message."""
     title = header_safe(_title(record) or record.email_subject)
-    msg = _base(sender, recipient, f"Xác nhận đã nhận văn bản: {title}"[:200], message_id, when)
+    msg = _base(sender, recipient, f"Xác nhận đã nhận văn bản: {title}"[:200], message_id, when, loop_id)
     original = _msgid(record.message_id_header or "")
     if original:
         msg["In-Reply-To"] = original
@@ -87,14 +107,14 @@ def build_receipt(
 
 def build_forward(
     record: DocumentRecord, raw: bytes, *, sender: str, recipient: str, unit_name: str, role: str,
-    due: dt.date | None, message_id: str, timezone: str, when: dt.datetime, direction: Any = None,
+    due: dt.date | None, message_id: str, timezone: str, when: dt.datetime, loop_id: str, direction: Any = None,
 ) -> bytes:
     """The document to a department: its role and deadline in the body (with the leader's direction when there
     is one), the original message attached."""
     title = header_safe(record.subject or record.email_subject)
     urgent = " [KHẨN]" if record.urgency >= 1 else ""
     msg = _base(sender, recipient, f"[Số đến {record.arrival_number}/{record.year}]{urgent} {title}"[:200],
-                message_id, when)
+                message_id, when, loop_id)
     lines = [
         f"Kính gửi: {unit_name}",
         "",
@@ -122,12 +142,13 @@ def _attach_original(msg: EmailMessage, raw: bytes) -> None:
 
 def build_return(
     *, sender: str, recipient: str, agency: str, subject: str, reason: str, original_message_id: str,
-    arrival: str, original: bytes, message_id: str, when: dt.datetime, extra: list[ExtraAttachment] | None = None,
+    arrival: str, original: bytes, message_id: str, when: dt.datetime, loop_id: str,
+    extra: list[ExtraAttachment] | None = None,
 ) -> bytes:
     """A document returned to its sender (ND30 Điều 21: it failed the check of authenticity or integrity, or it
     was not for us): the reason in Vietnamese, the original attached, in reply to it."""
     msg = _base(sender, recipient, f"Trả lại văn bản: {header_safe(subject) or '(không có tiêu đề)'}"[:200],
-                message_id, when)
+                message_id, when, loop_id)
     replied = _msgid(original_message_id)
     if replied:
         msg["In-Reply-To"] = replied
@@ -150,11 +171,11 @@ ROLE_SHORT = {"lead": "chủ trì", "cooperate": "phối hợp"}
 
 def build_digest(
     *, sender: str, recipient: str, agency: str, heading: str, lines: list[tuple[str, list[str]]],
-    message_id: str, when: dt.datetime, day: dt.date,
+    message_id: str, when: dt.datetime, day: dt.date, loop_id: str,
 ) -> bytes:
     """The daily follow-up (đôn đốc, ND30 Điều 20.4): for each group (a unit, or overdue / due soon), one line
     per document; plain Vietnamese text, auto-generated."""
-    msg = _base(sender, recipient, f"{heading} ngày {day:%d/%m/%Y}"[:200], message_id, when)
+    msg = _base(sender, recipient, f"{heading} ngày {day:%d/%m/%Y}"[:200], message_id, when, loop_id)
     text = [f"{header_safe(agency) or 'Văn thư'} — {heading.lower()} ngày {day:%d/%m/%Y}.", ""]
     for title, entries in lines:
         text.append(f"{title} ({len(entries)}):")

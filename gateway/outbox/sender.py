@@ -13,9 +13,11 @@ import threading
 from gateway.core.config import Config, RegisterConfig
 from gateway.core.errors import GatewayError
 from gateway.core.text import nfc
+from gateway.edxml import Dialect
 from gateway.edxml.status import STATUS_CODES, status_package
 from gateway.outbox.compose import ExtraAttachment, build_forward, build_receipt
 from gateway.outbox.relay import DeliveryFailure, deliver
+from gateway.outbox.returnpath import return_path
 from gateway.register.outbox import OutboxItem
 from gateway.register.records import DocumentRecord
 from gateway.register.service import Register
@@ -31,16 +33,24 @@ def backoff(config: Config, attempts: int) -> float:
 
 def receipt_attachments(record: DocumentRecord, register: RegisterConfig, when: dt.datetime) -> list[ExtraAttachment]:
     """Files added to the receipt of ``record``: for a document that came as an edXML package, the status
-    package 01 (đã đến) that the sender's document system reads (QCVN 102:2016)."""
-    came_as_edxml = any(isinstance(source, dict) and source.get("source") == "edxml"
-                        for source in (record.field_sources or {}).values())
+    package 01 (đã đến) that the sender's document system reads, in the dialect the sender used (QCVN 102:2016
+    or v2.2)."""
+    sources = record.field_sources or {}
+    came_as_edxml = any(isinstance(source, dict) and source.get("source") == "edxml" for source in sources.values())
     if not came_as_edxml:
         return []
+
+    def given(key: str) -> str:
+        value = sources.get(key)
+        return str(value.get("value", "")) if isinstance(value, dict) else ""
+
+    dialect = next((d for d in Dialect if d.value == given("edxml_dialect")), Dialect.QCVN_102)
     package = status_package(
         subject_code_number=record.code_number, subject_code_notation=record.code_notation,
         from_organ_id=register.organ_id, from_organ_name=register.agency_name,
         to_organ_id=record.organ_id, to_organ_name=record.organ_name,
-        status_code="01", description=STATUS_CODES["01"], at=when,
+        status_code="01", description=STATUS_CODES["01"], at=when, dialect=dialect,
+        document_id=given("document_id"), promulgation_date=record.issued_date,
     )
     return [ExtraAttachment("status-01.edxml", "application/xml", package)]
 
@@ -102,8 +112,13 @@ class OutboxSender:
             log.error("outbox %d: cannot build the %s to %s: %s", item.id, item.kind, item.recipient, err)
             self.register.outbox.mark_failed(item, f"cannot build: {err}")
             return
+        outbox = self.config.outbox
+        envelope_sender = outbox.from_address
+        if outbox.verp:
+            envelope_sender = return_path(outbox.from_address, item.id, item.message_id,
+                                          self.config.smtp.recipient_delimiter)
         try:
-            deliver(self.config.outbox, self.config.outbox.from_address, item.recipient, data)
+            deliver(outbox, envelope_sender, item.recipient, data)
         except DeliveryFailure as err:
             self._failed(item, err)
             return
@@ -139,7 +154,7 @@ class OutboxSender:
             return build_receipt(
                 record, sender=outbox.from_address, recipient=item.recipient, message_id=item.message_id,
                 agency=nfc(self.config.register.agency_name), timezone=self.config.register.timezone,
-                when=when, extra=receipt_attachments(record, self.config.register, when))
+                when=when, loop_id=self.config.loop_id, extra=receipt_attachments(record, self.config.register, when))
         share = next((a for a in self.register.views.assignments(item.document_id)
                       if a.unit_code == item.unit_code), None)
         unit_name = share.unit_name if share else dict(self.register.views.departments(active_only=False)).get(
@@ -149,4 +164,5 @@ class OutboxSender:
         return build_forward(
             record, raw, sender=outbox.from_address, recipient=item.recipient, unit_name=unit_name,
             role=share.role if share else "", due=share.due_date if share else None, message_id=item.message_id,
-            timezone=self.config.register.timezone, when=when, direction=directions[-1] if directions else None)
+            timezone=self.config.register.timezone, when=when, loop_id=self.config.loop_id,
+            direction=directions[-1] if directions else None)

@@ -4,7 +4,7 @@ row, its audit event and (for text) the search index in one transaction under th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,10 +69,12 @@ class DirectionInput:
 class DocumentChanges:
     """The audited changes to registered documents."""
 
-    def __init__(self, db: Database, searcher: Searcher, mail_domain: str = "localhost") -> None:
+    def __init__(self, db: Database, searcher: Searcher, mail_domain: str = "localhost",
+                 own_address: Callable[[str], bool] = lambda _address: False) -> None:
         self.db = db
         self.searcher = searcher
         self.mail_domain = mail_domain  # of the Message-IDs of forwards a direction queues
+        self.own_address = own_address  # a forward there would come back as a new document (a mail loop)
 
     def correct(self, document_id: int, changes: Mapping[str, Any], actor: str) -> dict[str, tuple[Any, Any]]:
         """Set fields of a document (typed values), mark their source manual, index new text, audit each one.
@@ -211,8 +213,10 @@ class DocumentChanges:
             conn.execute(sa.update(Document).where(Document.id == document_id).values(due_date=direction.due_date))
             forwarded = set(conn.execute(sa.select(OutboxMessage.unit_code).where(
                 OutboxMessage.document_id == document_id, OutboxMessage.kind == "forward")).scalars())
+            looping = sorted(code for code, _, _ in roles if mailboxes.get(code) and self.own_address(mailboxes[code]))
             mail = tuple(QueuedMail.new("forward", mailboxes[code], self.mail_domain, unit_code=code)
-                         for code, _, _ in roles if mailboxes.get(code) and code not in forwarded)
+                         for code, _, _ in roles
+                         if mailboxes.get(code) and code not in forwarded and code not in looping)
             if mail:
                 queue_mail(conn, document_id, mail)
             record_audit(conn, "direction-recorded", actor=recorded_by, message_id=doc.message_id,
@@ -220,7 +224,7 @@ class DocumentChanges:
                              "directed_by": direction.directed_by, "opinion": direction.opinion,
                              "lead": direction.lead, "cooperate": list(direction.cooperate),
                              "inform": list(direction.inform), "due_date": _audit_value(direction.due_date),
-                             "forwarded": [m.unit_code for m in mail],
+                             "forwarded": [m.unit_code for m in mail], "not_forwarded_own_address": looping,
                              "removed": sorted(set(held) - {code for code, _, _ in roles})})
 
     def return_to_sender(self, document_id: int, reason: str, actor: str, mail: QueuedMail,

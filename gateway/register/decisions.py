@@ -52,8 +52,9 @@ class RoutingRecord:
     due: dt.date | None
     units: tuple[UnitShare, ...]
     mail: tuple[QueuedMail, ...]
-    forward_skipped: tuple[str, ...] = ()  # assigned units without a mailbox
-    receipt_withheld: str = ""  # the sender who gets no receipt (domain not allowed)
+    forward_skipped: tuple[tuple[str, str], ...] = ()  # (unit, why): no mailbox, our own address, a mailbox twice
+    receipt_withheld: str = ""  # the sender who gets no receipt
+    receipt_withheld_reason: str = ""  # why: domain not allowed, not authenticated, our own address, …
     quarantine: str = ""  # a rule's reason to hold the message back instead of registering it
     proposal: bool = False  # the units are proposed; a leader's direction assigns them (routing.decision)
 
@@ -96,13 +97,14 @@ def write_routing(conn: sa.Connection, document_id: int, record: RoutingRecord) 
         record_audit(conn, "outbox-queued", document_id=document_id, detail={
             "mail": [{"kind": m.kind, "unit": m.unit_code, "to": m.recipient, "message_id": m.message_id}
                      for m in record.mail]})
-    if record.forward_skipped:
-        record_audit(conn, "forward-skipped", document_id=document_id,
-                     detail={"units": list(record.forward_skipped), "reason": "no mailbox"})
+    for reason in dict.fromkeys(why for _, why in record.forward_skipped):
+        record_audit(conn, "forward-skipped", document_id=document_id, detail={
+            "units": [unit for unit, why in record.forward_skipped if why == reason], "reason": reason})
     if record.receipt_withheld:
+        reason = record.receipt_withheld_reason or "sender domain not in outbox.receipt_domains"
         record_audit(conn, "receipt-withheld", document_id=document_id, detail={
-            "to": record.receipt_withheld, "reason": "sender domain not in outbox.receipt_domains"})
-        log.info("document %d: no receipt to %s (domain not allowed)", document_id, record.receipt_withheld)
+            "to": record.receipt_withheld, "reason": reason})
+        log.info("document %d: no receipt to %s (%s)", document_id, record.receipt_withheld, reason)
 
 
 def sync_departments(conn: sa.Connection, units: Iterable[Unit]) -> None:

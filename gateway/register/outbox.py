@@ -171,6 +171,40 @@ class OutboxStore:
     def mark_failed(self, item: OutboxItem, error: str) -> bool:
         return self._settle(item, "outbox-failed", state=OUTBOX_FAILED, lease_until=None, last_error=error[:2000])
 
+    def get(self, outbox_id: int) -> OutboxItem | None:
+        """One row by its id, or None."""
+        with self.db.reading() as conn:
+            row = conn.execute(sa.select(TABLE).where(TABLE.c.id == outbox_id)).first()
+        return item_of(row) if row is not None else None
+
+    def find_by_message_id(self, message_id: str) -> OutboxItem | None:
+        """The row whose mail carried this Message-ID (angle brackets optional), or None."""
+        inner = message_id.strip().strip("<>")
+        if not inner:
+            return None
+        with self.db.reading() as conn:
+            row = conn.execute(sa.select(TABLE).where(TABLE.c.message_id_header == inner).limit(1)).first()
+        return item_of(row) if row is not None else None
+
+    def record_bounce(self, item: OutboxItem, failed: bool, diagnostic: str, detail: dict) -> bool:
+        """A delivery report about the mail of ``item``: a failure marks the row failed with the diagnostic
+        (whatever its state: the relay had taken it), anything else (delayed, relayed) is only noted; either way an
+        audit event (outbox-bounced, outbox-report) keeps the report's spool id. False when it was already
+        recorded (the same report taken again after a crash)."""
+        action = "outbox-bounced" if failed else "outbox-report"
+        error = f"bounced: {diagnostic}"[:2000] if failed else ""
+        with self.db.transaction() as conn:
+            row = conn.execute(sa.select(TABLE).where(TABLE.c.id == item.id)).first()
+            if row is None or (failed and row.state == OUTBOX_FAILED and row.last_error == error):
+                return False
+            if failed:
+                conn.execute(TABLE.update().where(TABLE.c.id == item.id)
+                             .values(state=OUTBOX_FAILED, lease_until=None, last_error=error))
+            record_audit(conn, action, document_id=row.document_id, detail={
+                "outbox_id": row.id, "kind": row.kind, "to": row.recipient, "message_id": row.message_id_header,
+                "reason": diagnostic[:2000], "previous_state": row.state, **detail})
+            return True
+
     def list(self, state: str | None = None, document_id: int | None = None, limit: int = 100) -> list[OutboxItem]:
         """Outbox rows, newest first."""
         query = sa.select(TABLE).order_by(TABLE.c.id.desc()).limit(limit)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from gateway.core.addresses import is_own_address
 from gateway.core.config import Config
 from gateway.core.errors import RegisterConflict, RegisterError
 from gateway.register import db
@@ -51,7 +52,8 @@ class Register:
         self.outbox = OutboxStore(self.db)
         self.imap_ledger = Ledger(self.db)
         self.ocr_jobs = OcrJobs(self.db, self.searcher)
-        self.changes = DocumentChanges(self.db, self.searcher, config.outbox.from_address.rpartition("@")[2])
+        self.changes = DocumentChanges(self.db, self.searcher, config.outbox.from_address.rpartition("@")[2],
+                                       lambda address: is_own_address(address, config))
         self.views = RegisterViews(self.db)
         self._arrivals = ArrivalWriter(self.searcher, self.timezone, config.understand.ocr)
 

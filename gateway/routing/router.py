@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from gateway.core.addresses import is_own_address
 from gateway.core.config import Config
 from gateway.core.errors import RuleFileError
 from gateway.core.values import DocumentMeta, Extracted, SpooledMessage
@@ -14,9 +15,10 @@ from gateway.register.service import Register
 from gateway.routing.evaluate import Decision, evaluate
 from gateway.routing.facts import facts_from
 from gateway.routing.plan import plan_routing, units_of
-from gateway.routing.rules import RuleSet, load_rules
+from gateway.routing.rules import OwnAddress, RuleSet, load_rules
 from gateway.routing.snapshot import load_snapshot, write_snapshot
 from gateway.routing.workdays import WorkCalendar, load_calendar
+from gateway.trust import passed
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,8 @@ class Router:
         """The router reading routing.rules_dir, or None when routing is off; raises RuleFileError."""
         if not config.routing.rules_dir:
             return None
-        return cls(config, lambda: load_rules(config.routing.rules_dir), load_calendar(config.routing.calendar_file))
+        return cls(config, lambda: load_rules(config.routing.rules_dir, own_address=own_address_of(config)),
+                   load_calendar(config.routing.calendar_file))
 
     @classmethod
     def from_snapshot(cls, config: Config) -> Router | None:
@@ -73,7 +76,13 @@ class Router:
     def plan(self, spooled: SpooledMessage, extracted: Extracted, meta: DocumentMeta) -> RoutingRecord:
         """The decision for one message and the rows it will write when the message is registered."""
         return plan_routing(self.decide(spooled, extracted, meta), spooled.envelope, extracted.message,
-                            meta.urgency, self.calendar, self.config, self.ruleset.mailboxes)
+                            meta.urgency, self.calendar, self.config, self.ruleset.mailboxes,
+                            authenticated=passed(extracted.auth))
+
+
+def own_address_of(config: Config) -> OwnAddress:
+    """The test rule files use for "one of the gateway's own addresses" under ``config``."""
+    return lambda address: is_own_address(address, config)
 
 
 def open_router(config: Config, register: Register) -> Router | None:

@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -152,20 +153,27 @@ class _Positions:
         return start
 
 
-def check_rules(directory: str | Path) -> list[Problem]:
+OwnAddress = Callable[[str], bool]  # is this one of the gateway's own addresses (core.addresses.is_own_address)
+OWN_MAILBOX = ("mailbox {mailbox} is one of the gateway's own addresses: a forward there comes back as a new "
+               "document (vòng lặp thư); give the unit's own mailbox, or none")
+
+
+def check_rules(directory: str | Path, own_address: OwnAddress | None = None) -> list[Problem]:
     """Every problem in the rule files of ``directory`` (empty when they are fine)."""
     try:
-        load_rules(directory)
+        load_rules(directory, own_address=own_address)
     except RuleFileError as err:
         return err.problems
     return []
 
 
-def load_rules(directory: str | Path, shown_as: str | Path | None = None) -> RuleSet:
+def load_rules(directory: str | Path, shown_as: str | Path | None = None,
+               own_address: OwnAddress | None = None) -> RuleSet:
     """Read every *.toml file of ``directory`` (in name order); RuleFileError lists all problems found.
 
     ``shown_as`` is the folder named in problems and decisions when ``directory`` is a copy of it (the
-    snapshot the workers load, see snapshot_rules).
+    snapshot the workers load, see snapshot_rules). With ``own_address``, a department whose mailbox is one of
+    the gateway's own addresses is a problem: its mailbox exists only to be forwarded to, and that would loop.
     """
     directory = Path(directory)
     label_dir = Path(shown_as) if shown_as else directory
@@ -196,7 +204,7 @@ def load_rules(directory: str | Path, shown_as: str | Path | None = None) -> Rul
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         sources.append((path.name, raw))
         parsed.append((str(label_dir / path.name), data, _Positions(text)))
-    departments = _load_departments(parsed, problems)
+    departments = _load_departments(parsed, problems, own_address)
     rules, fallbacks = [], []
     for name, data, positions in parsed:
         for key in data:
@@ -214,7 +222,7 @@ def load_rules(directory: str | Path, shown_as: str | Path | None = None) -> Rul
     return RuleSet(str(label_dir), departments, tuple(rules), fallback, digest.hexdigest()[:12], tuple(sources))
 
 
-def _load_departments(parsed, problems: list[Problem]) -> dict[str, Department]:
+def _load_departments(parsed, problems: list[Problem], own_address: OwnAddress | None) -> dict[str, Department]:
     departments: dict[str, Department] = {}
     for name, data, positions in parsed:
         entries = data.get("department", [])
@@ -243,6 +251,9 @@ def _load_departments(parsed, problems: list[Problem]) -> dict[str, Department]:
                 problems.append(Problem(name, positions.key(line, "mailbox"), label,
                                         f"mailbox must be an e-mail address, not {mailbox!r}"))
                 mailbox = ""
+            elif mailbox and own_address is not None and own_address(mailbox):
+                problems.append(Problem(name, positions.key(line, "mailbox"), label,
+                                        OWN_MAILBOX.format(mailbox=mailbox.strip())))
             if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
                 problems.append(Problem(name, positions.key(line, "members"), label, "members must be a list"))
                 members = []

@@ -116,13 +116,14 @@ class Daemon:
         finally:
             log.info("stopping: closing SMTP and IMAP intake, letting workers finish the message in hand")
             self.notifier.stopping("draining: intake closed, workers finishing the messages in hand")
-            intake.stop()
+            drain_until = time.monotonic() + self.config.workers.drain_timeout
+            intake.stop(drain_timeout=self.config.workers.drain_timeout)  # transactions in DATA finish first
             imap.stop()
             if health is not None:
                 health.stop()
             for service in self.services:
                 service.stop()
-            self._stop_all_workers()
+            self._stop_all_workers(drain_until)
             self._number_waiting()  # what the drained workers registered last, as far as order allows
             if sender is not None:
                 sender.stop()
@@ -272,10 +273,10 @@ class Daemon:
             self.spool.recover(owner_pid=process.pid)
             self._workers[index] = self._start_worker()
 
-    def _stop_all_workers(self) -> None:
-        """Drain: workers finish their batch within workers.drain_timeout; unfinished files stay in the spool."""
+    def _stop_all_workers(self, deadline: float) -> None:
+        """Drain: workers finish their batch by ``deadline`` (workers.drain_timeout after the stop began, the SMTP
+        drain included); unfinished files stay in the spool."""
         self._stop_workers.value = 1
-        deadline = time.monotonic() + self.config.workers.drain_timeout
         for process in self._workers:
             process.join(max(0.1, deadline - time.monotonic()))
         for process in self._workers:

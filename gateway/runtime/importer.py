@@ -104,7 +104,8 @@ class Importer:
         """Register one message this process has just spooled, then number what may be numbered."""
         while True:  # a failed attempt goes back to incoming/ until max_attempts sends it to bad/
             outcome = process_one(self.spool.claim(spool_id), self.spool, self.register, self.config, self.router)
-            if outcome.registration is not None or outcome.to_bad or outcome.quarantined or outcome.deferred:
+            if outcome.registration is not None or outcome.to_bad or outcome.quarantined or outcome.automatic \
+                    or outcome.deferred:
                 break
         self.register.number_waiting(self.spool.watermark())
         registration = outcome.registration

@@ -1,4 +1,8 @@
-"""Takes spooled messages through parse → extract → understand → register, and settles their spool files."""
+"""Takes spooled messages through parse → trust → extract → understand → register, and settles their spool files.
+
+Machine-sent mail leaves before the trust check: a mail loop is quarantined, a delivery report updates the outbox
+row it is about, and reports and auto-replies wait in auto/ ("thư tự động") without a số đến.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ import traceback
 from dataclasses import dataclass
 
 from gateway.core.config import Config
-from gateway.core.errors import ParseError, Quarantined, TemporaryError
+from gateway.core.errors import NotADocument, ParseError, Quarantined, TemporaryError
 from gateway.core.values import DocumentMeta, Envelope, Extracted, FieldValue, SpooledMessage
+from gateway.mail.automatic import AutoKind, classify
 from gateway.mail.limits import message_limit_hit
 from gateway.mail.parse import parse_message
 from gateway.mail.peek import peek_message_id
@@ -17,6 +22,7 @@ from gateway.register.arrivals import NewArrival
 from gateway.register.records import Registration
 from gateway.register.service import Register
 from gateway.routing.router import Router
+from gateway.runtime.reports import settle_report
 from gateway.runtime.sandbox import extract_isolated, understand_isolated
 from gateway.spool import Spool, deferral, quarantine
 from gateway.trust import check_sender
@@ -34,6 +40,7 @@ class Outcome:
     to_bad: bool = False
     deferred: bool = False  # a fault outside the message (database away, disk full): it waits in deferred/
     quarantined: str = ""  # the reason, when a rule sent the message to quarantine/ instead of the register
+    automatic: str = ""  # the reason, when a machine sent it and it waits in auto/ instead of the register
 
 
 @dataclass(frozen=True)
@@ -48,12 +55,18 @@ class Understood:
 def understand_spooled(spooled: SpooledMessage, config: Config) -> Understood:
     """Parse, check the sender, extract and understand one message.
 
-    Raises ParseError for input that cannot be a message, Quarantined for a sender the trust policy holds back.
+    Raises ParseError for input that cannot be a message, Quarantined for a sender the trust policy holds back
+    or a mail loop, NotADocument for a delivery report or an auto-reply.
     """
     limit = message_limit_hit(spooled.raw, config.limits)
     if limit:
         raise Quarantined(f"limit: {limit}", {"limit": limit})
     parsed = parse_message(spooled.raw, config.limits)
+    automatic = None if spooled.envelope.released_by else classify(spooled.raw, parsed, spooled.envelope, config)
+    if automatic is not None and automatic.kind is AutoKind.LOOP:
+        raise Quarantined(automatic.reason, automatic.detail)
+    if automatic is not None:
+        raise NotADocument(automatic.reason, automatic)
     verdict = check_sender(spooled.raw, parsed, spooled.envelope, config.trust)
     if verdict.action != "accept":
         raise Quarantined(verdict.reason, verdict.detail)
@@ -108,9 +121,27 @@ def process_one(spooled: SpooledMessage, spool: Spool, register: Register, confi
         if _held_back(arrival):
             return _quarantine(spooled, _held_back(arrival), spool)
         registration = register.register_arrival(arrival, spool.watermark({spooled.spool_id}))
+    except NotADocument as machine:
+        return _set_aside(spooled, machine, spool, register, config)
     except Exception as err:  # noqa: BLE001 - any failure must leave the message in the spool, never lose it
         return _failed(spooled, err, spool, config)
     return _finished(spooled, registration, spool)
+
+
+def _set_aside(spooled: SpooledMessage, machine: NotADocument, spool: Spool, register: Register,
+               config: Config) -> Outcome:
+    """A delivery report updates its outbox row; then the message waits in auto/. If the register cannot be
+    written, the message is retried like any failure (it stays in the spool)."""
+    automatic = machine.automatic
+    try:
+        detail = {**automatic.detail, **settle_report(automatic, register, config, spooled.spool_id)}
+        quarantine.hold(spool, spooled.spool_id, automatic.reason, {"kind": automatic.kind.value, **detail},
+                        queue=quarantine.AUTO)
+    except Exception as err:  # noqa: BLE001 - any failure must leave the message in the spool, never lose it
+        return _failed(spooled, err, spool, config)
+    log.info("spool %s <%s>: not a document, kept in auto/: %s", spooled.spool_id, peek_message_id(spooled.raw),
+             automatic.reason)
+    return Outcome(spooled.spool_id, None, automatic=automatic.reason)
 
 
 def process_batch(batch: list[SpooledMessage], spool: Spool, register: Register, config: Config,
@@ -131,6 +162,8 @@ def process_batch(batch: list[SpooledMessage], spool: Spool, register: Register,
                 outcomes.append(_quarantine(spooled, _held_back(arrival), spool))
             else:
                 ready.append(arrival)
+        except NotADocument as machine:
+            outcomes.append(_set_aside(spooled, machine, spool, register, config))
         except Exception as err:  # noqa: BLE001 - settled alone, the rest of the batch goes on
             outcomes.append(_failed(spooled, err, spool, config))
     if not ready:

@@ -20,10 +20,15 @@ from gateway.core.rfc822 import split_head
 from gateway.core.values import Envelope
 
 MAGIC = b"GWSPOOL1 "
-QUEUES = ("incoming", "claimed", "deferred", "bad", "quarantine")
+QUEUES = ("incoming", "claimed", "deferred", "bad", "quarantine", "auto")
 LISTABLE_QUEUES = QUEUES
 QUARANTINE_SUFFIX = ".quarantine.json"
 DEFERRAL_SUFFIX = ".defer.json"
+# Queues where a message waits beside a JSON record of why: quarantine/ (held for an operator) and auto/ (the
+# "thư tự động" list: delivery reports and auto-replies, kept but never registered).
+HELD_QUEUES = {"quarantine": QUARANTINE_SUFFIX, "auto": ".auto.json"}
+# Every queue that keeps a JSON record beside its messages; deferred/ records when to try again.
+RECORD_SUFFIXES = {**HELD_QUEUES, "deferred": DEFERRAL_SUFFIX}
 MSG_SUFFIX = ".msg"
 REASON_SUFFIX = ".reason.txt"
 TMP_SUFFIX = ".tmp"
@@ -41,7 +46,7 @@ class SpoolEntryInfo:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     subject: str
-    reason: str = ""  # first line of the reason file, for bad/ and quarantine/
+    reason: str = ""  # first line of the reason file, for bad/, quarantine/ and auto/
 
 
 def new_spool_id() -> str:

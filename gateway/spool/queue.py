@@ -1,4 +1,4 @@
-"""The spool: durable queue folders (incoming, claimed, bad, quarantine) where every message waits between
+"""The spool: durable queue folders (incoming, claimed, bad, quarantine, auto) where every message waits between
 intake and register; coordination between processes is by rename only."""
 
 from __future__ import annotations
@@ -21,11 +21,12 @@ from gateway.core.errors import NotFound, SpoolError, StorageFull
 from gateway.core.values import Envelope, SpooledMessage
 from gateway.spool.files import (
     DEFERRAL_SUFFIX,
+    HELD_QUEUES,
     LISTABLE_QUEUES,
     MSG_SUFFIX,
-    QUARANTINE_SUFFIX,
     QUEUES,
     REASON_SUFFIX,
+    RECORD_SUFFIXES,
     TMP_SUFFIX,
     DirSyncer,
     SpoolEntryInfo,
@@ -68,6 +69,7 @@ class Spool:
         self.bad = self.root / "bad"
         self.deferred = self.root / "deferred"
         self.quarantine_dir = self.root / "quarantine"
+        self.auto_dir = self.root / "auto"
         self._pending: deque[str] = deque()
         self._incoming_sync = DirSyncer(self.incoming)
         self._storing: set[str] = set()  # spool ids this process has named but not yet written to tmp/
@@ -300,11 +302,11 @@ class Spool:
             if path.exists():
                 return path, self._bad_attempts(spool_id)
             raise NotFound(f"no spool entry {spool_id} in bad")
-        if directory == self.quarantine_dir:
-            path = self.quarantine_dir / f"{spool_id}{MSG_SUFFIX}"
+        if directory.name in HELD_QUEUES and directory.parent == self.root:
+            path = directory / f"{spool_id}{MSG_SUFFIX}"
             if path.exists():
                 return path, 0
-            raise NotFound(f"no spool entry {spool_id} in quarantine")
+            raise NotFound(f"no spool entry {spool_id} in {directory.name}")
         for name in self._names(directory):
             parsed = parse_name(name)
             if parsed and parsed[0] == spool_id:
@@ -393,7 +395,7 @@ class Spool:
         result = {}
         for queue in LISTABLE_QUEUES:
             names = self._names(self.root / queue)
-            if queue in ("bad", "quarantine"):
+            if queue == "bad" or queue in HELD_QUEUES:
                 result[queue] = sum(1 for n in names if n.endswith(MSG_SUFFIX))
             else:
                 result[queue] = sum(1 for n in names if parse_name(n))
@@ -419,7 +421,7 @@ class Spool:
         return entries
 
     def _id_in(self, queue: str, name: str) -> str | None:
-        if queue in ("bad", "quarantine"):
+        if queue == "bad" or queue in HELD_QUEUES:
             if not name.endswith(MSG_SUFFIX) or name.endswith(REASON_SUFFIX):
                 return None
             return name[: -len(MSG_SUFFIX)]
@@ -441,7 +443,7 @@ class Spool:
         header_len = len(data) - len(raw)
         attempts = self._bad_attempts(spool_id) if queue == "bad" else (parse_name(path.name) or ("", 0))[1]
         reason = self._reason_text(spool_id).partition("\n")[0].removeprefix("reason: ") if queue == "bad" else ""
-        if queue in ("quarantine", "deferred"):
+        if queue in RECORD_SUFFIXES:
             reason = str(self.record(queue, spool_id).get("reason", ""))
         info = SpoolEntryInfo(
             spool_id=spool_id,
@@ -456,10 +458,13 @@ class Spool:
         )
         return info, envelope, raw
 
+    def record_path(self, queue: str, spool_id: str) -> Path:
+        """The JSON record of why a message waits in quarantine/, auto/ or deferred/."""
+        return self._dir(queue) / f"{spool_id}{RECORD_SUFFIXES[queue]}"
+
     def record(self, queue: str, spool_id: str) -> dict:
-        """The JSON record kept beside a quarantined or deferred message ({} when there is none)."""
-        suffix = QUARANTINE_SUFFIX if queue == "quarantine" else DEFERRAL_SUFFIX
-        return read_record(self._dir(queue) / f"{spool_id}{suffix}")
+        """The JSON record kept beside a held or deferred message ({} when there is none)."""
+        return read_record(self.record_path(queue, spool_id))
 
     def _reason_text(self, spool_id: str) -> str:
         try:
@@ -484,7 +489,7 @@ class Spool:
             except (NotFound, FileNotFoundError):
                 continue
             reason = self._reason_text(spool_id) if queue == "bad" else ""
-            if queue in ("quarantine", "deferred"):
+            if queue in RECORD_SUFFIXES:
                 reason = json.dumps(self.record(queue, spool_id), ensure_ascii=False, indent=2)
             return info, envelope, raw, reason
         raise NotFound(f"no spool entry {spool_id}")

@@ -27,15 +27,23 @@ class TrustVerdict:
 
 
 def authenticate(raw: bytes, parsed: ParsedMessage, envelope: Envelope, trust: TrustConfig) -> AuthResults:
-    """SPF/DKIM/DMARC from our trusted MTA's Authentication-Results, with DKIM verified here when configured."""
+    """SPF/DKIM/DMARC from our trusted MTA's Authentication-Results, with DKIM verified here when that header
+    gave nothing ("auto", the default) or always ("always")."""
     results = AuthResults()
     if trust.trusted_authserv_ids and _peer_trusted(envelope, trust):
         results = results_from_headers(parsed.headers, trust.trusted_authserv_ids)
-    if trust.verify_dkim:
+    from_header = bool(results.source) and not results.source.startswith("ignored")
+    if trust.verify_dkim == "always" or trust.verify_dkim == "auto" and not from_header:
         local = verify_dkim(raw, domain_of(parsed.from_addr), trust)
         source = ",".join(s for s in (results.source, "local-dkim") if s)
         results = AuthResults(spf=results.spf, dkim=local, dmarc=results.dmarc, source=source)
     return results
+
+
+def judged(auth: AuthResults, trust: TrustConfig) -> bool:
+    """Whether the sender was judged: our MTA is configured (its missing header counts as no result), or our own
+    DKIM check ran."""
+    return bool(trust.trusted_authserv_ids) or "local-dkim" in auth.source
 
 
 def _peer_trusted(envelope: Envelope, trust: TrustConfig) -> bool:
@@ -51,7 +59,7 @@ def _peer_trusted(envelope: Envelope, trust: TrustConfig) -> bool:
 
 
 def passed(auth: AuthResults) -> bool:
-    """Authenticated: DMARC did not fail and at least one mechanism passed."""
+    """Authenticated: DMARC did not fail and at least one mechanism passed (only such a sender gets a reply)."""
     if auth.dmarc == "fail":
         return False
     return "pass" in (auth.dkim, auth.spf, auth.dmarc)
@@ -69,8 +77,7 @@ def check_sender(raw: bytes, parsed: ParsedMessage, envelope: Envelope, trust: T
     if action != "accept":
         why = "no sender address" if not domain else f"sender domain {domain} is not allowed"
         return TrustVerdict("quarantine", auth, f"{why} (policy: {action})", detail)
-    judged = bool(trust.trusted_authserv_ids) or trust.verify_dkim
-    if judged and matches_any(domain, trust.require_auth_domains) and not passed(auth):
+    if judged(auth, trust) and matches_any(domain, trust.require_auth_domains) and not passed(auth):
         return TrustVerdict(
             "quarantine", auth,
             f"sender {parsed.from_addr} failed authentication: dkim={auth.dkim} spf={auth.spf} dmarc={auth.dmarc}",

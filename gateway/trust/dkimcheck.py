@@ -42,6 +42,17 @@ def make_dnsfunc(trust: TrustConfig):
     return dnsfunc
 
 
+def describe_resolver(trust: TrustConfig) -> str:
+    """Which resolver the key look-ups use, in words; "" when the system has none configured."""
+    if trust.dns_servers:
+        return ", ".join(trust.dns_servers)
+    try:
+        found = dns.resolver.Resolver(configure=True).nameservers
+    except (dns.resolver.NoResolverConfiguration, OSError):
+        return ""
+    return f"the system resolver ({', '.join(map(str, found))})" if found else ""
+
+
 def _signing_domain(message: dkim.DKIM, index: int) -> str:
     try:
         sig = dict(dkim.parse_tag_value(message.headers[index][1]))
