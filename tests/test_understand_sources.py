@@ -179,7 +179,10 @@ def test_pages_left_unread_at_registration_are_ocred_later_and_join_the_search(t
         assert register.ocr_jobs.pending_count() == 1
         assert register.search(SearchQuery(text="Trường Tiền")) == []  # page 2 was not read yet
         assert run_chunk(register, config) is True
-        assert run_chunk(register, config) is False
+        chunks = 1
+        while run_chunk(register, config):  # chunks last about a second: on a slow machine a page may need its own
+            chunks += 1
+            assert chunks <= 8, "the job never finished"
         assert register.ocr_jobs.pending_count() == 0
         hits = register.search(SearchQuery(text="Trường Tiền"))
         assert [hit.document_id for hit in hits] == [registration.document_id]
