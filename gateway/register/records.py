@@ -41,6 +41,7 @@ class AssignmentView:
     assigned_by: str = ""
     updated_by: str = ""
     note: str = ""
+    assigned_at: dt.datetime | None = None  # when the unit was given the document (the sổ's "ngày chuyển")
 
 
 @dataclass(frozen=True)
