@@ -16,9 +16,9 @@ EXIT_NOT_FOUND = 4
 
 
 def fail(message: str, code: int, hint: str = "") -> None:
-    click.echo(f"gateway: error: {message}", err=True)
+    click.echo(f"gateway: lỗi: {message}", err=True)
     if hint:
-        click.echo(f"hint: {hint}", err=True)
+        click.echo(f"gợi ý: {hint}", err=True)
     sys.exit(code)
 
 
@@ -30,7 +30,7 @@ def handle_errors(func):
         try:
             return func(*args, **kwargs)
         except ConfigError as err:
-            fail(str(err), EXIT_CONFIG, "check the file with `gateway config check`")
+            fail(str(err), EXIT_CONFIG, "kiểm tra tệp cấu hình bằng `gateway config check`")
         except NotFound as err:
             fail(str(err), EXIT_NOT_FOUND)
         except GatewayError as err:
