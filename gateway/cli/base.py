@@ -16,7 +16,11 @@ EXIT_NOT_FOUND = 4
 
 
 def fail(message: str, code: int, hint: str = "") -> None:
-    click.echo(f"gateway: lỗi: {message}", err=True)
+    """Print the error in Vietnamese (lower layers' English shapes translated, the rest as a technical detail)
+    and exit with ``code``."""
+    from gateway.web.reasons import translate
+
+    click.echo(f"gateway: lỗi: {translate(message)}", err=True)
     if hint:
         click.echo(f"gợi ý: {hint}", err=True)
     sys.exit(code)

@@ -10,6 +10,8 @@ import click
 
 from gateway.cli.base import EXIT_ERROR, get_config, handle_errors
 from gateway.core.errors import ConfigError
+from gateway.web.labels import DUPLICATE_REASONS
+from gateway.web.reasons import translate
 
 
 @click.command()
@@ -52,7 +54,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
     totals = {"registered": 0, "duplicate": 0, "already-registered": 0, "quarantined": 0, "bad": 0}
     lines = []
     try:
-        with click.progressbar(length=count_messages(list(paths)), label="importing", file=sys.stderr) as bar:
+        with click.progressbar(length=count_messages(list(paths)), label="đang nhập", file=sys.stderr) as bar:
             for item in find_messages(list(paths)):
                 outcome = importer.import_one(item)
                 kind = outcome.registration.outcome if outcome.registration else (
@@ -64,10 +66,14 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
         register.close()
     for line in lines:
         click.echo(line)
-    click.echo(", ".join(f"{count} {kind}" for kind, count in totals.items()), err=True)
+    click.echo(", ".join(f"{count} {OUTCOMES[kind]}" for kind, count in totals.items()), err=True)
     if totals["bad"]:
-        click.echo("see them with `gateway spool list bad`", err=True)
+        click.echo("xem các thư lỗi bằng `gateway spool list bad`", err=True)
         sys.exit(EXIT_ERROR)
+
+
+OUTCOMES = {"registered": "vào sổ", "duplicate": "trùng", "already-registered": "đã vào sổ từ trước",
+            "quarantined": "cách ly", "bad": "lỗi"}
 
 
 def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
@@ -82,12 +88,13 @@ def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
             data["error"] = outcome.error or outcome.quarantined
         return json.dumps(data, ensure_ascii=False)
     if reg is None and outcome.quarantined:
-        return f"{source_ref}: quarantined ({outcome.quarantined})"
+        return f"{source_ref}: cách ly ({translate(outcome.quarantined)})"
     if reg is None:
-        return f"{source_ref}: moved to bad/ ({outcome.error})"
+        return f"{source_ref}: chuyển vào bad/ ({translate(outcome.error)})"
     if reg.outcome == "registered":
-        return f"{source_ref}: registered as số đến {reg.arrival_number}/{reg.year} (document {reg.document_id})"
-    return f"{source_ref}: {reg.outcome} of document {reg.duplicate_of_document_id} ({reg.reason})"
+        return f"{source_ref}: vào sổ số đến {reg.arrival_number}/{reg.year} (mã văn bản {reg.document_id})"
+    return (f"{source_ref}: {OUTCOMES.get(reg.outcome, reg.outcome)} với văn bản mã {reg.duplicate_of_document_id}"
+            f" ({DUPLICATE_REASONS.get(reg.reason, reg.reason)})")
 
 
 @click.command("web")

@@ -153,7 +153,7 @@ def load_document(session: Session, document_id: int) -> DocumentRecord:
     """Everything about one document; NotFound when there is no such document."""
     doc = session.get(Document, document_id)
     if doc is None:
-        raise NotFound(f"no document {document_id}")
+        raise NotFound(f"Không có văn bản mã {document_id}.")
     msg = session.get(Message, doc.message_id)
     book = session.get(RegisterBook, doc.register_id)
     assert msg is not None and book is not None
