@@ -164,7 +164,7 @@ def test_document_page_shows_fields_with_sources_headers_files_assignments_and_a
     for stored in (">registered<", ">web-view<", ">text<"):  # stored names are shown in Vietnamese
         assert stored not in html, stored
     pdf_page = client.get(f"/documents/{corpus.ids['kt']}").text
-    assert f'src="/documents/{corpus.ids["kt"]}/files/{corpus.attachments["kt"]}/preview#zoom=100' in pdf_page
+    assert f'src="/documents/{corpus.ids["kt"]}/files/{corpus.attachments["kt"]}/preview#navpanes=0&amp;view=FitH' in pdf_page
 
 
 def test_downloads_are_never_rendered_and_previews_are_locked_down(corpus, clients) -> None:

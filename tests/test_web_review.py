@@ -14,17 +14,17 @@ import sqlalchemy as sa
 
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 from click.testing import CliRunner  # noqa: E402
-from fastapi.testclient import TestClient  # noqa: E402
 from web_support import (  # noqa: E402
     REVIEW_SUBJECT,
     add_review_document,
+    api,
     build_corpus,
+    client_for,
     login,
     web_config,
 )
 
 from gateway.register.models import Assignment, AuditEvent, Document  # noqa: E402
-from gateway.web.app import create_app  # noqa: E402
 
 
 @pytest.fixture
@@ -32,14 +32,6 @@ def fresh(tmp_path):
     c = build_corpus(web_config(tmp_path))
     yield c
     c.register.close()
-
-
-def client_for(corpus) -> TestClient:
-    return TestClient(create_app(corpus.config, corpus.register, corpus.spool))
-
-
-def api(corpus, user: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {corpus.tokens[user]}"}
 
 
 def events(corpus, action: str) -> list:
@@ -209,8 +201,8 @@ def test_register_marks_the_lead_and_shortens_agency_names_as_configured(tmp_pat
         client = client_for(corpus)
         login(client, "vanthu")
         html = client.get("/register").text
-        assert 'title="UBND tỉnh Bình Dương">UBND BD</td>' in html
-        assert 'title="ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI">UBND tỉnh Quảng Ngãi</td>' in html
+        assert 'title="UBND tỉnh Bình Dương"><span class="clamp">UBND BD</span></td>' in html
+        assert 'title="ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI"><span class="clamp">UBND tỉnh Quảng Ngãi</span>' in html
         assert re.search(r'class="unit lead new" translate="no" title="Phòng Kinh tế: Chủ trì[^"]*">KT<', html)
         assert re.search(r'class="unit cooperate new" translate="no" title="Phòng Tổ chức: Phối hợp', html)
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -160,6 +161,22 @@ def login(client, name: str, password: str = PASSWORD) -> str:
                                            "next": "/"}, follow_redirects=False)
     assert response.status_code == 303, response.text
     return csrf_of(client.get("/").text)
+
+
+def client_for(corpus: WebCorpus):
+    """An in-process HTTP client of the web application over ``corpus``."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from fastapi.testclient import TestClient
+
+    from gateway.web.app import create_app
+
+    return TestClient(create_app(corpus.config, corpus.register, corpus.spool))
+
+
+def api(corpus: WebCorpus, user: str) -> dict[str, str]:
+    """The Authorization header of ``user``'s API token."""
+    return {"Authorization": f"Bearer {corpus.tokens[user]}"}
 
 
 def with_web(config: Config, **web) -> Config:

@@ -70,13 +70,9 @@ class DocumentChanges:
         for name in LEVEL_FIELDS:
             if name in changes and changes[name] not in (0, 1, 2, 3):
                 raise EditError(f"{_LEVEL_NAMES[name]} phải là một trong các mức 0, 1, 2, 3.")
-        columns = [getattr(Document, name) for name in changes]
         result: dict[str, tuple[Any, Any]] = {}
         with self.db.transaction() as conn:
-            row = conn.execute(sa.select(*columns, Document.field_sources, Document.message_id)
-                               .where(Document.id == document_id)).first()
-            if row is None:
-                raise NotFound(no_document(document_id))
+            row = _fields(conn, document_id, changes)
             sources = dict(row.field_sources or {})
             changed: dict[str, Any] = {}
             for name, value in changes.items():
@@ -109,12 +105,8 @@ class DocumentChanges:
         _check_names(names)
         if not names:
             return []
-        columns = [getattr(Document, name) for name in names]
         with self.db.transaction() as conn:
-            row = conn.execute(sa.select(*columns, Document.field_sources, Document.message_id)
-                               .where(Document.id == document_id)).first()
-            if row is None:
-                raise NotFound(no_document(document_id))
+            row = _fields(conn, document_id, names)
             sources = dict(row.field_sources or {})
             now = _now().isoformat()
             done = []
@@ -224,6 +216,16 @@ def _check_names(names: Iterable[str]) -> None:
     unknown = sorted(set(names) - set(EDITABLE_FIELDS))
     if unknown:
         raise EditError(f"Không sửa được trường {', '.join(unknown)}.")
+
+
+def _fields(conn: sa.Connection, document_id: int, names: Iterable[str]) -> sa.Row:
+    """The named fields of a document with its field sources and message id; NotFound when there is none."""
+    columns = [getattr(Document, name) for name in names]
+    row = conn.execute(sa.select(*columns, Document.field_sources, Document.message_id)
+                       .where(Document.id == document_id)).first()
+    if row is None:
+        raise NotFound(no_document(document_id))
+    return row
 
 
 def _document(conn: sa.Connection, document_id: int, lock: bool = False) -> sa.Row:

@@ -23,7 +23,7 @@ from gateway.web.service import WebService
 
 DocId = Annotated[int, Path(ge=1, le=2_147_483_647)]  # ids fit a 32-bit column on both backends
 PER_PAGE = (20, 50, 100)
-ZOOMS = (75, 100, 125, 150, 200)
+ZOOMS = (100, 125, 150, 200)  # per cent; none: the page fits the frame's width
 
 router = APIRouter(include_in_schema=False)
 Service = Annotated[WebService, Depends(get_service)]
@@ -75,19 +75,19 @@ def register_page(
 
 
 def _document(request: Request, v: Viewer, service: WebService, document_id: int, msg: str = "",
-              file: int | None = None, zoom: int = 100, error: dict[str, str] | None = None, status: int = 200):
+              file: int | None = None, zoom: int = 0, error: dict[str, str] | None = None, status: int = 200):
     view = service.document(v.who, document_id)
     pdfs = view.pdfs
     shown = next((a for a in pdfs if a.id == file), pdfs[0] if pdfs else None)
     return render(request, "document.html", status=status, viewer=v, view=view, doc=view.record,
                   departments=service.departments(), fields=EDITABLE_FIELDS, roles=ASSIGNMENT_ROLES,
-                  states=ASSIGNMENT_STATES, msg=msg, shown=shown, zoom=zoom if zoom in ZOOMS else 100,
+                  states=ASSIGNMENT_STATES, msg=msg, shown=shown, zoom=zoom if zoom in ZOOMS else 0,
                   zooms=ZOOMS, error=error or {}, review_below=service.config.web.review_below)
 
 
 @router.get("/documents/{document_id}")
 def document_page(request: Request, document_id: DocId, v: User, service: Service, msg: str = "",
-                  file: int | None = Query(None, ge=1, le=2_147_483_647), zoom: int = 100):
+                  file: int | None = Query(None, ge=1, le=2_147_483_647), zoom: int = 0):
     return _document(request, v, service, document_id, msg, file, zoom)
 
 

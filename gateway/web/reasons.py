@@ -129,7 +129,7 @@ def translate(text: str) -> Said:
 
 # Keys of a quarantine reason's details (trust check and limits), as people read them.
 DETAIL_KEYS = {
-    "from": "Địa chỉ người gửi (From)", "domain": "Tên miền người gửi", "spf": "SPF", "dkim": "DKIM",
+    "from": "Địa chỉ người gửi ghi trong thư", "domain": "Tên miền người gửi", "spf": "SPF", "dkim": "DKIM",
     "dmarc": "DMARC", "auth_source": "Nguồn kết quả xác thực", "limit": "Giới hạn", "limits": "Các giới hạn",
     "rule": "Luật", "reason": "Lý do",
 }
