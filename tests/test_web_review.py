@@ -230,6 +230,8 @@ def test_cli_writes_confirmations_as_labels_bench_fields_reads(fresh, tmp_path) 
                       "so_ky_hieu": "01/TTr-UBND", "ngay_ban_hanh": "2025-01-06", "dia_danh": "Quảng Ngãi",
                       "nguoi_ky": "Trần Hoàng Tuấn", "kinh_gui": ["Hội đồng nhân dân tỉnh"]}]
     assert (out / lines[0]["file"]).read_bytes().startswith(b"%PDF")
+    complete = CliRunner().invoke(main, ["--config", str(config), "labels", "--complete", str(tmp_path / "all")])
+    assert complete.exit_code == 0 and (tmp_path / "all" / "labels.jsonl").read_text() == ""  # 5 of 9 checked
     # bench/fields.py reads this directory: its label keys, and the file it names
     from importlib import util
     from pathlib import Path
@@ -238,4 +240,4 @@ def test_cli_writes_confirmations_as_labels_bench_fields_reads(fresh, tmp_path) 
     bench = util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     assert set(lines[0]) - {"id", "file", "text_layer"} <= set(bench.FIELDS)
-    assert events(fresh, "labels-exported")[-1].detail["documents"] == 1
+    assert [e.detail["documents"] for e in events(fresh, "labels-exported")] == [1, 0]

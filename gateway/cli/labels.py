@@ -56,9 +56,12 @@ def _safe(name: str) -> str:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--since", "date_from", type=click.DateTime(["%d/%m/%Y", "%Y-%m-%d"]), help="Arrived on or after.")
 @click.option("--until", "date_to", type=click.DateTime(["%d/%m/%Y", "%Y-%m-%d"]), help="Arrived on or before.")
+@click.option("--complete", is_flag=True,
+              help="Only documents whose every label was confirmed or corrected (bench/fields.py counts a missing "
+                   "key as an empty label).")
 @click.pass_context
 @handle_errors
-def labels(ctx, directory: Path, date_from, date_to) -> None:
+def labels(ctx, directory: Path, date_from, date_to, complete: bool) -> None:
     """Write the fields people confirmed or corrected as DIRECTORY/labels.jsonl, with each document's file
     (its PDF, else DOCX, DOC or edXML) beside it in DIRECTORY/files/, for `bench/fields.py DIRECTORY`.
 
@@ -84,8 +87,11 @@ def labels(ctx, directory: Path, date_from, date_to) -> None:
                         skipped += 1
                         continue
                     name = f"{document.id}-{_safe(document.file.filename or document.file.sniffed_type)}"
+                    line = label_line(document, f"files/{name}")
+                    if complete and not set(LABELS) <= set(line):
+                        continue
                     (files / name).write_bytes(register.blobs.get(document.file.sha256))
-                    out.write(json.dumps(label_line(document, f"files/{name}"), ensure_ascii=False) + "\n")
+                    out.write(json.dumps(line, ensure_ascii=False) + "\n")
                     written += 1
         register.record_event("labels-exported", operator(), {"directory": str(directory), "documents": written})
     finally:

@@ -24,6 +24,7 @@ COLUMNS = (
 )
 WIDTHS_CM = (2.1, 1.3, 3.3, 2.6, 2.1, 6.9, 2.6, 2.1, 1.4, 1.3)
 CENTRED = {0, 1, 4, 7}  # dates and numbers
+ROLE_MARKS = {"lead": "(chủ trì) ", "inform": "(để biết) "}  # before a unit's name; phối hợp goes unmarked
 PAGE_CM = (29.7, 21.0)
 MARGINS_CM = {"left": 2.5, "right": 1.5, "top": 1.8, "bottom": 1.5}
 FORMATS = {
@@ -74,8 +75,7 @@ def row_cells(row: RegisterRow, timezone: str = "Asia/Ho_Chi_Minh") -> list[str]
     note = "; ".join(p for p in (row.description, "Mật" if row.secret else "") if p)
     handed = [a.assigned_at for a in row.assignments if a.assigned_at is not None]
     handed_on = min(handed).astimezone(ZoneInfo(timezone)).date() if handed else None
-    units = "; ".join(("(chủ trì) " if a.role == "lead" else "") + (a.unit_name or a.unit_code)
-                      for a in row.assignments if a.role != "inform") if row.lead else row.units
+    units = "; ".join(ROLE_MARKS.get(a.role, "") + (a.unit_name or a.unit_code) for a in row.assignments)
     return [_date(row.arrival_date), str(row.arrival_number), row.organ_name or row.sender, row.code,
             _date(row.issued_date), title, units, _date(handed_on), "", note]
 
@@ -329,7 +329,7 @@ def to_pdf(rows: list[RegisterRow], book: Book) -> bytes:
     pdf.ln(3)
     pdf.set_font("Serif", size=10)
     with pdf.table(col_widths=tuple(w * 10 for w in WIDTHS_CM), width=sum(WIDTHS_CM) * 10, num_heading_rows=2,
-                   line_height=4.6, padding=1.2, v_align=VAlign.T, text_align="LEFT",
+                   line_height=4.3, padding=1.0, v_align=VAlign.T, text_align="LEFT",
                    headings_style=_heading_style(), cell_fill_mode=TableCellFillMode.NONE,
                    first_row_as_headings=True) as table:
         head = table.row()

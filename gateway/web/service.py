@@ -25,7 +25,7 @@ from gateway.register.views import RegisterRow, WorkItem
 from gateway.spool import Spool, SpoolEntryInfo, quarantine
 from gateway.web import exports
 from gateway.web.exports import ExportError
-from gateway.web.access import Forbidden, may_set_status, require_admin, require_edit, scope_of
+from gateway.web.access import Forbidden, may_edit, may_set_status, require_admin, require_edit, scope_of
 from gateway.web.fields import FieldView, SignatureView, field_views, reader_notes, signature_views
 from gateway.web.names import ShortNames
 from gateway.web.reasons import Said
@@ -195,13 +195,14 @@ class WebService:
         counts = self.spool.counts() if self.spool is not None else {}
         review = SearchQuery(review_below=self.config.web.review_below, units=scope.units,
                              include_secret=scope.include_secret)
+        review_count = self.register.count_search(review, cap=COUNT_CAP) if may_edit(who) else None
         return dict(
             today=today,
             soon_days=soon,
             arrivals_today=self.views.arrivals_on(scope, today),
             units=self.views.deadlines(scope, today, soon),
             due=self.views.overdue_list(scope, today, soon),
-            review=self.register.count_search(review, cap=COUNT_CAP),
+            review=review_count,  # for those who confirm; None for the others
             bad=counts.get("bad", 0),
             quarantine=counts.get("quarantine"),  # None without a spool: the card shows "–"
             work=self.work_list(who) if who.role == ROLE_CHUYEN_VIEN else [],
