@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gateway.core.config import Config
-from gateway.core.errors import GatewayError, NotFound
+from gateway.core.errors import NotFound
 from gateway.core.rfc822 import split_head
 from gateway.core.values import Envelope
 from gateway.ops import quarantine as quarantine_ops
