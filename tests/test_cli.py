@@ -54,7 +54,7 @@ def test_import_eml_mbox_and_maildir_then_search_and_show(cli, tmp_path):
     maildir.close()
 
     result = cli("import", str(eml), str(tmp_path / "archive.mbox"), str(tmp_path / "Maildir"))
-    assert result.output.count("registered as số đến") == 4
+    assert result.output.count("vào sổ số đến") == 4
     assert "số đến 4/" in result.output
 
     again = cli("import", "--json", str(eml))
@@ -77,7 +77,7 @@ def test_unparseable_import_goes_to_bad_and_can_be_requeued_and_purged(cli, tmp_
     junk = tmp_path / "junk.eml"
     junk.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00 binary junk")
     result = cli("import", str(junk), code=1)
-    assert "moved to bad/" in result.output
+    assert "chuyển vào bad/" in result.output
     listing = json.loads(cli("spool", "list", "bad", "--json").stdout)
     assert len(listing) == 1 and listing[0]["reason"]
     spool_id = listing[0]["spool_id"]

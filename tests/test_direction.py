@@ -64,8 +64,8 @@ def test_rules_propose_and_the_direction_assigns_and_forwards(stack) -> None:
     config, spool, register, router = stack("proposal")
     doc = _registered(config, spool, register, router)
     proposed = register.views.assignments(doc)
-    assert [(a.unit_code, a.role, a.status) for a in proposed] == [("KHTC", "cooperate", "proposed"),
-                                                                   ("TTR", "lead", "proposed")]
+    assert [(a.unit_code, a.role, a.status) for a in proposed] == [("TTR", "lead", "proposed"),
+                                                                   ("KHTC", "cooperate", "proposed")]
     assert register.outbox.list() == [], "proposals are not forwarded before the leader's direction"
     register.changes.direct(doc, DirectionInput(
         directed_by="Giám đốc Nguyễn Văn A", opinion="Thanh tra chủ trì, báo cáo trước 20/12.", lead="TTR",

@@ -158,11 +158,11 @@ def test_show_prints_the_routing_and_the_audit_trail(tmp_path) -> None:
                              str(document_id)], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     out = " ".join(result.stdout.split())
-    assert "chủ trì TTR — Thanh tra, hạn 23/02/2026 [new]" in out
+    assert "chủ trì TTR — Thanh tra, hạn 23/02/2026 [chưa xử lý]" in out
     assert "phối hợp KHTC" in out and "để biết BGD" in out
-    assert "luật khieu-nai: lead=TTR" in out
-    assert "thư forward → thanhtra@sct.example.gov.vn: queued" in out
-    assert "routed lead TTR; cooperate KHTC; due 2026-02-23; rules khieu-nai" in out
+    assert "luật khieu-nai: chủ trì TTR" in out
+    assert "thư chuyển tiếp → thanhtra@sct.example.gov.vn: đang chờ gửi" in out
+    assert "Định tuyến Chủ trì TTR; phối hợp KHTC; để biết BGD; hạn 23/02/2026; theo luật khieu-nai" in out
     explained = subprocess.run([sys.executable, "-m", "gateway", "--config", str(config_file), "rules", "explain",
                                 str(document_id)], capture_output=True, text=True)
     assert explained.returncode == 0, explained.stderr

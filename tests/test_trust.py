@@ -102,13 +102,13 @@ def test_forged_gov_vn_sender_is_quarantined_and_signed_one_registered_with_resu
         registered = _imported_json(run, good)
         assert registered["outcome"] == "registered"
         shown = run("show", str(registered["document_id"])).output
-        assert "dkim=pass" in shown and "local-dkim" in shown
+        assert "DKIM đạt" in shown and "local-dkim" in shown
         assert _json(run("show", "--json", str(registered["document_id"])).output)["message"][
             "authentication"]["dkim"] == "pass"
         held = _imported_json(run, forged)
         assert held["outcome"] == "quarantined" and "dkim=fail" in held["error"]
         listing = run("quarantine", "list").output
-        assert held["spool_id"] in listing and "failed authentication" in listing
+        assert held["spool_id"] in listing and "không xác thực được" in listing
         assert "Công văn giả" not in run("search", "giả").output
     finally:
         dns.close()
@@ -132,9 +132,9 @@ def test_quarantine_release_registers_and_delete_leaves_an_audit_record(gateway_
         assert _imported_json(run, path)["outcome"] == "quarantined"
     spool = Spool(config.spool_dir)
     first, second = [entry.spool_id for entry in spool.list("quarantine")]
-    assert "sender domain ads.example.com is not allowed" in run("quarantine", "show", first).output
+    assert "Tên miền người gửi ads.example.com không nằm trong danh sách" in run("quarantine", "show", first).output
 
-    assert f"released {first}" in run("quarantine", "release", first).output
+    assert f"Đã cho {first} vào sổ" in run("quarantine", "release", first).output
     claimed = spool.claim_next()
     assert claimed is not None and claimed.spool_id == first and claimed.envelope.released_by
     register = Register.open(config)
@@ -164,7 +164,7 @@ def test_audit_chain_verify_finds_edits_removals_and_corrupt_blobs(gateway_cli, 
         path.write_bytes(make_message(f"Công văn số {number}", "Nội dung.",
                                       [(f"cv{number}.pdf", make_pdf([f"Văn bản {number}"]), "application/pdf")]))
         assert _imported_json(run, path)["outcome"] == "registered"
-    assert "3 event(s) chained" in run("audit", "verify").output
+    assert "3 sự kiện nối chuỗi đúng" in run("audit", "verify").output
 
     register = Register.open(config)
     try:
@@ -172,7 +172,7 @@ def test_audit_chain_verify_finds_edits_removals_and_corrupt_blobs(gateway_cli, 
     finally:
         register.close()
     verified = run("audit", "verify").output
-    assert "4 event(s) chained" in verified
+    assert "4 sự kiện nối chuỗi đúng" in verified
     shown = _json(run("show", "--json", "2").output)
     change = [e for e in shown["audit"] if e["action"] == "field-corrected"]
     assert len(change) == 1, "an unchanged field (due_date) writes no event"
@@ -183,20 +183,20 @@ def test_audit_chain_verify_finds_edits_removals_and_corrupt_blobs(gateway_cli, 
     with sqlite3.connect(database) as db:
         db.execute("UPDATE audit_events SET actor = 'someone-else' WHERE id = 2")
     failed = run("audit", "verify", code=1).output
-    assert "audit event 2" in failed and "altered" in failed
+    assert "sự kiện nhật ký 2" in failed and "đã bị sửa" in failed
     with sqlite3.connect(database) as db:
         db.execute("UPDATE audit_events SET actor = 'gateway' WHERE id = 2")
     run("audit", "verify")
     with sqlite3.connect(database) as db:
         db.execute("DELETE FROM audit_events WHERE id = 3")
-    assert "audit event 4" in run("audit", "verify", code=1).output
+    assert "sự kiện nhật ký 4" in run("audit", "verify", code=1).output
     with sqlite3.connect(database) as db:
         db.execute("DELETE FROM audit_events")
 
     blob = next(p for p in (config.data_dir / "blobs").rglob("*") if p.is_file())
     blob.write_bytes(blob.read_bytes() + b"x")
-    assert f"blob {blob.name}" in run("audit", "verify", code=1).output
-    assert "blob" not in run("audit", "verify", "--no-blobs").output.replace("0 blob(s)", "")
+    assert f"tệp lưu {blob.name}" in run("audit", "verify", code=1).output
+    assert "tệp lưu" not in run("audit", "verify", "--no-blobs").output.replace("0 tệp lưu", "")
 
 
 def test_audit_chain_does_not_fork_under_concurrent_writers_on_postgres(postgres_url, tmp_path):
@@ -244,6 +244,6 @@ def test_migration_chains_the_events_written_before_it(tmp_path):
             report = verify_chain(conn)
             assert report.ok and report.events == 3, report.first_break
             conn.execute(sa.text("UPDATE audit_events SET action = 'changed' WHERE action = 'old-1'"))
-            assert "audit event 2" in verify_chain(conn).first_break
+            assert "sự kiện nhật ký 2" in verify_chain(conn).first_break
     finally:
         engine.dispose()

@@ -133,7 +133,7 @@ def test_gateway_extract_prints_fields_with_sources(tmp_path) -> None:
     assert data["urgency_name"] == "Hỏa tốc" and data["signatures"] == []
     text = subprocess.run([gateway, "--data-dir", str(tmp_path / "data"), "extract", str(path)],
                           capture_output=True, text=True, timeout=120, check=True).stdout
-    assert "Trích yếu             góp ý dự thảo Quyết định về giá dịch vụ công   [text, " in text
+    assert "Trích yếu             góp ý dự thảo Quyết định về giá dịch vụ công   [lớp chữ của tệp, " in text
 
 
 def test_broken_and_encrypted_pdfs_give_a_status_not_a_crash() -> None:

@@ -220,9 +220,10 @@ def test_signed_document_registered_with_its_signature_report_and_fields_shown(t
         assert record.signature_status == "untrusted-root" and record.organ_name == "SỞ TÀI CHÍNH"
         assert record.attachments[0].signatures[0]["signer"] == "Nguyễn Văn An"
         shown = document_as_text(record)
-        assert "Chữ ký số                   untrusted-root" in shown
-        assert "chữ ký untrusted-root: Nguyễn Văn An (Ban Thử nghiệm), cấp bởi Test Root CA" in shown
-        assert "Người ký                    Nguyễn Văn An   [text, " in shown
+        assert "Chữ ký số                   Nguyên vẹn; chứng thư không thuộc gốc tin cậy đã cấu hình" in shown
+        assert ("chữ ký: Nguyên vẹn; chứng thư không thuộc gốc tin cậy đã cấu hình: Nguyễn Văn An (Ban Thử nghiệm), "
+                "cấp bởi Test Root CA") in shown
+        assert "Người ký                    Nguyễn Văn An   [lớp chữ của tệp, " in shown
         data = document_as_dict(record)
         assert data["signature_status"] == "untrusted-root" and data["field_sources"]["subject"]["source"] == "text"
     finally:

@@ -158,11 +158,13 @@ def test_a_script_in_a_subject_is_shown_as_text(corpus, clients) -> None:
 def test_document_page_shows_fields_with_sources_headers_files_assignments_and_audit(corpus, clients) -> None:
     client, _ = clients["vanthu"]
     html = client.get(f"/documents/{corpus.ids['both']}").text
-    for text in ("Thông báo họp giao ban", "TB-VP", "text", "90%", "vanthu@ubnd.example.gov.vn",
-                 "Phòng Kinh tế", "Chủ trì", "Phối hợp", "registered", "web-view"):
+    for text in ("Thông báo họp giao ban", "TB-VP", "lớp chữ của tệp", "90%", "vanthu@ubnd.example.gov.vn",
+                 "Phòng Kinh tế", "Chủ trì", "Phối hợp", "Vào sổ", "Xem văn bản"):
         assert text in html, text
+    for stored in (">registered<", ">web-view<", ">text<"):  # stored names are shown in Vietnamese
+        assert stored not in html, stored
     pdf_page = client.get(f"/documents/{corpus.ids['kt']}").text
-    assert f'src="/documents/{corpus.ids["kt"]}/files/{corpus.attachments["kt"]}/preview"' in pdf_page
+    assert f'src="/documents/{corpus.ids["kt"]}/files/{corpus.attachments["kt"]}/preview#navpanes=0&amp;view=FitH' in pdf_page
 
 
 def test_downloads_are_never_rendered_and_previews_are_locked_down(corpus, clients) -> None:
@@ -335,10 +337,13 @@ def test_correction_keeps_old_and_new_value_marks_source_manual_and_is_searchabl
     found = client.get("/api/v1/documents", params={"q": "tai nguyen"}, headers=api(fresh, "vanthu")).json()
     assert [i["id"] for i in found["items"]] == [doc]
     page = client.get(f"/documents/{doc}").text
-    assert "Sở Tài nguyên" in page and "manual (vanthu)" in page
-    bad = client.post(f"/documents/{doc}/correct", data={"field": "issued_date", "value": "hôm qua", "csrf": csrf})
-    assert bad.status_code == 400
-    assert client.post(f"/documents/{doc}/correct", data={"field": "secrecy", "value": "0", "csrf": csrf}).status_code == 400
+    assert "Sở Tài nguyên" in page and "Đã sửa" in page
+    bad = client.post(f"/documents/{doc}/correct", data={"field": "issued_date", "value": "31/02/2025", "csrf": csrf})
+    # not a dead end: the document page again, the typed value kept in its open form and the reason beside it
+    assert bad.status_code == 400 and 'id="correct' not in bad.text and "«31/02/2025» không phải một ngày" in bad.text
+    assert 'value="31/02/2025"' in bad.text and 'id="f-issued_date" class=" failed"' in bad.text
+    assert client.post(f"/documents/{doc}/correct", data={"field": "urgency", "value": "7", "csrf": csrf}).status_code == 400
+    assert client.post(f"/documents/{doc}/correct", data={"field": "nope", "value": "1", "csrf": csrf}).status_code == 400
 
 
 def test_reassigning_a_unit_changes_its_deadline_and_audits_both(fresh) -> None:
@@ -382,7 +387,7 @@ def test_chuyen_vien_marks_done_from_the_page_and_cannot_touch_another_units_doc
 
 def test_every_form_needs_the_sessions_csrf_token(fresh) -> None:
     client = client_for(fresh)
-    login(client, "vanthu")
+    login(client, "admin")  # may do every one of these
     doc = fresh.ids["kt"]
     forms = {
         f"/documents/{doc}/correct": {"field": "subject", "value": "x"},
@@ -390,19 +395,24 @@ def test_every_form_needs_the_sessions_csrf_token(fresh) -> None:
         f"/documents/{doc}/unassign": {"unit": "KT"},
         f"/documents/{doc}/status": {"unit": "KT", "status": "done"},
         f"/documents/{doc}/handled": {},
+        f"/documents/{doc}/confirm": {"field": "subject"},
         "/spool/bad/requeue": {"spool_id": "x"},
+        "/admin/users/active": {"name": "cv_kt", "active": "no"},
+        "/admin/users/delete": {"name": "cv_kt", "confirm": "yes"},
+        "/admin/tokens/revoke": {"token_id": "1"},
         "/spool/quarantine/release": {"spool_id": "x"},
         "/spool/quarantine/delete": {"spool_id": "x", "confirm": "yes"},
         "/logout": {},
     }
     other = client_for(fresh)
-    other_csrf = login(other, "vanthu")  # a valid token, but of another session
+    other_csrf = login(other, "admin")  # a valid token, but of another session
     for url, form in forms.items():
         assert client.post(url, data={**form, "csrf": other_csrf}).status_code == 403, url
         assert client.post(url, data=form).status_code == 422, url
     assert _doc_value(fresh, doc, Document.subject) == DOCS["kt"]["subject"]
     assert _assignment(fresh, doc, "KT").status == "new"
     assert client.get("/").status_code == 200  # still logged in: logout was refused too
+    assert fresh.register.accounts.principal("cv_kt") is not None  # neither disabled nor deleted
 
 
 def test_requeue_from_bad(fresh) -> None:
@@ -445,18 +455,21 @@ def test_exports_open_in_their_programs_laid_out_as_the_printed_register(corpus)
     document = Docx(io.BytesIO(docx.content))
     assert document.sections[0].orientation == WD_ORIENT.LANDSCAPE
     table = document.tables[0]
-    assert [c.text for c in table.rows[0].cells][:4] == ["Ngày đến", "Số đến", "Tác giả", "Số, ký hiệu"]
-    assert len(table.rows) == 1 + 5
+    assert [c.text for c in table.rows[0].cells][:4] == ["Ngày đến", "Số đến", "Tác giả", "Số, ký hiệu văn bản"]
+    assert [c.text for c in table.rows[1].cells] == [f"({n})" for n in range(1, 11)]  # Phụ lục IV's numbering
+    assert len(table.rows) == 2 + 5
     assert any("<script>" in c.text for row in table.rows for c in row.cells)  # text stays text in Word
     xlsx = client.get(f"/api/v1/export?format=xlsx&{span}", headers=api(corpus, "vanthu"))
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     assert sheet["A2"].value == "Ngày đến" and sheet.max_row == 2 + 5
     assert isinstance(sheet["B3"].value, int)
-    assert client.get(f"/api/v1/export?format=pdf&{span}", headers=api(corpus, "vanthu")).status_code == 422
+    pdf = client.get(f"/api/v1/export?format=pdf&{span}", headers=api(corpus, "vanthu"))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.headers["x-export-rows"] == "5"
+    assert client.get(f"/api/v1/export?format=odt&{span}", headers=api(corpus, "vanthu")).status_code == 422
     backwards = client.get("/api/v1/export?format=csv&date_from=2030-02-01&date_to=2026-01-01",
                            headers=api(corpus, "vanthu"))
     assert backwards.status_code == 200 and backwards.headers["x-export-rows"] == "0"
-    unknown = client.patch(f"/api/v1/documents/{corpus.ids['kt']}", json={"fields": {"secrecy": 0}},
+    unknown = client.patch(f"/api/v1/documents/{corpus.ids['kt']}", json={"fields": {"review_confidence": 1}},
                            headers=api(corpus, "vanthu"))
     assert unknown.status_code == 422
 
@@ -478,6 +491,10 @@ COVERED = {
     ("GET", "/documents/{document_id}"), ("GET", "/documents/{document_id}/files/{attachment_id}"),
     ("GET", "/documents/{document_id}/files/{attachment_id}/preview"), ("POST", "/documents/{document_id}/correct"),
     ("POST", "/documents/{document_id}/assign"), ("POST", "/documents/{document_id}/unassign"),
+    # review, users and tokens: test_web_review.py, test_web_users.py
+    ("POST", "/documents/{document_id}/confirm"), ("POST", "/api/v1/documents/{document_id}/confirm"),
+    ("GET", "/admin/users"), ("POST", "/admin/users/active"), ("POST", "/admin/users/delete"),
+    ("POST", "/admin/tokens/revoke"),
     ("POST", "/documents/{document_id}/status"), ("POST", "/documents/{document_id}/handled"), ("GET", "/export"),
     ("GET", "/spool/bad"), ("POST", "/spool/bad/requeue"),
     # quarantine routes: test_web_quarantine.py (each role, CSRF, audit, escaping)

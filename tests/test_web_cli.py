@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import signal
@@ -43,12 +44,12 @@ def test_user_add_list_token_and_passwd(cli) -> None:
         input=PASSWORD + "\n")
     cli("user", "add", "cv", "--role", "chuyen_vien", "--unit", "KT", "--password-stdin", input=PASSWORD + "\n")
     cli("user", "add", "eoffice", "--role", "lanh_dao", "--no-password")
-    assert "needs --unit" in cli("user", "add", "x", "--role", "chuyen_vien", "--no-password", code=1).output
-    assert "no department" in cli("user", "add", "y", "--role", "chuyen_vien", "--unit", "ZZ", "--no-password",
-                                  code=1).output
-    assert "exists already" in cli("user", "add", "cv", "--role", "admin", "--no-password", code=1).output
-    assert "at least 8" in cli("user", "add", "z", "--role", "admin", "--password-stdin", input="short\n",
-                               code=1).output
+    assert "cần --unit" in cli("user", "add", "x", "--role", "chuyen_vien", "--no-password", code=1).output
+    assert "Không có đơn vị mã ZZ" in cli("user", "add", "y", "--role", "chuyen_vien", "--unit", "ZZ",
+                                          "--no-password", code=1).output
+    assert "Đã có người dùng cv" in cli("user", "add", "cv", "--role", "admin", "--no-password", code=1).output
+    assert "ít nhất 8" in cli("user", "add", "z", "--role", "admin", "--password-stdin", input="short\n",
+                              code=1).output
     token = cli("user", "token", "eoffice", "--label", "e-office").output.strip()
     assert re.fullmatch(r"gw_[A-Za-z0-9_-]{43}", token)
     users = [json.loads(line) for line in cli("user", "list", "--json").output.splitlines()]
@@ -65,6 +66,58 @@ def test_user_add_list_token_and_passwd(cli) -> None:
     assert tokens and token not in {t[0] for t in tokens}
 
 
+def test_user_disable_enable_delete_and_token_revoke_take_effect_at_once(cli, tmp_path) -> None:
+    cli("user", "add", "vanthu", "--role", "van_thu", "--password-stdin", input=PASSWORD + "\n")
+    cli("user", "add", "eoffice", "--role", "lanh_dao", "--no-password")
+    first = cli("user", "token", "vanthu", "--label", "máy A").output.strip()
+    second = cli("user", "token", "vanthu", "--label", "máy B").output.strip()
+    system = cli("user", "token", "eoffice").output.strip()
+    listed = {u["name"]: u for u in map(json.loads, cli("user", "list", "--json").output.splitlines())}
+    first_id, second_id = listed["vanthu"]["token_ids"]
+    assert f"#{first_id} #{second_id}" in cli("user", "list").output
+    with _gateway_web(cli, tmp_path) as base:
+
+        def me(token: str) -> int:
+            return httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code
+
+        browser = _login(base, "vanthu", PASSWORD)
+        assert me(first) == me(second) == me(system) == 200 and browser.get("/").status_code == 200
+        assert f"Đã thu hồi khoá API #{first_id} của vanthu" in cli("user", "token-revoke", str(first_id)).output
+        assert me(first) == 401 and me(second) == 200
+        assert "không có" in cli("user", "token-revoke", str(first_id), code=4).output.lower()
+        assert "Đã khoá vanthu" in cli("user", "disable", "vanthu").output
+        assert me(second) == 401 and browser.get("/").status_code == 303  # session and token stop at once
+        assert "ĐÃ KHOÁ" in cli("user", "list").output
+        cli("user", "enable", "vanthu")
+        assert me(second) == 200 and browser.get("/").status_code == 303  # the token is back; the session is gone
+        cli("user", "delete", "eoffice", "--yes")
+        assert me(system) == 401
+        assert "Không có người dùng eoffice" in cli("user", "disable", "eoffice", code=4).output
+    events = sqlite3.connect(cli.config.parent / "data" / "register.sqlite3").execute(
+        "SELECT action, actor FROM audit_events WHERE action LIKE 'user-%' OR action LIKE 'token-%' ORDER BY id"
+    ).fetchall()
+    assert [a for a, _ in events] == ["user-added", "user-added", "token-created", "token-created", "token-created",
+                                      "token-revoked", "user-disabled", "user-enabled", "user-deleted"]
+    assert all(actor and actor != "-" for _, actor in events)  # the operator running the command
+
+
+@contextlib.contextmanager
+def _gateway_web(cli, tmp_path):
+    """`gateway web` running on its own over the CLI's config; yields its base URL, stops it with SIGTERM."""
+    port = free_port()
+    log = (tmp_path / "web.log").open("wb")
+    process = subprocess.Popen([sys.executable, "-m", "gateway", "--config", str(cli.config), "web", "--web-listen",
+                                f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
+                               start_new_session=True)
+    try:
+        wait_for(lambda: port_open(port) or process.poll() is not None, 60, what="gateway web to listen")
+        assert process.poll() is None, (tmp_path / "web.log").read_text()
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(30) == 0
+
+
 def _login(base: str, name: str, password: str) -> httpx.Client:
     client = httpx.Client(base_url=base, follow_redirects=False, timeout=10)
     page = client.get("/login")
@@ -77,23 +130,12 @@ def _login(base: str, name: str, password: str) -> httpx.Client:
 def test_gateway_web_serves_on_its_own(cli, tmp_path) -> None:
     cli("user", "add", "vanthu", "--role", "van_thu", "--password-stdin", input=PASSWORD + "\n")
     token = cli("user", "token", "vanthu").output.strip()
-    port = free_port()
-    log = (tmp_path / "web.log").open("wb")
-    process = subprocess.Popen([sys.executable, "-m", "gateway", "--config", str(cli.config), "web", "--web-listen",
-                                f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-                               start_new_session=True)
-    try:
-        wait_for(lambda: port_open(port) or process.poll() is not None, 60, what="gateway web to listen")
-        assert process.poll() is None, (tmp_path / "web.log").read_text()
-        base = f"http://127.0.0.1:{port}"
+    with _gateway_web(cli, tmp_path) as base:
         assert httpx.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["name"] == "vanthu"
         client = _login(base, "vanthu", PASSWORD)
         page = client.get("/register")
         assert page.status_code == 200 and "Sổ đăng ký văn bản đến" in page.text
         assert "server" not in page.headers
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(30) == 0
 
 
 def test_gateway_serve_runs_the_web_ui_when_web_listen_is_set(gateway_factory, tmp_path) -> None:

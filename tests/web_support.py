@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import warnings
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from gateway.core.values import (
     FieldValue,
     ParsedMessage,
     Part,
+    SignatureReport,
     SpooledMessage,
 )
 from gateway.register.arrivals import NewArrival
@@ -62,8 +64,12 @@ def web_config(tmp_path: Path, url: str = "", **web) -> Config:
 
 def arrival(key: str, subject: str, *, organ: str = "UBND tỉnh Bình Dương", code: tuple[str, str] = ("", ""),
             body: str = "", secrecy: int = 0, pdf_text: str = "", received_at: dt.datetime | None = None,
-            ) -> NewArrival:
-    """The arrival register_arrival takes for one document, with a PDF attachment when ``pdf_text`` is given."""
+            read: dict[str, tuple[str, float, str]] | None = None, signatures: tuple[SignatureReport, ...] = (),
+            notes: tuple[str, ...] = (), urgency: int = 0) -> NewArrival:
+    """The arrival register_arrival takes for one document, with a PDF attachment when ``pdf_text`` is given.
+
+    ``read`` adds or replaces fields as the reader would leave them: name → (value, confidence, source).
+    """
     received_at = received_at or dt.datetime.now(UTC)
     raw = f"Message-ID: <{key}@test>\r\nSubject: {subject}\r\n\r\n{body}\r\n".encode()
     envelope = Envelope(source="smtp", received_at=received_at, mail_from="vanthu@ubnd.example.gov.vn",
@@ -83,8 +89,11 @@ def arrival(key: str, subject: str, *, organ: str = "UBND tỉnh Bình Dương",
     fields = {"subject": subject, "organ_name": organ, "type_name": "Công văn"}
     if code[0]:
         fields.update(code_number=code[0], code_notation=code[1], issued_date="2026-11-20")
-    meta = DocumentMeta(fields={k: FieldValue(v, 0.9, "text") for k, v in fields.items()}, secrecy=secrecy,
-                        primary_part_index=0 if parts else None)
+    values = {k: FieldValue(v, 0.9, "text") for k, v in fields.items()}
+    values.update({k: FieldValue(*v) for k, v in (read or {}).items()})
+    meta = DocumentMeta(fields=values, secrecy=secrecy, urgency=urgency, primary_part_index=0 if parts else None,
+                        signatures=tuple(replace(s, part_index=0) for s in signatures) if parts else signatures,
+                        notes=notes)
     return NewArrival(SpooledMessage(f"spool-{key}", envelope, raw), Extracted(parsed, texts), meta)
 
 
@@ -154,5 +163,51 @@ def login(client, name: str, password: str = PASSWORD) -> str:
     return csrf_of(client.get("/").text)
 
 
+def client_for(corpus: WebCorpus):
+    """An in-process HTTP client of the web application over ``corpus``."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from fastapi.testclient import TestClient
+
+    from gateway.web.app import create_app
+
+    return TestClient(create_app(corpus.config, corpus.register, corpus.spool))
+
+
+def api(corpus: WebCorpus, user: str) -> dict[str, str]:
+    """The Authorization header of ``user``'s API token."""
+    return {"Authorization": f"Bearer {corpus.tokens[user]}"}
+
+
 def with_web(config: Config, **web) -> Config:
     return replace(config, web=replace(config.web, **web))
+
+
+# A scanned tờ trình as the reader leaves one: several fields unsure, two signatures, notes, Kính gửi and Nơi nhận.
+REVIEW_SUBJECT = "Về việc miễn nhiệm chức danh Ủy viên Ủy ban nhân dân tỉnh Quảng Ngãi nhiệm kỳ 2021 - 2026"
+REVIEW_READ = {
+    "code_number": ("01", 0.45, "ocr"), "code_notation": ("TTr-UBND", 0.95, "ocr"),
+    "issued_date": ("2025-01-06", 0.4, "signature"), "type_name": ("Tờ trình", 0.95, "ocr"),
+    "signer_name": ("Trần Hoàng Tuân", 0.55, "ocr"), "signer_position": ("KT. CHỦ TỊCH / PHÓ CHỦ TỊCH", 0.92, "ocr"),
+    "place": ("Quảng Ngãi", 0.95, "ocr"), "addressees": ("Hội đồng nhân dân tỉnh", 0.7, "ocr"),
+    "to_places": ("Như trên; Thường trực Tỉnh ủy; Lưu: VT", 0.93, "ocr"),
+    "signature_status": ("untrusted-root", 1.0, "reader"),
+}
+REVIEW_SIGNATURES = (
+    SignatureReport("Signature1", "Trần Hoàng Tuấn", "UBND tỉnh Quảng Ngãi", "CA phục vụ các cơ quan Đảng và Nhà nước",
+                    "2025-01-06T09:30:00+07:00", True, True, False, True, "untrusted-root"),
+    SignatureReport("Signature2", "Ủy ban nhân dân tỉnh Quảng Ngãi", "Ủy ban nhân dân tỉnh Quảng Ngãi",
+                    "CA phục vụ các cơ quan Đảng và Nhà nước", "2025-01-06T10:02:00+07:00", True, True, False, True,
+                    "untrusted-root"),
+)
+REVIEW_NOTES = ("người ký: OCR read 'Trần Hoàng Tuân', the signing certificate says 'Trần Hoàng Tuấn'",
+                "ngày ban hành taken from the first signature's time (the printed day was unreadable)")
+
+
+def add_review_document(corpus: WebCorpus, key: str = "review", **changes) -> int:
+    """Register the unsure tờ trình (assigned to no unit); returns its document id."""
+    kw = dict(organ="ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", code=("01", "TTr-UBND"),
+              pdf_text="TỜ TRÌNH Về việc miễn nhiệm", read=REVIEW_READ, signatures=REVIEW_SIGNATURES,
+              notes=REVIEW_NOTES, urgency=1)
+    kw.update(changes)
+    return corpus.register.register_arrival(arrival(key, REVIEW_SUBJECT, **kw)).document_id

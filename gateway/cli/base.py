@@ -16,11 +16,14 @@ EXIT_NOT_FOUND = 4
 
 
 def fail(message: str, code: int, hint: str = "") -> None:
-    """Print ``message`` (one error per line) and the hint to stderr, and exit with ``code``."""
+    """Print the error in Vietnamese (lower layers' English shapes translated, the rest as a technical detail),
+    one line per error, and the hint, to stderr; exit with ``code``."""
+    from gateway.web.reasons import translate
+
     for line in message.splitlines() or [""]:
-        click.echo(f"gateway: error: {line}", err=True)
+        click.echo(f"gateway: lỗi: {translate(line)}", err=True)
     if hint:
-        click.echo(f"hint: {hint}", err=True)
+        click.echo(f"gợi ý: {hint}", err=True)
     sys.exit(code)
 
 
@@ -32,9 +35,9 @@ def handle_errors(func):
         try:
             return func(*args, **kwargs)
         except ConfigError as err:
-            fail(str(err), EXIT_CONFIG, "`gateway config check` lists every problem of the configuration")
+            fail(str(err), EXIT_CONFIG, "`gateway config check` liệt kê mọi lỗi của cấu hình")
         except RuleFileError as err:
-            fail("\n".join(map(str, err.problems)), EXIT_CONFIG, "`gateway rules check` lists the problems")
+            fail("\n".join(map(str, err.problems)), EXIT_CONFIG, "`gateway rules check` liệt kê các lỗi")
         except ListenError as err:
             fail(str(err), EXIT_ERROR, err.hint)
         except NotFound as err:

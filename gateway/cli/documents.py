@@ -44,14 +44,14 @@ def search(ctx, query, date_from, date_to, sender, arrival_number, year, limit, 
                               indent=2))
         return
     if not hits:
-        click.echo("no documents found", err=True)
+        click.echo("Không tìm thấy văn bản nào", err=True)
         return
     for hit in hits:
         click.echo(f"{hit.document_id:>6}  số đến {hit.arrival_number or '(chờ số)'}/{hit.year}  {hit.arrival_date:%d/%m/%Y}  "
                    f"{hit.sender}  {hit.subject}")
         if hit.snippet:
             click.echo(f"        {hit.snippet}")
-    click.echo(f"{len(hits)} of {total} shown", err=True)
+    click.echo(f"Hiện {len(hits)} trong {total} văn bản", err=True)
 
 
 def _hit_json(hit) -> dict:
@@ -128,9 +128,9 @@ def audit_verify(ctx, no_blobs: bool) -> None:
     finally:
         register.close()
     if not report.ok:
-        fail(f"audit verify: {report.first_break} (checked {report.events} event(s), {report.blobs} blob(s))",
-              EXIT_ERROR)
-    click.echo(f"audit verify: OK, {report.events} event(s) chained, {report.blobs} blob(s) intact")
+        fail(f"kiểm tra nhật ký: {report.first_break} (đã kiểm {report.events} sự kiện, {report.blobs} tệp lưu)",
+             EXIT_ERROR)
+    click.echo(f"Kiểm tra nhật ký: tốt, {report.events} sự kiện nối chuỗi đúng, {report.blobs} tệp lưu nguyên vẹn")
 
 
 @click.group()
@@ -152,7 +152,7 @@ def db_upgrade(ctx) -> None:
         register.upgrade()
     finally:
         register.close()
-    click.echo(f"register schema is up to date ({_masked(config.database_url)})")
+    click.echo(f"Cấu trúc sổ đăng ký đã ở phiên bản mới nhất ({_masked(config.database_url)})")
 
 
 def _masked(url: str) -> str:

@@ -9,6 +9,7 @@ import click
 from gateway import __version__
 from gateway.cli.documents import audit, db, direct, extract, register_paper, return_cmd, search, show
 from gateway.cli.imap import imap
+from gateway.cli.labels import labels
 from gateway.cli.operate import backup_cmd, config_group, doctor, restore_cmd, status
 from gateway.cli.routing import outbox, rules
 from gateway.cli.run import import_, serve, web_cmd
@@ -55,6 +56,7 @@ main.add_command(web_cmd)
 main.add_command(user)
 main.add_command(search)
 main.add_command(show)
+main.add_command(labels)
 main.add_command(extract)
 main.add_command(register_paper)
 main.add_command(direct)

@@ -14,6 +14,8 @@ import click
 
 from gateway.cli.base import EXIT_CONFIG, EXIT_ERROR, get_config, handle_errors
 from gateway.core.errors import ConfigError, GatewayError
+from gateway.web import labels
+from gateway.web.reasons import translate
 
 
 @click.group()
@@ -173,11 +175,12 @@ def _outbox_list(ctx, state, document_id, limit, as_json) -> None:
             data = {k: (v.isoformat() if isinstance(v, dt.datetime) else v) for k, v in vars(item).items()}
             click.echo(json.dumps(data, ensure_ascii=False))
             continue
-        error = f"  ({item.last_error})" if item.last_error else ""
-        click.echo(f"{item.id:>6}  {item.state:<8} {item.kind:<8} doc {item.document_id or '-':<6} "
-                   f"{item.recipient}  tries {item.attempts}{error}")
+        error = f"  ({translate(item.last_error)})" if item.last_error else ""
+        click.echo(f"{item.id:>6}  {labels.one(labels.MAIL_STATES, item.state):<15} "
+                   f"{labels.one(labels.MAIL_KINDS, item.kind):<12} văn bản {item.document_id or '-':<6} "
+                   f"{item.recipient}  {item.attempts} lần gửi{error}")
     if not as_json:
-        click.echo(", ".join(f"{n} {s}" for s, n in totals.items()), err=True)
+        click.echo(", ".join(f"{n} {labels.one(labels.MAIL_STATES, s)}" for s, n in totals.items()), err=True)
 
 
 @outbox.command("retry")
@@ -193,10 +196,10 @@ def _outbox_retry(ctx, ids, all_failed) -> None:
     from gateway.register.service import Register
 
     if bool(ids) == bool(all_failed):
-        raise GatewayError("give outbox ids or --all-failed")
+        raise GatewayError("Cho biết mã thư đi hoặc --all-failed.")
     register = Register.open(get_config(ctx))
     try:
         count = register.outbox.retry(None if all_failed else list(ids))
     finally:
         register.close()
-    click.echo(f"queued {count} mail(s) again")
+    click.echo(f"Đã xếp lại {count} thư để gửi")

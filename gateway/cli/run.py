@@ -10,6 +10,8 @@ import click
 
 from gateway.cli.base import EXIT_ERROR, get_config, handle_errors
 from gateway.core.errors import ConfigError
+from gateway.web.labels import DUPLICATE_REASONS
+from gateway.web.reasons import translate
 
 
 @click.command()
@@ -57,7 +59,7 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
               "deferred": 0, "bad": 0}
     lines = []
     try:
-        with click.progressbar(length=count_messages(list(paths)), label="importing", file=sys.stderr) as bar:
+        with click.progressbar(length=count_messages(list(paths)), label="đang nhập", file=sys.stderr) as bar:
             for item in find_messages(list(paths)):
                 outcome = importer.import_one(item)
                 kind = outcome_kind(outcome)
@@ -68,9 +70,9 @@ def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
         register.close()
     for line in lines:
         click.echo(line)
-    click.echo(", ".join(f"{count} {kind}" for kind, count in totals.items()), err=True)
+    click.echo(", ".join(f"{count} {OUTCOMES[kind]}" for kind, count in totals.items()), err=True)
     if totals["bad"]:
-        click.echo("see them with `gateway spool list bad`", err=True)
+        click.echo("xem các thư lỗi bằng `gateway spool list bad`", err=True)
         sys.exit(EXIT_ERROR)
 
 
@@ -81,6 +83,10 @@ def outcome_kind(outcome) -> str:
     if outcome.quarantined:
         return "quarantined"
     return "automatic" if outcome.automatic else "deferred" if outcome.deferred else "bad"
+
+
+OUTCOMES = {"registered": "vào sổ", "duplicate": "trùng", "already-registered": "đã vào sổ từ trước",
+            "quarantined": "cách ly", "automatic": "thư tự động", "deferred": "hoãn", "bad": "lỗi"}
 
 
 def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
@@ -95,19 +101,19 @@ def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
             data["error"] = outcome.error or outcome.quarantined or outcome.automatic
         return json.dumps(data, ensure_ascii=False)
     if reg is None and outcome.quarantined:
-        return f"{source_ref}: quarantined ({outcome.quarantined})"
+        return f"{source_ref}: cách ly ({translate(outcome.quarantined)})"
     if reg is None and outcome.automatic:
-        return f"{source_ref}: not a document, kept in auto/ ({outcome.automatic})"
+        return f"{source_ref}: không phải văn bản, để trong thư tự động auto/ ({translate(outcome.automatic)})"
     if reg is None and outcome.deferred:
-        return f"{source_ref}: deferred ({outcome.error}); the daemon tries it again (gateway spool flush)"
+        return (f"{source_ref}: hoãn ({translate(outcome.error)}); gateway sẽ thử lại (hoặc `gateway spool flush`)")
     if reg is None:
-        return f"{source_ref}: moved to bad/ ({outcome.error})"
+        return f"{source_ref}: chuyển vào bad/ ({translate(outcome.error)})"
     if reg.outcome == "registered":
         if reg.arrival_number is None:
-            return (f"{source_ref}: registered (document {reg.document_id}); its số đến waits for messages "
-                    "received before it")
-        return f"{source_ref}: registered as số đến {reg.arrival_number}/{reg.year} (document {reg.document_id})"
-    return f"{source_ref}: {reg.outcome} of document {reg.duplicate_of_document_id} ({reg.reason})"
+            return (f"{source_ref}: vào sổ (mã văn bản {reg.document_id}); số đến chờ các thư nhận trước nó")
+        return f"{source_ref}: vào sổ số đến {reg.arrival_number}/{reg.year} (mã văn bản {reg.document_id})"
+    return (f"{source_ref}: {OUTCOMES.get(reg.outcome, reg.outcome)} với văn bản mã {reg.duplicate_of_document_id}"
+            f" ({DUPLICATE_REASONS.get(reg.reason, reg.reason)})")
 
 
 @click.command("web")

@@ -11,6 +11,9 @@ from typing import Any
 from gateway.core.text import UNSAFE_IN_LINE
 from gateway.core.values import SECRECY_NAMES, URGENCY_NAMES, DocumentMeta, Extracted
 from gateway.register.records import DocumentRecord
+from gateway.register.review import settled
+from gateway.web import events, labels
+from gateway.web.reasons import translate
 
 # (label, DocumentRecord attribute) in the order of the sổ đăng ký văn bản đến (ND30 Phụ lục IV, VI).
 FIELD_LABELS = (
@@ -31,15 +34,6 @@ FIELD_LABELS = (
     ("Ghi chú", "description"),
     ("Chữ ký số", "signature_status"),
 )
-SIGNATURE_STATUS = {
-    "trusted": "hợp lệ, tin cậy",
-    "untrusted-root": "nguyên vẹn; chứng thư không thuộc gốc tin cậy đã cấu hình (untrusted root)",
-    "not-whole-file": "nguyên vẹn, nhưng tệp có phần thêm sau khi ký",
-    "bad-signature": "chữ ký không kiểm được",
-    "tampered": "nội dung đã bị sửa sau khi ký",
-    "unreadable": "không đọc được chữ ký",
-    "none": "không có",
-}
 
 
 def signature_line(report: dict[str, Any]) -> str:
@@ -49,15 +43,13 @@ def signature_line(report: dict[str, Any]) -> str:
         who += f" ({report['organisation']})"
     whole = "cả tệp" if report.get("covers_whole_file") else "một phần tệp"
     intact = "nguyên vẹn" if report.get("intact") else "ĐÃ BỊ SỬA"
-    return (f"chữ ký {report.get('status')}: {who}, cấp bởi {report.get('issuer') or '?'}, "
-            f"lúc {report.get('signing_time') or '?'}, {intact}, phủ {whole}")
+    status = labels.SIGNATURE.get(report.get("status"), str(report.get("status")))
+    when = labels.iso_date(report.get("signing_time")) or "?"
+    return f"chữ ký: {status}: {who}, cấp bởi {report.get('issuer') or '?'}, lúc {when}, {intact}, phủ {whole}"
 
 
 def _level(names: tuple[str, ...], level: int) -> str:
     return names[level] if 0 <= level < len(names) else str(level)
-
-
-ROLES = {"lead": "chủ trì", "cooperate": "phối hợp", "inform": "để biết"}
 
 
 def document_as_dict(record: DocumentRecord, routing: Any = None, directions: tuple = ()) -> dict[str, Any]:
@@ -111,18 +103,34 @@ def _display(value: Any) -> str:
 
 def _routing_lines(routing: Any, zone: zoneinfo.ZoneInfo) -> list[str]:
     """The routing block: assignments (unit, role, deadline, status), matched rules and outbound mail."""
-    lines = [f"Phân phối (rules {routing.rules_version or '-'}, {_local(routing.decided_at, zone)}, "
-             f"priority {routing.priority}{', tags ' + ', '.join(routing.tags) if routing.tags else ''})"]
+    tags = f", nhãn {', '.join(routing.tags)}" if routing.tags else ""
+    lines = [f"Phân phối (bộ luật {routing.rules_version or '-'}, {_local(routing.decided_at, zone)}, "
+             f"ưu tiên {labels.one(labels.PRIORITIES, routing.priority).lower()}{tags})"]
     for item in routing.assignments:
         due = f", hạn {_display(item.due_date)}" if item.due_date else ""
-        lines.append(f"  {ROLES.get(item.role, item.role):<10}{item.unit_code} — {item.unit_name}{due} "
-                     f"[{item.status}]")
+        lines.append(f"  {labels.role(item.role).lower():<10}{item.unit_code} — {item.unit_name}{due} "
+                     f"[{labels.status(item.status).lower()}]")
     for match in routing.matched:
-        lines.append(f"  luật {match.get('rule')}: {', '.join(match.get('actions', [])) or '-'}")
+        actions = []
+        for action in match.get("actions", []):
+            key, _, value = action.partition("=")
+            actions.append(f"{labels.ACTIONS.get(key, key)} {labels.YES_NO.get(value, value)}".strip())
+        lines.append(f"  luật {match.get('rule')}: {'; '.join(actions) or '-'}")
     for mail in routing.outbox:
-        error = f" ({mail.last_error})" if mail.last_error else ""
-        lines.append(f"  thư {mail.kind} → {mail.recipient}: {mail.state}, {mail.attempts} lần gửi{error}")
+        error = f" ({translate(mail.last_error)})" if mail.last_error else ""
+        lines.append(f"  thư {labels.one(labels.MAIL_KINDS, mail.kind)} → {mail.recipient}: "
+                     f"{labels.one(labels.MAIL_STATES, mail.state)}, {mail.attempts} lần gửi{error}")
     return lines
+
+
+def _origin(source: Any) -> str:
+    """Where a field's value came from, for the bracket after it."""
+    if not isinstance(source, dict):
+        return ""
+    if source.get("source") == "manual":
+        return f"   [người sửa: {source.get('by', '?')}]"
+    confirmed = f", đã xác nhận: {source.get('confirmed_by')}" if settled(source) else ""
+    return f"   [{labels.source(str(source.get('source')))}, {float(source.get('confidence', 0)):.2f}{confirmed}]"
 
 
 def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh", routing: Any = None,
@@ -130,51 +138,57 @@ def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh",
     """The document as a văn thư reads it: register columns first, then the e-mail, files and history."""
     zone = zoneinfo.ZoneInfo(timezone)
     lines = [
-        f"Số đến {record.arrival_number or '(chờ số)'}/{record.year} — {record.register_name} (document {record.id})",
+        f"Số đến {record.arrival_number or '(chờ số)'}/{record.year} — {record.register_name} (mã văn bản {record.id})",
         f"  {'Ngày đến':<28}{_local(record.arrived_at, zone)}",
         f"  {'Độ khẩn / độ mật':<28}{_level(URGENCY_NAMES, record.urgency)} / {_level(SECRECY_NAMES, record.secrecy)}",
     ]
+    sources = record.field_sources if isinstance(record.field_sources, dict) else {}
     for label, attribute in FIELD_LABELS:
         value = _display(getattr(record, attribute))
         if attribute == "signature_status" and value:
-            value = f"{value} — {SIGNATURE_STATUS.get(value, value)}"
+            value = labels.SIGNATURE.get(value, value)
         if not value:
             continue
-        source = record.field_sources.get(attribute) if isinstance(record.field_sources, dict) else None
-        origin = f"   [{source.get('source')}, {float(source.get('confidence', 0)):.2f}]" if source else ""
-        lines.append(f"  {label:<28}{value}{origin}")
+        lines.append(f"  {label:<28}{value}{_origin(sources.get(attribute))}")
     if record.possible_duplicate_of:
-        lines.append(f"  ! trùng số, ký hiệu và cơ quan ban hành với document {record.possible_duplicate_of}")
+        lines.append(f"  ! trùng số, ký hiệu và cơ quan ban hành với văn bản mã {record.possible_duplicate_of}")
+    notes = sources.get("notes") if isinstance(sources.get("notes"), dict) else {}
+    for note in str(notes.get("value", "")).split("; "):
+        if note.strip():
+            lines.append(f"  Ghi chú của bộ đọc: {translate(note)}")
+    sender = f"{record.from_name} <{record.from_addr}>" if record.from_name else record.from_addr
+    auth = record.auth
     lines += [
-        "E-mail",
-        f"  {'From':<12}{record.from_name} <{record.from_addr}>" if record.from_name else f"  {'From':<12}{record.from_addr}",
-        f"  {'To':<12}{record.to_addrs}",
-        f"  {'Subject':<12}{record.email_subject}",
-        f"  {'Date':<12}{_local(record.date_header, zone)}",
-        f"  {'Message-ID':<12}{record.message_id_header or '(none)'}",
-        f"  {'Envelope':<12}{record.source} from {record.peer or record.source_ref or '-'}, "
-        f"MAIL FROM <{record.mail_from}> RCPT TO {', '.join(record.rcpt_tos) or '-'}",
-        f"  {'SHA-256':<12}{record.message_sha256} ({record.size} bytes)",
+        "Thư điện tử",
+        f"  {'Người gửi':<12}{sender}",
+        f"  {'Gửi đến':<12}{record.to_addrs}",
+        f"  {'Tiêu đề':<12}{record.email_subject}",
+        f"  {'Ngày gửi':<12}{_local(record.date_header, zone)}",
+        f"  {'Mã thư':<12}{record.message_id_header or '(không có)'}",
+        f"  {'Phong bì':<12}nhận qua {labels.one(labels.SOURCES_OF_MAIL, record.source)} từ "
+        f"{record.peer or record.source_ref or '-'}, người gửi <{record.mail_from}>, người nhận "
+        f"{', '.join(record.rcpt_tos) or '-'}",
+        f"  {'SHA-256':<12}{record.message_sha256} ({record.size} byte)",
     ]
     if record.defects:
-        lines.append(f"  {'Defects':<12}{', '.join(record.defects)}")
-    auth = record.auth
-    lines.append(f"  {'Auth':<12}spf={auth.get('spf')} dkim={auth.get('dkim')} dmarc={auth.get('dmarc')}"
-                 + (f" (by {auth.get('source')})" if auth.get("source") else " (no trusted result)"))
+        lines.append(f"  {'Lỗi cấu trúc':<12}{', '.join(record.defects)}")
+    lines.append(f"  {'Xác thực':<12}SPF {labels.one(labels.AUTH, auth.get('spf'))}, DKIM "
+                 f"{labels.one(labels.AUTH, auth.get('dkim'))}, DMARC {labels.one(labels.AUTH, auth.get('dmarc'))}"
+                 + (f" (theo {auth.get('source')})" if auth.get("source") else " (không có kết quả xác thực tin cậy)"))
     lines.append(f"Tệp đính kèm ({len(record.attachments)})")
     for number, item in enumerate(record.attachments, start=1):
         pages = f", {item.page_count} trang" if item.page_count else ""
-        detail = f" ({item.extract_detail})" if item.extract_detail else ""
-        name = item.member_path or item.filename or "(no name)"
-        lines.append(f"  {number}. {name} — {item.sniffed_type}, {item.size} bytes{pages}, "
-                     f"text: {item.extract_status}{detail}")
+        detail = f" ({translate(item.extract_detail)})" if item.extract_detail else ""
+        name = item.member_path or item.filename or "(không tên)"
+        lines.append(f"  {number}. {name} — {labels.one(labels.FILE_KINDS, item.sniffed_type)}, {item.size} byte"
+                     f"{pages}, đọc chữ: {labels.one(labels.EXTRACT, item.extract_status)}{detail}")
         for report in item.signatures:
             lines.append("     " + signature_line(report))
-    lines.append(f"Lần đến ({len(record.arrivals)})")
+    lines.append(f"Lần nhận ({len(record.arrivals)})")
     for arrival in record.arrivals:
-        why = f" ({arrival.duplicate_reason})" if arrival.duplicate_reason else ""
-        lines.append(f"  {_local(arrival.received_at, zone)}  {arrival.kind}{why}  via {arrival.source}  "
-                     f"spool {arrival.spool_id}")
+        why = f" ({labels.one(labels.DUPLICATE_REASONS, arrival.duplicate_reason)})" if arrival.duplicate_reason else ""
+        lines.append(f"  {_local(arrival.received_at, zone)}  {labels.one(labels.ARRIVAL_KINDS, arrival.kind)}{why}  "
+                     f"qua {labels.one(labels.SOURCES_OF_MAIL, arrival.source)}  mã trong hàng đợi {arrival.spool_id}")
     if routing is not None:
         lines += _routing_lines(routing, zone)
     for direction in directions:
@@ -187,33 +201,12 @@ def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh",
             lines.append(f"  {direction.opinion}")
     lines.append("Nhật ký")
     for event in record.audit:
-        detail = _audit_detail(event)
-        lines.append(f"  {_local(event.at, zone)}  {event.actor}  {event.action}{detail}")
+        detail = str(events.summary(event.action, event.detail))
+        actor = "hệ thống" if event.actor == "gateway" else event.actor
+        lines.append(f"  {_local(event.at, zone)}  {actor}  {events.name(event.action)}"
+                     + (f"  {detail}" if detail else ""))
     # Sender-controlled text must not move the cursor, recolour or clear an operator's terminal: shown escaped.
     return "\n".join(UNSAFE_IN_LINE.sub(_escape, line) for line in lines)
-
-
-def _audit_detail(event: Any) -> str:
-    """A short summary of the routing events' details (other events show their action alone)."""
-    detail = event.detail or {}
-    if event.action == "routed":
-        parts = [f"lead {detail.get('lead')}"]
-        if detail.get("cooperate"):
-            parts.append(f"cooperate {','.join(detail['cooperate'])}")
-        if detail.get("due_date"):
-            parts.append(f"due {detail['due_date']}")
-        parts.append(f"rules {','.join(detail.get('matched', []))}")
-        return "  " + "; ".join(parts)
-    if event.action == "outbox-queued":
-        return "  " + ", ".join(f"{m.get('kind')} {m.get('unit') or ''} {m.get('to')}".replace("  ", " ")
-                                for m in detail.get("mail", []))
-    if event.action == "forward-skipped":
-        return f"  {', '.join(detail.get('units', []))}: {detail.get('reason', '')}"
-    if event.action in ("outbox-sent", "outbox-failed", "receipt-withheld", "outbox-bounced", "outbox-report"):
-        parts = (detail.get(key) for key in ("kind", "unit", "to", "reason"))
-        return "  " + " ".join(str(p) for p in parts if p)
-    return ""
-
 
 
 def _escape(match: re.Match) -> str:
@@ -247,12 +240,13 @@ def describe_meta(extracted: Extracted, meta: DocumentMeta) -> str:
     for label, key in META_LABELS:
         value = meta.fields.get(key)
         if value:
-            lines.append(f"  {label:<22}{value.value}   [{value.source}, {value.confidence:.2f}]")
+            lines.append(f"  {label:<22}{value.value}   [{labels.source(value.source)}, {value.confidence:.2f}]")
     for text in extracted.texts:
-        detail = f" ({text.detail})" if text.detail else ""
-        lines.append(f"Tệp {text.member_path or text.filename}: {text.sniffed_type}, text {text.status}{detail}")
+        detail = f" ({translate(text.detail)})" if text.detail else ""
+        lines.append(f"Tệp {text.member_path or text.filename}: {labels.one(labels.FILE_KINDS, text.sniffed_type)}, "
+                     f"đọc chữ: {labels.one(labels.EXTRACT, text.status)}{detail}")
     for report in meta.signatures:
         lines.append("  " + signature_line(dataclasses.asdict(report)))
     for note in meta.notes:
-        lines.append(f"Ghi chú: {note}")
+        lines.append(f"Ghi chú của bộ đọc: {translate(note)}")
     return "\n".join(lines)

@@ -9,6 +9,8 @@ import click
 
 from gateway.cli.base import get_config, handle_errors, operator
 from gateway.spool import QUEUES
+from gateway.web.labels import iso_date
+from gateway.web.reasons import detail_key, detail_value, translate
 
 
 @click.group()
@@ -36,11 +38,11 @@ def spool_list(ctx, queue: str, as_json: bool) -> None:
         click.echo(json.dumps([_entry_json(e) for e in entries], ensure_ascii=False, indent=2))
         return
     for entry in entries:
-        click.echo(f"{entry.spool_id}  attempts={entry.attempts}  {entry.size:>9} B  {entry.mail_from or '-'}  "
+        click.echo(f"{entry.spool_id}  số lần thử={entry.attempts}  {entry.size:>9} B  {entry.mail_from or '-'}  "
                    f"{entry.subject}")
         if entry.reason:
-            click.echo(f"    reason: {entry.reason}")
-    click.echo(f"{len(entries)} message(s) in {queue}/", err=True)
+            click.echo(f"    lý do: {translate(entry.reason)}")
+    click.echo(f"{len(entries)} thư trong {queue}/", err=True)
 
 
 def _entry_json(entry) -> dict:
@@ -54,12 +56,12 @@ def _entry_json(entry) -> dict:
 def _echo_spooled(info, envelope, where: str) -> None:
     """The envelope lines of `spool show` and `quarantine show`; sender-controlled values are printed quoted
     (repr) so control characters cannot drive the operator's terminal."""
-    click.echo(f"spool id:   {info.spool_id} ({where})")
-    click.echo(f"received:   {envelope.received_at.isoformat()} via {envelope.source} {envelope.peer}")
-    click.echo(f"mail from:  {envelope.mail_from!r}")
-    click.echo(f"rcpt to:    {', '.join(envelope.rcpt_tos)!r}")
-    click.echo(f"subject:    {info.subject!r}")
-    click.echo(f"size:       {info.size} bytes")
+    click.echo(f"mã thư:     {info.spool_id} ({where})")
+    click.echo(f"nhận lúc:   {envelope.received_at:%d/%m/%Y %H:%M:%S %Z} qua {envelope.source} {envelope.peer}")
+    click.echo(f"người gửi:  {envelope.mail_from!r}")
+    click.echo(f"người nhận: {', '.join(envelope.rcpt_tos)!r}")
+    click.echo(f"tiêu đề:    {info.subject!r}")
+    click.echo(f"kích thước: {info.size} byte")
 
 
 @spool.command("show")
@@ -73,9 +75,9 @@ def spool_show(ctx, spool_id: str, raw: bool) -> None:
     if raw:
         sys.stdout.buffer.write(raw_bytes)
         return
-    _echo_spooled(info, envelope, f"{info.queue}/, attempts {info.attempts}")
+    _echo_spooled(info, envelope, f"{info.queue}/, số lần thử {info.attempts}")
     if reason:
-        click.echo("reason:")
+        click.echo("lý do:")
         click.echo(reason)
 
 
@@ -89,10 +91,10 @@ def spool_requeue(ctx, spool_ids, requeue_all: bool) -> None:
     store = _spool(ctx)
     ids = [e.spool_id for e in store.list("bad")] if requeue_all else list(spool_ids)
     if not ids:
-        raise click.UsageError("give spool ids or --all")
+        raise click.UsageError("cho biết mã thư hoặc --all")
     for spool_id in ids:
         store.requeue(spool_id)
-        click.echo(f"requeued {spool_id}")
+        click.echo(f"Đã đưa {spool_id} về hàng đợi")
 
 
 @spool.command("flush")
@@ -118,11 +120,11 @@ def spool_purge(ctx, spool_ids, purge_all: bool, yes: bool) -> None:
     """Delete messages from bad/ for good (never from incoming/ or claimed/)."""
     store = _spool(ctx)
     if not spool_ids and not purge_all:
-        raise click.UsageError("give spool ids or --all")
+        raise click.UsageError("cho biết mã thư hoặc --all")
     if not yes:
-        click.confirm(f"delete {'all messages' if purge_all else len(spool_ids)} from bad/?", abort=True)
+        click.confirm(f"Xoá {'mọi thư' if purge_all else f'{len(spool_ids)} thư'} khỏi bad/?", abort=True)
     removed = store.purge(None) if purge_all else sum(store.purge(spool_id) for spool_id in spool_ids)
-    click.echo(f"deleted {removed} message(s) from bad/")
+    click.echo(f"Đã xoá {removed} thư khỏi bad/")
 
 
 @click.group()
@@ -142,8 +144,8 @@ def quarantine_list(ctx, as_json: bool) -> None:
         return
     for entry in entries:
         click.echo(f"{entry.spool_id}  {entry.size:>9} B  {entry.mail_from or '-'}  {entry.subject!r}")
-        click.echo(f"    reason: {entry.reason!r}"[:300])
-    click.echo(f"{len(entries)} message(s) in quarantine/", err=True)
+        click.echo(f"    lý do: {str(translate(entry.reason))!r}"[:300])
+    click.echo(f"{len(entries)} thư trong quarantine/", err=True)
 
 
 @quarantine.command("show")
@@ -160,10 +162,10 @@ def quarantine_show(ctx, spool_id: str, raw: bool) -> None:
         sys.stdout.buffer.write(raw_bytes)
         return
     _echo_spooled(info, envelope, f"{info.queue}/")
-    click.echo(f"reason:     {record.get('reason', '')!r}")
-    click.echo(f"since:      {record.get('quarantined_at', '')}")
+    click.echo(f"lý do:      {str(translate(record.get('reason', '')))!r}")
+    click.echo(f"từ lúc:     {iso_date(record.get('quarantined_at', ''))}")
     for key, value in sorted((record.get("detail") or {}).items()):
-        click.echo(f"  {key}: {value!r}"[:500])
+        click.echo(f"  {detail_key(key)}: {str(detail_value(key, value))!r}"[:500])
 
 
 @quarantine.command("release")
@@ -181,7 +183,7 @@ def quarantine_release(ctx, spool_ids) -> None:
     try:
         for spool_id in spool_ids:
             quarantine_ops.release(store, register, spool_id, operator())
-            click.echo(f"released {spool_id}")
+            click.echo(f"Đã cho {spool_id} vào sổ (trả về hàng đợi, bỏ qua kiểm tra tin cậy)")
     finally:
         register.close()
 
@@ -197,13 +199,13 @@ def quarantine_delete(ctx, spool_ids, yes: bool) -> None:
     from gateway.register.service import Register
 
     if not yes:
-        click.confirm(f"delete {len(spool_ids)} message(s) from quarantine/?", abort=True)
+        click.confirm(f"Xoá {len(spool_ids)} thư khỏi quarantine/?", abort=True)
     store = _spool(ctx)
     register = Register.open(get_config(ctx))
     try:
         for spool_id in spool_ids:
             quarantine_ops.delete(store, register, spool_id, operator())
-            click.echo(f"deleted {spool_id}")
+            click.echo(f"Đã xoá {spool_id} (nhật ký giữ người gửi, tiêu đề và lý do)")
     finally:
         register.close()
 

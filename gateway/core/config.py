@@ -309,6 +309,23 @@ class WebConfig:
     )
     due_soon_days: int = _help("assignments due within this many days show as due soon on the dashboard", 3)
     cookie_secure: bool = _help("send the session cookie only over HTTPS (turn on behind a TLS proxy)", False)
+    review_below: float = _help(
+        "read fields with a confidence below this (0..1) are marked on the document page, and the register lists "
+        "the document under «Cần xem lại» until a văn thư confirms or corrects them", 0.9,
+    )
+    short_names: tuple[str, ...] = _help(
+        'agency names as the register list shows them, "FULL NAME=SHORT" (matched ignoring case and '
+        "diacritics); the sổ, exports and the document page keep the full name", (),
+    )
+    abbreviate_names: bool = _help(
+        "shorten other agency names in the register list by the built-in rule (Ủy ban nhân dân → UBND, "
+        "Hội đồng nhân dân → HĐND, names in capitals written in normal case)", True,
+    )
+    login_max_failures: int = _help("failed logins of one user name within login_window_minutes before further "
+                                    "tries are refused", 5)
+    login_max_failures_per_address: int = _help("failed logins from one address within login_window_minutes "
+                                                "before further tries from it are refused", 20)
+    login_window_minutes: int = _help("minutes a failed login counts against the limits above", 15)
 
 
 @dataclass(frozen=True)
@@ -629,6 +646,15 @@ def _validate_web(web: WebConfig, src: str, out: list[str]) -> None:
             out.append(f"{src}: web.secret_roles: unknown role {role!r}")
     if web.trusted_proxies and not web.proxy_user_header:
         out.append(f"{src}: web.trusted_proxies needs web.proxy_user_header")
+    if not 0.0 <= web.review_below <= 1.0:
+        out.append(f"{src}: web.review_below must be between 0 and 1, not {web.review_below}")
+    for entry in web.short_names:
+        full, eq, short = entry.partition("=")
+        if not eq or not full.strip() or not short.strip():
+            out.append(f"{src}: web.short_names: {entry!r} must be FULL NAME=SHORT")
+    for key in ("login_max_failures", "login_max_failures_per_address", "login_window_minutes"):
+        if getattr(web, key) <= 0:
+            out.append(f"{src}: web.{key} must be positive")
 
 
 def is_loopback(host: str) -> bool:

@@ -23,6 +23,7 @@ from gateway.register.models import Arrival, Attachment, Document, Message, Regi
 from gateway.register.numbering import Numbered, number_waiting
 from gateway.register.ocr_jobs import queue_jobs as queue_ocr_jobs
 from gateway.register.records import Registration
+from gateway.register.review import review_confidence
 from gateway.register.search import Searcher
 from gateway.register.terms import MAIN_REGISTER, SECRET_REGISTER
 
@@ -201,7 +202,8 @@ class ArrivalWriter:
             **{name: meta.get(name) for name in TEXT_FIELDS},
             issued_date=_iso_date(meta.get("issued_date")), due_date=_iso_date(meta.get("due_date")),
             subject=subject, urgency=meta.urgency, secrecy=meta.secrecy,
-            page_amount=_int_or_none(meta.get("page_amount")), field_sources=sources, status="registered",
+            page_amount=_int_or_none(meta.get("page_amount")), field_sources=sources,
+            review_confidence=review_confidence(sources), status="registered",
         )
 
     @staticmethod

@@ -99,19 +99,19 @@ def verify_chain(conn: sa.Connection, blob_ok: Callable[[str], bool] | None = No
         expected = event_hash(prev, row.at, row.actor, row.action, row.message_id, row.document_id,
                               row.detail or {})
         if row.prev_hash != prev:
-            return ChainReport(count, 0, f"audit event {row.id}: previous hash {row.prev_hash[:12] or '(none)'} "
-                                         f"does not match event before it ({prev[:12] or 'start'}): "
-                                         "an event was removed or inserted")
+            return ChainReport(count, 0, f"sự kiện nhật ký {row.id}: mã băm trước {row.prev_hash[:12] or '(không có)'} "
+                                         f"không khớp sự kiện trước nó ({prev[:12] or 'đầu chuỗi'}): "
+                                         "có sự kiện đã bị xoá hoặc chèn vào")
         if row.hash != expected:
-            return ChainReport(count, 0, f"audit event {row.id} ({row.action}): its content does not match "
-                                         "its hash: the event was altered")
+            return ChainReport(count, 0, f"sự kiện nhật ký {row.id} ({row.action}): nội dung không khớp "
+                                         "mã băm: sự kiện đã bị sửa")
         prev = row.hash
     blobs = 0
     if blob_ok is not None:
         for sha in _blob_shas(conn):
             blobs += 1
             if not blob_ok(sha):
-                return ChainReport(count, blobs, f"blob {sha}: missing or its bytes no longer hash to its name")
+                return ChainReport(count, blobs, f"tệp lưu {sha}: bị mất, hoặc nội dung không còn khớp mã băm")
     return ChainReport(count, blobs)
 
 

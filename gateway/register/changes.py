@@ -1,10 +1,11 @@
-"""What people change in a registered document: fields, assignments, handling status. Each change writes the
-row, its audit event and (for text) the search index in one transaction under the writer lock."""
+"""What people change in a registered document: fields (corrected or confirmed), assignments, handling status.
+Each change writes the row, its audit event and (for text) the search index in one transaction under the writer
+lock. Messages are Vietnamese: they are shown to the văn thư as they are."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from gateway.register.db import Database
 from gateway.register.index import add_to_index
 from gateway.register.models import Assignment, Department, Direction, Document, OutboxMessage
 from gateway.register.outbox import QueuedMail, queue_mail
+from gateway.register.review import MANUAL, review_confidence, settled
 from gateway.register.search import Searcher
 from gateway.register.terms import (
     ASSIGNMENT_DONE,
@@ -30,10 +32,11 @@ from gateway.register.terms import (
 # The register fields a person may correct, by kind of value.
 TEXT_FIELDS = (
     "code_number", "code_notation", "place", "organ_name", "organ_id", "type_name", "type_code", "subject",
-    "signer_position", "signer_name", "to_places", "description",
+    "signer_position", "signer_name", "addressees", "to_places", "description",
 )
 DATE_FIELDS = ("issued_date", "due_date")
-INT_FIELDS = ("urgency", "page_amount")
+LEVEL_FIELDS = ("urgency", "secrecy")  # 0..3: thường, khẩn/mật, thượng khẩn/tối mật, hỏa tốc/tuyệt mật
+INT_FIELDS = LEVEL_FIELDS + ("page_amount",)
 EDITABLE_FIELDS = TEXT_FIELDS + DATE_FIELDS + INT_FIELDS
 ASSIGNMENT_ROLES = (ROLE_LEAD, ROLE_COOPERATE, ROLE_INFORM)
 ASSIGNMENT_STATES = (ASSIGNMENT_NEW, ASSIGNMENT_IN_PROGRESS, ASSIGNMENT_DONE)
@@ -81,18 +84,15 @@ class DocumentChanges:
 
         Returns {field: (old, new)} for every field named, changed or not.
         """
-        unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
-        if unknown:
-            raise EditError(f"field {', '.join(unknown)} cannot be corrected; fields: {', '.join(EDITABLE_FIELDS)}")
+        _check_names(changes)
         if "subject" in changes and not str(changes["subject"] or "").strip():
-            raise EditError("trích yếu cannot be empty")
-        columns = [getattr(Document, name) for name in changes]
+            raise EditError("Trích yếu không được để trống.")
+        for name in LEVEL_FIELDS:
+            if name in changes and changes[name] not in (0, 1, 2, 3):
+                raise EditError(f"{_LEVEL_NAMES[name]} phải là một trong các mức 0, 1, 2, 3.")
         result: dict[str, tuple[Any, Any]] = {}
         with self.db.transaction() as conn:
-            row = conn.execute(sa.select(*columns, Document.field_sources, Document.message_id)
-                               .where(Document.id == document_id)).first()
-            if row is None:
-                raise NotFound(f"no document {document_id}")
+            row = _fields(conn, document_id, changes)
             sources = dict(row.field_sources or {})
             changed: dict[str, Any] = {}
             for name, value in changes.items():
@@ -101,11 +101,11 @@ class DocumentChanges:
                 if old == value:
                     continue
                 changed[name] = value
-                sources[name] = {"source": "manual", "confidence": 1.0, "by": actor, "at": _now().isoformat()}
+                sources[name] = {"source": MANUAL, "confidence": 1.0, "by": actor, "at": _now().isoformat()}
             if not changed:
                 return result
-            conn.execute(sa.update(Document).where(Document.id == document_id)
-                         .values({**changed, "field_sources": sources}))
+            conn.execute(sa.update(Document).where(Document.id == document_id).values(
+                {**changed, "field_sources": sources, "review_confidence": review_confidence(sources)}))
             text = "\n".join(str(v) for k, v in changed.items() if k in TEXT_FIELDS and v)
             add_to_index(conn, self.searcher, document_id, text)
             for name, value in changed.items():
@@ -114,15 +114,63 @@ class DocumentChanges:
                              detail={"field": name, "old": _audit_value(result[name][0]), "new": _audit_value(value)})
         return result
 
+    def confirm(self, document_id: int, fields: Iterable[str], actor: str) -> list[str]:
+        """Record that ``actor`` checked these fields against the document and found them right.
+
+        The reader's value, source and confidence stay; who confirmed and when are added to its field source.
+        Writes the row and one field-confirmed event per field, nothing else. Returns the fields confirmed now
+        (one already confirmed or typed by a person is left as it is).
+        """
+        names = list(dict.fromkeys(fields))
+        _check_names(names)
+        if not names:
+            return []
+        with self.db.transaction() as conn:
+            row = _fields(conn, document_id, names)
+            sources = dict(row.field_sources or {})
+            now = _now().isoformat()
+            done = []
+            for name in names:
+                source = sources.get(name)
+                if settled(source):
+                    continue
+                value = _audit_value(getattr(row, name))
+                entry = dict(source) if isinstance(source, Mapping) else {"source": "none", "confidence": 0.0}
+                entry.update(value=value, confirmed_by=actor, confirmed_at=now)
+                sources[name] = entry
+                done.append((name, value))
+            if not done:
+                return []
+            conn.execute(sa.update(Document).where(Document.id == document_id).values(
+                field_sources=sources, review_confidence=review_confidence(sources)))
+            for name, value in done:
+                record_audit(conn, "field-confirmed", actor=actor, message_id=row.message_id,
+                             document_id=document_id, detail={"field": name, "value": value})
+        return [name for name, _ in done]
+
     def assign(self, document_id: int, unit_code: str, role: str, due_date: dt.date | None, actor: str,
                note: str = "") -> None:
-        """Assign (or re-assign) a unit to a document with a role and deadline; audited with the previous values."""
+        """Assign (or re-assign) a unit to a document with a role and deadline; audited with the previous values.
+
+        A document has one chủ trì: making a second unit the lead is refused (EditError) until the first one is
+        made phối hợp or taken off, so that no one is left believing they lead.
+        """
         if role not in ASSIGNMENT_ROLES:
-            raise EditError(f"role must be one of {', '.join(ASSIGNMENT_ROLES)}")
+            raise EditError("Vai trò phải là chủ trì, phối hợp hoặc để biết.")
         with self.db.transaction() as conn:
-            doc = _document(conn, document_id)
+            doc = _document(conn, document_id, lock=True)
             if conn.execute(sa.select(Department.code).where(Department.code == unit_code)).first() is None:
-                raise NotFound(f"no department with code {unit_code!r}")
+                raise NotFound(f"Không có đơn vị mã {unit_code}.")
+            if role == ROLE_LEAD:
+                lead = conn.execute(
+                    sa.select(Assignment.unit_code, Department.name)
+                    .join(Department, Department.code == Assignment.unit_code)
+                    .where(Assignment.document_id == document_id, Assignment.role == ROLE_LEAD,
+                           Assignment.unit_code != unit_code)).first()
+                if lead is not None:
+                    raise EditError(
+                        f"Văn bản đã có đơn vị chủ trì: {lead.name} ({lead.unit_code}). Mỗi văn bản chỉ có một "
+                        f"đơn vị chủ trì: đổi {lead.unit_code} sang phối hợp hoặc bỏ giao trước.")
             old = conn.execute(sa.select(Assignment.__table__).where(
                 Assignment.document_id == document_id, Assignment.unit_code == unit_code)).first()
             now = _now()
@@ -154,7 +202,7 @@ class DocumentChanges:
     def set_status(self, document_id: int, unit_code: str, status: str, actor: str) -> None:
         """Move one unit's assignment to new, in_progress or done; audited with the previous status."""
         if status not in ASSIGNMENT_STATES:
-            raise EditError(f"status must be one of {', '.join(ASSIGNMENT_STATES)}")
+            raise EditError("Trạng thái phải là chưa xử lý, đang xử lý hoặc hoàn thành.")
         with self.db.transaction() as conn:
             doc = _document(conn, document_id)
             old = _assignment(conn, document_id, unit_code)
@@ -259,11 +307,37 @@ def _check_direction(direction: DirectionInput) -> None:
         raise EditError("ý kiến chỉ đạo cần tên lãnh đạo cho ý kiến")
 
 
-def _document(conn: sa.Connection, document_id: int) -> sa.Row:
-    row = conn.execute(sa.select(Document.id, Document.message_id, Document.status)
+_LEVEL_NAMES = {"urgency": "Độ khẩn", "secrecy": "Độ mật"}
+
+
+def no_document(document_id: int) -> str:
+    """The message of a NotFound for a document id."""
+    return f"Không có văn bản mã {document_id}."
+
+
+def _check_names(names: Iterable[str]) -> None:
+    unknown = sorted(set(names) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise EditError(f"Không sửa được trường {', '.join(unknown)}.")
+
+
+def _fields(conn: sa.Connection, document_id: int, names: Iterable[str]) -> sa.Row:
+    """The named fields of a document with its field sources and message id; NotFound when there is none."""
+    columns = [getattr(Document, name) for name in names]
+    row = conn.execute(sa.select(*columns, Document.field_sources, Document.message_id)
                        .where(Document.id == document_id)).first()
     if row is None:
-        raise NotFound(f"no document {document_id}")
+        raise NotFound(no_document(document_id))
+    return row
+
+
+def _document(conn: sa.Connection, document_id: int, lock: bool = False) -> sa.Row:
+    query = sa.select(Document.id, Document.message_id, Document.status).where(Document.id == document_id)
+    # On PostgreSQL the row lock queues two assignments of one document (the one-lead check); SQLite writers
+    # are serialised already.
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise NotFound(no_document(document_id))
     return row
 
 
@@ -271,5 +345,5 @@ def _assignment(conn: sa.Connection, document_id: int, unit_code: str) -> sa.Row
     row = conn.execute(sa.select(Assignment.__table__).where(
         Assignment.document_id == document_id, Assignment.unit_code == unit_code)).first()
     if row is None:
-        raise NotFound(f"document {document_id} is not assigned to {unit_code}")
+        raise NotFound(f"Văn bản mã {document_id} chưa giao cho đơn vị {unit_code}.")
     return row

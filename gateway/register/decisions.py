@@ -15,7 +15,7 @@ from gateway.register.models import Assignment, Department, Document, RoutingDec
 from gateway.register.outbox import TABLE as OUTBOX
 from gateway.register.outbox import OutboxItem, QueuedMail, item_of, queue_mail
 from gateway.register.records import AssignmentView
-from gateway.register.terms import ASSIGNMENT_NEW, ASSIGNMENT_PROPOSED
+from gateway.register.terms import ASSIGNMENT_NEW, ASSIGNMENT_PROPOSED, ROLE_COOPERATE, ROLE_LEAD
 
 log = logging.getLogger(__name__)
 
@@ -124,19 +124,22 @@ def sync_departments(conn: sa.Connection, units: Iterable[Unit]) -> None:
         conn.execute(table.update().where(table.c.code.in_(gone)).values(active=False))
 
 
+_ROLE_ORDER = sa.case({ROLE_LEAD: 0, ROLE_COOPERATE: 1}, value=Assignment.role, else_=2)
+
+
 def load_assignments(conn: sa.Connection, ids: list[int]) -> dict[int, tuple[AssignmentView, ...]]:
     """The assignments of these documents with their units' names, lead first."""
     rows = conn.execute(
         sa.select(Assignment.__table__, Department.name.label("unit_name"))
         .join(Department, Department.code == Assignment.unit_code)
         .where(Assignment.document_id.in_(ids))
-        .order_by(Assignment.document_id, Assignment.role, Assignment.unit_code)
+        .order_by(Assignment.document_id, _ROLE_ORDER, Assignment.unit_code)
     ).all()
     out: dict[int, list[AssignmentView]] = {}
     for a in rows:
         out.setdefault(a.document_id, []).append(AssignmentView(
             a.document_id, a.unit_code, a.unit_name, a.role, a.due_date, a.status, a.assigned_by, a.updated_by,
-            a.note))
+            a.note, a.assigned_at))
     return {k: tuple(v) for k, v in out.items()}
 
 

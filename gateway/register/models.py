@@ -144,6 +144,8 @@ class Document(Base):
     addressees: Mapped[str] = mapped_column(sa.Text, default="")  # Kính gửi entries, "; " between them
     signature_status: Mapped[str] = mapped_column(sa.String(32), default="")  # worst of the PDF signatures
     field_sources: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # The lowest confidence of a read field nobody has confirmed or corrected (register/review.py); NULL: none
+    review_confidence: Mapped[float | None] = mapped_column(sa.Float, index=True)
     possible_duplicate_of: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"))
     status: Mapped[str] = mapped_column(sa.String(32), default="registered")
 
@@ -361,6 +363,20 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+
+class LoginFailure(Base):
+    """One failed login, kept for a while so that guessing is slowed down per user name and per address."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    username: Mapped[str] = mapped_column(sa.String(64))
+    address: Mapped[str] = mapped_column(sa.String(64))
+
+
+sa.Index("ix_login_failures_username", LoginFailure.username, LoginFailure.at)
+sa.Index("ix_login_failures_address", LoginFailure.address, LoginFailure.at)
 
 
 class WebSession(Base):

@@ -29,6 +29,7 @@ class SearchQuery:
     offset: int = 0
     units: tuple[str, ...] | None = None  # only documents assigned to one of these units (None: no restriction)
     include_secret: bool = True  # False leaves out the secret register
+    review_below: float | None = None  # only documents with a field read less surely than this, not yet confirmed
     sort: str = ""  # one of SORT_KEYS, "-" in front for descending; "" is relevance (text) or newest first
 
     def __post_init__(self) -> None:

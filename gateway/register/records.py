@@ -41,6 +41,7 @@ class AssignmentView:
     assigned_by: str = ""
     updated_by: str = ""
     note: str = ""
+    assigned_at: dt.datetime | None = None  # when the unit was given the document (the sổ's "ngày chuyển")
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def load_document(session: Session, document_id: int) -> DocumentRecord:
     """Everything about one document; NotFound when there is no such document."""
     doc = session.get(Document, document_id)
     if doc is None:
-        raise NotFound(f"no document {document_id}")
+        raise NotFound(f"Không có văn bản mã {document_id}.")
     msg = session.get(Message, doc.message_id)
     book = session.get(RegisterBook, doc.register_id)
     assert msg is not None and book is not None

@@ -1,4 +1,5 @@
-"""Which documents a user may see: all, or those assigned to some units; with or without the secret register.
+"""Which documents a user may see: all, or those assigned to some units; with or without secret documents
+(those in the secret register, and those a văn thư found to be secret after registering them in the main one).
 
 The condition is written once, as SQL the search's hand-written queries splice in and the other reads use as
 a clause; assignment_scope is the different question of which assignment rows a dashboard counts.
@@ -23,7 +24,8 @@ class Scope:
     include_secret: bool = True
 
 
-def scope_sql(scope: Scope, document_id: str = "d.id", register_id: str = "d.register_id") -> tuple[str, dict]:
+def scope_sql(scope: Scope, document_id: str = "d.id", register_id: str = "d.register_id",
+              secrecy: str = "d.secrecy") -> tuple[str, dict]:
     """The scope as a SQL condition on the given columns, with its parameters.
 
     A unit's scope is a scalar subquery, not EXISTS: PostgreSQL turns EXISTS into a join that hashes all the
@@ -44,12 +46,13 @@ def scope_sql(scope: Scope, document_id: str = "d.id", register_id: str = "d.reg
                            f"AND scope_a.unit_code IN ({', '.join(names)})) > 0")
     if not scope.include_secret:
         clauses.append(f"{register_id} IN (SELECT scope_r.id FROM registers scope_r WHERE scope_r.secret = false)")
+        clauses.append(f"{secrecy} = 0")
     return " AND ".join(clauses), params
 
 
 def scope_clause(scope: Scope) -> sa.ColumnElement[bool]:
     """The scope as a WHERE clause on the documents table."""
-    sql, params = scope_sql(scope, "documents.id", "documents.register_id")
+    sql, params = scope_sql(scope, "documents.id", "documents.register_id", "documents.secrecy")
     return sa.text(sql).bindparams(**params)
 
 
@@ -67,6 +70,7 @@ def assignment_scope(scope: Scope) -> sa.ColumnElement[bool]:
         conditions.append(sa.exists().where(
             doc.c.id == Assignment.document_id,
             doc.c.register_id.in_(sa.select(RegisterBook.id).where(RegisterBook.secret.is_(False))),
+            doc.c.secrecy == 0,
         ).correlate(Assignment))
     return sa.and_(sa.true(), *conditions)
 
@@ -74,7 +78,7 @@ def assignment_scope(scope: Scope) -> sa.ColumnElement[bool]:
 def check_visible(conn: sa.Connection, scope: Scope, document_id: int) -> None:
     """NotFound unless the document exists and the scope allows it (the same answer either way: no probing)."""
     if not 0 < document_id < 2**31:
-        raise NotFound(f"no document {document_id}")
+        raise NotFound(f"Không có văn bản mã {document_id}.")
     row = conn.execute(sa.select(Document.id).where(Document.id == document_id, scope_clause(scope))).first()
     if row is None:
-        raise NotFound(f"no document {document_id}")
+        raise NotFound(f"Không có văn bản mã {document_id}.")

@@ -398,6 +398,9 @@ def _filters(query: SearchQuery, document_id: str = "d.id") -> tuple[str, dict[s
     if query.year is not None:
         clauses.append("d.year = :year")
         params["year"] = int(query.year)
+    if query.review_below is not None:
+        clauses.append("d.review_confidence < :review_below")
+        params["review_below"] = float(query.review_below)
     scope, scope_params = scope_sql(Scope(query.units, query.include_secret), document_id)
     clauses.append(scope)
     params.update(scope_params)

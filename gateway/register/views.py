@@ -1,4 +1,5 @@
-"""Read models for people's screens: sổ rows with their units, export rows, dashboard counts and deadlines."""
+"""Read models for people's screens: sổ rows with their units, export rows, dashboard counts and deadlines, a
+unit's work list, and the fields people confirmed (read back as labels for the field reader's benchmark)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ from gateway.register.models import (
     RegisterBook,
 )
 from gateway.register.records import AssignmentView
+from gateway.register.review import settled
 from gateway.register.scope import Scope, assignment_scope, scope_clause
-from gateway.register.terms import ASSIGNMENT_DONE, ASSIGNMENT_IN_PROGRESS, ASSIGNMENT_NEW, ROLE_INFORM
+from gateway.register.terms import ASSIGNMENT_DONE, ASSIGNMENT_IN_PROGRESS, ASSIGNMENT_NEW, ROLE_INFORM, ROLE_LEAD
 
 EXPORT_MAX_ROWS = 100_000
 OPEN_STATES = (ASSIGNMENT_NEW, ASSIGNMENT_IN_PROGRESS)
@@ -32,6 +34,8 @@ OPEN_STATES = (ASSIGNMENT_NEW, ASSIGNMENT_IN_PROGRESS)
 # query whose WHERE contains that very term (a bound-parameter IN list does not prove it).
 OPEN_ASSIGNMENT = sa.text("assignments." + OPEN_ASSIGNMENTS_SQL)
 assert OPEN_ASSIGNMENTS_SQL == "status IN ({})".format(", ".join(f"'{s}'" for s in OPEN_STATES))
+# Work to do: an open assignment that is not "để biết" (inform needs no action, so it is never open work).
+OPEN_WORK = sa.and_(OPEN_ASSIGNMENT, Assignment.role != ROLE_INFORM)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,8 @@ class RegisterRow:
     status: str
     due_date: dt.date | None
     description: str
+    review_confidence: float | None = None
+    secrecy: int = 0
     assignments: tuple[AssignmentView, ...] = field(default=())
 
     @property
@@ -62,11 +68,25 @@ class RegisterRow:
 
     @property
     def deadline(self) -> dt.date | None:
-        """The document's own hạn giải quyết, else the earliest deadline of an unfinished assignment."""
+        """The document's own hạn giải quyết, else the earliest deadline of unfinished work (không tính để biết)."""
         if self.due_date:
             return self.due_date
-        open_dues = [a.due_date for a in self.assignments if a.due_date and a.status != ASSIGNMENT_DONE]
+        open_dues = [a.due_date for a in self.assignments
+                     if a.due_date and a.status != ASSIGNMENT_DONE and a.role != ROLE_INFORM]
         return min(open_dues) if open_dues else None
+
+    @property
+    def lead(self) -> str:
+        """The code of the chủ trì unit, "" when there is none."""
+        return next((a.unit_code for a in self.assignments if a.role == ROLE_LEAD), "")
+
+    @property
+    def secret(self) -> bool:
+        return self.register_code.endswith("mat") or self.secrecy > 0
+
+    def needs_review(self, below: float) -> bool:
+        """A read field is less sure than ``below`` and nobody has confirmed or corrected it."""
+        return self.review_confidence is not None and self.review_confidence < below
 
     @property
     def units(self) -> str:
@@ -77,7 +97,7 @@ _ROW_COLUMNS = (
     Document.id, RegisterBook.code.label("register_code"), Document.year, Document.arrival_number,
     Document.arrival_date, Document.arrived_at, Document.organ_name, Document.code_number, Document.code_notation,
     Document.issued_date, Document.type_name, Document.subject, Message.from_addr, Message.mail_from,
-    Document.status, Document.due_date, Document.description,
+    Document.status, Document.due_date, Document.description, Document.review_confidence, Document.secrecy,
 )
 
 
@@ -138,7 +158,7 @@ class RegisterViews:
             ).scalar_one()
 
     def deadlines(self, scope: Scope, today: dt.date, soon_days: int) -> list[dict[str, Any]]:
-        """Per unit: open assignments overdue and due within ``soon_days`` (only units the scope shows)."""
+        """Per unit: open work (không tính để biết) overdue and due within ``soon_days`` (units the scope shows)."""
         soon = today + dt.timedelta(days=soon_days)
         overdue = sa.func.sum(sa.case((Assignment.due_date < today, 1), else_=0))
         due_soon = sa.func.sum(sa.case((sa.and_(Assignment.due_date >= today, Assignment.due_date <= soon), 1), else_=0))
@@ -147,7 +167,7 @@ class RegisterViews:
         counts = (
             sa.select(Assignment.unit_code, sa.func.count().label("n"), overdue.label("overdue"),
                       due_soon.label("soon"))
-            .where(OPEN_ASSIGNMENT, assignment_scope(scope))
+            .where(OPEN_WORK, assignment_scope(scope))
             .group_by(Assignment.unit_code)
             .subquery()
         )
@@ -161,13 +181,13 @@ class RegisterViews:
         return [dict(unit=u, name=n, open=int(c), overdue=int(o or 0), due_soon=int(s or 0)) for u, n, c, o, s in rows]
 
     def overdue_list(self, scope: Scope, today: dt.date, soon_days: int, limit: int = 50) -> list[dict[str, Any]]:
-        """Open assignments due on or before today + soon_days, earliest first."""
+        """Open work (không tính để biết) due on or before today + soon_days, earliest first."""
         soon = today + dt.timedelta(days=soon_days)
         query = (
             sa.select(Assignment.document_id, Assignment.unit_code, Assignment.due_date, Assignment.status,
                       Document.year, Document.arrival_number, Document.subject)
             .join(Document, Document.id == Assignment.document_id)
-            .where(OPEN_ASSIGNMENT, Assignment.due_date <= soon, assignment_scope(scope))
+            .where(OPEN_WORK, Assignment.due_date <= soon, assignment_scope(scope))
             .order_by(Assignment.due_date, Assignment.document_id).limit(limit)
         )
         with self.db.reading() as conn:
@@ -193,6 +213,53 @@ class RegisterViews:
         return [DueItem(r.unit_code, r.name, r.mailbox, r.role, r.due_date, r.status, r.id, r.year, r.arrival_number,
                         "/".join(p for p in (r.code_number, r.code_notation) if p), r.organ_name, r.subject)
                 for r in rows]
+    def work_list(self, scope: Scope, units: tuple[str, ...], today: dt.date, limit: int = 100) -> list[WorkItem]:
+        """The open work of these units (chủ trì, phối hợp), by deadline, those without one last; then the
+        "để biết" documents of the last 30 days, newest first."""
+        if not units:
+            return []
+        columns = (Assignment.document_id, Assignment.unit_code, Assignment.role, Assignment.due_date,
+                   Assignment.status, Document.year, Document.arrival_number, Document.arrival_date,
+                   Document.organ_name, Document.type_name, Document.subject, Document.due_date.label("doc_due"))
+        visible = sa.and_(Assignment.unit_code.in_(units), assignment_scope(scope))
+        due = sa.func.coalesce(Assignment.due_date, Document.due_date)
+        work = (sa.select(*columns).join(Document, Document.id == Assignment.document_id)
+                .where(OPEN_WORK, visible)
+                .order_by(due.is_(None), due, Assignment.document_id).limit(limit))
+        since = today - dt.timedelta(days=30)
+        informed = (sa.select(*columns).join(Document, Document.id == Assignment.document_id)
+                    .where(Assignment.role == ROLE_INFORM, Document.arrival_date >= since, visible)
+                    .order_by(Assignment.document_id.desc()).limit(limit))
+        with self.db.reading() as conn:
+            rows = conn.execute(work).all() + conn.execute(informed).all()
+        return [WorkItem(r.document_id, r.unit_code, r.role, r.due_date or r.doc_due, r.status, r.year,
+                         r.arrival_number, r.arrival_date, r.organ_name, r.type_name, r.subject) for r in rows]
+
+    def reviewed_documents(self, after_id: int, limit: int, date_from: dt.date | None = None,
+                           date_to: dt.date | None = None) -> tuple[int, list[ReviewedDocument]]:
+        """Documents with ids above ``after_id`` (a batch of ``limit`` ids looked at) that have fields a person
+        confirmed or corrected: their values and the file that holds the document.
+
+        Returns the last id looked at (the caller goes on from there until it gets 0) and the documents found.
+        """
+        query = (sa.select(Document.id, Document.field_sources, *(getattr(Document, n) for n in _LABEL_COLUMNS))
+                 .where(Document.id > after_id).order_by(Document.id).limit(limit))
+        if date_from is not None:
+            query = query.where(Document.arrival_date >= date_from)
+        if date_to is not None:
+            query = query.where(Document.arrival_date <= date_to)
+        with self.db.reading() as conn:
+            rows = conn.execute(query).all()
+            found = []
+            for row in rows:
+                sources = row.field_sources or {}
+                names = tuple(n for n in _LABEL_COLUMNS if settled(sources.get(n)))
+                if names:
+                    found.append((row, names))
+            files = _document_files(conn, [row.id for row, _ in found])
+        last = rows[-1].id if rows else 0
+        return last, [ReviewedDocument(row.id, {n: getattr(row, n) for n in _LABEL_COLUMNS}, names,
+                                       files.get(row.id)) for row, names in found]
 
     def check_visible(self, scope: Scope, document_id: int) -> None:
         """NotFound unless the document exists and ``scope`` shows it."""
@@ -218,7 +285,7 @@ class RegisterViews:
                 .where(Attachment.id == attachment_id, Document.id == document_id)
             ).first()
         if row is None:
-            raise NotFound(f"document {document_id} has no file {attachment_id}")
+            raise NotFound(f"Văn bản mã {document_id} không có tệp mã {attachment_id}.")
         return StoredFile(attachment_id, row.filename, row.sha256, row.sniffed_type, row.message_id)
 
 
@@ -241,6 +308,61 @@ class DueItem:
 
 
 @dataclass(frozen=True)
+class WorkItem:
+    """One unit's share of a document on that unit's work list."""
+
+    document_id: int
+    unit_code: str
+    role: str
+    due_date: dt.date | None  # the assignment's deadline, else the document's
+    status: str
+    year: int
+    arrival_number: int | None  # None while it waits for messages received before it
+    arrival_date: dt.date
+    organ_name: str
+    type_name: str
+    subject: str
+
+
+# The columns a confirmation can make a label of (bench/fields.py's keys are worked out by the caller).
+_LABEL_COLUMNS = ("code_number", "code_notation", "issued_date", "place", "organ_name", "type_name", "subject",
+                  "signer_name", "signer_position", "addressees")
+# Which file holds the document when a message has several: the first of these kinds, in this order.
+_DOCUMENT_KINDS = ("pdf", "docx", "doc", "xml")
+
+
+@dataclass(frozen=True)
+class ReviewedDocument:
+    """A document with the fields people confirmed or corrected, and the file the document is in."""
+
+    id: int
+    values: dict[str, Any]
+    settled: tuple[str, ...]  # the fields a person confirmed or typed
+    file: StoredFile | None
+
+
+def _document_files(conn: sa.Connection, ids: list[int]) -> dict[int, StoredFile]:
+    """The file each document is in: its first PDF, else DOCX, DOC, edXML, else its first file."""
+    if not ids:
+        return {}
+    rows = conn.execute(
+        sa.select(Document.id.label("document_id"), Attachment.id, Attachment.filename, Attachment.sha256,
+                  Attachment.sniffed_type, Attachment.message_id, Attachment.extract_status)
+        .join(Attachment, Attachment.message_id == Document.message_id)
+        .where(Document.id.in_(ids)).order_by(Attachment.id)
+    ).all()
+    best: dict[int, Any] = {}
+    for row in rows:
+        rank = _DOCUMENT_KINDS.index(row.sniffed_type) if row.sniffed_type in _DOCUMENT_KINDS else len(_DOCUMENT_KINDS)
+        held = best.get(row.document_id)
+        if held is None or rank < held[0]:
+            best[row.document_id] = (rank, row)
+    return {doc_id: StoredFile(r.id, r.filename, r.sha256, r.sniffed_type, r.message_id,
+                               scanned=r.extract_status == "empty")
+            for doc_id, (_rank, r) in best.items()}
+
+
+@dataclass(frozen=True)
 class StoredFile:
     """One file of a document: its name, type and the blob that holds its bytes."""
 
@@ -249,6 +371,7 @@ class StoredFile:
     sha256: str
     sniffed_type: str
     message_id: int
+    scanned: bool = False  # a PDF without a text layer
 
 
 def _row(r: Any, assignments: tuple[AssignmentView, ...]) -> RegisterRow:
@@ -257,7 +380,7 @@ def _row(r: Any, assignments: tuple[AssignmentView, ...]) -> RegisterRow:
         arrival_date=r.arrival_date, arrived_at=r.arrived_at, organ_name=r.organ_name, code_number=r.code_number,
         code_notation=r.code_notation, issued_date=r.issued_date, type_name=r.type_name, subject=r.subject,
         sender=r.from_addr or r.mail_from, status=r.status, due_date=r.due_date, description=r.description,
-        assignments=assignments,
+        review_confidence=r.review_confidence, secrecy=r.secrecy, assignments=assignments,
     )
 
 

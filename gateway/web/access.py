@@ -28,7 +28,17 @@ def may_edit(principal: Principal) -> bool:
 
 def require_edit(principal: Principal) -> None:
     if not may_edit(principal):
-        raise Forbidden("only văn thư and admins may do this")
+        raise Forbidden("Chỉ văn thư và quản trị được làm việc này.")
+
+
+def may_admin(principal: Principal) -> bool:
+    """Admins manage users and API tokens."""
+    return principal.role == ROLE_ADMIN
+
+
+def require_admin(principal: Principal) -> None:
+    if not may_admin(principal):
+        raise Forbidden("Chỉ quản trị được quản lý người dùng và khoá API.")
 
 
 def may_set_status(principal: Principal, unit_code: str) -> bool:

@@ -40,11 +40,13 @@ class FieldValues(BaseModel):
     subject: Annotated[str, Field(max_length=4000, pattern=r"[^\s]")] | None = None
     signer_position: _Text | None = None
     signer_name: _Text | None = None
+    addressees: _Text | None = None
     to_places: _Text | None = None
     description: _Text | None = None
     issued_date: dt.date | None = None
     due_date: dt.date | None = None
     urgency: Annotated[int, Field(ge=0, le=3)] | None = None
+    secrecy: Annotated[int, Field(ge=0, le=3)] | None = None
     page_amount: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
 
 
@@ -52,6 +54,17 @@ class FieldChanges(BaseModel):
     """Corrections of one document."""
 
     fields: FieldValues
+
+
+class Confirmation(BaseModel):
+    """Fields the caller checked against the document and found right (what the reader found stays)."""
+
+    model_config = ConfigDict(extra="forbid")
+    fields: list[Literal[tuple(FieldValues.model_fields)]] = Field(min_length=1, max_length=30)  # type: ignore[valid-type]
+
+
+class Confirmed(BaseModel):
+    confirmed: list[str] = Field(description="the fields confirmed now (one confirmed or typed before is left)")
 
 
 class AssignmentIn(BaseModel):
@@ -146,12 +159,15 @@ def documents(
     date_from: dt.date | None = None, date_to: dt.date | None = None,
     sender: str = Query("", max_length=200),
     number: int | None = Query(None, ge=1, le=10_000_000), year: int | None = Query(None, ge=1900, le=3000),
+    review: bool = Query(False, description="only documents with a read field below web.review_below that nobody "
+                                            "has confirmed or corrected yet"),
     sort: SortName = "",  # type: ignore[valid-type]
     limit: int = Query(20, ge=1, le=500), offset: int = Query(0, ge=0, le=10_000_000),
 ) -> dict[str, Any]:
     """Register lines matching the search, within the caller's scope."""
     query = SearchQuery(text=q, date_from=date_from, date_to=date_to, sender=sender, arrival_number=number,
-                        year=year, limit=limit, offset=offset, sort=sort)
+                        year=year, limit=limit, offset=offset, sort=sort,
+                        review_below=service.config.web.review_below if review else None)
     page = service.search(who, query)
     return {"total": page.total, "total_capped": page.capped, "order": page.order, "offset": offset,
             "limit": limit, "items": [_row_json(row) for row in page.rows]}
@@ -159,10 +175,12 @@ def documents(
 
 @router.get("/documents/{document_id}")
 def document(document_id: DocId, service: Service, who: Principal = User) -> dict[str, Any]:
-    """Everything about one document: fields with sources, e-mail, files, routing, assignments, audit."""
+    """Everything about one document: fields with sources, e-mail, files (each with its digital signatures),
+    routing, assignments, audit; and the fields still waiting for a person's look (review)."""
     view = service.document(who, document_id)
     return jsonable_encoder({"document": view.record, "assignments": view.assignments,
-                             "routing": view.routing, "signature": view.signature})
+                             "routing": view.routing, "signatures": view.signatures,
+                             "review": [f.name for f in view.review]})
 
 
 @router.patch("/documents/{document_id}", response_model=dict[str, Any])
@@ -177,6 +195,13 @@ def correct(document_id: DocId, changes: FieldChanges, service: Service, who: Pr
     return jsonable_encoder({name: {"old": old, "new": new} for name, (old, new) in done.items()})
 
 
+@router.post("/documents/{document_id}/confirm", response_model=Confirmed)
+def confirm(document_id: DocId, body: Confirmation, service: Service, who: Principal = User) -> Confirmed:
+    """Record that the caller checked these fields against the document (văn thư, admin; audited as
+    field-confirmed); they leave the review queue."""
+    return Confirmed(confirmed=service.confirm(who, document_id, list(body.fields)))
+
+
 @router.post("/documents/{document_id}/handled", response_model=Ok)
 def handled(document_id: DocId, service: Service, who: Principal = User) -> Ok:
     """Mark the document handled (văn thư, admin)."""
@@ -186,7 +211,8 @@ def handled(document_id: DocId, service: Service, who: Principal = User) -> Ok:
 
 @router.put("/documents/{document_id}/assignments/{unit}", response_model=Ok)
 def assign(document_id: DocId, unit: str, body: AssignmentIn, service: Service, who: Principal = User) -> Ok:
-    """Assign a unit (or change its role and deadline) (văn thư, admin)."""
+    """Assign a unit (or change its role and deadline) (văn thư, admin). A document has one chủ trì: a second
+    lead is refused with 400 until the first is made phối hợp or taken off."""
     service.assign(who, document_id, unit, body.role, body.due_date, body.note)
     return Ok()
 
@@ -226,9 +252,9 @@ def departments(service: Service, who: Principal = User) -> list[dict[str, str]]
 
 @router.get("/export", response_class=Response,
        responses={200: {"content": {media.split(";")[0]: {} for media in FORMATS.values()}}})
-def export(date_from: dt.date, date_to: dt.date, service: Service, format: Literal["csv", "xlsx", "docx"] = "csv",
-           who: Principal = User) -> Response:
-    """The register lines of a date range as CSV, XLSX or the printable DOCX sổ (audited)."""
+def export(date_from: dt.date, date_to: dt.date, service: Service,
+           format: Literal["csv", "xlsx", "docx", "pdf"] = "csv", who: Principal = User) -> Response:
+    """The register lines of a date range as CSV, XLSX or the printable sổ as DOCX or PDF (audited)."""
     return export_response(service.export(who, date_from, date_to, format))
 
 

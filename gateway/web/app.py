@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -11,20 +12,20 @@ from fastapi.staticfiles import StaticFiles
 
 from gateway.core.config import Config
 from gateway.core.errors import GatewayError, NotFound, RegisterError
+from gateway.register.accounts import AccountError
 from gateway.register.changes import EditError
 from gateway.register.service import Register
 from gateway.spool import Spool
 from gateway.web import api, auth, pages
 from gateway.web.access import Forbidden
 from gateway.web.auth import LoginRequired, login_redirect, optional_viewer, set_session_cookie
+from gateway.web.reasons import Data, Said, said, translate
 from gateway.web.rendering import TEMPLATES, environment, render
 from gateway.web.responses import PAGE_CSP
 from gateway.web.service import ExportError, WebService
 
 log = logging.getLogger(__name__)
-UNAVAILABLE = "Không thực hiện được (cannot be done now)"
-REGISTER_UNAVAILABLE = ("Sổ đăng ký tạm thời không trả lời được, xin thử lại sau "
-                        "(the register cannot answer right now; try again later)")
+REGISTER_UNAVAILABLE = "Sổ đăng ký tạm thời chưa trả lời được, xin thử lại sau."
 
 
 def create_app(config: Config, register: Register, spool: Spool) -> FastAPI:
@@ -64,19 +65,37 @@ def _add_headers(app: FastAPI) -> None:
         return response
 
 
-def _error(request: Request, status: int, message: str):
-    """An error as JSON for the API, as a page for a browser."""
+_BACK = ((re.compile(r"/documents/(\d+)"), "/documents/{0}", "Về trang văn bản"),
+         (re.compile(r"/spool/quarantine"), "/spool/quarantine", "Về danh sách thư cách ly"),
+         (re.compile(r"/spool/bad"), "/spool/bad", "Về danh sách thư lỗi"),
+         (re.compile(r"/admin/"), "/admin/users", "Về trang người dùng"),
+         (re.compile(r"/export"), "/export", "Về trang xuất sổ"))
+
+
+def _back(path: str) -> tuple[str, str]:
+    """Where an error page sends the user on: the page the failed request came from, else the register."""
+    for pattern, target, label in _BACK:
+        match = pattern.match(path)
+        if match:
+            return target.format(*match.groups()), label
+    return "/register", "Về sổ văn bản đến"
+
+
+def _error(request: Request, status: int, message: str | Said):
+    """An error as JSON for the API, as a page for a browser; in Vietnamese either way (see reasons.translate)."""
+    said = message if isinstance(message, Said) else translate(message)
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"detail": message}, status)
-    return render(request, "error.html", status=status, message=message, status_code=status,
-                  viewer=optional_viewer(request))
+        return JSONResponse({"detail": str(said)}, status)
+    return render(request, "error.html", status=status, message=said, status_code=status,
+                  viewer=optional_viewer(request), back=_back(request.url.path))
 
 
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _err: LoginRequired):
         if request.url.path.startswith("/api/"):
-            return JSONResponse({"detail": "authentication required"}, 401, {"WWW-Authenticate": "Bearer"})
+            return JSONResponse({"detail": "Cần khoá API: Authorization: Bearer <khoá>"}, 401,
+                                {"WWW-Authenticate": "Bearer"})
         return login_redirect(request)
 
     @app.exception_handler(NotFound)
@@ -89,6 +108,10 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(EditError)
     async def bad_edit(request: Request, err: EditError):
+        return _error(request, 400, str(err))
+
+    @app.exception_handler(AccountError)
+    async def bad_account_change(request: Request, err: AccountError):
         return _error(request, 400, str(err))
 
     @app.exception_handler(ExportError)
@@ -104,4 +127,4 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(GatewayError)
     async def gateway_error(request: Request, err: GatewayError):
         log.warning("%s %s: %s", request.method, request.url.path, err)
-        return _error(request, 503, f"{UNAVAILABLE}: {err}")
+        return _error(request, 503, said("Chưa thực hiện được, xin thử lại sau. Chi tiết kỹ thuật: ", Data(str(err))))

@@ -1,8 +1,10 @@
-"""Who is asking: the session cookie, a trusted proxy's user header or an API token; login, logout and CSRF."""
+"""Who is asking: the session cookie, a trusted proxy's user header or an API token; login (with failed tries
+throttled per user name and per address), logout and CSRF."""
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hmac
 import ipaddress
 import secrets
@@ -14,7 +16,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from gateway.core.config import WebConfig
-from gateway.register.accounts import Accounts, Principal
+from gateway.register.accounts import Accounts, LoginLimits, Principal
 from gateway.web.access import Forbidden
 from gateway.web.rendering import render
 from gateway.web.service import WebService
@@ -51,19 +53,37 @@ def _web(request: Request) -> WebConfig:
     return request.app.state.service.config.web
 
 
+def _trusted(request: Request, host: str) -> bool:
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return any(address in net for net in request.app.state.trusted_proxies)
+
+
 def _proxy_user(request: Request) -> str:
     """The user a trusted proxy vouches for in its header, or ""."""
     web = _web(request)
-    proxies = request.app.state.trusted_proxies
-    if not web.proxy_user_header or not proxies or request.client is None:
-        return ""
-    try:
-        peer = ipaddress.ip_address(request.client.host)
-    except ValueError:
-        return ""
-    if not any(peer in net for net in proxies):
+    if not web.proxy_user_header or request.client is None or not _trusted(request, request.client.host):
         return ""
     return request.headers.get(web.proxy_user_header, "").strip()
+
+
+def client_address(request: Request) -> str:
+    """The browser's address: the peer, or behind a trusted proxy the nearest untrusted X-Forwarded-For hop."""
+    peer = request.client.host if request.client is not None else ""
+    if not peer or not _trusted(request, peer):
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if not _trusted(request, hop):
+            return hop[:64]
+    return peer
+
+
+def login_limits(web: WebConfig) -> LoginLimits:
+    return LoginLimits(dt.timedelta(minutes=web.login_window_minutes), web.login_max_failures,
+                       web.login_max_failures_per_address)
 
 
 def viewer(request: Request) -> Viewer:
@@ -78,7 +98,8 @@ def viewer(request: Request) -> Viewer:
     if name:
         principal = accounts.principal(name)
         if principal is not None:
-            cookie, csrf = accounts.new_session(principal, _web(request).session_minutes)
+            cookie, csrf = accounts.new_session(principal, _web(request).session_minutes, client_address(request),
+                                                via="proxy")
             request.state.new_session = cookie
             return Viewer(principal, csrf)
     raise LoginRequired()
@@ -104,7 +125,7 @@ def api_user(request: Request, credentials: HTTPAuthorizationCredentials | None 
 def check_csrf(v: Viewer, token: str) -> None:
     """Forbidden unless a form carries the session's CSRF token."""
     if not hmac.compare_digest(v.csrf.encode(), token.encode()):
-        raise Forbidden("the form is stale or did not come from this site (CSRF check failed): reload the page")
+        raise Forbidden("Biểu mẫu đã cũ hoặc không gửi từ trang này (kiểm tra CSRF không qua): hãy tải lại trang.")
 
 
 def set_session_cookie(response: Response, cookie: str, web: WebConfig) -> None:
@@ -123,7 +144,7 @@ def safe_next(target: str) -> str:
 def login_page(request: Request, next: str = "/"):
     web = _web(request)
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", next=safe_next(next), login_csrf=token, failed=False)
+    response = render(request, "login.html", next=safe_next(next), login_csrf=token, failed="")
     response.set_cookie(LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=web.cookie_secure,
                         max_age=3600)
     return response
@@ -132,16 +153,21 @@ def login_page(request: Request, next: str = "/"):
 @router.post("/login")
 def login(request: Request, username: Annotated[str, Form()], password: Annotated[str, Form()],
           csrf: Annotated[str, Form()], next: Annotated[str, Form()] = "/"):
-    service = get_service(request)
     expected = request.cookies.get(LOGIN_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf.encode()):
-        raise Forbidden("the login form is stale (CSRF check failed): reload the page")
-    principal = _accounts(request).authenticate(username.strip(), password)
+        raise Forbidden("Biểu mẫu đăng nhập đã cũ (kiểm tra CSRF không qua): hãy tải lại trang.")
+    accounts, web = _accounts(request), _web(request)
+    name, address, limits = username.strip()[:64], client_address(request), login_limits(web)
+    if accounts.login_blocked(name, address, limits):
+        accounts.login_failed(name, address, limits, blocked=True)
+        return render(request, "login.html", status=429, next=safe_next(next), login_csrf=expected,
+                      failed=f"Đăng nhập sai quá nhiều lần: hãy thử lại sau {web.login_window_minutes} phút.")
+    principal = accounts.authenticate(name, password)
     if principal is None:
-        service.audit("web-login-failed", username.strip()[:64])
-        return render(request, "login.html", status=401, next=safe_next(next), login_csrf=expected, failed=True)
-    cookie, _csrf = _accounts(request).new_session(principal, _web(request).session_minutes)
-    service.audit("web-login", principal.name)
+        accounts.login_failed(name, address, limits)
+        return render(request, "login.html", status=401, next=safe_next(next), login_csrf=expected,
+                      failed="Tên đăng nhập hoặc mật khẩu không đúng.")
+    cookie, _csrf = accounts.new_session(principal, web.session_minutes, address)
     response = RedirectResponse(safe_next(next), 303)
     set_session_cookie(response, cookie, _web(request))
     response.delete_cookie(LOGIN_COOKIE)
@@ -151,7 +177,7 @@ def login(request: Request, username: Annotated[str, Form()], password: Annotate
 @router.post("/logout")
 def logout(request: Request, csrf: Annotated[str, Form()], v: Viewer = Depends(viewer)):
     check_csrf(v, csrf)
-    _accounts(request).end_session(request.cookies.get(SESSION_COOKIE, ""))
+    _accounts(request).end_session(request.cookies.get(SESSION_COOKIE, ""), v.who.name)
     response = RedirectResponse("/login", 303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from gateway.core.text import nfc
-from gateway.register.changes import DATE_FIELDS, EDITABLE_FIELDS, INT_FIELDS, TEXT_FIELDS, EditError
+from gateway.register.changes import DATE_FIELDS, INT_FIELDS, TEXT_FIELDS, EditError
+from gateway.web.labels import field
 
 
 def parse_field(name: str, raw: str) -> Any:
@@ -20,22 +21,23 @@ def parse_field(name: str, raw: str) -> Any:
         if not raw:
             return None if name == "page_amount" else 0
         if not raw.isdigit() or int(raw) > 1_000_000:
-            raise EditError(f"{name}: not a whole number: {raw!r}")
+            raise EditError(f"{field(name)}: «{raw}» không phải một số nguyên.")
         return int(raw)
-    raise EditError(f"field {name!r} cannot be corrected; fields: {', '.join(EDITABLE_FIELDS)}")
+    raise EditError(f"Không sửa được trường {name}.")
 
 
 def parse_date(text: str) -> dt.date | None:
-    """A typed date (YYYY-MM-DD or DD/MM/YYYY); None when empty, EditError when unreadable."""
+    """A typed date (dd/mm/yyyy, or yyyy-mm-dd as API clients and old links write it); None when empty,
+    EditError when it is no date."""
     text = text.strip()
     if not text:
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
         try:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise EditError(f"not a date (DD/MM/YYYY): {text!r}")
+    raise EditError(f"«{text}» không phải một ngày có thật (viết dạng ngày/tháng/năm, ví dụ 05/03/2025).")
 
 
 def parse_filter_date(text: str) -> dt.date | None:

@@ -10,8 +10,8 @@ import jinja2
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
-from gateway.web import labels
-from gateway.web.access import may_edit, may_set_status
+from gateway.web import events, labels, reasons
+from gateway.web.access import may_admin, may_edit, may_set_status
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -20,8 +20,11 @@ def environment(zone: ZoneInfo) -> jinja2.Environment:
     """The templates' environment: HTML escaped everywhere, unknown names an error, dates in the register's zone."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined)
-    env.globals.update(labels=labels, may_edit=may_edit, may_set_status=may_set_status)
-    env.filters.update(d=labels.date, dtm=lambda v: labels.datetime(v, zone))
+    env.globals.update(labels=labels, events=events, reasons=reasons, may_edit=may_edit, may_admin=may_admin,
+                       may_set_status=may_set_status)
+    env.filters.update(d=labels.date, dtm=lambda v: labels.datetime(v, zone), num=labels.number,
+                       bytes=labels.size, said=reasons.translate)
+    env.tests["data"] = lambda value: isinstance(value, reasons.Data)
     return env
 
 

@@ -10,20 +10,25 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from gateway.core.config import Config
-from gateway.core.errors import GatewayError, NotFound
+from gateway.core.errors import NotFound
 from gateway.core.rfc822 import split_head
 from gateway.core.values import Envelope
 from gateway.ops import quarantine as quarantine_ops
-from gateway.register.accounts import Principal
+from gateway.register.accounts import Principal, TokenInfo
 from gateway.register.decisions import RoutingView
 from gateway.register.query import SearchQuery
 from gateway.register.records import AssignmentView, DocumentRecord
 from gateway.register.scope import Scope
 from gateway.register.service import Register
-from gateway.register.views import RegisterRow
+from gateway.register.terms import ROLE_CHUYEN_VIEN, ROLE_LEAD
+from gateway.register.views import RegisterRow, WorkItem
 from gateway.spool import Spool, SpoolEntryInfo, quarantine
 from gateway.web import exports
-from gateway.web.access import Forbidden, may_set_status, require_edit, scope_of
+from gateway.web.access import Forbidden, may_edit, may_set_status, require_admin, require_edit, scope_of
+from gateway.web.exports import ExportError
+from gateway.web.fields import FieldView, SignatureView, field_views, reader_notes, signature_views
+from gateway.web.names import ShortNames
+from gateway.web.reasons import Said
 
 SPOOL_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
@@ -51,7 +56,22 @@ class DocumentView:
     record: DocumentRecord
     assignments: tuple[AssignmentView, ...]
     routing: RoutingView | None
-    signature: Any  # the signature report, when the understanding stage left one in field_sources
+    fields: tuple[FieldView, ...]
+    signatures: tuple[SignatureView, ...]
+    notes: tuple[Said, ...]  # what the reader noticed, in Vietnamese
+
+    @property
+    def review(self) -> tuple[FieldView, ...]:
+        """The fields still waiting for a person's look."""
+        return tuple(f for f in self.fields if f.needs_review)
+
+    @property
+    def lead(self) -> AssignmentView | None:
+        return next((a for a in self.assignments if a.role == ROLE_LEAD), None)
+
+    @property
+    def pdfs(self) -> tuple[Any, ...]:
+        return tuple(a for a in self.record.attachments if a.sniffed_type == "pdf")
 
 
 @dataclass(frozen=True)
@@ -105,6 +125,7 @@ class WebService:
         self.views = register.views
         self.spool = spool
         self.timezone = ZoneInfo(config.register.timezone)
+        self.short_name = ShortNames(config.web.short_names, config.web.abbreviate_names)
 
     def scope(self, who: Principal) -> Scope:
         return scope_of(who, self.config.web)
@@ -151,7 +172,9 @@ class WebService:
             record=record,
             assignments=self.views.assignments(document_id),
             routing=routing if routing is not None and routing.decided_at is not None else None,
-            signature=signature_report(record),
+            fields=field_views(record, self.config.web.review_below),
+            signatures=signature_views(record),
+            notes=reader_notes(record),
         )
 
     def attachment(self, who: Principal, document_id: int, attachment_id: int, inline: bool) -> Download:
@@ -164,18 +187,31 @@ class WebService:
         return Download(found.filename or f"tep-{attachment_id}", data, found.sniffed_type == "pdf")
 
     def dashboard(self, who: Principal) -> dict[str, Any]:
+        """Arrivals today, open work per unit (không tính để biết), what is due, the review queue's size, the
+        spool's problem queues; for a chuyên viên also their unit's documents by deadline."""
         scope = self.scope(who)
         today = self.today()
         soon = self.config.web.due_soon_days
         counts = self.spool.counts() if self.spool is not None else {}
+        review = SearchQuery(review_below=self.config.web.review_below, units=scope.units,
+                             include_secret=scope.include_secret)
+        review_count = self.register.count_search(review, cap=COUNT_CAP) if may_edit(who) else None
         return dict(
             today=today,
+            soon_days=soon,
             arrivals_today=self.views.arrivals_on(scope, today),
             units=self.views.deadlines(scope, today, soon),
             due=self.views.overdue_list(scope, today, soon),
+            review=review_count,  # for those who confirm; None for the others
             bad=counts.get("bad", 0),
             quarantine=counts.get("quarantine"),  # None without a spool: the card shows "–"
+            work=self.work_list(who) if who.role == ROLE_CHUYEN_VIEN else [],
         )
+
+    def work_list(self, who: Principal) -> list[WorkItem]:
+        """A chuyên viên's unit's open work by deadline, then what the unit was sent để biết lately."""
+        units = (who.unit_code,) if who.unit_code else ()
+        return self.views.work_list(self.scope(who), units, self.today())
 
     def departments(self) -> list[tuple[str, str]]:
         return self.views.departments()
@@ -183,10 +219,21 @@ class WebService:
     # -- changing --------------------------------------------------------------------------------------
 
     def correct(self, who: Principal, document_id: int, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
-        """Correct fields (typed values) of a visible document: {field: (old, new)}."""
+        """Correct fields (typed values) of a visible document: {field: (old, new)}. A field given the value it
+        already has is confirmed instead: the person checked it and found it right."""
         require_edit(who)
         self._check(who, document_id)
-        return self.register.changes.correct(document_id, changes, who.name)
+        done = self.register.changes.correct(document_id, changes, who.name)
+        same = [name for name, (old, new) in done.items() if old == new]
+        if same:
+            self.register.changes.confirm(document_id, same, who.name)
+        return done
+
+    def confirm(self, who: Principal, document_id: int, fields: list[str]) -> list[str]:
+        """Record that the user checked these fields of a visible document against it; the fields confirmed."""
+        require_edit(who)
+        self._check(who, document_id)
+        return self.register.changes.confirm(document_id, fields, who.name)
 
     def assign(self, who: Principal, document_id: int, unit: str, role: str, due: dt.date | None, note: str = "") -> None:
         require_edit(who)
@@ -201,7 +248,7 @@ class WebService:
     def set_status(self, who: Principal, document_id: int, unit: str, status: str) -> None:
         self._check(who, document_id)
         if not may_set_status(who, unit):
-            raise Forbidden(f"only staff of {unit} (or văn thư) may change its status")
+            raise Forbidden(f"Chỉ chuyên viên của đơn vị {unit} (hoặc văn thư) được đổi trạng thái của đơn vị này.")
         self.register.changes.set_status(document_id, unit, status, who.name)
 
     def mark_handled(self, who: Principal, document_id: int) -> None:
@@ -244,12 +291,35 @@ class WebService:
         _check_spool_id(spool_id, "quarantine")
         quarantine_ops.delete(self.spool, self.register, spool_id, who.name)
 
+    # -- users (admins) -------------------------------------------------------------------------------
+
+    def users(self, who: Principal) -> tuple[list[dict[str, Any]], list[TokenInfo]]:
+        """Every user and every live API token."""
+        require_admin(who)
+        accounts = self.register.accounts
+        return accounts.list_users(), accounts.list_tokens()
+
+    def set_user_active(self, who: Principal, name: str, active: bool) -> None:
+        """Enable or disable a user (not oneself): a disabled user's sessions and tokens stop working at once."""
+        require_admin(who)
+        _not_self(who, name)
+        self.register.accounts.set_active(name, active, who.name)
+
+    def delete_user(self, who: Principal, name: str) -> None:
+        require_admin(who)
+        _not_self(who, name)
+        self.register.accounts.delete_user(name, who.name)
+
+    def revoke_token(self, who: Principal, token_id: int) -> str:
+        require_admin(who)
+        return self.register.accounts.revoke_token(token_id, who.name)
+
     # -- exports ---------------------------------------------------------------------------------------
 
     def export(self, who: Principal, date_from: dt.date, date_to: dt.date, fmt: str) -> ExportFile:
-        """The visible register lines of a date range as CSV, XLSX or the printable DOCX; audited."""
+        """The visible register lines of a date range as CSV, XLSX or the printable DOCX or PDF sổ; audited."""
         if fmt not in exports.FORMATS:
-            raise ExportError(f"format must be one of {', '.join(exports.FORMATS)}")
+            raise ExportError(f"Định dạng phải là một trong {', '.join(exports.FORMATS)}.")
         rows = self.views.export_rows(self.scope(who), date_from, date_to)  # from after to: no rows
         title = self.config.register.main_name
         if fmt == "csv":
@@ -257,29 +327,26 @@ class WebService:
         elif fmt == "xlsx":
             data = exports.to_xlsx(rows, f"{title} {date_from:%d/%m/%Y} - {date_to:%d/%m/%Y}")
         else:
-            data = exports.to_docx(rows, title, self.config.register.agency_name, date_from, date_to)
+            book = exports.Book(title, self.config.register.agency_name, date_from, date_to,
+                                self.config.register.timezone)
+            data = exports.to_docx(rows, book) if fmt == "docx" else exports.to_pdf(rows, book)
         self.audit("web-export", who.name, format=fmt, date_from=date_from.isoformat(),
                            date_to=date_to.isoformat(), rows=len(rows))
         name = f"so-den-{date_from:%Y%m%d}-{date_to:%Y%m%d}.{fmt}"
         return ExportFile(name, exports.FORMATS[fmt], data, len(rows))
 
 
-class ExportError(GatewayError):
-    """An export asked for an unknown format or an impossible date range."""
-
-
 def _check_spool_id(spool_id: str, queue: str) -> None:
     if not re.fullmatch(SPOOL_ID, spool_id):
-        raise NotFound(f"no spool entry {spool_id!r} in {queue}")
+        raise NotFound(f"Không có thư {spool_id} trong hàng đợi.")
+
+
+def _not_self(who: Principal, name: str) -> None:
+    if who.name == name:
+        raise Forbidden("Không tự khoá hoặc tự xoá tài khoản của mình được (dùng lệnh gateway user nếu cần).")
 
 
 def header_block(raw: bytes) -> str:
     """The header lines of a raw message as text (undecodable bytes replaced)."""
     head, _ = split_head(raw)
     return head.decode("utf-8", errors="replace").replace("\r\n", "\n")
-
-
-def signature_report(record: DocumentRecord) -> Any:
-    """The digital-signature report the understanding stage keeps in field_sources, if any (shown as it is)."""
-    sources = record.field_sources or {}
-    return sources.get("signature") or sources.get("signatures")

@@ -1,0 +1,171 @@
+"""Reasons and errors written in English by the lower layers (trust, limits, spool, extraction), put in Vietnamese
+for people by a table of the shapes they take. The stored text never changes; what is unknown is shown as a
+technical detail beside a Vietnamese sentence."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gateway.core.text import has_diacritics
+from gateway.web.labels import AUTH, iso_date
+
+
+class Data(str):
+    """A value shown as it is (an address, a file name, a spool id, a technical detail): never translated."""
+
+
+@dataclass(frozen=True)
+class Said:
+    """A text for people: Vietnamese words and values (Data) in order."""
+
+    parts: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return "".join(self.parts)
+
+
+def said(*parts: str) -> Said:
+    return Said(tuple(p for p in parts if p))
+
+
+_POLICY = {"quarantine": "cách ly", "reject": "từ chối", "accept": "nhận"}
+_LIMITS = {
+    "max_message_size": "thư lớn quá giới hạn", "max_headers": "quá nhiều trường tiêu đề",
+    "max_header_length": "một trường tiêu đề dài quá giới hạn", "max_parts": "quá nhiều phần trong thư",
+    "max_depth": "thư hoặc tệp nén lồng nhau quá sâu", "max_attachment_size": "tệp đính kèm lớn quá giới hạn",
+    "zip_max_members": "tệp nén có quá nhiều tệp", "zip_max_total_size": "tệp nén giải ra quá lớn",
+    "zip_max_ratio": "tệp nén có tỉ lệ nén bất thường (có thể là bom nén)", "pdf_max_pages": "PDF quá nhiều trang",
+    "pdf_max_objects": "PDF quá nhiều đối tượng", "text_max_chars": "chữ trong tệp quá dài",
+    "max_attachments": "quá nhiều tệp đính kèm",
+}
+
+
+def _auth(result: str) -> str:
+    return AUTH.get(result, result)
+
+
+def _limit(text: str) -> Said:
+    name = re.match(r"(?:[^:]+: )??(\w+?)(?:-reached)?[ :(]", text + " ")
+    key = name.group(1) if name else ""
+    if key in _LIMITS:
+        where = text.partition(f": {key}")[0] if f": {key}" in text else ""
+        return said("Vượt giới hạn: ", _LIMITS[key], " (", Data(f"limits.{key}"), ")",
+                    *((" khi đọc tệp ", Data(where)) if where else ()))
+    return said("Vượt giới hạn: ", Data(text))
+
+
+# (pattern, what to say) — the shapes the trust check, the limits, the routing rules, the spool and the
+# pipeline write their reasons in.
+_SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Said]], ...] = (
+    (re.compile(r"sender domain (\S+) is not allowed(?: \(policy: (\w+)\))?"),
+     lambda m: said("Tên miền người gửi ", Data(m[1]), " không nằm trong danh sách được nhận",
+                    *((" (chính sách: ", _POLICY.get(m[2], m[2]), ")") if m[2] else ()))),
+    (re.compile(r"no sender address \(policy: (\w+)\)"),
+     lambda m: said("Thư không có địa chỉ người gửi (chính sách: ", _POLICY.get(m[1], m[1]), ")")),
+    (re.compile(r"sender (\S+) failed authentication: dkim=(\S+) spf=(\S+) dmarc=(\S+)"),
+     lambda m: said("Người gửi ", Data(m[1]), " không xác thực được: DKIM ", _auth(m[2]), ", SPF ", _auth(m[3]),
+                    ", DMARC ", _auth(m[4]))),
+    (re.compile(r"released from quarantine by (.+)"),
+     lambda m: said("Được ", Data(m[1]), " cho vào sổ từ thư cách ly")),
+    (re.compile(r"quarantined by rule"), lambda m: said("Bị cách ly theo luật định tuyến")),
+    (re.compile(r"limit: (.+)", re.S), lambda m: _limit(m[1])),
+    (re.compile(r"cannot parse: (.+)", re.S), lambda m: said("Không tách được thư: ", Data(m[1]))),
+    (re.compile(r"no spool entry '?([^' ]*)'?(?: in (\w+))?"),
+     lambda m: said("Không có thư ", Data(m[1]), " trong hàng đợi")),
+    (re.compile(r"spool entry (\S+) was taken by another process.*"),
+     lambda m: said("Thư ", Data(m[1]), " đang được xử lý ở nơi khác")),
+    (re.compile(r"no text layer on (\d+) of (\d+) pages \(scanned\?\)"),
+     lambda m: said(f"{m[1]}/{m[2]} trang không có lớp chữ (bản quét?)")),
+    (re.compile(r"no text layer on pages? (.+)"), lambda m: said("Trang ", Data(m[1]), " không có lớp chữ")),
+    (re.compile(r"no text was extracted from this part"), lambda m: said("Không đọc chữ của phần này")),
+    (re.compile(r"password required.*"), lambda m: said("Tệp có mật khẩu")),
+    (re.compile(r"the member is password-protected"), lambda m: said("Tệp trong gói nén có mật khẩu")),
+    # Why mail was not sent (routing/plan.py) and why a message waits (spool/deferral.py).
+    (re.compile(r"no mailbox"), lambda m: said("Đơn vị chưa có hộp thư")),
+    (re.compile(r"mailbox is one of the gateway's own addresses.*"),
+     lambda m: said("Hộp thư của đơn vị là địa chỉ của chính gateway (tránh vòng lặp thư)")),
+    (re.compile(r"same mailbox as another unit: one forward"),
+     lambda m: said("Cùng hộp thư với đơn vị khác: chỉ chuyển một lần")),
+    (re.compile(r"sender domain not in outbox.receipt_domains"),
+     lambda m: said("Tên miền người gửi không thuộc danh sách được báo nhận")),
+    (re.compile(r"sender not authenticated.*"),
+     lambda m: said("Người gửi chưa được xác thực: không trả lời một địa chỉ có thể bị giả mạo")),
+    (re.compile(r"sender is one of the gateway's own addresses.*"),
+     lambda m: said("Người gửi là địa chỉ của chính gateway (tránh vòng lặp thư)")),
+    (re.compile(r"the sender already gets a forward of this document"),
+     lambda m: said("Người gửi đã nhận bản chuyển tiếp của văn bản này")),
+    (re.compile(r"(RegisterUnavailable|TemporaryError|StorageFull): (.+)", re.S),
+     lambda m: said("Lỗi tạm thời, sẽ thử lại (chi tiết kỹ thuật: ", Data(f"{m[1]}: {m[2]}"), ")")),
+    # What the field reader noticed (DocumentMeta.notes).
+    (re.compile(r"edXML (.+?): (\w+): (.+)", re.S),
+     lambda m: said("Gói edXML ", Data(m[1]), ": ", Data(f"{m[2]}: {m[3]}"))),
+    (re.compile(r"người ký: OCR read (.+), the signing certificate says (.+)"),
+     lambda m: said("Người ký: nhận dạng ảnh đọc được ", Data(m[1].strip("'\"")), ", chứng thư ký số ghi ",
+                    Data(m[2].strip("'\"")))),
+    (re.compile(r"file name says số (.+), the document says (.+)"),
+     lambda m: said("Tên tệp ghi số ", Data(m[1]), ", văn bản ghi ", Data(m[2]))),
+    (re.compile(r"OCR read số (.+), the file name says (.+): the file name decided"),
+     lambda m: said("Nhận dạng ảnh đọc số ", Data(m[1]), ", tên tệp ghi ", Data(m[2]), ": lấy theo tên tệp")),
+    (re.compile(r"OCR read số (.+), the e-mail subject says (.+): the subject decided"),
+     lambda m: said("Nhận dạng ảnh đọc số ", Data(m[1]), ", tiêu đề thư ghi ", Data(m[2]),
+                    ": lấy theo tiêu đề thư")),
+    (re.compile(r"ngày ban hành: the handwritten day with the month and year of the first signature"),
+     lambda m: said("Ngày ban hành: ngày viết tay, tháng và năm theo chữ ký số đầu tiên")),
+    (re.compile(r"handwritten day read as (\S+) is after the first signature \((\S+)\): the signature's day decided"),
+     lambda m: said("Ngày viết tay đọc được (", iso_date(m[1]), ") sau ngày ký số đầu tiên (", iso_date(m[2]),
+                    "): lấy theo ngày ký số")),
+    (re.compile(r"ngày ban hành: only the handwritten day's last digit \((\d)\) was legible.*\((\S+)\) was taken",
+                re.S),
+     lambda m: said("Ngày ban hành: chỉ đọc được chữ số cuối của ngày viết tay (", m[1],
+                    "); lấy ngày gần nhất như vậy của tháng in trên văn bản, không sau ngày ký số đầu tiên (",
+                    iso_date(m[2]), ")")),
+    (re.compile(r"ngày ban hành taken from the first signature's time \(the printed day was unreadable\)"),
+     lambda m: said("Ngày ban hành lấy theo thời điểm ký số đầu tiên (không đọc được ngày in trên văn bản)")),
+    (re.compile(r"(\w+Error|\w+Exception): (.+)", re.S),
+     lambda m: said("Lỗi khi xử lý (chi tiết kỹ thuật: ", Data(f"{m[1]}: {m[2]}"), ")")),
+)
+
+
+def translate(text: str) -> Said:
+    """A reason or error for people: a known shape in Vietnamese, Vietnamese text as it is, anything else as a
+    technical detail behind a Vietnamese sentence."""
+    text = (text or "").strip()
+    if not text:
+        return said()
+    for pattern, say in _SHAPES:
+        match = pattern.fullmatch(text)
+        if match:
+            return say(match)
+    if has_diacritics(text):
+        return said(text)
+    return said("Chi tiết kỹ thuật: ", Data(text))
+
+
+# Keys of a quarantine reason's details (trust check and limits), as people read them.
+DETAIL_KEYS = {
+    "from": "Địa chỉ người gửi ghi trong thư", "domain": "Tên miền người gửi", "spf": "SPF", "dkim": "DKIM",
+    "dmarc": "DMARC", "auth_source": "Nguồn kết quả xác thực", "limit": "Giới hạn", "limits": "Các giới hạn",
+    "rule": "Luật", "reason": "Lý do",
+}
+
+
+def detail_key(key: str) -> str:
+    return DETAIL_KEYS.get(key, key)
+
+
+def detail_value(key: str, value: object) -> Said:
+    """One detail of a quarantine record: authentication results in Vietnamese, limits by their shape."""
+    if key in ("spf", "dkim", "dmarc") and isinstance(value, str):
+        return said(_auth(value))
+    if key == "limit" and isinstance(value, str):
+        return _limit(value)
+    if key == "auth_source" and not value:
+        return said("không có (không tin kết quả xác thực nào)")
+    if isinstance(value, list):
+        parts: list[str] = []
+        for n, item in enumerate(value):
+            parts += (["; "] if n else []) + list(translate(str(item)).parts)
+        return said(*parts)
+    return said(Data("" if value is None else str(value)))

@@ -1,0 +1,241 @@
+"""Every word a person reads is Vietnamese: each page as each role (errors and refusals included), every template,
+and the CLI's human output are searched for known English words outside code and outside the data shown.
+
+Values shown as they are (addresses, file names, ids, technical details) are marked translate="no" or sit in
+<code>/<pre>; the corpus's own data (subjects, agency names) is taken out before the search.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from web_support import (
+    DOCS,
+    REVIEW_SUBJECT,
+    USERS,
+    add_review_document,
+    arrival,
+    build_corpus,
+    client_for,
+    csrf_of,
+    login,
+    web_config,
+)
+
+from gateway.core.values import Envelope
+from gateway.register.decisions import RoutingRecord, UnitShare
+from gateway.register.outbox import QueuedMail
+from gateway.spool import quarantine
+from gateway.web.rendering import TEMPLATES
+
+# English words an English-speaking developer would leave in a UI (not Vietnamese words: "in", "to", "may", "ban"
+# and "sang" are Vietnamese and are not listed).
+ENGLISH = set("""
+the and of is are not none empty error errors failed fail pass only must cannot document documents file files user
+users token tokens registered routed view search download preview export login logout manual normal text source
+status done progress lead cooperate inform quarantine quarantined sender domain allowed policy limit reason
+details detail received date subject size bytes attachment attachments signature signatures trusted untrusted
+tampered unreadable queued sent sending spool requeued requeue release released delete deleted confirm confirmed
+correct corrected field fields value unit role save submit cancel back next previous page with for from please
+required invalid unknown missing should will this that here click open show loading true false null handled
+assignment outbox forward receipt skipped withheld completed rules priority tags via envelope defects arrival
+duplicate hint chained intact event events blob blobs shown found message messages mail attempts since deadline
+overdue soon today new edit update remove add added disabled enabled revoked created label
+""".split())
+SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # stored keys such as auth_source, spool_id
+
+
+class _Visible(HTMLParser):
+    """The text a person reads on a page: text and the title, placeholder and aria-label of elements, without
+    <code>, <pre>, scripts and what is marked translate="no"."""
+
+    SKIP = {"code", "pre", "script", "style"}
+    VOID = {"input", "br", "img", "meta", "link", "col", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in self.VOID:
+            if not self._skipping:
+                self.parts += [attributes.get(k) or "" for k in ("placeholder", "aria-label", "title")]
+            return
+        if self._skipping or tag in self.SKIP or attributes.get("translate") == "no":
+            self._skipping.append(tag)
+            return
+        self.parts += [attributes.get(k) or "" for k in ("title", "aria-label", "label")]
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        if self._skipping:
+            self._skipping.pop()
+
+    def handle_data(self, data):
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _Visible()
+    parser.feed(html)
+    return " ".join(parser.parts)
+
+
+def english_in(text: str, data: list[str]) -> set[str]:
+    """The known English words of ``text`` once the data strings are taken out."""
+    for value in sorted(data, key=len, reverse=True):
+        text = text.replace(value, " ")
+    # addresses, folder names ("bad/"), paths, links, config keys ("limits.max_parts")
+    text = re.sub(r"\S+@\S+|\S*\w/(?!\w)|/\S+|https?://\S+|\b[a-z]+\.[a-z_]+\b", " ", text)
+    words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
+    return (words & ENGLISH) | set(SNAKE.findall(text))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("vi")
+    corpus = build_corpus(web_config(tmp))
+    review = add_review_document(corpus)
+    today = dt.datetime.now(corpus.register.timezone).date()
+    routing = RoutingRecord(
+        rules_version="2026-12", matched=({"rule": "cong-thuong", "file": "rules/sct.toml", "line": 3, "why": "",
+                                           "actions": ["lead=KT", "inform=VP", "due_days=5", "forward=true"]},),
+        lead="KT", cooperate=(), inform=("VP",), priority="normal", tags=("thuong-mai",),
+        due=today + dt.timedelta(days=7), units=(UnitShare("KT", "lead", today + dt.timedelta(days=7)),
+                                                 UnitShare("VP", "inform", None)),
+        mail=(QueuedMail.new("forward", "kt@so.example.gov.vn", "so.example.gov.vn", "KT"),),
+        forward_skipped=("VP",), receipt_withheld="ban@gmail.com")
+    routed = corpus.register.register_arrival(dataclasses.replace(
+        arrival("dinh-tuyen", "Về việc kiểm tra thị trường cuối năm", organ="SỞ CÔNG THƯƠNG TỈNH BÌNH DƯƠNG",
+                code=("88", "SCT-QLTM"), pdf_text="Kiểm tra thị trường"), routing=routing)).document_id
+    spool = corpus.spool
+    now = dt.datetime.now(dt.timezone.utc)
+    held = spool.put(b"From: ban@gmail.com\r\nSubject: Moi hop\r\n\r\nx\r\n",
+                     Envelope(source="smtp", received_at=now, mail_from="ban@gmail.com", rcpt_tos=("vanthu@localhost",)))
+    spool.claim(held)
+    quarantine.hold(spool, held, "sender domain gmail.com is not allowed (policy: quarantine)",
+                    {"from": "ban@gmail.com", "domain": "gmail.com", "spf": "none", "dkim": "fail", "dmarc": "none",
+                     "auth_source": ""})
+    limited = spool.put(b"From: a@b.gov.vn\r\nSubject: Lon\r\n\r\nx\r\n",
+                        Envelope(source="imap", received_at=now, mail_from="a@b.gov.vn", rcpt_tos=("vanthu@localhost",)))
+    spool.claim(limited)
+    quarantine.hold(spool, limited, "limit: kt.zip: zip_max_ratio 400 > 200", {"limits": ["kt.zip: zip_max_ratio"]})
+    bad = spool.put(b"Subject: hong\r\n\r\nx\r\n", Envelope(source="import", received_at=now, source_ref="/srv/a.eml"))
+    spool.claim(bad)
+    spool.fail(bad, "cannot parse: no header block", "traceback", permanent=True)
+    loaded: set[str] = set()
+    yield corpus, {"review": review, "routed": routed, "held": held}, loaded
+    corpus.register.close()
+
+
+def _recording(client, loaded: set[str]):
+    """Record every template the application loads (includes and imports too)."""
+    environment = client.app.state.templates
+    loader = environment.loader
+
+    class Recording(type(loader)):
+        def get_source(self, env, template):
+            loaded.add(template)
+            return super().get_source(env, template)
+
+    recording = Recording(loader.searchpath)
+    environment.loader = recording
+    environment.cache.clear() if environment.cache is not None else None
+    return client
+
+
+def _data(corpus) -> list[str]:
+    """What the corpus itself holds: shown as it is, whatever language it is in."""
+    return ([d["subject"] for d in DOCS.values()] + [REVIEW_SUBJECT]
+            + [name for name in USERS] + [name.upper() for name in USERS] + ["Moi hop", "hong", "Lon"]
+            + [f"spool-{key}" for key in (*DOCS, "review", "dinh-tuyen")])
+
+
+def test_no_english_on_any_page_for_any_role(site) -> None:
+    corpus, ids, loaded = site
+    data = _data(corpus)
+    found: dict[str, set[str]] = {}
+    for user in USERS:
+        client = _recording(client_for(corpus), loaded)
+        csrf = login(client, user)
+        urls = ["/", "/register", "/register?review=1", "/export", "/spool/bad", "/spool/quarantine",
+                f"/spool/quarantine/{ids['held']}", "/admin/users", "/documents/99999",
+                "/export?format=csv&date_from=31/02/2025&date_to=01/03/2025"]
+        urls += [f"/documents/{doc}" for doc in (*corpus.ids.values(), ids["review"], ids["routed"])]
+        pages = {url: client.get(url) for url in urls}
+        doc = corpus.ids["both"]
+        pages["correct 31/02"] = client.post(f"/documents/{doc}/correct",
+                                             data={"field": "issued_date", "value": "31/02/2025", "csrf": csrf})
+        pages["second lead"] = client.post(f"/documents/{doc}/assign", data={"unit": "TC", "role": "lead", "csrf": csrf})
+        pages["stale form"] = client.post(f"/documents/{doc}/handled", data={"csrf": "stale"})
+        pages["delete unconfirmed"] = client.post("/spool/quarantine/delete", data={"spool_id": "x", "csrf": csrf})
+        pages["no such spool entry"] = client.get("/spool/quarantine/nope")
+        for name, response in pages.items():
+            if response.headers.get("content-type", "").startswith("text/html"):
+                words = english_in(visible_text(response.text), data)
+                if words:
+                    found[f"{user} {name} ({response.status_code})"] = words
+    anonymous = _recording(client_for(corpus), loaded)
+    token = csrf_of(anonymous.get("/login").text)
+    for attempt in range(6):  # wrong passwords, then the throttled page
+        page = anonymous.post("/login", data={"username": "lanhdao", "password": "sai", "csrf": token})
+        words = english_in(visible_text(page.text), data)
+        if words:
+            found[f"login attempt {attempt} ({page.status_code})"] = words
+    assert page.status_code == 429 and "thử lại sau" in page.text
+    assert found == {}
+
+
+def test_every_template_was_walked(site) -> None:
+    _corpus, _ids, loaded = site
+    if not loaded:
+        pytest.skip("runs after test_no_english_on_any_page_for_any_role")
+    assert {p.name for p in Path(TEMPLATES).glob("*.html")} == loaded
+
+
+def test_templates_hold_no_english_outside_code(site) -> None:
+    """The templates' own words, Jinja expressions and tags taken out: a word added later is caught here even on a
+    page the walk above does not reach."""
+    found = {}
+    for path in Path(TEMPLATES).glob("*.html"):
+        source = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", " ", path.read_text(encoding="utf-8"), flags=re.S)
+        words = english_in(visible_text(source), [])
+        if words:
+            found[path.name] = words
+    assert found == {}
+
+
+def test_the_clis_human_output_is_vietnamese(site, tmp_path) -> None:
+    from gateway.cli import main
+
+    corpus, ids, _ = site
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[paths]\ndata_dir = "{corpus.config.paths.data_dir}"\n'
+                      f'[database]\nurl = "{corpus.config.database.url}"\n', encoding="utf-8")
+    runner = CliRunner()
+    corpus.register.changes.confirm(ids["review"], ["code_number"], "vanthu")
+    corpus.register.changes.correct(ids["review"], {"signer_name": "Trần Hoàng Tuấn"}, "vanthu")
+    commands = [
+        ["show", str(ids["review"])], ["show", str(ids["routed"])], ["show", "99999"], ["search", "kiểm tra"],
+        ["search", "khongcotu"], ["user", "list"], ["user", "tokens"], ["user", "disable", "cv_tc"],
+        ["user", "enable", "cv_tc"], ["user", "token-revoke", "99999"], ["user", "disable", "nobody"],
+        ["quarantine", "list"], ["quarantine", "show", ids["held"]], ["spool", "list", "bad"],
+        ["audit", "verify", "--no-blobs"], ["labels", str(tmp_path / "labels")],
+    ]
+    found = {}
+    for command in commands:
+        result = runner.invoke(main, ["--config", str(config), *command], catch_exceptions=False)
+        words = english_in(result.output, _data(corpus) + ["gateway", str(tmp_path)])
+        if words:
+            found[" ".join(command)] = (words, result.output)
+    assert found == {}
