@@ -166,7 +166,9 @@ def test_the_installed_unit_starts_serve_from_its_working_directory_and_register
     smtp_port, web_port = free_port(), free_port()
     text = config_file.read_text(encoding="utf-8")  # the admin's own edits: ports free on this machine
     text = text.replace('listen = "127.0.0.1:2525"', f'listen = "127.0.0.1:{smtp_port}"')
-    config_file.write_text(text.replace('listen = "127.0.0.1:8080"', f'listen = "127.0.0.1:{web_port}"'))
+    text = text.replace('listen = "127.0.0.1:8080"', f'listen = "127.0.0.1:{web_port}"')
+    # The test mail is unsigned and this machine has no DNS for DKIM keys: the admin of a test box says so.
+    config_file.write_text(text.replace('verify_dkim = "auto"', 'verify_dkim = "never"'))
     unit = unit_values(prefix / "etc/systemd/system/gateway.service")
     argv = shlex.split(under(prefix, unit["ExecStart"]))
     workdir = Path(under(prefix, unit["WorkingDirectory"]))
@@ -181,7 +183,7 @@ def test_the_installed_unit_starts_serve_from_its_working_directory_and_register
             pass
         message = EmailMessage()
         message["From"] = "Văn thư UBND <vanthu@ubnd.example.gov.vn>"
-        message["To"] = "vanthu@localhost"
+        message["To"] = "vanthu@sct.example.gov.vn"  # the address the example configuration accepts
         message["Subject"] = "Công văn về kế hoạch phát triển công nghiệp"
         message.set_content("Kính gửi Sở Công Thương.")
         with smtplib.SMTP("127.0.0.1", smtp_port, timeout=30) as smtp:
