@@ -194,20 +194,24 @@ def scan_of(*pdfs: bytes, angle: float = 1.5, dpi: int = 200, seed: int = 4, spe
     return out.getvalue()
 
 
-def make_edxml(business: str = "Bussiness", namespace: str = NAMESPACE) -> bytes:
-    """An edXML package (QCVN 102:2016) of a công văn with one PDF attachment; both TraceHeader spellings."""
+def make_edxml(business: str = "Bussiness", namespace: str = NAMESPACE, doc_type: str = "0", about: str = "",
+               reason: str = "", number: str = "2491", subject: str = "V/v kết nối phần mềm quản lý văn bản") -> bytes:
+    """An edXML package (QCVN 102:2016) of a công văn with one PDF attachment; both TraceHeader spellings.
+    ``doc_type`` 1, 2, 3 make it a recall, update or replacement of the document ``about`` (its DocumentId)."""
     pdf = base64.b64encode(b"%PDF-1.4 test").decode()
+    extra = (f"<edXML:DocumentId>{about}</edXML:DocumentId>" if about else "") + \
+        (f"<edXML:{business}DocReason>{reason}</edXML:{business}DocReason>" if reason else "")
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <edXML:edXML xmlns:edXML="{namespace}"><edXML:edXMLEnvelope><edXML:edXMLHeader><edXML:MessageHeader>
 <edXML:From><edXML:OrganId>000.00.11.H53</edXML:OrganId><edXML:OrganName>Sở Tài chính Tây Ninh</edXML:OrganName></edXML:From>
-<edXML:Code><edXML:CodeNumber>2491</edXML:CodeNumber><edXML:CodeNotation>STC-BCTC</edXML:CodeNotation></edXML:Code>
+<edXML:Code><edXML:CodeNumber>{number}</edXML:CodeNumber><edXML:CodeNotation>STC-BCTC</edXML:CodeNotation></edXML:Code>
 <edXML:PromulgationInfo><edXML:Place>Tây Ninh</edXML:Place><edXML:PromulgationDate>2019/01/16</edXML:PromulgationDate></edXML:PromulgationInfo>
 <edXML:DocumentType><edXML:Type>1</edXML:Type><edXML:TypeName>Công văn</edXML:TypeName></edXML:DocumentType>
-<edXML:Subject>V/v kết nối phần mềm quản lý văn bản</edXML:Subject>
+<edXML:Subject>{subject}</edXML:Subject>
 <edXML:SignerInfo><edXML:Competence>KT. GIÁM ĐỐC</edXML:Competence><edXML:Position>PHÓ GIÁM ĐỐC</edXML:Position><edXML:FullName>Lê Thị Hoa</edXML:FullName></edXML:SignerInfo>
 <edXML:DueDate>2019/01/30</edXML:DueDate>
 <edXML:ToPlaces><edXML:Place>UBND các huyện</edXML:Place><edXML:Place>Lưu VT</edXML:Place></edXML:ToPlaces>
 <edXML:OtherInfo><edXML:Priority>2</edXML:Priority><edXML:PageAmount>3</edXML:PageAmount></edXML:OtherInfo>
-</edXML:MessageHeader><edXML:TraceHeaderList><edXML:{business}><edXML:{business}DocType>0</edXML:{business}DocType></edXML:{business}></edXML:TraceHeaderList></edXML:edXMLHeader>
+</edXML:MessageHeader><edXML:TraceHeaderList><edXML:{business}><edXML:{business}DocType>{doc_type}</edXML:{business}DocType>{extra}</edXML:{business}></edXML:TraceHeaderList></edXML:edXMLHeader>
 <edXML:edXMLBody><edXML:edXMLManifest><edXML:Reference><edXML:ContentId>cid:a1</edXML:ContentId><edXML:AttachmentName>cv.pdf</edXML:AttachmentName></edXML:Reference></edXML:edXMLManifest></edXML:edXMLBody>
 </edXML:edXMLEnvelope><AttachmentEncoded><Attachment><ContentId>a1</ContentId><ContentTransferEncoded>{pdf}</ContentTransferEncoded></Attachment></AttachmentEncoded></edXML:edXML>""".encode()

@@ -129,7 +129,7 @@ def _round_trip(tmp_path: Path, source_url: str = "", target_url: str = "") -> N
     for key in before:
         if key not in ("incoming", "claimed"):
             assert after[key] == before[key], key
-    assert after["audit"].startswith("audit verify: OK")
+    assert after["audit"].startswith("Kiểm tra nhật ký: tốt")
     hits = json.loads(second("search", "--json", "chuyen doi so").stdout)
     assert hits["total"] == 2  # the subject of one, the PDF text of both
     register = Register(load_config(tmp_path / "b" / "gateway.toml"))

@@ -78,13 +78,14 @@ def show(ctx, document_id: int, as_json: bool) -> None:
         record = register.get_document(document_id)
         routing = register.views.routing(document_id)
         directions = register.views.directions(document_id)
+        recalls, links = register.recalls.recalls_of(document_id), register.recalls.links_of(document_id)
     finally:
         register.close()
     if as_json:
-        click.echo(json.dumps(document_as_dict(record, routing, directions), ensure_ascii=False, indent=2,
-                              default=str))
+        click.echo(json.dumps(document_as_dict(record, routing, directions, recalls, links), ensure_ascii=False,
+                              indent=2, default=str))
     else:
-        click.echo(document_as_text(record, config.register.timezone, routing, directions))
+        click.echo(document_as_text(record, config.register.timezone, routing, directions, recalls, links))
 
 
 @click.command()
@@ -265,3 +266,68 @@ def return_cmd(ctx, document_id: int, reason: str) -> None:
         register.close()
     click.echo(f"đã trả lại văn bản {document_id} cho {done.recipient}"
                f"{' (kèm gói tin trạng thái 02)' if done.edxml else ''}")
+
+
+@click.command("recall")
+@click.argument("document_id", type=int)
+@click.option("--reason", required=True, help="The reason the sender gave for the recall.")
+@click.option("--refuse", is_flag=True, help="Refuse the recall (edXML status 16): nothing is removed.")
+@click.option("--requested-by", default="", help="Who asked for it (default: the document's sender).")
+@click.option("--source", type=click.Choice(["email", "paper", "phone", "edxml"]), default="email",
+              help="How the recall notice came.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+@handle_errors
+def recall_cmd(ctx, document_id: int, reason: str, refuse: bool, requested_by: str, source: str, yes: bool) -> None:
+    """Record the sender's recall of a document (thu hồi, ND30 Điều 18.4.b). Agreed, its files, fields and search
+    text are removed for good and its số đến stays, marked "đã thu hồi"; refused, nothing is removed. Either way
+    the recall is kept (who, when, why) and an authenticated sender gets the answer. A recall notice that came as
+    edXML waits in quarantine: answer it with `gateway quarantine recall`."""
+    from gateway.ops.recalls import recall_document
+    from gateway.register.service import Register
+
+    config = get_config(ctx)
+    if not refuse and not yes:
+        click.confirm(f"Xoá vĩnh viễn tệp và dữ liệu của văn bản mã {document_id} (giữ số đến, ghi \"đã thu hồi\")?",
+                      abort=True)
+    register = Register.open(config)
+    try:
+        done = recall_document(register, config, document_id, reason, operator(), refuse=refuse,
+                               requested_by=requested_by, source=source)
+    finally:
+        register.close()
+    echo_recalled(done)
+
+
+def echo_recalled(done) -> None:
+    what = "đã thu hồi" if done.accepted else "đã từ chối thu hồi"
+    click.echo(f"văn bản mã {done.document_id}: {what}")
+    if done.answered_to:
+        status = "15" if done.accepted else "16"
+        click.echo(f"trả lời gửi tới {done.answered_to}{f' (kèm gói tin trạng thái {status})' if done.edxml else ''}")
+    else:
+        click.echo(f"không gửi trả lời: {done.not_answered}")
+
+
+@click.command("link")
+@click.argument("document_id", type=int)
+@click.option("--updates", "updates", type=int, metavar="OLD", help="DOCUMENT_ID updates (cập nhật) document OLD.")
+@click.option("--replaces", "replaces", type=int, metavar="OLD", help="DOCUMENT_ID replaces (thay thế) document OLD.")
+@click.pass_context
+@handle_errors
+def link_cmd(ctx, document_id: int, updates: int | None, replaces: int | None) -> None:
+    """Record that a document updates or replaces an earlier one (edXML does it by itself; e-mail needs the văn
+    thư). Both keep their số đến; each document's page shows the other."""
+    from gateway.register.service import Register
+
+    if (updates is None) == (replaces is None):
+        raise click.UsageError("ghi đúng một trong --updates OLD, --replaces OLD")
+    config = get_config(ctx)
+    register = Register.open(config)
+    try:
+        kind, target = ("update", updates) if updates is not None else ("replace", replaces)
+        register.recalls.link(document_id, target, kind, operator())
+    finally:
+        register.close()
+    click.echo(f"văn bản mã {document_id} {'cập nhật' if kind == 'update' else 'thay thế'} văn bản mã {target}")
+

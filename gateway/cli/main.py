@@ -7,7 +7,18 @@ import functools
 import click
 
 from gateway import __version__
-from gateway.cli.documents import audit, db, direct, extract, register_paper, return_cmd, search, show
+from gateway.cli.documents import (
+    audit,
+    db,
+    direct,
+    extract,
+    link_cmd,
+    recall_cmd,
+    register_paper,
+    return_cmd,
+    search,
+    show,
+)
 from gateway.cli.imap import imap
 from gateway.cli.labels import labels
 from gateway.cli.operate import backup_cmd, config_group, doctor, restore_cmd, status
@@ -61,6 +72,8 @@ main.add_command(extract)
 main.add_command(register_paper)
 main.add_command(direct)
 main.add_command(return_cmd)
+main.add_command(recall_cmd)
+main.add_command(link_cmd)
 main.add_command(audit)
 main.add_command(db)
 main.add_command(status)

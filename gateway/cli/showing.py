@@ -52,7 +52,8 @@ def _level(names: tuple[str, ...], level: int) -> str:
     return names[level] if 0 <= level < len(names) else str(level)
 
 
-def document_as_dict(record: DocumentRecord, routing: Any = None, directions: tuple = ()) -> dict[str, Any]:
+def document_as_dict(record: DocumentRecord, routing: Any = None, directions: tuple = (), recalls: tuple = (),
+                     links: tuple = ()) -> dict[str, Any]:
     """Every field of the document, its message, files, arrivals, routing and audit events, for json.dumps."""
     data = {name: getattr(record, name) for name in (
         "id", "register_code", "register_name", "year", "arrival_number", "arrival_date", "arrived_at",
@@ -78,6 +79,8 @@ def document_as_dict(record: DocumentRecord, routing: Any = None, directions: tu
     data["audit"] = [dataclasses.asdict(a) for a in record.audit]
     data["routing"] = dataclasses.asdict(routing) if routing is not None else None
     data["directions"] = [dataclasses.asdict(d) for d in directions]
+    data["recalls"] = [dataclasses.asdict(r) for r in recalls]
+    data["links"] = [dataclasses.asdict(link) for link in links]
     return _jsonable(data)
 
 
@@ -134,11 +137,13 @@ def _origin(source: Any) -> str:
 
 
 def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh", routing: Any = None,
-                     directions: tuple = ()) -> str:
+                     directions: tuple = (), recalls: tuple = (), links: tuple = ()) -> str:
     """The document as a văn thư reads it: register columns first, then the e-mail, files and history."""
     zone = zoneinfo.ZoneInfo(timezone)
     lines = [
-        f"Số đến {record.arrival_number or '(chờ số)'}/{record.year} — {record.register_name} (mã văn bản {record.id})",
+        f"Số đến {record.arrival_number or '(chờ số)'}/{record.year} — {record.register_name} (mã văn bản {record.id})"
+        + (f" — {labels.one(labels.DOC_STATES, record.status).upper()}" if record.status in ("returned", "recalled")
+           else ""),
         f"  {'Ngày đến':<28}{_local(record.arrived_at, zone)}",
         f"  {'Độ khẩn / độ mật':<28}{_level(URGENCY_NAMES, record.urgency)} / {_level(SECRECY_NAMES, record.secrecy)}",
     ]
@@ -199,6 +204,16 @@ def document_as_text(record: DocumentRecord, timezone: str = "Asia/Ho_Chi_Minh",
                      f"{direction.lead}{'; ' + '; '.join(others) if others else ''}{due}")
         if direction.opinion:
             lines.append(f"  {direction.opinion}")
+    for recall in recalls:
+        decision = "đồng ý thu hồi" if recall.decision == "accepted" else "từ chối thu hồi"
+        asked = f"{recall.requested_by}, " if recall.requested_by else ""
+        lines.append(f"Thu hồi ({asked}{labels.one(labels.RECALL_SOURCES, recall.source)}): {decision}, "
+                     f"{recall.recorded_by} ghi lúc {_local(recall.recorded_at, zone)}")
+        lines.append(f"  Văn bản {recall.code or '(không số)'} {recall.organ_name}".rstrip() + f"; lý do: {recall.reason}")
+    for link in links:
+        other = f"số đến {link.other_number or '(chờ số)'}/{link.other_year} (mã văn bản {link.other_id})"
+        verb = labels.one(labels.LINK_KINDS, link.kind)
+        lines.append(f"Được {verb} bởi văn bản {other}" if link.newer else f"{verb.capitalize()} văn bản {other}")
     lines.append("Nhật ký")
     for event in record.audit:
         detail = str(events.summary(event.action, event.detail))

@@ -228,3 +228,33 @@ def quarantine_return(ctx, spool_id: str, reason: str) -> None:
     finally:
         register.close()
     click.echo(f"đã trả lại {spool_id} cho {done.recipient}{' (kèm gói tin trạng thái 02)' if done.edxml else ''}")
+
+
+@quarantine.command("recall")
+@click.argument("spool_id")
+@click.option("--document", "document_id", type=int, help="The recalled document, when the notice did not name "
+              "one the register knows.")
+@click.option("--refuse", is_flag=True, help="Refuse the recall (edXML status 16): nothing is removed.")
+@click.option("--reason", default="", help="The reason (default: the one in the notice).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+@handle_errors
+def quarantine_recall(ctx, spool_id: str, document_id: int | None, refuse: bool, reason: str, yes: bool) -> None:
+    """Answer a recall notice (thông báo thu hồi) held in quarantine: agree, and the recalled document's files and
+    fields are removed (its số đến stays, "đã thu hồi"), or refuse; the sender gets the answer (edXML status 15
+    or 16) and the notice is kept with the recall record."""
+    from gateway.cli.documents import echo_recalled
+    from gateway.ops.recalls import recall_from_notice
+    from gateway.register.service import Register
+
+    config = get_config(ctx)
+    if not refuse and not yes:
+        click.confirm("Đồng ý thu hồi: xoá vĩnh viễn tệp và dữ liệu của văn bản bị thu hồi (giữ số đến)?", abort=True)
+    register = Register.open(config)
+    try:
+        done = recall_from_notice(_spool(ctx), register, config, spool_id, operator(), refuse=refuse,
+                                  document_id=document_id, reason=reason)
+    finally:
+        register.close()
+    echo_recalled(done)
+

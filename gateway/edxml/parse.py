@@ -12,7 +12,9 @@ import base64
 import binascii
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from xml.etree import ElementTree
 
 from gateway.core.text import nfc
@@ -57,12 +59,24 @@ class EdxmlPackage:
     business_doc_type: str = ""  # 0 mới, 1 thu hồi, 2 cập nhật, 3 thay thế
     dialect: Dialect | None = None
     trace: tuple[tuple[str, str], ...] = ()  # TraceHeaderList: (OrganId, Timestamp) of each hop, in order
+    business_document_id: str = ""  # the DocumentId the recall, update or replacement is about
+    business_reason: str = ""  # BussinessDocReason
 
 
 def looks_like_edxml(payload: bytes) -> bool:
     """True for XML whose first kilobytes mention an edXML envelope or one of the two namespaces."""
     head = payload[:4096].lower()
     return b"edxml" in head or b"qcvn_102_2016" in head or b"go.vn/edoc" in head
+
+
+def first_package(parts: Iterable[Any]) -> EdxmlPackage | None:
+    """The first well-formed edXML package among a message's parts (anything with a ``payload``), or None."""
+    for part in parts:
+        if looks_like_edxml(part.payload):
+            package = parse_package(part.payload)
+            if package.status == "ok":
+                return package
+    return None
 
 
 def parse_package(payload: bytes) -> EdxmlPackage:
@@ -93,11 +107,41 @@ def parse_package(payload: bytes) -> EdxmlPackage:
     business = _find(root, "Bussiness")
     if business is None:
         business = _find(root, "Business")
-    doc_type = ""
+    doc_type = about = reason = ""
     if business is not None:
         doc_type = _text(business, "BussinessDocType") or _text(business, "BusinessDocType")
+        about = _text(business, "DocumentId")
+        reason = _text(business, "BussinessDocReason") or _text(business, "BusinessDocReason")
+        replaced = [_text(info, "DocumentId") for info in _findall(business, "ReplacementInfoList/ReplacementInfo")]
+        about = about or next((r for r in replaced if r), "")
+    for key, value in (("business_doc_type", doc_type), ("business_document_id", about),
+                       ("business_reason", reason)):
+        if value:
+            fields[key] = value
     return EdxmlPackage("ok", "", fields, min(max(priority, 0), 3), places, _attachments(root), doc_type, dialect,
-                        trace)
+                        trace, about, reason)
+
+
+@dataclass(frozen=True)
+class DocumentKey:
+    """What an edXML DocumentId says: "OrganId,yyyy/MM/dd,CodeNumber/CodeNotation"."""
+
+    organ_id: str
+    issued: dt.date | None
+    code_number: str
+    code_notation: str
+
+
+def parse_document_id(value: str) -> DocumentKey | None:
+    """The parts of an edXML DocumentId, or None when it is not of that shape."""
+    organ, sep, rest = (value or "").strip().partition(",")
+    day, sep2, code = rest.partition(",")
+    if not sep or not sep2 or "/" not in code:
+        return None
+    number, _, notation = code.strip().partition("/")
+    issued = _date(day.strip())
+    return DocumentKey(organ.strip(), dt.date.fromisoformat(issued) if issued else None, number.strip(),
+                       notation.strip())
 
 
 def _header_fields(header) -> dict[str, str]:

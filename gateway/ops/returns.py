@@ -12,7 +12,7 @@ from typing import Any
 from gateway.core.config import Config
 from gateway.core.errors import GatewayError
 from gateway.core.values import AuthResults
-from gateway.edxml.parse import looks_like_edxml, parse_package
+from gateway.edxml.parse import first_package
 from gateway.edxml.status import STATUS_CODES, status_package
 from gateway.mail.parse import parse_message
 from gateway.outbox.compose import ExtraAttachment, build_return
@@ -80,12 +80,8 @@ def _recipient(address: str, auth: AuthResults) -> str:
 
 def _edxml_fields(parsed: Any) -> dict[str, str] | None:
     """The header fields of the edXML package the message carried, if it carried one."""
-    for part in parsed.parts:
-        if looks_like_edxml(part.payload):
-            package = parse_package(part.payload)
-            if package.status == "ok":
-                return dict(package.fields)
-    return None
+    package = first_package(parsed.parts)
+    return dict(package.fields) if package is not None else None
 
 
 def _prepare(register: Register, config: Config, recipient: str, reason: str, subject: str, message_id: str,

@@ -166,6 +166,34 @@ def build_return(
     return msg.as_bytes()
 
 
+def build_recall_answer(
+    *, sender: str, recipient: str, agency: str, document: str, accepted: bool, reason: str, original_message_id: str,
+    message_id: str, when: dt.datetime, loop_id: str, extra: list[ExtraAttachment] | None = None,
+) -> bytes:
+    """The answer to a recall notice (ND30 Điều 18.4.b; edXML status 15 or 16): whether the văn thư agreed and,
+    when so, that the document and its data were removed from the register; in reply to the notice."""
+    verb = "Đồng ý thu hồi" if accepted else "Từ chối thu hồi"
+    msg = _base(sender, recipient, f"{verb} văn bản: {header_safe(document) or '(không rõ)'}"[:200], message_id,
+                when, loop_id)
+    replied = _msgid(original_message_id)
+    if replied:
+        msg["In-Reply-To"] = replied
+        msg["References"] = replied
+    who = header_safe(agency) or "Văn thư"
+    if accepted:
+        text = (f"{who} đã nhận thông báo thu hồi văn bản {document} và đồng ý thu hồi: văn bản điện tử và dữ liệu "
+                "của văn bản đã được xoá khỏi hệ thống; số đến được giữ với ghi chú \"đã thu hồi\".\n")
+    else:
+        text = f"{who} đã nhận thông báo thu hồi văn bản {document} nhưng không đồng ý thu hồi.\n"
+    if reason.strip():
+        text += f"\n{'Lý do thu hồi' if accepted else 'Lý do'}: {reason.strip()}\n"
+    msg.set_content(text)
+    for item in extra or []:
+        main, _, sub = item.content_type.partition("/")
+        msg.add_attachment(item.data, maintype=main, subtype=sub, filename=item.filename)
+    return msg.as_bytes()
+
+
 ROLE_SHORT = {"lead": "chủ trì", "cooperate": "phối hợp"}
 
 

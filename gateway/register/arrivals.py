@@ -22,6 +22,7 @@ from gateway.register.index import TEXT_FIELDS, arrival_text, index_forms
 from gateway.register.models import Arrival, Attachment, Document, Message, RegisterBook
 from gateway.register.numbering import Numbered, number_waiting
 from gateway.register.ocr_jobs import queue_jobs as queue_ocr_jobs
+from gateway.register.recalls import link_in
 from gateway.register.records import Registration
 from gateway.register.review import review_confidence
 from gateway.register.search import Searcher
@@ -40,6 +41,7 @@ class NewArrival:
     extracted: Extracted
     meta: DocumentMeta
     routing: RoutingRecord | None = None
+    links: tuple[tuple[str, int], ...] = ()  # (update|replace, document id): the earlier versions it supersedes
 
     def index_text(self) -> tuple[str, str]:
         """The two forms of its search-index text (built before the write lock is taken)."""
@@ -96,6 +98,8 @@ class ArrivalWriter:
             _audit(conn, "same-message-id", message_pk, document_pk, other_document=same_id,
                    message_id_header=message_id)
         self._flag_possible_duplicate(conn, document_pk, document)
+        for kind, target in arrival.links:
+            link_in(conn, document_pk, target, kind, ACTOR, "edxml")
         if meta.secrecy > 0:
             _alert_secret(conn, message_pk, document_pk, meta, extracted)
         elif self.ocr:

@@ -11,7 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from gateway.register.models import Attachment, AuditEvent, Message
+from gateway.register.models import Attachment, AuditEvent, Document, Message
+from gateway.register.terms import RECALLED
 
 SYSTEM_ACTOR = "gateway"
 # Any constant will do: every transaction that appends to the chain takes this PostgreSQL advisory lock, so two
@@ -115,8 +116,16 @@ def verify_chain(conn: sa.Connection, blob_ok: Callable[[str], bool] | None = No
     return ChainReport(count, blobs)
 
 
+def message_bytes_kept() -> sa.ColumnElement[bool]:
+    """True for a message whose raw bytes the register keeps: one of its documents is not recalled (or it has
+    none); a recall removes them, the message row and its sha256 stay to know the same mail again."""
+    documents = sa.select(Document.id).where(Document.message_id == Message.id)
+    return sa.or_(sa.exists(documents.where(Document.status != RECALLED)), ~sa.exists(documents))
+
+
 def _blob_shas(conn: sa.Connection) -> Iterator[str]:
-    """Every blob the register points at: raw messages and attachment files, each once."""
-    query = sa.union(sa.select(Message.raw_blob.label("sha")), sa.select(Attachment.sha256.label("sha")))
+    """Every blob the register points at: raw messages (kept ones) and attachment files, each once."""
+    query = sa.union(sa.select(Message.raw_blob.label("sha")).where(message_bytes_kept()),
+                     sa.select(Attachment.sha256.label("sha")))
     for (sha,) in conn.execute(sa.select(query.subquery().c.sha).order_by("sha")):
         yield sha

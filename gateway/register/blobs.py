@@ -65,6 +65,18 @@ class BlobStore:
         except OSError as err:
             raise RegisterError(f"cannot read blob {sha}: {err}") from err
 
+    def delete(self, sha: str) -> bool:
+        """Remove a blob for good (a recalled document's files); False when it was not there."""
+        path = self.path(sha)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as err:
+            raise RegisterError(f"cannot delete blob {sha}: {err}") from err
+        fsync_path(path.parent)
+        return True
+
     def exists(self, sha: str) -> bool:
         """True when the blob is stored."""
         return self.path(sha).is_file()

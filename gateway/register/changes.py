@@ -16,7 +16,7 @@ from gateway.register.audit import record_audit
 from gateway.register.db import Database
 from gateway.register.index import add_to_index
 from gateway.register.models import Assignment, Department, Direction, Document, OutboxMessage
-from gateway.register.outbox import QueuedMail, queue_mail
+from gateway.register.outbox import QueuedMail, queue_mail, queue_prepared_in
 from gateway.register.review import MANUAL, review_confidence, settled
 from gateway.register.search import Searcher
 from gateway.register.terms import (
@@ -24,6 +24,9 @@ from gateway.register.terms import (
     ASSIGNMENT_IN_PROGRESS,
     ASSIGNMENT_NEW,
     ASSIGNMENT_PROPOSED,
+    HANDLED,
+    RECALLED,
+    RETURNED,
     ROLE_COOPERATE,
     ROLE_INFORM,
     ROLE_LEAD,
@@ -40,9 +43,6 @@ INT_FIELDS = LEVEL_FIELDS + ("page_amount",)
 EDITABLE_FIELDS = TEXT_FIELDS + DATE_FIELDS + INT_FIELDS
 ASSIGNMENT_ROLES = (ROLE_LEAD, ROLE_COOPERATE, ROLE_INFORM)
 ASSIGNMENT_STATES = (ASSIGNMENT_NEW, ASSIGNMENT_IN_PROGRESS, ASSIGNMENT_DONE)
-HANDLED = "handled"
-RETURNED = "returned"  # trả lại: sent back to its sender (wrong recipient, failed checks); keeps its số đến
-RECALLED = "recalled"  # thu hồi: withdrawn by its sender; keeps its số đến as "đã thu hồi"
 
 
 class EditError(GatewayError):
@@ -281,17 +281,12 @@ class DocumentChanges:
         "returned", the return mail (prepared whole) is queued and audited — one transaction."""
         if not reason.strip():
             raise EditError("trả lại văn bản cần ghi lý do")
-        now = _now()
         with self.db.transaction() as conn:
             doc = _document(conn, document_id)
-            if doc.status in (RETURNED, RECALLED):
-                raise EditError(f"văn bản {document_id} đã {'trả lại' if doc.status == RETURNED else 'thu hồi'}")
+            if doc.status == RETURNED:
+                raise EditError(f"văn bản {document_id} đã trả lại")
             conn.execute(sa.update(Document).where(Document.id == document_id).values(status=RETURNED))
-            conn.execute(OutboxMessage.__table__.insert().values(
-                document_id=document_id, kind=mail.kind, unit_code="", recipient=mail.recipient,
-                message_id_header=mail.message_id, in_reply_to=mail.in_reply_to, priority=mail.priority,
-                state="queued", attempts=0, next_attempt_at=now, lease_until=None, created_at=now, sent_at=None,
-                last_error="", body_sha256=body_sha256, once_key=None))
+            queue_prepared_in(conn, mail, body_sha256, document_id)
             record_audit(conn, "returned-to-sender", actor=actor, message_id=doc.message_id,
                          document_id=document_id, detail={"reason": reason, "to": mail.recipient,
                                                           "message_id": mail.message_id, "old": doc.status})
@@ -324,11 +319,18 @@ def _check_names(names: Iterable[str]) -> None:
 def _fields(conn: sa.Connection, document_id: int, names: Iterable[str]) -> sa.Row:
     """The named fields of a document with its field sources and message id; NotFound when there is none."""
     columns = [getattr(Document, name) for name in names]
-    row = conn.execute(sa.select(*columns, Document.field_sources, Document.message_id)
+    row = conn.execute(sa.select(*columns, Document.id, Document.field_sources, Document.message_id, Document.status)
                        .where(Document.id == document_id)).first()
     if row is None:
         raise NotFound(no_document(document_id))
+    _check_not_recalled(row)
     return row
+
+
+def _check_not_recalled(row: sa.Row) -> None:
+    """A recalled document keeps only its số đến and the record of the recall: nothing more is written to it."""
+    if row.status == RECALLED:
+        raise EditError(f"Văn bản mã {row.id} đã bị thu hồi: không sửa, giao việc hay chỉ đạo được nữa.")
 
 
 def _document(conn: sa.Connection, document_id: int, lock: bool = False) -> sa.Row:
@@ -338,6 +340,7 @@ def _document(conn: sa.Connection, document_id: int, lock: bool = False) -> sa.R
     row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
         raise NotFound(no_document(document_id))
+    _check_not_recalled(row)
     return row
 
 

@@ -268,6 +268,43 @@ class Direction(Base):
     due_date: Mapped[dt.date | None] = mapped_column(sa.Date)
 
 
+class Recall(Base):
+    """A sender's recall of a document (thu hồi, ND30 Điều 18.4.b): what was recalled, by whom, when and why, and
+    whether the văn thư agreed. The recalled document keeps its số đến; its files and fields are gone."""
+
+    __tablename__ = "recalls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    register_code: Mapped[str] = mapped_column(sa.String(32))
+    year: Mapped[int]
+    arrival_number: Mapped[int | None]
+    code: Mapped[str] = mapped_column(sa.Text, default="")  # số và ký hiệu of the recalled document
+    organ_name: Mapped[str] = mapped_column(sa.Text, default="")  # its cơ quan ban hành
+    requested_by: Mapped[str] = mapped_column(sa.Text, default="")  # the sender asking (organ, address)
+    requested_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # when the notice came
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    source: Mapped[str] = mapped_column(sa.String(16))  # edxml, email, paper, phone…: how the notice came
+    decision: Mapped[str] = mapped_column(sa.String(16))  # accepted, refused
+    recorded_by: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    notice_sha256: Mapped[str] = mapped_column(sa.String(64), default="")  # the notice message, kept as a blob
+    answer_message_id: Mapped[str] = mapped_column(sa.Text, default="")  # the answer queued to the sender
+
+
+class DocumentLink(Base):
+    """A document that updates or replaces an earlier one (edXML BusinessDocType 2, 3)."""
+
+    __tablename__ = "document_links"
+    __table_args__ = (sa.UniqueConstraint("document_id", "target_id", name="uq_document_links_pair"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)  # the newer one
+    target_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)  # the one it updates or replaces
+    kind: Mapped[str] = mapped_column(sa.String(16))  # update, replace
+    source: Mapped[str] = mapped_column(sa.String(16))  # edxml, manual
+    recorded_by: Mapped[str] = mapped_column(sa.Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 # Assignment roles (ND30 Điều 24) and the states department staff move them through.
 
 

@@ -84,6 +84,17 @@ def queue_mail(conn: sa.Connection, document_id: int, mails: tuple[QueuedMail, .
     ) for m in mails])
 
 
+def queue_prepared_in(conn: sa.Connection, mail: QueuedMail, body_sha256: str, document_id: int | None,
+                      once_key: str | None = None) -> None:
+    """Insert the row of a mail prepared whole (its bytes already a blob) in the caller's transaction."""
+    now = _now()
+    conn.execute(TABLE.insert().values(
+        document_id=document_id, kind=mail.kind, unit_code=mail.unit_code, recipient=mail.recipient,
+        message_id_header=mail.message_id, in_reply_to=mail.in_reply_to, priority=mail.priority,
+        state=OUTBOX_QUEUED, attempts=0, next_attempt_at=now, lease_until=None, created_at=now, sent_at=None,
+        last_error="", body_sha256=body_sha256, once_key=once_key))
+
+
 def _due(now: dt.datetime):
     return sa.or_(
         sa.and_(TABLE.c.state == OUTBOX_QUEUED, TABLE.c.next_attempt_at <= now),
@@ -139,14 +150,9 @@ class OutboxStore:
                        once_key: str | None = None, audit: tuple[str, str, dict] | None = None) -> bool:
         """Queue a mail prepared whole (its bytes already stored as a blob) with an optional audit event
         (action, actor, detail) in the same transaction; False when ``once_key`` was queued before."""
-        now = _now()
         try:
             with self.db.transaction() as conn:
-                conn.execute(TABLE.insert().values(
-                    document_id=document_id, kind=mail.kind, unit_code=mail.unit_code, recipient=mail.recipient,
-                    message_id_header=mail.message_id, in_reply_to=mail.in_reply_to, priority=mail.priority,
-                    state=OUTBOX_QUEUED, attempts=0, next_attempt_at=now, lease_until=None, created_at=now,
-                    sent_at=None, last_error="", body_sha256=body_sha256, once_key=once_key))
+                queue_prepared_in(conn, mail, body_sha256, document_id, once_key)
                 if audit is not None:
                     action, actor, detail = audit
                     record_audit(conn, action, actor=actor, document_id=document_id,

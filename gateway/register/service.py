@@ -31,6 +31,7 @@ from gateway.register.numbering import any_waiting, number_waiting
 from gateway.register.ocr_jobs import OcrJobs
 from gateway.register.outbox import OutboxStore
 from gateway.register.query import SearchHit, SearchQuery
+from gateway.register.recalls import Recalls
 from gateway.register.records import DocumentRecord, Registration, load_attachment_texts, load_document
 from gateway.register.search import searcher_for
 from gateway.register.views import RegisterViews
@@ -52,6 +53,7 @@ class Register:
         self.outbox = OutboxStore(self.db)
         self.imap_ledger = Ledger(self.db)
         self.ocr_jobs = OcrJobs(self.db, self.searcher)
+        self.recalls = Recalls(self.db, self.searcher, self.blobs)
         self.changes = DocumentChanges(self.db, self.searcher, config.outbox.from_address.rpartition("@")[2],
                                        lambda address: is_own_address(address, config))
         self.views = RegisterViews(self.db)

@@ -24,3 +24,9 @@ ROLE_VAN_THU = "van_thu"  # văn thư: registers, corrects, assigns
 ROLE_LANH_DAO = "lanh_dao"  # lãnh đạo: reads everything (secret only when allowed)
 ROLE_CHUYEN_VIEN = "chuyen_vien"  # chuyên viên of one unit: sees and handles that unit's documents
 USER_ROLES = (ROLE_ADMIN, ROLE_VAN_THU, ROLE_LANH_DAO, ROLE_CHUYEN_VIEN)
+
+# What became of a registered document (documents.status); each keeps its số đến.
+REGISTERED = "registered"
+HANDLED = "handled"  # đã xử lý xong
+RETURNED = "returned"  # trả lại: sent back to its sender (wrong recipient, failed checks)
+RECALLED = "recalled"  # thu hồi by its sender: files and fields removed, shown "đã thu hồi"

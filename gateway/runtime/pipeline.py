@@ -18,6 +18,7 @@ from gateway.mail.automatic import AutoKind, classify
 from gateway.mail.limits import message_limit_hit
 from gateway.mail.parse import parse_message
 from gateway.mail.peek import peek_message_id
+from gateway.ops.recalls import check_business
 from gateway.register.arrivals import NewArrival
 from gateway.register.records import Registration
 from gateway.register.service import Register
@@ -117,7 +118,7 @@ def process_one(spooled: SpooledMessage, spool: Spool, register: Register, confi
                 router: Router | None = None) -> Outcome:
     """Register one claimed message; on failure hand it back to the spool (retry, or bad/ with the reason)."""
     try:
-        arrival = _route(understand_spooled(spooled, config), router)
+        arrival = check_business(_route(understand_spooled(spooled, config), router), register)
         if _held_back(arrival):
             return _quarantine(spooled, _held_back(arrival), spool)
         registration = register.register_arrival(arrival, spool.watermark({spooled.spool_id}))
@@ -157,7 +158,7 @@ def process_batch(batch: list[SpooledMessage], spool: Spool, register: Register,
     ready: list[NewArrival] = []
     for spooled in batch:
         try:
-            arrival = _route(understand_spooled(spooled, config), router)
+            arrival = check_business(_route(understand_spooled(spooled, config), router), register)
             if _held_back(arrival):
                 outcomes.append(_quarantine(spooled, _held_back(arrival), spool))
             else:

@@ -57,6 +57,9 @@ NAMES = {
     "followup-queued": "Thư đôn đốc",
     "outbox-bounced": "Thư đi bị trả về",
     "outbox-report": "Báo cáo gửi thư",
+    "document-recalled": "Thu hồi văn bản",
+    "recall-refused": "Từ chối thu hồi",
+    "document-linked": "Liên kết văn bản",
 }
 
 
@@ -175,6 +178,18 @@ def _document(document_id: Any) -> Said:
     return said("văn bản mã ", Data(str(document_id or "?")))
 
 
+def _recall(d: Mapping, verb: str) -> Said:
+    parts = [verb, " số đến ", Data(f"{d.get('number') or '?'}/{d.get('year')}")]
+    if d.get("code"):
+        parts += [" (", Data(str(d["code"])), ")"]
+    if d.get("requested_by"):
+        parts += [" theo yêu cầu của ", Data(str(d["requested_by"]))]
+    parts += [". Lý do: ", Data(str(d.get("reason", "")))]
+    if d.get("files"):
+        parts += [f". Đã xoá {len(d['files'])} tệp"]
+    return said(*parts)
+
+
 def _direction(d: Mapping) -> Said:
     parts = ["Của ", Data(str(d.get("directed_by", ""))), ": chủ trì ", Data(str(d.get("lead", "")))]
     if d.get("cooperate"):
@@ -215,6 +230,10 @@ SUMMARIES: dict[str, Callable[[Mapping], Said]] = {
     "followup-queued": lambda d: said("Đơn vị ", Data(str(d.get("unit") or "văn thư")), ", ngày ",
                                       labels.iso_date(d.get("day"))),
     "outbox-bounced": _outbox,
+    "document-recalled": lambda d: _recall(d, "Đồng ý thu hồi"),
+    "recall-refused": lambda d: _recall(d, "Từ chối thu hồi"),
+    "document-linked": lambda d: said(labels.one(labels.LINK_KINDS, d.get("kind")).capitalize(), " ",
+                                      _document(d.get("target"))),
     "outbox-report": _outbox,
     "duplicate-arrival": lambda d: said(labels.one(labels.DUPLICATE_REASONS, d.get("reason")).capitalize(),
                                         " với thư đã vào sổ, qua ",

@@ -41,7 +41,8 @@ PAGE_FIELDS = ("organ_name", "code_number", "code_notation", "issued_date", "pla
 ROLES = {"lead": "Chủ trì", "cooperate": "Phối hợp", "inform": "Để biết"}
 STATES = {"new": "Chưa xử lý", "in_progress": "Đang xử lý", "done": "Hoàn thành"}
 USER_ROLES = {"admin": "Quản trị", "van_thu": "Văn thư", "lanh_dao": "Lãnh đạo", "chuyen_vien": "Chuyên viên"}
-DOC_STATES = {"registered": "Đã vào sổ", "handled": "Đã xử lý xong"}
+DOC_STATES = {"registered": "Đã vào sổ", "handled": "Đã xử lý xong", "returned": "Đã trả lại nơi gửi",
+              "recalled": "Đã thu hồi"}
 URGENCY = dict(enumerate(URGENCY_NAMES))  # keyed by the stored level
 SECRECY = dict(enumerate(SECRECY_NAMES))
 SORTS = {"id": "Thứ tự vào sổ", "number": "Số đến", "arrived": "Ngày đến", "issued": "Ngày văn bản",
@@ -75,6 +76,8 @@ ARRIVAL_KINDS = {"original": "lần đầu", "duplicate": "bản trùng"}
 DUPLICATE_REASONS = {"sha256": "cùng nội dung", "message-id": "cùng Message-ID"}
 MAIL_KINDS = {"forward": "chuyển tiếp", "receipt": "báo nhận", "return": "trả lại nơi gửi", "digest": "đôn đốc",
               "status": "thông báo trạng thái"}
+RECALL_SOURCES = {"edxml": "gói tin edXML", "email": "thư điện tử", "paper": "văn bản giấy", "phone": "điện thoại"}
+LINK_KINDS = {"update": "cập nhật", "replace": "thay thế"}
 MAIL_STATES = {"queued": "đang chờ gửi", "sending": "đang gửi", "sent": "đã gửi", "failed": "gửi không được"}
 PRIORITIES = {"normal": "Thường", "urgent": "Khẩn", "high": "Cao", "low": "Thấp"}
 FILE_KINDS = {"pdf": "PDF", "docx": "DOCX", "doc": "DOC", "zip": "ZIP", "xml": "XML", "png": "Ảnh PNG",

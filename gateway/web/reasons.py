@@ -147,7 +147,8 @@ def translate(text: str) -> Said:
 DETAIL_KEYS = {
     "from": "Địa chỉ người gửi ghi trong thư", "domain": "Tên miền người gửi", "spf": "SPF", "dkim": "DKIM",
     "dmarc": "DMARC", "auth_source": "Nguồn kết quả xác thực", "limit": "Giới hạn", "limits": "Các giới hạn",
-    "rule": "Luật", "reason": "Lý do",
+    "rule": "Luật", "reason": "Lý do", "kind": "Loại", "document": "Văn bản trong sổ (mã)",
+    "about": "Mã định danh văn bản (edXML)",
 }
 
 
