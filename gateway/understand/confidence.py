@@ -99,20 +99,22 @@ def _ocr_bucket(value: str, words: tuple[Segment, ...]) -> str:
     return "ocr:hi" if lowest >= 90 else "ocr:mid" if lowest >= 70 else "ocr:lo"
 
 
-def _filename(value: str, checks: Checks, number: bool) -> str:
+def _filename(field: FieldValue, checks: Checks, number: bool) -> str:
     if checks.filename is None:
         return "fn:none"
+    if field.source == "filename":
+        return "fn:self"  # a value the file name gave cannot be checked against it
     num, code = checks.filename
     if number:
-        return "fn:agree" if num.lstrip("0") == value.lstrip("0") else "fn:differ"
+        return "fn:agree" if num.lstrip("0") == field.value.lstrip("0") else "fn:differ"
     if not code:
         return "fn:none"
-    return "fn:agree" if value.upper().split("-")[0].startswith(code.upper().split("-")[0]) else "fn:differ"
+    return "fn:agree" if field.value.upper().split("-")[0].startswith(code.upper().split("-")[0]) else "fn:differ"
 
 
 def _number(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
     hand = "hand" if "code_number" in checks.handwritten else "print"
-    return [hand, _filename(value.value, checks, True)]
+    return [hand, _filename(value, checks, True)]
 
 
 def _notation(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
@@ -123,7 +125,7 @@ def _notation(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) 
     else:
         agreement = "type:agree" if title is not None and title.value == by_code[0] else "type:differ"
     shape = "shape:ok" if re.fullmatch(r"(\d{4}/)?[A-ZĐa-z&0-9]+(-[A-ZĐ&0-9]+)+", value.value) else "shape:odd"
-    return [agreement, shape, _filename(value.value, checks, False)]
+    return [agreement, shape, _filename(value, checks, False)]
 
 
 def _date(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:

@@ -527,8 +527,8 @@ def _check_number(fields: dict[str, FieldValue], from_name: tuple[str, str] | No
             if known and "type_name" not in fields:
                 fields["type_name"] = FieldValue(known[0], 0.6, "filename")
                 fields["type_code"] = FieldValue(known[1], 0.6, "filename")
-    elif current is None:
-        fields["code_number"] = FieldValue(number, 0.4, "filename")
+    # A bare number ("05.signed_….pdf") with no ký hiệu beside it is as often a sequence number of the
+    # sender's as the số: it checks a reading, and never stands for one.
 
 
 def _same_prefix(code: str, notation: str) -> bool:

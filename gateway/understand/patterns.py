@@ -113,9 +113,20 @@ def read_code(lines: list[str]) -> tuple[str, str] | None:
         if match:
             notation = _notation(match.group("year"), match.group("groups"))
             if notation:
-                number = (match.group("num") or "").strip()
-                return (number if number.isdigit() else ""), notation
+                return _digits_of((match.group("num") or "").strip()), notation
     return None
+
+
+# Letters OCR reads for digits of a printed number ("I1" for "11", "2O" for "20").
+_DIGIT_LOOKALIKES = str.maketrans({"I": "1", "l": "1", "|": "1", "i": "1", "O": "0", "o": "0", "D": "0"})
+
+
+def _digits_of(token: str) -> str:
+    """The number in the số box: digits, with look-alike letters read as the digits they stand beside."""
+    if token.isdigit():
+        return token
+    mapped = token.translate(_DIGIT_LOOKALIKES)
+    return mapped if mapped.isdigit() and any(c.isdigit() for c in token) else ""
 
 
 def read_loose_code(text: str) -> tuple[str, str] | None:
@@ -412,8 +423,8 @@ def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
                 position.insert(0, _authority(line))
                 if len(position) == 4:
                     break
-            elif sum(c.isalpha() for c in line) < 2:
-                continue  # a speck of the seal or the signature between the lines of the title
+            elif not re.search(r"[^\W\d_]{3}", line):
+                continue  # specks of the seal or the signature ("ˆ bó") between the lines of the title
             elif position or len(line) > 60:
                 break
         authority = [i for i, line in enumerate(position) if _has_authority(line)]
