@@ -32,3 +32,62 @@ def test_a_bare_number_in_the_file_name_is_no_so() -> None:
 def test_specks_of_the_signature_between_title_lines_keep_the_authority_line() -> None:
     lines = ["2", "", "KT. CHỦ TỊCH", "ˆ bó", "PHÓ CHỦ TỊCH", "", "—=——", "Trần Hoàng Tuấn"]
     assert patterns.read_signer(lines) == ("KT. CHỦ TỊCH / PHÓ CHỦ TỊCH", "Trần Hoàng Tuấn")
+
+
+def test_capitals_ocr_glued_together_are_cut_into_syllables() -> None:
+    from gateway.understand.fields import _respelled
+    from gateway.understand.syllables import unglue
+
+    assert unglue("ỦY BAN NHÂN DÂN TỈNHLÀO") == "ỦY BAN NHÂN DÂN TỈNH LÀO"
+    assert unglue("HUYỆN BATƠ") == "HUYỆN BA TƠ"
+    assert unglue("Số: 06/HD-SLĐTBXH UBND EVNSPC") == "Số: 06/HD-SLĐTBXH UBND EVNSPC"  # ký hiệu stay whole
+    ocr_lines = patterns.DocText(("UBND TỈNH LẠNG SƠN", "SỞTÀI CHÍNH", "", "Số: 09/TTr-STC",
+                                  "V/v triển khai công tác năm 2024"))
+    parsed = patterns.parse(_respelled(ocr_lines), "ocr", 0.7)
+    assert parsed.fields["organ_name"].value == "SỞ TÀI CHÍNH"
+    assert parsed.fields["organ_parent"].value == "UBND TỈNH LẠNG SƠN"
+
+
+def test_a_phrase_broken_across_lines_gets_its_tones_back_once_joined() -> None:
+    from gateway.core.values import FieldValue
+    from gateway.understand.fields import _retoned_joins
+
+    fields = {"subject": FieldValue("Về công tác tuyến dụng viên chức", 0.7, "ocr"),
+              "organ_name": FieldValue("TỐNG CÔNG TY ĐIỆN LỰC MIỄN NAM", 0.7, "ocr")}
+    fields = _retoned_joins(fields)
+    assert fields["subject"].value == "Về công tác tuyển dụng viên chức"
+    assert fields["organ_name"].value == "TỔNG CÔNG TY ĐIỆN LỰC MIỀN NAM"
+
+
+def test_a_ky_hieu_run_into_the_date_line_is_no_place() -> None:
+    assert patterns.read_date_place(["Số: 09/TTr-STC Lạng Sơn, ngày 12 tháng 3 năm 2024"]) == ("2024-03-12", "Lạng Sơn")
+    assert patterns.read_date_place(["Phan Rang-Tháp Chàm, ngày 2 tháng 5 năm 2024"])[1] == "Phan Rang-Tháp Chàm"
+
+
+def test_a_typewriters_zero_read_as_six_is_no_year_to_come() -> None:
+    import datetime as dt
+
+    from gateway.core.values import FieldValue
+    from gateway.understand.fields import _future_years
+
+    fields = {"issued_date": FieldValue("2063-09-18", 0.7, "ocr"),
+              "subject": FieldValue("Kế hoạch đầu tư công giai đoạn 2621 - 2825", 0.7, "ocr"),
+              "code_notation": FieldValue("QĐ-UB", 0.7, "ocr")}
+    _future_years(fields, dt.date(2026, 1, 5), [])
+    assert fields["issued_date"].value == "2003-09-18"
+    assert fields["subject"].value == "Kế hoạch đầu tư công giai đoạn 2021 - 2025"
+    fields = {"issued_date": FieldValue("2025-09-18", 0.95, "text")}
+    _future_years(fields, dt.date(2025, 1, 5), [])
+    assert fields["issued_date"].value == "2025-09-18"  # print is not read again
+
+
+def test_a_second_reading_of_the_number_and_day_boxes_is_evidence() -> None:
+    from docgen import scan_of
+    from gateway.understand.single import read_file
+
+    pdf = make_official_pdf(organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="27", notation="UBND-KT",
+                            place="Quảng Ngãi", day="16", month="04", year="2024", vv=("V/v kế hoạch năm",),
+                            signer=("CHỦ TỊCH",), signer_name="Nguyễn Văn An")
+    _, meta, found = read_file(scan_of(pdf, angle=0.5, dpi=250), "congvan.pdf", CONFIG)
+    assert meta.get("issued_date") == "2024-04-16" and meta.get("code_number") == "27"
+    assert found["issued_date"].endswith("again:agree") and found["code_number"].endswith("again:agree")

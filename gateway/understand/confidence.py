@@ -37,6 +37,7 @@ class Checks:
     ocr_words: tuple[Segment, ...] = ()  # words OCR read, with their confidences
     handwritten: frozenset[str] = frozenset()  # fields read from the handwriting boxes
     certified_names: tuple[str, ...] = ()  # persons' names in signing certificates and stamps
+    second_reading: dict[str, str] = dataclasses.field(default_factory=dict)  # field → the box read again
 
 
 def evidence(fields: dict[str, FieldValue], checks: Checks) -> dict[str, str]:
@@ -47,7 +48,9 @@ def evidence(fields: dict[str, FieldValue], checks: Checks) -> dict[str, str]:
         if reader is None:
             continue
         parts = [value.source] + reader(value, fields, checks)
-        if value.source == "ocr" and key not in checks.handwritten:
+        # A number or a date is no OCR word of its own (the word is "Số:12/UBND", the date three words):
+        # its second reading tells more.
+        if value.source == "ocr" and key not in checks.handwritten and key not in ("code_number", "issued_date"):
             parts.append(_ocr_bucket(value.value, checks.ocr_words))
         out[key] = "|".join(parts)
     return out
@@ -114,7 +117,7 @@ def _filename(field: FieldValue, checks: Checks, number: bool) -> str:
 
 def _number(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
     hand = "hand" if "code_number" in checks.handwritten else "print"
-    return [hand, _filename(value, checks, True)]
+    return [hand, _filename(value, checks, True), *_again("code_number", value, checks)]
 
 
 def _notation(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
@@ -143,7 +146,12 @@ def _date(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> l
     else:
         signed = "sig:before" if (checks.signed_on - day).days <= 10 else "sig:long-before"
     mailed = "mail:none" if checks.mailed_on is None else "mail:after" if day > checks.mailed_on else "mail:ok"
-    return [hand, signed, mailed]
+    return [hand, signed, mailed, *_again("issued_date", value, checks)]
+
+
+def _again(key: str, value: FieldValue, checks: Checks) -> list[str]:
+    """For a number or day OCR read: whether the digits-only reading of its box said the same."""
+    return [f"again:{checks.second_reading.get(key, 'none')}"] if value.source == "ocr" else []
 
 
 def _organ(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:

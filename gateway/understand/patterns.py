@@ -177,7 +177,8 @@ def read_date_place(lines: list[str]) -> tuple[str, str]:
             words = tail.group(1).replace(",", " ").split()
             kept: list[str] = []
             for word in reversed(words):  # the place is the run of capitalised words before the comma
-                if not word[:1].isupper() or "/" in word or "-" in word and word.isupper() and len(word) > 3:
+                # A ký hiệu the OCR line ran into ("TTr-STC"): capitals joined by a hyphen are no place.
+                if not word[:1].isupper() or "/" in word or "-" in word and sum(c.isupper() for c in word) >= 3:
                     break
                 kept.insert(0, word)
             place = " ".join(kept[-4:])
@@ -473,7 +474,7 @@ def _has_authority(line: str) -> bool:
 
 def _authority(line: str) -> str:
     """The prefix written as ND30 spells it: "KT CHỦ TỊCH" (OCR lost the dot) → "KT. CHỦ TỊCH"."""
-    match = re.match(r"^(TM|KT|TL|TUQ|Q)\s*[.,]?\s+(?=\S)", line)
+    match = re.match(r"^(TM|KT|TL|TUQ|Q)(?:\s*[.,]\s*|\s+)(?=\S)", line)
     if match:
         return f"{match.group(1)}. {line[match.end():]}"
     return line
