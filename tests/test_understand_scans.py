@@ -91,3 +91,8 @@ def test_a_second_reading_of_the_number_and_day_boxes_is_evidence() -> None:
     _, meta, found = read_file(scan_of(pdf, angle=0.5, dpi=250), "congvan.pdf", CONFIG)
     assert meta.get("issued_date") == "2024-04-16" and meta.get("code_number") == "27"
     assert found["issued_date"].endswith("again:agree") and found["code_number"].endswith("again:agree")
+
+
+def test_the_place_stands_when_the_handwritten_day_and_month_are_unreadable() -> None:
+    assert patterns.read_date_place(["Số: Ø7 /CT-UBND Quảng Ngãi, ngày 2# thángớ† năm 2021"]) == ("", "Quảng Ngãi")
+    assert patterns.clean_subject("và việc miễn nhiệm chức danh") == "Về việc miễn nhiệm chức danh"

@@ -278,9 +278,23 @@ def read_digits(image, box: tuple[float, float, float, float], psm: str = "7") -
         return ""
     crop = image.crop((max(0, x0), max(0, top), min(image.width, x1), min(image.height, bottom)))
     try:
-        return engine().digits(crop, single_word=psm == "8")
+        return engine().digits(_ink(crop), single_word=psm == "8")
     except (RuntimeError, ExtractionError):
         return ""
+
+
+def _ink(crop):
+    """A small box thresholded on its own (Otsu): handwriting in blue or pencil is paler than the print the
+    page's own threshold was set by."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    gray = np.asarray(crop.convert("L"))
+    if gray.size == 0 or int(gray.max()) - int(gray.min()) < 30:
+        return crop
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return Image.fromarray(binary)
 
 
 def _segments(tsv: str, offset_y: int) -> tuple[list[Segment], list[Segment]]:

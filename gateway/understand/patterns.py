@@ -160,7 +160,11 @@ def type_of_notation(notation: str) -> tuple[str, str] | None:
 
 
 def read_date_place(lines: list[str]) -> tuple[str, str]:
-    """(ISO date or "", địa danh or "") from "Quảng Ngãi, ngày 06 tháng 01 năm 2025"."""
+    """(ISO date or "", địa danh or "") from "Quảng Ngãi, ngày 06 tháng 01 năm 2025".
+
+    When no line reads as a whole date (the day and the month handwritten and misread) the place is still
+    taken from a "Quảng Ngãi, ngày …" line.
+    """
     lines = list(lines)
     # A date line wrapped in a narrow column ("Khánh Hòa, ngày 20 tháng 02" / "năm 2017"): each line is
     # also tried joined with the next.
@@ -170,20 +174,7 @@ def read_date_place(lines: list[str]) -> tuple[str, str]:
         match = _DATE.search(folded)
         if not match:
             continue
-        place = ""
-        before = line[: match.start()] if len(folded) == len(line) else ""
-        tail = _PLACE_TAIL.search(before.replace("…", " "))
-        if tail:
-            words = tail.group(1).replace(",", " ").split()
-            kept: list[str] = []
-            for word in reversed(words):  # the place is the run of capitalised words before the comma
-                # A ký hiệu the OCR line ran into ("TTr-STC"): capitals joined by a hyphen are no place.
-                if not word[:1].isupper() or "/" in word or "-" in word and sum(c.isupper() for c in word) >= 3:
-                    break
-                kept.insert(0, word)
-            place = " ".join(kept[-4:])
-        if place and fold(place) in ("so", "ngay"):
-            place = ""
+        place = _place_before(line, folded, match.start())
         day, month, year = match.group("d"), match.group("m"), match.group("y")
         when = ""
         if day:
@@ -192,7 +183,34 @@ def read_date_place(lines: list[str]) -> tuple[str, str]:
             except ValueError:
                 when = ""
         return when, place
+    for line in lines:
+        folded = fold(line)
+        match = _PLACE_DATE.search(folded)
+        if match:
+            place = _place_before(line, folded, match.start())
+            if place:
+                return "", place
     return "", ""
+
+
+_PLACE_DATE = re.compile(r",\s*ngay\b")
+
+
+def _place_before(line: str, folded: str, start: int) -> str:
+    """The địa danh: the run of capitalised words before the date that starts at ``start``."""
+    before = line[:start] if len(folded) == len(line) else ""
+    tail = _PLACE_TAIL.search(before.replace("…", " "))
+    if not tail:
+        return ""
+    words = tail.group(1).replace(",", " ").split()
+    kept: list[str] = []
+    for word in reversed(words):  # the place is the run of capitalised words before the comma
+        # A ký hiệu the OCR line ran into ("TTr-STC"): capitals joined by a hyphen are no place.
+        if not word[:1].isupper() or "/" in word or "-" in word and sum(c.isupper() for c in word) >= 3:
+            break
+        kept.insert(0, word)
+    place = " ".join(kept[-4:])
+    return "" if fold(place) in ("so", "ngay") else place
 
 
 def read_month(lines: list[str]) -> tuple[int, int] | None:
@@ -337,7 +355,7 @@ def _block_after(lines: list[str], title_at: int) -> str:
     return clean_subject(" ".join(pieces))
 
 
-_VE_VIEC = re.compile(r"v[eê]\s*vi[eê]c\b")
+_VE_VIEC = re.compile(r"v[eêa]\s*vi[eê]c\b")  # folded "và việc": OCR took the ề for à
 _STAMP_WORDS = re.compile(r"\b(so|ngay|chuyen|luu ho so so)\s*:")
 
 
