@@ -96,3 +96,17 @@ def test_a_second_reading_of_the_number_and_day_boxes_is_evidence() -> None:
 def test_the_place_stands_when_the_handwritten_day_and_month_are_unreadable() -> None:
     assert patterns.read_date_place(["Số: Ø7 /CT-UBND Quảng Ngãi, ngày 2# thángớ† năm 2021"]) == ("", "Quảng Ngãi")
     assert patterns.clean_subject("và việc miễn nhiệm chức danh") == "Về việc miễn nhiệm chức danh"
+
+
+def test_an_organ_the_ky_hieu_does_not_abbreviate_is_evidence_against_it() -> None:
+    from gateway.core.values import FieldValue
+    from gateway.understand import confidence
+
+    notation = FieldValue("GM-XTTM", 0.95, "text")
+    right = {"organ_name": FieldValue("CỤC XÚC TIẾN THƯƠNG MẠI", 0.95, "text"), "code_notation": notation}
+    parent = {"organ_name": FieldValue("BỘ CÔNG THƯƠNG", 0.95, "text"), "code_notation": notation}
+    assert confidence.evidence(right, confidence.Checks())["organ_name"].endswith("abbr:agree")
+    assert confidence.evidence(parent, confidence.Checks())["organ_name"].endswith("abbr:differ")
+    short = {"organ_name": FieldValue("UBND TỈNH SƠN LA", 0.95, "text"),
+             "code_notation": FieldValue("UBND-KT", 0.95, "text")}
+    assert confidence.evidence(short, confidence.Checks())["organ_name"].endswith("abbr:agree")

@@ -157,7 +157,28 @@ def _again(key: str, value: FieldValue, checks: Checks) -> list[str]:
 def _organ(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
     folded = fold(value.value)
     known = patterns._starts_organ(folded) and value.value.upper() == value.value
-    return ["known" if known else "unknown", "parent" if "organ_parent" in fields else "alone"]
+    return ["known" if known else "unknown", "parent" if "organ_parent" in fields else "alone",
+            _abbreviated(value.value, fields.get("code_notation"))]
+
+
+def _abbreviated(organ: str, notation: FieldValue | None) -> str:
+    """"abbr:agree" when a group of the ký hiệu is the organ's initials ("TTKSBT" for "TRUNG TÂM KIỂM SOÁT
+    BỆNH TẬT", "UBND" for "ỦY BAN NHÂN DÂN TỈNH …"), "abbr:differ" when none is, "abbr:none" without one."""
+    if notation is None:
+        return "abbr:none"
+    groups = [g for g in notation.value.split("/")[-1].split("-") if len(g) >= 2]
+    if patterns.type_of_notation(notation.value):
+        groups = groups[1:]  # the first group is the type's code
+    words = fold(organ).upper().replace("-", " ").split()
+    initials = "".join(w[0] for w in words if w[0].isalpha())
+    if not groups or not initials:
+        return "abbr:none"
+
+    def within(group: str) -> bool:  # the group's letters in order among the initials
+        letters = iter(initials)
+        return all(c in letters for c in fold(group).upper())
+
+    return "abbr:agree" if any(within(g) or fold(g).upper() in words for g in groups) else "abbr:differ"
 
 
 def _place(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
