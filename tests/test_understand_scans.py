@@ -110,3 +110,9 @@ def test_an_organ_the_ky_hieu_does_not_abbreviate_is_evidence_against_it() -> No
     short = {"organ_name": FieldValue("UBND TỈNH SƠN LA", 0.95, "text"),
              "code_notation": FieldValue("UBND-KT", 0.95, "text")}
     assert confidence.evidence(short, confidence.Checks())["organ_name"].endswith("abbr:agree")
+
+
+def test_a_speck_after_an_addressee_is_no_part_of_it() -> None:
+    lines = ["Kính gửi:", "- Văn phòng Chính phủ ˆ", "- UBND các huyện (để biết);", "- Sở Tài chính."]
+    assert patterns.read_list(lines, patterns._KINH_GUI, inline_single=True) == [
+        "Văn phòng Chính phủ", "UBND các huyện (để biết)", "Sở Tài chính"]

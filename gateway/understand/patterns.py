@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from gateway.core.text import fold
@@ -421,7 +422,11 @@ def read_list(lines: list[str], label: re.Pattern, inline_single: bool) -> list[
 
 
 def _list_item(text: str) -> str:
-    return _TRAIL_JUNK.sub("", " ".join(text.strip().lstrip("-+•–").split()))
+    """One addressee: without its bullet, what trails its last word (";", ".") and a scan's speck after it."""
+    words = text.strip().lstrip("-+•–").split()
+    while len(words) > 1 and not any(c.isalnum() and unicodedata.category(c) != "Lm" for c in words[-1]):
+        words.pop()  # "ˆ" (a modifier letter), "~", "|": litter OCR put after the entry
+    return _TRAIL_JUNK.sub("", " ".join(words))
 
 
 def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
