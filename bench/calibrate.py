@@ -45,6 +45,7 @@ def score(path: str) -> None:
 
     table = _table()
     bands: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    born_digital = [0, 0]  # fields of born-digital documents: at ≥ 0.9, all
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         counts = table.get(record["field"])
@@ -52,9 +53,20 @@ def score(path: str) -> None:
         band = min(int(value * 10), 9)
         bands[band][0] += 1
         bands[band][1] += bool(record["right"])
+        if record["group"] in BORN_DIGITAL:
+            born_digital[0] += value >= 0.9
+            born_digital[1] += 1
     for band in sorted(bands):
         total, right = bands[band]
         print(f"{band / 10:.1f}–{(band + 1) / 10:.1f}  {total:>6} fields  {right / total:>7.1%} right")
+    total, right = bands[9]
+    print(f"at ≥ 0.9: {total - right} wrong of {total} ({(total - right) / max(total, 1):.2%}; goal ≤ 0.5 %)")
+    if born_digital[1]:
+        print(f"born-digital fields at ≥ 0.9: {born_digital[0]} of {born_digital[1]} "
+              f"({born_digital[0] / born_digital[1]:.1%}; goal ≥ 80 %)")
+
+
+BORN_DIGITAL = ("docx", "pdf-lo", "pdf-fpdf", "born-digital")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import io
 import math
+import dataclasses
 import random
 from dataclasses import dataclass
 
@@ -39,14 +40,22 @@ class ScanStyle:
     hand: str
     seal: bool
     typewriter: bool = False
+    pen: int = 1  # stroke width of the handwriting, in pixels at 200 dpi (felt pens write 3)
+    slant: float = 0.0  # the hand's lean, as a shear
+    copier: str = ""  # "", "faded" (toner running out), "dark" (a photocopy's thick strokes), "shadow"
+    bleed: bool = False  # the back page showing through
 
 
 def style_for(rng: random.Random, heldout: bool, typewriter: bool = False) -> ScanStyle:
     hands = HANDS + (HELDOUT_HANDS if heldout else ())
-    return ScanStyle(dpi=rng.choice((150, 200, 200, 250, 300, 300, 400)), skew=rng.uniform(-2.0, 2.0),
-                     blur=rng.choice((0.0, 0.4, 0.7, 1.0)), noise=rng.choice((0.0, 4.0, 8.0, 14.0)),
-                     jpeg=rng.choice((30, 50, 70, 85)), grey=rng.random() < 0.35, hand=rng.choice(hands),
-                     seal=rng.random() < 0.85, typewriter=typewriter)
+    style = ScanStyle(dpi=rng.choice((150, 200, 200, 250, 300, 300, 400)), skew=rng.uniform(-2.0, 2.0),
+                      blur=rng.choice((0.0, 0.4, 0.7, 1.0)), noise=rng.choice((0.0, 4.0, 8.0, 14.0)),
+                      jpeg=rng.choice((30, 50, 70, 85)), grey=rng.random() < 0.35, hand=rng.choice(hands),
+                      seal=rng.random() < 0.85, typewriter=typewriter)
+    # Drawn after the first choices, so that a seed's earlier draws stay what they were.
+    copiers = ("", "", "", "faded", "dark", "shadow") + (("faded", "dark") if heldout else ())
+    return dataclasses.replace(style, pen=rng.choice((1, 1, 2, 3)), slant=rng.uniform(-0.25, 0.35),
+                               copier=rng.choice(copiers), bleed=rng.random() < 0.15)
 
 
 def _boxes(pdf, index: int, scale: float):
@@ -65,9 +74,11 @@ def _boxes(pdf, index: int, scale: float):
     return text, boxes
 
 
-def _write(image, rng: random.Random, xy: tuple[float, float], digits: str, font_path: str, height: float) -> None:
-    """Digits written by hand at ``xy`` (left, baseline-ish top): each one sized, turned and placed a little apart."""
-    from PIL import Image, ImageDraw, ImageFont
+def _write(image, rng: random.Random, xy: tuple[float, float], digits: str, font_path: str, height: float,
+           pen: int = 1, slant: float = 0.0) -> None:
+    """Digits written by hand at ``xy`` (left, baseline-ish top): each one sized, turned, leant, drawn with a
+    pen of its width and placed a little apart."""
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
     ink = rng.choice(((20, 30, 150), (25, 25, 40), (10, 60, 170)))
     x, y = xy
@@ -77,6 +88,12 @@ def _write(image, rng: random.Random, xy: tuple[float, float], digits: str, font
         glyph = Image.new("L", (size * 2, size * 2), 0)
         ImageDraw.Draw(glyph).text((size // 2, size // 3), ch, font=font, fill=255)
         glyph = glyph.rotate(rng.uniform(-12, 12), resample=Image.BICUBIC)
+        if slant:
+            glyph = glyph.transform(glyph.size, Image.AFFINE, (1, slant, -slant * glyph.height / 2, 0, 1, 0),
+                                    resample=Image.BICUBIC)
+        width = max(1, round(pen * height / 40))  # height is the print's line, ~40 px at 200 dpi
+        if width > 1:
+            glyph = glyph.filter(ImageFilter.MaxFilter(width | 1))
         box = glyph.getbbox()
         if not box:
             continue
@@ -90,7 +107,8 @@ def _find(text: str, word: str, start: int = 0) -> int:
     return text.find(word, start)
 
 
-def handwrite(image, rng: random.Random, text: str, boxes, number: str, day: str, hand: str) -> None:
+def handwrite(image, rng: random.Random, text: str, boxes, number: str, day: str, hand: str, pen: int = 1,
+              slant: float = 0.0) -> None:
     """Write ``number`` after "Số:" and ``day`` after "ngày" on the image, where print left them blank."""
     if number:
         at = _find(text, "Số:")
@@ -100,14 +118,15 @@ def handwrite(image, rng: random.Random, text: str, boxes, number: str, day: str
             right = boxes[slash][0]
             height = boxes[at][3] - boxes[at][1]
             width = max(right - left, height)
-            _write(image, rng, (left + rng.uniform(0.1, 0.25) * width, boxes[at][1]), number, hand, height)
+            _write(image, rng, (left + rng.uniform(0.1, 0.25) * width, boxes[at][1]), number, hand, height, pen,
+                   slant)
     if day:
         at = _find(text, "ngày")
         month = _find(text, "tháng", at) if at >= 0 else -1
         if at >= 0 and month > at:
             left = boxes[at + 3][2] + 2
             height = boxes[at][3] - boxes[at][1]
-            _write(image, rng, (left + rng.uniform(0.4, 0.8) * height, boxes[at][1]), day, hand, height)
+            _write(image, rng, (left + rng.uniform(0.4, 0.8) * height, boxes[at][1]), day, hand, height, pen, slant)
 
 
 def seal_and_signature(image, rng: random.Random, text: str, boxes, name: str, organ: str, seal: bool) -> None:
@@ -154,6 +173,7 @@ def degrade(image, rng: random.Random, style: ScanStyle):
         arr = np.asarray(image).astype(np.float32)
         arr = arr * np.array([0.96, 0.93, 0.82]) + np.array([8, 10, 20])  # yellowed paper
         image = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+    image = _copier(image, rng, style)
     image = image.rotate(style.skew, resample=Image.BICUBIC, fillcolor=(250, 250, 248), expand=False)
     if style.blur:
         image = image.filter(ImageFilter.GaussianBlur(style.blur * style.dpi / 200))
@@ -164,6 +184,29 @@ def degrade(image, rng: random.Random, style: ScanStyle):
     if style.grey:
         image = image.convert("L").convert("RGB")
     return image
+
+
+def _copier(image, rng: random.Random, style: ScanStyle):
+    """What the paper went through before the scanner: faded toner, a photocopy's thick dark strokes, the
+    shadow of a book's binding, the back page showing through."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    if style.copier == "dark":
+        image = image.filter(ImageFilter.MinFilter(3 if style.dpi >= 250 else 1 + 2 * (rng.random() < 0.5)))
+    arr = np.asarray(image).astype(np.float32)
+    if style.copier == "faded":  # ink lightens towards one side, as toner runs out
+        ramp = np.linspace(rng.uniform(0.15, 0.35), rng.uniform(0.45, 0.6), arr.shape[1])[None, :, None]
+        arr = arr + (255 - arr) * ramp
+    if style.copier == "shadow":
+        width = int(arr.shape[1] * rng.uniform(0.05, 0.12))
+        shade = np.ones(arr.shape[1], np.float32)
+        shade[:width] = np.linspace(0.45, 1.0, width)
+        arr = arr * (shade[None, :, None] if rng.random() < 0.5 else shade[::-1][None, :, None])
+    if style.bleed:
+        back = np.asarray(image.transpose(Image.FLIP_LEFT_RIGHT).filter(ImageFilter.GaussianBlur(2))).astype(np.float32)
+        arr = np.minimum(arr, 255 - (255 - back) * rng.uniform(0.12, 0.22))
+    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
 
 
 def scan(pdf_bytes: bytes, rng: random.Random, style: ScanStyle, *, number: str = "", day: str = "",
@@ -179,7 +222,7 @@ def scan(pdf_bytes: bytes, rng: random.Random, style: ScanStyle, *, number: str 
         image = pdf[index].render(scale=scale).to_pil().convert("RGB")
         text, boxes = _boxes(pdf, index, scale)
         if index == 0:
-            handwrite(image, rng, text, boxes, number, day, style.hand)
+            handwrite(image, rng, text, boxes, number, day, style.hand, style.pen, style.slant)
         if name and name in text:
             seal_and_signature(image, rng, text, boxes, name, organ, style.seal)
         pages.append(degrade(image, rng, style))

@@ -1,8 +1,9 @@
 """Generates a labelled set of ND30 documents (DOCX, LibreOffice PDFs, fpdf2 PDFs, signed scans, typewritten scans).
 
-Usage: .venv/bin/python bench/docset.py OUT --seed N --count N [--heldout]
+Usage: .venv/bin/python bench/docset.py OUT --seed N --count N [--heldout] [--kinds scan-lo,scan-fpdf]
 Writes OUT/labels.jsonl (the fields of bench/fields.py, as in vn-real) and the files under OUT/files/.
-The same seed gives the same set; --heldout also draws the layouts, hands and wordings reserved for it.
+The same seed gives the same set; --heldout also draws the layouts, hands and wordings reserved for it;
+--kinds keeps only the documents of those kinds (each the same as in the whole set), to iterate on a part.
 """
 
 from __future__ import annotations
@@ -48,8 +49,11 @@ def file_name(rng: random.Random, doc: docspec.Doc, ext: str) -> str:
         return f"{(doc.type_code or 'cv').lower()}-{doc.number}-{slug(doc.subject)[:50]}-e.{ext}"
     if roll < 0.72:
         return f"H{rng.randint(10, 60)}.{doc.date.year}.{rng.randint(100, 999)}.{slug(doc.type_code or 'CV').upper()}.{ext}"
-    if roll < 0.85:
+    if roll < 0.8:
         return f"{rng.choice(('congvan', 'vanban', 'Scan', 'IMG'))}{rng.choice(('', '_' + str(rng.randint(1, 9999))))}.{ext}"
+    if roll < 0.9:  # the sender's own sequence number, no số: "05.signed_….pdf", "12.pdf"
+        sequence = f"{rng.randint(1, 60):02d}"
+        return rng.choice((f"{sequence}.signed_{stamp}.{ext}", f"{sequence}.{ext}"))
     return f"{slug(doc.subject)[:40]}.{ext}"
 
 
@@ -93,7 +97,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, required=True)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--heldout", action="store_true")
+    parser.add_argument("--kinds", help="comma-separated kinds to keep: " + ",".join(k for k, _ in KINDS))
     args = parser.parse_args()
+    keep = set(args.kinds.split(",")) if args.kinds else {k for k, _ in KINDS}
     out = Path(args.out)
     if out.exists():
         shutil.rmtree(out)
@@ -122,7 +128,8 @@ def main() -> None:
             tags.append("urgency")
         if doc.organ.parent:
             tags.append("parent-organ")
-        plans.append((index, rng, doc, kind, layout, tags))
+        if kind in keep:
+            plans.append((index, rng, doc, kind, layout, tags))
 
     lo_inputs = work / "lo"
     lo_inputs.mkdir()
@@ -130,8 +137,8 @@ def main() -> None:
         if kind in ("docx", "pdf-lo", "scan-lo"):
             (lo_inputs / f"{index:05d}.docx").write_bytes(docrender.to_docx(doc, layout))
     lo_pdfs = work / "lo-pdf"
-    wanted = sorted(p for p in lo_inputs.glob("*.docx")
-                    if plans[int(p.stem)][3] in ("pdf-lo", "scan-lo"))
+    lo_kinds = {index: kind for index, _, _, kind, _, _ in plans}
+    wanted = sorted(p for p in lo_inputs.glob("*.docx") if lo_kinds[int(p.stem)] in ("pdf-lo", "scan-lo"))
     for start in range(0, len(wanted), 40):  # one LibreOffice start per 40 files
         subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{work}/lo-profile",
                         "--convert-to", "pdf", "--outdir", str(lo_pdfs), *map(str, wanted[start:start + 40])],
@@ -150,7 +157,8 @@ def main() -> None:
             printed = ((lo_pdfs / f"{index:05d}.pdf").read_bytes() if kind == "scan-lo"
                        else docrender.to_pdf(doc, layout, typewriter=kind == "typewriter"))
             style = docscan.style_for(rng, args.heldout, typewriter=kind == "typewriter")
-            tags += [f"dpi{style.dpi}"] + (["seal"] if style.seal else [])
+            tags += [f"dpi{style.dpi}"] + (["seal"] if style.seal else []) + ([style.copier] if style.copier else [])
+            tags += (["bleed"] if style.bleed else []) + (["thick-pen"] if style.pen > 1 else [])
             payload = docscan.scan(printed, rng, style,
                                    number=doc.number if layout["blank_number"] else "",
                                    day=f"{doc.date.day:02d}" if layout["blank_day"] else "",

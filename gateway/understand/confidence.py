@@ -37,6 +37,7 @@ class Checks:
     ocr_words: tuple[Segment, ...] = ()  # words OCR read, with their confidences
     handwritten: frozenset[str] = frozenset()  # fields read from the handwriting boxes
     certified_names: tuple[str, ...] = ()  # persons' names in signing certificates and stamps
+    second_reading: dict[str, str] = dataclasses.field(default_factory=dict)  # field → the box read again
 
 
 def evidence(fields: dict[str, FieldValue], checks: Checks) -> dict[str, str]:
@@ -47,7 +48,9 @@ def evidence(fields: dict[str, FieldValue], checks: Checks) -> dict[str, str]:
         if reader is None:
             continue
         parts = [value.source] + reader(value, fields, checks)
-        if value.source == "ocr" and key not in checks.handwritten:
+        # A number or a date is no OCR word of its own (the word is "Số:12/UBND", the date three words):
+        # its second reading tells more.
+        if value.source == "ocr" and key not in checks.handwritten and key not in ("code_number", "issued_date"):
             parts.append(_ocr_bucket(value.value, checks.ocr_words))
         out[key] = "|".join(parts)
     return out
@@ -99,20 +102,22 @@ def _ocr_bucket(value: str, words: tuple[Segment, ...]) -> str:
     return "ocr:hi" if lowest >= 90 else "ocr:mid" if lowest >= 70 else "ocr:lo"
 
 
-def _filename(value: str, checks: Checks, number: bool) -> str:
+def _filename(field: FieldValue, checks: Checks, number: bool) -> str:
     if checks.filename is None:
         return "fn:none"
+    if field.source == "filename":
+        return "fn:self"  # a value the file name gave cannot be checked against it
     num, code = checks.filename
     if number:
-        return "fn:agree" if num.lstrip("0") == value.lstrip("0") else "fn:differ"
+        return "fn:agree" if num.lstrip("0") == field.value.lstrip("0") else "fn:differ"
     if not code:
         return "fn:none"
-    return "fn:agree" if value.upper().split("-")[0].startswith(code.upper().split("-")[0]) else "fn:differ"
+    return "fn:agree" if field.value.upper().split("-")[0].startswith(code.upper().split("-")[0]) else "fn:differ"
 
 
 def _number(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
     hand = "hand" if "code_number" in checks.handwritten else "print"
-    return [hand, _filename(value.value, checks, True)]
+    return [hand, _filename(value, checks, True), *_again("code_number", value, checks)]
 
 
 def _notation(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
@@ -123,7 +128,7 @@ def _notation(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) 
     else:
         agreement = "type:agree" if title is not None and title.value == by_code[0] else "type:differ"
     shape = "shape:ok" if re.fullmatch(r"(\d{4}/)?[A-ZĐa-z&0-9]+(-[A-ZĐ&0-9]+)+", value.value) else "shape:odd"
-    return [agreement, shape, _filename(value.value, checks, False)]
+    return [agreement, shape, _filename(value, checks, False)]
 
 
 def _date(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
@@ -141,13 +146,39 @@ def _date(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> l
     else:
         signed = "sig:before" if (checks.signed_on - day).days <= 10 else "sig:long-before"
     mailed = "mail:none" if checks.mailed_on is None else "mail:after" if day > checks.mailed_on else "mail:ok"
-    return [hand, signed, mailed]
+    return [hand, signed, mailed, *_again("issued_date", value, checks)]
+
+
+def _again(key: str, value: FieldValue, checks: Checks) -> list[str]:
+    """For a number or day OCR read: whether the digits-only reading of its box said the same."""
+    return [f"again:{checks.second_reading.get(key, 'none')}"] if value.source == "ocr" else []
 
 
 def _organ(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
     folded = fold(value.value)
     known = patterns._starts_organ(folded) and value.value.upper() == value.value
-    return ["known" if known else "unknown", "parent" if "organ_parent" in fields else "alone"]
+    return ["known" if known else "unknown", "parent" if "organ_parent" in fields else "alone",
+            _abbreviated(value.value, fields.get("code_notation"))]
+
+
+def _abbreviated(organ: str, notation: FieldValue | None) -> str:
+    """"abbr:agree" when a group of the ký hiệu is the organ's initials ("TTKSBT" for "TRUNG TÂM KIỂM SOÁT
+    BỆNH TẬT", "UBND" for "ỦY BAN NHÂN DÂN TỈNH …"), "abbr:differ" when none is, "abbr:none" without one."""
+    if notation is None:
+        return "abbr:none"
+    groups = [g for g in notation.value.split("/")[-1].split("-") if len(g) >= 2]
+    if patterns.type_of_notation(notation.value):
+        groups = groups[1:]  # the first group is the type's code
+    words = fold(organ).upper().replace("-", " ").split()
+    initials = "".join(w[0] for w in words if w[0].isalpha())
+    if not groups or not initials:
+        return "abbr:none"
+
+    def within(group: str) -> bool:  # the group's letters in order among the initials
+        letters = iter(initials)
+        return all(c in letters for c in fold(group).upper())
+
+    return "abbr:agree" if any(within(g) or fold(g).upper() in words for g in groups) else "abbr:differ"
 
 
 def _place(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:

@@ -18,7 +18,7 @@ from gateway.core.text import fold
 from gateway.core.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
-from gateway.understand import confidence, ocr, patterns, signatures, stamps, tones
+from gateway.understand import confidence, ocr, patterns, signatures, stamps, syllables, tones
 from gateway.understand.docx_layout import docx_text
 from gateway.understand.handwriting import handwritten
 from gateway.understand.layout import PageText, doc_text, end_pages, page_text
@@ -47,6 +47,7 @@ class _Source:
     seconds: float = 0.0
     words: tuple = ()  # OCR's words with their confidences
     hand: frozenset[str] = frozenset()  # fields read from the handwriting boxes
+    second: tuple[tuple[str, str], ...] = ()  # (field, "agree"/"differ"/"none"): the box read again as digits
 
 
 def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> DocumentMeta:
@@ -115,6 +116,8 @@ def read(extracted: Extracted, config: UnderstandConfig | None = None) -> tuple[
         if pages and "page_amount" not in fields:
             fields["page_amount"] = FieldValue(str(pages), 0.9, "text")
     _from_email(fields, message.subject, message.from_name, notes)
+    latest = message.date.date() if isinstance(message.date, dt.datetime) else dt.date.today()
+    _future_years(fields, latest, notes)
     _day_from_signature(fields, reports, ocr_text, notes, printed)
     _signer_from_certificate(fields, reports, notes, printed)
     if reports:
@@ -122,7 +125,7 @@ def read(extracted: Extracted, config: UnderstandConfig | None = None) -> tuple[
     checks = confidence.Checks(
         filename=from_name, signed_on=_first_signed(reports, printed),
         mailed_on=message.date.date() if isinstance(message.date, dt.datetime) else None,
-        ocr_words=source.words, handwritten=source.hand,
+        ocr_words=source.words, handwritten=source.hand, second_reading=dict(source.second),
         certified_names=tuple(r.signer for r in reports) + tuple(s.signer for s in printed))
     found = confidence.evidence(fields, checks)
     fields = confidence.calibrated(fields, found)
@@ -130,6 +133,41 @@ def read(extracted: Extracted, config: UnderstandConfig | None = None) -> tuple[
                         primary_part_index=primary.index if primary is not None else None,
                         signatures=tuple(reports), ocr_text=ocr_text, notes=tuple(notes))
     return meta, found
+
+
+_YEAR = re.compile(r"(?<!\d)[12]\d{3}(?!\d)")
+
+
+def _year_read_again(year: str, latest: int) -> str:
+    """A year OCR read after ``latest`` with its 0s taken for 6, 8 or 9 (a typewriter's 0): the latest
+    year it can be with those put back as 0, or the year as read."""
+    if int(year) <= latest:
+        return year
+    options = [year]
+    for at in (1, 2):
+        options += [o[:at] + "0" + o[at + 1:] for o in options if o[at] in "689"]
+    fitting = [int(o) for o in options if 1945 <= int(o) <= latest]
+    return str(max(fitting)) if fitting else year
+
+
+def _future_years(fields: dict[str, FieldValue], latest: dt.date, notes: list[str]) -> None:
+    """OCR's date and trích yếu with years after the mail (or today) read again: no document is dated later."""
+    date = fields.get("issued_date")
+    if date is not None and date.source == "ocr":
+        year = _year_read_again(date.value[:4], latest.year)
+        if year != date.value[:4]:
+            try:
+                again = dt.date.fromisoformat(year + date.value[4:])
+            except ValueError:
+                again = None
+            if again is not None and again <= latest:
+                notes.append(f"ngày ban hành: OCR read the year {date.value[:4]}, after {latest}: taken as {year}")
+                fields["issued_date"] = dataclasses.replace(date, value=again.isoformat())
+    subject = fields.get("subject")
+    if subject is not None and subject.source == "ocr":
+        text = _YEAR.sub(lambda m: _year_read_again(m.group(), latest.year), subject.value)
+        if text != subject.value:
+            fields["subject"] = dataclasses.replace(subject, value=text)
 
 
 def _first_signed(reports: list[SignatureReport], printed: tuple[stamps.Stamp, ...]) -> dt.date | None:
@@ -224,21 +262,30 @@ def read_image(payload: bytes, config: UnderstandConfig) -> _Source:
     text = doc_text([page.page])
     respelled = _respelled(text)
     parsed = patterns.parse(respelled, "ocr", OCR_CONFIDENCE)
-    fields = _retoned_name(dict(parsed.fields))
-    hand = _handwritten(fields, page, parsed)
+    fields = _retoned_name(_retoned_joins(dict(parsed.fields)))
+    hand, second = _handwritten(fields, page, parsed)
     return _Source(dataclasses.replace(parsed, fields=fields), "\n".join(respelled.lines), page.seconds,
-                   page.words, hand)
+                   page.words, hand, second)
 
 
 def _respelled(text: patterns.DocText) -> patterns.DocText:
-    """OCR lines with agency and place names respelled and the tones of known phrases put back."""
-    return _each_line(text, lambda line: tones.retone(patterns.respell(line)))
+    """OCR lines with glued capitals cut apart, agency and place names respelled, tones of known phrases put back."""
+    return _each_line(text, _respelled_line)
 
 
 def _each_line(text: patterns.DocText, change) -> patterns.DocText:
     """``text`` with ``change`` applied to every line of every stream."""
     return patterns.DocText(*(tuple(change(line) for line in stream) for stream in (
         text.lines, text.header_left, text.header_right, text.tail_left, text.tail_right, text.center)))
+
+
+def _retoned_joins(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:
+    """Fields joined from several OCR lines, with the tones of the phrases that ran across a line put back."""
+    for key in ("subject", "organ_name", "organ_parent", "addressees", "signer_position"):
+        value = fields.get(key)
+        if value is not None:
+            fields[key] = dataclasses.replace(value, value=tones.retone(value.value))
+    return fields
 
 
 def _retoned_name(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:
@@ -281,18 +328,25 @@ def _stamped_in(payload: bytes, parsed: patterns.Parsed, config: UnderstandConfi
     return dataclasses.replace(parsed, fields=fields)  # the stamped-in số and day are print, not handwriting
 
 
-def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns.Parsed) -> frozenset[str]:
-    """Fill a missing số or day from the digits-only reading of their boxes (handwriting, stamps).
+def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage,
+                 seen: patterns.Parsed) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    """Fill a missing số or day from the digits-only reading of their boxes (handwriting, stamps); say of
+    each whether that second reading agrees with the first.
 
     ND30 writes days under 10 with a leading 0, so a one-digit day in the OCR text lost a digit: it is
-    read again too.
+    read again too, and the second reading is taken only when it holds the digit printed (a typewriter's
+    "ngày 6" is a day of one digit, not a lost one).
+    Returns the fields read from the boxes and, per field, "agree", "differ" or "none" (nothing read again).
     """
     lines = list(doc_text([top.page]).lines)
     short_day = fields.get("issued_date") is not None and fields["issued_date"].source == "ocr" and _one_digit_day(lines)
-    if "code_number" in fields and "issued_date" in fields and not short_day:
-        return frozenset()
     number, days = handwritten(top)
+    agreement = {"code_number": _agreement(fields.get("code_number"), number),
+                 "issued_date": _agreement(fields.get("issued_date"), days[0] if days else "", date=True)}
     day = days[0] if days else ""
+    if short_day:
+        printed = str(int(fields["issued_date"].value[8:10]))
+        day = next((d for d in days if d.endswith(printed)), "")
     if len(days) > 1:
         fields[_DAY_READINGS] = FieldValue(",".join(days), 0.0, "ocr")  # settled by _day_from_signature
     hand: set[str] = set()
@@ -307,10 +361,22 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
         try:
             when = dt.date(month[0], month[1], int(day)).isoformat()
         except ValueError:
-            return frozenset(hand)
-        fields["issued_date"] = FieldValue(when, 0.55, "ocr")
-        hand.add("issued_date")
-    return frozenset(hand)
+            when = ""
+        if when:
+            fields["issued_date"] = FieldValue(when, 0.55, "ocr")
+            hand.add("issued_date")
+    for key in hand:  # read from the box alone: several readings of it that differ are its disagreement
+        agreement[key] = "differ" if key == "issued_date" and len(days) > 1 else "none"
+    return frozenset(hand), tuple(agreement.items())
+
+
+def _agreement(first: FieldValue | None, again: str, date: bool = False) -> str:
+    """"agree" when the digits-only reading of the box says what the page's reading said, "differ" when not,
+    "none" when either read nothing."""
+    if first is None or first.source != "ocr" or not again:
+        return "none"
+    value = first.value[8:10] if date else first.value
+    return "agree" if value.lstrip("0") == again.lstrip("0") else "differ"
 
 
 def _one_digit_day(lines: list[str]) -> bool:
@@ -333,12 +399,12 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
     """OCR the regions that hold fields: the top of page 1, then pages from the end until a signer shows."""
     seconds = 0.0
     if count == 1:
-        first = ocr.ocr_region(pdf, 0, 1.0, config.ocr_dpi)
+        first = ocr.ocr_region(pdf, 0, 1.0, _header_dpi(pdf, config))
         seconds += first.seconds
         ocr_pages = [first.page]
         signer_pages = [(0, first.page)]
     else:
-        top = ocr.ocr_region(pdf, 0, 0.45, config.ocr_dpi)
+        top = ocr.ocr_region(pdf, 0, 0.45, _header_dpi(pdf, config))
         seconds += top.seconds
         signer_pages, spent = _signer_pages(pdf, count, config)
         seconds += spent
@@ -352,14 +418,14 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
         parsed = dataclasses.replace(parsed, urgency=max(parsed.urgency, urgency), secrecy=max(parsed.secrecy, secrecy))
     fields = dict(parsed.fields)
     if "signer_name" not in fields and signer_pages:
-        _sparse_signer(pdf, fields, signer_pages[-1][0], config)
-    _reread_name(pdf, fields, signer_pages, {0: config.ocr_dpi} if count == 1 else {}, config)
-    fields = _retoned_name(fields)
+        _sparse_signer(pdf, fields, signer_pages[-1][0], signer_pages[-1][1], config, read_sparse=count == 1)
+    _reread_name(pdf, fields, signer_pages, {0: _header_dpi(pdf, config)} if count == 1 else {}, config)
+    fields = _retoned_name(_retoned_joins(fields))
     header = top if count > 1 else first
-    hand = _handwritten(fields, header, parsed)
+    hand, second = _handwritten(fields, header, parsed)
     parsed = dataclasses.replace(parsed, fields=fields)
     words = header.words + tuple(w for _, page in signer_pages for w in page.segments)
-    return _Source(parsed, "\n".join(respelled.lines), seconds, words, hand)
+    return _Source(parsed, "\n".join(respelled.lines), seconds, words, hand, second)
 
 
 def _with_sparse_right(pdf, index: int, page: PageText, dpi: int) -> PageText:
@@ -374,23 +440,57 @@ def _with_sparse_right(pdf, index: int, page: PageText, dpi: int) -> PageText:
     return half if patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines) else page
 
 
-def _sparse_signer(pdf, fields: dict[str, FieldValue], index: int, config: UnderstandConfig) -> None:
-    """The signer block read again from its page as sparse text, when no name was found."""
-    try:
-        half = ocr.sparse_region(pdf, index, (0.0, 0.0, 1.0, 1.0), signer_dpi(config))
-    except Exception as err:  # noqa: BLE001 - the first reading stands
-        log.debug("sparse reading of the signer failed: %s", err)
-        return
-    text = doc_text([half])
-    signer = (patterns.read_signer([_respelled_line(line) for line in text.tail_right])
-              or patterns.read_signer([_respelled_line(line) for line in text.lines]))
-    if signer:
-        fields["signer_position"] = FieldValue(signer[0], round(OCR_CONFIDENCE * 0.9, 2), "ocr")
-        fields["signer_name"] = FieldValue(signer[1], round(OCR_CONFIDENCE * 0.9, 2), "ocr")
+def _sparse_signer(pdf, fields: dict[str, FieldValue], index: int, page: PageText, config: UnderstandConfig,
+                   read_sparse: bool) -> None:
+    """The signer block read again when no name was found: the page as sparse text with the paler seal
+    whitened (unless it was read so already), then as sparse black ink only (a seal scanned in grey is as
+    dark as print to the first). What the new reading finds where the first found nothing joins the first
+    (the title read under the seal, the name read in ink only)."""
+    for ink_only in (False, True) if read_sparse else (True,):
+        try:
+            again = ocr.sparse_region(pdf, index, (0.0, 0.0, 1.0, 1.0), signer_dpi(config), ink_only=ink_only)
+        except Exception as err:  # noqa: BLE001 - the first reading stands
+            log.debug("sparse reading of the signer failed: %s", err)
+            return
+        text = doc_text([_joined(page, again)])
+        signer = (patterns.read_signer([_respelled_line(line) for line in text.tail_right])
+                  or patterns.read_signer([_respelled_line(line) for line in text.lines]))
+        if signer:
+            fields["signer_position"] = FieldValue(signer[0], round(OCR_CONFIDENCE * 0.9, 2), "ocr")
+            fields["signer_name"] = FieldValue(signer[1], round(OCR_CONFIDENCE * 0.9, 2), "ocr")
+            return
+
+
+def _joined(first: PageText, again: PageText) -> PageText:
+    """``first`` with the segments of ``again`` (the same page read otherwise) that lie where it read nothing,
+    and with a person's name of ``again`` in place of the litter ``first`` read where it stands."""
+    xs, ys = first.width / again.width, first.height / again.height
+    moved = [dataclasses.replace(s, x0=int(s.x0 * xs), x1=int(s.x1 * xs), top=int(s.top * ys),
+                                 bottom=int(s.bottom * ys)) for s in again.segments]
+
+    def overlaps(a, b) -> bool:
+        return a.x0 < b.x1 and b.x0 < a.x1 and a.top < b.bottom and b.top < a.bottom
+
+    kept = list(first.segments)
+    for segment in moved:
+        hit = [s for s in kept if overlaps(s, segment)]
+        if not hit:
+            kept.append(segment)
+        elif patterns._is_name(patterns._NOT_LETTER_ENDS.sub("", segment.text.strip())) and not any(
+                patterns._is_name(patterns._NOT_LETTER_ENDS.sub("", s.text.strip())) for s in hit):
+            kept = [s for s in kept if s not in hit] + [segment]
+    return dataclasses.replace(first, segments=tuple(sorted(kept, key=lambda s: (s.top, s.x0))))
 
 
 def _respelled_line(line: str) -> str:
-    return tones.retone(patterns.respell(line))
+    return tones.retone(patterns.respell(syllables.unglue(line)))
+
+
+def _header_dpi(pdf, config: UnderstandConfig) -> int:
+    """The resolution page 1 is read at: the configured one, but no finer than a third over the scan's own
+    (a 150-dpi scan drawn at 300 dpi shows nothing more, and tesseract's time grows with the pixels)."""
+    native = ocr.native_dpi(pdf, 0)
+    return config.ocr_dpi if not native else int(min(config.ocr_dpi, max(200, native * 1.34)))
 
 
 def signer_dpi(config: UnderstandConfig) -> int:
@@ -412,14 +512,14 @@ def _signer_pages(pdf, count: int, config: UnderstandConfig) -> tuple[list[tuple
     index, read = count - 1, 0
     budget = config.ocr_max_signer_pages + 2
     while index >= 0 and read < budget:
-        page = ocr.ocr_region(pdf, index, 1.0, dpi)
+        page = ocr.ocr_region(pdf, index, 1.0, dpi, pale_out=True)  # the signer's page: a seal on it
         seconds += page.seconds
         read += 1
         if index > 0 and _opens_document(page.page):
             tail, indices, index = [], [], index - 1
             continue
         text = doc_text([page.page] + tail)
-        if not (patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines)):
+        if not (patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines)) and _titled(text):
             page = dataclasses.replace(page, page=_with_sparse_right(pdf, index, page.page, dpi))
         tail.insert(0, page.page)
         indices.insert(0, index)
@@ -478,6 +578,13 @@ def _reread_name(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, Page
                 return
 
 
+def _titled(text: patterns.DocText) -> bool:
+    """True when a signer's title shows (a name may have been lost under it); an annex's table page has none,
+    and reading it again as sparse text cost a second per page for nothing."""
+    lines = [patterns._NOT_LETTER_ENDS.sub("", line).strip(" .,:;") for line in (*text.tail_right, *text.lines)]
+    return any(patterns._is_position(line) for line in lines)
+
+
 def _opens_document(page: PageText) -> bool:
     """True when the page's first lines carry the Quốc hiệu or the Tiêu ngữ: a document starts on it."""
     top = [s for s in page.segments if s.top < page.height * 0.25]
@@ -527,8 +634,8 @@ def _check_number(fields: dict[str, FieldValue], from_name: tuple[str, str] | No
             if known and "type_name" not in fields:
                 fields["type_name"] = FieldValue(known[0], 0.6, "filename")
                 fields["type_code"] = FieldValue(known[1], 0.6, "filename")
-    elif current is None:
-        fields["code_number"] = FieldValue(number, 0.4, "filename")
+    # A bare number ("05.signed_….pdf") with no ký hiệu beside it is as often a sequence number of the
+    # sender's as the số: it checks a reading, and never stands for one.
 
 
 def _same_prefix(code: str, notation: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from gateway.core.text import fold
@@ -113,9 +114,20 @@ def read_code(lines: list[str]) -> tuple[str, str] | None:
         if match:
             notation = _notation(match.group("year"), match.group("groups"))
             if notation:
-                number = (match.group("num") or "").strip()
-                return (number if number.isdigit() else ""), notation
+                return _digits_of((match.group("num") or "").strip()), notation
     return None
+
+
+# Letters OCR reads for digits of a printed number ("I1" for "11", "2O" for "20").
+_DIGIT_LOOKALIKES = str.maketrans({"I": "1", "l": "1", "|": "1", "i": "1", "O": "0", "o": "0", "D": "0"})
+
+
+def _digits_of(token: str) -> str:
+    """The number in the số box: digits, with look-alike letters read as the digits they stand beside."""
+    if token.isdigit():
+        return token
+    mapped = token.translate(_DIGIT_LOOKALIKES)
+    return mapped if mapped.isdigit() and any(c.isdigit() for c in token) else ""
 
 
 def read_loose_code(text: str) -> tuple[str, str] | None:
@@ -149,7 +161,11 @@ def type_of_notation(notation: str) -> tuple[str, str] | None:
 
 
 def read_date_place(lines: list[str]) -> tuple[str, str]:
-    """(ISO date or "", địa danh or "") from "Quảng Ngãi, ngày 06 tháng 01 năm 2025"."""
+    """(ISO date or "", địa danh or "") from "Quảng Ngãi, ngày 06 tháng 01 năm 2025".
+
+    When no line reads as a whole date (the day and the month handwritten and misread) the place is still
+    taken from a "Quảng Ngãi, ngày …" line.
+    """
     lines = list(lines)
     # A date line wrapped in a narrow column ("Khánh Hòa, ngày 20 tháng 02" / "năm 2017"): each line is
     # also tried joined with the next.
@@ -159,19 +175,7 @@ def read_date_place(lines: list[str]) -> tuple[str, str]:
         match = _DATE.search(folded)
         if not match:
             continue
-        place = ""
-        before = line[: match.start()] if len(folded) == len(line) else ""
-        tail = _PLACE_TAIL.search(before.replace("…", " "))
-        if tail:
-            words = tail.group(1).replace(",", " ").split()
-            kept: list[str] = []
-            for word in reversed(words):  # the place is the run of capitalised words before the comma
-                if not word[:1].isupper() or "/" in word or "-" in word and word.isupper() and len(word) > 3:
-                    break
-                kept.insert(0, word)
-            place = " ".join(kept[-4:])
-        if place and fold(place) in ("so", "ngay"):
-            place = ""
+        place = _place_before(line, folded, match.start())
         day, month, year = match.group("d"), match.group("m"), match.group("y")
         when = ""
         if day:
@@ -180,7 +184,34 @@ def read_date_place(lines: list[str]) -> tuple[str, str]:
             except ValueError:
                 when = ""
         return when, place
+    for line in lines:
+        folded = fold(line)
+        match = _PLACE_DATE.search(folded)
+        if match:
+            place = _place_before(line, folded, match.start())
+            if place:
+                return "", place
     return "", ""
+
+
+_PLACE_DATE = re.compile(r",\s*ngay\b")
+
+
+def _place_before(line: str, folded: str, start: int) -> str:
+    """The địa danh: the run of capitalised words before the date that starts at ``start``."""
+    before = line[:start] if len(folded) == len(line) else ""
+    tail = _PLACE_TAIL.search(before.replace("…", " "))
+    if not tail:
+        return ""
+    words = tail.group(1).replace(",", " ").split()
+    kept: list[str] = []
+    for word in reversed(words):  # the place is the run of capitalised words before the comma
+        # A ký hiệu the OCR line ran into ("TTr-STC"): capitals joined by a hyphen are no place.
+        if not word[:1].isupper() or "/" in word or "-" in word and sum(c.isupper() for c in word) >= 3:
+            break
+        kept.insert(0, word)
+    place = " ".join(kept[-4:])
+    return "" if fold(place) in ("so", "ngay") else place
 
 
 def read_month(lines: list[str]) -> tuple[int, int] | None:
@@ -325,7 +356,7 @@ def _block_after(lines: list[str], title_at: int) -> str:
     return clean_subject(" ".join(pieces))
 
 
-_VE_VIEC = re.compile(r"v[eê]\s*vi[eê]c\b")
+_VE_VIEC = re.compile(r"v[eêa]\s*vi[eê]c\b")  # folded "và việc": OCR took the ề for à
 _STAMP_WORDS = re.compile(r"\b(so|ngay|chuyen|luu ho so so)\s*:")
 
 
@@ -391,7 +422,11 @@ def read_list(lines: list[str], label: re.Pattern, inline_single: bool) -> list[
 
 
 def _list_item(text: str) -> str:
-    return _TRAIL_JUNK.sub("", " ".join(text.strip().lstrip("-+•–").split()))
+    """One addressee: without its bullet, what trails its last word (";", ".") and a scan's speck after it."""
+    words = text.strip().lstrip("-+•–").split()
+    while len(words) > 1 and not any(c.isalnum() and unicodedata.category(c) != "Lm" for c in words[-1]):
+        words.pop()  # "ˆ" (a modifier letter), "~", "|": litter OCR put after the entry
+    return _TRAIL_JUNK.sub("", " ".join(words))
 
 
 def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
@@ -412,8 +447,8 @@ def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
                 position.insert(0, _authority(line))
                 if len(position) == 4:
                     break
-            elif sum(c.isalpha() for c in line) < 2:
-                continue  # a speck of the seal or the signature between the lines of the title
+            elif not re.search(r"[^\W\d_]{3}", line):
+                continue  # specks of the seal or the signature ("ˆ bó") between the lines of the title
             elif position or len(line) > 60:
                 break
         authority = [i for i, line in enumerate(position) if _has_authority(line)]
@@ -462,7 +497,7 @@ def _has_authority(line: str) -> bool:
 
 def _authority(line: str) -> str:
     """The prefix written as ND30 spells it: "KT CHỦ TỊCH" (OCR lost the dot) → "KT. CHỦ TỊCH"."""
-    match = re.match(r"^(TM|KT|TL|TUQ|Q)\s*[.,]?\s+(?=\S)", line)
+    match = re.match(r"^(TM|KT|TL|TUQ|Q)(?:\s*[.,]\s*|\s+)(?=\S)", line)
     if match:
         return f"{match.group(1)}. {line[match.end():]}"
     return line

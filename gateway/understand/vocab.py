@@ -121,6 +121,20 @@ PHRASES = (
     "công thương", "khoa học", "công nghệ", "thông tin", "truyền thông", "đối với",
     "liên quan", "có liên quan", "trường hợp", "bản án", "tòa án", "vụ án", "lần hai", "lần đầu", "lần thứ",
     "cơ quan", "đơn vị", "địa phương", "người dân", "công dân", "nhân dân",
+    "trung ương", "tổng công ty", "tổng cục", "tổng giám đốc", "phó tổng giám đốc", "tổng cục trưởng",
+    "tập đoàn", "điện lực", "miền nam", "miền trung", "miền bắc", "dầu khí", "bưu chính", "hóa chất",
+    "ban quản lý", "ban chỉ đạo", "đẩy mạnh", "kiểm định", "kiểm soát", "chấn chỉnh", "rà soát",
+    "cải cách hành chính", "dịch vụ công", "trực tuyến", "an toàn thực phẩm", "phòng cháy", "chữa cháy",
+    "làng nghề", "sản xuất", "tiêu thụ", "xuất khẩu", "nhập khẩu", "thương mại", "xúc tiến", "đầu tư công",
+    "vốn đầu tư", "năm học", "học sinh", "sinh viên", "bệnh viện", "khám chữa bệnh", "tiêm chủng",
+    "vệ sinh", "thực phẩm", "biến đổi khí hậu", "ô nhiễm", "rác thải", "chất thải", "nước sạch", "đô thị",
+    "nhà ở", "nhà ở xã hội", "bất động sản", "quyền sử dụng đất", "giấy chứng nhận", "thành lập", "giải thể",
+    "sắp xếp", "tinh gọn", "bộ máy", "tiền lương", "phụ cấp", "chế độ", "chính sách", "mục tiêu",
+    "quốc gia", "giai đoạn", "định hướng", "ứng dụng", "công nghệ thông tin", "cơ sở dữ liệu",
+    "an toàn thông tin", "phổ biến", "pháp luật", "tuyên truyền", "lễ hội", "di tích", "kỷ niệm",
+    "cứu hộ", "cứu nạn", "trường học", "cơ sở", "vật chất", "trang thiết bị", "quản lý nhà nước",
+    "thẩm định", "cấp phép", "giấy phép", "xử lý", "vi phạm", "hành vi", "xử phạt", "khắc phục",
+    "hậu quả", "sự cố", "khẩn cấp", "ứng phó", "mưa lũ", "bão lũ", "hạn hán", "xâm nhập mặn",
 )
 
 # Common given and middle names, the most frequent spelling of a folded form first: OCR's "Tuần" is put back

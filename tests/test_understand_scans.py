@@ -1,0 +1,120 @@
+"""Failure classes of scans and signed files, each on a document or lines made here: look-alike digits in the
+số, file names that are no code, specks between the lines of a signer's title."""
+
+from __future__ import annotations
+
+from docgen import make_official_pdf
+
+from gateway.core.config import Config
+from gateway.understand import patterns
+from gateway.understand.single import understand_file
+
+CONFIG = Config()
+
+
+def test_look_alike_letters_in_the_number_box_are_read_as_digits() -> None:
+    assert patterns.read_code(["Số: I1 /TB-UBND"]) == ("11", "TB-UBND")
+    assert patterns.read_code(["Số: 2O/QĐ-UBND"]) == ("20", "QĐ-UBND")
+    assert patterns.read_code(["Số: Il /TB-UBND"]) == ("", "TB-UBND")  # no digit at all: left blank
+
+
+def test_a_bare_number_in_the_file_name_is_no_so() -> None:
+    pdf = make_official_pdf(organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="  ", notation="TB-UBND",
+                            place="Quảng Ngãi", day="08", month="01", year="2025", title="THÔNG BÁO",
+                            subject=("Kết luận của Chủ tịch tại cuộc họp",), signer=("CHỦ TỊCH",),
+                            signer_name="Nguyễn Văn An")
+    _, meta = understand_file(pdf, "05.signed_20250517_044750.pdf", CONFIG)
+    assert not meta.get("code_number")
+    _, meta = understand_file(pdf, "11 TB.signed_20250517_044750.pdf", CONFIG)
+    assert meta.get("code_number") == "11"  # a number with the type's code beside it is the số
+    assert meta.fields["code_number"].source == "filename"
+
+
+def test_specks_of_the_signature_between_title_lines_keep_the_authority_line() -> None:
+    lines = ["2", "", "KT. CHỦ TỊCH", "ˆ bó", "PHÓ CHỦ TỊCH", "", "—=——", "Trần Hoàng Tuấn"]
+    assert patterns.read_signer(lines) == ("KT. CHỦ TỊCH / PHÓ CHỦ TỊCH", "Trần Hoàng Tuấn")
+
+
+def test_capitals_ocr_glued_together_are_cut_into_syllables() -> None:
+    from gateway.understand.fields import _respelled
+    from gateway.understand.syllables import unglue
+
+    assert unglue("ỦY BAN NHÂN DÂN TỈNHLÀO") == "ỦY BAN NHÂN DÂN TỈNH LÀO"
+    assert unglue("HUYỆN BATƠ") == "HUYỆN BA TƠ"
+    assert unglue("Số: 06/HD-SLĐTBXH UBND EVNSPC") == "Số: 06/HD-SLĐTBXH UBND EVNSPC"  # ký hiệu stay whole
+    ocr_lines = patterns.DocText(("UBND TỈNH LẠNG SƠN", "SỞTÀI CHÍNH", "", "Số: 09/TTr-STC",
+                                  "V/v triển khai công tác năm 2024"))
+    parsed = patterns.parse(_respelled(ocr_lines), "ocr", 0.7)
+    assert parsed.fields["organ_name"].value == "SỞ TÀI CHÍNH"
+    assert parsed.fields["organ_parent"].value == "UBND TỈNH LẠNG SƠN"
+
+
+def test_a_phrase_broken_across_lines_gets_its_tones_back_once_joined() -> None:
+    from gateway.core.values import FieldValue
+    from gateway.understand.fields import _retoned_joins
+
+    fields = {"subject": FieldValue("Về công tác tuyến dụng viên chức", 0.7, "ocr"),
+              "organ_name": FieldValue("TỐNG CÔNG TY ĐIỆN LỰC MIỄN NAM", 0.7, "ocr")}
+    fields = _retoned_joins(fields)
+    assert fields["subject"].value == "Về công tác tuyển dụng viên chức"
+    assert fields["organ_name"].value == "TỔNG CÔNG TY ĐIỆN LỰC MIỀN NAM"
+
+
+def test_a_ky_hieu_run_into_the_date_line_is_no_place() -> None:
+    assert patterns.read_date_place(["Số: 09/TTr-STC Lạng Sơn, ngày 12 tháng 3 năm 2024"]) == ("2024-03-12", "Lạng Sơn")
+    assert patterns.read_date_place(["Phan Rang-Tháp Chàm, ngày 2 tháng 5 năm 2024"])[1] == "Phan Rang-Tháp Chàm"
+
+
+def test_a_typewriters_zero_read_as_six_is_no_year_to_come() -> None:
+    import datetime as dt
+
+    from gateway.core.values import FieldValue
+    from gateway.understand.fields import _future_years
+
+    fields = {"issued_date": FieldValue("2063-09-18", 0.7, "ocr"),
+              "subject": FieldValue("Kế hoạch đầu tư công giai đoạn 2621 - 2825", 0.7, "ocr"),
+              "code_notation": FieldValue("QĐ-UB", 0.7, "ocr")}
+    _future_years(fields, dt.date(2026, 1, 5), [])
+    assert fields["issued_date"].value == "2003-09-18"
+    assert fields["subject"].value == "Kế hoạch đầu tư công giai đoạn 2021 - 2025"
+    fields = {"issued_date": FieldValue("2025-09-18", 0.95, "text")}
+    _future_years(fields, dt.date(2025, 1, 5), [])
+    assert fields["issued_date"].value == "2025-09-18"  # print is not read again
+
+
+def test_a_second_reading_of_the_number_and_day_boxes_is_evidence() -> None:
+    from docgen import scan_of
+
+    from gateway.understand.single import read_file
+
+    pdf = make_official_pdf(organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="27", notation="UBND-KT",
+                            place="Quảng Ngãi", day="16", month="04", year="2024", vv=("V/v kế hoạch năm",),
+                            signer=("CHỦ TỊCH",), signer_name="Nguyễn Văn An")
+    _, meta, found = read_file(scan_of(pdf, angle=0.5, dpi=250), "congvan.pdf", CONFIG)
+    assert meta.get("issued_date") == "2024-04-16" and meta.get("code_number") == "27"
+    assert found["issued_date"].endswith("again:agree") and found["code_number"].endswith("again:agree")
+
+
+def test_the_place_stands_when_the_handwritten_day_and_month_are_unreadable() -> None:
+    assert patterns.read_date_place(["Số: Ø7 /CT-UBND Quảng Ngãi, ngày 2# thángớ† năm 2021"]) == ("", "Quảng Ngãi")
+    assert patterns.clean_subject("và việc miễn nhiệm chức danh") == "Về việc miễn nhiệm chức danh"
+
+
+def test_an_organ_the_ky_hieu_does_not_abbreviate_is_evidence_against_it() -> None:
+    from gateway.core.values import FieldValue
+    from gateway.understand import confidence
+
+    notation = FieldValue("GM-XTTM", 0.95, "text")
+    right = {"organ_name": FieldValue("CỤC XÚC TIẾN THƯƠNG MẠI", 0.95, "text"), "code_notation": notation}
+    parent = {"organ_name": FieldValue("BỘ CÔNG THƯƠNG", 0.95, "text"), "code_notation": notation}
+    assert confidence.evidence(right, confidence.Checks())["organ_name"].endswith("abbr:agree")
+    assert confidence.evidence(parent, confidence.Checks())["organ_name"].endswith("abbr:differ")
+    short = {"organ_name": FieldValue("UBND TỈNH SƠN LA", 0.95, "text"),
+             "code_notation": FieldValue("UBND-KT", 0.95, "text")}
+    assert confidence.evidence(short, confidence.Checks())["organ_name"].endswith("abbr:agree")
+
+
+def test_a_speck_after_an_addressee_is_no_part_of_it() -> None:
+    lines = ["Kính gửi:", "- Văn phòng Chính phủ ˆ", "- UBND các huyện (để biết);", "- Sở Tài chính."]
+    assert patterns.read_list(lines, patterns._KINH_GUI, inline_single=True) == [
+        "Văn phòng Chính phủ", "UBND các huyện (để biết)", "Sở Tài chính"]
