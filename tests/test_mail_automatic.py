@@ -313,4 +313,4 @@ def test_importing_an_auto_reply_is_no_error(tmp_path) -> None:
     result = CliRunner().invoke(main, ["--config", str(config_path), "import", "--json", str(eml)])
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.startswith("{"))
-    assert json.loads(line)["outcome"] == "automatic" and "1 automatic" in result.output
+    assert json.loads(line)["outcome"] == "automatic" and "1 thư tự động" in result.output
