@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 from docgen import make_message
-from routing_helpers import write_rules
+from routing_helpers import complaint_rule, write_rules
 
 from gateway.core.config import load_config
 from gateway.core.errors import NotFound
@@ -19,17 +19,7 @@ from gateway.routing.router import open_router
 from gateway.runtime.pipeline import process_one
 from gateway.spool import Spool
 
-RULES = """
-[[rule]]
-name = "khieu-nai"
-[rule.when]
-keywords_any = ["khiếu nại"]
-[rule.then]
-lead = "TTR"
-cooperate = ["KHTC"]
-due_days = 10
-forward = true
-"""
+RULES = complaint_rule(lead="TTR", cooperate=["KHTC"], due_days=10, forward=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -11,22 +11,14 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from conftest import free_port, wait_for
 from docgen import make_message
-from routing_helpers import write_rules
+from routing_helpers import complaint_rule, write_rules
 
 from gateway.core.config import load_config
 from gateway.register.models import Document
 from gateway.spool import Spool, quarantine
 
 OURS = "vanthu@sct.example.gov.vn"
-RULES = """
-[[rule]]
-name = "khieu-nai"
-[rule.when]
-keywords_any = ["khiếu nại"]
-[rule.then]
-lead = "TTR"
-forward = true
-"""
+RULES = complaint_rule(lead="TTR", forward=True)
 
 
 class RedirectingRelay:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from conftest import wait_for
 from docgen import make_message
 from postfix_kit import PostfixInstance, need_postfix, readme_postfix_files, smtp_source
-from routing_helpers import write_rules
+from routing_helpers import complaint_rule, write_rules
 from smtp_sink import Sink
 
 from gateway.core.config import load_config
@@ -103,15 +103,7 @@ def test_smtp_source_through_postfix_with_a_gateway_restart_registers_each_once(
     assert gateway.stop() == 0
 
 
-BOUNCE_RULES = """
-[[rule]]
-name = "khieu-nai"
-[rule.when]
-keywords_any = ["khiếu nại"]
-[rule.then]
-lead = "TTR"
-forward = true
-"""
+BOUNCE_RULES = complaint_rule(lead="TTR", forward=True)
 
 
 def test_a_real_postfix_bounce_of_a_forward_fails_its_outbox_row(tmp_path, gateway_factory, postfix) -> None:

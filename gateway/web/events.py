@@ -113,14 +113,20 @@ def _removed(d: Mapping) -> Said:
                 labels.status(old.get("status", "")).lower(), ")")
 
 
-def _routed(d: Mapping) -> Said:
-    parts = ["Chủ trì ", Data(str(d.get("lead") or "không"))]
+def _shares(d: Mapping, lead: str = "chủ trì ") -> list:
+    """The units of a routing or a direction: chủ trì, phối hợp, để biết and the deadline."""
+    parts = [lead, Data(str(d.get("lead") or "không"))]
     if d.get("cooperate"):
         parts += ["; phối hợp ", Data(_units(d["cooperate"]))]
     if d.get("inform"):
         parts += ["; để biết ", Data(_units(d["inform"]))]
     if d.get("due_date"):
         parts += ["; hạn ", labels.iso_date(d["due_date"])]
+    return parts
+
+
+def _routed(d: Mapping) -> Said:
+    parts = _shares(d, "Chủ trì ")
     if d.get("matched"):
         parts += ["; theo luật ", Data(_units(d["matched"]))]
     return said(*parts)
@@ -191,13 +197,7 @@ def _recall(d: Mapping, verb: str) -> Said:
 
 
 def _direction(d: Mapping) -> Said:
-    parts = ["Của ", Data(str(d.get("directed_by", ""))), ": chủ trì ", Data(str(d.get("lead", "")))]
-    if d.get("cooperate"):
-        parts += ["; phối hợp ", Data(_units(d["cooperate"]))]
-    if d.get("inform"):
-        parts += ["; để biết ", Data(_units(d["inform"]))]
-    if d.get("due_date"):
-        parts += ["; hạn ", labels.iso_date(d["due_date"])]
+    parts = ["Của ", Data(str(d.get("directed_by", ""))), ": ", *_shares(d)]
     if d.get("removed"):
         parts += ["; bỏ giao ", Data(_units(d["removed"]))]
     if d.get("opinion"):
