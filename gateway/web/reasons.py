@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gateway.core.config import TRUST_ACTION_NAMES
 from gateway.core.text import has_diacritics
 from gateway.web.labels import AUTH, iso_date
 
@@ -30,7 +31,7 @@ def said(*parts: str) -> Said:
     return Said(tuple(p for p in parts if p))
 
 
-_POLICY = {"quarantine": "cách ly", "reject": "từ chối", "accept": "nhận"}
+_POLICY = TRUST_ACTION_NAMES
 _LIMITS = {
     "max_message_size": "thư lớn quá giới hạn", "max_headers": "quá nhiều trường tiêu đề",
     "max_header_length": "một trường tiêu đề dài quá giới hạn", "max_parts": "quá nhiều phần trong thư",
