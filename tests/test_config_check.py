@@ -74,12 +74,12 @@ def test_config_check_also_checks_what_serve_needs_and_names_every_path(tmp_path
     assert f"routing.calendar_file: {tmp_path / 'lich.toml'}: cannot read" in lines[2]
     assert f"cannot load {tmp_path / 'cert.pem'}" in lines[3]
     assert f"outbox.password_file: cannot read {tmp_path / 'relay.password'}" in lines[4]
-    assert "5 problem(s)" in result.stderr
+    assert "5 lỗi trong cấu hình" in result.stderr
 
     config.write_text('[paths]\ndata_dir = "data"\n[outbox]\npassword_file = "relay.password"\n', encoding="utf-8")
     (tmp_path / "relay.password").write_text("secret\n")
     result = _check(config)
-    assert result.exit_code == 0 and f"OK (data in {tmp_path / 'data'}, routing off)" in result.output
+    assert result.exit_code == 0 and f"hợp lệ (dữ liệu ở {tmp_path / 'data'}, không phân phối" in result.output
     assert not (tmp_path / "data").exists()  # checking creates nothing
 
 
@@ -90,7 +90,7 @@ def test_doctor_fails_the_config_line_for_what_serve_needs(tmp_path):
     result = CliRunner().invoke(main, ["--config", str(config), "doctor"])
     assert result.exit_code == 1
     first = result.stdout.splitlines()[0]
-    assert first.startswith("FAIL  config:") and "is not a folder" in first
+    assert first.startswith("LỖI       cấu hình:") and "is not a folder" in first
 
 
 def test_serve_without_its_rules_folder_exits_3_naming_the_path_it_tried(tmp_path):
