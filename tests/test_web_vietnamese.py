@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from docgen import make_pdf
 from web_support import (
     DOCS,
     REVIEW_SUBJECT,
@@ -48,6 +49,9 @@ required invalid unknown missing should will this that here click open show load
 assignment outbox forward receipt skipped withheld completed rules priority tags via envelope defects arrival
 duplicate hint chained intact event events blob blobs shown found message messages mail attempts since deadline
 overdue soon today new edit update remove add added disabled enabled revoked created label
+usage options option commands command arguments argument exit version help default print try such check list run
+problem problems account accounts never last waiting total success matched rule decision backup restored written
+into sync watched unseen free writable loads answers clock disk database warn
 """.split())
 LOG_LINE = re.compile(r"(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ .*$")
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # stored keys such as auth_source, spool_id
@@ -254,10 +258,11 @@ def _commands(command, path: tuple[str, ...] = ()):
 
 
 def _typed(text: str, path: tuple[str, ...]) -> str:
-    """``text`` without what a person types as it is: the command's own name and path, options (--all-failed),
+    """``text`` without what a person types as it is: the command's own name and path, options (--all-failed,
+    --set code_number=),
     commands listed under "Lệnh:", choice lists ([queued|sent]) and `code`."""
     text = re.sub(r"gateway(?: [a-z][\w-]*)*(?= \[TÙY_CHỌN\])", " ", text).replace(" ".join(("gateway", *path)), " ")
-    text = re.sub(r"`[^`]*`|(?<![\w-])--?[a-z][\w-]*|\[[^\]\s]*\|[^\]\s]*\]", " ", text)
+    text = re.sub(r"`[^`]*`|(?<![\w-])--?[a-z][\w-]*(?: [a-z_]+=)?|\[[^\]\s]*\|[^\]\s]*\]", " ", text)
     return re.sub(r"(?m)^  [a-z][\w-]*(?=\s{2,}|$)", " ", text)
 
 
@@ -300,17 +305,20 @@ def test_the_sysadmins_commands_print_vietnamese(site, tmp_path) -> None:
     config.write_text(f'[paths]\ndata_dir = "{corpus.config.paths.data_dir}"\n'
                       f'[database]\nurl = "{corpus.config.database.url}"\n'
                       f'[routing]\nrules_dir = "{rules}"\n', encoding="utf-8")
+    pdf = tmp_path / "cv.pdf"
+    pdf.write_bytes(make_pdf(["ỦY BAN NHÂN DÂN TỈNH BÌNH DƯƠNG", "Số: 12/UBND-KT",
+                              "Bình Dương, ngày 05 tháng 3 năm 2026", "V/v kiểm tra thị trường"]))
     runner = CliRunner()
     commands = [["status"], ["doctor"], ["config", "check"], ["rules", "check"], ["rules", "explain", "1"],
                 ["imap", "status"], ["imap", "test", "khong-co"], ["spool", "flush"], ["spool", "list", "quarantine"],
                 ["outbox", "list"], ["backup", str(tmp_path / "sao-luu")], ["rules", "reload"], ["audit", "verify"],
-                ["config", "memory"]]
+                ["config", "memory"], ["extract", str(pdf)], ["register-paper", "--propose", str(pdf)]]
     found = {}
     for command in commands:
         result = runner.invoke(main, ["--config", str(config), *command], catch_exceptions=False)
         output = LOG_LINE.sub(" ", result.output)  # log lines stay English
         # `rules explain` names the condition that decided as the rule's author wrote it: "keywords_any: …"
-        output = re.sub(rf"(?m)^\s+(?:{'|'.join(CONDITIONS)}): ", " ", output)
+        output = _typed(re.sub(rf"(?m)^\s+(?:{'|'.join(CONDITIONS)}): ", " ", output), ())
         words = english_in(output, _data(corpus) + ["gateway", str(tmp_path), str(rules), "khong-co"])
         if words:
             found[" ".join(command)] = (words, result.output)

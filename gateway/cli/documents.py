@@ -175,11 +175,13 @@ def register_paper(ctx, files: tuple[Path, ...], changes: tuple[str, ...], propo
     """Vào sổ một văn bản đến bằng giấy: TỆP là các bản quét (PDF, PNG, JPEG, TIFF; hoặc không có). Bộ đọc đề
     xuất các trường, --set sửa chúng, và văn bản lấy số đến tiếp theo của sổ theo thứ tự tiếp nhận (lúc này),
     là văn bản đến bằng giấy."""
+    from gateway.cli.showing import read_value
     from gateway.intake import paper
     from gateway.register.service import Register
     from gateway.routing.router import open_router
     from gateway.runtime.importer import Importer
     from gateway.spool import Spool
+    from gateway.web import labels
 
     config = get_config(ctx)
     scans = tuple((path.name, path.read_bytes()) for path in files)
@@ -189,8 +191,8 @@ def register_paper(ctx, files: tuple[Path, ...], changes: tuple[str, ...], propo
         shown = {name: {"value": v.value, "confidence": v.confidence, "source": v.source}
                  for name, v in proposed.fields.items() if name in paper.PAPER_FIELDS}
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2) if as_json else
-                   "\n".join(f"{name}: {v['value']}  [{v['source']}, {v['confidence']:.2f}]"
-                             for name, v in shown.items()))
+                   "\n".join(f"{labels.field(name)}: {read_value(name, proposed.fields[name])}   (--set {name}=…)"
+                             for name in shown))
         return
     fields = paper.confirmed_fields(proposed, dict(_field_assignment(text) for text in changes))
     spool = Spool.from_config(config)

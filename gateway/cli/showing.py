@@ -253,13 +253,21 @@ def meta_as_dict(extracted: Extracted, meta: DocumentMeta) -> dict[str, Any]:
     }
 
 
+def read_value(key: str, value) -> str:
+    """A read field's value (dates dd/mm/yyyy) with its source and confidence (0,95), as `extract` and
+    `register-paper --propose` print it."""
+    shown = labels.iso_date(value.value) if key.endswith("_date") else value.value
+    confidence = f"{value.confidence:.2f}".replace(".", ",")
+    return f"{shown}   [{labels.source(value.source)}, {confidence}]"
+
+
 def describe_meta(extracted: Extracted, meta: DocumentMeta) -> str:
     """The fields as `gateway extract` prints them: label, value, [source, confidence]."""
     lines = [f"  {'Độ khẩn / độ mật':<22}{_level(URGENCY_NAMES, meta.urgency)} / {_level(SECRECY_NAMES, meta.secrecy)}"]
     for label, key in META_LABELS:
         value = meta.fields.get(key)
         if value:
-            lines.append(f"  {label:<22}{value.value}   [{labels.source(value.source)}, {value.confidence:.2f}]")
+            lines.append(f"  {label:<22}{read_value(key, value)}")
     for text in extracted.texts:
         detail = f" ({translate(text.detail)})" if text.detail else ""
         lines.append(f"Tệp {text.member_path or text.filename}: {labels.one(labels.FILE_KINDS, text.sniffed_type)}, "
