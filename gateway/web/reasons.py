@@ -43,6 +43,13 @@ _LIMITS = {
 }
 
 
+_IMAP = {"login refused": "máy chủ từ chối đăng nhập", "TLS failed": "lỗi TLS", "connection lost": "mất kết nối",
+         "timed out": "quá thời gian chờ", "cannot reach the server": "không kết nối được máy chủ",
+         "server refused": "máy chủ từ chối"}
+_IMAP_DOING = {"connecting": "kết nối", "login": "đăng nhập", "listing folders": "liệt kê thư mục",
+               "STARTTLS": "STARTTLS", "IDLE": "chờ thư (IDLE)"}
+
+
 def _auth(result: str) -> str:
     return AUTH.get(result, result)
 
@@ -99,6 +106,31 @@ _SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Said]], ...] = (
      lambda m: said("Người gửi đã nhận bản chuyển tiếp của văn bản này")),
     (re.compile(r"(RegisterUnavailable|TemporaryError|StorageFull): (.+)", re.S),
      lambda m: said("Lỗi tạm thời, sẽ thử lại (chi tiết kỹ thuật: ", Data(f"{m[1]}: {m[2]}"), ")")),
+    # What the sysadmin's commands meet: backup and restore (ops/backup.py), IMAP accounts (intake/imap_session.py),
+    # the register's schema (register/db.py).
+    (re.compile(r"(.+) is not empty: restore only into an empty data folder"),
+     lambda m: said("Thư mục dữ liệu ", Data(m[1]), " không trống: chỉ phục hồi vào thư mục dữ liệu trống")),
+    (re.compile(r"(.+) is not empty: back up into a new folder"),
+     lambda m: said(Data(m[1]), " không trống: hãy sao lưu vào một thư mục mới")),
+    (re.compile(r"(.+) is inside the data folder (.+): back up somewhere else"),
+     lambda m: said(Data(m[1]), " nằm trong thư mục dữ liệu ", Data(m[2]), ": hãy sao lưu ra nơi khác")),
+    (re.compile(r"(.+): no (\S+): not a gateway backup"),
+     lambda m: said(Data(m[1]), ": không có ", Data(m[2]), ", không phải bản sao lưu của gateway")),
+    (re.compile(r"(.+): checksum mismatch: the backup is damaged"),
+     lambda m: said(Data(m[1]), ": tổng kiểm không khớp, bản sao lưu đã hỏng")),
+    (re.compile(r"(\S+) holds a (\w+) register but database.url is (\w+)"),
+     lambda m: said("Bản sao lưu ", Data(m[1]), " chứa sổ ", Data(m[2]), " nhưng database.url là ", Data(m[3]))),
+    (re.compile(r"imap (.+?): (login refused|TLS failed|connection lost|timed out|cannot reach the server|server "
+                r"refused)(?: while)? ?(connecting|login|STARTTLS|listing folders|IDLE)?(?:: (.+))?", re.S),
+     lambda m: said("IMAP ", Data(m[1]), ": ", _IMAP[m[2]],
+                    *((" khi ", _IMAP_DOING.get(m[3], m[3])) if m[3] else ()),
+                    *((" (chi tiết kỹ thuật: ", Data(m[4]), ")") if m[4] else ()))),
+    (re.compile(r"imap (\S+): environment variable (\S+) is not set"),
+     lambda m: said("IMAP ", Data(m[1]), ": chưa đặt biến môi trường ", Data(m[2]))),
+    (re.compile(r"register schema is at (\S+), code needs (\S+): run `gateway db upgrade`"),
+     lambda m: said("Cơ sở dữ liệu của sổ ", "chưa có cấu trúc" if m[1] == "nothing" else "ở phiên bản ",
+                    Data("" if m[1] == "nothing" else m[1]), ", chương trình cần phiên bản ", Data(m[2]),
+                    ": chạy `gateway db upgrade`")),
     # What the field reader noticed (DocumentMeta.notes).
     (re.compile(r"edXML (.+?): (\w+): (.+)", re.S),
      lambda m: said("Gói edXML ", Data(m[1]), ": ", Data(f"{m[2]}: {m[3]}"))),
