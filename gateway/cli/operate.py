@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from gateway.cli.base import EXIT_CONFIG, EXIT_ERROR, get_config, handle_errors
 from gateway.core.config import render_toml
 from gateway.core.errors import ConfigError
 from gateway.web.labels import iso_date
+from gateway.web.reasons import translate
 
 
 @click.command()
@@ -34,17 +36,19 @@ def status(ctx, as_json: bool) -> None:
 def doctor(ctx) -> None:
     """Kiểm tra cấu hình, cơ sở dữ liệu, hàng đợi thư, ổ đĩa, các chương trình phụ trợ và đồng hồ; thoát với mã 1 khi có
     mục LỖI."""
-    from gateway.ops.doctor import FAIL, LEVELS, NAMES, run_checks
+    from gateway.ops.doctor import FAIL, LEVELS, NAMES, OK, run_checks
 
     try:
         config = get_config(ctx)
     except ConfigError as err:
         for problem in err.problems:
-            click.echo(f"{LEVELS[FAIL]:<8}  {NAMES['config']}: {problem}")
+            click.echo(f"{LEVELS[FAIL]:<8}  {NAMES['config']}: {translate(str(problem))}")
         sys.exit(EXIT_CONFIG)
     checks = run_checks(config)
     for check in checks:
-        click.echo(check.line())
+        # a problem's detail may come in English from a lower layer (the register, the configuration)
+        shown = check if check.level == OK else dataclasses.replace(check, detail=str(translate(check.detail)))
+        click.echo(shown.line())
     failed = [NAMES.get(check.name, check.name) for check in checks if check.level == FAIL]
     if failed:
         click.echo(f"{len(failed)} mục kiểm tra có lỗi: {', '.join(failed)}", err=True)
@@ -94,7 +98,7 @@ def config_check(ctx) -> None:
     config, problems = read_config(ctx.obj["config_path"], ctx.obj["overrides"])
     problems += preflight(config)
     for problem in problems:
-        click.echo(problem)
+        click.echo(translate(problem))
     if problems:
         click.echo(f"{len(problems)} lỗi trong cấu hình", err=True)
         sys.exit(EXIT_CONFIG)

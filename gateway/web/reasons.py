@@ -50,6 +50,21 @@ _IMAP_DOING = {"connecting": "kết nối", "login": "đăng nhập", "listing f
                "STARTTLS": "STARTTLS", "IDLE": "chờ thư (IDLE)"}
 
 
+_MUST = {"positive": "số dương", "an integer": "số nguyên", "a number": "một số", "a string": "một chuỗi",
+         "true or false": "true hoặc false", "0 or more": "từ 0 trở lên", "a list of strings": "một danh sách chuỗi",
+         "between 0 and 1": "từ 0 đến 1", "a table": "một bảng",
+         "0 (one per CPU) or more": "từ 0 trở lên (0: mỗi CPU một tiến trình)"}
+
+
+def _must(what: str) -> tuple[str, ...]:
+    """What a configuration key must be, as a config problem says it."""
+    if what in _MUST:
+        return (_MUST[what],)
+    if what.startswith("one of "):
+        return ("một trong ", Data(what.removeprefix("one of ")))
+    return (Data(what),)
+
+
 def _auth(result: str) -> str:
     return AUTH.get(result, result)
 
@@ -127,10 +142,31 @@ _SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Said]], ...] = (
                     *((" (chi tiết kỹ thuật: ", Data(m[4]), ")") if m[4] else ()))),
     (re.compile(r"imap (\S+): environment variable (\S+) is not set"),
      lambda m: said("IMAP ", Data(m[1]), ": chưa đặt biến môi trường ", Data(m[2]))),
+    (re.compile(r"cannot create (\S+) for the register database: (.+)"),
+     lambda m: said("Không tạo được thư mục ", Data(m[1]), " cho cơ sở dữ liệu của sổ (chi tiết kỹ thuật: ",
+                    Data(m[2]), ")")),
+    (re.compile(r"cannot open register database (\S+): (.+)", re.S),
+     lambda m: said("Không mở được cơ sở dữ liệu của sổ ", Data(m[1]), " (chi tiết kỹ thuật: ", Data(m[2]), ")")),
     (re.compile(r"register schema is at (\S+), code needs (\S+): run `gateway db upgrade`"),
      lambda m: said("Cơ sở dữ liệu của sổ ", "chưa có cấu trúc" if m[1] == "nothing" else "ở phiên bản ",
                     Data("" if m[1] == "nothing" else m[1]), ", chương trình cần phiên bản ", Data(m[2]),
                     ": chạy `gateway db upgrade`")),
+    # The configuration's problems (core/config.py, ops/preflight.py), each after the file and the key it names.
+    (re.compile(r"(\S+): unknown key (\S+); known keys: (.+)", re.S),
+     lambda m: said(Data(m[1]), ": không có khoá ", Data(m[2]), "; các khoá có: ", Data(m[3]))),
+    (re.compile(r"(.+): cannot create (\S+): (\S+) is not a folder"),
+     lambda m: said(Data(m[1]), ": không tạo được ", Data(m[2]), ": ", Data(m[3]), " không phải thư mục")),
+    (re.compile(r"(.+?): (?:cannot create (\S+): )?(\S+) is not writable for this user \((.+)\); check its owner "
+                r"and mode"),
+     lambda m: said(Data(m[1]), ": ", Data(m[3]), " không ghi được với người dùng này (chi tiết kỹ thuật: ",
+                    Data(m[4]), "); hãy xem chủ sở hữu và quyền")),
+    (re.compile(r"(.+): cannot (read|load) (\S+): (.+)", re.S),
+     lambda m: said(Data(m[1]), ": không ", "đọc" if m[2] == "read" else "nạp", " được ", Data(m[3]),
+                    " (chi tiết kỹ thuật: ", Data(m[4]), ")")),
+    (re.compile(r"(.+): no such rules directory"), lambda m: said(Data(m[1]), ": không có thư mục luật này")),
+    (re.compile(r"(\S+): ([a-z_]+(?:\[[^\]]*\])?\.[\w.\[\]-]+) must be (.+?)(?:, not (.+))?", re.S),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), " phải là ", *_must(m[3]),
+                    *((", không phải ", Data(m[4])) if m[4] else ()))),
     # What the field reader noticed (DocumentMeta.notes).
     (re.compile(r"edXML (.+?): (\w+): (.+)", re.S),
      lambda m: said("Gói edXML ", Data(m[1]), ": ", Data(f"{m[2]}: {m[3]}"))),
