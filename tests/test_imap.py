@@ -290,7 +290,8 @@ def test_cli_imap_status_shows_last_success_and_error(dovecot, rig_factory):  # 
     rig.status.error("imap vanthu: connection lost while IDLE")
     result = CliRunner().invoke(main, ["--config", rig.config.source, "imap", "status"])
     assert result.exit_code == 0, result.output
-    assert re.search(r"vanthu: lần đồng bộ tốt gần nhất \d\d/\d\d/20\d\d .*; 1 thư chờ thao tác seen, 0 thư đã xong", result.output), result.output
+    assert re.search(r"vanthu: lần đồng bộ tốt gần nhất \d\d/\d\d/20\d\d .*; 1 thư chờ thao tác seen, "
+                     r"0 thư đã xong", result.output), result.output
     assert "mất kết nối khi chờ thư (IDLE)" in result.output
 
 

@@ -312,7 +312,8 @@ def test_the_sysadmins_commands_print_vietnamese(site, tmp_path) -> None:
     commands = [["status"], ["doctor"], ["config", "check"], ["rules", "check"], ["rules", "explain", "1"],
                 ["imap", "status"], ["imap", "test", "khong-co"], ["spool", "flush"], ["spool", "list", "quarantine"],
                 ["outbox", "list"], ["backup", str(tmp_path / "sao-luu")],
-                ["backup", str(tmp_path / "sao-luu")], ["restore", str(tmp_path / "sao-luu")], ["rules", "reload"], ["audit", "verify"],
+                ["backup", str(tmp_path / "sao-luu")], ["restore", str(tmp_path / "sao-luu")], ["rules", "reload"],
+                ["audit", "verify"],
                 ["config", "memory"], ["extract", str(pdf)], ["register-paper", "--propose", str(pdf)]]
     found = {}
     for command in commands:

@@ -144,7 +144,8 @@ def check_trust(config: Config) -> Check:
         return Check("trust", OK, f"người gửi được đánh giá theo trường Authentication-Results trên cùng của "
                                   f"{', '.join(trust.trusted_authserv_ids)}{peers} (MTA phải bỏ trường đó khỏi thư "
                                   f"đến); {local}; người gửi thuộc {guarded} không qua được kiểm tra nào bị cách ly; "
-                                  f"chỉ báo nhận cho người gửi đã xác thực; tên miền khác: {TRUST_ACTION_NAMES[trust.other_action]}")
+                                  f"chỉ báo nhận cho người gửi đã xác thực; tên miền khác: "
+                                  f"{TRUST_ACTION_NAMES[trust.other_action]}")
     if trust.verify_dkim == "never":
         return Check("trust", WARN, "không đánh giá xác thực người gửi (trust.verify_dkim = \"never\" và không có "
                                     "trust.trusted_authserv_ids): thư giả danh người gửi .gov.vn vẫn được vào sổ "

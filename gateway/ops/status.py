@@ -86,8 +86,9 @@ def _when(text: str | None) -> str:
 def render_status(status: dict[str, Any]) -> str:
     """The status as lines for a terminal (in Vietnamese; queue folder names as they are on disk)."""
     queues = status["queues"]
-    lines = [f"hàng đợi:     incoming/ {queues['incoming']}, claimed/ {queues['claimed']}, deferred/ {queues['deferred']}, "
-             f"bad/ {queues['bad']}, quarantine/ {queues['quarantine']}, thư tự động (auto/) {queues['auto']}"]
+    lines = [f"hàng đợi:     incoming/ {queues['incoming']}, claimed/ {queues['claimed']}, "
+             f"deferred/ {queues['deferred']}, bad/ {queues['bad']}, quarantine/ {queues['quarantine']}, "
+             f"thư tự động (auto/) {queues['auto']}"]
     oldest = status["oldest_waiting"]
     lines.append(f"chờ lâu nhất: {oldest['spool_id']} đã chờ {oldest['age_seconds']:.0f} giây" if oldest
                  else "chờ lâu nhất: không có thư nào đang chờ")
@@ -104,7 +105,8 @@ def render_status(status: dict[str, Any]) -> str:
         lines.append(f"thư đi:       {out['queued']} đang chờ gửi, {out['sending']} đang gửi, {out['sent']} đã gửi, "
                      f"{out['failed']} gửi không được")
     for account in status["imap_accounts"]:
-        lines.append(f"IMAP {account['account']}: lần đồng bộ tốt gần nhất {_when(account['last_success']) or 'chưa có'}, "
+        last = _when(account["last_success"]) or "chưa có"
+        lines.append(f"IMAP {account['account']}: lần đồng bộ tốt gần nhất {last}, "
                      f"{account['awaiting_after_action']} thư chờ thao tác sau khi vào sổ")
         if account["last_error"]:
             lines.append(f"  lỗi gần nhất lúc {_when(account['last_error_at'])}: {account['last_error']}")

@@ -26,7 +26,8 @@ def explain(ruleset: RuleSet, facts: Facts, decision: Decision, arrival: dt.date
         f"tên loại {facts.type_name or facts.type_code or '-'}",
         f"  trích yếu {facts.trich_yeu or '-'}",
         f"  tiêu đề thư {facts.subject or '-'}",
-        f"  độ khẩn {facts.urgency}, độ mật {facts.secrecy}, chữ ký số {SIGNATURE_NAMES.get(facts.signature or 'unknown', facts.signature)}, "
+        f"  độ khẩn {facts.urgency}, độ mật {facts.secrecy}, "
+        f"chữ ký số {SIGNATURE_NAMES.get(facts.signature or 'unknown', facts.signature)}, "
         f"tệp {', '.join(sorted(facts.attachment_types)) or '-'}",
         "các luật:",
     ]
