@@ -150,15 +150,16 @@ def test_restore_refuses_a_damaged_backup_and_a_non_empty_data_dir(tmp_path):
     first = _runner(_setup(tmp_path / "a", ""))
     _fill(first, tmp_path, tmp_path / "a" / "gateway.toml")
     first("backup", str(tmp_path / "backup"))
-    assert "not empty" in first("backup", str(tmp_path / "backup"), code=1).output
-    assert "not empty" in first("restore", str(tmp_path / "backup"), code=1).output  # a's own data dir
+    assert "không trống: hãy sao lưu vào một thư mục mới" in first("backup", str(tmp_path / "backup"), code=1).output
+    assert "không trống: chỉ phục hồi vào thư mục dữ liệu trống" in first("restore", str(tmp_path / "backup"),
+                                                                        code=1).output  # a's own data dir
 
     blob = next(p for p in (tmp_path / "backup" / "blobs").rglob("*") if p.is_file())
     original = blob.read_bytes()
     blob.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
     second = _runner(write_config(tmp_path / "b", 2525))
     result = second("restore", str(tmp_path / "backup"), code=1)
-    assert "checksum mismatch" in result.output
+    assert "tổng kiểm không khớp, bản sao lưu đã hỏng" in result.output
     assert not (tmp_path / "b" / "data").exists() or not any((tmp_path / "b" / "data").iterdir())
     blob.write_bytes(original)
     (tmp_path / "backup" / "stray.txt").write_text("x")

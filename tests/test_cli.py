@@ -112,7 +112,7 @@ def test_config_errors_name_the_file_and_key(tmp_path):
     wrong_type = tmp_path / "type.toml"
     wrong_type.write_text('[smtp]\nmax_message_size = "big"\n', encoding="utf-8")
     result = CliRunner().invoke(main, ["--config", str(wrong_type), "config", "check"])
-    assert result.exit_code == 3 and "smtp.max_message_size must be an integer" in result.output
+    assert result.exit_code == 3 and "smtp.max_message_size phải là số nguyên" in result.output
 
 
 def test_config_show_masks_the_database_password_and_applies_overrides(tmp_path):

@@ -51,8 +51,9 @@ def test_every_problem_of_the_file_is_reported_at_once(tmp_path):
     assert len(caught.value.problems) == 5 and all(p.startswith(f"{bad}: ") for p in caught.value.problems)
     result = _check(bad)
     assert result.exit_code == 3
-    for needle in ("smtp.listen must be a string", "smtp.max_recipients must be an integer", "unknown key smtp.colour",
-                   "workers.count must be 0", "web.secret_roles: unknown role 'boss'"):
+    for needle in ("smtp.listen phải là một chuỗi, không phải 25", "smtp.max_recipients phải là số nguyên",
+                   "không có khoá smtp.colour", "workers.count phải là từ 0 trở lên",
+                   "web.secret_roles: unknown role 'boss'"):
         assert needle in result.output, result.output
 
 
@@ -69,17 +70,17 @@ def test_config_check_also_checks_what_serve_needs_and_names_every_path(tmp_path
     lines = result.stdout.splitlines()
     assert len(lines) == 5, result.output
     not_a_folder = tmp_path / "not-a-folder"
-    assert f"paths.data_dir: cannot create {not_a_folder / 'data'}: {not_a_folder} is not a folder" in lines[0]
-    assert f"routing.rules_dir: {tmp_path / 'rules'}: no such rules directory" in lines[1]
+    assert f"paths.data_dir: không tạo được {not_a_folder / 'data'}: {not_a_folder} không phải thư mục" in lines[0]
+    assert f"routing.rules_dir: {tmp_path / 'rules'}: không có thư mục luật này" in lines[1]
     assert f"routing.calendar_file: {tmp_path / 'lich.toml'}: cannot read" in lines[2]
-    assert f"cannot load {tmp_path / 'cert.pem'}" in lines[3]
-    assert f"outbox.password_file: cannot read {tmp_path / 'relay.password'}" in lines[4]
-    assert "5 problem(s)" in result.stderr
+    assert f"không nạp được {tmp_path / 'cert.pem'}" in lines[3]
+    assert f"outbox.password_file: không đọc được {tmp_path / 'relay.password'}" in lines[4]
+    assert "5 lỗi trong cấu hình" in result.stderr
 
     config.write_text('[paths]\ndata_dir = "data"\n[outbox]\npassword_file = "relay.password"\n', encoding="utf-8")
     (tmp_path / "relay.password").write_text("secret\n")
     result = _check(config)
-    assert result.exit_code == 0 and f"OK (data in {tmp_path / 'data'}, routing off)" in result.output
+    assert result.exit_code == 0 and f"hợp lệ (dữ liệu ở {tmp_path / 'data'}, không phân phối" in result.output
     assert not (tmp_path / "data").exists()  # checking creates nothing
 
 
@@ -90,7 +91,7 @@ def test_doctor_fails_the_config_line_for_what_serve_needs(tmp_path):
     result = CliRunner().invoke(main, ["--config", str(config), "doctor"])
     assert result.exit_code == 1
     first = result.stdout.splitlines()[0]
-    assert first.startswith("FAIL  config:") and "is not a folder" in first
+    assert first.startswith("LỖI       cấu hình:") and "không phải thư mục" in first
 
 
 def test_serve_without_its_rules_folder_exits_3_naming_the_path_it_tried(tmp_path):
@@ -101,5 +102,5 @@ def test_serve_without_its_rules_folder_exits_3_naming_the_path_it_tried(tmp_pat
     result = subprocess.run([sys.executable, "-m", "gateway", "--config", str(config), "serve"], cwd=tmp_path,
                             capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 3, result.stderr
-    assert f"{tmp_path / 'etc' / 'rules'}: no such rules directory" in result.stderr
+    assert f"{tmp_path / 'etc' / 'rules'}: không có thư mục luật này" in result.stderr
     assert not (tmp_path / "etc" / "data").exists()  # stopped before it created or started anything

@@ -246,12 +246,12 @@ def test_cli_imap_test_reports_the_account_or_fails_clearly(dovecot, tmp_path): 
     runner = CliRunner()
     result = runner.invoke(main, ["--config", str(good), "imap", "test", "vanthu"])
     assert result.exit_code == 0, result.output
-    assert "login ok" in result.output and "IDLE" in result.output
-    assert re.search(r"watched INBOX: UIDVALIDITY \d+, 1 message\(s\), 1 unseen", result.output)
+    assert "đăng nhập được" in result.output and "IDLE" in result.output
+    assert re.search(r"thư mục theo dõi INBOX: UIDVALIDITY \d+, 1 thư, 1 thư chưa đọc", result.output)
     result = runner.invoke(main, ["--config", str(good), "imap", "test", "hopthu"])
-    assert result.exit_code == 1 and "hopthu" in result.output and "login refused" in result.output
+    assert result.exit_code == 1 and "hopthu" in result.output and "máy chủ từ chối đăng nhập" in result.output
     result = runner.invoke(main, ["--config", str(good), "imap", "test", "other"])
-    assert result.exit_code == 4 and "no IMAP account 'other'" in result.output
+    assert result.exit_code == 4 and "Không có tài khoản IMAP 'other'" in result.output
 
 
 def test_polling_without_idle_watches_several_folders(dovecot, rig_factory):  # noqa: F811
@@ -290,8 +290,9 @@ def test_cli_imap_status_shows_last_success_and_error(dovecot, rig_factory):  # 
     rig.status.error("imap vanthu: connection lost while IDLE")
     result = CliRunner().invoke(main, ["--config", rig.config.source, "imap", "status"])
     assert result.exit_code == 0, result.output
-    assert re.search(r"vanthu: last success 20\d\d-.*; 1 waiting for seen, 0 done", result.output), result.output
-    assert "connection lost while IDLE" in result.output
+    assert re.search(r"vanthu: lần đồng bộ tốt gần nhất \d\d/\d\d/20\d\d .*; 1 thư chờ thao tác seen, "
+                     r"0 thư đã xong", result.output), result.output
+    assert "mất kết nối khi chờ thư (IDLE)" in result.output
 
 
 def test_implicit_tls_and_starttls_check_the_certificate(tmp_path):

@@ -26,7 +26,7 @@ from gateway.ops.memory import DAEMON_MIB, WORKER_MIB
 
 INSTALL_INTRO = "Install on Debian 12, as root, from a checkout of this repository:"
 ROOTS = re.compile(r"(?<![\w./-])/(?=(?:opt|etc|usr|var)/)")
-ALLOWED_WARNINGS = {"ocr", "trust", "disk"}  # what the README says may WARN right after the install
+ALLOWED_WARNINGS = {"OCR", "xác thực người gửi", "ổ đĩa"}  # what the README says may WARN right after the install
 FRESH_DEBIAN = ("opt", "etc/systemd/system", "usr/lib/sysusers.d", "usr/lib/tmpfiles.d", "var/lib")  # systemd's own
 
 
@@ -40,7 +40,7 @@ def readme_doctor_lines() -> list[str]:
     """The check names the README lists, in its order ("`doctor` prints one line per check, in this order: …")."""
     text = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
     sentence = text.split("`doctor` prints one line per check, in this order:", 1)[1].split(".", 1)[0]
-    return re.findall(r"`(\w+)`", sentence)
+    return re.findall(r"`([^`]+)`", sentence)
 
 
 def under(prefix: Path, text: str) -> str:
@@ -148,16 +148,16 @@ def test_the_readme_install_lays_out_the_files_and_doctor_says_what_the_readme_s
     assert rules and rules == sorted(p.name for p in (REPO / "rules").glob("*.toml"))
     config = (prefix / "etc/gateway/gateway.toml").read_text(encoding="utf-8")
     assert f'data_dir = "{prefix}/var/lib/gateway"' in config and 'rules_dir = "rules"' in config
-    assert f"{prefix / 'etc/gateway/gateway.toml'}: OK (data in {prefix}/var/lib/gateway, rules in " \
+    assert f"{prefix / 'etc/gateway/gateway.toml'}: hợp lệ (dữ liệu ở {prefix}/var/lib/gateway, luật định tuyến ở " \
            f"{prefix}/etc/gateway/rules)" in out
     dropin = unit_values(prefix / "etc/systemd/system/gateway.service.d/memory.conf")
     assert dropin["MemoryMax"] == f"{DAEMON_MIB + (os.cpu_count() or 1) * WORKER_MIB}M"  # count = 0: per CPU
-    doctor = [line for line in out.splitlines() if re.match(r"(OK|WARN|FAIL) +\w+: ", line)]
-    assert [line.split()[1].rstrip(":") for line in doctor] == readme_doctor_lines()
-    levels = {line.split()[1].rstrip(":"): line.split()[0] for line in doctor}
-    warned = {name for name, level in levels.items() if level != "OK"}
-    assert "FAIL" not in levels.values() and warned <= ALLOWED_WARNINGS, doctor
-    assert levels["config"] == levels["rules"] == levels["database"] == levels["spool"] == "OK"
+    doctor = [m for m in map(re.compile(r"(ĐẠT|CẢNH BÁO|LỖI) +([^:]+): ").match, out.splitlines()) if m]
+    assert [m[2] for m in doctor] == readme_doctor_lines()
+    levels = {m[2]: m[1] for m in doctor}
+    warned = {name for name, level in levels.items() if level != "ĐẠT"}
+    assert "LỖI" not in levels.values() and warned <= ALLOWED_WARNINGS, doctor
+    assert levels["cấu hình"] == levels["luật định tuyến"] == levels["cơ sở dữ liệu"] == levels["hàng đợi thư"] == "ĐẠT"
 
 
 def test_the_installed_unit_starts_serve_from_its_working_directory_and_registers_mail(installed, tmp_path):

@@ -303,7 +303,7 @@ def test_status_and_spool_list_show_the_auto_list(tmp_path) -> None:
     assert listed.exit_code == 0 and json.loads(listed.output)[0]["reason"] == "thư tự động: Auto-Submitted: " \
                                                                                  "auto-replied"
     status = runner.invoke(main, ["--config", str(config_path), "status"])
-    assert "thư tự động (auto) 1" in status.output
+    assert "thư tự động (auto/) 1" in status.output
 
 
 def test_importing_an_auto_reply_is_no_error(tmp_path) -> None:

@@ -28,7 +28,7 @@ def _dropin(config) -> dict[str, str]:
 def test_config_memory_sizes_memorymax_by_the_worker_count(tmp_path):
     three = _dropin(write_config(tmp_path, 2525, workers=3))
     assert three["MemoryMax"] == f"{DAEMON_MIB + 3 * WORKER_MIB}M"
-    assert f"{DAEMON_MIB} MiB (the serve process) + 3 × {WORKER_MIB} MiB" in three["text"]
+    assert f"{DAEMON_MIB} MiB (tiến trình serve) + 3 × {WORKER_MIB} MiB" in three["text"]
     per_cpu = _dropin(write_config(tmp_path, 2525, workers=0))  # 0: one worker per CPU of this machine
     assert per_cpu["MemoryMax"] == f"{DAEMON_MIB + (os.cpu_count() or 1) * WORKER_MIB}M"
 

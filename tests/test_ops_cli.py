@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -20,6 +21,12 @@ def _eml(path: Path, number: int, subject: str) -> Path:
     path.write_bytes(make_message(subject, f"Nội dung {number}.", sender=f"Văn thư <vt{number}@ubnd.example.gov.vn>",
                                   to="vanthu@localhost", message_id=f"<ops-{number}@ubnd.example.gov.vn>"))
     return path
+
+
+def doctor_lines(output: str) -> dict[str, tuple[str, str]]:
+    """`gateway doctor`'s lines by check name: (level, detail)."""
+    found = [re.match(r"(ĐẠT|CẢNH BÁO|LỖI) +([^:]+): (.*)", line) for line in output.splitlines()]
+    return {m[2]: (m[1], m[3]) for m in found if m}
 
 
 @pytest.fixture
@@ -52,18 +59,18 @@ def test_status_counts_queues_today_and_registers(cli, tmp_path):
     assert report["registers"][0]["register"] == "den" and report["registers"][0]["last_number"] == 2
     assert dt.datetime.fromisoformat(report["last_registered_at"]) <= dt.datetime.now(dt.timezone.utc)
     text = cli("status").stdout
-    assert "incoming 1" in text and "2 document(s) registered" in text and "số đến 2" in text
+    assert "incoming/ 1" in text and "2 văn bản vào sổ" in text and "số đến cuối 2" in text
 
 
 def test_doctor_passes_on_a_working_installation(cli, tmp_path):
     cli("import", str(_eml(tmp_path / "a.eml", 1, "Công văn")))
     output = cli("doctor").stdout
-    lines = output.strip().splitlines()
-    assert [line.split()[1].rstrip(":") for line in lines] == [
-        "config", "database", "spool", "rules", "disk", "antiword", "ocr", "clock", "trust"]
-    assert lines[-1].startswith("WARN") and "forged .gov.vn sender" in lines[-1]
-    assert all(line.split()[0] in ("OK", "WARN") for line in lines), output
-    assert lines[1].startswith("OK")
+    lines = doctor_lines(output)
+    assert list(lines) == ["cấu hình", "cơ sở dữ liệu", "hàng đợi thư", "luật định tuyến", "ổ đĩa", "antiword", "OCR",
+                           "đồng hồ", "xác thực người gửi"]
+    assert lines["xác thực người gửi"][0] == "CẢNH BÁO" and "giả danh người gửi .gov.vn" in output
+    assert all(level in ("ĐẠT", "CẢNH BÁO") for level, _ in lines.values()), output
+    assert lines["cơ sở dữ liệu"][0] == "ĐẠT"
 
 
 def test_doctor_fails_without_schema_or_writable_spool_and_warns_without_tesseract(cli, tmp_path):
@@ -74,12 +81,13 @@ def test_doctor_fails_without_schema_or_writable_spool_and_warns_without_tessera
     if antiword:
         os.symlink(antiword, bin_dir / "antiword")
     result = cli("doctor", code=1, env={"PATH": str(bin_dir), "TESSDATA_PREFIX": str(tmp_path / "no-tessdata")})
-    lines = {line.split()[1].rstrip(":"): line for line in result.stdout.splitlines()}
-    assert lines["database"].startswith("FAIL") and "gateway db upgrade" in lines["database"]
-    assert lines["spool"].startswith("FAIL")
-    assert lines["ocr"].startswith("WARN") and "OCR will not work" in lines["ocr"]
+    lines = doctor_lines(result.stdout)
+    assert lines["cơ sở dữ liệu"][0] == "LỖI" and "gateway db upgrade" in lines["cơ sở dữ liệu"][1]
+    assert lines["hàng đợi thư"][0] == "LỖI"
+    assert lines["OCR"][0] == "CẢNH BÁO" and "OCR sẽ không chạy" in lines["OCR"][1]
     if not antiword:
-        assert lines["antiword"].startswith("FAIL")
+        assert lines["antiword"][0] == "LỖI"
+    assert "mục kiểm tra có lỗi: cơ sở dữ liệu, hàng đợi thư" in result.stderr
 
 
 def test_doctor_reports_a_broken_config_file_as_one_line(tmp_path):
@@ -87,7 +95,7 @@ def test_doctor_reports_a_broken_config_file_as_one_line(tmp_path):
     bad.write_text("[smtp]\nlisten = 25\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["--config", str(bad), "doctor"])
     assert result.exit_code != 0
-    assert result.output.startswith("FAIL  config:") and "smtp.listen" in result.output
+    assert result.output.startswith("LỖI       cấu hình:") and "smtp.listen" in result.output
 
 
 def test_doctor_clock_check_fails_when_the_clock_is_behind_the_register(cli, tmp_path):
@@ -99,5 +107,5 @@ def test_doctor_clock_check_fails_when_the_clock_is_behind_the_register(cli, tmp
     assert check_clock(config).level == OK
     an_hour_ago = dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)
     behind = check_clock(config, now=an_hour_ago)
-    assert behind.level == FAIL and "behind the newest registration" in behind.detail
+    assert behind.level == FAIL and "chậm hơn lần vào sổ mới nhất" in behind.detail
     assert check_clock(config, now=dt.datetime(2001, 1, 1, tzinfo=dt.timezone.utc)).level == FAIL

@@ -116,10 +116,10 @@ def test_explain_shows_every_rule_and_the_result(tmp_path) -> None:
     ruleset = load_rules(write_rules(tmp_path / "rules", rules))
     facts = Facts(trich_yeu="Đơn khiếu nại", urgency=0)
     text = explain(ruleset, facts, evaluate(ruleset, facts), dt.date(2026, 2, 13), WorkCalendar())
-    assert "MATCHED  khieu-nai" in text and "keyword 'khiếu nại' found in trich_yeu" in text
-    assert "no       hoa-toc" in text and "urgency_at_least: độ khẩn 0 < 3" in text
+    assert "KHỚP     khieu-nai" in text and "có từ khoá 'khiếu nại' trong trích yếu" in text
+    assert "không    hoa-toc" in text and "urgency_at_least: độ khẩn 0 < 3" in text
     assert "TTR (Thanh tra)" in text
-    assert "06/03/2026 (10 working day(s) after 13/02/2026)" in text  # across Tết 2026
+    assert "06/03/2026 (10 ngày làm việc sau 13/02/2026)" in text  # across Tết 2026
 
 
 def test_check_reports_every_error_with_file_line_and_rule(tmp_path) -> None:
@@ -160,7 +160,7 @@ def test_cli_rules_check_exits_non_zero_listing_problems(tmp_path) -> None:
     result = subprocess.run([sys.executable, "-m", "gateway", "rules", "check", str(bad)], cwd=tmp_path,
                             capture_output=True, text=True)
     assert result.returncode == 1
-    assert result.stdout.count("20-rules.toml:") == 2 and "2 problem(s)" in result.stderr
+    assert result.stdout.count("20-rules.toml:") == 2 and "2 lỗi trong" in result.stderr
 
 
 def test_the_shipped_example_rules_pass_the_check() -> None:
@@ -168,7 +168,7 @@ def test_the_shipped_example_rules_pass_the_check() -> None:
     result = subprocess.run([sys.executable, "-m", "gateway", "rules", "check", "rules/"], cwd=REPO,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "OK" in result.stdout
+    assert "hợp lệ" in result.stdout
 
 
 @pytest.mark.parametrize("facts,lead,extra", [
@@ -201,8 +201,8 @@ def test_cli_explain_a_message_file(tmp_path) -> None:
                              str(REPO / "rules")], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "MATCHED  nang-luong" in out and "keyword 'cung cấp điện' found in trich_yeu" in out
-    assert "no       thanh-tra-khieu-nai-to-cao" in out and "skipped" not in out
+    assert "KHỚP     nang-luong" in out and "có từ khoá 'cung cấp điện' trong trích yếu" in out
+    assert "không    thanh-tra-khieu-nai-to-cao" in out and "bỏ qua" not in out
     assert "QLNL (Phòng Quản lý Năng lượng)" in out and "KTAT (Phòng Kỹ thuật an toàn – Môi trường)" in out
 
 

@@ -166,7 +166,7 @@ def test_show_prints_the_routing_and_the_audit_trail(tmp_path) -> None:
     explained = subprocess.run([sys.executable, "-m", "gateway", "--config", str(config_file), "rules", "explain",
                                 str(document_id)], capture_output=True, text=True)
     assert explained.returncode == 0, explained.stderr
-    assert "MATCHED  khieu-nai" in explained.stdout and "no       mat" in explained.stdout
+    assert "KHỚP     khieu-nai" in explained.stdout and "không    mat" in explained.stdout
 
 
 EXPLAIN_RULES = """
@@ -238,7 +238,7 @@ def test_explain_of_a_registered_document_reads_its_files_pdf_scan_and_edxml(tmp
         out = result.output
         lead = next(a.unit_code for a in routed[kind].assignments if a.role == "lead")
         assert lead == expected[kind], kind
-        assert f"chủ trì (lead)       {lead} " in out, f"{kind}: {out}"
+        assert f"chủ trì  {lead} " in out, f"{kind}: {out}"
         matched = [m["rule"] for m in routed[kind].matched]
-        assert [line.split()[1] for line in out.splitlines() if line.strip().startswith("MATCHED")] == matched
-        assert "files " in out and ("pdf" in out or "xml" in out)
+        assert [line.split()[1] for line in out.splitlines() if line.strip().startswith("KHỚP")] == matched
+        assert "tệp " in out and ("pdf" in out or "xml" in out)

@@ -1,5 +1,6 @@
 """Every word a person reads is Vietnamese: each page as each role (errors and refusals included), every template,
-and the CLI's human output are searched for known English words outside code and outside the data shown.
+the CLI's human output (the văn thư's and the sysadmin's commands, every `--help`, click's usage errors) are
+searched for known English words outside code and outside the data shown.
 
 Values shown as they are (addresses, file names, ids, technical details) are marked translate="no" or sit in
 <code>/<pre>; the corpus's own data (subjects, agency names) is taken out before the search.
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from docgen import make_pdf
 from web_support import (
     DOCS,
     REVIEW_SUBJECT,
@@ -47,7 +49,11 @@ required invalid unknown missing should will this that here click open show load
 assignment outbox forward receipt skipped withheld completed rules priority tags via envelope defects arrival
 duplicate hint chained intact event events blob blobs shown found message messages mail attempts since deadline
 overdue soon today new edit update remove add added disabled enabled revoked created label
+usage options option commands command arguments argument exit version help default print try such check list run
+problem problems account accounts never last waiting total success matched rule decision backup restored written
+into sync watched unseen free writable loads answers clock disk database warn
 """.split())
+LOG_LINE = re.compile(r"(?m)^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ [A-Z]+ .*$")
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")  # stored keys such as auth_source, spool_id
 
 
@@ -239,3 +245,83 @@ def test_the_clis_human_output_is_vietnamese(site, tmp_path) -> None:
         if words:
             found[" ".join(command)] = (words, result.output)
     assert found == {}
+
+
+def _commands(command, path: tuple[str, ...] = ()):
+    """Every command of the tree with the words that call it."""
+    import click
+
+    yield path, command
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            yield from _commands(sub, (*path, name))
+
+
+def _typed(text: str, path: tuple[str, ...]) -> str:
+    """``text`` without what a person types as it is: the command's own name and path, options (--all-failed,
+    --set code_number=),
+    commands listed under "Lệnh:", choice lists ([queued|sent]) and `code`."""
+    text = re.sub(r"gateway(?: [a-z][\w-]*)*(?= \[TÙY_CHỌN\])", " ", text).replace(" ".join(("gateway", *path)), " ")
+    text = re.sub(r"`[^`]*`|(?<![\w-])--?[a-z][\w-]*(?: [a-z_]+=)?|\[[^\]\s]*\|[^\]\s]*\]", " ", text)
+    return re.sub(r"(?m)^  [a-z][\w-]*(?=\s{2,}|$)", " ", text)
+
+
+def test_every_commands_help_and_usage_errors_are_vietnamese() -> None:
+    """`--help` of every command (click's own words too) and click's usage errors."""
+    import click
+
+    from gateway.cli import main
+    from gateway.cli.labels import LABELS
+
+    runner = CliRunner()
+    found = {}
+    # values a person types as they are: the choices of a parameter (roles, states, queues) and the label keys
+    values = [str(c) for _, command in _commands(main) for p in command.params if isinstance(p.type, click.Choice)
+              for c in p.type.choices] + list(LABELS)
+    for path, command in _commands(main):
+        result = runner.invoke(main, [*path, "--help"], prog_name="gateway", catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        words = english_in(_typed(result.output, path), values)
+        if words:
+            found[" ".join(path) or "gateway"] = (words, result.output)
+    for wrong in (["bogus"], ["show"], ["show", "x"], ["search", "--limit", "0"], ["spool", "list", "nowhere"],
+                  ["--nope"], ["outbox", "retry", "--all-failed", "--jsn"], ["restore", "/khong/co"], ["user"],
+                  ["user", "tokens", "a", "b"], ["outbox", "list", "--state"]):
+        result = runner.invoke(main, wrong, prog_name="gateway", catch_exceptions=False)
+        assert result.exit_code == 2 and ("gateway: lỗi: " in result.output or "Cách dùng: gateway" in result.output)
+        words = english_in(_typed(result.output, ()), values + ["nowhere", "bogus", "nope"])
+        if words:
+            found[" ".join(wrong)] = (words, result.output)
+    assert found == {}, "\n".join(f"{name}: {sorted(words)}\n{output}" for name, (words, output) in found.items())
+
+
+def test_the_sysadmins_commands_print_vietnamese(site, tmp_path) -> None:
+    from gateway.cli import main
+    from gateway.routing.conditions import CONDITIONS
+
+    corpus, _ids, _ = site
+    rules = Path(__file__).resolve().parent.parent / "rules"
+    config = tmp_path / "gateway.toml"
+    config.write_text(f'[paths]\ndata_dir = "{corpus.config.paths.data_dir}"\n'
+                      f'[database]\nurl = "{corpus.config.database.url}"\n'
+                      f'[routing]\nrules_dir = "{rules}"\n', encoding="utf-8")
+    pdf = tmp_path / "cv.pdf"
+    pdf.write_bytes(make_pdf(["ỦY BAN NHÂN DÂN TỈNH BÌNH DƯƠNG", "Số: 12/UBND-KT",
+                              "Bình Dương, ngày 05 tháng 3 năm 2026", "V/v kiểm tra thị trường"]))
+    runner = CliRunner()
+    commands = [["status"], ["doctor"], ["config", "check"], ["rules", "check"], ["rules", "explain", "1"],
+                ["imap", "status"], ["imap", "test", "khong-co"], ["spool", "flush"], ["spool", "list", "quarantine"],
+                ["outbox", "list"], ["backup", str(tmp_path / "sao-luu")],
+                ["backup", str(tmp_path / "sao-luu")], ["restore", str(tmp_path / "sao-luu")], ["rules", "reload"],
+                ["audit", "verify"],
+                ["config", "memory"], ["extract", str(pdf)], ["register-paper", "--propose", str(pdf)]]
+    found = {}
+    for command in commands:
+        result = runner.invoke(main, ["--config", str(config), *command], catch_exceptions=False)
+        output = LOG_LINE.sub(" ", result.output)  # log lines stay English
+        # `rules explain` names the condition that decided as the rule's author wrote it: "keywords_any: …"
+        output = _typed(re.sub(rf"(?m)^\s+(?:{'|'.join(CONDITIONS)}): ", " ", output), ())
+        words = english_in(output, _data(corpus) + ["gateway", str(tmp_path), str(rules), "khong-co"])
+        if words:
+            found[" ".join(command)] = (words, result.output)
+    assert found == {}, "\n".join(f"{name}: {sorted(words)}\n{output}" for name, (words, output) in found.items())

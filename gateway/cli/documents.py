@@ -12,19 +12,19 @@ from gateway.core.errors import GatewayError
 
 
 @click.command()
-@click.argument("query", nargs=-1)
-@click.option("--since", "date_from", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Arrived on or after.")
-@click.option("--until", "date_to", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Arrived on or before.")
-@click.option("--sender", default="", help="Sender address, or part of it (a domain).")
+@click.argument("query", nargs=-1, metavar="[TỪ_KHOÁ]...")
+@click.option("--since", "date_from", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Đến từ ngày này.")
+@click.option("--until", "date_to", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Đến đến hết ngày này.")
+@click.option("--sender", default="", metavar="ĐỊA_CHỈ", help="Địa chỉ người gửi, hoặc một phần (tên miền).")
 @click.option("--number", "arrival_number", type=int, help="Số đến.")
-@click.option("--year", type=int, help="Year of the số đến.")
-@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000))
-@click.option("--offset", default=0, type=click.IntRange(0))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--year", type=int, help="Năm của số đến.")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10000), help="Số kết quả nhiều nhất.")
+@click.option("--offset", default=0, type=click.IntRange(0), help="Bỏ qua ngần ấy kết quả đầu.")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
 @click.pass_context
 @handle_errors
 def search(ctx, query, date_from, date_to, sender, arrival_number, year, limit, offset, as_json) -> None:
-    """Find documents: all words must match (write OR between alternatives); accents optional."""
+    """Tìm văn bản: phải khớp mọi từ (viết OR giữa các từ thay thế nhau); gõ dấu hay không đều được."""
     from gateway.register.search import SearchQuery
     from gateway.register.service import Register
 
@@ -63,12 +63,12 @@ def _hit_json(hit) -> dict:
 
 
 @click.command()
-@click.argument("document_id", type=int)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.argument("document_id", type=int, metavar="MÃ_VĂN_BẢN")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
 @click.pass_context
 @handle_errors
 def show(ctx, document_id: int, as_json: bool) -> None:
-    """Show one document: số đến, fields, e-mail, attachments, arrivals, routing and audit trail."""
+    """Xem một văn bản: số đến, các trường, thư điện tử, tệp đính kèm, các lần đến, phân phối và nhật ký."""
     from gateway.cli.showing import document_as_dict, document_as_text
     from gateway.register.service import Register
 
@@ -89,15 +89,15 @@ def show(ctx, document_id: int, as_json: bool) -> None:
 
 
 @click.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="TỆP")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
 @click.pass_context
 @handle_errors
 def extract(ctx, file: Path, as_json: bool) -> None:
-    """Read the fields (with confidence and source) and the signatures of one document file.
+    """Đọc các trường (kèm độ tin cậy và nguồn) và chữ ký số của một tệp văn bản.
 
-    PDF, DOCX, DOC, TXT, edXML, or a scan as PNG/JPEG/TIFF. Nothing is registered. Scans are OCRed as at
-    intake (understand.ocr).
+    PDF, DOCX, DOC, TXT, edXML, hoặc bản quét PNG/JPEG/TIFF. Không vào sổ gì. Bản quét được nhận dạng (OCR)
+    như khi tiếp nhận (understand.ocr).
     """
     from gateway.cli.showing import describe_meta, meta_as_dict
     from gateway.understand.single import understand_file
@@ -112,15 +112,15 @@ def extract(ctx, file: Path, as_json: bool) -> None:
 
 @click.group()
 def audit() -> None:
-    """The tamper-evident audit trail."""
+    """Nhật ký kiểm tra được (phát hiện sửa đổi)."""
 
 
 @audit.command("verify")
-@click.option("--no-blobs", is_flag=True, help="Check the hash chain only, not the stored files' checksums.")
+@click.option("--no-blobs", is_flag=True, help="Chỉ kiểm tra chuỗi băm, không kiểm tra tổng kiểm của các tệp lưu.")
 @click.pass_context
 @handle_errors
 def audit_verify(ctx, no_blobs: bool) -> None:
-    """Recompute the audit hash chain and every blob's sha256; print the first break and exit 1 if there is one."""
+    """Tính lại chuỗi băm của nhật ký và sha256 của mọi tệp lưu; in chỗ hỏng đầu tiên và thoát với mã 1 nếu có."""
     from gateway.register.service import Register
 
     register = Register.open(get_config(ctx))
@@ -136,14 +136,14 @@ def audit_verify(ctx, no_blobs: bool) -> None:
 
 @click.group()
 def db() -> None:
-    """The register database."""
+    """Cơ sở dữ liệu của sổ đăng ký."""
 
 
 @db.command("upgrade")
 @click.pass_context
 @handle_errors
 def db_upgrade(ctx) -> None:
-    """Create or migrate the register schema to the newest version."""
+    """Tạo hoặc nâng cấu trúc cơ sở dữ liệu của sổ lên phiên bản mới nhất."""
     from gateway.register.service import Register
 
     config = get_config(ctx)
@@ -163,23 +163,25 @@ def _masked(url: str) -> str:
 
 
 @click.command("register-paper")
-@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--set", "changes", multiple=True, metavar="FIELD=VALUE",
-              help="A field as it is on the paper, over what the reader proposes (repeatable); "
-                   "dates as YYYY-MM-DD, urgency and secrecy 0-3.")
-@click.option("--propose", is_flag=True, help="Only print what the reader proposes; register nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path), metavar="[TỆP]...")
+@click.option("--set", "changes", multiple=True, metavar="TRƯỜNG=GIÁ_TRỊ",
+              help="Một trường như ghi trên giấy, thay cho đề xuất của bộ đọc (lặp lại được); ngày viết "
+                   "YYYY-MM-DD, độ khẩn và độ mật từ 0 đến 3.")
+@click.option("--propose", is_flag=True, help="Chỉ in những gì bộ đọc đề xuất; không vào sổ.")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
 @click.pass_context
 @handle_errors
 def register_paper(ctx, files: tuple[Path, ...], changes: tuple[str, ...], propose: bool, as_json: bool) -> None:
-    """Register a document that came on paper: FILES are its scans (PDF, PNG, JPEG, TIFF; or none). The reader
-    proposes the fields, --set corrects them, and the document takes the next số đến of the register, in order
-    of receipt (now), as a paper arrival."""
+    """Vào sổ một văn bản đến bằng giấy: TỆP là các bản quét (PDF, PNG, JPEG, TIFF; hoặc không có). Bộ đọc đề
+    xuất các trường, --set sửa chúng, và văn bản lấy số đến tiếp theo của sổ theo thứ tự tiếp nhận (lúc này),
+    là văn bản đến bằng giấy."""
+    from gateway.cli.showing import read_value
     from gateway.intake import paper
     from gateway.register.service import Register
     from gateway.routing.router import open_router
     from gateway.runtime.importer import Importer
     from gateway.spool import Spool
+    from gateway.web import labels
 
     config = get_config(ctx)
     scans = tuple((path.name, path.read_bytes()) for path in files)
@@ -189,8 +191,8 @@ def register_paper(ctx, files: tuple[Path, ...], changes: tuple[str, ...], propo
         shown = {name: {"value": v.value, "confidence": v.confidence, "source": v.source}
                  for name, v in proposed.fields.items() if name in paper.PAPER_FIELDS}
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2) if as_json else
-                   "\n".join(f"{name}: {v['value']}  [{v['source']}, {v['confidence']:.2f}]"
-                             for name, v in shown.items()))
+                   "\n".join(f"{labels.field(name)}: {read_value(name, proposed.fields[name])}   (--set {name}=…)"
+                             for name in shown))
         return
     fields = paper.confirmed_fields(proposed, dict(_field_assignment(text) for text in changes))
     spool = Spool.from_config(config)
@@ -222,18 +224,18 @@ def _field_assignment(text: str) -> tuple[str, str]:
 
 
 @click.command("direct")
-@click.argument("document_id", type=int)
-@click.option("--lead", required=True, metavar="UNIT", help="The one chủ trì unit (its code in the rule files).")
-@click.option("--cooperate", multiple=True, metavar="UNIT", help="A phối hợp unit (repeatable).")
-@click.option("--inform", multiple=True, metavar="UNIT", help="A để biết unit (repeatable).")
+@click.argument("document_id", type=int, metavar="MÃ_VĂN_BẢN")
+@click.option("--lead", required=True, metavar="ĐƠN_VỊ", help="Đơn vị chủ trì duy nhất (mã trong tệp luật).")
+@click.option("--cooperate", multiple=True, metavar="ĐƠN_VỊ", help="Một đơn vị phối hợp (lặp lại được).")
+@click.option("--inform", multiple=True, metavar="ĐƠN_VỊ", help="Một đơn vị để biết (lặp lại được).")
 @click.option("--due", type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]), help="Thời hạn giải quyết.")
-@click.option("--opinion", default="", help="Ý kiến chỉ đạo.")
-@click.option("--by", "directed_by", required=True, help="The lãnh đạo whose direction this is.")
+@click.option("--opinion", default="", metavar="Ý_KIẾN", help="Ý kiến chỉ đạo.")
+@click.option("--by", "directed_by", required=True, metavar="TÊN", help="Lãnh đạo cho ý kiến chỉ đạo này.")
 @click.pass_context
 @handle_errors
 def direct(ctx, document_id, lead, cooperate, inform, due, opinion, directed_by) -> None:
-    """Record a leader's direction on a document (ND30 Điều 24): the units are assigned as it says and those
-    that had no forward yet are sent one; the direction is kept with the document and in the audit trail."""
+    """Ghi ý kiến chỉ đạo của lãnh đạo về một văn bản (NĐ30 Điều 24): giao các đơn vị như ý kiến đó, đơn vị nào
+    chưa nhận thì được chuyển văn bản; ý kiến được lưu cùng văn bản và trong nhật ký."""
     from gateway.register.changes import DirectionInput
     from gateway.register.service import Register
 
@@ -248,13 +250,13 @@ def direct(ctx, document_id, lead, cooperate, inform, due, opinion, directed_by)
 
 
 @click.command("return")
-@click.argument("document_id", type=int)
-@click.option("--reason", required=True, help="Why it goes back (Vietnamese, for the sender).")
+@click.argument("document_id", type=int, metavar="MÃ_VĂN_BẢN")
+@click.option("--reason", required=True, metavar="LÝ_DO", help="Lý do trả lại (bằng tiếng Việt, gửi cho nơi gửi).")
 @click.pass_context
 @handle_errors
 def return_cmd(ctx, document_id: int, reason: str) -> None:
-    """Send a registered document back to its sender with the reason (ND30 Điều 21: it failed the check of
-    authenticity or integrity, or was not for this agency). It keeps its số đến, marked returned."""
+    """Trả lại văn bản đã vào sổ cho nơi gửi kèm lý do (NĐ30 Điều 21: không qua được kiểm tra tính xác thực hoặc
+    toàn vẹn, hoặc không gửi đúng cơ quan). Văn bản giữ số đến, ghi "đã trả lại nơi gửi"."""
     from gateway.ops.returns import return_registered
     from gateway.register.service import Register
 
@@ -269,20 +271,21 @@ def return_cmd(ctx, document_id: int, reason: str) -> None:
 
 
 @click.command("recall")
-@click.argument("document_id", type=int)
-@click.option("--reason", required=True, help="The reason the sender gave for the recall.")
-@click.option("--refuse", is_flag=True, help="Refuse the recall (edXML status 16): nothing is removed.")
-@click.option("--requested-by", default="", help="Who asked for it (default: the document's sender).")
+@click.argument("document_id", type=int, metavar="MÃ_VĂN_BẢN")
+@click.option("--reason", required=True, metavar="LÝ_DO", help="Lý do thu hồi nơi gửi nêu.")
+@click.option("--refuse", is_flag=True, help="Từ chối thu hồi (trạng thái edXML 16): không xoá gì.")
+@click.option("--requested-by", default="", metavar="AI",
+              help="Ai yêu cầu thu hồi (mặc định: người gửi văn bản).")
 @click.option("--source", type=click.Choice(["email", "paper", "phone", "edxml"]), default="email",
-              help="How the recall notice came.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+              help="Thông báo thu hồi đến bằng đường nào (thư điện tử, giấy, điện thoại, edXML).")
+@click.option("--yes", is_flag=True, help="Không hỏi xác nhận.")
 @click.pass_context
 @handle_errors
 def recall_cmd(ctx, document_id: int, reason: str, refuse: bool, requested_by: str, source: str, yes: bool) -> None:
-    """Record the sender's recall of a document (thu hồi, ND30 Điều 18.4.b). Agreed, its files, fields and search
-    text are removed for good and its số đến stays, marked "đã thu hồi"; refused, nothing is removed. Either way
-    the recall is kept (who, when, why) and an authenticated sender gets the answer. A recall notice that came as
-    edXML waits in quarantine: answer it with `gateway quarantine recall`."""
+    """Ghi việc nơi gửi thu hồi một văn bản (NĐ30 Điều 18.4.b). Đồng ý thì tệp, các trường và chữ để tìm kiếm bị
+    xoá hẳn, số đến vẫn giữ, ghi "đã thu hồi"; từ chối thì không xoá gì. Dù thế nào việc thu hồi cũng được lưu
+    (ai, lúc nào, vì sao) và nơi gửi đã xác thực nhận được trả lời. Thông báo thu hồi đến bằng edXML nằm chờ
+    trong cách ly: trả lời bằng `gateway quarantine recall`."""
     from gateway.ops.recalls import recall_document
     from gateway.register.service import Register
 
@@ -310,14 +313,14 @@ def echo_recalled(done) -> None:
 
 
 @click.command("link")
-@click.argument("document_id", type=int)
-@click.option("--updates", "updates", type=int, metavar="OLD", help="DOCUMENT_ID updates (cập nhật) document OLD.")
-@click.option("--replaces", "replaces", type=int, metavar="OLD", help="DOCUMENT_ID replaces (thay thế) document OLD.")
+@click.argument("document_id", type=int, metavar="MÃ_VĂN_BẢN")
+@click.option("--updates", "updates", type=int, metavar="MÃ_CŨ", help="MÃ_VĂN_BẢN cập nhật văn bản MÃ_CŨ.")
+@click.option("--replaces", "replaces", type=int, metavar="MÃ_CŨ", help="MÃ_VĂN_BẢN thay thế văn bản MÃ_CŨ.")
 @click.pass_context
 @handle_errors
 def link_cmd(ctx, document_id: int, updates: int | None, replaces: int | None) -> None:
-    """Record that a document updates or replaces an earlier one (edXML does it by itself; e-mail needs the văn
-    thư). Both keep their số đến; each document's page shows the other."""
+    """Ghi rằng một văn bản cập nhật hoặc thay thế văn bản trước đó (edXML tự ghi; thư điện tử cần văn thư ghi).
+    Cả hai giữ số đến; trang của mỗi văn bản hiện văn bản kia."""
     from gateway.register.service import Register
 
     if (updates is None) == (replaces is None):

@@ -53,20 +53,20 @@ def _safe(name: str) -> str:
 
 
 @click.command("labels")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--since", "date_from", type=click.DateTime(["%d/%m/%Y", "%Y-%m-%d"]), help="Arrived on or after.")
-@click.option("--until", "date_to", type=click.DateTime(["%d/%m/%Y", "%Y-%m-%d"]), help="Arrived on or before.")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), metavar="THƯ_MỤC")
+@click.option("--since", "date_from", type=click.DateTime(["%d/%m/%Y", "%Y-%m-%d"]), help="Đến từ ngày này.")
+@click.option("--until", "date_to", type=click.DateTime(["%d/%m/%Y", "%Y-%m-%d"]), help="Đến đến hết ngày này.")
 @click.option("--complete", is_flag=True,
-              help="Only documents whose every label was confirmed or corrected (bench/fields.py counts a missing "
-                   "key as an empty label).")
+              help="Chỉ những văn bản có mọi trường đã được xác nhận hoặc sửa (bench/fields.py coi khoá thiếu là "
+                   "nhãn trống).")
 @click.pass_context
 @handle_errors
 def labels(ctx, directory: Path, date_from, date_to, complete: bool) -> None:
-    """Write the fields people confirmed or corrected as DIRECTORY/labels.jsonl, with each document's file
-    (its PDF, else DOCX, DOC or edXML) beside it in DIRECTORY/files/, for `bench/fields.py DIRECTORY`.
+    """Ghi các trường đã được người xác nhận hoặc sửa vào THƯ_MỤC/labels.jsonl, kèm tệp của từng văn bản (PDF,
+    không có thì DOCX, DOC hoặc edXML) trong THƯ_MỤC/files/, cho `bench/fields.py THƯ_MỤC`.
 
-    Keys as bench/fields.py reads them (so_ky_hieu, ngay_ban_hanh, co_quan_ban_hanh, loai_van_ban, trich_yeu,
-    nguoi_ky, chuc_vu, dia_danh, kinh_gui); a field nobody confirmed or corrected is left out of its line.
+    Khoá theo cách bench/fields.py đọc (so_ky_hieu, ngay_ban_hanh, co_quan_ban_hanh, loai_van_ban, trich_yeu,
+    nguoi_ky, chuc_vu, dia_danh, kinh_gui); trường chưa ai xác nhận hay sửa thì không ghi vào dòng.
     """
     from gateway.register.service import Register
 

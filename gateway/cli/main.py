@@ -19,6 +19,7 @@ from gateway.cli.documents import (
     search,
     show,
 )
+from gateway.cli.help import VietnameseGroup, in_vietnamese
 from gateway.cli.imap import imap
 from gateway.cli.labels import labels
 from gateway.cli.operate import backup_cmd, config_group, doctor, restore_cmd, status
@@ -30,18 +31,20 @@ from gateway.core.config import Config, load_config
 from gateway.core.logs import setup_logging
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="TOML config file "
-              "(default: ./gateway.toml, else /etc/gateway/gateway.toml, else built-in defaults).")
-@click.option("--data-dir", help="Override paths.data_dir: where the spool, blobs and SQLite register live.")
-@click.option("--database", help="Override database.url (sqlite:///FILE or postgresql+psycopg://...).")
-@click.option("--smtp-listen", help="Override smtp.listen (HOST:PORT).")
-@click.option("--web-listen", help="Override web.listen (HOST:PORT of the web UI and JSON API).")
-@click.option("-v", "--verbose", is_flag=True, help="Log at DEBUG level.")
-@click.version_option(__version__, prog_name="gateway")
+@click.group(cls=VietnameseGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Tệp cấu hình TOML "
+              "(mặc định: ./gateway.toml, không có thì /etc/gateway/gateway.toml, không có nữa thì giá trị dựng sẵn).")
+@click.option("--data-dir", metavar="THƯ_MỤC",
+              help="Thay paths.data_dir: thư mục chứa hàng đợi thư, kho tệp và sổ đăng ký SQLite.")
+@click.option("--database", metavar="URL", help="Thay database.url (sqlite:///TỆP hoặc postgresql+psycopg://...).")
+@click.option("--smtp-listen", metavar="HOST:PORT", help="Thay smtp.listen (HOST:PORT).")
+@click.option("--web-listen", metavar="HOST:PORT", help="Thay web.listen (HOST:PORT của giao diện web và JSON API).")
+@click.option("-v", "--verbose", is_flag=True, help="Ghi nhật ký ở mức DEBUG.")
+@click.version_option(__version__, prog_name="gateway", message="%(prog)s, phiên bản %(version)s",
+                      help="In phiên bản rồi thoát.")
 @click.pass_context
 def main(ctx: click.Context, config_path, data_dir, database, smtp_listen, web_listen, verbose) -> None:
-    """E-mail document gateway: takes official mail in, registers each document with its số đến."""
+    """Cổng tiếp nhận văn bản qua thư điện tử: nhận thư công vụ, vào sổ mỗi văn bản với số đến của nó."""
     overrides = {}
     if data_dir:
         overrides["paths.data_dir"] = data_dir
@@ -86,3 +89,4 @@ main.add_command(quarantine)
 main.add_command(imap)
 main.add_command(rules)
 main.add_command(outbox)
+in_vietnamese(main)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from gateway.cli.base import EXIT_CONFIG, EXIT_ERROR, get_config, handle_errors
+from gateway.cli.base import EXIT_CONFIG, EXIT_ERROR, fail, get_config, handle_errors
 from gateway.core.errors import ConfigError, GatewayError
 from gateway.web import labels
 from gateway.web.reasons import translate
@@ -20,7 +20,7 @@ from gateway.web.reasons import translate
 
 @click.group()
 def rules() -> None:
-    """Routing rule files: check them, explain a decision, make the daemon reload them."""
+    """Tệp luật định tuyến (phân phối): kiểm tra, giải thích một quyết định, yêu cầu gateway nạp lại."""
 
 
 def _rules_dir(ctx, directory: str | None) -> str:
@@ -28,15 +28,16 @@ def _rules_dir(ctx, directory: str | None) -> str:
         return directory
     config = get_config(ctx)
     if not config.routing.rules_dir:
-        raise ConfigError(f"{config.source}: routing.rules_dir is not set; give the folder: gateway rules check DIR")
+        raise ConfigError(f"{config.source}: chưa đặt routing.rules_dir; hãy cho biết thư mục: "
+                          "gateway rules check THƯ_MỤC")
     return config.routing.rules_dir
 
 
 @rules.command("check")
-@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.argument("directory", required=False, type=click.Path(file_okay=False), metavar="[THƯ_MỤC]")
 @click.pass_context
 def rules_check(ctx, directory: str | None) -> None:
-    """Check the rule files of DIRECTORY (default: routing.rules_dir); list every problem, exit 1 if any."""
+    """Kiểm tra các tệp luật trong THƯ_MỤC (mặc định: routing.rules_dir); in mọi lỗi, thoát với mã 1 nếu có."""
     from gateway.core.errors import RuleFileError
     from gateway.routing.router import own_address_of
     from gateway.routing.rules import load_rules
@@ -45,30 +46,31 @@ def rules_check(ctx, directory: str | None) -> None:
         directory = _rules_dir(ctx, directory)
         own_address = own_address_of(get_config(ctx))
     except GatewayError as err:
-        click.echo(f"gateway: error: {err}", err=True)
-        sys.exit(EXIT_CONFIG)
+        fail(str(err), EXIT_CONFIG)
     try:
         ruleset = load_rules(directory, own_address=own_address)
     except RuleFileError as err:
         for problem in err.problems:
             click.echo(str(problem))
-        click.echo(f"{len(err.problems)} problem(s) in {directory}", err=True)
+        click.echo(f"{len(err.problems)} lỗi trong {directory}", err=True)
         sys.exit(EXIT_ERROR)
-    click.echo(f"{directory}: OK — {len(ruleset.rules)} rule(s), {len(ruleset.departments)} department(s), "
-               f"version {ruleset.version}")
+    click.echo(f"{directory}: hợp lệ — {len(ruleset.rules)} luật, {len(ruleset.departments)} đơn vị, "
+               f"phiên bản {ruleset.version}")
 
 
 @rules.command("explain")
-@click.argument("target")
-@click.option("--rules", "directory", type=click.Path(file_okay=False), help="Rule folder (default: routing.rules_dir).")
+@click.argument("target", metavar="TỆP_THƯ|MÃ_VĂN_BẢN")
+@click.option("--rules", "directory", type=click.Path(file_okay=False), metavar="THƯ_MỤC",
+              help="Thư mục luật (mặc định: routing.rules_dir).")
 @click.pass_context
 def rules_explain(ctx, target: str, directory: str | None) -> None:
-    """Show how the rules route TARGET (a .eml file, or the id of a registered document): every rule, matched or
-    not, the condition that decided it, and the resulting lead, co-operating units and deadline."""
+    """Giải thích các luật phân phối một tệp .eml hoặc một văn bản đã vào sổ (theo mã) thế nào: từng luật, khớp
+    hay không, điều kiện quyết định, và kết quả: đơn vị chủ trì, phối hợp, để biết và thời hạn."""
     handle_errors(_explain)(ctx, target, directory)
 
 
 def _explain(ctx, target: str, directory: str | None) -> None:
+    from gateway.cli.showing import action_text
     from gateway.routing.evaluate import evaluate
     from gateway.routing.explain import explain
     from gateway.routing.rules import load_rules
@@ -84,8 +86,8 @@ def _explain(ctx, target: str, directory: str | None) -> None:
     elif target.isdigit():
         facts, arrival = _facts_of_document(int(target), config)
     else:
-        raise GatewayError(f"{target}: neither a message file nor a document id")
-    click.echo(explain(ruleset, facts, evaluate(ruleset, facts), arrival, calendar))
+        raise GatewayError(f"{target}: không phải tệp thư, cũng không phải mã văn bản")
+    click.echo(explain(ruleset, facts, evaluate(ruleset, facts), arrival, calendar, action_text))
 
 
 def _facts_of_file(path: Path, config):
@@ -119,7 +121,7 @@ def _facts_of_document(document_id: int, config):
 @rules.command("reload")
 @click.pass_context
 def rules_reload(ctx) -> None:
-    """Check the rule files, then make the running daemon reload them (the same as SIGHUP)."""
+    """Kiểm tra các tệp luật rồi yêu cầu tiến trình gateway đang chạy nạp lại (như gửi SIGHUP)."""
     handle_errors(_reload)(ctx)
 
 
@@ -134,30 +136,33 @@ def _reload(ctx) -> None:
     if problems:
         for problem in problems:
             click.echo(str(problem))
-        click.echo(f"{len(problems)} problem(s): not reloading; the daemon keeps the rules it has", err=True)
+        click.echo(f"{len(problems)} lỗi: không nạp lại; tiến trình gateway giữ nguyên bộ luật đang dùng", err=True)
         sys.exit(EXIT_ERROR)
     pid_file = config.data_dir / PID_FILE
     try:
         pid = int(pid_file.read_text(encoding="ascii").strip())
         os.kill(pid, signal.SIGHUP)
+    except FileNotFoundError:
+        raise GatewayError(f"Không có tiến trình gateway nào đang chạy để báo (chưa có {pid_file})") from None
     except (OSError, ValueError) as err:
-        raise GatewayError(f"no running gateway to signal ({pid_file}: {err})") from err
-    click.echo(f"asked gateway {pid} to reload {directory}")
+        raise GatewayError(f"Không có tiến trình gateway nào đang chạy để báo ({pid_file}: {err})") from err
+    click.echo(f"Đã yêu cầu tiến trình gateway {pid} nạp lại {directory}")
 
 
 @click.group()
 def outbox() -> None:
-    """Outbound mail (forwards to departments, receipts to senders): list and retry."""
+    """Thư đi (chuyển tiếp cho đơn vị, báo nhận cho nơi gửi): liệt kê và gửi lại."""
 
 
 @outbox.command("list")
-@click.option("--state", type=click.Choice(["queued", "sending", "sent", "failed"]), help="Only this state.")
-@click.option("--document", "document_id", type=int, help="Only the mail of this document.")
-@click.option("--limit", default=100, show_default=True, help="Most rows shown, newest first.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@click.option("--state", type=click.Choice(["queued", "sending", "sent", "failed"]),
+              help="Chỉ trạng thái này: queued (chờ gửi), sending (đang gửi), sent (đã gửi), failed (gửi không được).")
+@click.option("--document", "document_id", type=int, metavar="MÃ_VĂN_BẢN", help="Chỉ thư của văn bản này.")
+@click.option("--limit", default=100, show_default=True, help="Số dòng nhiều nhất, mới nhất trước.")
+@click.option("--json", "as_json", is_flag=True, help="In JSON, mỗi thư một dòng.")
 @click.pass_context
 def outbox_list(ctx, state, document_id, limit, as_json) -> None:
-    """List outbox mail, newest first, with state, attempts and the last error."""
+    """Liệt kê thư đi, mới nhất trước, với trạng thái, số lần gửi và lỗi gần nhất."""
     handle_errors(_outbox_list)(ctx, state, document_id, limit, as_json)
 
 
@@ -184,11 +189,11 @@ def _outbox_list(ctx, state, document_id, limit, as_json) -> None:
 
 
 @outbox.command("retry")
-@click.argument("ids", nargs=-1, type=int)
-@click.option("--all-failed", is_flag=True, help="Retry every failed mail.")
+@click.argument("ids", nargs=-1, type=int, metavar="[MÃ_THƯ_ĐI]...")
+@click.option("--all-failed", is_flag=True, help="Gửi lại mọi thư gửi không được.")
 @click.pass_context
 def outbox_retry(ctx, ids, all_failed) -> None:
-    """Queue failed mail again (by id, or --all-failed); the running daemon sends it at its next look."""
+    """Xếp lại thư gửi không được (theo mã, hoặc --all-failed); gateway đang chạy gửi ở lượt kiểm tra sau."""
     handle_errors(_outbox_retry)(ctx, ids, all_failed)
 
 

@@ -15,12 +15,12 @@ from gateway.web.reasons import translate
 
 
 @click.command()
-@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (default: workers.count).")
+@click.option("--workers", type=click.IntRange(1, 64), help="Số tiến trình xử lý (mặc định: workers.count).")
 @click.pass_context
 @handle_errors
 def serve(ctx: click.Context, workers: int | None) -> None:
-    """Run the gateway: SMTP and IMAP intake, the workers that register and route spooled mail, the outbox
-    sender when outbox.relay_host is set, and the web UI when web.listen (or --web-listen) is set."""
+    """Chạy gateway: tiếp nhận qua SMTP và IMAP, các tiến trình vào sổ và phân phối thư trong hàng đợi, bộ gửi thư
+    đi khi có outbox.relay_host, và giao diện web khi có web.listen (hoặc --web-listen)."""
     from gateway.ops.preflight import preflight
     from gateway.runtime.daemon import Daemon
 
@@ -37,12 +37,13 @@ def serve(ctx: click.Context, workers: int | None) -> None:
 
 
 @click.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per message on stdout.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path),
+                metavar="ĐƯỜNG_DẪN...")
+@click.option("--json", "as_json", is_flag=True, help="Mỗi thư một đối tượng JSON trên stdout.")
 @click.pass_context
 @handle_errors
 def import_(ctx: click.Context, paths: tuple[Path, ...], as_json: bool) -> None:
-    """Register .eml files, mbox files and Maildir folders now, printing what each became."""
+    """Vào sổ ngay các tệp .eml, tệp mbox và thư mục Maildir, in kết quả của từng thư."""
     from gateway.register.service import Register
     from gateway.runtime.importer import Importer, count_messages, find_messages
     from gateway.spool import Spool
@@ -117,11 +118,13 @@ def _describe_import(source_ref: str, outcome, as_json: bool) -> str:
 
 
 @click.command("web")
-@click.option("--web-listen", "listen", help="HOST:PORT to serve on (default: web.listen, else 127.0.0.1:8080).")
+@click.option("--web-listen", "listen", metavar="HOST:PORT",
+              help="Địa chỉ HOST:PORT để phục vụ (mặc định: web.listen, không có thì 127.0.0.1:8080).")
 @click.pass_context
 @handle_errors
 def web_cmd(ctx: click.Context, listen: str | None) -> None:
-    """Serve only the web UI and JSON API (the register must already be upgraded), until Ctrl-C or SIGTERM."""
+    """Chỉ chạy giao diện web và JSON API (cơ sở dữ liệu của sổ phải đã được nâng cấp), đến khi Ctrl-C hoặc
+    SIGTERM."""
     import dataclasses
 
     from gateway.core.config import parse_host_port

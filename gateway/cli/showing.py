@@ -104,6 +104,13 @@ def _display(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def action_text(action: str) -> str:
+    """A rule's action as the decision record keeps it ("name=value"), as people read it: "ưu tiên khẩn"."""
+    key, _, value = action.partition("=")
+    shown = labels.one(labels.PRIORITIES, value).lower() if key == "priority" else labels.YES_NO.get(value, value)
+    return f"{labels.ACTIONS.get(key, key)} {shown}".strip()
+
+
 def _routing_lines(routing: Any, zone: zoneinfo.ZoneInfo) -> list[str]:
     """The routing block: assignments (unit, role, deadline, status), matched rules and outbound mail."""
     tags = f", nhãn {', '.join(routing.tags)}" if routing.tags else ""
@@ -114,10 +121,7 @@ def _routing_lines(routing: Any, zone: zoneinfo.ZoneInfo) -> list[str]:
         lines.append(f"  {labels.role(item.role).lower():<10}{item.unit_code} — {item.unit_name}{due} "
                      f"[{labels.status(item.status).lower()}]")
     for match in routing.matched:
-        actions = []
-        for action in match.get("actions", []):
-            key, _, value = action.partition("=")
-            actions.append(f"{labels.ACTIONS.get(key, key)} {labels.YES_NO.get(value, value)}".strip())
+        actions = [action_text(action) for action in match.get("actions", [])]
         lines.append(f"  luật {match.get('rule')}: {'; '.join(actions) or '-'}")
     for mail in routing.outbox:
         error = f" ({translate(mail.last_error)})" if mail.last_error else ""
@@ -249,13 +253,21 @@ def meta_as_dict(extracted: Extracted, meta: DocumentMeta) -> dict[str, Any]:
     }
 
 
+def read_value(key: str, value) -> str:
+    """A read field's value (dates dd/mm/yyyy) with its source and confidence (0,95), as `extract` and
+    `register-paper --propose` print it."""
+    shown = labels.iso_date(value.value) if key.endswith("_date") else value.value
+    confidence = f"{value.confidence:.2f}".replace(".", ",")
+    return f"{shown}   [{labels.source(value.source)}, {confidence}]"
+
+
 def describe_meta(extracted: Extracted, meta: DocumentMeta) -> str:
     """The fields as `gateway extract` prints them: label, value, [source, confidence]."""
     lines = [f"  {'Độ khẩn / độ mật':<22}{_level(URGENCY_NAMES, meta.urgency)} / {_level(SECRECY_NAMES, meta.secrecy)}"]
     for label, key in META_LABELS:
         value = meta.fields.get(key)
         if value:
-            lines.append(f"  {label:<22}{value.value}   [{labels.source(value.source)}, {value.confidence:.2f}]")
+            lines.append(f"  {label:<22}{read_value(key, value)}")
     for text in extracted.texts:
         detail = f" ({translate(text.detail)})" if text.detail else ""
         lines.append(f"Tệp {text.member_path or text.filename}: {labels.one(labels.FILE_KINDS, text.sniffed_type)}, "

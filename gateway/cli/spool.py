@@ -15,8 +15,9 @@ from gateway.web.reasons import detail_key, detail_value, translate
 
 @click.group()
 def spool() -> None:
-    """The spool: messages waiting (incoming), being processed (claimed), failed (bad), held (quarantine), or
-    sent by a machine and kept without a số đến (auto: delivery reports, auto-replies — "thư tự động")."""
+    """Hàng đợi thư: thư đang chờ (incoming/), đang xử lý (claimed/), hoãn lại (deferred/), lỗi (bad/), cách ly
+    (quarantine/), hoặc do máy gửi và được giữ mà không lấy số đến (auto/: báo cáo phát thư, thư trả lời tự động —
+    "thư tự động")."""
 
 
 def _spool(ctx):
@@ -27,12 +28,13 @@ def _spool(ctx):
 
 
 @spool.command("list")
-@click.argument("queue", default="bad", type=click.Choice(list(QUEUES)))
-@click.option("--json", "as_json", is_flag=True)
+@click.argument("queue", default="bad", type=click.Choice(list(QUEUES)), metavar="[HÀNG_ĐỢI]")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
 @click.pass_context
 @handle_errors
 def spool_list(ctx, queue: str, as_json: bool) -> None:
-    """List the messages in QUEUE (default: bad)."""
+    """Liệt kê thư trong HÀNG_ĐỢI, tên một thư mục của hàng đợi: incoming/, claimed/, deferred/, bad/, quarantine/
+    hoặc auto/ (mặc định: bad/)."""
     entries = _spool(ctx).list(queue)
     if as_json:
         click.echo(json.dumps([_entry_json(e) for e in entries], ensure_ascii=False, indent=2))
@@ -65,12 +67,12 @@ def _echo_spooled(info, envelope, where: str) -> None:
 
 
 @spool.command("show")
-@click.argument("spool_id")
-@click.option("--raw", is_flag=True, help="Print the raw message bytes.")
+@click.argument("spool_id", metavar="MÃ_THƯ")
+@click.option("--raw", is_flag=True, help="In nguyên văn các byte của thư.")
 @click.pass_context
 @handle_errors
 def spool_show(ctx, spool_id: str, raw: bool) -> None:
-    """Show one spooled message: envelope, reason and (with --raw) its bytes."""
+    """Xem một thư trong hàng đợi: phong bì, lý do và (với --raw) nguyên văn thư."""
     info, envelope, raw_bytes, reason = _spool(ctx).show(spool_id)
     if raw:
         sys.stdout.buffer.write(raw_bytes)
@@ -82,12 +84,12 @@ def spool_show(ctx, spool_id: str, raw: bool) -> None:
 
 
 @spool.command("requeue")
-@click.argument("spool_ids", nargs=-1)
-@click.option("--all", "requeue_all", is_flag=True, help="Requeue every message in bad/.")
+@click.argument("spool_ids", nargs=-1, metavar="[MÃ_THƯ]...")
+@click.option("--all", "requeue_all", is_flag=True, help="Đưa mọi thư trong bad/ về hàng đợi.")
 @click.pass_context
 @handle_errors
 def spool_requeue(ctx, spool_ids, requeue_all: bool) -> None:
-    """Move messages from bad/ back to incoming/ for another try."""
+    """Chuyển thư từ bad/ về incoming/ để xử lý lại."""
     store = _spool(ctx)
     ids = [e.spool_id for e in store.list("bad")] if requeue_all else list(spool_ids)
     if not ids:
@@ -98,26 +100,26 @@ def spool_requeue(ctx, spool_ids, requeue_all: bool) -> None:
 
 
 @spool.command("flush")
-@click.argument("spool_id", required=False)
+@click.argument("spool_id", required=False, metavar="[MÃ_THƯ]")
 @click.pass_context
 @handle_errors
 def spool_flush(ctx, spool_id: str | None) -> None:
-    """Try deferred messages (one, or all) again now instead of at their next turn, as Postfix's
-    `postqueue -f` does: after the database or the disk is back, for instance."""
+    """Thử lại ngay các thư hoãn (một thư, hoặc tất cả) thay vì đợi đến lượt, như `postqueue -f` của Postfix:
+    chẳng hạn khi cơ sở dữ liệu hoặc ổ đĩa đã dùng được trở lại."""
     from gateway.spool import deferral
 
     count = deferral.retry_now(_spool(ctx), spool_id)
-    click.echo(f"{count} deferred message(s) queued again")
+    click.echo(f"Đã đưa {count} thư hoãn (deferred/) về hàng đợi")
 
 
 @spool.command("purge")
-@click.argument("spool_ids", nargs=-1)
-@click.option("--all", "purge_all", is_flag=True, help="Delete every message in bad/.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.argument("spool_ids", nargs=-1, metavar="[MÃ_THƯ]...")
+@click.option("--all", "purge_all", is_flag=True, help="Xoá mọi thư trong bad/.")
+@click.option("--yes", is_flag=True, help="Không hỏi xác nhận.")
 @click.pass_context
 @handle_errors
 def spool_purge(ctx, spool_ids, purge_all: bool, yes: bool) -> None:
-    """Delete messages from bad/ for good (never from incoming/ or claimed/)."""
+    """Xoá hẳn thư trong bad/ (không bao giờ xoá trong incoming/ hay claimed/)."""
     store = _spool(ctx)
     if not spool_ids and not purge_all:
         raise click.UsageError("cho biết mã thư hoặc --all")
@@ -129,15 +131,15 @@ def spool_purge(ctx, spool_ids, purge_all: bool, yes: bool) -> None:
 
 @click.group()
 def quarantine() -> None:
-    """Messages that parsed but are not trusted or not allowed (forged sender, limit hit), each with its reason."""
+    """Thư tách được nhưng không tin cậy hoặc không được nhận (người gửi giả danh, vượt giới hạn), kèm lý do."""
 
 
 @quarantine.command("list")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
 @click.pass_context
 @handle_errors
 def quarantine_list(ctx, as_json: bool) -> None:
-    """List the quarantined messages with their reasons, oldest first."""
+    """Liệt kê thư bị cách ly kèm lý do, cũ nhất trước."""
     entries = _spool(ctx).list("quarantine")
     if as_json:
         click.echo(json.dumps([_entry_json(e) for e in entries], ensure_ascii=False, indent=2))
@@ -149,12 +151,12 @@ def quarantine_list(ctx, as_json: bool) -> None:
 
 
 @quarantine.command("show")
-@click.argument("spool_id")
-@click.option("--raw", is_flag=True, help="Print the raw message bytes.")
+@click.argument("spool_id", metavar="MÃ_THƯ")
+@click.option("--raw", is_flag=True, help="In nguyên văn các byte của thư.")
 @click.pass_context
 @handle_errors
 def quarantine_show(ctx, spool_id: str, raw: bool) -> None:
-    """Show one quarantined message (or one of auto/): envelope, subject and the full reason with its details."""
+    """Xem một thư bị cách ly (hoặc một thư trong auto/): phong bì, tiêu đề và lý do đầy đủ với các chi tiết."""
     from gateway.spool import quarantine as held
 
     info, envelope, raw_bytes, record = held.show(_spool(ctx), spool_id)
@@ -169,12 +171,12 @@ def quarantine_show(ctx, spool_id: str, raw: bool) -> None:
 
 
 @quarantine.command("release")
-@click.argument("spool_ids", nargs=-1, required=True)
+@click.argument("spool_ids", nargs=-1, required=True, metavar="MÃ_THƯ...")
 @click.pass_context
 @handle_errors
 def quarantine_release(ctx, spool_ids) -> None:
-    """Send messages of quarantine/ (or auto/) back to incoming/: they are registered as if they had just
-    arrived, the trust, loop and machine-sent checks skipped."""
+    """Đưa thư từ quarantine/ (hoặc auto/) về incoming/: thư được vào sổ như vừa đến, bỏ qua các kiểm tra tin
+    cậy, vòng lặp thư và thư do máy gửi."""
     from gateway.ops import quarantine as quarantine_ops
     from gateway.register.service import Register
 
@@ -189,12 +191,12 @@ def quarantine_release(ctx, spool_ids) -> None:
 
 
 @quarantine.command("delete")
-@click.argument("spool_ids", nargs=-1, required=True)
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.argument("spool_ids", nargs=-1, required=True, metavar="MÃ_THƯ...")
+@click.option("--yes", is_flag=True, help="Không hỏi xác nhận.")
 @click.pass_context
 @handle_errors
 def quarantine_delete(ctx, spool_ids, yes: bool) -> None:
-    """Delete quarantined messages for good; an audit event keeps sender, subject and reason of each."""
+    """Xoá hẳn thư bị cách ly; nhật ký giữ người gửi, tiêu đề và lý do của từng thư."""
     from gateway.ops import quarantine as quarantine_ops
     from gateway.register.service import Register
 
@@ -211,13 +213,13 @@ def quarantine_delete(ctx, spool_ids, yes: bool) -> None:
 
 
 @quarantine.command("return")
-@click.argument("spool_id")
-@click.option("--reason", required=True, help="Why it goes back (Vietnamese, for the sender).")
+@click.argument("spool_id", metavar="MÃ_THƯ")
+@click.option("--reason", required=True, metavar="LÝ_DO", help="Lý do trả lại (bằng tiếng Việt, gửi cho nơi gửi).")
 @click.pass_context
 @handle_errors
 def quarantine_return(ctx, spool_id: str, reason: str) -> None:
-    """Send a quarantined message back to its sender with the reason (ND30 Điều 21) and take it out of
-    quarantine; it takes no số đến. Refused for a sender that did not pass SPF/DKIM/DMARC (no backscatter)."""
+    """Trả lại thư bị cách ly cho nơi gửi kèm lý do (NĐ30 Điều 21) và bỏ khỏi cách ly; thư không lấy số đến.
+    Không làm với người gửi không qua được SPF/DKIM/DMARC (tránh gửi thư đến địa chỉ bị giả danh)."""
     from gateway.ops.returns import return_quarantined
     from gateway.register.service import Register
 
@@ -231,18 +233,18 @@ def quarantine_return(ctx, spool_id: str, reason: str) -> None:
 
 
 @quarantine.command("recall")
-@click.argument("spool_id")
-@click.option("--document", "document_id", type=int, help="The recalled document, when the notice did not name "
-              "one the register knows.")
-@click.option("--refuse", is_flag=True, help="Refuse the recall (edXML status 16): nothing is removed.")
-@click.option("--reason", default="", help="The reason (default: the one in the notice).")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.argument("spool_id", metavar="MÃ_THƯ")
+@click.option("--document", "document_id", type=int, metavar="MÃ_VĂN_BẢN",
+              help="Văn bản bị thu hồi, khi thông báo không nêu văn bản nào sổ có.")
+@click.option("--refuse", is_flag=True, help="Từ chối thu hồi (trạng thái edXML 16): không xoá gì.")
+@click.option("--reason", default="", metavar="LÝ_DO", help="Lý do (mặc định: lý do ghi trong thông báo).")
+@click.option("--yes", is_flag=True, help="Không hỏi xác nhận.")
 @click.pass_context
 @handle_errors
 def quarantine_recall(ctx, spool_id: str, document_id: int | None, refuse: bool, reason: str, yes: bool) -> None:
-    """Answer a recall notice (thông báo thu hồi) held in quarantine: agree, and the recalled document's files and
-    fields are removed (its số đến stays, "đã thu hồi"), or refuse; the sender gets the answer (edXML status 15
-    or 16) and the notice is kept with the recall record."""
+    """Trả lời thông báo thu hồi đang bị cách ly: đồng ý thì tệp và các trường của văn bản bị thu hồi được xoá
+    (số đến vẫn giữ, ghi "đã thu hồi"), hoặc từ chối; nơi gửi nhận được trả lời (trạng thái edXML 15 hoặc 16) và
+    thông báo được giữ cùng hồ sơ thu hồi."""
     from gateway.cli.documents import echo_recalled
     from gateway.ops.recalls import recall_from_notice
     from gateway.register.service import Register

@@ -15,7 +15,7 @@ ROLE_NAMES = {"admin": "quản trị", "van_thu": "văn thư", "lanh_dao": "lãn
 
 @click.group()
 def user() -> None:
-    """People who log in to the web UI and API tokens for e-office systems."""
+    """Người dùng đăng nhập giao diện web và khoá API cho hệ thống quản lý văn bản (e-office)."""
 
 
 def _accounts(ctx):
@@ -44,62 +44,64 @@ def _run(ctx, work):
 
 
 @user.command("add")
-@click.argument("name")
+@click.argument("name", metavar="TÊN")
 @click.option("--role", required=True, type=click.Choice(["admin", "van_thu", "lanh_dao", "chuyen_vien"]),
-              help="admin, van_thu (văn thư), lanh_dao (lãnh đạo) or chuyen_vien (staff of one unit).")
-@click.option("--unit", help="Department code of a chuyen_vien (departments table).")
-@click.option("--full-name", default="", help="Name shown in the UI.")
-@click.option("--secret", is_flag=True, help="May see the secret register even if the role may not (web.secret_roles).")
-@click.option("--no-password", is_flag=True, help="No password login (API token or trusted proxy header only).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+              help="admin (quản trị), van_thu (văn thư), lanh_dao (lãnh đạo) hoặc chuyen_vien (chuyên viên của một "
+                   "đơn vị).")
+@click.option("--unit", metavar="ĐƠN_VỊ", help="Mã đơn vị của chuyên viên (bảng departments).")
+@click.option("--full-name", default="", metavar="HỌ_TÊN", help="Tên hiện trên giao diện.")
+@click.option("--secret", is_flag=True, help="Được xem sổ văn bản mật dù vai trò không được (web.secret_roles).")
+@click.option("--no-password", is_flag=True,
+              help="Không đăng nhập bằng mật khẩu (chỉ dùng khoá API hoặc trường tiêu đề của proxy tin cậy).")
+@click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ dòng đầu của stdin.")
 @click.pass_context
 @handle_errors
 def user_add(ctx, name, role, unit, full_name, secret, no_password, password_stdin) -> None:
-    """Create a user NAME with a role (and a unit for chuyen_vien); asks for the password."""
+    """Thêm người dùng TÊN với một vai trò (và đơn vị, với chuyên viên); hỏi mật khẩu."""
     password = "" if no_password else _read_password(password_stdin)
     _run(ctx, lambda accounts: accounts.add_user(name, role, password, unit, secret, full_name, actor=operator()))
     click.echo(f"Đã thêm người dùng {name} ({ROLE_NAMES[role]}{', đơn vị ' + unit if unit else ''})")
 
 
 @user.command("passwd")
-@click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.argument("name", metavar="TÊN")
+@click.option("--password-stdin", is_flag=True, help="Đọc mật khẩu từ dòng đầu của stdin.")
 @click.pass_context
 @handle_errors
 def user_passwd(ctx, name, password_stdin) -> None:
-    """Set a new password for NAME (their browser sessions end)."""
+    """Đặt mật khẩu mới cho TÊN (các phiên đăng nhập trên trình duyệt của người đó kết thúc)."""
     password = _read_password(password_stdin)
     _run(ctx, lambda accounts: accounts.set_password(name, password, actor=operator()))
     click.echo(f"Đã đổi mật khẩu của {name}; các phiên đăng nhập của {name} đã kết thúc")
 
 
 @user.command("disable")
-@click.argument("name")
+@click.argument("name", metavar="TÊN")
 @click.pass_context
 @handle_errors
 def user_disable(ctx, name) -> None:
-    """Disable NAME: their browser sessions end and their API tokens stop working at once."""
+    """Khoá TÊN: các phiên đăng nhập kết thúc và khoá API của người đó thôi dùng được ngay."""
     _run(ctx, lambda accounts: accounts.set_active(name, False, actor=operator()))
     click.echo(f"Đã khoá {name}: phiên đăng nhập và khoá API của {name} không dùng được nữa")
 
 
 @user.command("enable")
-@click.argument("name")
+@click.argument("name", metavar="TÊN")
 @click.pass_context
 @handle_errors
 def user_enable(ctx, name) -> None:
-    """Enable NAME again (their API tokens work again; they log in anew)."""
+    """Mở khoá TÊN (khoá API dùng lại được; người đó đăng nhập lại)."""
     _run(ctx, lambda accounts: accounts.set_active(name, True, actor=operator()))
     click.echo(f"Đã mở khoá {name}")
 
 
 @user.command("delete")
-@click.argument("name")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.argument("name", metavar="TÊN")
+@click.option("--yes", is_flag=True, help="Không hỏi xác nhận.")
 @click.pass_context
 @handle_errors
 def user_delete(ctx, name, yes) -> None:
-    """Delete NAME with their sessions and API tokens (the audit trail keeps their name)."""
+    """Xoá TÊN cùng các phiên đăng nhập và khoá API (nhật ký vẫn giữ tên người đó)."""
     if not yes:
         click.confirm(f"Xoá hẳn người dùng {name} cùng các khoá API?", abort=True)
     _run(ctx, lambda accounts: accounts.delete_user(name, actor=operator()))
@@ -107,11 +109,11 @@ def user_delete(ctx, name, yes) -> None:
 
 
 @user.command("list")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per user.")
+@click.option("--json", "as_json", is_flag=True, help="Mỗi người dùng một đối tượng JSON.")
 @click.pass_context
 @handle_errors
 def user_list(ctx, as_json) -> None:
-    """Every user with role, unit, state and the ids of their API tokens."""
+    """Mọi người dùng với vai trò, đơn vị, trạng thái và mã các khoá API của họ."""
     users = _run(ctx, lambda accounts: accounts.list_users())
     for item in users:
         if as_json:
@@ -125,22 +127,22 @@ def user_list(ctx, as_json) -> None:
 
 
 @user.command("token")
-@click.argument("name")
-@click.option("--label", default="", help="What the token is for (e.g. the e-office system's name).")
+@click.argument("name", metavar="TÊN")
+@click.option("--label", default="", metavar="NHÃN", help="Khoá dùng cho việc gì (ví dụ tên hệ thống e-office).")
 @click.pass_context
 @handle_errors
 def user_token(ctx, name, label) -> None:
-    """Create an API token for NAME and print it once (only its hash is stored)."""
+    """Tạo khoá API cho TÊN và in ra một lần duy nhất (chỉ lưu giá trị băm của khoá)."""
     token = _run(ctx, lambda accounts: accounts.new_token(name, label, actor=operator()))
     click.echo(token)
 
 
 @user.command("tokens")
-@click.argument("name", required=False)
+@click.argument("name", required=False, metavar="[TÊN]")
 @click.pass_context
 @handle_errors
 def user_tokens(ctx, name) -> None:
-    """The live API tokens (of NAME, or of everyone): id, user, label, when created."""
+    """Các khoá API đang dùng (của TÊN, hoặc của mọi người): mã, người dùng, nhãn, lúc tạo."""
     tokens = _run(ctx, lambda accounts: accounts.list_tokens(name))
     for token in tokens:
         click.echo(f"#{token.id:<5} {token.user:<20} tạo {token.created_at:%d/%m/%Y %H:%M} UTC  {token.label}")
@@ -148,10 +150,10 @@ def user_tokens(ctx, name) -> None:
 
 
 @user.command("token-revoke")
-@click.argument("token_id", type=int)
+@click.argument("token_id", type=int, metavar="MÃ_KHOÁ")
 @click.pass_context
 @handle_errors
 def user_token_revoke(ctx, token_id) -> None:
-    """Revoke the API token with id TOKEN_ID (see `gateway user list`); it stops working at once."""
+    """Thu hồi khoá API có mã MÃ_KHOÁ (xem `gateway user list`); khoá thôi dùng được ngay."""
     owner = _run(ctx, lambda accounts: accounts.revoke_token(token_id, actor=operator()))
     click.echo(f"Đã thu hồi khoá API #{token_id} của {owner}")

@@ -127,6 +127,7 @@ class LimitsConfig:
 
 
 TRUST_ACTIONS = ("accept", "quarantine", "reject")
+TRUST_ACTION_NAMES = {"quarantine": "cách ly", "reject": "từ chối", "accept": "nhận"}  # as people read them
 DKIM_MODES = ("auto", "always", "never")
 
 

@@ -91,3 +91,8 @@ def fold(text: str) -> str:
 def has_diacritics(text: str) -> bool:
     """True when folding would change the lower-cased text (it carries Vietnamese marks or đ)."""
     return fold(text) != nfc(text).lower()
+
+
+def vi_number(value: int) -> str:
+    """A whole number with dots between thousands, as Vietnamese writes it (12.345)."""
+    return f"{value:,}".replace(",", ".")

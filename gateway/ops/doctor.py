@@ -9,13 +9,16 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gateway.core.config import Config
+from gateway.core.config import TRUST_ACTION_NAMES, Config
 from gateway.core.errors import GatewayError
 from gateway.register.service import Register
 from gateway.spool import QUEUES
 from gateway.trust.dkimcheck import describe_resolver
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
+LEVELS = {OK: "ĐẠT", WARN: "CẢNH BÁO", FAIL: "LỖI"}  # as people read them
+NAMES = {"config": "cấu hình", "database": "cơ sở dữ liệu", "spool": "hàng đợi thư", "rules": "luật định tuyến",
+         "disk": "ổ đĩa", "antiword": "antiword", "ocr": "OCR", "clock": "đồng hồ", "trust": "xác thực người gửi"}
 GiB = 1024**3
 DISK_FAIL_BYTES = GiB // 4
 DISK_WARN_BYTES = 2 * GiB
@@ -32,7 +35,7 @@ class Check:
     detail: str
 
     def line(self) -> str:
-        return f"{self.level:<4}  {self.name}: {self.detail}"
+        return f"{LEVELS.get(self.level, self.level):<8}  {NAMES.get(self.name, self.name)}: {self.detail}"
 
 
 def check_config(config: Config) -> Check:
@@ -41,9 +44,9 @@ def check_config(config: Config) -> Check:
 
     problems = preflight(config, rules=False)  # the rules get a line of their own
     if problems:
-        more = f" (and {len(problems) - 1} more: `gateway config check` lists them)" if len(problems) > 1 else ""
+        more = f" (và {len(problems) - 1} lỗi khác: `gateway config check` liệt kê hết)" if len(problems) > 1 else ""
         return Check("config", FAIL, problems[0] + more)
-    return Check("config", OK, f"{config.source} is valid; the folders and files it names are usable")
+    return Check("config", OK, f"{config.source} hợp lệ; các thư mục và tệp nó nêu dùng được")
 
 
 def check_database(config: Config) -> Check:
@@ -55,7 +58,7 @@ def check_database(config: Config) -> Check:
             register.close()
     except GatewayError as err:
         return Check("database", FAIL, str(err))
-    return Check("database", OK, "answers and its schema is at the newest migration")
+    return Check("database", OK, "trả lời được và cấu trúc đã ở phiên bản mới nhất")
 
 
 def check_spool(config: Config) -> Check:
@@ -66,19 +69,20 @@ def check_spool(config: Config) -> Check:
             with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-"):
                 pass
         except OSError as err:
-            return Check("spool", FAIL, f"cannot write in {folder}: {err.strerror or err} "
-                                        "(`gateway serve` creates the folders; check owner and mode)")
-    return Check("spool", OK, f"{len(folders)} folders under {config.data_dir} are writable")
+            return Check("spool", FAIL, f"không ghi được vào {folder}: {err.strerror or err} "
+                                        "(`gateway serve` tạo các thư mục; xem chủ sở hữu và quyền)")
+    return Check("spool", OK, f"{len(folders)} thư mục trong {config.data_dir} ghi được")
 
 
 def check_disk(config: Config) -> Check:
     try:
         usage = shutil.disk_usage(config.data_dir)
     except OSError as err:
-        return Check("disk", FAIL, f"cannot read free space of {config.data_dir}: {err}")
-    free = f"{usage.free / GiB:.1f} GiB free of {usage.total / GiB:.1f} GiB in {config.data_dir}"
+        return Check("disk", FAIL, f"không đọc được dung lượng trống của {config.data_dir}: {err}")
+    free = (f"còn trống {usage.free / GiB:.1f} GiB trên {usage.total / GiB:.1f} GiB ở {config.data_dir}"
+            .replace(".", ",", 2))
     if usage.free < DISK_FAIL_BYTES:
-        return Check("disk", FAIL, free + " (the spool will refuse mail)")
+        return Check("disk", FAIL, free + " (hàng đợi sẽ từ chối nhận thư)")
     if usage.free < DISK_WARN_BYTES or usage.free < usage.total * 0.05:
         return Check("disk", WARN, free)
     return Check("disk", OK, free)
@@ -87,7 +91,7 @@ def check_disk(config: Config) -> Check:
 def check_antiword() -> Check:
     path = shutil.which("antiword")
     if path is None:
-        return Check("antiword", FAIL, "not found: the text of Word 97-2003 (.doc) attachments cannot be read "
+        return Check("antiword", FAIL, "không tìm thấy: không đọc được chữ của tệp Word 97-2003 (.doc) đính kèm "
                                        "(apt-get install antiword)")
     return Check("antiword", OK, path)
 
@@ -99,20 +103,20 @@ def check_tesseract() -> Check:
     try:
         import tesserocr  # noqa: F401 - only whether it loads
     except ImportError as err:
-        return Check("ocr", WARN, f"tesserocr does not load ({err}): OCR will not work, scanned PDFs get no text "
-                                  "(reinstall the gateway's Python packages)")
+        return Check("ocr", WARN, f"không nạp được tesserocr ({err}): OCR sẽ không chạy, PDF quét không có chữ "
+                                  "(cài lại các gói Python của gateway)")
     if ocr.tessdata_folder() is None:
         where = os.environ.get("TESSDATA_PREFIX") or ", ".join(ocr.TESSDATA_DIRS)
-        return Check("ocr", WARN, f"no vie.traineddata in {where}: OCR will not work, scanned PDFs get no text "
+        return Check("ocr", WARN, f"không có vie.traineddata trong {where}: OCR sẽ không chạy, PDF quét không có chữ "
                                   "(apt-get install tesseract-ocr-vie)")
-    return Check("ocr", OK, "tesserocr with Vietnamese (vie)")
+    return Check("ocr", OK, "tesserocr với tiếng Việt (vie)")
 
 
 def check_clock(config: Config, now: dt.datetime | None = None) -> Check:
     """The clock is plausible and not behind the newest registration (số đến years come from it)."""
     now = now or dt.datetime.now(dt.timezone.utc)
     if now < EARLIEST_PLAUSIBLE:
-        return Check("clock", FAIL, f"system time {now.isoformat()} is before {EARLIEST_PLAUSIBLE.year}")
+        return Check("clock", FAIL, f"giờ hệ thống {now.isoformat()} trước năm {EARLIEST_PLAUSIBLE.year}")
     try:
         register = Register(config)
         try:
@@ -122,9 +126,9 @@ def check_clock(config: Config, now: dt.datetime | None = None) -> Check:
     except GatewayError:
         last = None  # the database check reports why
     if last is not None and last > now + dt.timedelta(seconds=CLOCK_SKEW_WARN_S):
-        return Check("clock", FAIL, f"system time {now.isoformat()} is behind the newest registration "
-                                    f"{last.isoformat()}: fix the clock (timedatectl) before registering more")
-    return Check("clock", OK, f"{now.isoformat(timespec='seconds')} (UTC), register time zone "
+        return Check("clock", FAIL, f"giờ hệ thống {now.isoformat()} chậm hơn lần vào sổ mới nhất "
+                                    f"{last.isoformat()}: chỉnh đồng hồ (timedatectl) trước khi vào sổ tiếp")
+    return Check("clock", OK, f"{now:%d/%m/%Y %H:%M:%S} (UTC), múi giờ của sổ "
                               f"{config.register.timezone}")
 
 
@@ -132,29 +136,30 @@ def check_trust(config: Config) -> Check:
     """How forged senders are caught, in words: the front MTA's Authentication-Results, our own DKIM check (and
     through which resolver), or nothing (WARN); and that only authenticated senders get a receipt."""
     trust = config.trust
-    guarded = ", ".join(trust.require_auth_domains) or "no domain"
+    guarded = ", ".join(trust.require_auth_domains) or "không tên miền nào"
     if trust.trusted_authserv_ids:
-        local = {"auto": "DKIM is verified here when that header is missing",
-                 "always": "DKIM is verified here as well", "never": "no DKIM check here"}[trust.verify_dkim]
-        peers = f" from {', '.join(trust.trusted_mta_peers)}" if trust.trusted_mta_peers else ""
-        return Check("trust", OK, f"senders judged by the topmost Authentication-Results of "
-                                  f"{', '.join(trust.trusted_authserv_ids)}{peers} (the MTA must strip that header "
-                                  f"from incoming mail); {local}; {guarded} senders that pass nothing are "
-                                  f"quarantined; receipts only to authenticated senders; others: {trust.other_action}")
+        local = {"auto": "kiểm tra DKIM tại đây khi thiếu trường đó",
+                 "always": "cũng kiểm tra DKIM tại đây", "never": "không kiểm tra DKIM tại đây"}[trust.verify_dkim]
+        peers = f" từ {', '.join(trust.trusted_mta_peers)}" if trust.trusted_mta_peers else ""
+        return Check("trust", OK, f"người gửi được đánh giá theo trường Authentication-Results trên cùng của "
+                                  f"{', '.join(trust.trusted_authserv_ids)}{peers} (MTA phải bỏ trường đó khỏi thư "
+                                  f"đến); {local}; người gửi thuộc {guarded} không qua được kiểm tra nào bị cách ly; "
+                                  f"chỉ báo nhận cho người gửi đã xác thực; tên miền khác: "
+                                  f"{TRUST_ACTION_NAMES[trust.other_action]}")
     if trust.verify_dkim == "never":
-        return Check("trust", WARN, "sender authentication is not judged (trust.verify_dkim = \"never\" and no "
-                                    "trust.trusted_authserv_ids): a forged .gov.vn sender would be registered "
-                                    "(it gets no receipt)")
+        return Check("trust", WARN, "không đánh giá xác thực người gửi (trust.verify_dkim = \"never\" và không có "
+                                    "trust.trusted_authserv_ids): thư giả danh người gửi .gov.vn vẫn được vào sổ "
+                                    "(nhưng không được báo nhận)")
     resolver = describe_resolver(trust)
     if not resolver:
-        return Check("trust", FAIL, "DKIM is verified here but the system resolver has no nameserver "
-                                    "(/etc/resolv.conf): every check would fail and .gov.vn mail be quarantined; "
-                                    "set trust.dns_servers")
-    return Check("trust", OK, f"no trusted Authentication-Results (trust.trusted_authserv_ids is empty), so DKIM is "
-                              f"verified here through {resolver}: a {guarded} sender whose mail is not signed by "
-                              f"its domain is quarantined, and only authenticated senders get a receipt; when the "
-                              f"MTA in front checks SPF/DKIM/DMARC, set trust.trusted_authserv_ids to its id; "
-                              f"others: {trust.other_action}")
+        return Check("trust", FAIL, "kiểm tra DKIM tại đây nhưng máy không có máy chủ DNS nào "
+                                    "(/etc/resolv.conf): mọi kiểm tra sẽ hỏng và thư .gov.vn bị cách ly; "
+                                    "đặt trust.dns_servers")
+    return Check("trust", OK, f"không tin trường Authentication-Results nào (trust.trusted_authserv_ids trống) nên "
+                              f"kiểm tra DKIM tại đây qua {resolver}: thư của người gửi thuộc {guarded} không được "
+                              f"tên miền của mình ký bị cách ly, và chỉ người gửi đã xác thực được báo nhận; khi "
+                              f"MTA phía trước kiểm tra SPF/DKIM/DMARC, đặt trust.trusted_authserv_ids theo mã của "
+                              f"nó; tên miền khác: {TRUST_ACTION_NAMES[trust.other_action]}")
 
 
 def check_rules(config: Config) -> Check:
@@ -163,11 +168,11 @@ def check_rules(config: Config) -> Check:
     from gateway.routing.rules import check_rules as problems_in
 
     if not config.routing.rules_dir:
-        return Check("rules", WARN, "routing.rules_dir is not set: documents are registered but not routed")
+        return Check("rules", WARN, "chưa đặt routing.rules_dir: văn bản được vào sổ nhưng không được phân phối")
     problems = problems_in(config.routing.rules_dir, own_address_of(config))
     if problems:
-        return Check("rules", FAIL, f"{len(problems)} problem(s), first: {problems[0]}; see `gateway rules check`")
-    return Check("rules", OK, f"{config.routing.rules_dir} loads")
+        return Check("rules", FAIL, f"{len(problems)} lỗi, lỗi đầu: {problems[0]}; xem `gateway rules check`")
+    return Check("rules", OK, f"{config.routing.rules_dir} nạp được")
 
 
 def run_checks(config: Config) -> list[Check]:

@@ -35,10 +35,10 @@ def memory_limit(config: Config) -> MemoryLimit:
 def systemd_dropin(limit: MemoryLimit, source: str) -> str:
     """A drop-in for gateway.service setting MemoryMax, with the formula behind it."""
     return (
-        f"# Written by `gateway config memory` from {source}: {limit.workers} worker(s).\n"
-        f"# MemoryMax = {limit.daemon_mib} MiB (the serve process) + {limit.workers} × {limit.worker_mib} MiB "
-        f"(a worker with its reading child) = {limit.max_mib} MiB.\n"
-        "# Write it again after changing workers.count (or the CPUs, when it is 0), then\n"
+        f"# Do `gateway config memory` ghi theo {source}: {limit.workers} tiến trình xử lý.\n"
+        f"# MemoryMax = {limit.daemon_mib} MiB (tiến trình serve) + {limit.workers} × {limit.worker_mib} MiB "
+        f"(một tiến trình xử lý với tiến trình đọc tệp của nó) = {limit.max_mib} MiB.\n"
+        "# Ghi lại sau khi đổi workers.count (hoặc số CPU, khi nó là 0), rồi chạy\n"
         "# systemctl daemon-reload && systemctl restart gateway\n"
         "[Service]\n"
         f"MemoryMax={limit.max_mib}M\n"

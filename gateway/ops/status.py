@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from gateway.core.config import Config
+from gateway.core.text import vi_number
 from gateway.intake.imap_status import load_status
 from gateway.register.imap_ledger import Ledger
 from gateway.register.service import Register
@@ -72,29 +73,41 @@ def imap_accounts(config: Config, ledger: Ledger) -> list[dict[str, Any]]:
     return accounts
 
 
+def _when(text: str | None) -> str:
+    """An ISO date or timestamp of the report as dd/mm/yyyy (and HH:MM:SS with its offset)."""
+    if not text:
+        return ""
+    moment = dt.datetime.fromisoformat(text)
+    if len(text) <= 10:
+        return f"{moment:%d/%m/%Y}"
+    return f"{moment:%d/%m/%Y %H:%M:%S} (UTC{moment:%z})".replace("(UTC+0000)", "(UTC)")
+
+
 def render_status(status: dict[str, Any]) -> str:
-    """The status as lines for a terminal."""
+    """The status as lines for a terminal (in Vietnamese; queue folder names as they are on disk)."""
     queues = status["queues"]
-    lines = [f"spool:      incoming {queues['incoming']}, claimed {queues['claimed']}, deferred {queues['deferred']}, "
-             f"bad {queues['bad']}, quarantine {queues['quarantine']}, thư tự động (auto) {queues['auto']}"]
+    lines = [f"hàng đợi:     incoming/ {queues['incoming']}, claimed/ {queues['claimed']}, "
+             f"deferred/ {queues['deferred']}, bad/ {queues['bad']}, quarantine/ {queues['quarantine']}, "
+             f"thư tự động (auto/) {queues['auto']}"]
     oldest = status["oldest_waiting"]
-    lines.append(f"oldest:     {oldest['spool_id']} waiting {oldest['age_seconds']:.0f} s" if oldest
-                 else "oldest:     nothing waiting")
-    lines.append(f"today:      {status['registered_today']} document(s) registered ({status['today']})")
-    lines.append(f"last:       {status['last_registered_at'] or 'never'}")
-    lines.append(f"ocr:        {status.get('ocr_waiting', 0)} scanned attachment(s) waiting for full-text OCR")
-    lines.append(f"total:      {status['documents_total']} document(s), {status['messages']} message(s), "
-                 f"{status['duplicate_arrivals']} duplicate arrival(s)")
+    lines.append(f"chờ lâu nhất: {oldest['spool_id']} đã chờ {oldest['age_seconds']:.0f} giây" if oldest
+                 else "chờ lâu nhất: không có thư nào đang chờ")
+    lines.append(f"hôm nay:      {vi_number(status['registered_today'])} văn bản vào sổ ({_when(status['today'])})")
+    lines.append(f"gần nhất:     {_when(status['last_registered_at']) or 'chưa có'}")
+    lines.append(f"OCR:          {vi_number(status.get('ocr_waiting', 0))} tệp quét chờ nhận dạng toàn văn")
+    lines.append(f"tổng cộng:    {vi_number(status['documents_total'])} văn bản, {vi_number(status['messages'])} thư, "
+                 f"{vi_number(status['duplicate_arrivals'])} lần đến trùng")
     for row in status["registers"]:
-        lines.append(f"  {row['register']} {row['year']}: {row['count']} document(s), last số đến "
+        lines.append(f"  sổ {row['register']} năm {row['year']}: {vi_number(row['count'])} văn bản, số đến cuối "
                      f"{row['last_number']}")
     out = status.get("outbox")
     if out:
-        lines.append(f"outbox:     queued {out['queued']}, sending {out['sending']}, sent {out['sent']}, "
-                     f"failed {out['failed']}")
+        lines.append(f"thư đi:       {out['queued']} đang chờ gửi, {out['sending']} đang gửi, {out['sent']} đã gửi, "
+                     f"{out['failed']} gửi không được")
     for account in status["imap_accounts"]:
-        lines.append(f"imap {account['account']}: last success {account['last_success'] or 'never'}, "
-                     f"{account['awaiting_after_action']} awaiting the after-action")
+        last = _when(account["last_success"]) or "chưa có"
+        lines.append(f"IMAP {account['account']}: lần đồng bộ tốt gần nhất {last}, "
+                     f"{account['awaiting_after_action']} thư chờ thao tác sau khi vào sổ")
         if account["last_error"]:
-            lines.append(f"  last error at {account['last_error_at']}: {account['last_error']}")
+            lines.append(f"  lỗi gần nhất lúc {_when(account['last_error_at'])}: {account['last_error']}")
     return "\n".join(lines)

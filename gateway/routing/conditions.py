@@ -9,11 +9,18 @@ from dataclasses import dataclass
 
 from gateway.core.domains import domain_matches, domain_of
 from gateway.core.text import fold
-from gateway.routing.facts import SEARCH_FIELDS, Facts, fold_words
+from gateway.routing.facts import SEARCH_FIELD_NAMES, SEARCH_FIELDS, Facts, fold_words
 
 URGENCY_LEVELS = {"thuong": 0, "khan": 1, "thuong khan": 2, "hoa toc": 3}
 SECRECY_LEVELS = {"thuong": 0, "mat": 1, "toi mat": 2, "tuyet mat": 3}
 SIGNATURES = ("valid", "invalid", "unsigned", "unknown")
+SIGNATURE_NAMES = {"valid": "hợp lệ", "invalid": "không hợp lệ", "unsigned": "không ký", "unknown": "không rõ"}
+NONE = "(không có)"
+
+
+def _fields(names) -> str:
+    """Search fields as people read them (trich_yeu → trích yếu)."""
+    return ", ".join(SEARCH_FIELD_NAMES.get(name, name) for name in ([names] if isinstance(names, str) else names))
 
 
 @dataclass(frozen=True)
@@ -47,15 +54,15 @@ def _glob_test(values: tuple[str, ...], pick: Callable[[Facts], tuple[str, ...]]
         for candidate in candidates:
             for pattern in patterns:
                 if fnmatch.fnmatchcase(candidate, pattern):
-                    return Outcome(True, f"{label} {candidate} matches {pattern}")
-        shown = ", ".join(candidates) or "(none)"
-        return Outcome(False, f"{label} {shown} matches none of {', '.join(patterns)}")
+                    return Outcome(True, f"{label} {candidate} khớp {pattern}")
+        shown = ", ".join(candidates) or NONE
+        return Outcome(False, f"{label} {shown} không khớp mẫu nào trong {', '.join(patterns)}")
 
     return test
 
 
 def _sender(value) -> Test:
-    return _glob_test(_strings(value, "sender"), lambda f: (f.sender,) if f.sender else (), "sender")
+    return _glob_test(_strings(value, "sender"), lambda f: (f.sender,) if f.sender else (), "người gửi")
 
 
 def _sender_domain(value) -> Test:
@@ -66,14 +73,14 @@ def _sender_domain(value) -> Test:
         domain = domain_of(facts.sender)
         for pattern in patterns:
             if domain_matches(domain, pattern):
-                return Outcome(True, f"sender domain {domain} matches {pattern}")
-        return Outcome(False, f"sender domain {domain or '(none)'} matches none of {', '.join(patterns)}")
+                return Outcome(True, f"tên miền người gửi {domain} khớp {pattern}")
+        return Outcome(False, f"tên miền người gửi {domain or NONE} không khớp mẫu nào trong {', '.join(patterns)}")
 
     return test
 
 
 def _recipient(value) -> Test:
-    return _glob_test(_strings(value, "recipient"), lambda f: f.recipients, "recipient")
+    return _glob_test(_strings(value, "recipient"), lambda f: f.recipients, "người nhận")
 
 
 def _organ(value) -> Test:
@@ -84,8 +91,8 @@ def _organ(value) -> Test:
         name = fold_words(facts.organ_name)
         for pattern in patterns:
             if name and fnmatch.fnmatchcase(name, pattern):
-                return Outcome(True, f"cơ quan ban hành {facts.organ_name!r} is {pattern!r}")
-        return Outcome(False, f"cơ quan ban hành {facts.organ_name or '(unknown)'!r} is none of "
+                return Outcome(True, f"cơ quan ban hành {facts.organ_name!r} khớp {pattern!r}")
+        return Outcome(False, f"cơ quan ban hành {facts.organ_name or '(không rõ)'!r} không khớp mẫu nào trong "
                               f"{', '.join(map(repr, patterns))}")
 
     return test
@@ -96,8 +103,8 @@ def _organ_id(value) -> Test:
 
     def test(facts: Facts, _fields) -> Outcome:
         held = facts.organ_id.strip().lower() in codes
-        verb = "is" if held else "is none of"
-        return Outcome(held, f"OrganId {facts.organ_id or '(none)'!r} {verb} {', '.join(codes)}")
+        verb = "thuộc" if held else "không thuộc"
+        return Outcome(held, f"OrganId {facts.organ_id or NONE!r} {verb} {', '.join(codes)}")
 
     return test
 
@@ -110,9 +117,9 @@ def _doc_type(value) -> Test:
         have = {x for x in (fold_words(facts.type_name), fold_words(facts.type_code)) if x}
         for item in wanted:
             if item in have:
-                return Outcome(True, f"tên loại {facts.type_name or facts.type_code!r} is {item!r}")
-        return Outcome(False, f"tên loại {facts.type_name or facts.type_code or '(unknown)'!r} is none of "
-                              f"{', '.join(map(repr, wanted))}")
+                return Outcome(True, f"tên loại {facts.type_name or facts.type_code!r} khớp {item!r}")
+        return Outcome(False, f"tên loại {facts.type_name or facts.type_code or '(không rõ)'!r} không khớp mẫu nào "
+                              f"trong {', '.join(map(repr, wanted))}")
 
     return test
 
@@ -137,8 +144,8 @@ def _keywords_any(value) -> Test:
         for word, pattern in patterns:
             where = _search(facts, fields, pattern)
             if where:
-                return Outcome(True, f"keyword {word!r} found in {where}")
-        return Outcome(False, f"none of the keywords {', '.join(map(repr, words))} in {', '.join(fields)}")
+                return Outcome(True, f"có từ khoá {word!r} trong {_fields(where)}")
+        return Outcome(False, f"không có từ khoá nào trong {', '.join(map(repr, words))} ở {_fields(fields)}")
 
     return test
 
@@ -150,8 +157,8 @@ def _keywords_all(value) -> Test:
     def test(facts: Facts, fields) -> Outcome:
         for word, pattern in patterns:
             if not _search(facts, fields, pattern):
-                return Outcome(False, f"keyword {word!r} not in {', '.join(fields)}")
-        return Outcome(True, f"all keywords {', '.join(map(repr, words))} found")
+                return Outcome(False, f"không có từ khoá {word!r} trong {_fields(fields)}")
+        return Outcome(True, f"có đủ các từ khoá {', '.join(map(repr, words))}")
 
     return test
 
@@ -178,8 +185,8 @@ def _regex(value) -> Test:
         for source, pattern in compiled:
             where = _search(facts, fields, pattern)
             if where:
-                return Outcome(True, f"regex {source!r} matches in {where}")
-        return Outcome(False, f"regex {', '.join(map(repr, sources))} matches nothing in {', '.join(fields)}")
+                return Outcome(True, f"biểu thức {source!r} khớp trong {_fields(where)}")
+        return Outcome(False, f"biểu thức {', '.join(map(repr, sources))} không khớp gì trong {_fields(fields)}")
 
     return test
 
@@ -218,8 +225,9 @@ def _signature(value) -> Test:
 
     def test(facts: Facts, _fields) -> Outcome:
         status = facts.signature or "unknown"
-        return Outcome(status in wanted, f"signature {status} {'is' if status in wanted else 'is none of'} "
-                                         f"{', '.join(wanted)}")
+        names = ", ".join(SIGNATURE_NAMES.get(w, w) for w in wanted)
+        return Outcome(status in wanted, f"chữ ký số {SIGNATURE_NAMES.get(status, status)} "
+                                         f"{'thuộc' if status in wanted else 'không thuộc'} {names}")
 
     return test
 
@@ -230,9 +238,9 @@ def _attachment_type(value) -> Test:
     def test(facts: Facts, _fields) -> Outcome:
         found = sorted(set(wanted) & facts.attachment_types)
         if found:
-            return Outcome(True, f"has a {found[0]} file")
-        return Outcome(False, f"files are {', '.join(sorted(facts.attachment_types)) or '(none)'}, "
-                              f"not {', '.join(wanted)}")
+            return Outcome(True, f"có tệp {found[0]}")
+        return Outcome(False, f"các tệp là {', '.join(sorted(facts.attachment_types)) or NONE}, "
+                              f"không phải {', '.join(wanted)}")
 
     return test
 

@@ -63,7 +63,7 @@ class Decision:
 
 def judge(rule: Rule, facts: Facts) -> RuleVerdict:
     """Test a rule's conditions in order; the first that fails decides a miss, the last that holds a match."""
-    decided_by, why = "", "no conditions: matches every document"
+    decided_by, why = "", "không có điều kiện: khớp mọi văn bản"
     for condition in rule.conditions:
         outcome = condition.test(facts, rule.search_in)
         decided_by, why = condition.name, outcome.why
@@ -128,7 +128,7 @@ def evaluate(ruleset: RuleSet, facts: Facts) -> Decision:
                 stopped_by = rule.name
     used_fallback = merged.lead is None and not merged.quarantine
     if used_fallback:
-        verdicts.append(RuleVerdict(FALLBACK, "", 0, "matched", "", "no rule named a lead unit",
+        verdicts.append(RuleVerdict(FALLBACK, "", 0, "matched", "", "không luật nào nêu đơn vị chủ trì",
                                     tuple(ruleset.fallback.summary())))
         merged.add(ruleset.fallback)
     lead = merged.lead or ""

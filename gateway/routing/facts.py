@@ -12,6 +12,7 @@ from gateway.register.records import DocumentRecord
 
 # Where keyword and regex conditions look: trích yếu (the ND30 field), the e-mail Subject, all text.
 SEARCH_FIELDS = ("trich_yeu", "subject", "text")
+SEARCH_FIELD_NAMES = {"trich_yeu": "trích yếu", "subject": "tiêu đề thư", "text": "nội dung"}  # as people read them
 
 
 def fold_words(text: str) -> str:

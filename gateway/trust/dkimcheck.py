@@ -50,7 +50,7 @@ def describe_resolver(trust: TrustConfig) -> str:
         found = dns.resolver.Resolver(configure=True).nameservers
     except (dns.resolver.NoResolverConfiguration, OSError):
         return ""
-    return f"the system resolver ({', '.join(map(str, found))})" if found else ""
+    return f"máy chủ DNS của hệ thống ({', '.join(map(str, found))})" if found else ""
 
 
 def _signing_domain(message: dkim.DKIM, index: int) -> str:

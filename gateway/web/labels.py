@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from gateway.core.text import vi_number
 from gateway.core.values import SECRECY_NAMES, URGENCY_NAMES
 from gateway.understand.vocab import ADMINISTRATIVE_TYPES, TYPES
 
@@ -145,4 +146,4 @@ def size(count: int | None) -> str:
 
 def number(value: int) -> str:
     """A whole number with dots between thousands, as Vietnamese writes it."""
-    return f"{value:,}".replace(",", ".")
+    return vi_number(value)

@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gateway.core.config import TRUST_ACTION_NAMES
 from gateway.core.text import has_diacritics
 from gateway.web.labels import AUTH, iso_date
 
@@ -30,7 +31,7 @@ def said(*parts: str) -> Said:
     return Said(tuple(p for p in parts if p))
 
 
-_POLICY = {"quarantine": "cách ly", "reject": "từ chối", "accept": "nhận"}
+_POLICY = TRUST_ACTION_NAMES
 _LIMITS = {
     "max_message_size": "thư lớn quá giới hạn", "max_headers": "quá nhiều trường tiêu đề",
     "max_header_length": "một trường tiêu đề dài quá giới hạn", "max_parts": "quá nhiều phần trong thư",
@@ -40,6 +41,28 @@ _LIMITS = {
     "pdf_max_objects": "PDF quá nhiều đối tượng", "text_max_chars": "chữ trong tệp quá dài",
     "max_attachments": "quá nhiều tệp đính kèm",
 }
+
+
+_IMAP = {"login refused": "máy chủ từ chối đăng nhập", "TLS failed": "lỗi TLS", "connection lost": "mất kết nối",
+         "timed out": "quá thời gian chờ", "cannot reach the server": "không kết nối được máy chủ",
+         "server refused": "máy chủ từ chối"}
+_IMAP_DOING = {"connecting": "kết nối", "login": "đăng nhập", "listing folders": "liệt kê thư mục",
+               "STARTTLS": "STARTTLS", "IDLE": "chờ thư (IDLE)"}
+
+
+_MUST = {"positive": "số dương", "an integer": "số nguyên", "a number": "một số", "a string": "một chuỗi",
+         "true or false": "true hoặc false", "0 or more": "từ 0 trở lên", "a list of strings": "một danh sách chuỗi",
+         "between 0 and 1": "từ 0 đến 1", "a table": "một bảng",
+         "0 (one per CPU) or more": "từ 0 trở lên (0: mỗi CPU một tiến trình)"}
+
+
+def _must(what: str) -> tuple[str, ...]:
+    """What a configuration key must be, as a config problem says it."""
+    if what in _MUST:
+        return (_MUST[what],)
+    if what.startswith("one of "):
+        return ("một trong ", Data(what.removeprefix("one of ")))
+    return (Data(what),)
 
 
 def _auth(result: str) -> str:
@@ -98,6 +121,52 @@ _SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Said]], ...] = (
      lambda m: said("Người gửi đã nhận bản chuyển tiếp của văn bản này")),
     (re.compile(r"(RegisterUnavailable|TemporaryError|StorageFull): (.+)", re.S),
      lambda m: said("Lỗi tạm thời, sẽ thử lại (chi tiết kỹ thuật: ", Data(f"{m[1]}: {m[2]}"), ")")),
+    # What the sysadmin's commands meet: backup and restore (ops/backup.py), IMAP accounts (intake/imap_session.py),
+    # the register's schema (register/db.py).
+    (re.compile(r"(.+) is not empty: restore only into an empty data folder"),
+     lambda m: said("Thư mục dữ liệu ", Data(m[1]), " không trống: chỉ phục hồi vào thư mục dữ liệu trống")),
+    (re.compile(r"(.+) is not empty: back up into a new folder"),
+     lambda m: said(Data(m[1]), " không trống: hãy sao lưu vào một thư mục mới")),
+    (re.compile(r"(.+) is inside the data folder (.+): back up somewhere else"),
+     lambda m: said(Data(m[1]), " nằm trong thư mục dữ liệu ", Data(m[2]), ": hãy sao lưu ra nơi khác")),
+    (re.compile(r"(.+): no (\S+): not a gateway backup"),
+     lambda m: said(Data(m[1]), ": không có ", Data(m[2]), ", không phải bản sao lưu của gateway")),
+    (re.compile(r"(.+): checksum mismatch: the backup is damaged"),
+     lambda m: said(Data(m[1]), ": tổng kiểm không khớp, bản sao lưu đã hỏng")),
+    (re.compile(r"(\S+) holds a (\w+) register but database.url is (\w+)"),
+     lambda m: said("Bản sao lưu ", Data(m[1]), " chứa sổ ", Data(m[2]), " nhưng database.url là ", Data(m[3]))),
+    (re.compile(r"imap (.+?): (login refused|TLS failed|connection lost|timed out|cannot reach the server|server "
+                r"refused)(?: while)? ?(connecting|login|STARTTLS|listing folders|IDLE)?(?:: (.+))?", re.S),
+     lambda m: said("IMAP ", Data(m[1]), ": ", _IMAP[m[2]],
+                    *((" khi ", _IMAP_DOING.get(m[3], m[3])) if m[3] else ()),
+                    *((" (chi tiết kỹ thuật: ", Data(m[4]), ")") if m[4] else ()))),
+    (re.compile(r"imap (\S+): environment variable (\S+) is not set"),
+     lambda m: said("IMAP ", Data(m[1]), ": chưa đặt biến môi trường ", Data(m[2]))),
+    (re.compile(r"cannot create (\S+) for the register database: (.+)"),
+     lambda m: said("Không tạo được thư mục ", Data(m[1]), " cho cơ sở dữ liệu của sổ (chi tiết kỹ thuật: ",
+                    Data(m[2]), ")")),
+    (re.compile(r"cannot open register database (\S+): (.+)", re.S),
+     lambda m: said("Không mở được cơ sở dữ liệu của sổ ", Data(m[1]), " (chi tiết kỹ thuật: ", Data(m[2]), ")")),
+    (re.compile(r"register schema is at (\S+), code needs (\S+): run `gateway db upgrade`"),
+     lambda m: said("Cơ sở dữ liệu của sổ ", "chưa có cấu trúc" if m[1] == "nothing" else "ở phiên bản ",
+                    Data("" if m[1] == "nothing" else m[1]), ", chương trình cần phiên bản ", Data(m[2]),
+                    ": chạy `gateway db upgrade`")),
+    # The configuration's problems (core/config.py, ops/preflight.py), each after the file and the key it names.
+    (re.compile(r"(\S+): unknown key (\S+); known keys: (.+)", re.S),
+     lambda m: said(Data(m[1]), ": không có khoá ", Data(m[2]), "; các khoá có: ", Data(m[3]))),
+    (re.compile(r"(.+): cannot create (\S+): (\S+) is not a folder"),
+     lambda m: said(Data(m[1]), ": không tạo được ", Data(m[2]), ": ", Data(m[3]), " không phải thư mục")),
+    (re.compile(r"(.+?): (?:cannot create (\S+): )?(\S+) is not writable for this user \((.+)\); check its owner "
+                r"and mode"),
+     lambda m: said(Data(m[1]), ": ", Data(m[3]), " không ghi được với người dùng này (chi tiết kỹ thuật: ",
+                    Data(m[4]), "); hãy xem chủ sở hữu và quyền")),
+    (re.compile(r"(.+): cannot (read|load) (\S+): (.+)", re.S),
+     lambda m: said(Data(m[1]), ": không ", "đọc" if m[2] == "read" else "nạp", " được ", Data(m[3]),
+                    " (chi tiết kỹ thuật: ", Data(m[4]), ")")),
+    (re.compile(r"(.+): no such rules directory"), lambda m: said(Data(m[1]), ": không có thư mục luật này")),
+    (re.compile(r"(\S+): ([a-z_]+(?:\[[^\]]*\])?\.[\w.\[\]-]+) must be (.+?)(?:, not (.+))?", re.S),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), " phải là ", *_must(m[3]),
+                    *((", không phải ", Data(m[4])) if m[4] else ()))),
     # What the field reader noticed (DocumentMeta.notes).
     (re.compile(r"edXML (.+?): (\w+): (.+)", re.S),
      lambda m: said("Gói edXML ", Data(m[1]), ": ", Data(f"{m[2]}: {m[3]}"))),
