@@ -204,12 +204,18 @@ def without_body(image, dpi: int = DPI, keep_top: float = 0.25):
     height, width = gray.shape
     ink = (gray < 128).astype(np.uint8)
     joined = cv2.dilate(ink, np.ones((1, max(3, int(dpi * 0.12))), np.uint8))  # word gaps, not column gaps
-    count, _, boxes, _ = cv2.connectedComponentsWithStats(joined)
+    count, labels, boxes, _ = cv2.connectedComponentsWithStats(joined)
     middle, reach = width / 2, width * 0.12
-    out = gray.copy()
-    for x, y, w, h, _ in boxes[1:count]:
+    # What may go in a body line's band: the line itself, and specks as small as a tone mark above or below
+    # it; a line of another kind that comes close (a signer's title under the last body line) stays.
+    goes = boxes[:, 3] < dpi * 0.06
+    goes[0] = True
+    band = np.zeros_like(gray, dtype=bool)
+    for label, (x, y, w, h, _) in enumerate(boxes[1:count], start=1):
         if y > height * keep_top and h <= dpi * 0.3 and x < middle - reach and x + w > middle + reach:
-            out[max(0, y - int(0.4 * h)):y + h + int(0.3 * h) + 2, x:x + w] = 255  # with the tones above, below
+            goes[label] = True
+            band[max(0, y - int(0.4 * h)):y + h + int(0.3 * h) + 2, x:x + w] = True  # with the tones above, below
+    out = np.where(band & goes[labels], 255, gray).astype(np.uint8)
     return Image.fromarray(out)
 
 
