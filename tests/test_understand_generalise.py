@@ -115,9 +115,12 @@ def test_handwritten_day_reading_that_fits_the_signature_is_taken() -> None:
 
 
 def test_confidence_drops_when_a_check_fails() -> None:
-    table = {"issued_date": {"ocr|hand|sig:same|mail:none": (40, 39), "ocr|hand|sig:after|mail:none": (40, 6),
+    # A handwritten day has no second reading of its own (again:none): only readings seen right with that
+    # very evidence lift it to the top band.
+    table = {"issued_date": {"ocr|hand|sig:same|mail:none|again:none": (80, 79),
+                             "ocr|hand|sig:after|mail:none|again:none": (40, 6),
                              "text|print|sig:none|mail:none": (400, 400)},
-             "code_number": {"ocr|print|fn:agree": (50, 50), "ocr|print|fn:differ": (50, 20)}}
+             "code_number": {"ocr|print|fn:agree|again:none": (50, 50), "ocr|print|fn:differ|again:none": (50, 20)}}
     fields = {"issued_date": FieldValue("2025-03-22", 0.5, "ocr"), "code_number": FieldValue("12", 0.5, "ocr")}
     signed = confidence.Checks(signed_on=__import__("datetime").date(2025, 3, 21), filename=("13", "TB"),
                                handwritten=frozenset({"issued_date"}))
@@ -129,6 +132,16 @@ def test_confidence_drops_when_a_check_fails() -> None:
     high = confidence.calibrated(fields, confidence.evidence(fields, same), table)
     assert low["issued_date"].confidence < 0.4 < 0.9 < high["issued_date"].confidence
     assert low["code_number"].confidence < 0.6 < 0.9 < high["code_number"].confidence
+
+
+def test_a_failed_check_seen_seldom_keeps_a_reading_out_of_the_top_band() -> None:
+    """A check that fails starts from doubt, not from its source's record: three OCR'd organs the ký hiệu
+    does not abbreviate, all three right, do not make a fourth one sure."""
+    table = {"organ_name": {"ocr|known|alone|abbr:agree|ocr:hi": (300, 297), "ocr|known|alone|abbr:differ|ocr:hi":
+                            (3, 3)}}
+    sure = confidence.estimate(table["organ_name"], "ocr|known|alone|abbr:agree|ocr:hi")
+    doubted = confidence.estimate(table["organ_name"], "ocr|known|alone|abbr:differ|ocr:hi")
+    assert doubted < 0.9 < sure
 
 
 def test_the_shipped_table_puts_a_clean_born_digital_document_in_the_top_band() -> None:

@@ -118,3 +118,49 @@ def test_a_speck_after_an_addressee_is_no_part_of_it() -> None:
     lines = ["Kính gửi:", "- Văn phòng Chính phủ ˆ", "- UBND các huyện (để biết);", "- Sở Tài chính."]
     assert patterns.read_list(lines, patterns._KINH_GUI, inline_single=True) == [
         "Văn phòng Chính phủ", "UBND các huyện (để biết)", "Sở Tài chính"]
+
+
+def test_a_signers_page_is_read_without_its_body_lines() -> None:
+    """The body's lines run across the page's middle and are no field's: they are whitened before OCR (they
+    cost two thirds of the signer page's reading); the two tail columns and the page's top stay."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from gateway.understand import ocr
+
+    page = Image.new("L", (1654, 2339), 255)  # A4 at 200 dpi
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 28)
+    draw.text((500, 150), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", font=font, fill=0)  # a Quốc hiệu, centred
+    for row in range(12):  # body text from margin to margin
+        draw.text((230, 700 + 50 * row), "Đơn vị số 22 thuộc danh sách kèm theo - Đã thực hiện việc "
+                  "rà soát và báo cáo", font=font, fill=0)
+    draw.text((230, 1400), "Nơi nhận:", font=font, fill=0)
+    draw.text((1000, 1400), "KT. CHỦ TỊCH", font=font, fill=0)
+    draw.text((1000, 1650), "Nguyễn Văn An", font=font, fill=0)
+    out = np.asarray(ocr.without_body(page, 200))
+    assert out[700:1300].min() == 255  # the body is gone
+    assert out[140:200].min() < 100 and out[1390:1440, 200:500].min() < 100  # the top and Nơi nhận stay
+    assert out[1390:1440, 990:1400].min() < 100 and out[1640:1690].min() < 100  # the signer's block stays
+
+
+def test_header_cells_run_together_in_a_text_layer_are_read_apart() -> None:
+    """A LibreOffice PDF's two-column header comes out as one line per row: the agency runs into the Tiêu
+    ngữ, the ký hiệu into the place ("38/GM-XTTMHà Nội"); each is read as its own cell."""
+    from gateway.understand.layout import PageText, Segment, doc_text
+
+    rows = [("BỘ CÔNG THƯƠNG", 85, 198, 57), ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 229, 479, 57),
+            ("CỤC XÚC TIẾN THƯƠNG MẠI Độc lập - Tự do - Hạnh phúc", 85, 411, 73),
+            ("Số: 38/GM-XTTMHà Nội, ngày 12 tháng 4 năm 2021", 85, 389, 91), ("GIẤY MỜI", 284, 353, 126)]
+    page = PageText(595, 842, tuple(Segment(t, x0, x1, top, top + 14) for t, x0, x1, top in rows))
+    parsed = patterns.parse(doc_text([page]), "text", 0.95)
+    assert parsed.fields["organ_name"].value == "CỤC XÚC TIẾN THƯƠNG MẠI"
+    assert parsed.fields["code_notation"].value == "GM-XTTM" and parsed.fields["place"].value == "Hà Nội"
+
+
+def test_a_stamps_words_read_apart_are_read_together_too() -> None:
+    """"THƯỢNG KHẨN" whose words the red mask left apart was read as two stamps, and taken for "KHẨN"."""
+    from gateway.understand import ocr
+
+    texts = ocr._rows_joined([(2044, 732, 791, "KHẨN"), (1763, 741, 802, "THƯỢNG"), (400, 1500, 1560, "MẬT")])
+    assert texts == ["THƯỢNG KHẨN"] and patterns.read_marks(["KHẨN", "THƯỢNG", *texts]) == (2, 0)

@@ -24,6 +24,14 @@ from gateway.understand.layout import Segment
 
 TABLE = Path(__file__).with_name("calibration.json")
 PRIOR_WEIGHT = 5.0  # readings a coarser share counts for when a finer one is estimated
+DOUBT = 2.0  # standard deviations of the estimated share taken off it (a lower bound, not the mean)
+FAILED_PRIOR = 0.8  # the most a failed check's level starts from (see estimate)
+# Outcomes of checks that speak against a reading: a disagreeing second source or reading, no second
+# reading of a scanned number or day, a day after the signature or the mail, an organ or place not known,
+# OCR's low character confidence, a shape a value of its kind does not have.
+FAILED = frozenset({"fn:differ", "abbr:differ", "type:differ", "code:differ", "again:differ", "again:none",
+                    "sig:after", "sig:long-before", "sig:bad", "mail:after", "unknown", "odd", "odd-surname",
+                    "shape:odd", "ocr:lo", "len:short", "len:long"})
 _PLACES = frozenset(fold(p) for p in vocab.LEXICON)
 
 
@@ -68,18 +76,27 @@ def calibrated(fields: dict[str, FieldValue], found: dict[str, str], table: dict
     return out
 
 
-def estimate(counts: dict[str, tuple[int, int]], text: str) -> float:
-    """The share of right readings for ``text``, each level drawn toward the coarser level above it."""
+def estimate(counts: dict[str, tuple[int, int]], text: str, weight: float = PRIOR_WEIGHT,
+             doubt: float = DOUBT, failed: float = FAILED_PRIOR) -> float:
+    """The share of right readings for ``text``, each level drawn toward the coarser level above it, less
+    ``doubt`` times its uncertainty: what a few hundred documents saw right is not yet right for sure.
+
+    A level whose part is a failed check (FAILED) starts from at most ``failed``, not from its coarser
+    level's share: sources that disagree or a check that fails lower the confidence until enough readings
+    with that very outcome were seen right.
+    """
     parts = text.split("|")
-    share = 0.5
+    share, seen = 0.5, 0
     for depth in range(0, len(parts) + 1):
         prefix = "|".join(parts[:depth])
         seen = right = 0
         for key, (n, k) in counts.items():
             if depth == 0 or key == prefix or key.startswith(prefix + "|"):
                 seen, right = seen + n, right + k
-        share = (right + PRIOR_WEIGHT * share) / (seen + PRIOR_WEIGHT)
-    return share
+        if depth and parts[depth - 1] in FAILED:
+            share = min(share, failed)
+        share = (right + weight * share) / (seen + weight)
+    return max(0.0, share - doubt * (share * (1 - share) / (seen + weight + 1)) ** 0.5)
 
 
 @functools.lru_cache(maxsize=1)
@@ -88,6 +105,11 @@ def _table() -> dict:
         data = json.loads(TABLE.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return _tabled(data)
+
+
+def _tabled(data: dict) -> dict:
+    """Counts as calibration.json holds them, as the table ``estimate`` reads."""
     return {field: {key: (int(n), int(k)) for key, (n, k) in rows.items()} for field, rows in data.items()}
 
 
@@ -112,7 +134,11 @@ def _filename(field: FieldValue, checks: Checks, number: bool) -> str:
         return "fn:agree" if num.lstrip("0") == field.value.lstrip("0") else "fn:differ"
     if not code:
         return "fn:none"
-    return "fn:agree" if field.value.upper().split("-")[0].startswith(code.upper().split("-")[0]) else "fn:differ"
+    if field.value.upper().split("-")[0].startswith(code.upper().split("-")[0]):
+        return "fn:agree"
+    if "-" not in code and code.upper() == "CV":  # "123 CV.pdf": a công văn, whose ký hiệu has no type's code
+        return "fn:agree" if patterns.type_of_notation(field.value) is None else "fn:differ"
+    return "fn:differ"
 
 
 def _number(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:

@@ -34,6 +34,7 @@ _FILE_FULL_CODE = re.compile(r"(?P<num>\d{1,6})\s*[-/]\s*(?P<groups>[A-Za-zĐđ]
 _FILE_PARENS = re.compile(r"\(([^)]*)\)")
 _FILE_SHORT = re.compile(r"^\s*(?P<num>\d{1,6})(?:\s*[-_ .]?\s*(?P<code>[A-Za-zĐđ]{1,6}))?(?![A-Za-z0-9])")
 OCR_CONFIDENCE = 0.7
+HEADER_SHARE = 0.45  # the top of page 1 that holds its fields: organ, số, date, type, trích yếu, Kính gửi
 _DAY_ONLY = "_day_only"  # a handwritten day whose month OCR could not read; settled by _day_from_signature
 _DAY_READINGS = "_day_readings"  # every reading of a handwritten day, for _day_from_signature to choose from
 
@@ -399,12 +400,13 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
     """OCR the regions that hold fields: the top of page 1, then pages from the end until a signer shows."""
     seconds = 0.0
     if count == 1:
-        first = ocr.ocr_region(pdf, 0, 1.0, _header_dpi(pdf, config))
+        # the header's top (as of a longer document's page 1) and the signer's block; the body between is no field's
+        first = ocr.ocr_region(pdf, 0, 1.0, _header_dpi(pdf, config), skip_body=HEADER_SHARE)
         seconds += first.seconds
         ocr_pages = [first.page]
         signer_pages = [(0, first.page)]
     else:
-        top = ocr.ocr_region(pdf, 0, 0.45, _header_dpi(pdf, config))
+        top = ocr.ocr_region(pdf, 0, HEADER_SHARE, _header_dpi(pdf, config))
         seconds += top.seconds
         signer_pages, spent = _signer_pages(pdf, count, config)
         seconds += spent
@@ -432,7 +434,7 @@ def _with_sparse_right(pdf, index: int, page: PageText, dpi: int) -> PageText:
     """The page read again as sparse text when that shows a signer the first reading lost (Tesseract's
     layout drops a lone name line in a wide blank); the page as it was otherwise."""
     try:
-        half = ocr.sparse_region(pdf, index, (0.0, 0.0, 1.0, 1.0), dpi)
+        half = ocr.sparse_region(pdf, index, (0.0, 0.0, 1.0, 1.0), dpi, skip_body=True)
     except Exception as err:  # noqa: BLE001 - the first reading stands
         log.debug("sparse reading of page %d failed: %s", index + 1, err)
         return page
@@ -448,7 +450,8 @@ def _sparse_signer(pdf, fields: dict[str, FieldValue], index: int, page: PageTex
     (the title read under the seal, the name read in ink only)."""
     for ink_only in (False, True) if read_sparse else (True,):
         try:
-            again = ocr.sparse_region(pdf, index, (0.0, 0.0, 1.0, 1.0), signer_dpi(config), ink_only=ink_only)
+            again = ocr.sparse_region(pdf, index, (0.0, 0.0, 1.0, 1.0), signer_dpi(config), ink_only=ink_only,
+                                      skip_body=True)
         except Exception as err:  # noqa: BLE001 - the first reading stands
             log.debug("sparse reading of the signer failed: %s", err)
             return
@@ -512,7 +515,8 @@ def _signer_pages(pdf, count: int, config: UnderstandConfig) -> tuple[list[tuple
     index, read = count - 1, 0
     budget = config.ocr_max_signer_pages + 2
     while index >= 0 and read < budget:
-        page = ocr.ocr_region(pdf, index, 1.0, dpi, pale_out=True)  # the signer's page: a seal on it
+        # the signer's page: a seal on it; its body is no field's
+        page = ocr.ocr_region(pdf, index, 1.0, dpi, pale_out=True, skip_body=0.25)
         seconds += page.seconds
         read += 1
         if index > 0 and _opens_document(page.page):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from gateway.core.text import fold
 from gateway.understand.patterns import DocText
 
 HEADER_SHARE = 0.42  # the page-1 header (agency, Quốc hiệu, số, date, V/v) sits in the top 42 % of A4
@@ -169,11 +170,28 @@ def column(page: PageText, side: str, y_from: float, y_to: float) -> list[str]:
     """
     middle = page.width / 2
     reach = page.width * 0.12
-    chosen = [s for s in page.segments
+    chosen = [s for s in (part for whole in page.segments for part in _motto_apart(whole))
               if ((s.x0 + s.x1) / 2 < middle if side == "left" else (s.x0 + s.x1) / 2 >= middle)
               and not (s.x0 < middle - reach and s.x1 > middle + reach)]
     half = PageText(page.width, page.height, tuple(chosen))
     return lines_of(rows(half, y_from=y_from, y_to=y_to))
+
+
+def _motto_apart(segment: Segment) -> tuple[Segment, ...]:
+    """A segment that runs an agency's line into the Quốc hiệu or the Tiêu ngữ beside it, as two: the cells
+    of a two-column header table come out of a PDF's text as one line ("CỤC XÚC TIẾN THƯƠNG MẠI Độc lập - Tự
+    do - Hạnh phúc"), which reaches into both halves and would belong to neither column. The box is cut
+    pro rata of the characters."""
+    text = segment.text
+    folded = fold(text)
+    if len(folded) != len(text):
+        return (segment,)
+    at = min((i for i in (folded.find(m) for m in ("cong hoa xa hoi", "doc lap - tu do", "doc lap tu do")) if i > 0),
+             default=-1)
+    if at <= 0 or not text[:at].strip():
+        return (segment,)
+    cut = segment.x0 + (segment.x1 - segment.x0) * at / len(text)
+    return (replace(segment, text=text[:at].rstrip(), x1=cut), replace(segment, text=text[at:], x0=cut))
 
 
 def doc_text(pages: list[PageText], extra_lines: list[str] | None = None) -> DocText:

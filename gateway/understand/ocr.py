@@ -188,6 +188,37 @@ def clean(image, pale_out: bool = False):
     return Image.fromarray(gray), skew
 
 
+def without_body(image, dpi: int = DPI, keep_top: float = 0.25):
+    """``image`` with the lines of body text whitened below its top ``keep_top``: a signer's page is read for
+    its two columns (Nơi nhận, the signer's block), and recognising the body's lines cost two thirds of it.
+
+    A body line is a row of words, joined across their gaps, that reaches well into both halves of the page
+    and is no higher than a line; the columns never do (layout.column leaves such lines out of them). The top
+    stays: an attached document's Quốc hiệu, centred, shows where it starts.
+    """
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    gray = np.asarray(image.convert("L"))
+    height, width = gray.shape
+    ink = (gray < 128).astype(np.uint8)
+    joined = cv2.dilate(ink, np.ones((1, max(3, int(dpi * 0.12))), np.uint8))  # word gaps, not column gaps
+    count, labels, boxes, _ = cv2.connectedComponentsWithStats(joined)
+    middle, reach = width / 2, width * 0.12
+    # What may go in a body line's band: the line itself, and specks as small as a tone mark above or below
+    # it; a line of another kind that comes close (a signer's title under the last body line) stays.
+    goes = boxes[:, 3] < dpi * 0.06
+    goes[0] = True
+    band = np.zeros_like(gray, dtype=bool)
+    for label, (x, y, w, h, _) in enumerate(boxes[1:count], start=1):
+        if y > height * keep_top and h <= dpi * 0.3 and x < middle - reach and x + w > middle + reach:
+            goes[label] = True
+            band[max(0, y - int(0.4 * h)):y + h + int(0.3 * h) + 2, x:x + w] = True  # with the tones above, below
+    out = np.where(band & goes[labels], 255, gray).astype(np.uint8)
+    return Image.fromarray(out)
+
+
 def estimate_skew(gray) -> float:
     """The rotation (degrees) that makes the text rows sharpest: the variance of the row darkness peaks."""
     import cv2
@@ -355,8 +386,11 @@ def ocr_image(payload: bytes) -> OcrPage:
     return OcrPage(0, "page", page, time.perf_counter() - started, skew, tuple(words), cleaned)
 
 
-def ocr_region(pdf, index: int, share: float = 1.0, dpi: int = DPI, pale_out: bool = False) -> OcrPage:
-    """OCR the top ``share`` of page ``index`` (1.0 = the whole page); ``pale_out`` as for clean()."""
+def ocr_region(pdf, index: int, share: float = 1.0, dpi: int = DPI, pale_out: bool = False,
+               skip_body: float | None = None) -> OcrPage:
+    """OCR the top ``share`` of page ``index`` (1.0 = the whole page); ``pale_out`` as for clean();
+    ``skip_body``: the body's lines across the page's middle below that share of its height are left unread
+    (see without_body)."""
     import time
 
     started = time.perf_counter()
@@ -365,7 +399,7 @@ def ocr_region(pdf, index: int, share: float = 1.0, dpi: int = DPI, pale_out: bo
     if share < 1.0:
         colour = colour.crop((0, 0, colour.width, int(colour.height * share)))
     cleaned, skew = clean(red_channel(colour), pale_out)
-    page, words = _read(cleaned, 0, full, dpi)
+    page, words = _read(cleaned if skip_body is None else without_body(cleaned, dpi, skip_body), 0, full, dpi)
     red = red_stamps(colour, dpi) if index == 0 else ()
     seconds = time.perf_counter() - started
     log.debug("OCR page %d (%s of it): %d segments in %.2f s, skew %.1f°", index + 1, share, len(page.segments),
@@ -393,6 +427,7 @@ def red_stamps(colour, dpi: int = DPI) -> tuple[str, ...]:
     joined = cv2.dilate(mask, np.ones((max(3, dpi // 40), max(3, dpi // 20)), np.uint8))
     count, _, boxes, _ = cv2.connectedComponentsWithStats(joined)
     texts = []
+    read: list[tuple[int, int, int, str]] = []
     for x, y, width, height, _ in boxes[1:count]:
         # A stamp is 20-40 mm wide and 8 mm high: wider than high, and at least 4 mm high.
         if height < dpi * 0.15 or width < 1.6 * height or width > dpi * 3:
@@ -405,21 +440,40 @@ def red_stamps(colour, dpi: int = DPI) -> tuple[str, ...]:
             continue
         if text.strip():
             texts.append(nfc(" ".join(text.split())))
-    return tuple(texts)
+            read.append((int(x), int(y), int(y + height), texts[-1]))
+    return tuple(texts + _rows_joined(read))
+
+
+def _rows_joined(read: list[tuple[int, int, int, str]]) -> list[str]:
+    """The texts (x, top, bottom, text) read on one row, joined left to right, for rows of more than one: a
+    stamp's words read apart ("THƯỢNG" and "KHẨN", the dilation leaving their gap open, or a word inside its
+    frame) say together what each does not."""
+    rows: list[list[tuple[int, int, int, str]]] = []
+    for item in sorted(read):
+        middle = (item[1] + item[2]) / 2
+        row = next((r for r in rows if r[0][1] <= middle <= r[0][2]), None)
+        if row is None:
+            rows.append([item])
+        else:
+            row.append(item)
+    return [" ".join(t for *_, t in row) for row in rows if len(row) > 1]
 
 
 def sparse_region(pdf, index: int, box: tuple[float, float, float, float], dpi: int = DPI,
-                  ink_only: bool = False) -> PageText:
+                  ink_only: bool = False, skip_body: bool = False) -> PageText:
     """The text in ``box`` (fractions: left, top, right, bottom) of page ``index``, read as sparse text.
 
     Tesseract's page layout drops a lone line in a wide blank (a signer's name under a seal, far below
     the title): read sparse, each bit of text is found where it stands. ``ink_only`` keeps only the darkest
-    grey: a seal scanned in grey is lighter than the black print it covers, and goes.
+    grey: a seal scanned in grey is lighter than the black print it covers, and goes. ``skip_body`` as for
+    ocr_region.
     """
     image = red_channel(render_colour(pdf, index, dpi))
     width, height = image.size
     left, top, right, bottom = (int(box[0] * width), int(box[1] * height), int(box[2] * width), int(box[3] * height))
     cleaned, _ = clean(image.crop((left, top, right, bottom)), pale_out=True)
+    if skip_body:
+        cleaned = without_body(cleaned, dpi)
     if ink_only:
         cleaned = cleaned.point(lambda v: 0 if v < INK else 255)
     segments, _ = _segments(_TSV_HEADER + engine().tsv(cleaned, dpi, sparse=True), top)

@@ -112,7 +112,10 @@ def read_code(lines: list[str]) -> tuple[str, str] | None:
     for line in lines:
         match = _CODE.search(line)
         if match:
-            notation = _notation(match.group("year"), match.group("groups"))
+            groups = match.group("groups")
+            if groups[-1:].isupper() and line[match.end():match.end() + 1].islower():
+                groups = groups[:-1]  # the next cell's word glued on ("GM-XTTMHà Nội, ngày …"): not the code's
+            notation = _notation(match.group("year"), groups)
             if notation:
                 return _digits_of((match.group("num") or "").strip()), notation
     return None
@@ -206,6 +209,10 @@ def _place_before(line: str, folded: str, start: int) -> str:
     words = tail.group(1).replace(",", " ").split()
     kept: list[str] = []
     for word in reversed(words):  # the place is the run of capitalised words before the comma
+        glued = re.search(r"[A-ZĐ0-9]([A-ZĐ][^\W\d_A-ZĐ]+)$", word) if "/" in word or "-" in word else None
+        if glued and glued.group(1)[1:].islower():  # "38/GM-XTTMHà": the cells of a header table run together
+            kept.insert(0, glued.group(1))
+            break
         # A ký hiệu the OCR line ran into ("TTr-STC"): capitals joined by a hyphen are no place.
         if not word[:1].isupper() or "/" in word or "-" in word and sum(c.isupper() for c in word) >= 3:
             break
