@@ -48,6 +48,9 @@ class DatabaseConfig:
         "the config file's folder)",
         "", kind="url",
     )
+    blobs: str = _help(
+        "where message and file bytes are kept: filesystem (blobs/ in the data folder) or database (the register's "
+        "blobs table: with PostgreSQL every host and standby has them; all hosts must agree)", "filesystem")
 
 
 @dataclass(frozen=True)
@@ -614,6 +617,8 @@ def config_problems(config: Config) -> list[str]:
             or config.smtp.recipient_delimiter in ("@", ".", " "):
         out.append(f"{src}: smtp.recipient_delimiter must be empty or one character such as + or -, "
                    f"not {config.smtp.recipient_delimiter!r}")
+    if config.database.blobs not in ("filesystem", "database"):
+        out.append(f"{src}: database.blobs must be filesystem or database, not {config.database.blobs!r}")
     url = config.database.url
     if url and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
         out.append(f"{src}: database.url must be a sqlite:// or postgresql:// URL")

@@ -17,6 +17,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -132,6 +133,18 @@ class WriterLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def insert_absent(conn: sa.Connection | Session, table: sa.Table, values: dict[str, Any]) -> None:
+    """INSERT the row unless one with its key exists (ON CONFLICT DO NOTHING): a concurrent insert of the same
+    key waits for the other transaction instead of failing."""
+    dialect = (conn.connection() if isinstance(conn, Session) else conn).dialect.name
+    if dialect == "postgresql":
+        conn.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        conn.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing())
+    else:  # pragma: no cover - only the two supported backends
+        raise NotImplementedError(dialect)
 
 
 def reader(engine: Engine) -> Engine:
