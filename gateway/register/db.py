@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -52,10 +53,27 @@ def _logged(err: BaseException, what: str) -> str:
     return f"{what}: {plain_error(err)}"
 
 
+_MULTI_HOST = re.compile(r"^(?P<scheme>postgresql(?:\+\w+)?)://(?:(?P<auth>[^@/]*)@)?(?P<hosts>[^/@?]*,[^/?]*)"
+                         r"(?P<rest>/[^?]*)?(?:\?(?P<query>.*))?$")
+
+
+def sqlalchemy_url(url: str) -> str:
+    """``url`` as SQLAlchemy reads it. libpq's multi-host form ``postgresql://h1:p1,h2:p2/db?target_session_attrs=
+    read-write`` (a primary and its standby: psycopg connects to whichever of them takes writes) becomes
+    ``postgresql://@/db?host=h1:p1&host=h2:p2&...``; every other URL is left as it is."""
+    found = _MULTI_HOST.match(url)
+    if not found:
+        return url
+    hosts = "&".join(f"host={host}" for host in found["hosts"].split(",") if host)
+    query = f"{hosts}&{found['query']}" if found["query"] else hosts
+    auth = f"{found['auth']}@" if found["auth"] else "@"
+    return f"{found['scheme']}://{auth}{found['rest'] or '/'}?{query}"
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``: SQLite gets WAL, synchronous=FULL, foreign keys and BEGIN IMMEDIATE."""
     try:
-        parsed = sa.make_url(url)
+        parsed = sa.make_url(sqlalchemy_url(url))
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed)
         if parsed.get_backend_name() == "postgresql":
@@ -69,7 +87,7 @@ def make_engine(url: str) -> Engine:
 
 def _masked(url: str) -> str:
     try:
-        return sa.make_url(url).render_as_string(hide_password=True)
+        return sa.make_url(sqlalchemy_url(url)).render_as_string(hide_password=True)
     except (sa.exc.ArgumentError, ValueError):
         return "(unreadable URL)"
 

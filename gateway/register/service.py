@@ -25,6 +25,7 @@ from gateway.register.audit import ChainReport, record_audit, verify_chain
 from gateway.register.blobs import KINDS, BlobMove, blob_store, move_blobs
 from gateway.register.changes import DocumentChanges
 from gateway.register.decisions import Unit, sync_departments
+from gateway.register.hosts import Hosts, Leases
 from gateway.register.imap_ledger import Ledger
 from gateway.register.models import Arrival, Document, Message, RegisterBook, RegisterCounter
 from gateway.register.numbering import any_waiting, number_waiting
@@ -52,6 +53,8 @@ class Register:
         self.accounts = Accounts(self.db)
         self.outbox = OutboxStore(self.db)
         self.imap_ledger = Ledger(self.db)
+        self.hosts = Hosts(self.db)
+        self.leases = Leases(self.db)
         self.ocr_jobs = OcrJobs(self.db, self.searcher)
         self.recalls = Recalls(self.db, self.searcher, self.blobs)
         self.changes = DocumentChanges(self.db, self.searcher, config.outbox.from_address.rpartition("@")[2],
