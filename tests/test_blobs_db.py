@@ -84,3 +84,26 @@ def test_blobs_move_to_the_database_and_back(database_url: str, tmp_path: Path) 
         assert sorted(in_db.blobs.shas()) == sorted(before)
     finally:
         in_db.close()
+
+
+def test_the_move_blobs_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+    from conftest import write_config
+
+    from gateway.cli import main
+    from gateway.core.config import load_config
+
+    config_path = write_config(tmp_path, 2525)
+    register = Register(load_config(config_path))
+    register.upgrade()
+    try:
+        register.register_arrival(make_arrival("0001", attachment_text="Giấy mời họp"))
+    finally:
+        register.close()
+    result = CliRunner().invoke(main, ["--config", str(config_path), "db", "move-blobs", "--to", "database"])
+    assert result.exit_code == 0, result.output
+    assert "2 tệp, 2 tệp mới chép, 2 tệp đã xoá" in result.output
+    assert 'database.blobs = "database"' in result.output  # the config still says filesystem
+    assert _files(tmp_path) == []
+    result = CliRunner().invoke(main, ["--config", str(config_path), "audit", "verify"])
+    assert result.exit_code == 1  # the config still points at the (now empty) folder: the files are missed

@@ -102,6 +102,33 @@ def test_a_lease_has_one_holder_and_passes_on_when_it_runs_out(postgres_url, tmp
         register.close()
 
 
+def test_hosts_starting_together_migrate_the_schema_once(postgres_url) -> None:
+    from gateway.register import db
+
+    failures: list[BaseException] = []
+
+    def upgrade() -> None:
+        engine = db.make_engine(postgres_url)
+        try:
+            db.upgrade(engine)
+        except BaseException as err:  # noqa: BLE001 - collected for the assertion below
+            failures.append(err)
+        finally:
+            engine.dispose()
+
+    threads = [threading.Thread(target=upgrade) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert failures == []
+    engine = db.make_engine(postgres_url)
+    try:
+        db.check_schema(engine)
+    finally:
+        engine.dispose()
+
+
 # -- two hosts, one register --------------------------------------------------------------------------------
 
 

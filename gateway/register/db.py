@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_S = 30
+_UPGRADE_LOCK_KEY = 0x6761746577757067  # any constant: the advisory lock of a schema upgrade
 READ_ONLY = "gateway_read_only"
 
 
@@ -262,6 +263,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     log.info("upgrading register schema at %s to %s", engine.url.render_as_string(hide_password=True), revision)
     try:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # hosts starting together: one migrates, the others wait and find
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_UPGRADE_LOCK_KEY)))  # it done
             command.upgrade(alembic_config(conn), revision)
     except sa.exc.SQLAlchemyError as err:
         raise translate(err, "register schema upgrade failed") from err
