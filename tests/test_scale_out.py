@@ -129,6 +129,38 @@ def test_hosts_starting_together_migrate_the_schema_once(postgres_url) -> None:
         engine.dispose()
 
 
+def test_outbox_rows_are_claimed_by_one_host_each(postgres_url, tmp_path) -> None:
+    """Two hosts' senders (two registers, two threads each) empty one outbox: every row is taken exactly once."""
+    from gateway.register.outbox import QueuedMail
+
+    registers = [Register(dataclasses.replace(make_config(tmp_path / name, postgres_url),
+                                              database=DatabaseConfig(url=postgres_url, blobs="database")))
+                 for name in ("mx1", "mx2")]
+    registers[0].upgrade()
+    try:
+        body = registers[0].blobs.put("Kính gửi: các phòng. Tổng hợp việc đến hạn.".encode())
+        for n in range(40):
+            registers[0].outbox.queue_prepared(QueuedMail.new("digest", f"phong{n}@sct.example.gov.vn",
+                                                              "sct.example.gov.vn"), body)
+        taken: list[int] = []
+        lock = threading.Lock()
+
+        def sender(register: Register) -> None:
+            while (item := register.outbox.claim_next(lease_seconds=300)) is not None:
+                with lock:
+                    taken.append(item.id)
+
+        threads = [threading.Thread(target=sender, args=(register,)) for register in registers for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert len(taken) == 40 and len(set(taken)) == 40
+    finally:
+        for register in registers:
+            register.close()
+
+
 # -- two hosts, one register --------------------------------------------------------------------------------
 
 
