@@ -9,13 +9,17 @@ and timed from the first one sent until the last one is registered. The failover
 and synchronous streaming standby (tests/pgcluster.py: initdb, pg_basebackup -R, pg_ctl promote; root or the
 postgres user), removed afterwards.
 
-    .venv/bin/python bench/hosts.py [--messages 600] [--workers 6] [--connections 8] [--no-failover]
+    .venv/bin/python bench/hosts.py [--messages 600] [--workers 6] [--connections 8] [--rounds 1] [--no-failover]
+
+With --rounds N the four configurations run in turn N times (so that a noisy neighbour hurts them alike) and the
+median of each is reported.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -147,17 +151,24 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=600)
     parser.add_argument("--workers", type=int, default=6, help="workers in all, shared out over the hosts")
     parser.add_argument("--connections", type=int, default=8, help="SMTP connections in all")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each configuration, in turn; medians")
     parser.add_argument("--no-failover", action="store_true")
     args = parser.parse_args()
     print(f"{args.messages} messages (2-page PDF), {args.workers} workers in all, {args.connections} connections, "
           f"{os.cpu_count()} CPUs, PostgreSQL at {ADMIN.rsplit('@', 1)[-1]}")
-    rates = {}
-    for label, hosts, blobs in (("1 host, blobs on the filesystem", 1, "filesystem"),
-                                ("1 host, blobs in PostgreSQL", 1, "database"),
-                                ("2 hosts, blobs in PostgreSQL", 2, "database"),
-                                ("3 hosts, blobs in PostgreSQL", 3, "database")):
-        rates[label] = run(hosts, args.workers, blobs, build_messages(args.messages), args.connections)
-        print(f"  {label:34} {rates[label]:6.1f} msg/s", flush=True)
+    runs: dict[str, list[float]] = {}
+    for _ in range(args.rounds):
+        for label, hosts, blobs in (("1 host, blobs on the filesystem", 1, "filesystem"),
+                                    ("1 host, blobs in PostgreSQL", 1, "database"),
+                                    ("2 hosts, blobs in PostgreSQL", 2, "database"),
+                                    ("3 hosts, blobs in PostgreSQL", 3, "database")):
+            rate = run(hosts, args.workers, blobs, build_messages(args.messages), args.connections)
+            runs.setdefault(label, []).append(rate)
+            print(f"  {label:34} {rate:6.1f} msg/s  (load average {os.getloadavg()[0]:.1f})", flush=True)
+    rates = {label: statistics.median(values) for label, values in runs.items()}
+    if args.rounds > 1:
+        for label, rate in rates.items():
+            print(f"median {label:34} {rate:6.1f} msg/s")
     one = rates["1 host, blobs in PostgreSQL"]
     print(f"blobs in PostgreSQL / filesystem, 1 host: {one / rates['1 host, blobs on the filesystem']:.2f}")
     for hosts in (2, 3):
