@@ -80,7 +80,8 @@ def stop(processes: list) -> None:
 
 
 def send_spread(ports: list[int], messages: list[bytes], connections: int) -> list[threading.Thread]:
-    threads = [threading.Thread(target=send_all, args=(port, messages[i::len(ports)], max(1, connections // len(ports))))
+    shares = [connections // len(ports) + (1 if i < connections % len(ports) else 0) for i in range(len(ports))]
+    threads = [threading.Thread(target=send_all, args=(port, messages[i::len(ports)], max(1, shares[i])))
                for i, port in enumerate(ports)]
     for thread in threads:
         thread.start()
