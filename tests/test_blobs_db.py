@@ -29,7 +29,7 @@ def _files(tmp_path: Path) -> list[Path]:
     return [p for p in (tmp_path / "data" / "blobs").rglob("*") if p.is_file()]
 
 
-def test_a_registration_writes_its_blobs_in_its_own_transaction(database_url: str, tmp_path: Path) -> None:
+def test_a_registration_writes_its_blobs_in_its_own_transaction(database_url: str, tmp_path: Path) -> None:  # noqa: F811
     register = _register(tmp_path, database_url, "database")
     try:
         assert isinstance(register.blobs, DatabaseBlobs)
@@ -63,7 +63,7 @@ def test_a_registration_writes_its_blobs_in_its_own_transaction(database_url: st
         register.close()
 
 
-def test_blobs_move_to_the_database_and_back(database_url: str, tmp_path: Path) -> None:
+def test_blobs_move_to_the_database_and_back(database_url: str, tmp_path: Path) -> None:  # noqa: F811
     on_files = _register(tmp_path, database_url, "filesystem")
     try:
         for n in range(3):
