@@ -8,6 +8,7 @@ import threading
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 
+import psycopg
 from conftest import port_open, wait_for
 
 SENDER = "vanthu@ubnd.example.gov.vn"
@@ -72,3 +73,26 @@ class Burst:
                 continue
             with self._lock:
                 self.acknowledged.add(message_id)
+
+
+def registered(url: str) -> list[tuple[str, int | None]]:
+    """(Message-ID, số đến) of every document in a PostgreSQL register (a libpq multi-host URL works too)."""
+    with psycopg.connect(url.replace("+psycopg", ""), connect_timeout=3) as conn:
+        return conn.execute("SELECT m.message_id_header, d.arrival_number FROM documents d "
+                            "JOIN messages m ON m.id = d.message_id").fetchall()
+
+
+def try_registered(url: str) -> list[tuple[str, int | None]]:
+    """registered(), or nothing while the database does not answer."""
+    try:
+        return registered(url)
+    except psycopg.OperationalError:
+        return []
+
+
+def check_once_and_gapless(rows: list[tuple[str, int | None]], acknowledged: set[str]) -> None:
+    """Every acknowledged message registered exactly once (nothing else registered), số đến 1..N without a gap."""
+    ids = [message_id for message_id, _ in rows]
+    assert len(ids) == len(set(ids)), "a message was registered twice"
+    assert set(ids) == acknowledged, "an acknowledged message was not registered"
+    assert sorted(n for _, n in rows) == list(range(1, len(rows) + 1)), "số đến has a gap or a repeat"

@@ -44,7 +44,8 @@ def port_open(port: int) -> bool:
 
 
 def write_config(directory: Path, port: int, database_url: str = "", workers: int = 2, extra: str = "",
-                 data_dir: Path | None = None, workers_extra: str = "", paths_extra: str = "") -> Path:
+                 data_dir: Path | None = None, workers_extra: str = "", paths_extra: str = "",
+                 database_extra: str = "") -> Path:
     """A gateway.toml for tests: data under `directory`, SMTP on 127.0.0.1:`port`.
 
     Test mail comes from made-up domains, unsigned, so senders are accepted and DKIM is not checked unless
@@ -63,6 +64,7 @@ data_dir = "{data_dir or directory / 'data'}"
 
 [database]
 url = "{database_url}"
+{database_extra}
 
 [smtp]
 listen = "127.0.0.1:{port}"

@@ -49,6 +49,26 @@ class PgCluster:
                        f"'{self.root}'\nfsync = off\nmax_connections = 100\n")
         return self
 
+    def standby_of(self, primary: PgCluster) -> PgCluster:
+        """Make this cluster a streaming standby of ``primary`` (pg_basebackup -R), on its own port; the primary
+        waits for it at each commit (synchronous_standby_names), so a failover loses nothing acknowledged."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self._as_postgres:
+            shutil.chown(self.root, "postgres", "postgres")
+        self._run("pg_basebackup", "-h", "127.0.0.1", "-p", str(primary.port), "-U", "postgres", "-D",
+                  str(self.data), "-R", "-X", "stream", "-c", "fast", "--no-sync")
+        with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write(f"\nport = {self.port}\nunix_socket_directories = '{self.root}'\n"
+                       "synchronous_standby_names = ''\n")  # once promoted, it has no standby to wait for
+        with open(primary.data / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write("\nsynchronous_standby_names = '*'\n")
+        primary._run("pg_ctl", "-D", str(primary.data), "reload")
+        return self
+
+    def promote(self) -> None:
+        """Turn the standby into a primary (what Patroni or repmgr does on a failover)."""
+        self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "promote")
+
     def start(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "60", "start")
 

@@ -52,12 +52,13 @@ due_days = 2
 """
 
 
-def _setup(folder: Path, database_url: str) -> Path:
+def _setup(folder: Path, database_url: str, blobs: str = "filesystem") -> Path:
     """A config with routing rules (so a rules snapshot exists), data under ``folder``/data."""
     rules = folder / "rules"
     rules.mkdir(parents=True)
     (rules / "10-units.toml").write_text(RULES, encoding="utf-8")
-    return write_config(folder, 2525, database_url, extra=f'[routing]\nrules_dir = "{rules}"\n')
+    return write_config(folder, 2525, database_url, extra=f'[routing]\nrules_dir = "{rules}"\n',
+                        database_extra=f'blobs = "{blobs}"')
 
 
 def _fill(run, folder: Path, config_path: Path) -> dict[str, str]:
@@ -109,17 +110,27 @@ def _state(run, config_path: Path) -> dict:
     return state
 
 
-def _round_trip(tmp_path: Path, source_url: str = "", target_url: str = "") -> None:
-    first = _runner(_setup(tmp_path / "a", source_url))
+def _blobs(config_path: Path) -> dict[str, bytes]:
+    register = Register(load_config(config_path))
+    try:
+        return {sha: register.blobs.get(sha) for sha in register.blobs.shas()}
+    finally:
+        register.close()
+
+
+def _round_trip(tmp_path: Path, source_url: str = "", target_url: str = "", blobs: str = "filesystem") -> None:
+    first = _runner(_setup(tmp_path / "a", source_url, blobs))
     secrets = _fill(first, tmp_path, tmp_path / "a" / "gateway.toml")
     before = _state(first, tmp_path / "a" / "gateway.toml")
     assert all(before[queue] for queue in QUEUES) and before["quarantine list"]
     assert before["search"]["total"] == 2 and "rules-in-use/current" in before["other files"]
+    stored = _blobs(tmp_path / "a" / "gateway.toml")
+    assert len(stored) >= 4  # two messages, two PDFs
     first("backup", str(tmp_path / "backup"))
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text())
-    assert any(name.startswith("blobs/") for name in manifest["files"])
+    assert any(name.startswith("blobs/") for name in manifest["files"]) == (blobs == "filesystem")
 
-    second = _runner(_setup(tmp_path / "b", target_url))
+    second = _runner(_setup(tmp_path / "b", target_url, blobs))
     second("restore", str(tmp_path / "backup"))
     after = _state(second, tmp_path / "b" / "gateway.toml")
     # What a worker held at the time of the backup waits in incoming/, as a restart would put it.
@@ -130,6 +141,7 @@ def _round_trip(tmp_path: Path, source_url: str = "", target_url: str = "") -> N
         if key not in ("incoming", "claimed"):
             assert after[key] == before[key], key
     assert after["audit"].startswith("Kiểm tra nhật ký: tốt")
+    assert _blobs(tmp_path / "b" / "gateway.toml") == stored
     hits = json.loads(second("search", "--json", "chuyen doi so").stdout)
     assert hits["total"] == 2  # the subject of one, the PDF text of both
     register = Register(load_config(tmp_path / "b" / "gateway.toml"))
@@ -182,6 +194,15 @@ def test_postgresql_round_trip_with_pg_dump(tmp_path, postgres_url, second_postg
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} is not installed (Debian: postgresql-client)")
     _round_trip(tmp_path, postgres_url, second_postgres_url)
+
+
+def test_postgresql_round_trip_with_the_blobs_in_the_database(tmp_path, postgres_url, second_postgres_url):
+    """The messages and files live in the database: the dump carries them, the blobs/ folder stays empty."""
+    for tool in ("pg_dump", "pg_restore"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} is not installed (Debian: postgresql-client)")
+    _round_trip(tmp_path, postgres_url, second_postgres_url, blobs="database")
+    assert not any(p.is_file() for p in (tmp_path / "a" / "data" / "blobs").rglob("*"))
 
 
 def test_a_message_moving_while_the_spool_is_copied_is_kept_once_in_its_newer_place(tmp_path, monkeypatch):

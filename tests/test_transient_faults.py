@@ -10,27 +10,15 @@ import threading
 import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
-from burst import Burst
+from burst import Burst, check_once_and_gapless
+from burst import registered as _registered
+from burst import try_registered as _try_registered
 from conftest import free_port, wait_for
 from pgcluster import PgCluster, server_bin
 
 MESSAGES = 400
 RETRY = "retry_first = 0.5\nretry_longest = 3.0"
-
-
-def _registered(url: str) -> list[tuple[str, int | None]]:
-    with psycopg.connect(url.replace("+psycopg", ""), connect_timeout=3) as conn:
-        return conn.execute("SELECT m.message_id_header, d.arrival_number FROM documents d "
-                            "JOIN messages m ON m.id = d.message_id").fetchall()
-
-
-def _try_registered(url: str) -> list[tuple[str, int | None]]:
-    try:
-        return _registered(url)
-    except psycopg.OperationalError:
-        return []
 
 
 def _spool_files(data: Path, queue: str) -> list[str]:
@@ -39,10 +27,7 @@ def _spool_files(data: Path, queue: str) -> list[str]:
 
 
 def _count_check(rows: list[tuple[str, int | None]], burst: Burst, data: Path) -> None:
-    ids = [message_id for message_id, _ in rows]
-    assert len(ids) == len(set(ids)), "a message was registered twice"
-    assert set(ids) == burst.acknowledged, "an acknowledged message was not registered"
-    assert sorted(n for _, n in rows) == list(range(1, len(rows) + 1)), "số đến has a gap or a repeat"
+    check_once_and_gapless(rows, burst.acknowledged)
     assert _spool_files(data, "bad") == [], f"sent to bad/: {_spool_files(data, 'bad')}"
     assert not [n for n in _spool_files(data, "deferred") if n.endswith(".msg")]
 

@@ -156,6 +156,29 @@ def db_upgrade(ctx) -> None:
     click.echo(f"Cấu trúc sổ đăng ký đã ở phiên bản mới nhất ({_masked(config.database_url)})")
 
 
+@db.command("move-blobs")
+@click.option("--to", "to", type=click.Choice(["database", "filesystem"]), required=True,
+              help="The store to move every message and file into.")
+@click.option("--keep", is_flag=True, help="Leave the source store as it is (copy only).")
+@click.pass_context
+@handle_errors
+def db_move_blobs(ctx, to: str, keep: bool) -> None:
+    """Move the bytes of every message and file between the filesystem (blobs/) and the register database.
+    Stop the gateway on every host first; set database.blobs to the new store before starting it again."""
+    from gateway.register.service import Register
+
+    register = Register.open(get_config(ctx))
+    try:
+        moved = register.move_blobs(to, remove=not keep)
+    finally:
+        register.close()
+    where = "cơ sở dữ liệu" if to == "database" else "thư mục blobs/"
+    click.echo(f"Đã chuyển tệp lưu vào {where}: {moved.found} tệp, {moved.copied} tệp mới chép, "
+               f"{moved.removed} tệp đã xoá khỏi nơi cũ")
+    if get_config(ctx).database.blobs != to:
+        click.echo(f'Nhớ đặt database.blobs = "{to}" trong cấu hình của mọi máy trước khi chạy lại gateway.')
+
+
 def _masked(url: str) -> str:
     from gateway.core.config import mask_secret_url
 

@@ -6,6 +6,7 @@ import dataclasses
 import ipaddress
 import os
 import re
+import socket
 import tomllib
 import types
 import typing
@@ -48,6 +49,18 @@ class DatabaseConfig:
         "the config file's folder)",
         "", kind="url",
     )
+    blobs: str = _help(
+        "where message and file bytes are kept: filesystem (blobs/ in the data folder) or database (the register's "
+        "blobs table: with PostgreSQL every host and standby has them; all hosts must agree)", "filesystem")
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    name: str = _help("this host's name among the hosts sharing one PostgreSQL register (gateway status lists them); "
+                      "empty: the system's host name; must differ between hosts", "")
+    heartbeat_interval: float = _help("seconds between this host's heartbeats in the register", 10.0)
+    imap_lease: float = _help("seconds an IMAP account stays with the host polling it after its last renewal; "
+                              "another host takes the account over after that when the first one died", 30.0)
 
 
 @dataclass(frozen=True)
@@ -338,6 +351,7 @@ class LoggingConfig:
 class Config:
     paths: PathsConfig = _help_factory("where the data lives", PathsConfig)
     database: DatabaseConfig = _help_factory("the register database", DatabaseConfig)
+    host: HostConfig = _help_factory("this host, when several share one register", HostConfig)
     smtp: SmtpConfig = _help_factory("SMTP intake", SmtpConfig)
     workers: WorkersConfig = _help_factory("worker processes", WorkersConfig)
     limits: LimitsConfig = _help_factory("limits on what is unpacked and read", LimitsConfig)
@@ -370,6 +384,10 @@ class Config:
     @property
     def database_url(self) -> str:
         return self.database.url or f"sqlite:///{self.data_dir / 'register.sqlite3'}"
+
+    @property
+    def host_name(self) -> str:
+        return self.host.name or socket.gethostname()
 
     @property
     def worker_count(self) -> int:
@@ -615,6 +633,12 @@ def config_problems(config: Config) -> list[str]:
             or config.smtp.recipient_delimiter in ("@", ".", " "):
         out.append(f"{src}: smtp.recipient_delimiter must be empty or one character such as + or -, "
                    f"not {config.smtp.recipient_delimiter!r}")
+    for key, seconds in (("host.heartbeat_interval", config.host.heartbeat_interval),
+                         ("host.imap_lease", config.host.imap_lease)):
+        if seconds <= 0:
+            out.append(f"{src}: {key} must be positive, not {seconds}")
+    if config.database.blobs not in ("filesystem", "database"):
+        out.append(f"{src}: database.blobs must be filesystem or database, not {config.database.blobs!r}")
     url = config.database.url
     if url and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", url):
         out.append(f"{src}: database.url must be a sqlite:// or postgresql:// URL")

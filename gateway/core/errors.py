@@ -68,6 +68,10 @@ class ImapError(GatewayError):
         self.lasting = lasting
 
 
+class LeaseLost(GatewayError):
+    """Another host holds (or took over) the lease on shared work, such as polling an IMAP account."""
+
+
 class ParseError(GatewayError):
     """A message could not be parsed at all."""
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import imapclient
 
 from gateway.core.config import Config, ImapAccountConfig
-from gateway.core.errors import GatewayError, ImapError
+from gateway.core.errors import GatewayError, ImapError, LeaseLost
 from gateway.core.values import Envelope
+from gateway.intake.imap_lease import AccountLease
 from gateway.intake.imap_session import describe, guarded, select, session
 from gateway.intake.imap_status import StatusFile
 from gateway.register.imap_ledger import FolderKey, Ledger
@@ -54,8 +55,9 @@ class AccountPoller:
     """Fetches one account's folders into the spool and runs its after-action on what has been registered."""
 
     def __init__(self, account: ImapAccountConfig, spool: Spool, ledger: Ledger, status: StatusFile,
-                 backoff: Backoff | None = None) -> None:
+                 backoff: Backoff | None = None, lease: AccountLease | None = None) -> None:
         self.account = account
+        self.lease = lease  # with several hosts on one register: poll only while holding the account's lease
         self.spool = spool
         self.ledger = ledger
         self.status = status
@@ -72,11 +74,23 @@ class AccountPoller:
 
     def run(self, stop: threading.Event) -> None:
         """Connect, sync, wait (IDLE or polling), again, until ``stop`` is set; reconnect with backoff on errors."""
+        try:
+            self._run(stop)
+        finally:
+            if self.lease is not None:
+                self.lease.release()
+
+    def _run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
+                if self.lease is not None and not self.lease.take():
+                    stop.wait(min(self.lease.renew_every, TICK * 5))  # another host polls it; look again soon
+                    continue
                 with session(self.account) as client:
                     log.info("imap %s: logged in", describe(self.account))
                     self._serve(client, stop)
+            except LeaseLost as err:
+                log.warning("%s", err)
             except GatewayError as err:
                 lasting = isinstance(err, ImapError) and err.lasting
                 delay = self.backoff.next(lasting)
@@ -93,6 +107,7 @@ class AccountPoller:
         full = True
         idle = self.account.idle and client.has_capability("IDLE")
         while not stop.is_set():
+            self._keep_lease()
             fetched = self.sync(client, full=full)
             full = False
             self.backoff.reset()
@@ -135,6 +150,7 @@ class AccountPoller:
         try:
             # One batch is written to the spool while the next one comes over the network.
             for batch in self._batches(client, key, new):
+                self._keep_lease()
                 arrived = self._fetch_batch(client, key, batch)
                 fetched += self._settle(key, writing)
                 writing = self._puts.submit(self._put_batch, key, arrived)
@@ -259,7 +275,8 @@ class AccountPoller:
                     responses = client.idle_check(timeout=TICK)
                     if any(_says(r, b"BYE") for r in responses):
                         raise ImapError(f"imap {describe(self.account)}: server closed the connection (BYE)")
-                    if any(_says(r, b"EXISTS") for r in responses) or self._registered_waiting():
+                    if any(_says(r, b"EXISTS") for r in responses) or self._registered_waiting() \
+                            or self._lease_due():
                         break
             finally:
                 client.idle_done()
@@ -267,8 +284,16 @@ class AccountPoller:
     def _wait(self, stop: threading.Event, seconds: float) -> None:
         deadline = time.monotonic() + seconds
         while not stop.wait(min(TICK, max(0.0, deadline - time.monotonic()))):
-            if time.monotonic() >= deadline or self._registered_waiting():
+            if time.monotonic() >= deadline or self._registered_waiting() or self._lease_due():
                 return
+
+    def _keep_lease(self) -> None:
+        """Renew the account's lease before touching the mailbox; LeaseLost when another host has it."""
+        if self.lease is not None:
+            self.lease.keep()
+
+    def _lease_due(self) -> bool:
+        return self.lease is not None and self.lease.due()
 
     def _registered_waiting(self) -> bool:
         return any(self.ledger.registered(key, limit=1) for key in self._waiting)
@@ -298,7 +323,8 @@ class ImapIntake:
         register = Register(self.config)
         try:
             status = StatusFile(self.config.data_dir / "imap", account.name)
-            poller = AccountPoller(account, self.spool, register.imap_ledger, status)
+            lease = AccountLease(register.leases, account.name, self.config.host_name, self.config.host.imap_lease)
+            poller = AccountPoller(account, self.spool, register.imap_ledger, status, lease=lease)
             try:
                 poller.run(self._stop)
             finally:

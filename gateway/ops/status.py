@@ -27,6 +27,9 @@ def oldest_waiting(spool: Spool, now: dt.datetime) -> dict[str, Any] | None:
     }
 
 
+HOSTS_WITHIN = dt.timedelta(minutes=5)  # a host whose heartbeat is older is not listed
+
+
 def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, Any]:
     """Queue depths, the oldest waiting message, documents today and per register/year, last registration."""
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -38,6 +41,10 @@ def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, 
         outbox = register.outbox.counts()
         ocr_waiting = register.ocr_jobs.pending_count()
         imap = imap_accounts(config, register.imap_ledger)
+        for account in imap:
+            held = register.leases.holder(f"imap:{account['account']}")
+            account["polled_by"] = held[0] if held and held[1] > now else None
+        hosts = register.hosts.seen(HOSTS_WITHIN)
     finally:
         register.close()
     last = activity.last_registered_at
@@ -54,6 +61,9 @@ def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, 
         "imap_accounts": imap,
         "outbox": outbox,
         "ocr_waiting": ocr_waiting,
+        "hosts": [{"name": h.name, "version": h.version, "rules_version": h.rules_version,
+                   "started_at": h.started_at.isoformat(), "last_seen": h.last_seen.isoformat(),
+                   "seen_seconds_ago": round((now - h.last_seen).total_seconds(), 1)} for h in hosts],
     }
 
 
@@ -108,6 +118,17 @@ def render_status(status: dict[str, Any]) -> str:
         last = _when(account["last_success"]) or "chưa có"
         lines.append(f"IMAP {account['account']}: lần đồng bộ tốt gần nhất {last}, "
                      f"{account['awaiting_after_action']} thư chờ thao tác sau khi vào sổ")
+        if account.get("polled_by"):
+            lines.append(f"  đang được máy {account['polled_by']} lấy thư")
         if account["last_error"]:
             lines.append(f"  lỗi gần nhất lúc {_when(account['last_error_at'])}: {account['last_error']}")
+    hosts = status.get("hosts", [])
+    lines.append(f"máy:          {len(hosts)} máy báo hoạt động trong 5 phút qua" if hosts else
+                 "máy:          chưa máy nào báo hoạt động trong 5 phút qua")
+    versions = [h["rules_version"] for h in hosts]
+    usual = max(set(versions), key=versions.count) if versions else ""
+    for h in hosts:
+        odd = "  ← bộ quy tắc khác các máy khác" if h["rules_version"] != usual else ""
+        lines.append(f"  {h['name']}: phiên bản {h['version']}, quy tắc {h['rules_version'] or '(không có)'}, "
+                     f"báo cách đây {h['seen_seconds_ago']:.0f} giây{odd}")
     return "\n".join(lines)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -26,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_S = 30
+_UPGRADE_LOCK_KEY = 0x6761746577757067  # any constant: the advisory lock of a schema upgrade
 READ_ONLY = "gateway_read_only"
 
 
@@ -51,10 +54,27 @@ def _logged(err: BaseException, what: str) -> str:
     return f"{what}: {plain_error(err)}"
 
 
+_MULTI_HOST = re.compile(r"^(?P<scheme>postgresql(?:\+\w+)?)://(?:(?P<auth>[^@/]*)@)?(?P<hosts>[^/@?]*,[^/?]*)"
+                         r"(?P<rest>/[^?]*)?(?:\?(?P<query>.*))?$")
+
+
+def sqlalchemy_url(url: str) -> str:
+    """``url`` as SQLAlchemy reads it. libpq's multi-host form ``postgresql://h1:p1,h2:p2/db?target_session_attrs=
+    read-write`` (a primary and its standby: psycopg connects to whichever of them takes writes) becomes
+    ``postgresql://@/db?host=h1:p1&host=h2:p2&...``; every other URL is left as it is."""
+    found = _MULTI_HOST.match(url)
+    if not found:
+        return url
+    hosts = "&".join(f"host={host}" for host in found["hosts"].split(",") if host)
+    query = f"{hosts}&{found['query']}" if found["query"] else hosts
+    auth = f"{found['auth']}@" if found["auth"] else "@"
+    return f"{found['scheme']}://{auth}{found['rest'] or '/'}?{query}"
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``: SQLite gets WAL, synchronous=FULL, foreign keys and BEGIN IMMEDIATE."""
     try:
-        parsed = sa.make_url(url)
+        parsed = sa.make_url(sqlalchemy_url(url))
         if parsed.get_backend_name() == "sqlite":
             return _sqlite_engine(parsed)
         if parsed.get_backend_name() == "postgresql":
@@ -68,7 +88,7 @@ def make_engine(url: str) -> Engine:
 
 def _masked(url: str) -> str:
     try:
-        return sa.make_url(url).render_as_string(hide_password=True)
+        return sa.make_url(sqlalchemy_url(url)).render_as_string(hide_password=True)
     except (sa.exc.ArgumentError, ValueError):
         return "(unreadable URL)"
 
@@ -132,6 +152,18 @@ class WriterLock:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
+
+
+def insert_absent(conn: sa.Connection | Session, table: sa.Table, values: dict[str, Any]) -> None:
+    """INSERT the row unless one with its key exists (ON CONFLICT DO NOTHING): a concurrent insert of the same
+    key waits for the other transaction instead of failing."""
+    dialect = (conn.connection() if isinstance(conn, Session) else conn).dialect.name
+    if dialect == "postgresql":
+        conn.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing())
+    elif dialect == "sqlite":
+        conn.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing())
+    else:  # pragma: no cover - only the two supported backends
+        raise NotImplementedError(dialect)
 
 
 def reader(engine: Engine) -> Engine:
@@ -231,6 +263,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     log.info("upgrading register schema at %s to %s", engine.url.render_as_string(hide_password=True), revision)
     try:
         with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # hosts starting together: one migrates, the others wait and find
+                conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_UPGRADE_LOCK_KEY)))  # it done
             command.upgrade(alembic_config(conn), revision)
     except sa.exc.SQLAlchemyError as err:
         raise translate(err, "register schema upgrade failed") from err

@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from gateway.core.errors import BackupError
-from gateway.register.db import plain_error
+from gateway.register.db import plain_error, sqlalchemy_url
 
 SQLITE_FILE = "register.sqlite3"
 PG_DUMP_FILE = "register.pgdump"
@@ -19,7 +19,7 @@ PG_DUMP_FILE = "register.pgdump"
 
 def database_kind(url: str) -> str:
     """"sqlite" or "postgresql"."""
-    return sa.make_url(url).get_backend_name()
+    return sa.make_url(sqlalchemy_url(url)).get_backend_name()
 
 
 def database_files(url: str) -> tuple[Path, ...]:
@@ -27,7 +27,7 @@ def database_files(url: str) -> tuple[Path, ...]:
     that a copy of the data folder leaves them out; none for PostgreSQL."""
     if database_kind(url) != "sqlite":
         return ()
-    database = Path(sa.make_url(url).database or "").absolute()
+    database = Path(sa.make_url(sqlalchemy_url(url)).database or "").absolute()
     return (database, *(database.with_name(database.name + suffix)
                         for suffix in ("-wal", "-shm", "-journal", ".writelock")))
 
@@ -36,7 +36,7 @@ def dump(url: str, folder: Path) -> str:
     """A consistent copy of the database into ``folder`` (while workers write); returns the database kind."""
     kind = database_kind(url)
     if kind == "sqlite":
-        _sqlite_backup(Path(sa.make_url(url).database or ""), folder / SQLITE_FILE)
+        _sqlite_backup(Path(sa.make_url(sqlalchemy_url(url)).database or ""), folder / SQLITE_FILE)
     else:
         plain, env = _libpq(url)
         _run(["pg_dump", "--format=custom", "--no-owner", f"--file={folder / PG_DUMP_FILE}", plain], env)
@@ -46,7 +46,7 @@ def dump(url: str, folder: Path) -> str:
 def load(url: str, folder: Path) -> None:
     """Put the database copied by dump() back at ``url`` (which must be empty)."""
     if database_kind(url) == "sqlite":
-        shutil.copy2(folder / SQLITE_FILE, Path(sa.make_url(url).database or ""))
+        shutil.copy2(folder / SQLITE_FILE, Path(sa.make_url(sqlalchemy_url(url)).database or ""))
         return
     refuse_non_empty(url)
     plain, env = _libpq(url)
@@ -55,7 +55,7 @@ def load(url: str, folder: Path) -> None:
 
 def refuse_non_empty(url: str) -> None:
     """BackupError unless the PostgreSQL database at ``url`` has no tables."""
-    engine = sa.create_engine(sa.make_url(url).set(drivername="postgresql+psycopg"))
+    engine = sa.create_engine(sa.make_url(sqlalchemy_url(url)).set(drivername="postgresql+psycopg"))
     try:
         with engine.connect() as conn:
             tables = conn.scalar(sa.text(
@@ -84,10 +84,15 @@ def _sqlite_backup(source: Path, target: Path) -> None:
 
 def _libpq(url: str) -> tuple[str, dict[str, str]]:
     """A libpq URL without the password, and an environment carrying it (not visible in `ps`)."""
-    parsed = sa.make_url(url)
+    parsed = sa.make_url(sqlalchemy_url(url))
     env = dict(os.environ)
     if parsed.password:
         env["PGPASSWORD"] = str(parsed.password)
+    hosts = parsed.query.get("host")
+    if isinstance(hosts, tuple):  # a primary and its standby: libpq's own multi-host form
+        query = "&".join(f"{k}={v}" for k, v in parsed.query.items() if k != "host")
+        user = f"{parsed.username}@" if parsed.username else ""
+        return f"postgresql://{user}{','.join(hosts)}/{parsed.database}" + (f"?{query}" if query else ""), env
     plain = parsed.set(drivername="postgresql", password=None)
     return plain.render_as_string(hide_password=False), env
 

@@ -425,3 +425,34 @@ class WebSession(Base):
     csrf_token: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class StoredBlob(Base):
+    """The bytes of a raw message or a file, named by their sha256, when the blobs live in the database (a
+    PostgreSQL register shared by several hosts): written in the registering transaction, replicated with it."""
+
+    __tablename__ = "blobs"
+    sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+
+
+class Host(Base):
+    """A gateway host working on this register: what it runs and when it last said so (its heartbeat)."""
+
+    __tablename__ = "hosts"
+    name: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    version: Mapped[str] = mapped_column(sa.String(64))
+    rules_version: Mapped[str] = mapped_column(sa.String(64))
+    started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Lease(Base):
+    """Work only one host may do at a time (polling one IMAP account): who holds it and until when; another
+    host takes it once it has expired."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(255))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -7,9 +7,9 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from gateway.register.db import insert_absent
 from gateway.register.models import Document, RegisterCounter
 
 log = logging.getLogger(__name__)
@@ -24,14 +24,7 @@ def allocate_arrival_number(conn: sa.Connection | Session, register_id: int, yea
     on SQLite the transaction already holds the database write lock (BEGIN IMMEDIATE).
     """
     table = RegisterCounter.__table__
-    dialect = (conn.connection() if isinstance(conn, Session) else conn).dialect.name
-    values = {"register_id": register_id, "year": year, "last_number": 0}
-    if dialect == "postgresql":
-        conn.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing())
-    elif dialect == "sqlite":
-        conn.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing())
-    else:  # pragma: no cover - only the two supported backends
-        raise NotImplementedError(dialect)
+    insert_absent(conn, table, {"register_id": register_id, "year": year, "last_number": 0})
     where = sa.and_(table.c.register_id == register_id, table.c.year == year)
     # One statement that both locks the counter row (PostgreSQL queues concurrent workers on it until the
     # caller commits) and advances it; SQLite's writer lock already serialises the transaction.

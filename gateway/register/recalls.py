@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from gateway.core.errors import GatewayError, NotFound
 from gateway.register.audit import message_bytes_kept, record_audit
-from gateway.register.blobs import BlobStore
+from gateway.register.blobs import BlobStore, DatabaseBlobs
 from gateway.register.db import Database
 from gateway.register.models import (
     Assignment,
@@ -103,7 +103,7 @@ def _now() -> dt.datetime:
 class Recalls:
     """Recalls and links: written in one transaction with their audit event; files removed once it commits."""
 
-    def __init__(self, db: Database, searcher: Searcher, blobs: BlobStore) -> None:
+    def __init__(self, db: Database, searcher: Searcher, blobs: BlobStore | DatabaseBlobs) -> None:
         self.db = db
         self.searcher = searcher
         self.blobs = blobs

@@ -22,9 +22,10 @@ from gateway.register.accounts import Accounts
 from gateway.register.activity import Activity, Counters, load_activity, load_counters
 from gateway.register.arrivals import ArrivalWriter, NewArrival
 from gateway.register.audit import ChainReport, record_audit, verify_chain
-from gateway.register.blobs import BlobStore
+from gateway.register.blobs import KINDS, BlobMove, blob_store, move_blobs
 from gateway.register.changes import DocumentChanges
 from gateway.register.decisions import Unit, sync_departments
+from gateway.register.hosts import Hosts, Leases
 from gateway.register.imap_ledger import Ledger
 from gateway.register.models import Arrival, Document, Message, RegisterBook, RegisterCounter
 from gateway.register.numbering import any_waiting, number_waiting
@@ -46,12 +47,14 @@ class Register:
         self.config = config
         self.db = db.Database(engine if engine is not None else db.make_engine(config.database_url))
         self.engine = self.db.engine  # for migrations and the tests' own checks; the gateway goes through db
-        self.blobs = BlobStore(config.blob_dir)
+        self.blobs = blob_store(config.database.blobs, config.blob_dir, self.db)
         self.searcher = searcher_for(self.engine)
         self.timezone = ZoneInfo(config.register.timezone)
         self.accounts = Accounts(self.db)
         self.outbox = OutboxStore(self.db)
         self.imap_ledger = Ledger(self.db)
+        self.hosts = Hosts(self.db)
+        self.leases = Leases(self.db)
         self.ocr_jobs = OcrJobs(self.db, self.searcher)
         self.recalls = Recalls(self.db, self.searcher, self.blobs)
         self.changes = DocumentChanges(self.db, self.searcher, config.outbox.from_address.rpartition("@")[2],
@@ -102,6 +105,7 @@ class Register:
         for attempt in (1, 2):
             try:
                 with self.db.transaction() as conn:
+                    self.blobs.put_within(conn, _payloads(arrival))
                     return self._arrivals.write(conn, arrival, index, number_before)
             except RegisterConflict as err:
                 if attempt == 2:
@@ -122,6 +126,7 @@ class Register:
         # which is not in the register yet.
         keys = [arrival.spooled.spool_id for arrival, _ in prepared[1:]] + [number_before]
         with self.db.transaction() as conn:
+            self.blobs.put_within(conn, [data for arrival, _ in prepared for data in _payloads(arrival)])
             written = {arrival.spooled.spool_id:
                        self._arrivals.write(conn, arrival, index, _earlier(key, number_before))
                        for (arrival, index), key in zip(prepared, keys)}
@@ -140,14 +145,21 @@ class Register:
         return len(numbered)
 
     def _prepare(self, arrival: NewArrival) -> tuple[str, str]:
-        """Store the blobs and build the index texts: the work done before the write lock is taken."""
-        self.blobs.put(arrival.spooled.raw)
-        for part in arrival.extracted.message.parts:
-            self.blobs.put(part.payload)
-        for text in arrival.extracted.texts:
-            if text.payload:
-                self.blobs.put(text.payload)
+        """Store the blobs (files) and build the index texts: the work done before the write lock is taken."""
+        self.blobs.put_before(_payloads(arrival))
         return arrival.index_text()
+
+    def move_blobs(self, to: str, remove: bool = True) -> BlobMove:
+        """Move every blob from the other store into the ``to`` store (filesystem or database); audited. The
+        gateway must be stopped on every host meanwhile, and database.blobs set to ``to`` before it starts."""
+        if to not in KINDS:
+            raise RegisterError(f"unknown blob store {to!r}: use {' or '.join(KINDS)}")
+        source = next(kind for kind in KINDS if kind != to)
+        moved = move_blobs(blob_store(source, self.config.blob_dir, self.db),
+                           blob_store(to, self.config.blob_dir, self.db), remove)
+        self.record_event("blobs-moved", "cli", {"from": source, "to": to, "found": moved.found,
+                                                  "copied": moved.copied, "removed": moved.removed})
+        return moved
 
     def record_event(self, action: str, actor: str, detail: dict[str, Any],
                      message_id: int | None = None, document_id: int | None = None) -> None:
@@ -226,6 +238,12 @@ class Register:
         """Totals per source, duplicates and the registration latency histogram, for /metrics."""
         with self.db.session() as session:
             return load_counters(session, latency_buckets)
+
+
+def _payloads(arrival: NewArrival) -> list[bytes]:
+    """The bytes a registration stores as blobs: the raw message, each part, each file's own text payload."""
+    return [arrival.spooled.raw, *(part.payload for part in arrival.extracted.message.parts),
+            *(text.payload for text in arrival.extracted.texts if text.payload)]
 
 
 def _earlier(key: str | None, bound: str | None) -> str | None:

@@ -14,6 +14,7 @@ import zoneinfo
 from collections.abc import Sequence
 from typing import Protocol
 
+from gateway import __version__
 from gateway.core.config import Config, load_config
 from gateway.core.errors import GatewayError
 from gateway.core.logs import setup_logging
@@ -69,6 +70,7 @@ class Daemon:
         self.router: Router | None = None
         self._followed_up: dt.date | None = None  # the day whose follow-up this process has queued
         self._register: Register | None = None  # for the departments table on reload, opened at the first reload
+        self._started_at = dt.datetime.now(dt.timezone.utc)
 
     def prepare(self) -> None:
         """Create the data folders, bring the schema to head (proving the database answers), recover the spool."""
@@ -139,6 +141,7 @@ class Daemon:
         ping_every = watchdog_interval()
         watch = ProgressWatch(self.config.workers.stall_timeout)
         last_sweep = last_status = last_ping = last_numbering = last_followup = time.monotonic()
+        last_heartbeat = -float("inf")
         while not self._stopping.wait(LOOP_INTERVAL):
             self._replace_dead_workers()
             now = time.monotonic()
@@ -146,6 +149,9 @@ class Daemon:
             if self.config.followup.send and now - last_followup >= FOLLOWUP_INTERVAL:
                 self._follow_up()
                 last_followup = now
+            if now - last_heartbeat >= self.config.host.heartbeat_interval:
+                self._heartbeat()
+                last_heartbeat = now
             if now - last_numbering >= NUMBERING_INTERVAL:
                 self._number_waiting()
                 last_numbering = now
@@ -191,6 +197,16 @@ class Daemon:
             self._followed_up = local.date()
         except Exception as err:  # noqa: BLE001 - a database outage must not stop the daemon; tried again later
             log.warning("the daily follow-up failed: %s: %s; trying again shortly", type(err).__name__, err)
+
+    def _heartbeat(self) -> None:
+        """Tell the register this host is alive, with its version and rules version (`gateway status` lists it)."""
+        try:
+            if self._register is None:
+                self._register = Register(self.config)
+            rules = self.router.ruleset.version if self.router is not None else ""
+            self._register.hosts.heartbeat(self.config.host_name, __version__, rules, self._started_at)
+        except Exception as err:  # noqa: BLE001 - a database outage must not stop the daemon; tried again later
+            log.warning("heartbeat failed: %s: %s", type(err).__name__, err)
 
     def _number_waiting(self) -> None:
         """Number the documents nothing unsettled was received before: after a slow message settles without a

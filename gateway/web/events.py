@@ -32,6 +32,7 @@ NAMES = {
     "quarantine-released": "Cho thư cách ly vào sổ",
     "quarantine-deleted": "Xoá thư cách ly",
     "spool-requeued": "Xử lý lại thư lỗi",
+    "blobs-moved": "Chuyển nơi lưu tệp",
     "web-search": "Tìm kiếm",
     "web-view": "Xem văn bản",
     "web-preview": "Xem trước tệp",
