@@ -158,13 +158,13 @@ def db_upgrade(ctx) -> None:
 
 @db.command("move-blobs")
 @click.option("--to", "to", type=click.Choice(["database", "filesystem"]), required=True,
-              help="The store to move every message and file into.")
-@click.option("--keep", is_flag=True, help="Leave the source store as it is (copy only).")
+              help="Nơi chuyển tất cả thư và tệp đến: database (cơ sở dữ liệu) hoặc filesystem (trên đĩa).")
+@click.option("--keep", is_flag=True, help="Giữ nguyên nơi cũ (chỉ chép sang).")
 @click.pass_context
 @handle_errors
 def db_move_blobs(ctx, to: str, keep: bool) -> None:
-    """Move the bytes of every message and file between the filesystem (blobs/) and the register database.
-    Stop the gateway on every host first; set database.blobs to the new store before starting it again."""
+    """Chuyển nội dung mọi thư và tệp giữa đĩa của máy (thư mục dữ liệu) và cơ sở dữ liệu của sổ. Dừng gateway trên mọi máy
+    trước; đặt `database.blobs` theo nơi mới rồi mới chạy lại."""
     from gateway.register.service import Register
 
     register = Register.open(get_config(ctx))
@@ -172,7 +172,7 @@ def db_move_blobs(ctx, to: str, keep: bool) -> None:
         moved = register.move_blobs(to, remove=not keep)
     finally:
         register.close()
-    where = "cơ sở dữ liệu" if to == "database" else "thư mục blobs/"
+    where = "cơ sở dữ liệu" if to == "database" else "đĩa (thư mục dữ liệu)"
     click.echo(f"Đã chuyển tệp lưu vào {where}: {moved.found} tệp, {moved.copied} tệp mới chép, "
                f"{moved.removed} tệp đã xoá khỏi nơi cũ")
     if get_config(ctx).database.blobs != to:
