@@ -193,6 +193,8 @@ def test_the_leaders_direction_on_the_page_in_the_audit_and_on_the_phieu(desk, b
         assert page.locator("[role=status]").inner_text() == "Đã ghi ý kiến chỉ đạo của LANHDAO: chủ trì KT"
         assert page.locator("#direction-opinion").inner_text() == "Giao Phòng Kinh tế chủ trì, báo cáo trước hạn."
         assert page.locator("#direction-due").inner_text() == "31/12/2030"
+        assert page.locator("#direction-lead").inner_text() == "Phòng Kinh tế (KT)"
+        assert "ghi thay" not in page.locator("#direction-current").inner_text()
         lead = page.locator("#assignments tr", has_text="Phòng Kinh tế")
         assert "Chủ trì" in lead.inner_text() and "31/12/2030" in lead.inner_text()
         assert "Phối hợp" in page.locator("#assignments tr", has_text="Phòng Tổ chức").inner_text()
@@ -276,6 +278,8 @@ def test_recall_from_the_document_page_and_a_recall_notice_from_quarantine(desk,
         assert page.locator(".dochead .tag", has_text="Đã thu hồi").count() == 1
         assert "Kế hoạch đã huỷ" in page.locator("#recalls").inner_text()
         assert "điện thoại" in page.locator("#recalls").inner_text()
+        for gone in ("#assign-form", "#review-tag", "#return-recall", "#phieu", ".fieldform"):
+            assert page.locator(gone).count() == 0, gone  # nothing left to correct, assign or print
         shot(page, "recalled")
         record = corpus.register.get_document(doc)
         assert record.status == "recalled" and record.arrival_number and not record.attachments

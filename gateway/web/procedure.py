@@ -42,6 +42,7 @@ class History:
     directions: tuple[DirectionView, ...]
     recalls: tuple[RecallView, ...]
     links: tuple[LinkView, ...]
+    people: dict[str, str]  # user name -> the name shown (who recorded a direction for whom)
 
     @property
     def direction(self) -> DirectionView | None:
@@ -60,8 +61,11 @@ class Procedure:
         self.register.views.check_visible(scope_of(who, self.config.web), document_id)
 
     def history(self, document_id: int) -> History:
-        return History(self.register.views.directions(document_id), self.register.recalls.recalls_of(document_id),
-                       self.register.recalls.links_of(document_id))
+        directions = self.register.views.directions(document_id)
+        people = {u["name"]: u["full_name"] or u["name"] for u in self.register.accounts.list_users()} \
+            if directions else {}
+        return History(directions, self.register.recalls.recalls_of(document_id),
+                       self.register.recalls.links_of(document_id), people)
 
     # -- the leader's direction (Điều 24) ---------------------------------------------------------------
 
