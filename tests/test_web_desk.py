@@ -123,6 +123,7 @@ def test_paper_arrival_proposed_corrected_and_numbered_next(desk, browser, tmp_p
         assert page.locator("#f-urgency .shown").inner_text() == "Hỏa tốc"
         assert page.locator("#f-description .shown").inner_text() == "Bản gốc nhận qua bưu điện"
         assert "văn bản giấy" in page.locator("#mail").inner_text()
+        assert "vanthu" in page.locator("#mail").inner_text() and "cong-van-giay.pdf" in page.locator("#mail").inner_text()
         shot(page, "paper-registered")
         record = register.get_document(document_id)
         assert record.source == "paper" and record.code_notation == "STC-QLNS" and record.urgency == 3
