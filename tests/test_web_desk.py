@@ -304,3 +304,36 @@ def test_recall_from_the_document_page_and_a_recall_notice_from_quarantine(desk,
     finally:
         context.close()
     assert corpus.register.get_document(named).status == "recalled"
+
+
+def test_the_van_thu_records_the_direction_for_the_leader_when_the_quy_che_allows(tmp_path) -> None:
+    """routing.direction_roles with van_thu: she picks the lãnh đạo whose direction it is; without, 403."""
+    from web_support import client_for, csrf_of, login
+
+    corpus = build_corpus(web_config(tmp_path))
+    try:
+        allowed = dataclasses.replace(corpus, config=dataclasses.replace(corpus.config, routing=dataclasses.replace(
+            corpus.config.routing, direction_roles=("admin", "lanh_dao", "van_thu"))))
+        client = client_for(allowed)
+        csrf = login(client, "vanthu")
+        doc = corpus.ids["kt"]
+        page = client.get(f"/documents/{doc}")
+        assert 'name="leader"' in page.text and csrf_of(page.text) == csrf
+        refused = client.post(f"/documents/{doc}/direction", data={"csrf": csrf, "lead": "KT", "opinion": "x"})
+        assert refused.status_code == 400 and "Chọn lãnh đạo" in refused.text
+        done = client.post(f"/documents/{doc}/direction", data={
+            "csrf": csrf, "leader": "lanhdao", "lead": "TC", "cooperate": ["KT", "TC"], "inform": "VP",
+            "due_date": "15/01/2031", "opinion": "Phòng Tổ chức chủ trì"})
+        assert done.status_code == 200 and "Đã ghi ý kiến chỉ đạo của LANHDAO: chủ trì TC" in done.text
+        assert 'ghi thay: <span class="v" translate="no">VANTHU</span>' in done.text
+        (direction,) = corpus.register.views.directions(doc)
+        assert (direction.directed_by, direction.recorded_by, direction.lead, direction.cooperate, direction.inform,
+                direction.due_date) == ("LANHDAO", "vanthu", "TC", ("KT",), ("VP",), dt.date(2031, 1, 15))
+        plain = client_for(corpus)
+        csrf = login(plain, "vanthu")
+        assert plain.post(f"/documents/{doc}/direction", data={"csrf": csrf, "lead": "KT"}).status_code == 403
+        chuyen_vien = client_for(allowed)
+        csrf = login(chuyen_vien, "cv_kt")
+        assert chuyen_vien.post(f"/documents/{doc}/direction", data={"csrf": csrf, "lead": "KT"}).status_code == 403
+    finally:
+        corpus.register.close()
