@@ -337,3 +337,49 @@ def test_the_van_thu_records_the_direction_for_the_leader_when_the_quy_che_allow
         assert chuyen_vien.post(f"/documents/{doc}/direction", data={"csrf": csrf, "lead": "KT"}).status_code == 403
     finally:
         corpus.register.close()
+
+
+def test_the_procedure_on_postgresql(tmp_path, postgres_url) -> None:
+    """The same edges on PostgreSQL, in process: a paper arrival found again by its spool id, a direction and the
+    phiếu over the API, a return and a recall (each refused the second time with 409)."""
+    from web_support import client_for, csrf_of, login
+
+    corpus = build_corpus(web_config(tmp_path, postgres_url))
+    try:
+        for key in ("ret", "rec"):
+            corpus.ids[key] = corpus.register.register_arrival(
+                _authenticated(key, f"Công văn {key}", code=("88", "CV-UBND"))).document_id
+        client = client_for(corpus)
+        csrf = login(client, "vanthu")
+        scan = _scan(tmp_path).read_bytes()
+        draft = client.post("/paper", data={"csrf": csrf}, files={"scan": ("quet.pdf", scan, "application/pdf")})
+        assert draft.status_code == 200 and 'value="STC-QLNS"' in draft.text
+        fields = {"csrf": csrf_of(draft.text), "subject": "V/v quyết toán ngân sách năm 2026", "code_number": "45",
+                  "code_notation": "STC-QLNS", "issued_date": "20/11/2026", "urgency": "1", "secrecy": "0"}
+        taken = client.post(draft.url.path, data=fields, follow_redirects=False)
+        assert taken.status_code == 303
+        spool_id = taken.headers["location"].rsplit("/", 1)[1]
+        assert "Đang đọc và vào sổ" in client.get(taken.headers["location"]).text
+        done = Importer(corpus.config, corpus.spool, corpus.register).process(spool_id)
+        assert corpus.register.documents_of_arrival(spool_id) == [done.registration.document_id]
+        landed = client.get(taken.headers["location"], follow_redirects=False)
+        assert landed.headers["location"].startswith(f"/documents/{done.registration.document_id}?")
+        assert corpus.register.get_document(done.registration.document_id).source == "paper"
+        leader = api(corpus, "lanhdao")
+        doc = corpus.ids["kt"]
+        assert client.post(f"/api/v1/documents/{doc}/direction", headers=leader, json={
+            "lead": "KT", "cooperate": ["TC"], "opinion": "Khẩn trương triển khai"}).status_code == 200
+        phieu = client.get(f"/api/v1/documents/{doc}/phieu", headers=leader)
+        assert phieu.headers["content-type"] == "application/pdf"
+        assert "Khẩn trương triển khai" in _pdf_text(phieu.content)
+        clerk = api(corpus, "vanthu")
+        for key, path, body in (("ret", "return", {"reason": "Gửi nhầm cơ quan"}),
+                                ("rec", "recall", {"reason": "Nơi gửi thu hồi", "source": "phone"})):
+            first = client.post(f"/api/v1/documents/{corpus.ids[key]}/{path}", headers=clerk, json=body)
+            assert first.status_code == 200, first.text
+            again = client.post(f"/api/v1/documents/{corpus.ids[key]}/{path}", headers=clerk, json=body)
+            assert again.status_code == 409, again.text
+        assert corpus.register.get_document(corpus.ids["ret"]).status == "returned"
+        assert corpus.register.get_document(corpus.ids["rec"]).status == "recalled"
+    finally:
+        corpus.register.close()
