@@ -17,7 +17,7 @@ import httpx
 import pytest
 from conftest import free_port
 from docgen import make_official_pdf
-from test_web_browser import CHROMIUM, browser, log_in, shot  # noqa: F401, F811 - the browser fixture
+from test_web_browser import CHROMIUM, _render, browser, log_in, shot  # noqa: F401, F811 - the browser fixture
 from web_support import DOCS, api, arrival, build_corpus, web_config
 
 from gateway.core.values import AuthResults, Envelope
@@ -215,6 +215,7 @@ def test_the_leaders_direction_on_the_page_in_the_audit_and_on_the_phieu(desk, b
             page.click("#phieu-pdf")
         saved = tmp_path / "phieu.pdf"
         info.value.save_as(saved)
+        assert _render(saved, "phieu-pdf") == 1  # one A4 page, rendered for a person to look at
         text = _pdf_text(saved.read_bytes())
         for wanted in (f"Số đến: {record.arrival_number}/{record.year}", DOCS["tc"]["subject"],
                        "Giao Phòng Kinh tế chủ trì", "PHIẾU GIẢI QUYẾT VĂN BẢN ĐẾN", "Phòng Kinh tế (KT)",

@@ -140,7 +140,7 @@ def to_pdf(slip: Slip) -> bytes:
         pdf.set_font("Serif", "B" if kind in ("agency", "title", "bold") else "", 14 if kind == "title" else 13)
         if kind == "dots":
             pdf.set_font("Serif", "", 13)
-            pdf.cell(0, 8, "." * 95, new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 8, "." * int(pdf.epw / pdf.get_string_width(".")), new_x="LMARGIN", new_y="NEXT")
             continue
         align = "C" if kind in ("title", "head") else "R" if kind == "sign" else "L"
         if kind in ("bold", "title"):
