@@ -384,3 +384,36 @@ def test_the_procedure_on_postgresql(tmp_path, postgres_url) -> None:
         assert corpus.register.get_document(corpus.ids["rec"]).status == "recalled"
     finally:
         corpus.register.close()
+
+
+def test_a_quarantined_message_is_returned_from_its_page_without_a_number(tmp_path) -> None:
+    """Điều 21 on a held message: returned to an authenticated sender, gone from quarantine, no số đến; an
+    unauthenticated one is refused with the reason on the page."""
+    from web_support import client_for, login
+
+    corpus = build_corpus(web_config(tmp_path))
+    try:
+        spool = corpus.spool
+        held = {}
+        for key, auth in (("signed", "pass"), ("forged", "none")):
+            raw = (f"From: vanthu@{key}.example.gov.vn\r\nTo: vanthu@localhost\r\nSubject: Cong van {key}\r\n"
+                   f"Message-ID: <{key}@test>\r\n\r\nNoi dung.\r\n").encode()
+            held[key] = spool.put(raw, Envelope(source="smtp", received_at=dt.datetime.now(dt.timezone.utc),
+                                                mail_from=f"vanthu@{key}.example.gov.vn"))
+            spool.claim(held[key])
+            quarantine.hold(spool, held[key], "chữ ký số không hợp lệ", {
+                "from": f"vanthu@{key}.example.gov.vn", "spf": auth, "dkim": auth, "dmarc": auth})
+        numbers = corpus.register.stats()["documents"]
+        client = client_for(corpus)
+        csrf = login(client, "vanthu")
+        page = client.post("/spool/quarantine/return", data={"csrf": csrf, "spool_id": held["forged"],
+                                                            "reason": "Sai chữ ký"})
+        assert page.status_code == 200 and "Chưa trả lại được: Không trả lại cho" in page.text
+        page = client.post("/spool/quarantine/return", data={"csrf": csrf, "spool_id": held["signed"],
+                                                            "reason": "Chữ ký số không hợp lệ"})
+        assert "Đã trả lại thư" in page.text and "vanthu@signed.example.gov.vn" in page.text
+        assert [e.spool_id for e in spool.list("quarantine")] == [held["forged"]]
+        assert corpus.register.stats()["documents"] == numbers  # no số đến taken
+        assert [m.kind for m in corpus.register.outbox.list()] == ["return"]
+    finally:
+        corpus.register.close()
