@@ -361,11 +361,11 @@ def test_the_procedure_on_postgresql(tmp_path, postgres_url) -> None:
         assert taken.status_code == 303
         spool_id = taken.headers["location"].rsplit("/", 1)[1]
         assert "Đang đọc và vào sổ" in client.get(taken.headers["location"]).text
-        done = Importer(corpus.config, corpus.spool, corpus.register).process(spool_id)
-        assert corpus.register.documents_of_arrival(spool_id) == [done.registration.document_id]
+        document_id, _number = _worker(corpus.config, spool_id)
+        assert corpus.register.documents_of_arrival(spool_id) == [document_id]
         landed = client.get(taken.headers["location"], follow_redirects=False)
-        assert landed.headers["location"].startswith(f"/documents/{done.registration.document_id}?")
-        assert corpus.register.get_document(done.registration.document_id).source == "paper"
+        assert landed.headers["location"].startswith(f"/documents/{document_id}?")
+        assert corpus.register.get_document(document_id).source == "paper"
         leader = api(corpus, "lanhdao")
         doc = corpus.ids["kt"]
         assert client.post(f"/api/v1/documents/{doc}/direction", headers=leader, json={

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Request, UploadFile
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from gateway.core.errors import NotFound
 from gateway.ops.recalls import RecallNoticeError
@@ -54,8 +55,8 @@ async def paper_upload(request: Request, v: User, service: Service, csrf: Annota
                           error=f"Tệp {upload.filename} lớn quá giới hạn {limit // (1024 * 1024)} MB.")
         if data:
             files.append((upload.filename or "", data))
-    try:
-        draft = service.paper.propose(v.who, files)
+    try:  # the reader may OCR for seconds: in a worker thread, the other pages keep answering
+        draft = await run_in_threadpool(service.paper.propose, v.who, files)
     except EditError as err:
         return render(request, "paper.html", status=400, viewer=v, draft=None, error=str(err))
     return RedirectResponse(f"/paper/{draft.token}", 303)
@@ -74,9 +75,9 @@ async def paper_take(request: Request, token: DraftToken, v: User, service: Serv
     check_csrf(v, str(form.get("csrf", "")))
     typed = {name: str(form.get(name, "")) for name in FORM_FIELDS}
     try:
-        spool_id = service.paper.take(v.who, token, typed)
+        spool_id = await run_in_threadpool(service.paper.take, v.who, token, typed)
     except EditError as err:
-        draft = service.paper.draft(v.who, token)
+        draft = await run_in_threadpool(service.paper.draft, v.who, token)
         return render(request, "paper.html", status=400, viewer=v, draft=draft, typed=typed, fields=FORM_FIELDS,
                       error=str(err), review_below=service.config.web.review_below)
     return RedirectResponse(f"/paper/arrival/{spool_id}", 303)
@@ -115,12 +116,12 @@ async def direction_form(request: Request, document_id: DocId, v: User, service:
     inform = tuple(str(c) for c in form.getlist("inform") if str(c) != lead and str(c) not in cooperate)
     due, opinion, leader = str(form.get("due_date", "")), str(form.get("opinion", "")), str(form.get("leader", ""))
     try:
-        done = service.procedure.direct(v.who, document_id, Direction(
+        done = await run_in_threadpool(service.procedure.direct, v.who, document_id, Direction(
             opinion=opinion, lead=lead, cooperate=cooperate, inform=inform, due_date=forms.parse_date(due),
             leader=leader))
     except (EditError, NotFound) as err:
         roles = {lead: "lead", **{c: "cooperate" for c in cooperate}, **{c: "inform" for c in inform}}
-        return show_document(request, v, service, document_id, status=400, error={
+        return await run_in_threadpool(show_document, request, v, service, document_id, status=400, error={
             "field": "direction", "message": _said(err), "opinion": opinion, "due": due, "leader": leader,
             "roles": roles})
     return _back(document_id, f"Đã ghi ý kiến chỉ đạo của {done}: chủ trì {lead}", "#direction")
