@@ -114,8 +114,11 @@ def test_van_thu_searches_opens_downloads_reassigns_and_exports(site, browser, t
         page.wait_for_url(f"{base}/documents/{corpus.ids['kt']}*")
         assert page.locator("#doc-subject").inner_text().endswith(DOCS["kt"]["subject"])
         page.wait_for_load_state("load")  # the preview frame too: a click while it loads can be lost
+        link = page.locator("#files a[download]")
+        link.scroll_into_view_if_needed()  # on a long page the PDF viewer starts when scrolled: let it settle
+        page.wait_for_load_state("networkidle")
         with page.expect_download(timeout=90_000) as info:
-            page.click("#files a[download]")
+            link.click()
         saved = tmp_path / "file.pdf"
         info.value.save_as(saved)
         assert saved.read_bytes().startswith(b"%PDF")
