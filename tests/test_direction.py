@@ -107,3 +107,38 @@ def test_a_direction_needs_one_lead_known_units_and_distinct_roles(stack) -> Non
     with pytest.raises(NotFound, match="NOPE"):
         register.changes.direct(doc, DirectionInput("GĐ", "", "NOPE"), "vt")
     assert register.views.directions(doc) == ()
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_the_phieu_giai_quyet_prints_the_direction(stack, tmp_path, fmt) -> None:
+    """`gateway phieu ID --format docx|pdf -o FILE`: Phụ lục IV's phiếu with the số đến, trích yếu and direction."""
+    import io
+
+    from click.testing import CliRunner
+    from conftest import write_config
+
+    from gateway.cli import main
+
+    config, spool, register, router = stack("proposal")
+    doc = _registered(config, spool, register, router)
+    register.changes.direct(doc, DirectionInput(directed_by="Giám đốc Nguyễn Văn An", opinion="Thanh tra chủ trì, "
+                                                "báo cáo kết quả trước hạn", lead="TTR", cooperate=("KHTC",),
+                                                due_date=dt.date(2030, 12, 31)), recorded_by="vanthu")
+    record = register.get_document(doc)
+    settings = write_config(tmp_path, 2525, database_url=config.database.url, data_dir=config.data_dir)
+    out = tmp_path / f"phieu.{fmt}"
+    result = CliRunner().invoke(main, ["--config", str(settings), "phieu", str(doc), "--format", fmt, "-o", str(out)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    if fmt == "pdf":
+        from pypdf import PdfReader
+
+        text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(out.read_bytes())).pages).split())
+    else:
+        from docx import Document
+
+        text = "\n".join(p.text for p in Document(io.BytesIO(out.read_bytes())).paragraphs)
+    for wanted in (f"Số đến: {record.arrival_number}/{record.year}", record.subject, "PHIẾU GIẢI QUYẾT VĂN BẢN ĐẾN",
+                   "Thanh tra chủ trì, báo cáo kết quả trước hạn", "31/12/2030", "Giám đốc Nguyễn Văn An", "(TTR)"):
+        assert wanted in text, (wanted, text)
+    assert any(e.action == "phieu-printed" for e in register.get_document(doc).audit)

@@ -510,14 +510,23 @@ COVERED = {
     ("GET", "/api/v1/documents/{document_id}/files/{attachment_id}"), ("GET", "/api/v1/dashboard"),
     ("GET", "/api/v1/departments"), ("GET", "/api/v1/export"), ("GET", "/api/v1/spool/bad"),
     ("POST", "/api/v1/spool/bad/{spool_id}/requeue"), ("GET", "/api/v1/openapi.json"),
+    # the văn bản đến procedure (paper, direction, phiếu, return, recall): test_web_desk.py
+    ("GET", "/paper"), ("POST", "/paper"), ("GET", "/paper/{token}"), ("POST", "/paper/{token}"),
+    ("GET", "/paper/arrival/{spool_id}"), ("POST", "/documents/{document_id}/direction"),
+    ("POST", "/documents/{document_id}/return"), ("POST", "/documents/{document_id}/recall"),
+    ("GET", "/documents/{document_id}/phieu.{fmt}"), ("POST", "/spool/quarantine/return"),
+    ("POST", "/spool/quarantine/recall"), ("POST", "/api/v1/documents/{document_id}/direction"),
+    ("POST", "/api/v1/documents/{document_id}/return"), ("POST", "/api/v1/documents/{document_id}/recall"),
+    ("GET", "/api/v1/documents/{document_id}/phieu"),
 }
 
 
 def test_every_route_is_one_these_tests_exercise(corpus) -> None:
-    from gateway.web import auth, pages
+    from gateway.web import auth, desk, pages
 
     app = create_app(corpus.config, corpus.register, corpus.spool)
-    served = [r for r in app.routes if hasattr(r, "path")] + auth.router.routes + pages.router.routes
+    served = ([r for r in app.routes if hasattr(r, "path")] + auth.router.routes + pages.router.routes
+              + desk.router.routes)
     routes = {(m, r.path) for r in served if getattr(r, "methods", None) for m in r.methods if m != "HEAD"}
     schema = TestClient(app).get("/api/v1/openapi.json").json()
     routes |= {(m.upper(), path) for path, ops in schema["paths"].items() for m in ops}

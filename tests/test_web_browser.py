@@ -128,6 +128,8 @@ def test_van_thu_searches_opens_downloads_reassigns_and_exports(site, browser, t
         page.wait_for_url(f"{base}/documents/{corpus.ids['kt']}*")
         assert page.locator("#doc-subject").inner_text().endswith(DOCS["kt"]["subject"])
         page.wait_for_load_state("load")
+        page.locator("#files a[download]").scroll_into_view_if_needed()  # on a long page the PDF viewer starts
+        page.wait_for_load_state("networkidle")  # when scrolled to: let it settle
         saved = tmp_path / "file.pdf"
         download(page, "#files a[download]").save_as(saved)
         assert saved.read_bytes().startswith(b"%PDF")

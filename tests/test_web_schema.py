@@ -21,7 +21,9 @@ def test_every_api_operation_answers_as_its_schema_says(tmp_path) -> None:
         schema = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
         headers = {"Authorization": f"Bearer {corpus.tokens['vanthu']}"}
         operations = [result.ok() for result in schema.get_all_operations()]
-        assert len(operations) == 19
+        assert len(operations) == 23
+        # what cannot be undone last: a returned or recalled document refuses further changes (409)
+        operations.sort(key=lambda op: (op.path.endswith("/return"), op.path.endswith("/recall")))
         for operation in operations:
 
             @given(case=operation.as_strategy())

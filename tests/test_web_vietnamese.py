@@ -176,7 +176,7 @@ def test_no_english_on_any_page_for_any_role(site) -> None:
         csrf = login(client, user)
         urls = ["/", "/register", "/register?review=1", "/export", "/spool/bad", "/spool/quarantine",
                 f"/spool/quarantine/{ids['held']}", "/admin/users", "/documents/99999",
-                "/export?format=csv&date_from=31/02/2025&date_to=01/03/2025"]
+                "/export?format=csv&date_from=31/02/2025&date_to=01/03/2025", "/paper", "/paper/arrival/chua-co-1"]
         urls += [f"/documents/{doc}" for doc in (*corpus.ids.values(), ids["review"], ids["routed"])]
         pages = {url: client.get(url) for url in urls}
         doc = corpus.ids["both"]
@@ -186,6 +186,11 @@ def test_no_english_on_any_page_for_any_role(site) -> None:
         pages["stale form"] = client.post(f"/documents/{doc}/handled", data={"csrf": "stale"})
         pages["delete unconfirmed"] = client.post("/spool/quarantine/delete", data={"spool_id": "x", "csrf": csrf})
         pages["no such spool entry"] = client.get("/spool/quarantine/nope")
+        pages["paper draft"] = client.post("/paper", data={"csrf": csrf})
+        pages["paper without subject"] = client.post(pages["paper draft"].url.path, data={"csrf": csrf})
+        pages["direction without lead"] = client.post(f"/documents/{doc}/direction", data={"csrf": csrf})
+        pages["return without reason"] = client.post(f"/documents/{doc}/return", data={"csrf": csrf, "reason": " "})
+        pages["recall unconfirmed"] = client.post(f"/documents/{doc}/recall", data={"csrf": csrf, "reason": "x"})
         for name, response in pages.items():
             if response.headers.get("content-type", "").startswith("text/html"):
                 words = english_in(visible_text(response.text), data)

@@ -357,3 +357,28 @@ def link_cmd(ctx, document_id: int, updates: int | None, replaces: int | None) -
         register.close()
     click.echo(f"văn bản mã {document_id} {'cập nhật' if kind == 'update' else 'thay thế'} văn bản mã {target}")
 
+
+
+@click.command("phieu")
+@click.argument("document_id", type=int)
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf"]), default="pdf", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write.")
+@click.pass_context
+@handle_errors
+def phieu_cmd(ctx, document_id: int, fmt: str, output: Path) -> None:
+    """Print the Phiếu giải quyết văn bản đến (ND30 Phụ lục IV) of a document, with the leader's direction in
+    force, as DOCX or PDF."""
+    from gateway.register.service import Register
+    from gateway.web.procedure import render_phieu
+
+    config = get_config(ctx)
+    register = Register.open(config)
+    try:
+        data = render_phieu(register, config, document_id, fmt)
+        register.record_event("phieu-printed", operator(), {"format": fmt, "file": str(output)},
+                              document_id=document_id)
+    finally:
+        register.close()
+    output.write_bytes(data)
+    click.echo(f"đã ghi phiếu giải quyết văn bản {document_id} vào {output}")

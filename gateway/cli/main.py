@@ -13,6 +13,7 @@ from gateway.cli.documents import (
     direct,
     extract,
     link_cmd,
+    phieu_cmd,
     recall_cmd,
     register_paper,
     return_cmd,
@@ -77,6 +78,7 @@ main.add_command(direct)
 main.add_command(return_cmd)
 main.add_command(recall_cmd)
 main.add_command(link_cmd)
+main.add_command(phieu_cmd)
 main.add_command(audit)
 main.add_command(db)
 main.add_command(status)

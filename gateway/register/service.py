@@ -184,6 +184,16 @@ class Register:
         with self.db.session() as session:
             return load_document(session, document_id)
 
+    def documents_of_arrival(self, spool_id: str) -> list[int]:
+        """The documents of the message a spool entry brought (a duplicate arrival: the first's); [] when it is
+        not registered (yet)."""
+        with self.db.reading() as conn:
+            message_id = conn.scalar(sa.select(Arrival.message_id).where(Arrival.spool_id == spool_id))
+            if message_id is None:
+                return []
+            return list(conn.scalars(sa.select(Document.id).where(Document.message_id == message_id)
+                                     .order_by(Document.id)))
+
     def attachment_texts(self, document_id: int) -> tuple[str, ...]:
         """The extracted text of each file of the document's message (what routing reads); NotFound when absent."""
         with self.db.session() as session:

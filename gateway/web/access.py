@@ -13,6 +13,10 @@ class Forbidden(GatewayError):
     """The user may see the thing but not do this to it."""
 
 
+class Conflict(GatewayError):
+    """The change cannot be made in the document's present state (already returned, recalled…)."""
+
+
 def scope_of(principal: Principal, web: WebConfig) -> Scope:
     """What ``principal`` may see under the configured secret roles."""
     secret = principal.role in web.secret_roles or principal.secret_allowed

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -11,12 +13,15 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.register.accounts import Principal
+from gateway.register.changes import EditError
 from gateway.register.query import SORT_KEYS, SearchQuery
 from gateway.web import forms
+from gateway.web.access import Conflict
 from gateway.web.auth import api_user, get_service
 from gateway.web.exports import FORMATS
+from gateway.web.procedure import Direction
 from gateway.web.responses import download_response, export_response
-from gateway.web.service import SPOOL_ID, WebService
+from gateway.web.service import SPOOL_ID, ExportFile, WebService
 
 SortName = Literal[tuple(list(SORT_KEYS) + [f"-{k}" for k in SORT_KEYS] + [""])]  # type: ignore[valid-type]
 
@@ -71,6 +76,30 @@ class AssignmentIn(BaseModel):
     role: Literal["lead", "cooperate", "inform"]
     due_date: dt.date | None = None
     note: str = Field("", max_length=2000)
+
+
+class DirectionIn(BaseModel):
+    """A leader's direction (ND30 Điều 24): exactly one lead unit, others cooperating or informed, a deadline."""
+
+    model_config = ConfigDict(extra="forbid")
+    opinion: str = Field("", max_length=4000, description="ý kiến chỉ đạo")
+    lead: str = Field(min_length=1, max_length=64, description="the one chủ trì unit's code")
+    cooperate: list[Annotated[str, Field(max_length=64)]] = Field([], max_length=100)
+    inform: list[Annotated[str, Field(max_length=64)]] = Field([], max_length=100)
+    due_date: dt.date | None = None
+    leader: str = Field("", max_length=200, description="the lãnh đạo's user name, when the caller records it for "
+                                                         "them (a lãnh đạo's own token: left empty)")
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class RecallIn(ReasonIn):
+    source: Literal["email", "paper", "phone"] = "email"
+    refuse: bool = False
+    requested_by: str = Field("", max_length=400)
 
 
 class StatusIn(BaseModel):
@@ -143,6 +172,8 @@ router = APIRouter(tags=["register"], responses={
 })
 User = Depends(api_user)
 Service = Annotated[WebService, Depends(get_service)]
+CONFLICT = {409: {"model": Problem, "description": "the document's state refuses it (returned, recalled, an "
+                                                   "unauthenticated sender, no leader named)"}}
 
 
 @router.get("/me")
@@ -215,6 +246,56 @@ def assign(document_id: DocId, unit: str, body: AssignmentIn, service: Service, 
     lead is refused with 400 until the first is made phối hợp or taken off."""
     service.assign(who, document_id, unit, body.role, body.due_date, body.note)
     return Ok()
+
+
+@router.post("/documents/{document_id}/direction", response_model=Ok, responses=CONFLICT)
+def direction(document_id: DocId, body: DirectionIn, service: Service, who: Principal = User) -> Ok:
+    """Record a leader's direction (routing.direction_roles): the units are assigned as it says, those left out
+    are taken off, units not yet sent the document get a forward; audited as direction-recorded."""
+    cooperate = tuple(dict.fromkeys(c for c in body.cooperate if c != body.lead))
+    inform = tuple(dict.fromkeys(c for c in body.inform if c != body.lead and c not in cooperate))
+    with _conflict():
+        service.procedure.direct(who, document_id, Direction(
+            opinion=body.opinion, lead=body.lead, cooperate=cooperate, inform=inform, due_date=body.due_date,
+            leader=body.leader))
+    return Ok()
+
+
+@router.post("/documents/{document_id}/return", response_model=Ok, responses=CONFLICT)
+def return_document(document_id: DocId, body: ReasonIn, service: Service, who: Principal = User) -> Ok:
+    """Return the document to its (authenticated) sender with the reason (văn thư, admin; ND30 Điều 21); it keeps
+    its số đến, marked returned."""
+    with _conflict():
+        service.procedure.return_document(who, document_id, body.reason)
+    return Ok()
+
+
+@router.post("/documents/{document_id}/recall", response_model=Ok, responses=CONFLICT)
+def recall(document_id: DocId, body: RecallIn, service: Service, who: Principal = User) -> Ok:
+    """Record the sender's recall (văn thư, admin; ND30 Điều 18.4.b): agreed, the document's files and fields are
+    removed and its số đến stays, marked recalled; refused, nothing is removed."""
+    with _conflict():
+        service.procedure.recall(who, document_id, body.reason, body.source, refuse=body.refuse,
+                                 requested_by=body.requested_by)
+    return Ok()
+
+
+@contextlib.contextmanager
+def _conflict() -> Iterator[None]:
+    """A refusal by the document's state (returned, recalled, one chủ trì, no leader named) as 409."""
+    try:
+        yield
+    except EditError as err:
+        raise Conflict(str(err)) from err
+
+
+@router.get("/documents/{document_id}/phieu", response_class=Response,
+            responses={200: {"content": {"application/pdf": {}, FORMATS["docx"]: {}}}})
+def phieu(document_id: DocId, service: Service, format: Literal["pdf", "docx"] = "pdf",
+          who: Principal = User) -> Response:
+    """The Phiếu giải quyết văn bản đến (ND30 Phụ lục IV) of the document, with the direction in force."""
+    name, data = service.procedure.phieu(who, document_id, format)
+    return export_response(ExportFile(name, FORMATS[format], data, 1))
 
 
 @router.delete("/documents/{document_id}/assignments/{unit}", response_model=Ok)

@@ -12,12 +12,15 @@ from fastapi.staticfiles import StaticFiles
 
 from gateway.core.config import Config
 from gateway.core.errors import GatewayError, NotFound, RegisterError
+from gateway.ops.recalls import RecallNoticeError
+from gateway.ops.returns import ReturnError
 from gateway.register.accounts import AccountError
 from gateway.register.changes import EditError
+from gateway.register.recalls import RecallError
 from gateway.register.service import Register
 from gateway.spool import Spool
-from gateway.web import api, auth, pages
-from gateway.web.access import Forbidden
+from gateway.web import api, auth, desk, pages
+from gateway.web.access import Conflict, Forbidden
 from gateway.web.auth import LoginRequired, login_redirect, optional_viewer, set_session_cookie
 from gateway.web.reasons import Data, Said, said, translate
 from gateway.web.rendering import TEMPLATES, environment, render
@@ -43,6 +46,7 @@ def create_app(config: Config, register: Register, spool: Spool) -> FastAPI:
     app.mount("/static", StaticFiles(directory=TEMPLATES.parent / "static"), name="static")
     app.include_router(auth.router)
     app.include_router(pages.router)
+    app.include_router(desk.router)
     app.include_router(api.router, prefix="/api/v1")
     _add_headers(app)
     _add_error_handlers(app)
@@ -67,6 +71,7 @@ def _add_headers(app: FastAPI) -> None:
 
 _BACK = ((re.compile(r"/documents/(\d+)"), "/documents/{0}", "Về trang văn bản"),
          (re.compile(r"/spool/quarantine"), "/spool/quarantine", "Về danh sách thư cách ly"),
+         (re.compile(r"/paper"), "/paper", "Về trang vào sổ văn bản giấy"),
          (re.compile(r"/spool/bad"), "/spool/bad", "Về danh sách thư lỗi"),
          (re.compile(r"/admin/"), "/admin/users", "Về trang người dùng"),
          (re.compile(r"/export"), "/export", "Về trang xuất sổ"))
@@ -88,6 +93,12 @@ def _error(request: Request, status: int, message: str | Said):
         return JSONResponse({"detail": str(said)}, status)
     return render(request, "error.html", status=status, message=said, status_code=status,
                   viewer=optional_viewer(request), back=_back(request.url.path))
+
+
+def _sentence(text: str) -> str:
+    """An operation's message (written lower-case for the CLI's "error: …") as a sentence on its own."""
+    text = text.strip()
+    return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -113,6 +124,22 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AccountError)
     async def bad_account_change(request: Request, err: AccountError):
         return _error(request, 400, str(err))
+
+    @app.exception_handler(ReturnError)
+    async def bad_return(request: Request, err: ReturnError):
+        return _error(request, 409, _sentence(str(err)))
+
+    @app.exception_handler(RecallNoticeError)
+    async def bad_recall_notice(request: Request, err: RecallNoticeError):
+        return _error(request, 409, _sentence(str(err)))
+
+    @app.exception_handler(RecallError)
+    async def bad_recall(request: Request, err: RecallError):
+        return _error(request, 409, _sentence(str(err)))
+
+    @app.exception_handler(Conflict)
+    async def conflict(request: Request, err: Conflict):
+        return _error(request, 409, str(err))
 
     @app.exception_handler(ExportError)
     async def bad_export(request: Request, err: ExportError):

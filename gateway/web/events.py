@@ -61,6 +61,8 @@ NAMES = {
     "document-recalled": "Thu hồi văn bản",
     "recall-refused": "Từ chối thu hồi",
     "document-linked": "Liên kết văn bản",
+    "paper-submitted": "Gửi văn bản giấy vào sổ",
+    "phieu-printed": "In phiếu giải quyết",
 }
 
 

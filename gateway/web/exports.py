@@ -282,7 +282,7 @@ def _cell_text(cell, text: str, bold: bool = False, italic: bool = False, align=
 # -- PDF -------------------------------------------------------------------------------------------------------
 
 
-def _fonts() -> tuple[str, str]:
+def serif_fonts() -> tuple[str, str]:
     for regular, bold in FONTS:
         if Path(regular).is_file() and Path(bold).is_file():
             return regular, bold
@@ -295,7 +295,7 @@ def to_pdf(rows: list[RegisterRow], book: Book) -> bytes:
     from fpdf import FPDF
     from fpdf.enums import TableCellFillMode, VAlign
 
-    regular, bold = _fonts()
+    regular, bold = serif_fonts()
 
     class Sheets(FPDF):
         def header(self) -> None:

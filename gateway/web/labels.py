@@ -40,7 +40,8 @@ PAGE_FIELDS = ("organ_name", "code_number", "code_notation", "issued_date", "pla
                "addressees", "signer_position", "signer_name", "to_places", "urgency", "secrecy", "page_amount",
                "organ_id", "type_code", "due_date", "description")
 ROLES = {"lead": "Chủ trì", "cooperate": "Phối hợp", "inform": "Để biết"}
-STATES = {"new": "Chưa xử lý", "in_progress": "Đang xử lý", "done": "Hoàn thành"}
+STATES = {"new": "Chưa xử lý", "in_progress": "Đang xử lý", "done": "Hoàn thành",
+          "proposed": "Đề xuất, chờ ý kiến chỉ đạo"}
 USER_ROLES = {"admin": "Quản trị", "van_thu": "Văn thư", "lanh_dao": "Lãnh đạo", "chuyen_vien": "Chuyên viên"}
 DOC_STATES = {"registered": "Đã vào sổ", "handled": "Đã xử lý xong", "returned": "Đã trả lại nơi gửi",
               "recalled": "Đã thu hồi"}
@@ -72,7 +73,7 @@ SIGNATURE = {
 # Sender authentication results (RFC 8601).
 AUTH = {"pass": "đạt", "fail": "không đạt", "none": "không có", "neutral": "trung lập", "softfail": "không đạt (nhẹ)",
         "temperror": "lỗi tạm thời", "permerror": "lỗi cấu hình", "policy": "theo chính sách"}
-SOURCES_OF_MAIL = {"smtp": "SMTP", "imap": "IMAP", "import": "nhập tệp"}
+SOURCES_OF_MAIL = {"smtp": "SMTP", "imap": "IMAP", "import": "nhập tệp", "paper": "văn bản giấy"}
 ARRIVAL_KINDS = {"original": "lần đầu", "duplicate": "bản trùng"}
 DUPLICATE_REASONS = {"sha256": "cùng nội dung", "message-id": "cùng Message-ID"}
 MAIL_KINDS = {"forward": "chuyển tiếp", "receipt": "báo nhận", "return": "trả lại nơi gửi", "digest": "đôn đốc",

@@ -17,6 +17,7 @@ from gateway.register.changes import ASSIGNMENT_ROLES, ASSIGNMENT_STATES, EDITAB
 from gateway.register.query import SORT_KEYS, SearchQuery
 from gateway.web import forms, labels
 from gateway.web.auth import Viewer, check_csrf, get_service, viewer
+from gateway.web.procedure import RECALL_SOURCES
 from gateway.web.rendering import render
 from gateway.web.responses import download_response, export_response
 from gateway.web.service import WebService
@@ -74,7 +75,7 @@ def register_page(
                   short_name=service.short_name)
 
 
-def _document(request: Request, v: Viewer, service: WebService, document_id: int, msg: str = "",
+def show_document(request: Request, v: Viewer, service: WebService, document_id: int, msg: str = "",
               file: int | None = None, zoom: int = 0, error: dict[str, str] | None = None, status: int = 200):
     view = service.document(v.who, document_id)
     pdfs = view.pdfs
@@ -82,13 +83,16 @@ def _document(request: Request, v: Viewer, service: WebService, document_id: int
     return render(request, "document.html", status=status, viewer=v, view=view, doc=view.record,
                   departments=service.departments(), fields=EDITABLE_FIELDS, roles=ASSIGNMENT_ROLES,
                   states=ASSIGNMENT_STATES, msg=msg, shown=shown, zoom=zoom if zoom in ZOOMS else 0,
-                  zooms=ZOOMS, error=error or {}, review_below=service.config.web.review_below)
+                  zooms=ZOOMS, error=error or {}, review_below=service.config.web.review_below,
+                  history=service.procedure.history(document_id), may_direct=service.procedure.may_direct(v.who),
+                  leaders=service.procedure.leaders() if service.procedure.may_direct(v.who) else [],
+                  recall_sources=RECALL_SOURCES)
 
 
 @router.get("/documents/{document_id}")
 def document_page(request: Request, document_id: DocId, v: User, service: Service, msg: str = "",
                   file: int | None = Query(None, ge=1, le=2_147_483_647), zoom: int = 0):
-    return _document(request, v, service, document_id, msg, file, zoom)
+    return show_document(request, v, service, document_id, msg, file, zoom)
 
 
 @router.get("/documents/{document_id}/files/{attachment_id}")
@@ -111,7 +115,7 @@ def correct_form(request: Request, document_id: DocId, field: Annotated[str, For
     try:
         service.correct(v.who, document_id, {field: forms.parse_field(field, value)})
     except EditError as err:
-        return _document(request, v, service, document_id, error={"field": field, "message": str(err),
+        return show_document(request, v, service, document_id, error={"field": field, "message": str(err),
                                                                   "value": value}, status=400)
     return _back(document_id, "Đã sửa " + labels.field(field).lower(), f"#f-{field}")
 
@@ -134,7 +138,7 @@ def assign_form(request: Request, document_id: DocId, unit: Annotated[str, Form(
     try:
         service.assign(v.who, document_id, unit, role, forms.parse_date(due_date), note)
     except EditError as err:
-        return _document(request, v, service, document_id, error={"field": "assign", "message": str(err),
+        return show_document(request, v, service, document_id, error={"field": "assign", "message": str(err),
                                                                   "unit": unit, "role": role,
                                                                   "value": due_date}, status=400)
     return _back(document_id, f"Đã giao {unit}: {labels.role(role).lower()}", "#assignments")
@@ -198,8 +202,8 @@ def quarantine_page(request: Request, v: User, service: Service, msg: str = ""):
 
 
 @router.get("/spool/quarantine/{spool_id}")
-def quarantined_page(request: Request, spool_id: str, v: User, service: Service):
-    return render(request, "quarantined.html", viewer=v, view=service.quarantine_show(v.who, spool_id))
+def quarantined_page(request: Request, spool_id: str, v: User, service: Service, msg: str = ""):
+    return render(request, "quarantined.html", viewer=v, view=service.quarantine_show(v.who, spool_id), msg=msg)
 
 
 @router.post("/spool/quarantine/release")

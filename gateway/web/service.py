@@ -28,6 +28,8 @@ from gateway.web.access import Forbidden, may_edit, may_set_status, require_admi
 from gateway.web.exports import ExportError
 from gateway.web.fields import FieldView, SignatureView, field_views, reader_notes, signature_views
 from gateway.web.names import ShortNames
+from gateway.web.paper import PaperDesk
+from gateway.web.procedure import Procedure
 from gateway.web.reasons import Said
 
 SPOOL_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
@@ -126,6 +128,8 @@ class WebService:
         self.spool = spool
         self.timezone = ZoneInfo(config.register.timezone)
         self.short_name = ShortNames(config.web.short_names, config.web.abbreviate_names)
+        self.paper = PaperDesk(config, register, spool)
+        self.procedure = Procedure(config, register, spool)
 
     def scope(self, who: Principal) -> Scope:
         return scope_of(who, self.config.web)
