@@ -8,6 +8,7 @@ import datetime as dt
 import mimetypes
 import uuid
 from dataclasses import dataclass, field
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 
@@ -70,7 +71,7 @@ def compose(paper: PaperDocument, actor: str, agency: str, domain: str) -> bytes
     """The spool's record of a paper arrival: a message holding the scans, as if the văn thư had mailed them in."""
     message = EmailMessage()
     message["From"] = f"{clean_line(actor)} (văn thư, văn bản giấy) <paper@{domain}>"
-    message["To"] = clean_line(agency) or "văn thư"
+    message["To"] = Address(clean_line(agency) or "Văn thư", addr_spec=f"paper@{domain}")  # a name alone is no address
     message["Subject"] = clean_line(paper.fields.get("subject", ""))[:500]
     message["Date"] = dt.datetime.now(dt.timezone.utc)
     message["Message-ID"] = f"<paper.{uuid.uuid4().hex}@{domain}>"
