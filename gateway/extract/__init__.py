@@ -37,6 +37,14 @@ def extract_message(parsed: ParsedMessage, limits: LimitsConfig) -> Extracted:
     return Extracted(message=parsed, texts=tuple(texts))
 
 
+def limit_hits(extracted: Extracted) -> list[str]:
+    """What went over a limit while the message was parsed and read (one line each): with limits.on_limit =
+    "quarantine" such a message is held back rather than registered with parts missing."""
+    hits = [d for d in extracted.message.defects if "-reached:" in d]
+    return hits + [f"{t.member_path or t.filename or t.part_index}: {t.detail}" for t in extracted.texts
+                   if t.status == "limit"]
+
+
 def _part_texts(part: Part, limits: LimitsConfig) -> list[ExtractedText]:
     path = part.filename or f"part-{part.index}"
     texts = read_file(part.payload, part.filename, path, 0, limits, sniffed=part.sniffed_type, sha256=part.sha256)
