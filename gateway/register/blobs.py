@@ -10,7 +10,7 @@ import re
 import secrets
 from pathlib import Path
 
-from gateway.core.durable import fsync_path, publish
+from gateway.core.durable import can_sync_filesystem, fsync_path, publish, sync_filesystem, write_new
 from gateway.core.errors import NotFound, RegisterError, StorageFull
 
 log = logging.getLogger(__name__)
@@ -45,16 +45,57 @@ class BlobStore:
         log.debug("stored blob %s (%d bytes)", sha, len(data))
         return sha
 
-    def _ensure_dir(self, directory: Path) -> None:
-        """Create the ab/cd folders on first use, making each new entry durable in its parent."""
+    def put_many(self, blobs: list[bytes]) -> list[str]:
+        """put() for several blobs at once: the files are written, flushed with one syncfs, renamed into place and
+        flushed again, instead of two fsyncs (file and folder) and the new folders' fsyncs per blob. A blob is
+        renamed into place only once its bytes are on disk, so one that exists is whole (put() trusts that)."""
+        shas, pending = [], {}
+        for data in blobs:
+            sha = hashlib.sha256(data).hexdigest()
+            shas.append(sha)
+            if sha not in pending and not self.path(sha).exists():
+                pending[sha] = data
+        if not pending:
+            return shas
+        if len(pending) == 1 or not self.root.is_dir() or not can_sync_filesystem():  # one by one
+            for data in pending.values():
+                self.put(data)
+            return shas
+        written: list[tuple[Path, Path]] = []
+        try:
+            for sha, data in pending.items():
+                target = self.path(sha)
+                self._ensure_dir(target.parent, sync=False)
+                tmp = target.parent / f".tmp-{os.getpid()}-{secrets.token_hex(4)}"
+                write_new(tmp, data, sync=False)
+                written.append((tmp, target))
+            sync_filesystem(self.root)  # the bytes and the new folders
+            for tmp, target in written:
+                os.replace(tmp, target)
+            written = []
+            sync_filesystem(self.root)  # the names
+        except OSError as err:
+            if err.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull(f"cannot store {len(pending)} blobs: {err}") from err
+            raise RegisterError(f"cannot store {len(pending)} blobs: {err}") from err
+        finally:
+            for tmp, _ in written:
+                tmp.unlink(missing_ok=True)
+        log.debug("stored %d blobs", len(pending))
+        return shas
+
+    def _ensure_dir(self, directory: Path, sync: bool = True) -> None:
+        """Create the ab/cd folders on first use, making each new entry durable in its parent (unless the caller
+        flushes the file system itself)."""
         if directory.is_dir():
             return
         if directory.parent == self.root:
             self.root.mkdir(parents=True, exist_ok=True)
         else:
-            self._ensure_dir(directory.parent)
+            self._ensure_dir(directory.parent, sync)
         directory.mkdir(exist_ok=True)  # another worker may make it at the same moment
-        fsync_path(directory.parent)
+        if sync:
+            fsync_path(directory.parent)
 
     def get(self, sha: str) -> bytes:
         """The bytes of a blob; NotFound when it is absent."""

@@ -116,7 +116,8 @@ class Register:
         Numbers follow the order of receipt (see register_arrival). Any error rolls the whole batch back and is
         raised as RegisterError; the caller then registers them one by one with register_arrival.
         """
-        prepared = [(arrival, self._prepare(arrival))
+        self.blobs.put_many([blob for arrival in arrivals for blob in _blobs(arrival)])
+        prepared = [(arrival, arrival.index_text())
                     for arrival in sorted(arrivals, key=lambda a: a.spooled.spool_id)]
         # Written in order of receipt; each may number only what was received before the next one of the batch,
         # which is not in the register yet.
@@ -141,12 +142,7 @@ class Register:
 
     def _prepare(self, arrival: NewArrival) -> tuple[str, str]:
         """Store the blobs and build the index texts: the work done before the write lock is taken."""
-        self.blobs.put(arrival.spooled.raw)
-        for part in arrival.extracted.message.parts:
-            self.blobs.put(part.payload)
-        for text in arrival.extracted.texts:
-            if text.payload:
-                self.blobs.put(text.payload)
+        self.blobs.put_many(_blobs(arrival))
         return arrival.index_text()
 
     def record_event(self, action: str, actor: str, detail: dict[str, Any],
@@ -233,3 +229,9 @@ def _earlier(key: str | None, bound: str | None) -> str | None:
     if key is None:
         return bound
     return key if bound is None else min(key, bound)
+
+
+def _blobs(arrival: NewArrival) -> list[bytes]:
+    """What an arrival keeps in the blob store: the raw message, every part, every archive member."""
+    return [arrival.spooled.raw, *(part.payload for part in arrival.extracted.message.parts),
+            *(text.payload for text in arrival.extracted.texts if text.payload)]
