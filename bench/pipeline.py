@@ -9,7 +9,11 @@ message of each kind of process, the target rate and the peak RSS of every gatew
 each).
 
     .venv/bin/python bench/pipeline.py [--messages 1000] [--connections 8] [--workers 2] [--batch-size 8] [--runs 3]
-                                       [--rules rules/]
+                                       [--rules rules/] [--growth 100000]
+
+--growth N also runs the gateway, in each run, on a register already holding N documents (bulk-loaded with
+bench/search.py's builder, outside the timing) and prints its rate beside the rate on the empty register
+(goal: ≥ 0.9).
 """
 
 from __future__ import annotations
@@ -241,8 +245,24 @@ def peak_rss_mb(pid: int) -> dict[int, float]:
     return result
 
 
+def prefill(folder: Path, documents: int) -> None:
+    """A register in ``folder``/data already holding ``documents`` synthetic documents (not timed)."""
+    from search import build  # bench/search.py: the bulk loader of the million-document register
+
+    from gateway.core.config import Config, PathsConfig
+    from gateway.register.service import Register
+
+    register = Register(Config(paths=PathsConfig(data_dir=str(folder / "data"))))
+    try:
+        register.upgrade()
+        build(register, documents)
+    finally:
+        register.close()
+
+
 def run_gateway(messages: list[bytes], connections: int, workers: int, batch_size: int,
-                folder: Path, isolated: bool = True, rules: str = "") -> tuple[float, float, dict]:
+                folder: Path, isolated: bool = True, rules: str = "", held: int = 0) -> tuple[float, float, dict]:
+    """Rate of ``gateway serve`` in ``folder`` (whose register may already hold ``held`` documents)."""
     port = free_port()
     config = folder / "gateway.toml"
     config.write_text(
@@ -264,7 +284,7 @@ def run_gateway(messages: list[bytes], connections: int, workers: int, batch_siz
         cpu_before = cpu_seconds(daemon.pid)
         start = time.perf_counter()
         sent = send_all(port, messages, connections)
-        wait_count(database, len(messages))
+        wait_count(database, held + len(messages))
         elapsed = time.perf_counter() - start
         rss = peak_rss_mb(daemon.pid)
         cpu = {kind: seconds * 1000 / len(messages) for kind, seconds in cpu_by_kind(daemon.pid, cpu_before).items()}
@@ -284,6 +304,8 @@ def main() -> None:
     parser.add_argument("--no-isolation", action="store_true",
                         help="limits.extract_isolated = false: read attachments inside the worker (to measure the "
                              "cost of the reading child)")
+    parser.add_argument("--growth", type=int, default=0, metavar="N",
+                        help="also run on a register already holding N documents and print the ratio")
     parser.add_argument("--rules", default="", help="route with this rule folder (e.g. rules/); outbound mail "
                         "is queued, not sent")
     args = parser.parse_args()
@@ -304,6 +326,15 @@ def main() -> None:
               f"{sum(cpu.values()):.1f} ms CPU/msg: "
               + ", ".join(f"{kind} {ms:.1f}" for kind, ms in sorted(cpu.items())) + ")")
         results.append((rate / bare_rate, rate, sink_rate, bare_rate, accept_rate, rss))
+        if args.growth:
+            with tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp:
+                prefill(Path(tmp), args.growth)
+                full_rate, _, _, full_cpu = run_gateway(messages, args.connections, args.workers, args.batch_size,
+                                                        Path(tmp), isolated=not args.no_isolation, rules=args.rules,
+                                                        held=args.growth)
+            print(f"  run {run}: with {args.growth:,} documents already registered: {full_rate:.1f}/s "
+                  f"({sum(full_cpu.values()):.1f} ms CPU/msg), {full_rate / rate:.2f} of the rate on an empty "
+                  f"register (goal ≥ 0.9)")
     results.sort(key=lambda result: result[0])
     ratio, rate, sink_rate, bare_rate, accept_rate, rss = results[len(results) // 2]
     ratios = [result[0] for result in results]
