@@ -17,7 +17,8 @@ from gateway.core.config import LimitsConfig, UnderstandConfig
 from gateway.core.errors import ExtractionError
 from gateway.core.values import DocumentMeta, Extracted, ExtractedText, ParsedMessage, Part
 from gateway.extract import extract_message, limit_hits
-from gateway.understand.fields import understand
+from gateway.extract.pdf import OpenPdfs
+from gateway.understand.fields import FIRST_PAGES, LAST_PAGES, understand
 from gateway.understand.pages import PagesRead, scanned_pages_text
 
 log = logging.getLogger(__name__)
@@ -85,17 +86,22 @@ def _read(conn, limits: LimitsConfig, parsed: ParsedMessage, skipped: dict[int, 
     """The child's side of READ: one answer per part not ``skipped`` (as for a one-part message), then the fields
     (None when a limit holds the message for quarantine), so the payloads cross the pipe once, not twice."""
     texts: list[ExtractedText] = []
-    for part in parsed.parts:
-        if part.index in skipped:
-            texts.append(skipped[part.index])
-            continue
-        single = dataclasses.replace(parsed, parts=(part,))
-        texts.extend(_texts(part, _answer(conn, limits, lambda one: extract_message(one, limits).texts, single)))
-    extracted = Extracted(message=parsed, texts=tuple(texts))
-    if limits.on_limit == "quarantine" and limit_hits(extracted):
-        conn.send(None)
-        return
-    _answer(conn, limits, understand, extracted, config)
+    pdfs = OpenPdfs(FIRST_PAGES, LAST_PAGES)  # each PDF opened, and its end pages loaded, once for both steps
+    try:
+        for part in parsed.parts:
+            if part.index in skipped:
+                texts.append(skipped[part.index])
+                continue
+            single = dataclasses.replace(parsed, parts=(part,))
+            texts.extend(_texts(part, _answer(conn, limits, lambda one: extract_message(one, limits, pdfs).texts,
+                                              single)))
+        extracted = Extracted(message=parsed, texts=tuple(texts))
+        if limits.on_limit == "quarantine" and limit_hits(extracted):
+            conn.send(None)
+            return
+        _answer(conn, limits, understand, extracted, config, pdfs)
+    finally:
+        pdfs.close()
 
 
 class IsolatedExtractor:
@@ -290,10 +296,14 @@ def read_isolated(parsed: ParsedMessage, limits: LimitsConfig,
     """extract_isolated and understand_isolated with one request to the reading child (the payloads cross once);
     the fields are None when a limit holds the message for quarantine (limits.on_limit = "quarantine")."""
     if not limits.extract_isolated or not parsed.parts:
-        extracted = extract_message(parsed, limits)
-        if limits.on_limit == "quarantine" and limit_hits(extracted):
-            return extracted, None
-        return extracted, understand(extracted, config)
+        pdfs = OpenPdfs(FIRST_PAGES, LAST_PAGES)
+        try:
+            extracted = extract_message(parsed, limits, pdfs)
+            if limits.on_limit == "quarantine" and limit_hits(extracted):
+                return extracted, None
+            return extracted, understand(extracted, config, pdfs)
+        finally:
+            pdfs.close()
     return _extractor(limits).read(parsed, config)
 
 
