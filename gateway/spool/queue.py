@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from gateway.core.config import Config
-from gateway.core.durable import can_sync_filesystem, fsync_path, sync_filesystem, write_new
+from gateway.core.durable import fsync_path, write_new
 from gateway.core.errors import NotFound, SpoolError, StorageFull
 from gateway.core.values import Envelope, SpooledMessage
 from gateway.spool.files import (
@@ -143,9 +143,8 @@ class Spool:
     def put_many(self, items: list[tuple[bytes, Envelope]]) -> list[str]:
         """Store several messages durably (an IMAP batch) and return their spool ids.
 
-        Each file is written in tmp/ and made durable (all with one syncfs where Linux has it, else fsynced in
-        parallel), then all are renamed into incoming/ and the renames made durable by one directory fsync,
-        instead of one per message. On an error nothing is reported stored
+        Each file is written and fsynced in tmp/, then all are renamed into incoming/ and the renames made
+        durable by one directory fsync, instead of one per message. On an error nothing is reported stored
         (SpoolError); files already renamed stay, and a second copy of them is a duplicate the register
         records as such.
         """
@@ -154,13 +153,9 @@ class Spool:
             written = [(spool_id, self.tmp_dir / f"{spool_id}.{os.getpid()}{TMP_SUFFIX}") for spool_id in ids]
             try:
                 chunks = [(encode_header(envelope), raw) for raw, envelope in items]
-                if len(items) > 1 and can_sync_filesystem():
-                    for (_, tmp), chunk in zip(written, chunks):
-                        write_new(tmp, *chunk, sync=False)
-                    sync_filesystem(self.tmp_dir)
-                else:  # fsyncs issued together let the filesystem commit its journal once for many of them
-                    with ThreadPoolExecutor(max_workers=PARALLEL_FSYNCS) as pool:
-                        list(pool.map(lambda pair: write_new(pair[0][1], *pair[1]), zip(written, chunks)))
+                # fsyncs issued together let the filesystem commit its journal once for many of them
+                with ThreadPoolExecutor(max_workers=PARALLEL_FSYNCS) as pool:
+                    list(pool.map(lambda pair: write_new(pair[0][1], *pair[1]), zip(written, chunks)))
                 for spool_id, tmp in written:
                     os.rename(tmp, self.incoming / msg_name(spool_id, 0))
                 self._incoming_sync.sync()
