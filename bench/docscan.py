@@ -7,10 +7,10 @@ same code serves PDFs drawn by fpdf2 and PDFs made by LibreOffice.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import io
 import math
-import dataclasses
 import random
 from dataclasses import dataclass
 
@@ -213,7 +213,6 @@ def scan(pdf_bytes: bytes, rng: random.Random, style: ScanStyle, *, number: str 
          name: str = "", organ: str = "") -> bytes:
     """An image-only PDF of the printed PDF as a signed paper copy scanned at ``style.dpi``."""
     import pypdfium2 as pdfium
-    from PIL import Image
 
     pdf = pdfium.PdfDocument(pdf_bytes)
     scale = style.dpi / 72

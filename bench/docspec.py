@@ -285,13 +285,13 @@ def _body(rng: random.Random, type_name: str, body: Organ, place: str, year: int
         f"đề nghị các cơ quan, đơn vị triển khai thực hiện nghiêm túc các nội dung sau đây.",
         f"Các đơn vị chủ động rà soát, tổng hợp kết quả thực hiện {rng.choice(OBJECTS)} năm {year}, báo cáo "
         f"trước ngày {rng.randint(1, 28)} tháng {rng.randint(1, 12)} năm {year} để tổng hợp.",
-        f"Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các đơn vị phản ánh kịp thời để được hướng dẫn.",
+        "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các đơn vị phản ánh kịp thời để được hướng dẫn.",
         f"Giao Văn phòng theo dõi, đôn đốc việc thực hiện {rng.choice(OBJECTS)} và báo cáo kết quả.",
     )
     if type_name == "Quyết định":
-        return (f"Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
+        return ("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
                 f"Căn cứ Nghị định số {rng.randint(10, 150)}/{year - 1}/NĐ-CP của Chính phủ;",
-                f"Theo đề nghị của Giám đốc Sở Nội vụ.", "QUYẾT ĐỊNH:",
+                "Theo đề nghị của Giám đốc Sở Nội vụ.", "QUYẾT ĐỊNH:",
                 f"Điều 1. {sentences[1]}", f"Điều 2. {sentences[3]}",
                 "Điều 3. Quyết định này có hiệu lực kể từ ngày ký.")
     if type_name == "Nghị quyết":

@@ -4,8 +4,8 @@ Builds the register in bulk (SQLite in a cache folder and/or a kept PostgreSQL d
 web server (`gateway web`'s uvicorn, in a thread) and times typical requests over HTTP with keep-alive:
 searches with and without diacritics, phrases, filters, a unit-scoped search as a chuyên viên, listings and
 deep pages, then the register page, the document page and the dashboard. Beside each figure it prints the
-baseline measured in the same run: the same search straight through Register.search (no HTTP, no scope, no
-audit) and GET /api/v1/me (HTTP, token check, nothing else). Targets: p95 ≤ 50 ms (SQLite), ≤ 100 ms
+baseline measured in the same run: the same search straight through Register.search_page, what the CLI calls (no
+HTTP, no scope, no audit) and GET /api/v1/me (HTTP, token check, nothing else). Targets: p95 ≤ 50 ms (SQLite), ≤ 100 ms
 (PostgreSQL) for searches; pages < 200 ms.
 
 The register is built once per size and backend and reused by later runs (--cache, --fresh).
@@ -207,7 +207,7 @@ def measure(config: Config, register: Register, label: str, repeat: int, target_
         me = _time(lambda: client.get("/api/v1/me").raise_for_status(), repeat)
         print(f"\n{label}: p50/p95 ms over {repeat} requests each (target p95 ≤ {target_ms:.0f} ms for searches)")
         print(f"  {'baseline GET /api/v1/me (HTTP + token only)':<44} {me[0]:7.1f} {me[1]:7.1f}")
-        print(f"  {'request':<44} {'p50':>7} {'p95':>7}   direct Register.search p50/p95")
+        print(f"  {'request':<44} {'p50':>7} {'p95':>7}   direct Register.search_page p50/p95")
         worst = 0.0
         for name, params in SEARCHES.items():
             api = _time(lambda: client.get("/api/v1/documents", params=params).raise_for_status(), repeat)
@@ -217,7 +217,7 @@ def measure(config: Config, register: Register, label: str, repeat: int, target_
                                 arrival_number=int(params["number"]) if "number" in params else None,
                                 year=int(params["year"]) if "year" in params else None,
                                 offset=int(params.get("offset", 0)), sort=params.get("sort", ""))
-            direct = _time(lambda: (register.search(query), register.count_search(query)), repeat)
+            direct = _time(lambda: register.search_page(query), repeat)  # what the CLI calls
             worst = max(worst, api[1])
             print(f"  {name:<44} {api[0]:7.1f} {api[1]:7.1f}   {direct[0]:7.1f} {direct[1]:7.1f}")
         scoped = _time(lambda: cv.get("/api/v1/documents", params={"q": "ke hoach"}).raise_for_status(), repeat)

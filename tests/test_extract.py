@@ -280,3 +280,22 @@ def test_docm_content_type_read_from_raw_xml():
             target.writestr(info, data)
     reading = read_docx(out.getvalue())
     assert reading.status == "ok" and VI in reading.text and "without python-docx" in reading.detail
+
+
+def test_pdfs_opened_once_for_the_text_and_the_fields_read_the_same():
+    """The reading child opens each PDF once (OpenPdfs) for the text and then the fields: nothing read changes."""
+    from gateway.core.config import UnderstandConfig
+    from gateway.extract.pdf import OpenPdfs
+    from gateway.understand.fields import FIRST_PAGES, LAST_PAGES, understand
+
+    raw = make_message("Công văn", "x", [("a.pdf", make_pdf(["Số: 12/UBND-KT", "Trang hai"]), "application/pdf"),
+                                         ("b.pdf", make_pdf([f"Trang {n}" for n in range(9)]), "application/pdf")])
+    parsed = parse_message(raw, LIMITS)
+    apart = extract_message(parsed, LIMITS)
+    pdfs = OpenPdfs(FIRST_PAGES, LAST_PAGES)
+    try:
+        shared = extract_message(parsed, LIMITS, pdfs)
+        assert shared == apart and "Trang 8" in shared.texts[1].text
+        assert understand(shared, UnderstandConfig(), pdfs) == understand(apart, UnderstandConfig())
+    finally:
+        pdfs.close()

@@ -11,7 +11,7 @@ from hostile_kit import mime_deep, pdf_decompression_bomb, pdf_pages, raw_mail, 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.core.config import LimitsConfig, load_config
+from gateway.core.config import LimitsConfig, UnderstandConfig, load_config
 from gateway.core.errors import ParseError
 from gateway.core.values import Envelope
 from gateway.mail.parse import parse_message
@@ -37,6 +37,30 @@ def test_a_part_over_the_time_limit_is_marked_and_the_next_part_still_read():
         extractor.close()
     assert (texts[0].status, texts[0].detail) == ("limit", "not extracted: extract_timeout (0.2 s)")
     assert texts[1].status == "ok" and "Công văn đọc được" in texts[1].text
+
+
+def test_one_request_reads_parts_and_fields_alike_and_a_part_over_the_time_limit_is_still_marked():
+    """read() asks the child once for the texts and the fields; it gives what extract() then understand() give,
+    and when a part runs over, the rest is read in a new child with each limit on its own part."""
+    official = make_official_pdf(
+        organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="07", notation="CT-UBND", place="Quảng Ngãi",
+        day="20", month="3", year="2018", title="CHỈ THỊ", subject=("Về việc tăng cường thi hành án",),
+        signer=("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"), signer_name="Phạm Trường Thọ", recipients=("Như trên",))
+    limits = LimitsConfig(pdf_max_pages=100_000, extract_timeout=0.5)
+    fine = parse_message(make_message("x", "y", [("chi-thi.pdf", official, PDF)]), limits)
+    slow = parse_message(make_message("x", "y", [("slow.pdf", pdf_pages(20_000), PDF),
+                                                 ("chi-thi.pdf", official, PDF)]), limits)
+    extractor = IsolatedExtractor(limits)
+    try:
+        extracted, meta = extractor.read(fine, UnderstandConfig())
+        assert extracted == extractor.extract(fine)
+        assert meta == extractor.understand(extracted, UnderstandConfig())
+        assert meta.fields["code_notation"].value == "CT-UBND"
+        extracted, meta = extractor.read(slow, UnderstandConfig())
+    finally:
+        extractor.close()
+    assert (extracted.texts[0].status, extracted.texts[0].detail) == ("limit", "not extracted: extract_timeout (0.5 s)")
+    assert extracted.texts[1].status == "ok" and "CHỈ THỊ" in extracted.texts[1].text and meta is not None
 
 
 def test_a_part_over_the_memory_limit_is_marked_and_the_worker_lives_on():

@@ -35,13 +35,13 @@ def search(ctx, query, date_from, date_to, sender, arrival_number, year, limit, 
     )
     register = Register.open(get_config(ctx))
     try:
-        hits = register.search(request)
-        total = register.count_search(request)
+        found = register.search_page(request)  # as the web: counted up to a cap, so a common word stays fast
     finally:
         register.close()
+    hits, total = found.hits, found.total
     if as_json:
-        click.echo(json.dumps({"total": total, "hits": [_hit_json(hit) for hit in hits]}, ensure_ascii=False,
-                              indent=2))
+        click.echo(json.dumps({"total": total, "capped": found.capped, "hits": [_hit_json(hit) for hit in hits]},
+                              ensure_ascii=False, indent=2))
         return
     if not hits:
         click.echo("Không tìm thấy văn bản nào", err=True)
@@ -51,7 +51,7 @@ def search(ctx, query, date_from, date_to, sender, arrival_number, year, limit, 
                    f"{hit.sender}  {hit.subject}")
         if hit.snippet:
             click.echo(f"        {hit.snippet}")
-    click.echo(f"Hiện {len(hits)} trong {total} văn bản", err=True)
+    click.echo(f"Hiện {len(hits)} trong {'hơn ' if found.capped else ''}{total} văn bản", err=True)
 
 
 def _hit_json(hit) -> dict:

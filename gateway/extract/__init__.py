@@ -29,17 +29,28 @@ _UNSUPPORTED = {
 }
 
 
-def extract_message(parsed: ParsedMessage, limits: LimitsConfig) -> Extracted:
-    """One ExtractedText per file part, plus one per archive member (recursively up to limits.max_depth)."""
+def extract_message(parsed: ParsedMessage, limits: LimitsConfig, pdfs=None) -> Extracted:
+    """One ExtractedText per file part, plus one per archive member (recursively up to limits.max_depth).
+
+    ``pdfs`` (extract.pdf.OpenPdfs) keeps the parts' PDFs open for the field reader that runs next."""
     texts: list[ExtractedText] = []
     for part in parsed.parts:
-        texts.extend(_part_texts(part, limits))
+        texts.extend(_part_texts(part, limits, pdfs))
     return Extracted(message=parsed, texts=tuple(texts))
 
 
-def _part_texts(part: Part, limits: LimitsConfig) -> list[ExtractedText]:
+def limit_hits(extracted: Extracted) -> list[str]:
+    """What went over a limit while the message was parsed and read (one line each): with limits.on_limit =
+    "quarantine" such a message is held back rather than registered with parts missing."""
+    hits = [d for d in extracted.message.defects if "-reached:" in d]
+    return hits + [f"{t.member_path or t.filename or t.part_index}: {t.detail}" for t in extracted.texts
+                   if t.status == "limit"]
+
+
+def _part_texts(part: Part, limits: LimitsConfig, pdfs=None) -> list[ExtractedText]:
     path = part.filename or f"part-{part.index}"
-    texts = read_file(part.payload, part.filename, path, 0, limits, sniffed=part.sniffed_type, sha256=part.sha256)
+    texts = read_file(part.payload, part.filename, path, 0, limits, sniffed=part.sniffed_type, sha256=part.sha256,
+                      pdfs=pdfs)
     texts[0] = dataclasses.replace(texts[0], part_index=part.index)
     log.debug("part %d (%s, %s): %s %s", part.index, part.filename, part.sniffed_type, texts[0].status, texts[0].detail)
     return texts
@@ -53,6 +64,7 @@ def read_file(
     limits: LimitsConfig,
     sniffed: str = "",
     sha256: str = "",
+    pdfs=None,
 ) -> list[ExtractedText]:
     """The file's own ExtractedText first, then those of its archive members (recursively).
 
@@ -68,7 +80,7 @@ def read_file(
     elif kind in ("xml", "text") and _is_edxml(payload):
         reading, members = _read_edxml(payload, member_path, depth, limits)
     else:
-        reading = _read_safely(kind, payload, limits)
+        reading = _read_safely(kind, payload, limits, pdfs)
     reading = _cap(reading, limits)
     own = ExtractedText(
         filename=filename,
@@ -126,23 +138,23 @@ def _read_edxml(payload: bytes, path: str, depth: int, limits: LimitsConfig) -> 
     return reading, members
 
 
-def _read_safely(kind: str, payload: bytes, limits: LimitsConfig) -> Reading:
+def _read_safely(kind: str, payload: bytes, limits: LimitsConfig, pdfs=None) -> Reading:
     """Dispatch to the reader for ``kind``; any unexpected error becomes status "broken"."""
     try:
-        return _dispatch(kind, payload, limits)
+        return _dispatch(kind, payload, limits, pdfs)
     except Exception as err:  # a reader bug or a library surprise must not lose the message
         log.warning("reading a %s file failed: %s: %s", kind, err.__class__.__name__, err)
         return Reading("broken", detail=f"{err.__class__.__name__}: {err}")
 
 
-def _dispatch(kind: str, payload: bytes, limits: LimitsConfig) -> Reading:
+def _dispatch(kind: str, payload: bytes, limits: LimitsConfig, pdfs=None) -> Reading:
     from gateway.extract import plain
     from gateway.extract.doc import read_doc
     from gateway.extract.docx import read_docx
     from gateway.extract.pdf import read_pdf
 
     if kind == "pdf":
-        return read_pdf(payload, limits)
+        return read_pdf(payload, limits, pdfs)
     if kind == "docx":
         return read_docx(payload)
     if kind == "doc":

@@ -58,8 +58,11 @@ def detect(text: str) -> str:
     sample = text[:20000]
     if sample.isascii():
         return ""
+    vietnamese = len(_VIETNAMESE_UNICODE.findall(sample))
+    if vietnamese > len(sample) * 0.02:  # there are no more letters than characters: Unicode Vietnamese, no count
+        return ""
     letters = len(_LETTER.findall(sample))
-    if letters < 20 or len(_VIETNAMESE_UNICODE.findall(sample)) > letters * 0.02:
+    if letters < 20 or vietnamese > letters * 0.02:
         return ""
     vni = len(_VNI_SIGNS.findall(sample))
     tcvn3 = len(_TCVN3_MARKERS.findall(sample))

@@ -17,10 +17,49 @@ class _Encrypted(Exception):
     """The PDF needs a password (or a certificate) that we do not have."""
 
 
-def read_pdf(payload: bytes, limits: LimitsConfig) -> Reading:
-    """Text of every page (up to limits.pdf_max_pages); "encrypted" when a user password is required."""
+class OpenPdfs:
+    """The PDFs of one message, each opened once with pypdfium2, and the text pages of their first and last pages
+    (those the field reader reads too) loaded once: the text and then the fields are read from them in the same
+    process. close() frees them all; a page in neither range is loaded and freed as before."""
+
+    def __init__(self, first: int, last: int) -> None:
+        self.first, self.last = first, last
+        self._documents: dict[bytes, tuple[object, dict[int, tuple[object, object]]]] = {}
+
+    def document(self, payload: bytes):
+        """The open pypdfium2 document of ``payload`` (opened on first use; PdfiumError as PdfDocument raises)."""
+        import pypdfium2 as pdfium
+
+        if payload not in self._documents:
+            self._documents[payload] = (pdfium.PdfDocument(payload), {})
+        return self._documents[payload][0]
+
+    def textpage(self, payload: bytes, index: int):
+        """(page, text page) of page ``index``, kept open when it is one of the first or last pages, else None."""
+        document = self.document(payload)
+        pages = self._documents[payload][1]
+        if self.first <= index < len(document) - self.last:
+            return None
+        if index not in pages:
+            page = document[index]
+            pages[index] = (page, page.get_textpage())
+        return pages[index]
+
+    def close(self) -> None:
+        for document, pages in self._documents.values():
+            for page, textpage in pages.values():
+                textpage.close()
+                page.close()
+            document.close()
+        self._documents.clear()
+
+
+def read_pdf(payload: bytes, limits: LimitsConfig, pdfs: OpenPdfs | None = None) -> Reading:
+    """Text of every page (up to limits.pdf_max_pages); "encrypted" when a user password is required.
+
+    With ``pdfs`` the document and its end pages are taken from (and left open in) it."""
     try:
-        pages, total = _pdfium_pages(payload, limits.pdf_max_pages)
+        pages, total = _pdfium_pages(payload, limits.pdf_max_pages, pdfs)
     except _Encrypted as err:
         return Reading("encrypted", detail=f"password required ({err})")
     except Exception as err:  # pdfium raises PdfiumError and a few others; pypdf gets a second chance
@@ -65,25 +104,29 @@ def _clean(text: str) -> str:
     return clean_text(text).replace("\f", "\n")
 
 
-def _pdfium_pages(payload: bytes, max_pages: int) -> tuple[list[str], int]:
+def _pdfium_pages(payload: bytes, max_pages: int, pdfs: OpenPdfs | None = None) -> tuple[list[str], int]:
     """Per-page text with pypdfium2; an empty user password is tried automatically by PDFium."""
     import pypdfium2 as pdfium
 
     try:
-        document = pdfium.PdfDocument(payload)
+        document = pdfs.document(payload) if pdfs is not None else pdfium.PdfDocument(payload)
     except pdfium.PdfiumError as err:
         if any(hint in str(err).lower() for hint in _PASSWORD_HINTS):
             raise _Encrypted(str(err)) from err
         raise
     try:
         total = len(document)
-        pages = [_pdfium_page_text(document, index) for index in range(min(total, max_pages))]
+        pages = [_pdfium_page_text(document, index, pdfs and pdfs.textpage(payload, index))
+                 for index in range(min(total, max_pages))]
     finally:
-        document.close()
+        if pdfs is None:
+            document.close()
     return pages, total
 
 
-def _pdfium_page_text(document, index: int) -> str:
+def _pdfium_page_text(document, index: int, kept=None) -> str:
+    if kept is not None:  # (page, text page) kept open for the field reader
+        return _clean(kept[1].get_text_range())
     page = document[index]
     try:
         textpage = page.get_textpage()

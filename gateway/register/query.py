@@ -13,6 +13,8 @@ TOKEN = re.compile(r"[^\W_]+")
 _DROPPED_WORDS = frozenset({"AND", "NOT", "NEAR"})
 MAX_LIMIT = 500
 MAX_TERMS = 64  # words and phrases kept from one query; the rest are ignored
+COUNT_CAP = 1_000  # matches counted at most; the edges say "more than" beyond and page on while pages are full
+RELEVANCE_MAX = 999  # text searches with more matches list newest first
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,16 @@ class SearchHit:
     sender: str
     snippet: str
     exact: bool  # the diacritics typed matched exactly (always true for a query typed without them)
+
+
+@dataclass(frozen=True)
+class Found:
+    """One page of a search and how many matched (``cap`` when at least that many)."""
+
+    hits: list[SearchHit]
+    total: int
+    capped: bool
+    order: str  # "relevance", or the sort key used ("-id": newest registered first)
 
 
 @dataclass(frozen=True)

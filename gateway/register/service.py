@@ -4,6 +4,7 @@ reads and search)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from collections.abc import Iterable, Iterator
@@ -31,7 +32,7 @@ from gateway.register.models import Arrival, Document, Message, RegisterBook, Re
 from gateway.register.numbering import any_waiting, number_waiting
 from gateway.register.ocr_jobs import OcrJobs
 from gateway.register.outbox import OutboxStore
-from gateway.register.query import SearchHit, SearchQuery
+from gateway.register.query import COUNT_CAP, RELEVANCE_MAX, Found, SearchHit, SearchQuery
 from gateway.register.recalls import Recalls
 from gateway.register.records import DocumentRecord, Registration, load_attachment_texts, load_document
 from gateway.register.search import searcher_for
@@ -204,6 +205,20 @@ class Register:
         with self.db.session() as session:
             return self.searcher.search(session, query)
 
+    def search_page(self, query: SearchQuery, cap: int = COUNT_CAP, relevance_max: int = RELEVANCE_MAX) -> Found:
+        """One page of documents matching ``query`` and how many there are, as the web and the CLI show them.
+
+        Counting stops at ``cap`` (counting every match of a common word at a million documents costs hundreds
+        of milliseconds). A text search with more than ``relevance_max`` matches and no chosen order lists them
+        newest first instead of by relevance: ranking a large share of the register costs seconds at a million
+        documents and says little; the exact-diacritics-first ranking stays for narrower searches.
+        """
+        total = self.count_search(query, cap=cap)
+        order = query.sort or ("relevance" if query.text.strip() else "-arrived")
+        if query.text.strip() and not query.sort and total > relevance_max:
+            query, order = dataclasses.replace(query, sort="-id"), "-id"
+        return Found(self.search(query) if total else [], total, total >= cap, order)
+
     def count_search(self, query: SearchQuery, cap: int | None = None) -> int:
         """How many documents match ``query`` (ignoring limit and offset), counting no further than ``cap``."""
         with self.db.session() as session:
@@ -261,3 +276,4 @@ def _earlier(key: str | None, bound: str | None) -> str | None:
     if key is None:
         return bound
     return key if bound is None else min(key, bound)
+

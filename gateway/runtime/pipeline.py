@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from gateway.core.config import Config
 from gateway.core.errors import NotADocument, ParseError, Quarantined, TemporaryError
 from gateway.core.values import DocumentMeta, Envelope, Extracted, FieldValue, SpooledMessage
+from gateway.extract import limit_hits
 from gateway.mail.automatic import AutoKind, classify
 from gateway.mail.limits import message_limit_hit
 from gateway.mail.parse import parse_message
@@ -24,7 +25,7 @@ from gateway.register.records import Registration
 from gateway.register.service import Register
 from gateway.routing.router import Router
 from gateway.runtime.reports import settle_report
-from gateway.runtime.sandbox import extract_isolated, understand_isolated
+from gateway.runtime.sandbox import read_isolated
 from gateway.spool import Spool, deferral, quarantine
 from gateway.trust import check_sender
 
@@ -71,14 +72,11 @@ def understand_spooled(spooled: SpooledMessage, config: Config) -> Understood:
     verdict = check_sender(spooled.raw, parsed, spooled.envelope, config.trust)
     if verdict.action != "accept":
         raise Quarantined(verdict.reason, verdict.detail)
-    extracted = dataclasses.replace(extract_isolated(parsed, config.limits), auth=verdict.auth)
-    if config.limits.on_limit == "quarantine":
-        hits = [d for d in parsed.defects if "-reached:" in d]
-        hits += [f"{t.member_path or t.filename or t.part_index}: {t.detail}" for t in extracted.texts
-                 if t.status == "limit"]
-        if hits:
-            raise Quarantined(f"limit: {hits[0]}", {"limits": hits[:50]})
-    meta = understand_isolated(extracted, config.limits, config.understand)
+    extracted, meta = read_isolated(parsed, config.limits, config.understand)  # one round trip to the reader
+    if meta is None:
+        hits = limit_hits(extracted)
+        raise Quarantined(f"limit: {hits[0]}", {"limits": hits[:50]})
+    extracted = dataclasses.replace(extracted, auth=verdict.auth)
     return Understood(spooled, extracted, with_confirmed(meta, spooled.envelope))
 
 

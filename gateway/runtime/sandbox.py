@@ -16,8 +16,9 @@ import time
 from gateway.core.config import LimitsConfig, UnderstandConfig
 from gateway.core.errors import ExtractionError
 from gateway.core.values import DocumentMeta, Extracted, ExtractedText, ParsedMessage, Part
-from gateway.extract import extract_message
-from gateway.understand.fields import understand
+from gateway.extract import extract_message, limit_hits
+from gateway.extract.pdf import OpenPdfs
+from gateway.understand.fields import FIRST_PAGES, LAST_PAGES, understand
 from gateway.understand.pages import PagesRead, scanned_pages_text
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,7 @@ PR_SET_PDEATHSIG = 1
 
 
 UNDERSTAND = "understand"
+READ = "read"  # every part's texts, then the fields: one request, one answer per step
 OCR_PAGES = "ocr-pages"
 OOM_SCORE_ADJ = 1000  # the most a process may raise its own; the reader is the one to lose
 
@@ -52,21 +54,54 @@ def _serve(conn, limits: LimitsConfig) -> None:
             request = conn.recv()
         except (EOFError, OSError):
             return
-        try:
-            if isinstance(request, tuple) and request[0] == UNDERSTAND:
-                result: object = understand(request[1], request[2])
-            elif isinstance(request, tuple) and request[0] == OCR_PAGES:
-                result = scanned_pages_text(*request[1:])
-            else:
-                result = extract_message(request, limits).texts
-        except MemoryError:
-            result = ("limit", f"extract_memory ({limits.extract_memory} bytes) exceeded")
-        except Exception as err:  # noqa: BLE001 - extract_message should not raise; never take the child down
-            result = ("broken", f"{type(err).__name__}: {err}")
-        try:
-            conn.send(result)
-        except MemoryError:
-            conn.send(("limit", f"extract_memory ({limits.extract_memory} bytes) exceeded"))
+        if isinstance(request, tuple) and request[0] == READ:
+            _read(conn, limits, *request[1:])
+            continue
+        if isinstance(request, tuple) and request[0] == UNDERSTAND:
+            _answer(conn, limits, understand, request[1], request[2])
+        elif isinstance(request, tuple) and request[0] == OCR_PAGES:
+            _answer(conn, limits, scanned_pages_text, *request[1:])
+        else:
+            _answer(conn, limits, lambda single: extract_message(single, limits).texts, request)
+
+
+def _answer(conn, limits: LimitsConfig, work, *args) -> object:
+    """Send what ``work(*args)`` gives, or ("limit"/"broken", why) when it fails; returns what was sent."""
+    try:
+        result: object = work(*args)
+    except MemoryError:
+        result = ("limit", f"extract_memory ({limits.extract_memory} bytes) exceeded")
+    except Exception as err:  # noqa: BLE001 - the readers should not raise; never take the child down
+        result = ("broken", f"{type(err).__name__}: {err}")
+    try:
+        conn.send(result)
+    except MemoryError:
+        result = ("limit", f"extract_memory ({limits.extract_memory} bytes) exceeded")
+        conn.send(result)
+    return result
+
+
+def _read(conn, limits: LimitsConfig, parsed: ParsedMessage, skipped: dict[int, ExtractedText],
+          config: UnderstandConfig) -> None:
+    """The child's side of READ: one answer per part not ``skipped`` (as for a one-part message), then the fields
+    (None when a limit holds the message for quarantine), so the payloads cross the pipe once, not twice."""
+    texts: list[ExtractedText] = []
+    pdfs = OpenPdfs(FIRST_PAGES, LAST_PAGES)  # each PDF opened, and its end pages loaded, once for both steps
+    try:
+        for part in parsed.parts:
+            if part.index in skipped:
+                texts.append(skipped[part.index])
+                continue
+            single = dataclasses.replace(parsed, parts=(part,))
+            texts.extend(_texts(part, _answer(conn, limits, lambda one: extract_message(one, limits, pdfs).texts,
+                                              single)))
+        extracted = Extracted(message=parsed, texts=tuple(texts))
+        if limits.on_limit == "quarantine" and limit_hits(extracted):
+            conn.send(None)
+            return
+        _answer(conn, limits, understand, extracted, config, pdfs)
+    finally:
+        pdfs.close()
 
 
 class IsolatedExtractor:
@@ -96,25 +131,60 @@ class IsolatedExtractor:
 
     def extract(self, parsed: ParsedMessage) -> Extracted:
         """extract_message(parsed, limits), each part read in the child; a part over a limit is marked, not lost."""
+        skipped = self._skipped(parsed)
+        texts: list[ExtractedText] = []
+        for part in parsed.parts:
+            texts.extend([skipped[part.index]] if part.index in skipped else
+                         self._one(dataclasses.replace(parsed, parts=(part,)), part))
+        return Extracted(message=parsed, texts=tuple(texts))
+
+    def read(self, parsed: ParsedMessage, config: UnderstandConfig) -> tuple[Extracted, DocumentMeta | None]:
+        """extract() and then understand() with one request to the child; the fields are None when a limit
+        holds the message for quarantine (limits.on_limit). When the child dies or runs over on a step, the
+        rest is read as extract() and understand() would, so each limit is still put on its part."""
+        skipped = self._skipped(parsed)
+        if len(skipped) == len(parsed.parts):
+            extracted = Extracted(message=parsed, texts=tuple(skipped.values()))
+            return extracted, self._understood(extracted, config)
+        self._send((READ, parsed, skipped, config))
         texts: list[ExtractedText] = []
         for number, part in enumerate(parsed.parts):
+            if part.index in skipped:
+                texts.append(skipped[part.index])
+                continue
+            answer, problem = self._wait(f"part {part.index} ({part.filename})")
+            if problem:  # the child is gone: the other parts one by one in a new one, as extract() does
+                texts.append(_not_extracted(part, problem))
+                for rest in parsed.parts[number + 1:]:
+                    texts.extend([skipped[rest.index]] if rest.index in skipped else
+                                 self._one(dataclasses.replace(parsed, parts=(rest,)), rest))
+                extracted = Extracted(message=parsed, texts=tuple(texts))
+                return extracted, self._understood(extracted, config)
+            texts.extend(_texts(part, answer))
+        extracted = Extracted(message=parsed, texts=tuple(texts))
+        answer, problem = self._wait("the field reader")
+        return extracted, None if answer is None and not problem else _meta(answer, problem)
+
+    def _understood(self, extracted: Extracted, config: UnderstandConfig) -> DocumentMeta | None:
+        if self.limits.on_limit == "quarantine" and limit_hits(extracted):
+            return None
+        return self.understand(extracted, config)
+
+    def _skipped(self, parsed: ParsedMessage) -> dict[int, ExtractedText]:
+        """The parts not to send to the child at all (by part index), each with the limit it is over."""
+        skipped = {}
+        for number, part in enumerate(parsed.parts):
             if number >= self.limits.max_attachments:
-                texts.append(_not_extracted(part, f"max_attachments ({self.limits.max_attachments})"))
-                continue
-            if part.sniffed_type == "pdf" and (objects := _pdf_objects(part.payload)) > self.limits.pdf_max_objects:
-                texts.append(_not_extracted(part, f"pdf_max_objects ({self.limits.pdf_max_objects}): {objects}"))
-                continue
-            texts.extend(self._one(dataclasses.replace(parsed, parts=(part,)), part))
-        return Extracted(message=parsed, texts=tuple(texts))
+                skipped[part.index] = _not_extracted(part, f"max_attachments ({self.limits.max_attachments})")
+            elif part.sniffed_type == "pdf" and (objects := _pdf_objects(part.payload,
+                                                                          self.limits.pdf_max_objects)):
+                skipped[part.index] = _not_extracted(part, f"pdf_max_objects ({self.limits.pdf_max_objects}): "
+                                                           f"{objects}")
+        return skipped
 
     def understand(self, extracted: Extracted, config: UnderstandConfig) -> DocumentMeta:
         """The fields read in the child (OCR and signature checks included); over a limit, no fields and a note."""
-        answer, problem = self._ask((UNDERSTAND, extracted, config), "the field reader")
-        if problem:
-            return DocumentMeta(notes=(f"fields not read: {problem}",))
-        if isinstance(answer, tuple):
-            return DocumentMeta(notes=(f"fields not read: {answer[1]}",))
-        return answer
+        return _meta(*self._ask((UNDERSTAND, extracted, config), "the field reader"))
 
     def ocr_pages(self, payload: bytes, start: int, count: int, dpi: int) -> PagesRead:
         """Background OCR of a few scanned pages in the child; ExtractionError when it dies or runs over."""
@@ -129,19 +199,26 @@ class IsolatedExtractor:
         answer, problem = self._ask(single, f"part {part.index} ({part.filename})")
         if problem:
             return [_not_extracted(part, problem)]
-        if isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], str):
-            status, detail = answer
-            return [_not_extracted(part, detail) if status == "limit" else
-                    dataclasses.replace(_not_extracted(part, detail), status=status, detail=detail)]
-        return list(answer)
+        return _texts(part, answer)
 
     def _ask(self, request: object, what: str) -> tuple[object, str]:
         """Send one request to the child and wait for its answer; (None, the limit hit) if it died or ran over."""
+        self._send(request)
+        return self._wait(what)
+
+    def _send(self, request: object) -> None:
+        """Send a request to the child (started when there is none); a failure shows in the _wait after."""
         if self._process is None or not self._process.is_alive():
             self._start()
-        started = time.monotonic()
         try:
             self._conn.send(request)
+        except (EOFError, OSError):
+            pass  # the child died: _wait reports it
+
+    def _wait(self, what: str) -> tuple[object, str]:
+        """The child's next answer; (None, the limit hit) if it died or ran over on ``what``."""
+        started = time.monotonic()
+        try:
             ready = self._conn.poll(self.limits.extract_timeout)
             answer = self._conn.recv() if ready else None
         except (EOFError, OSError) as err:
@@ -151,7 +228,7 @@ class IsolatedExtractor:
             log.warning("extractor died on %s: exit %s (%r)", what, code, err)
             return None, (f"reader process died (exit {code}; extract_memory "
                           f"{self.limits.extract_memory} bytes, or a crash of the reader)")
-        if answer is None:
+        if not ready:
             self.close()
             log.warning("extractor: %s took longer than %.0f s; reader restarted", what, self.limits.extract_timeout)
             return None, f"extract_timeout ({self.limits.extract_timeout:g} s)"
@@ -162,9 +239,31 @@ class IsolatedExtractor:
 _PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
 
 
-def _pdf_objects(payload: bytes) -> int:
-    """How many "N G obj" headers the file has: a cheap count made before any PDF library sees the file."""
-    return sum(1 for _ in _PDF_OBJECT.finditer(payload))
+def _pdf_objects(payload: bytes, limit: int) -> int:
+    """How many "N G obj" headers the file has when more than ``limit``, else 0: a cheap count made before any
+    PDF library sees the file (the regex runs only when the bytes "obj" occur more often than the limit)."""
+    if payload.count(b"obj") <= limit:
+        return 0
+    objects = sum(1 for _ in _PDF_OBJECT.finditer(payload))
+    return objects if objects > limit else 0
+
+
+def _texts(part: Part, answer: object) -> list[ExtractedText]:
+    """The texts the child gave for one part, or the part marked with the limit or failure it answered."""
+    if isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[0], str):
+        status, detail = answer
+        return [_not_extracted(part, detail) if status == "limit" else
+                dataclasses.replace(_not_extracted(part, detail), status=status, detail=detail)]
+    return list(answer)
+
+
+def _meta(answer: object, problem: str) -> DocumentMeta:
+    """The child's fields, or none and a note saying which limit stopped the reader."""
+    if problem:
+        return DocumentMeta(notes=(f"fields not read: {problem}",))
+    if isinstance(answer, tuple):
+        return DocumentMeta(notes=(f"fields not read: {answer[1]}",))
+    return answer
 
 
 def _not_extracted(part: Part, limit: str) -> ExtractedText:
@@ -190,6 +289,22 @@ def extract_isolated(parsed: ParsedMessage, limits: LimitsConfig) -> Extracted:
     if not limits.extract_isolated or not parsed.parts:
         return extract_message(parsed, limits)
     return _extractor(limits).extract(parsed)
+
+
+def read_isolated(parsed: ParsedMessage, limits: LimitsConfig,
+                  config: UnderstandConfig) -> tuple[Extracted, DocumentMeta | None]:
+    """extract_isolated and understand_isolated with one request to the reading child (the payloads cross once);
+    the fields are None when a limit holds the message for quarantine (limits.on_limit = "quarantine")."""
+    if not limits.extract_isolated or not parsed.parts:
+        pdfs = OpenPdfs(FIRST_PAGES, LAST_PAGES)
+        try:
+            extracted = extract_message(parsed, limits, pdfs)
+            if limits.on_limit == "quarantine" and limit_hits(extracted):
+                return extracted, None
+            return extracted, understand(extracted, config, pdfs)
+        finally:
+            pdfs.close()
+    return _extractor(limits).read(parsed, config)
 
 
 def understand_isolated(extracted: Extracted, limits: LimitsConfig, config: UnderstandConfig) -> DocumentMeta:

@@ -35,6 +35,7 @@ _FILE_PARENS = re.compile(r"\(([^)]*)\)")
 _FILE_SHORT = re.compile(r"^\s*(?P<num>\d{1,6})(?:\s*[-_ .]?\s*(?P<code>[A-Za-zĐđ]{1,6}))?(?![A-Za-z0-9])")
 OCR_CONFIDENCE = 0.7
 HEADER_SHARE = 0.45  # the top of page 1 that holds its fields: organ, số, date, type, trích yếu, Kính gửi
+FIRST_PAGES, LAST_PAGES = 2, 3  # the pages of a PDF whose text layer is read by position
 _DAY_ONLY = "_day_only"  # a handwritten day whose month OCR could not read; settled by _day_from_signature
 _DAY_READINGS = "_day_readings"  # every reading of a handwritten day, for _day_from_signature to choose from
 
@@ -51,12 +52,15 @@ class _Source:
     second: tuple[tuple[str, str], ...] = ()  # (field, "agree"/"differ"/"none"): the box read again as digits
 
 
-def understand(extracted: Extracted, config: UnderstandConfig | None = None) -> DocumentMeta:
-    """The document's fields as far as every source can tell, each with its confidence and source."""
-    return read(extracted, config)[0]
+def understand(extracted: Extracted, config: UnderstandConfig | None = None, pdfs=None) -> DocumentMeta:
+    """The document's fields as far as every source can tell, each with its confidence and source.
+
+    ``pdfs`` (extract.pdf.OpenPdfs) holds the PDFs the extraction already opened, to read them from."""
+    return read(extracted, config, pdfs)[0]
 
 
-def read(extracted: Extracted, config: UnderstandConfig | None = None) -> tuple[DocumentMeta, dict[str, str]]:
+def read(extracted: Extracted, config: UnderstandConfig | None = None,
+         pdfs=None) -> tuple[DocumentMeta, dict[str, str]]:
     """The document's fields, and the evidence (source and checks) each confidence was looked up by."""
     config = config or UnderstandConfig()
     message = extracted.message
@@ -105,7 +109,7 @@ def read(extracted: Extracted, config: UnderstandConfig | None = None) -> tuple[
     if document is not None:
         payload, kind, filename, text_entry = document
         printed = _stamps(payload) if kind == "pdf" else ()
-        source = _read_document(payload, kind, text_entry.text if text_entry else "", config)
+        source = _read_document(payload, kind, text_entry.text if text_entry else "", config, pdfs)
         ocr_text = source.ocr_text
         for key, value in source.parsed.fields.items():
             fields.setdefault(key, value)
@@ -214,11 +218,11 @@ def _trust_roots(config: UnderstandConfig) -> list:
         return []
 
 
-def _read_document(payload: bytes, kind: str, text: str, config: UnderstandConfig) -> _Source:
+def _read_document(payload: bytes, kind: str, text: str, config: UnderstandConfig, pdfs=None) -> _Source:
     """Fields from the PDF (text layer by position, else OCR) or from the plain text of other types."""
     if kind == "pdf" or kind in IMAGE_TYPES:
         try:
-            return read_pdf(payload, config) if kind == "pdf" else read_image(payload, config)
+            return read_pdf(payload, config, pdfs) if kind == "pdf" else read_image(payload, config)
         except Exception as err:  # noqa: BLE001 - a reader surprise must leave the e-mail's fields standing
             log.warning("reading the fields of a %s failed: %s: %s", kind, type(err).__name__, err)
             return _Source(patterns.Parsed())
@@ -227,7 +231,7 @@ def _read_document(payload: bytes, kind: str, text: str, config: UnderstandConfi
     return _Source(patterns.parse(_unicode(doc), "text", 0.9))
 
 
-def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
+def read_pdf(payload: bytes, config: UnderstandConfig, pdfs=None) -> _Source:
     """Text layer by position when page 1 has one; OCR of the page-1 header and the signer pages when not.
 
     A born-digital PDF whose số or day was stamped in at signing (a form field, not text) gets its header
@@ -235,14 +239,15 @@ def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
     """
     import pypdfium2 as pdfium
 
-    pdf = pdfium.PdfDocument(payload)
+    pdf = pdfs.document(payload) if pdfs is not None else pdfium.PdfDocument(payload)
     try:
         count = len(pdf)
         if count == 0:
             return _Source(patterns.Parsed())
         # The fields sit on the first pages (header, Kính gửi) and the last ones (signer, Nơi nhận): reading
         # the body's positions too cost 0.2 s for a 50-page PDF and told nothing more.
-        pages = [page_text(pdf, i) for i in end_pages(count, 2, 3)]
+        pages = [page_text(pdf, i, pdfs and pdfs.textpage(payload, i)) for i in end_pages(count, FIRST_PAGES,
+                                                                                         LAST_PAGES)]
         if pages[0].has_text:
             parsed = patterns.parse(_unicode(doc_text(pages)), "text", 0.95)
             if config.ocr and _blank_at_signing(payload, parsed) and ocr.available():
@@ -252,7 +257,8 @@ def read_pdf(payload: bytes, config: UnderstandConfig) -> _Source:
             return _Source(patterns.Parsed())
         return _ocr_pdf(pdf, count, config)
     finally:
-        pdf.close()
+        if pdfs is None:
+            pdf.close()
 
 
 def read_image(payload: bytes, config: UnderstandConfig) -> _Source:

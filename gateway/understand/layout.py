@@ -36,7 +36,7 @@ class PageText:
         return sum(len(s.text.strip()) for s in self.segments) >= 3
 
 
-def pdfium_page(page) -> PageText:
+def pdfium_page(page, textpage=None) -> PageText:
     """The text-layer segments of a pypdfium2 page: runs of words on one baseline without a wide gap.
 
     Built from the boxes of each word's first and last character rather than from pdfium's text
@@ -49,7 +49,8 @@ def pdfium_page(page) -> PageText:
     import pypdfium2.raw as pdfium_c
 
     width, height = page.get_size()
-    textpage = page.get_textpage()
+    kept = textpage is not None  # the caller's, left open for it
+    textpage = textpage or page.get_textpage()
     try:
         count = textpage.count_chars()
         text = textpage.get_text_range(0, count)[:count] if count else ""
@@ -85,7 +86,8 @@ def pdfium_page(page) -> PageText:
         if words:
             _close(words, x0, x1, y_top, y_bottom, segments)
     finally:
-        textpage.close()
+        if not kept:
+            textpage.close()
     return PageText(width, height, tuple(segments))
 
 
@@ -94,8 +96,11 @@ def end_pages(count: int, first: int, last: int) -> list[int]:
     return sorted(set(range(min(count, first))) | set(range(max(0, count - last), count)))
 
 
-def page_text(pdf, index: int) -> PageText:
-    """The text-layer segments of page ``index`` of an open pypdfium2 document (the page is closed after)."""
+def page_text(pdf, index: int, kept=None) -> PageText:
+    """The text-layer segments of page ``index`` of an open pypdfium2 document (the page is closed after), or of
+    ``kept``, a (page, text page) the caller keeps open."""
+    if kept is not None:
+        return pdfium_page(*kept)
     page = pdf[index]
     try:
         return pdfium_page(page)

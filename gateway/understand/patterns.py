@@ -170,11 +170,12 @@ def read_date_place(lines: list[str]) -> tuple[str, str]:
     taken from a "Quảng Ngãi, ngày …" line.
     """
     lines = list(lines)
+    folds = [fold(line) for line in lines]  # each line folded once: a space between two lines folds to itself
     # A date line wrapped in a narrow column ("Khánh Hòa, ngày 20 tháng 02" / "năm 2017"): each line is
     # also tried joined with the next.
-    candidates = [line for pair in zip(lines, lines[1:] + [""]) for line in (pair[0], f"{pair[0]} {pair[1]}")]
-    for line in candidates:
-        folded = fold(line)
+    candidates = [pair for one, after, folded, folded_after in zip(lines, lines[1:] + [""], folds, folds[1:] + [""])
+                  for pair in ((one, folded), (f"{one} {after}", f"{folded} {folded_after}"))]
+    for line, folded in candidates:
         match = _DATE.search(folded)
         if not match:
             continue
@@ -187,8 +188,7 @@ def read_date_place(lines: list[str]) -> tuple[str, str]:
             except ValueError:
                 when = ""
         return when, place
-    for line in lines:
-        folded = fold(line)
+    for line, folded in zip(lines, folds):
         match = _PLACE_DATE.search(folded)
         if match:
             place = _place_before(line, folded, match.start())
@@ -301,8 +301,8 @@ def read_type(lines: list[str], notation: FieldValue | None) -> tuple[str, str, 
     """(tên loại, code, index of the title line or None) from the capitalised title or else the ký hiệu."""
     for index, line in enumerate(lines):
         text = line.strip()
-        letters = [c for c in text if c.isalpha()]
-        if not letters or sum(c.isupper() for c in letters) < 0.8 * len(letters):
+        letters = list(filter(str.isalpha, text))
+        if not letters or sum(map(str.isupper, letters)) < 0.8 * len(letters):
             continue
         known = vocab.TYPE_BY_FOLDED.get(" ".join(fold(text).split()))
         if known:

@@ -14,6 +14,7 @@ from gateway.core.errors import NotFound
 from gateway.core.rfc822 import split_head
 from gateway.core.values import Envelope
 from gateway.ops import quarantine as quarantine_ops
+from gateway.register import query as query_limits
 from gateway.register.accounts import Principal, TokenInfo
 from gateway.register.decisions import RoutingView
 from gateway.register.query import SearchQuery
@@ -37,8 +38,8 @@ SPOOL_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 
 HEADERS_SHOWN = 64 * 1024  # characters of a quarantined message's header block shown, as text
 
-COUNT_CAP = 1_000  # matches counted at most; the UI says "more than" beyond and pages on while pages are full
-RELEVANCE_MAX = 999  # text searches with more matches list newest first
+COUNT_CAP = query_limits.COUNT_CAP  # matches counted at most; the UI says "more than" beyond
+RELEVANCE_MAX = query_limits.RELEVANCE_MAX  # text searches with more matches list newest first
 
 
 @dataclass(frozen=True)
@@ -147,21 +148,15 @@ class WebService:
     def search(self, who: Principal, query: SearchQuery, audit: bool = True) -> SearchPage:
         """One page of register rows matching ``query`` within the user's scope, and how many there are.
 
-        Counting stops at COUNT_CAP (checking a unit's scope on every match of a common word costs too much). A text search with more than RELEVANCE_MAX matches and no chosen order
-        lists them newest first instead of by relevance: ranking a large share of the register costs seconds
-        at a million documents and says little; the exact-diacritics-first ranking stays for narrower searches.
+        Counting stops at COUNT_CAP, and a text search with more than RELEVANCE_MAX matches and no chosen order
+        lists them newest first (Register.search_page, which the CLI uses too).
         """
         scope = self.scope(who)
         query = replace(query, units=scope.units, include_secret=scope.include_secret)
-        total = self.register.count_search(query, cap=COUNT_CAP)
-        order = query.sort or ("relevance" if query.text.strip() else "-arrived")
-        if query.text.strip() and not query.sort and total > RELEVANCE_MAX:
-            query = replace(query, sort="-id")
-            order = "-id"
-        hits = self.register.search(query) if total else []
+        found = self.register.search_page(query, COUNT_CAP, RELEVANCE_MAX)
         if audit and query.text.strip():
-            self.audit("web-search", who.name, text=query.text[:200], results=total)
-        return SearchPage(total, total >= COUNT_CAP, order, self.views.rows([h.document_id for h in hits]))
+            self.audit("web-search", who.name, text=query.text[:200], results=found.total)
+        return SearchPage(found.total, found.capped, found.order, self.views.rows([h.document_id for h in found.hits]))
 
     def _check(self, who: Principal, document_id: int) -> None:
         self.views.check_visible(self.scope(who), document_id)
