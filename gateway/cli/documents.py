@@ -360,15 +360,16 @@ def link_cmd(ctx, document_id: int, updates: int | None, replaces: int | None) -
 
 
 @click.command("phieu")
-@click.argument("document_id", type=int)
-@click.option("--format", "fmt", type=click.Choice(["docx", "pdf"]), default="pdf", show_default=True)
+@click.argument("document_id", type=int, metavar="MÃ_VĂN_BẢN")
+@click.option("--format", "fmt", type=click.Choice(["docx", "pdf"]), default="pdf", show_default=True,
+              help="Định dạng tệp.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The file to write.")
+              metavar="TỆP", help="Tệp sẽ ghi ra.")
 @click.pass_context
 @handle_errors
 def phieu_cmd(ctx, document_id: int, fmt: str, output: Path) -> None:
-    """Print the Phiếu giải quyết văn bản đến (ND30 Phụ lục IV) of a document, with the leader's direction in
-    force, as DOCX or PDF."""
+    """In Phiếu giải quyết văn bản đến (NĐ 30, Phụ lục IV) của một văn bản, kèm ý kiến chỉ đạo đang có hiệu lực,
+    ra tệp DOCX hoặc PDF."""
     from gateway.register.service import Register
     from gateway.web.procedure import render_phieu
 
