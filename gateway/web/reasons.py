@@ -163,7 +163,6 @@ _SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Said]], ...] = (
     (re.compile(r"(.+): cannot (read|load) (\S+): (.+)", re.S),
      lambda m: said(Data(m[1]), ": không ", "đọc" if m[2] == "read" else "nạp", " được ", Data(m[3]),
                     " (chi tiết kỹ thuật: ", Data(m[4]), ")")),
-    (re.compile(r"(.+): no such rules directory"), lambda m: said(Data(m[1]), ": không có thư mục luật này")),
     (re.compile(r"(\S+): ([a-z_]+(?:\[[^\]]*\])?\.[\w.\[\]-]+) must be (.+?)(?:, not (.+))?", re.S),
      lambda m: said(Data(m[1]), ": ", Data(m[2]), " phải là ", *_must(m[3]),
                     *((", không phải ", Data(m[4])) if m[4] else ()))),
