@@ -51,7 +51,7 @@ class DatabaseConfig:
     )
     blobs: str = _help(
         "nơi giữ nội dung thư và tệp: \"filesystem\" (thư mục blobs/ trong thư mục dữ liệu) hoặc \"database\" (bảng "
-        "blobs của sổ: với PostgreSQL mọi máy và máy dự phòng đều có; mọi máy phải ghi giống nhau)", "filesystem")
+        "`blobs` của sổ: với PostgreSQL mọi máy và máy dự phòng đều có; mọi máy phải ghi giống nhau)", "filesystem")
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ class SmtpConfig:
     require_tls: bool = _help("từ chối thư cho tới khi máy gửi đã dùng STARTTLS", False)
     recipient_delimiter: str = _help(
         "ký tự tách phần mở rộng của địa chỉ, như recipient_delimiter của Postfix: với \"+\", vanthu+bất_kỳ@ được nhận "
-        "ở nơi vanthu@ được nhận (thư báo lỗi quay về địa chỉ trả về vanthu+ob-ID-TOKEN@ của thư đi); để trống: không "
-        "có phần mở rộng", "+",
+        "ở nơi vanthu@ được nhận (thư báo lỗi quay về địa chỉ trả về `vanthu+ob-ID-TOKEN@` của thư đi); để trống: "
+        "không có phần mở rộng", "+",
     )
 
 
@@ -104,7 +104,7 @@ class WorkersConfig:
         "đĩa); thời gian chờ gấp đôi sau mỗi lần hoãn", 10.0)
     retry_longest: float = _help("thời gian chờ dài nhất giữa hai lần thử một thư bị hoãn, tính bằng giây", 600.0)
     retry_lifetime: float = _help(
-        "số giây một thư được hoãn trước khi chuyển vào bad/ cho người xem (maximal_queue_lifetime của "
+        "số giây một thư được hoãn trước khi chuyển vào bad/ cho người xem (`maximal_queue_lifetime` của "
         "Postfix)", 2 * 24 * 3600.0)
     numbering_hold: float = _help(
         "số giây một thư bị hoãn giữ số đến của các văn bản nhận sau nó; quá thời gian đó chúng được cấp số và thư ấy "
@@ -151,7 +151,7 @@ DKIM_MODES = ("auto", "always", "never")
 @dataclass(frozen=True)
 class TrustConfig:
     allowed_domains: tuple[str, ...] = _help(
-        "tên miền người gửi (From) được vào sổ không cần hỏi; \"*.gov.vn\" khớp gov.vn và mọi tên miền con",
+        "tên miền người gửi (`From`) được vào sổ không cần hỏi; \"*.gov.vn\" khớp gov.vn và mọi tên miền con",
         ("*.gov.vn",),
     )
     domain_overrides: tuple[str, ...] = _help(
@@ -254,15 +254,15 @@ class RoutingConfig:
         kind="folder",
     )
     calendar_file: str = _path(
-        "tệp TOML các ngày nghỉ thêm được công bố (days_off = [...]) và các ngày làm việc bù (working_days = [...]), "
-        "ngoài ngày cuối tuần và các ngày lễ của Việt Nam", ""
+        "tệp TOML các ngày nghỉ thêm được công bố (`days_off = [...]`) và các ngày làm việc bù (`working_days = "
+        "[...]`), ngoài ngày cuối tuần và các ngày lễ của Việt Nam", ""
     )
     decision: str = _help(
         "luật quyết định đến đâu: \"final\" (giao và chuyển tiếp ngay cho các đơn vị) hoặc \"proposal\" (chỉ đề xuất "
         "đơn vị; ý kiến chỉ đạo của lãnh đạo mới giao và chuyển tiếp, NĐ 30 Điều 24)", "final"
     )
     direction_roles: tuple[str, ...] = _help(
-        "các vai trò được ghi ý kiến chỉ đạo; thêm van_thu khi quy chế của cơ quan cho văn thư ghi thay lãnh "
+        "các vai trò được ghi ý kiến chỉ đạo; thêm \"van_thu\" khi quy chế của cơ quan cho văn thư ghi thay lãnh "
         "đạo", ("admin", "lanh_dao")
     )
 
@@ -288,7 +288,7 @@ class OutboxConfig:
     username: str = _help("tên đăng nhập ở máy chủ chuyển tiếp; để trống là không đăng nhập (AUTH)", "")
     password_file: str = _path("tệp chứa mật khẩu máy chủ chuyển tiếp (dòng đầu); không bao giờ ghi vào nhật ký", "")
     password_env: str = _help("biến môi trường chứa mật khẩu máy chủ chuyển tiếp, thay cho password_file", "")
-    from_address: str = _help("địa chỉ From (và người gửi trên phong bì) của thư chuyển tiếp và báo "
+    from_address: str = _help("địa chỉ `From` (và người gửi trên phong bì) của thư chuyển tiếp và báo "
                               "nhận", "vanthu@localhost")
     verp: bool = _help(
         "gửi mỗi thư với địa chỉ trả về mang mã dòng thư đi của nó (local+ob-ID-TOKEN@tên_miền của from_address, với "
@@ -316,7 +316,7 @@ class LoopConfig:
         "cách ly như một vòng lặp thư; để trống: outbox.from_address", "",
     )
     max_received: int = _help(
-        "số dòng Received nhiều nhất một thư được mang; nhiều hơn nghĩa là thư đã đi vòng (cách ly)", 30,
+        "số dòng `Received` nhiều nhất một thư được mang; nhiều hơn nghĩa là thư đã đi vòng (cách ly)", 30,
     )
 
 
@@ -326,7 +326,7 @@ class WebConfig:
     session_minutes: int = _help("số phút một lần đăng nhập còn hiệu lực trước khi phải đăng nhập lại", 480)
     proxy_user_header: str = _help(
         "trường tiêu đề mang tên người dùng do máy chủ proxy ngược đã xác thực người dùng đặt vào (ví dụ "
-        "X-Remote-User); để trống là bỏ qua các trường như vậy", ""
+        "`X-Remote-User`); để trống là bỏ qua các trường như vậy", ""
     )
     trusted_proxies: tuple[str, ...] = _help(
         "địa chỉ hoặc mạng của các máy chủ proxy ngược được tin proxy_user_header; của máy khác thì không tin", ()

@@ -223,7 +223,8 @@ def _signature(value) -> Test:
     wanted = tuple(v.lower() for v in _strings(value, "signature"))
     wrong = [v for v in wanted if v not in SIGNATURES]
     if wrong:
-        raise ConditionError(f"signature phải thuộc {', '.join(SIGNATURES)}, không phải {', '.join(wrong)}")
+        raise ConditionError(f"signature phải thuộc {', '.join(SIGNATURES)}, "
+                             f"không phải {', '.join(map(repr, wrong))}")
 
     def test(facts: Facts, _fields) -> Outcome:
         status = facts.signature or "unknown"
@@ -270,5 +271,6 @@ def compile_search_in(value) -> tuple[str, ...]:
     fields = _strings(value, SEARCH_IN)
     wrong = [f for f in fields if f not in SEARCH_FIELDS]
     if wrong:
-        raise ConditionError(f"search_in chỉ được ghi {', '.join(SEARCH_FIELDS)}, không phải {', '.join(wrong)}")
+        raise ConditionError(f"search_in chỉ được ghi {', '.join(SEARCH_FIELDS)}, "
+                             f"không phải {', '.join(map(repr, wrong))}")
     return fields

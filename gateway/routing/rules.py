@@ -241,7 +241,7 @@ def _load_departments(parsed, problems: list[Problem], own_address: OwnAddress |
                 problems.append(Problem(name, line, label, "code phải gồm 1–64 chữ cái, chữ số, '_', '.', '-'"))
                 continue
             if code in departments:
-                problems.append(Problem(name, line, label, f"đơn vị {code} được khai báo hai lần"))
+                problems.append(Problem(name, line, label, f"mã {code} được khai báo hai lần"))
                 continue
             title = entry.get("name")
             mailbox = entry.get("mailbox", "")
