@@ -53,7 +53,7 @@ def test_every_problem_of_the_file_is_reported_at_once(tmp_path):
     assert result.exit_code == 3
     for needle in ("smtp.listen phải là một chuỗi, không phải 25", "smtp.max_recipients phải là số nguyên",
                    "không có khoá smtp.colour", "workers.count phải là từ 0 trở lên",
-                   "web.secret_roles: unknown role 'boss'"):
+                   "web.secret_roles: không có vai trò 'boss'"):
         assert needle in result.output, result.output
 
 

@@ -117,9 +117,9 @@ def test_rules_check_refuses_a_mailbox_that_is_one_of_our_addresses(tmp_path) ->
     config = write_config(tmp_path, 2525, extra=f'\n[outbox]\nfrom_address = "{OURS}"\n')
     result = CliRunner().invoke(main, ["--config", str(config), "rules", "check", str(rules)])
     assert result.exit_code == 1, result.output
-    assert "10-departments.toml:4: department VT: mailbox VanThu@sct.example.gov.vn is one of the gateway's own " \
-           "addresses" in result.output and "vòng lặp thư" in result.output
-    assert "department TTR: mailbox vanthu+ttr@localhost is one of" in result.output  # an extension of ours too
+    assert "10-departments.toml:4: đơn vị VT: hộp thư VanThu@sct.example.gov.vn là một địa chỉ của chính " \
+           "gateway" in result.output and "vòng lặp thư" in result.output
+    assert "đơn vị TTR: hộp thư vanthu+ttr@localhost là một địa chỉ" in result.output  # an extension of ours too
 
 
 def test_plan_sends_once_per_recipient_and_never_to_ourselves(tmp_path) -> None:

@@ -136,11 +136,11 @@ def test_check_reports_every_error_with_file_line_and_rule(tmp_path) -> None:
     found = {(p.line, p.rule, p.message.split(";")[0].split(":")[0]) for p in problems}
     path = str(directory / "20-rules.toml")
     assert all(p.file == path for p in problems)
-    assert (10, "rule unknown-condition", "unknown condition 'colour'") in found
-    assert any(line == 16 and r == "rule bad-regex" and m.startswith("regex") for line, r, m in found)
-    assert (18, "rule bad-regex", "lead") in found  # unknown department
-    assert (24, "rule unknown-action", "unknown action 'explode'") in found
-    assert any(line == 29 and r == "rule never" and m.startswith("can never run") for line, r, m in found)
+    assert (10, "luật unknown-condition", "không có điều kiện 'colour'") in found
+    assert any(line == 16 and r == "luật bad-regex" and m.startswith("regex") for line, r, m in found)
+    assert (18, "luật bad-regex", "lead") in found  # unknown department
+    assert (24, "luật unknown-action", "không có hành động 'explode'") in found
+    assert any(line == 29 and r == "luật never" and m.startswith("không bao giờ chạy tới") for line, r, m in found)
     assert len(problems) == 5
     with pytest.raises(RuleFileError):
         load_rules(directory)
@@ -151,8 +151,8 @@ def test_check_reports_toml_syntax_and_missing_fallback(tmp_path) -> None:
     directory.mkdir()
     (directory / "a.toml").write_text('[[rule]]\nname = "x"\n[rule.when\n', encoding="utf-8")
     problems = check_rules(directory)
-    assert problems[0].line == 3 and "not valid TOML" in problems[0].message
-    assert any("no [fallback]" in p.message for p in problems)
+    assert problems[0].line == 3 and "không phải TOML hợp lệ" in problems[0].message
+    assert any("thiếu bảng [fallback]" in p.message for p in problems)
 
 
 def test_cli_rules_check_exits_non_zero_listing_problems(tmp_path) -> None:
@@ -212,6 +212,6 @@ def test_doctor_fails_on_broken_rules(tmp_path) -> None:
 
     broken = write_rules(tmp_path / "rules", rule('colour = "red"'))
     check = check_rules(load_config(None, {"routing.rules_dir": str(broken)}))
-    assert check.level == "FAIL" and "unknown condition 'colour'" in check.detail
+    assert check.level == "FAIL" and "không có điều kiện 'colour'" in check.detail
     assert check_rules(load_config(None, {"routing.rules_dir": str(REPO / "rules")})).level == "OK"
     assert check_rules(load_config(None)).level == "WARN"

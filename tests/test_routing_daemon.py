@@ -98,7 +98,7 @@ def test_reload_with_a_broken_file_keeps_the_old_rules(tmp_path, gateway_factory
                                          encoding="utf-8")
     gateway.process.send_signal(signal.SIGHUP)
     wait_for(lambda: "rules reload failed, keeping rules" in gateway.log_text(), what="the reload to fail")
-    assert "20-rules.toml:10: rule broken: unknown condition 'colour'" in gateway.log_text()
+    assert "20-rules.toml:10: luật broken: không có điều kiện 'colour'" in gateway.log_text()
     # A worker started now (after a crash, say) loads the accepted rules, not the broken file.
     accepted = re.findall(r"worker \d+ ready with rules (\w+)", gateway.log_text())[0]
     assert Router.from_snapshot(load_config(gateway.config_path)).ruleset.version == accepted

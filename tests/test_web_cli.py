@@ -158,5 +158,5 @@ def test_web_config_is_checked(tmp_path) -> None:
     result = runner.invoke(main, ["--config", str(config), "config", "check"])
     assert result.exit_code == 3 and "web.listen" in result.output
     config = write_config(tmp_path, free_port(), extra='\n[web]\nsecret_roles = ["chief"]\n')
-    assert "unknown role" in runner.invoke(main, ["--config", str(config), "config", "check"]).output
+    assert "không có vai trò" in runner.invoke(main, ["--config", str(config), "config", "check"]).output
 

@@ -17,6 +17,10 @@ CLICK_HELP = {"Show this message and exit.": "In hướng dẫn này rồi thoá
 PLACEHOLDERS = {"INTEGER RANGE": "SỐ", "INTEGER": "SỐ", "FLOAT": "SỐ", "TEXT": "CHUỖI", "FILE": "TỆP",
                 "DIRECTORY": "THƯ_MỤC", "PATH": "ĐƯỜNG_DẪN"}
 _PLACEHOLDER = re.compile(r"\b(" + "|".join(PLACEHOLDERS) + r")\b")
+# strptime's codes in a date option's formats ([%Y-%m-%d|%d/%m/%Y]) as Vietnamese writes a date's shape:
+# NNNN năm, TT tháng, NN ngày (and GG:PP:GG for the time of day).
+DATE_CODES = {"%Y": "NNNN", "%m": "TT", "%d": "NN", "%H": "GG", "%M": "PP", "%S": "GG"}
+_DATE_CODE = re.compile("|".join(DATE_CODES))
 _EXTRA = re.compile(r"\[([^\[\]]*)\]$")
 
 # click's usage errors (their English shapes) → Vietnamese; names of options and arguments stay as they are.
@@ -43,8 +47,12 @@ _INVALID = (
 )
 
 
+def _date_shapes(text: str) -> str:
+    return _DATE_CODE.sub(lambda m: DATE_CODES[m[0]], text)
+
+
 def _placeholders(term: str) -> str:
-    return _PLACEHOLDER.sub(lambda m: PLACEHOLDERS[m[1]], term)
+    return _date_shapes(_PLACEHOLDER.sub(lambda m: PLACEHOLDERS[m[1]], term))
 
 
 def _help_text(text: str) -> str:
@@ -74,7 +82,7 @@ def _invalid(detail: str) -> str:
     for pattern, said in _INVALID:
         match = pattern.fullmatch(detail.strip())
         if match:
-            return said.format(*match.groups())
+            return _date_shapes(said.format(*match.groups()))
     return detail
 
 

@@ -28,7 +28,7 @@ def status(ctx, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        click.echo(render_status(report))
+        click.echo(render_status(report, translate))
 
 
 @click.command()

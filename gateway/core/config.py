@@ -34,108 +34,112 @@ def _help_factory(text: str, factory):
 
 @dataclass(frozen=True)
 class PathsConfig:
-    data_dir: str = _path("folder holding the spool, the blobs and the SQLite register (relative paths in a config "
-                          "file are relative to the file's folder)", "./gateway-data", kind="folder")
+    data_dir: str = _path("thư mục chứa hàng đợi, nội dung tệp và sổ SQLite (đường dẫn tương đối trong tệp cấu hình "
+                          "tính từ thư mục của tệp đó)", "./gateway-data", kind="folder")
     min_free_space: int = _help(
-        "bytes the data folder's file system keeps free: below it intake refuses new mail for now (SMTP 452, IMAP "
-        "waits) so that the workers always have room to register what was accepted", 100 * MiB)
+        "số byte phải còn trống trên ổ đĩa của thư mục dữ liệu: dưới mức đó nơi nhận thư tạm từ chối thư mới (SMTP "
+        "452, IMAP chờ) để các tiến trình xử lý luôn còn chỗ vào sổ những thư đã nhận", 100 * MiB)
 
 
 @dataclass(frozen=True)
 class DatabaseConfig:
     url: str = _path(
-        "SQLAlchemy URL of the register; empty means SQLite in the data folder "
-        "(postgresql+psycopg://user:password@host/db for PostgreSQL; a relative sqlite:/// path is relative to "
-        "the config file's folder)",
+        "địa chỉ SQLAlchemy của sổ; để trống là SQLite trong thư mục dữ liệu "
+        "(postgresql+psycopg://người_dùng:mật_khẩu@máy/csdl cho PostgreSQL; đường dẫn sqlite:/// tương đối tính từ thư "
+        "mục của tệp cấu hình)",
         "", kind="url",
     )
     blobs: str = _help(
-        "where message and file bytes are kept: filesystem (blobs/ in the data folder) or database (the register's "
-        "blobs table: with PostgreSQL every host and standby has them; all hosts must agree)", "filesystem")
+        "nơi giữ nội dung thư và tệp: \"filesystem\" (thư mục blobs/ trong thư mục dữ liệu) hoặc \"database\" (bảng "
+        "`blobs` của sổ: với PostgreSQL mọi máy và máy dự phòng đều có; mọi máy phải ghi giống nhau)", "filesystem")
 
 
 @dataclass(frozen=True)
 class HostConfig:
-    name: str = _help("this host's name among the hosts sharing one PostgreSQL register (gateway status lists them); "
-                      "empty: the system's host name; must differ between hosts", "")
-    heartbeat_interval: float = _help("seconds between this host's heartbeats in the register", 10.0)
-    imap_lease: float = _help("seconds an IMAP account stays with the host polling it after its last renewal; "
-                              "another host takes the account over after that when the first one died", 30.0)
+    name: str = _help("tên của máy này giữa các máy dùng chung một sổ PostgreSQL (`gateway status` liệt kê chúng); để "
+                      "trống: tên máy của hệ thống; mỗi máy một tên khác nhau", "")
+    heartbeat_interval: float = _help("số giây giữa hai lần máy này báo hoạt động vào sổ", 10.0)
+    imap_lease: float = _help("số giây một tài khoản IMAP còn thuộc máy đang lấy thư của nó sau lần gia hạn cuối; quá "
+                              "thời gian đó, nếu máy ấy đã ngừng, máy khác nhận tài khoản", 30.0)
 
 
 @dataclass(frozen=True)
 class SmtpConfig:
-    listen: str = _help("HOST:PORT the SMTP intake listens on", "127.0.0.1:2525")
-    hostname: str = _help("name announced in the SMTP greeting; empty means the host's name", "")
+    listen: str = _help("MÁY:CỔNG nơi nhận thư SMTP lắng nghe", "127.0.0.1:2525")
+    hostname: str = _help("tên xưng trong lời chào SMTP; để trống là tên máy", "")
     accept_recipients: tuple[str, ...] = _help(
-        "recipient addresses accepted (anything else gets 550: never an open relay)", ("vanthu@localhost",)
+        "các địa chỉ người nhận được chấp nhận (địa chỉ khác nhận mã 550: không bao giờ chuyển tiếp thư hộ "
+        "ai)", ("vanthu@localhost",)
     )
-    accept_domains: tuple[str, ...] = _help("whole domains accepted as recipients, e.g. sct.example.gov.vn", ())
-    max_message_size: int = _help("largest message accepted, in bytes (bigger gets 552)", 50 * MiB)
-    max_recipients: int = _help("most RCPT TO per message (more gets 452)", 100)
-    idle_timeout: int = _help("seconds a silent client is kept before the connection is closed", 300)
-    tls_cert: str = _path("PEM certificate file; with tls_key, STARTTLS is offered", "")
-    tls_key: str = _path("PEM private key file for STARTTLS", "")
-    require_tls: bool = _help("refuse mail until the client has used STARTTLS", False)
+    accept_domains: tuple[str, ...] = _help("các tên miền được chấp nhận trọn làm người nhận, ví dụ "
+                                            "sct.example.gov.vn", ())
+    max_message_size: int = _help("thư lớn nhất được nhận, tính bằng byte (lớn hơn nhận mã 552)", 50 * MiB)
+    max_recipients: int = _help("số RCPT TO nhiều nhất cho một thư (nhiều hơn nhận mã 452)", 100)
+    idle_timeout: int = _help("số giây giữ một máy gửi im lặng trước khi đóng kết nối", 300)
+    tls_cert: str = _path("tệp chứng thư PEM; có cùng tls_key thì STARTTLS được mời dùng", "")
+    tls_key: str = _path("tệp khoá riêng PEM cho STARTTLS", "")
+    require_tls: bool = _help("từ chối thư cho tới khi máy gửi đã dùng STARTTLS", False)
     recipient_delimiter: str = _help(
-        'separator of an address extension, as Postfix\'s recipient_delimiter: with "+", vanthu+anything@ is '
-        "accepted where vanthu@ is (bounces come back to the outbox's vanthu+ob-ID-TOKEN@ return path); empty: "
-        "no extensions", "+",
+        "ký tự tách phần mở rộng của địa chỉ, như recipient_delimiter của Postfix: với \"+\", vanthu+bất_kỳ@ được nhận "
+        "ở nơi vanthu@ được nhận (thư báo lỗi quay về địa chỉ trả về `vanthu+ob-ID-TOKEN@` của thư đi); để trống: "
+        "không có phần mở rộng", "+",
     )
 
 
 @dataclass(frozen=True)
 class WorkersConfig:
-    count: int = _help("worker processes that register spooled mail; 0 means one per CPU", 0)
-    max_attempts: int = _help("failed attempts before a spooled message goes to bad/", 3)
-    poll_interval: float = _help("seconds an idle worker waits before looking at the spool again", 0.1)
+    count: int = _help("số tiến trình xử lý đưa thư trong hàng đợi vào sổ; 0 là mỗi CPU một tiến trình", 0)
+    max_attempts: int = _help("số lần xử lý hỏng trước khi thư trong hàng đợi chuyển vào bad/", 3)
+    poll_interval: float = _help("số giây một tiến trình xử lý rảnh chờ trước khi xem lại hàng đợi", 0.1)
     batch_size: int = _help(
-        "most waiting messages a worker registers in one transaction (one commit for all; 1 turns it off)", 8
+        "số thư chờ nhiều nhất một tiến trình xử lý đưa vào sổ trong một giao dịch (một lần ghi cho tất cả; 1 là "
+        "tắt)", 8
     )
     drain_timeout: float = _help(
-        "seconds workers get on SIGTERM to finish the messages in hand (the rest stays in the spool)", 30.0
+        "số giây các tiến trình xử lý có khi nhận SIGTERM để xong những thư đang làm (phần còn lại ở nguyên trong hàng "
+        "đợi)", 30.0
     )
     retry_first: float = _help(
-        "seconds before a message deferred by a fault outside it (database away, disk full) is tried again; the "
-        "wait doubles at each deferral", 10.0)
-    retry_longest: float = _help("longest wait between two tries of a deferred message, in seconds", 600.0)
+        "số giây trước khi thử lại một thư bị hoãn vì lỗi bên ngoài thư (cơ sở dữ liệu không truy cập được, đầy ổ "
+        "đĩa); thời gian chờ gấp đôi sau mỗi lần hoãn", 10.0)
+    retry_longest: float = _help("thời gian chờ dài nhất giữa hai lần thử một thư bị hoãn, tính bằng giây", 600.0)
     retry_lifetime: float = _help(
-        "seconds a message may stay deferred before it goes to bad/ for a person (Postfix's "
-        "maximal_queue_lifetime)", 2 * 24 * 3600.0)
+        "số giây một thư được hoãn trước khi chuyển vào bad/ cho người xem (`maximal_queue_lifetime` của "
+        "Postfix)", 2 * 24 * 3600.0)
     numbering_hold: float = _help(
-        "seconds a deferred message holds back the số đến of documents received after it; after that they are "
-        "numbered and it takes the next free number when it is registered", 3600.0)
+        "số giây một thư bị hoãn giữ số đến của các văn bản nhận sau nó; quá thời gian đó chúng được cấp số và thư ấy "
+        "lấy số trống kế tiếp khi vào sổ", 3600.0)
     stall_timeout: float = _help(
-        "seconds the oldest waiting message may stay unclaimed before the daemon stops pinging the systemd "
-        "watchdog, so that systemd restarts it (0 turns the check off)", 300.0
+        "số giây thư chờ lâu nhất được nằm chưa ai nhận xử lý trước khi tiến trình gateway ngừng báo cho watchdog của "
+        "systemd, để systemd khởi động lại nó (0 là tắt kiểm tra này)", 300.0
     )
 
 
 @dataclass(frozen=True)
 class LimitsConfig:
-    max_parts: int = _help("most MIME parts walked in one message", 1000)
-    max_depth: int = _help("deepest MIME or archive nesting followed", 20)
-    max_attachment_size: int = _help("largest single attachment whose text is extracted, in bytes", 100 * MiB)
-    zip_max_members: int = _help("most members read from one archive", 1000)
-    zip_max_total_size: int = _help("most bytes unpacked from one archive", 500 * MiB)
-    zip_max_ratio: int = _help("largest unpacked/packed size ratio accepted for an archive member", 200)
-    pdf_max_pages: int = _help("most PDF pages whose text layer is read", 2000)
-    text_max_chars: int = _help("most characters of text kept per attachment", 5_000_000)
-    max_message_size: int = _help("largest message taken from any intake, in bytes (bigger: quarantined)", 50 * MiB)
-    max_headers: int = _help("most header fields in a message (more: quarantined)", 1000)
-    max_header_length: int = _help("longest header field, folded lines included, in bytes (longer: quarantined)",
+    max_parts: int = _help("số phần MIME nhiều nhất được duyệt trong một thư", 1000)
+    max_depth: int = _help("độ lồng sâu nhất của MIME hoặc tệp nén được theo", 20)
+    max_attachment_size: int = _help("tệp đính kèm lớn nhất được đọc chữ, tính bằng byte", 100 * MiB)
+    zip_max_members: int = _help("số tệp nhiều nhất được đọc trong một tệp nén", 1000)
+    zip_max_total_size: int = _help("số byte nhiều nhất được giải ra từ một tệp nén", 500 * MiB)
+    zip_max_ratio: int = _help("tỉ lệ kích thước giải nén/nén lớn nhất được chấp nhận cho một tệp trong tệp nén", 200)
+    pdf_max_pages: int = _help("số trang PDF nhiều nhất được đọc lớp chữ", 2000)
+    text_max_chars: int = _help("số ký tự nhiều nhất giữ lại cho mỗi tệp đính kèm", 5_000_000)
+    max_message_size: int = _help("thư lớn nhất nhận từ bất kỳ nguồn nào, tính bằng byte (lớn hơn: cách ly)", 50 * MiB)
+    max_headers: int = _help("số trường tiêu đề nhiều nhất trong một thư (nhiều hơn: cách ly)", 1000)
+    max_header_length: int = _help("trường tiêu đề dài nhất, kể cả các dòng gập, tính bằng byte (dài hơn: cách ly)",
                                    64 * 1024)
-    pdf_max_objects: int = _help("most indirect objects in a PDF attachment whose text is read", 500_000)
-    max_attachments: int = _help("most file parts whose text is extracted; the rest are kept unread", 200)
+    pdf_max_objects: int = _help("số đối tượng gián tiếp nhiều nhất trong một tệp PDF đính kèm được đọc chữ", 500_000)
+    max_attachments: int = _help("số tệp nhiều nhất được đọc chữ; các tệp còn lại được giữ mà không đọc", 200)
     extract_isolated: bool = _help(
-        "read attachments in a separate process with the time and memory limits below, so that a hostile file "
-        "cannot hang or exhaust the worker", True,
+        "đọc tệp đính kèm trong một tiến trình riêng với giới hạn thời gian và bộ nhớ dưới đây, để một tệp độc hại "
+        "không làm treo hay cạn tài nguyên của tiến trình xử lý", True,
     )
-    extract_timeout: float = _help("seconds one attachment may take to read (OCR included)", 60.0)
-    extract_memory: int = _help("address space of the reading process, in bytes", 2048 * MiB)
+    extract_timeout: float = _help("số giây được dùng để đọc một tệp đính kèm (kể cả nhận dạng ảnh)", 60.0)
+    extract_memory: int = _help("vùng địa chỉ bộ nhớ của tiến trình đọc tệp, tính bằng byte", 2048 * MiB)
     on_limit: str = _help(
-        'when a part hits a limit: "mark" registers the message with the part marked "not extracted: <limit>"; '
-        '"quarantine" holds the whole message in quarantine/', "mark",
+        "khi một phần vượt giới hạn: \"mark\" đưa thư vào sổ, phần đó được ghi là không đọc được vì giới hạn; "
+        "\"quarantine\" giữ cả thư trong quarantine/", "mark",
     )
 
 
@@ -147,56 +151,58 @@ DKIM_MODES = ("auto", "always", "never")
 @dataclass(frozen=True)
 class TrustConfig:
     allowed_domains: tuple[str, ...] = _help(
-        "sender (From) domains registered without question; \"*.gov.vn\" matches gov.vn and every subdomain",
+        "tên miền người gửi (`From`) được vào sổ không cần hỏi; \"*.gov.vn\" khớp gov.vn và mọi tên miền con",
         ("*.gov.vn",),
     )
     domain_overrides: tuple[str, ...] = _help(
-        'per-domain actions that win over the rest, as "PATTERN=accept|quarantine|reject"', ()
+        "cách xử lý riêng theo tên miền, được ưu tiên hơn các khoá khác, dạng \"MẪU=accept|quarantine|reject\"", ()
     )
     other_action: str = _help(
-        "what happens to mail from every other domain: quarantine, accept, or reject (550 at SMTP time; "
-        "quarantine for IMAP and imports, which cannot be refused)", "quarantine",
+        "xử lý thư từ mọi tên miền khác: \"quarantine\" (cách ly), \"accept\" (nhận) hoặc \"reject\" (từ chối, mã 550 "
+        "ngay khi nhận SMTP; với IMAP và nhập tệp không từ chối được nên là cách ly)", "quarantine",
     )
     require_auth_domains: tuple[str, ...] = _help(
-        "sender domains that must pass DKIM, SPF or DMARC, else the message is quarantined (applies only when "
-        "trusted_authserv_ids or verify_dkim gives a result to judge by)", ("*.gov.vn",),
+        "tên miền người gửi phải đạt DKIM, SPF hoặc DMARC, nếu không thư bị cách ly (chỉ áp dụng khi "
+        "trusted_authserv_ids hoặc verify_dkim cho một kết quả để xét)", ("*.gov.vn",),
     )
     trusted_authserv_ids: tuple[str, ...] = _help(
-        "authserv-ids of our own MTA: only the topmost Authentication-Results header, and only if it carries one "
-        "of these, is believed (RFC 8601); empty: every Authentication-Results header is ignored", (),
+        "authserv-id của máy chủ thư của mình: chỉ tin trường Authentication-Results trên cùng, và chỉ khi nó mang một "
+        "trong các id này (RFC 8601); để trống: bỏ qua mọi trường Authentication-Results", (),
     )
     trusted_mta_peers: tuple[str, ...] = _help(
-        "IP addresses of that MTA: Authentication-Results in SMTP mail from any other peer are ignored; "
-        "empty: any peer", (),
+        "địa chỉ IP của máy chủ thư đó: Authentication-Results trong thư SMTP từ máy khác bị bỏ qua; để trống: mọi "
+        "máy", (),
     )
     verify_dkim: str = _help(
-        'DKIM signatures verified here (dkimpy): "auto" when no trusted Authentication-Results header gave a '
-        'result (so a forged sender of require_auth_domains is quarantined even without a front MTA that checks), '
-        '"always" (our result replaces the header\'s DKIM), "never"', "auto",
+        "kiểm tra chữ ký DKIM ngay tại đây (dkimpy): \"auto\" khi không có trường Authentication-Results đáng tin cho "
+        "kết quả (để người gửi giả mạo thuộc require_auth_domains vẫn bị cách ly dù không có máy chủ thư phía trước "
+        "kiểm tra), \"always\" (kết quả của mình thay DKIM trong trường tiêu đề), \"never\" (không kiểm tra)", "auto",
     )
     dns_servers: tuple[str, ...] = _help(
-        'resolvers for the DKIM key look-ups, "IP" or "IP:PORT"; empty: the system resolver (/etc/resolv.conf)', ()
+        "máy chủ DNS để tra khoá DKIM, dạng \"IP\" hoặc \"IP:CỔNG\"; để trống: máy chủ DNS của hệ thống "
+        "(/etc/resolv.conf)", ()
     )
-    dns_timeout: float = _help("seconds a DKIM key look-up may take", 5.0)
+    dns_timeout: float = _help("số giây được dùng cho một lần tra khoá DKIM", 5.0)
 
 
 @dataclass(frozen=True)
 class RegisterConfig:
-    agency_name: str = _help("name of the receiving agency, printed on the register", "")
-    organ_id: str = _help("the receiving agency's mã định danh (edXML OrganId), used in edXML status packages", "")
-    main_name: str = _help("name of the incoming register", "Sổ đăng ký văn bản đến")
-    secret_name: str = _help("name of the register for secret documents", "Sổ đăng ký văn bản đến (mật)")
-    timezone: str = _help("time zone of arrival dates and of the yearly counters", "Asia/Ho_Chi_Minh")
+    agency_name: str = _help("tên cơ quan nhận, in trên sổ", "")
+    organ_id: str = _help("mã định danh của cơ quan nhận (OrganId của edXML), dùng trong gói trạng thái edXML", "")
+    main_name: str = _help("tên sổ đăng ký văn bản đến", "Sổ đăng ký văn bản đến")
+    secret_name: str = _help("tên sổ dành cho văn bản mật", "Sổ đăng ký văn bản đến (mật)")
+    timezone: str = _help("múi giờ của ngày đến và của bộ đếm số đến theo năm", "Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True)
 class UnderstandConfig:
-    ocr: bool = _help("OCR scanned pages (page-1 header, signer pages) with tesseract before registration", True)
-    ocr_dpi: int = _help("resolution pages are rendered at for OCR", 300)
-    ocr_max_signer_pages: int = _help("most pages searched backwards from the end for the signer block", 2)
+    ocr: bool = _help("nhận dạng ảnh (OCR) các trang quét (phần đầu trang 1, các trang có người ký) bằng tesseract "
+                      "trước khi vào sổ", True)
+    ocr_dpi: int = _help("độ phân giải khi dựng trang để nhận dạng ảnh", 300)
+    ocr_max_signer_pages: int = _help("số trang nhiều nhất được tìm ngược từ cuối văn bản để thấy phần chữ ký", 2)
     trust_anchors: tuple[str, ...] = _path(
-        "PEM/DER files of the trusted root certificates (Ban Cơ yếu Chính phủ); empty: every signature is "
-        '"untrusted-root"', ())
+        "các tệp PEM/DER của chứng thư gốc được tin (Ban Cơ yếu Chính phủ); để trống: mọi chữ ký đều là chứng thư gốc "
+        "không được tin (\"untrusted-root\")", ())
 
 
 TLS_MODES = ("implicit", "starttls", "none")
@@ -205,21 +211,23 @@ ACCOUNT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 @dataclass(frozen=True)
 class ImapAccountConfig:
-    name: str = _help("short name of the account, used in logs, the ledger and `gateway imap test NAME`", "")
-    host: str = _help("IMAP server host name or address", "")
-    port: int = _help("IMAP server port; 0 means 993 for implicit TLS, else 143", 0)
-    tls: str = _help('"implicit" (IMAPS), "starttls", or "none" (loopback hosts only)', "implicit")
-    tls_ca_file: str = _path("PEM file of the CA that signed the server's certificate; empty: the system's CAs", "")
-    username: str = _help("login name", "")
-    password_file: str = _path("file holding the password (first line); never logged", "")
-    password_env: str = _help("environment variable holding the password, instead of password_file", "")
-    folders: tuple[str, ...] = _help("folders watched for new mail", ("INBOX",))
+    name: str = _help("tên ngắn của tài khoản, dùng trong nhật ký, sổ theo dõi thư IMAP và `gateway imap test TÊN`", "")
+    host: str = _help("tên hoặc địa chỉ máy chủ IMAP", "")
+    port: int = _help("cổng máy chủ IMAP; 0 là 993 khi dùng TLS ngay từ đầu, còn lại 143", 0)
+    tls: str = _help("\"implicit\" (IMAPS), \"starttls\", hoặc \"none\" (chỉ với máy chủ trên chính máy "
+                     "này)", "implicit")
+    tls_ca_file: str = _path("tệp PEM của CA đã ký chứng thư máy chủ; để trống: các CA của hệ thống", "")
+    username: str = _help("tên đăng nhập", "")
+    password_file: str = _path("tệp chứa mật khẩu (dòng đầu); không bao giờ ghi vào nhật ký", "")
+    password_env: str = _help("biến môi trường chứa mật khẩu, thay cho password_file", "")
+    folders: tuple[str, ...] = _help("các thư mục được theo dõi để lấy thư mới", ("INBOX",))
     after_action: str = _help(
-        'done on the server once a message is registered: "seen", "keyword:<kw>", "move:<folder>" or "delete"',
+        "việc làm trên máy chủ khi một thư đã vào sổ: \"seen\" (đánh dấu đã đọc), \"keyword:<từ khoá>\", \"move:<thư "
+        "mục>\" hoặc \"delete\" (xoá)",
         "seen",
     )
-    poll_interval: float = _help("seconds between polls when IDLE is off or not offered", 60.0)
-    idle: bool = _help("use IMAP IDLE for push when the server offers it", True)
+    poll_interval: float = _help("số giây giữa hai lần lấy thư khi IDLE tắt hoặc máy chủ không hỗ trợ", 60.0)
+    idle: bool = _help("dùng IMAP IDLE để nhận thư ngay khi máy chủ hỗ trợ", True)
 
     @property
     def effective_port(self) -> int:
@@ -228,146 +236,155 @@ class ImapAccountConfig:
 
 @dataclass(frozen=True)
 class ImapConfig:
-    accounts: tuple[ImapAccountConfig, ...] = _help("mailboxes polled for mail, each an [[imap.accounts]] table", ())
+    accounts: tuple[ImapAccountConfig, ...] = _help("các hộp thư được lấy thư, mỗi hộp thư một bảng "
+                                                    "[[imap.accounts]]", ())
 
 
 @dataclass(frozen=True)
 class MetricsConfig:
     listen: str = _help(
-        "HOST:PORT of a small HTTP server with /healthz and Prometheus /metrics; empty turns it off", ""
+        "MÁY:CỔNG của một máy chủ HTTP nhỏ có /healthz và /metrics cho Prometheus; để trống là tắt", ""
     )
 
 
 @dataclass(frozen=True)
 class RoutingConfig:
     rules_dir: str = _path(
-        "folder of routing rule files (*.toml: departments, rules, fallback); empty turns routing off", "",
+        "thư mục các tệp luật định tuyến (*.toml: đơn vị, luật, [fallback]); để trống là tắt định tuyến", "",
         kind="folder",
     )
     calendar_file: str = _path(
-        "TOML file of announced extra days off (days_off = [...]) and compensating working days "
-        "(working_days = [...]), on top of weekends and Vietnamese public holidays", ""
+        "tệp TOML các ngày nghỉ thêm được công bố (`days_off = [...]`) và các ngày làm việc bù (`working_days = "
+        "[...]`), ngoài ngày cuối tuần và các ngày lễ của Việt Nam", ""
     )
     decision: str = _help(
-        'what the rules decide: "final" (units assigned and forwarded at once) or "proposal" (units proposed; '
-        "a lãnh đạo's direction assigns and forwards them, ND30 Điều 24)", "final"
+        "luật quyết định đến đâu: \"final\" (giao và chuyển tiếp ngay cho các đơn vị) hoặc \"proposal\" (chỉ đề xuất "
+        "đơn vị; ý kiến chỉ đạo của lãnh đạo mới giao và chuyển tiếp, NĐ 30 Điều 24)", "final"
     )
     direction_roles: tuple[str, ...] = _help(
-        "roles that may record a leader's direction; add van_thu when the agency's quy chế lets the văn thư "
-        "record it for the leader", ("admin", "lanh_dao")
+        "các vai trò được ghi ý kiến chỉ đạo; thêm \"van_thu\" khi quy chế của cơ quan cho văn thư ghi thay lãnh "
+        "đạo", ("admin", "lanh_dao")
     )
 
 
 @dataclass(frozen=True)
 class FollowupConfig:
-    send: bool = _help("send the daily follow-up (đôn đốc): each unit its work due soon or overdue", False)
-    at: str = _help("local time (HH:MM, register.timezone) the daily follow-up is sent at", "07:30")
-    due_within: int = _help("working days ahead the follow-up looks (0: only work due today or overdue)", 3)
-    summary_to: str = _help("address that gets the summary of every unit's due and overdue work (the văn thư); "
-                            "empty: no summary", "")
+    send: bool = _help("gửi thư đôn đốc hằng ngày: mỗi đơn vị nhận danh sách việc sắp đến hạn hoặc quá hạn của "
+                       "mình", False)
+    at: str = _help("giờ địa phương (GG:PP, theo register.timezone) gửi thư đôn đốc hằng ngày", "07:30")
+    due_within: int = _help("số ngày làm việc thư đôn đốc nhìn trước (0: chỉ việc đến hạn hôm nay hoặc quá hạn)", 3)
+    summary_to: str = _help("địa chỉ nhận bản tổng hợp việc đến hạn và quá hạn của mọi đơn vị (văn thư); để trống: "
+                            "không gửi bản tổng hợp", "")
 
 
 @dataclass(frozen=True)
 class OutboxConfig:
-    relay_host: str = _help("SMTP relay that forwards and receipts are sent through; empty keeps them queued", "")
-    relay_port: int = _help("port of the relay", 25)
-    starttls: bool = _help("use STARTTLS with the relay (required for auth to a non-loopback relay)", False)
-    tls_ca_file: str = _path("PEM file of the CA that signed the relay's certificate; empty: the system's CAs", "")
-    username: str = _help("login at the relay; empty means no AUTH", "")
-    password_file: str = _path("file holding the relay password (first line); never logged", "")
-    password_env: str = _help("environment variable holding the relay password, instead of password_file", "")
-    from_address: str = _help("From address (and envelope sender) of forwards and receipts", "vanthu@localhost")
+    relay_host: str = _help("máy chủ SMTP chuyển tiếp dùng để gửi thư chuyển tiếp và báo nhận; để trống thì thư nằm "
+                            "chờ trong hàng đợi thư đi", "")
+    relay_port: int = _help("cổng của máy chủ chuyển tiếp", 25)
+    starttls: bool = _help("dùng STARTTLS với máy chủ chuyển tiếp (bắt buộc khi đăng nhập vào máy chủ không ở trên "
+                           "chính máy này)", False)
+    tls_ca_file: str = _path("tệp PEM của CA đã ký chứng thư máy chủ chuyển tiếp; để trống: các CA của hệ thống", "")
+    username: str = _help("tên đăng nhập ở máy chủ chuyển tiếp; để trống là không đăng nhập (AUTH)", "")
+    password_file: str = _path("tệp chứa mật khẩu máy chủ chuyển tiếp (dòng đầu); không bao giờ ghi vào nhật ký", "")
+    password_env: str = _help("biến môi trường chứa mật khẩu máy chủ chuyển tiếp, thay cho password_file", "")
+    from_address: str = _help("địa chỉ `From` (và người gửi trên phong bì) của thư chuyển tiếp và báo "
+                              "nhận", "vanthu@localhost")
     verp: bool = _help(
-        "send each mail with a return path naming its outbox row (local+ob-ID-TOKEN@domain of from_address, "
-        "with smtp.recipient_delimiter), so that a bounce marks that mail failed instead of becoming a document",
+        "gửi mỗi thư với địa chỉ trả về mang mã dòng thư đi của nó (local+ob-ID-TOKEN@tên_miền của from_address, với "
+        "smtp.recipient_delimiter), để thư báo lỗi đánh dấu thư đó gửi không được thay vì thành một văn bản",
         True,
     )
     receipt_domains: tuple[str, ...] = _help(
-        "sender domains (globs such as *.gov.vn) that may get a receipt; any other sender gets none "
-        "(no backscatter to forged senders)", ()
+        "tên miền người gửi (mẫu như *.gov.vn) được nhận báo nhận; người gửi khác không nhận (không gửi ngược cho "
+        "người gửi giả mạo)", ()
     )
-    retry_period: float = _help("seconds a mail is retried after a 4xx or a connection failure before it fails",
+    retry_period: float = _help("số giây thử lại một thư sau lỗi 4xx hoặc lỗi kết nối trước khi coi là gửi không được",
                                 2 * 24 * 3600.0)
-    backoff_initial: float = _help("seconds before the first retry; doubled at each further one", 60.0)
-    backoff_max: float = _help("longest wait between two retries, in seconds", 3600.0)
-    lease: float = _help("seconds a sender may hold a claimed mail before another sender may take it over", 300.0)
-    poll_interval: float = _help("seconds the sender waits between looks at the outbox when it is idle", 2.0)
-    timeout: float = _help("seconds an SMTP conversation with the relay may stall", 60.0)
+    backoff_initial: float = _help("số giây trước lần thử lại đầu; gấp đôi sau mỗi lần tiếp theo", 60.0)
+    backoff_max: float = _help("thời gian chờ dài nhất giữa hai lần thử lại, tính bằng giây", 3600.0)
+    lease: float = _help("số giây một tiến trình gửi được giữ thư đã nhận gửi trước khi tiến trình gửi khác có thể "
+                         "lấy", 300.0)
+    poll_interval: float = _help("số giây tiến trình gửi chờ giữa hai lần xem hàng đợi thư đi khi rảnh", 2.0)
+    timeout: float = _help("số giây một phiên SMTP với máy chủ chuyển tiếp được đứng yên", 60.0)
 
 
 @dataclass(frozen=True)
 class LoopConfig:
     id: str = _help(
-        "this installation's id, put in the X-Gateway-Loop header of every mail the gateway sends; mail that "
-        "comes back with it is quarantined as a mail loop (vòng lặp thư); empty: outbox.from_address", "",
+        "mã của bản cài đặt này, ghi vào trường X-Gateway-Loop của mọi thư gateway gửi; thư quay lại mang mã này bị "
+        "cách ly như một vòng lặp thư; để trống: outbox.from_address", "",
     )
     max_received: int = _help(
-        "most Received header lines a message may carry; more means it went round a loop (quarantined)", 30,
+        "số dòng `Received` nhiều nhất một thư được mang; nhiều hơn nghĩa là thư đã đi vòng (cách ly)", 30,
     )
 
 
 @dataclass(frozen=True)
 class WebConfig:
-    listen: str = _help("HOST:PORT of the web UI and JSON API; empty turns it off in `gateway serve`", "")
-    session_minutes: int = _help("minutes a login lasts before the user must log in again", 480)
+    listen: str = _help("MÁY:CỔNG của giao diện web và API JSON; để trống là tắt trong `gateway serve`", "")
+    session_minutes: int = _help("số phút một lần đăng nhập còn hiệu lực trước khi phải đăng nhập lại", 480)
     proxy_user_header: str = _help(
-        "header carrying the user name set by a reverse proxy that authenticated the user (e.g. X-Remote-User); "
-        "empty ignores such headers", ""
+        "trường tiêu đề mang tên người dùng do máy chủ proxy ngược đã xác thực người dùng đặt vào (ví dụ "
+        "`X-Remote-User`); để trống là bỏ qua các trường như vậy", ""
     )
     trusted_proxies: tuple[str, ...] = _help(
-        "addresses or networks of reverse proxies whose proxy_user_header is believed; no one else's is", ()
+        "địa chỉ hoặc mạng của các máy chủ proxy ngược được tin proxy_user_header; của máy khác thì không tin", ()
     )
     secret_roles: tuple[str, ...] = _help(
-        "roles that see the secret register; other users only when their account allows it",
+        "các vai trò xem được sổ văn bản mật; người dùng khác chỉ khi tài khoản của họ được cho phép",
         ("admin", "van_thu"),
     )
-    due_soon_days: int = _help("assignments due within this many days show as due soon on the dashboard", 3)
-    cookie_secure: bool = _help("send the session cookie only over HTTPS (turn on behind a TLS proxy)", False)
+    due_soon_days: int = _help("việc được giao đến hạn trong chừng này ngày hiện là sắp đến hạn trên trang tổng "
+                               "quan", 3)
+    cookie_secure: bool = _help("chỉ gửi cookie phiên qua HTTPS (bật khi đứng sau proxy TLS)", False)
     review_below: float = _help(
-        "read fields with a confidence below this (0..1) are marked on the document page, and the register lists "
-        "the document under «Cần xem lại» until a văn thư confirms or corrects them", 0.9,
+        "trường đọc được có độ tin cậy dưới mức này (0..1) được đánh dấu trên trang văn bản, và sổ liệt kê văn bản "
+        "dưới «Cần xem lại» cho tới khi văn thư xác nhận hoặc sửa", 0.9,
     )
     short_names: tuple[str, ...] = _help(
-        'agency names as the register list shows them, "FULL NAME=SHORT" (matched ignoring case and '
-        "diacritics); the sổ, exports and the document page keep the full name", (),
+        "tên cơ quan như danh sách sổ hiển thị, dạng \"TÊN ĐẦY ĐỦ=TÊN NGẮN\" (so khớp không phân biệt hoa thường và "
+        "dấu); sổ, tệp xuất và trang văn bản giữ tên đầy đủ", (),
     )
     abbreviate_names: bool = _help(
-        "shorten other agency names in the register list by the built-in rule (Ủy ban nhân dân → UBND, "
-        "Hội đồng nhân dân → HĐND, names in capitals written in normal case)", True,
+        "viết tắt tên các cơ quan khác trong danh sách sổ theo quy tắc sẵn có (Ủy ban nhân dân → UBND, Hội đồng nhân "
+        "dân → HĐND, tên viết hoa toàn bộ được viết thường như bình thường)", True,
     )
-    login_max_failures: int = _help("failed logins of one user name within login_window_minutes before further "
-                                    "tries are refused", 5)
-    login_max_failures_per_address: int = _help("failed logins from one address within login_window_minutes "
-                                                "before further tries from it are refused", 20)
-    login_window_minutes: int = _help("minutes a failed login counts against the limits above", 15)
+    login_max_failures: int = _help("số lần đăng nhập sai của một tên người dùng trong login_window_minutes trước khi "
+                                    "các lần thử sau bị từ chối", 5)
+    login_max_failures_per_address: int = _help("số lần đăng nhập sai từ một địa chỉ trong login_window_minutes trước "
+                                                "khi các lần thử sau từ địa chỉ đó bị từ chối", 20)
+    login_window_minutes: int = _help("số phút một lần đăng nhập sai còn được tính vào các giới hạn trên", 15)
 
 
 @dataclass(frozen=True)
 class LoggingConfig:
-    level: str = _help("DEBUG, INFO, WARNING or ERROR", "INFO")
+    level: str = _help("\"DEBUG\", \"INFO\", \"WARNING\" hoặc \"ERROR\"", "INFO")
 
 
 @dataclass(frozen=True)
 class Config:
-    paths: PathsConfig = _help_factory("where the data lives", PathsConfig)
-    database: DatabaseConfig = _help_factory("the register database", DatabaseConfig)
-    host: HostConfig = _help_factory("this host, when several share one register", HostConfig)
-    smtp: SmtpConfig = _help_factory("SMTP intake", SmtpConfig)
-    workers: WorkersConfig = _help_factory("worker processes", WorkersConfig)
-    limits: LimitsConfig = _help_factory("limits on what is unpacked and read", LimitsConfig)
-    trust: TrustConfig = _help_factory("which senders are registered, and how they are authenticated", TrustConfig)
-    register: RegisterConfig = _help_factory("the incoming register", RegisterConfig)
-    understand: UnderstandConfig = _help_factory("reading the document's fields: OCR and signatures", UnderstandConfig)
-    metrics: MetricsConfig = _help_factory("health and metrics over HTTP", MetricsConfig)
-    web: WebConfig = _help_factory("web UI and JSON API for people and e-office systems", WebConfig)
+    paths: PathsConfig = _help_factory("nơi giữ dữ liệu", PathsConfig)
+    database: DatabaseConfig = _help_factory("cơ sở dữ liệu của sổ", DatabaseConfig)
+    host: HostConfig = _help_factory("máy này, khi nhiều máy dùng chung một sổ", HostConfig)
+    smtp: SmtpConfig = _help_factory("nhận thư qua SMTP", SmtpConfig)
+    workers: WorkersConfig = _help_factory("các tiến trình xử lý", WorkersConfig)
+    limits: LimitsConfig = _help_factory("giới hạn những gì được giải nén và đọc", LimitsConfig)
+    trust: TrustConfig = _help_factory("người gửi nào được vào sổ, và xác thực họ thế nào", TrustConfig)
+    register: RegisterConfig = _help_factory("sổ đăng ký văn bản đến", RegisterConfig)
+    understand: UnderstandConfig = _help_factory("đọc các trường của văn bản: nhận dạng ảnh (OCR) và chữ ký "
+                                                 "số", UnderstandConfig)
+    metrics: MetricsConfig = _help_factory("tình trạng và số đo qua HTTP", MetricsConfig)
+    web: WebConfig = _help_factory("giao diện web và API JSON cho người dùng và hệ thống quản lý văn bản", WebConfig)
 
-    imap: ImapConfig = _help_factory("IMAP intake", ImapConfig)
-    routing: RoutingConfig = _help_factory("routing rules and working days", RoutingConfig)
-    outbox: OutboxConfig = _help_factory("outbound mail: forwards to departments and receipts", OutboxConfig)
-    followup: FollowupConfig = _help_factory("the daily follow-up of due work (đôn đốc)", FollowupConfig)
-    loop: LoopConfig = _help_factory("mail loops: the header that marks our own mail, the hop limit", LoopConfig)
-    logging: LoggingConfig = _help_factory("logging", LoggingConfig)
-    source: str = field(default="(built-in defaults)", metadata={"help": "file the settings came from"})
+    imap: ImapConfig = _help_factory("nhận thư qua IMAP", ImapConfig)
+    routing: RoutingConfig = _help_factory("luật định tuyến và ngày làm việc", RoutingConfig)
+    outbox: OutboxConfig = _help_factory("thư gửi đi: chuyển tiếp tới các đơn vị và báo nhận", OutboxConfig)
+    followup: FollowupConfig = _help_factory("đôn đốc hằng ngày công việc đến hạn", FollowupConfig)
+    loop: LoopConfig = _help_factory("vòng lặp thư: trường tiêu đề đánh dấu thư của chính gateway, giới hạn số "
+                                     "chặng", LoopConfig)
+    logging: LoggingConfig = _help_factory("ghi nhật ký", LoggingConfig)
+    source: str = field(default="(giá trị mặc định)", metadata={"help": "tệp lấy cấu hình"})
 
     @property
     def data_dir(self) -> Path:
@@ -448,7 +465,7 @@ def read_config(explicit: str | os.PathLike | None = None,
         if isinstance(data.setdefault(section, {}), dict):  # else _build reports that it must be a table
             data[section].update(values)
     _old_spellings(data)
-    source = str(path.absolute()) if path else "(built-in defaults)"
+    source = str(path.absolute()) if path else "(giá trị mặc định)"
     problems: list[str] = []
     config = dataclasses.replace(_build(Config, data, source, "", problems), source=source)
     return config, problems + config_problems(config)
@@ -779,7 +796,7 @@ def mask_secret_url(url: str) -> str:
 
 def render_toml(config: Config) -> str:
     """The effective configuration as TOML, each key with its help line, secrets masked."""
-    lines = [f"# effective configuration (from {config.source})"]
+    lines = [f"# cấu hình đang có hiệu lực, lấy từ {config.source}"]
     for section in dataclasses.fields(Config):
         if section.name == "source":
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from gateway.core.config import Config
@@ -93,8 +94,10 @@ def _when(text: str | None) -> str:
     return f"{moment:%d/%m/%Y %H:%M:%S} (UTC{moment:%z})".replace("(UTC+0000)", "(UTC)")
 
 
-def render_status(status: dict[str, Any]) -> str:
-    """The status as lines for a terminal (in Vietnamese; queue folder names as they are on disk)."""
+def render_status(status: dict[str, Any], say: Callable[[str], object] = str) -> str:
+    """The status as lines for a terminal (in Vietnamese; queue folder names as they are on disk). ``say`` puts an
+    IMAP account's last error (English from the server, imaplib or the socket) as people read it: the CLI passes
+    web/reasons.translate, which sits above this layer."""
     queues = status["queues"]
     lines = [f"hàng đợi:     incoming/ {queues['incoming']}, claimed/ {queues['claimed']}, "
              f"deferred/ {queues['deferred']}, bad/ {queues['bad']}, quarantine/ {queues['quarantine']}, "
@@ -121,7 +124,7 @@ def render_status(status: dict[str, Any]) -> str:
         if account.get("polled_by"):
             lines.append(f"  đang được máy {account['polled_by']} lấy thư")
         if account["last_error"]:
-            lines.append(f"  lỗi gần nhất lúc {_when(account['last_error_at'])}: {account['last_error']}")
+            lines.append(f"  lỗi gần nhất lúc {_when(account['last_error_at'])}: {say(account['last_error'])}")
     hosts = status.get("hosts", [])
     lines.append(f"máy:          {len(hosts)} máy báo hoạt động trong 5 phút qua" if hosts else
                  "máy:          chưa máy nào báo hoạt động trong 5 phút qua")

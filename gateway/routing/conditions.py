@@ -42,7 +42,7 @@ def _strings(value, what: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ConditionError(f"{what} must be a string or a non-empty list of strings")
+        raise ConditionError(f"{what} phải là một chuỗi hoặc danh sách chuỗi không rỗng")
     return tuple(v.strip() for v in value)
 
 
@@ -179,7 +179,8 @@ def _regex(value) -> Test:
         try:
             compiled.append((source, re.compile(fold_pattern(source), re.IGNORECASE)))
         except re.error as err:
-            raise ConditionError(f"regex {source!r} is not a valid regular expression: {err}") from None
+            raise ConditionError(f"regex {source!r} không phải biểu thức chính quy hợp lệ "
+                                 f"(chi tiết kỹ thuật: {err})") from None
 
     def test(facts: Facts, fields) -> Outcome:
         for source, pattern in compiled:
@@ -196,7 +197,8 @@ def _level(value, names: dict[str, int], what: str) -> int:
         return value
     if isinstance(value, str) and fold_words(value) in names:
         return names[fold_words(value)]
-    raise ConditionError(f"{what} must be 0..3 or one of {', '.join(names)} (accents optional), not {value!r}")
+    raise ConditionError(f"{what} phải là 0..3 hoặc một trong {', '.join(names)} (có dấu hay không đều được), "
+                         f"không phải {value!r}")
 
 
 def _level_at_least(value, names: dict, key: str, label: str, attribute: str) -> Test:
@@ -221,7 +223,8 @@ def _signature(value) -> Test:
     wanted = tuple(v.lower() for v in _strings(value, "signature"))
     wrong = [v for v in wanted if v not in SIGNATURES]
     if wrong:
-        raise ConditionError(f"signature must be among {', '.join(SIGNATURES)}, not {', '.join(wrong)}")
+        raise ConditionError(f"signature phải thuộc {', '.join(SIGNATURES)}, "
+                             f"không phải {', '.join(map(repr, wrong))}")
 
     def test(facts: Facts, _fields) -> Outcome:
         status = facts.signature or "unknown"
@@ -268,5 +271,6 @@ def compile_search_in(value) -> tuple[str, ...]:
     fields = _strings(value, SEARCH_IN)
     wrong = [f for f in fields if f not in SEARCH_FIELDS]
     if wrong:
-        raise ConditionError(f"search_in may name {', '.join(SEARCH_FIELDS)}, not {', '.join(wrong)}")
+        raise ConditionError(f"search_in chỉ được ghi {', '.join(SEARCH_FIELDS)}, "
+                             f"không phải {', '.join(map(repr, wrong))}")
     return fields

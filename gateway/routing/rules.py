@@ -154,8 +154,8 @@ class _Positions:
 
 
 OwnAddress = Callable[[str], bool]  # is this one of the gateway's own addresses (core.addresses.is_own_address)
-OWN_MAILBOX = ("mailbox {mailbox} is one of the gateway's own addresses: a forward there comes back as a new "
-               "document (vòng lặp thư); give the unit's own mailbox, or none")
+OWN_MAILBOX = ("hộp thư {mailbox} là một địa chỉ của chính gateway: thư chuyển tiếp tới đó sẽ quay lại thành một "
+               "văn bản mới (vòng lặp thư); hãy ghi hộp thư riêng của đơn vị, hoặc để trống")
 
 
 def check_rules(directory: str | Path, own_address: OwnAddress | None = None) -> list[Problem]:
@@ -179,10 +179,10 @@ def load_rules(directory: str | Path, shown_as: str | Path | None = None,
     label_dir = Path(shown_as) if shown_as else directory
     problems: list[Problem] = []
     if not directory.is_dir():
-        raise RuleFileError([Problem(str(directory.absolute()), 0, "", "no such rules directory")])
+        raise RuleFileError([Problem(str(directory.absolute()), 0, "", "không có thư mục luật này")])
     files = sorted(directory.glob("*.toml"))
     if not files:
-        raise RuleFileError([Problem(str(directory.absolute()), 0, "", "no *.toml rule files in this folder")])
+        raise RuleFileError([Problem(str(directory.absolute()), 0, "", "thư mục này không có tệp luật *.toml nào")])
     digest = hashlib.sha256()
     parsed = []
     sources: list[tuple[str, bytes]] = []
@@ -192,14 +192,15 @@ def load_rules(directory: str | Path, shown_as: str | Path | None = None,
             text = raw.decode("utf-8")
             data = tomllib.loads(text)
         except OSError as err:
-            problems.append(Problem(str(path), 0, "", f"cannot read: {err}"))
+            problems.append(Problem(str(path), 0, "", f"không đọc được (chi tiết kỹ thuật: {err})"))
             continue
         except UnicodeDecodeError as err:
-            problems.append(Problem(str(path), 0, "", f"not UTF-8: {err}"))
+            problems.append(Problem(str(path), 0, "", f"không phải UTF-8 (chi tiết kỹ thuật: {err})"))
             continue
         except tomllib.TOMLDecodeError as err:
             line = re.search(r"line (\d+)", str(err))
-            problems.append(Problem(str(path), int(line.group(1)) if line else 0, "", f"not valid TOML: {err}"))
+            problems.append(Problem(str(path), int(line.group(1)) if line else 0, "",
+                                    f"không phải TOML hợp lệ (chi tiết kỹ thuật: {err})"))
             continue
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         sources.append((path.name, raw))
@@ -210,7 +211,7 @@ def load_rules(directory: str | Path, shown_as: str | Path | None = None,
         for key in data:
             if key not in TOP_LEVEL:
                 problems.append(Problem(name, positions.top(key), "",
-                                        f"unknown table {key!r}; a rule file holds [[department]], [[rule]] and "
+                                        f"không có bảng {key!r}; tệp luật chỉ có [[department]], [[rule]] và "
                                         f"[fallback]"))
         rules += _load_rules(name, data, positions, departments, problems)
         if "fallback" in data:
@@ -227,35 +228,35 @@ def _load_departments(parsed, problems: list[Problem], own_address: OwnAddress |
     for name, data, positions in parsed:
         entries = data.get("department", [])
         if not isinstance(entries, list):
-            problems.append(Problem(name, 0, "", "department must be an array of tables ([[department]])"))
+            problems.append(Problem(name, 0, "", "department phải là một mảng bảng ([[department]])"))
             continue
         for index, entry in enumerate(entries):
             line = positions.of("department", index)
             code = str(entry.get("code", ""))
-            label = f"department {code or index + 1}"
+            label = f"đơn vị {code or index + 1}"
             unknown = set(entry) - {"code", "name", "mailbox", "members"}
             for key in sorted(unknown):
-                problems.append(Problem(name, positions.key(line, key), label, f"unknown key {key!r}"))
+                problems.append(Problem(name, positions.key(line, key), label, f"không có khoá {key!r}"))
             if not DEPARTMENT_CODE.fullmatch(code):
-                problems.append(Problem(name, line, label, "code must be 1-64 letters, digits, '_', '.', '-'"))
+                problems.append(Problem(name, line, label, "code phải gồm 1–64 chữ cái, chữ số, '_', '.', '-'"))
                 continue
             if code in departments:
-                problems.append(Problem(name, line, label, f"department {code} is defined twice"))
+                problems.append(Problem(name, line, label, f"mã {code} được khai báo hai lần"))
                 continue
             title = entry.get("name")
             mailbox = entry.get("mailbox", "")
             members = entry.get("members", [])
             if not isinstance(title, str) or not title.strip():
-                problems.append(Problem(name, positions.key(line, "name"), label, "name is required"))
+                problems.append(Problem(name, positions.key(line, "name"), label, "thiếu name (tên đơn vị)"))
             if not isinstance(mailbox, str) or (mailbox and not re.fullmatch(r"[^@\s]+@[^@\s]+", mailbox)):
                 problems.append(Problem(name, positions.key(line, "mailbox"), label,
-                                        f"mailbox must be an e-mail address, not {mailbox!r}"))
+                                        f"mailbox phải là một địa chỉ thư điện tử, không phải {mailbox!r}"))
                 mailbox = ""
             elif mailbox and own_address is not None and own_address(mailbox):
                 problems.append(Problem(name, positions.key(line, "mailbox"), label,
                                         OWN_MAILBOX.format(mailbox=mailbox.strip())))
             if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-                problems.append(Problem(name, positions.key(line, "members"), label, "members must be a list"))
+                problems.append(Problem(name, positions.key(line, "members"), label, "members phải là một danh sách"))
                 members = []
             departments[code] = Department(code, str(title or "").strip(), mailbox.strip(), tuple(members))
     return departments
@@ -264,24 +265,25 @@ def _load_departments(parsed, problems: list[Problem], own_address: OwnAddress |
 def _load_rules(name: str, data: dict, positions: _Positions, departments, problems) -> list[Rule]:
     entries = data.get("rule", [])
     if not isinstance(entries, list):
-        problems.append(Problem(name, 0, "", "rule must be an array of tables ([[rule]])"))
+        problems.append(Problem(name, 0, "", "rule phải là một mảng bảng ([[rule]])"))
         return []
     rules = []
     seen: set[str] = set()
     for index, entry in enumerate(entries):
         line = positions.of("rule", index)
         rule_name = entry.get("name")
-        label = f"rule {rule_name}" if isinstance(rule_name, str) and rule_name else f"rule #{index + 1}"
+        label = f"luật {rule_name}" if isinstance(rule_name, str) and rule_name else f"luật #{index + 1}"
         before = len(problems)
         if not isinstance(rule_name, str) or not RULE_NAME.fullmatch(rule_name):
             problems.append(Problem(name, positions.key(line, "name"), label,
-                                    "name must be kebab-case (lower-case letters, digits and '-')"))
+                                    "name phải viết kiểu kebab-case (chữ thường, chữ số và '-')"))
         elif rule_name in seen:
-            problems.append(Problem(name, positions.key(line, "name"), label, "name is used twice in this file"))
+            problems.append(Problem(name, positions.key(line, "name"), label,
+                                    "name này đã có một luật khác dùng trong tệp"))
         seen.add(str(rule_name))
         for key in sorted(set(entry) - {"name", "description", "when", "then"}):
             problems.append(Problem(name, positions.key(line, key), label,
-                                    f"unknown key {key!r}; a rule has name, description, [rule.when], [rule.then]"))
+                                    f"không có khoá {key!r}; một luật có name, description, [rule.when], [rule.then]"))
         conditions, search_in = _conditions(entry.get("when", {}), name, line, label, positions, problems)
         actions = _actions(entry.get("then", {}), name, line, label, positions, departments, problems,
                            allow_stop=True)
@@ -293,7 +295,7 @@ def _load_rules(name: str, data: dict, positions: _Positions, departments, probl
 
 def _conditions(when, file: str, line: int, label: str, positions, problems):
     if not isinstance(when, dict):
-        problems.append(Problem(file, line, label, "when must be a table ([rule.when])"))
+        problems.append(Problem(file, line, label, "when phải là một bảng ([rule.when])"))
         return (), SEARCH_FIELDS
     conditions = []
     search_in = SEARCH_FIELDS
@@ -305,8 +307,8 @@ def _conditions(when, file: str, line: int, label: str, positions, problems):
             elif key in CONDITIONS:
                 conditions.append(Condition(key, value, CONDITIONS[key](value)))
             else:
-                problems.append(Problem(file, at, label, f"unknown condition {key!r}; conditions are "
-                                                         f"{', '.join(CONDITIONS)} (and {SEARCH_IN})"))
+                problems.append(Problem(file, at, label, f"không có điều kiện {key!r}; các điều kiện: "
+                                                         f"{', '.join(CONDITIONS)} (và {SEARCH_IN})"))
         except ConditionError as err:
             problems.append(Problem(file, at, label, str(err)))
     return tuple(conditions), search_in
@@ -315,62 +317,62 @@ def _conditions(when, file: str, line: int, label: str, positions, problems):
 def _units(value, key: str, file, at, label, departments, problems) -> tuple[str, ...]:
     codes = [value] if isinstance(value, str) else value
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-        problems.append(Problem(file, at, label, f"{key} must be a department code or a list of them"))
+        problems.append(Problem(file, at, label, f"{key} phải là mã một đơn vị hoặc danh sách mã đơn vị"))
         return ()
     for code in codes:
         if code not in departments:
-            problems.append(Problem(file, at, label, f"{key}: unknown department {code!r}; departments are "
-                                                     f"{', '.join(departments) or '(none defined)'}"))
+            problems.append(Problem(file, at, label, f"{key}: không có đơn vị {code!r}; các đơn vị: "
+                                                     f"{', '.join(departments) or '(chưa khai báo đơn vị nào)'}"))
     return tuple(codes)
 
 
 def _actions(then, file: str, line: int, label: str, positions, departments, problems, allow_stop: bool) -> Actions:
     if not isinstance(then, dict):
-        problems.append(Problem(file, line, label, "then must be a table ([rule.then])"))
+        problems.append(Problem(file, line, label, "then phải là một bảng ([rule.then])"))
         return Actions()
     values: dict = {}
     for key, value in then.items():
         at = positions.key(line, key)
         if key not in ACTIONS or (key == "stop" and not allow_stop):
             known = ACTIONS if allow_stop else tuple(a for a in ACTIONS if a != "stop")
-            problems.append(Problem(file, at, label, f"unknown action {key!r}; actions are {', '.join(known)}"))
+            problems.append(Problem(file, at, label, f"không có hành động {key!r}; các hành động: {', '.join(known)}"))
         elif key == "lead":
             units = _units(value, key, file, at, label, departments, problems)
             if len(units) != 1:
-                problems.append(Problem(file, at, label, "lead names exactly one department"))
+                problems.append(Problem(file, at, label, "lead phải ghi đúng một đơn vị"))
             values["lead"] = units[0] if units else None
         elif key in ("cooperate", "inform"):
             values[key] = _units(value, key, file, at, label, departments, problems)
         elif key == "due_days":
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 365:
-                problems.append(Problem(file, at, label, f"due_days must be a whole number of working days "
-                                                         f"0..365, not {value!r}"))
+                problems.append(Problem(file, at, label, f"due_days phải là số ngày làm việc, số nguyên "
+                                                         f"0..365, không phải {value!r}"))
             else:
                 values[key] = value
         elif key == "due_date":
             values[key] = _date(value, file, at, label, problems)
         elif key == "priority":
             if value not in PRIORITIES:
-                problems.append(Problem(file, at, label, f"priority must be one of {', '.join(PRIORITIES)}"))
+                problems.append(Problem(file, at, label, f"priority phải là một trong {', '.join(PRIORITIES)}"))
             else:
                 values[key] = value
         elif key == "tag":
             tags = [value] if isinstance(value, str) else value
             if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
-                problems.append(Problem(file, at, label, "tag must be a string or a list of strings"))
+                problems.append(Problem(file, at, label, "tag phải là một chuỗi hoặc danh sách chuỗi"))
             else:
                 values["tags"] = tuple(t.strip() for t in tags)
         elif key == "quarantine":
             if value is True or (isinstance(value, str) and value.strip()):
                 values[key] = "quarantined by rule" if value is True else value.strip()
             elif value is not False:
-                problems.append(Problem(file, at, label, "quarantine must be true or a reason (string)"))
+                problems.append(Problem(file, at, label, "quarantine phải là true hoặc một lý do (chuỗi)"))
         elif not isinstance(value, bool):
-            problems.append(Problem(file, at, label, f"{key} must be true or false"))
+            problems.append(Problem(file, at, label, f"{key} phải là true hoặc false"))
         else:
             values[key] = value
     if "due_days" in values and "due_date" in values:
-        problems.append(Problem(file, line, label, "give due_days or due_date, not both"))
+        problems.append(Problem(file, line, label, "chỉ ghi due_days hoặc due_date, không ghi cả hai"))
     return Actions(**values)
 
 
@@ -380,23 +382,25 @@ def _date(value, file, at, label, problems) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        problems.append(Problem(file, at, label, f"due_date must be a date (YYYY-MM-DD), not {value!r}"))
+        problems.append(Problem(file, at, label,
+                                f"due_date phải là một ngày NNNN-TT-NN (năm-tháng-ngày), không phải {value!r}"))
         return None
 
 
 def _load_fallback(fallbacks, departments, problems, directory: str) -> Actions:
     if not fallbacks:
         problems.append(Problem(directory, 0, "fallback",
-                                "no [fallback] table: say which department (the văn thư) gets what no rule leads"))
+                                "thiếu bảng [fallback]: hãy ghi đơn vị (văn thư) chủ trì những văn bản không luật "
+                                "nào giao"))
         return Actions()
     for file, line, _, _ in fallbacks[1:]:
-        problems.append(Problem(file, line, "fallback", f"a second [fallback]; the first is in {fallbacks[0][0]}"))
+        problems.append(Problem(file, line, "fallback", f"[fallback] thứ hai; [fallback] đầu tiên ở {fallbacks[0][0]}"))
     file, line, table, positions = fallbacks[0]
     actions = _actions(table, file, line, "fallback", positions, departments, problems, allow_stop=False)
     if not actions.lead:
-        problems.append(Problem(file, line, "fallback", "the fallback must name a lead (the văn thư)"))
+        problems.append(Problem(file, line, "fallback", "[fallback] phải ghi lead (văn thư)"))
     if actions.quarantine:
-        problems.append(Problem(file, line, "fallback", "the fallback cannot quarantine"))
+        problems.append(Problem(file, line, "fallback", "[fallback] không được cách ly (quarantine)"))
     return actions
 
 
@@ -405,8 +409,8 @@ def _check_reachable(rules: list[Rule], problems: list[Problem]) -> None:
     blocker = None
     for rule in rules:
         if blocker is not None:
-            problems.append(Problem(rule.file, rule.line, f"rule {rule.name}",
-                                    f"can never run: rule {blocker.name} ({blocker.file}:{blocker.line}) has no "
-                                    f"conditions and stops"))
+            problems.append(Problem(rule.file, rule.line, f"luật {rule.name}",
+                                    f"không bao giờ chạy tới: luật {blocker.name} ({blocker.file}:{blocker.line}) "
+                                    f"không có điều kiện và dừng (stop)"))
         elif not rule.conditions and rule.actions.stop:
             blocker = rule

@@ -53,7 +53,15 @@ _IMAP_DOING = {"connecting": "kết nối", "login": "đăng nhập", "listing f
 _MUST = {"positive": "số dương", "an integer": "số nguyên", "a number": "một số", "a string": "một chuỗi",
          "true or false": "true hoặc false", "0 or more": "từ 0 trở lên", "a list of strings": "một danh sách chuỗi",
          "between 0 and 1": "từ 0 đến 1", "a table": "một bảng",
-         "0 (one per CPU) or more": "từ 0 trở lên (0: mỗi CPU một tiến trình)"}
+         "0 (one per CPU) or more": "từ 0 trở lên (0: mỗi CPU một tiến trình)",
+         "an e-mail address": "một địa chỉ thư điện tử", "HOST:PORT": "dạng MÁY:CỔNG",
+         "a time HH:MM": "một giờ dạng GG:PP (giờ:phút)",
+         "a sqlite:// or postgresql:// URL": "một URL sqlite:// hoặc postgresql://",
+         "1-64 letters, digits, '.', '_' or '-'": "1–64 chữ cái, chữ số, '.', '_' hoặc '-'",
+         "empty or one character such as + or -": "trống hoặc một ký tự như + hay -",
+         "seen, keyword:<kw>, move:<folder> or delete": "seen, keyword:<từ khoá>, move:<thư mục> hoặc delete",
+         "FULL NAME=SHORT": "dạng TÊN ĐẦY ĐỦ=TÊN NGẮN",
+         "PATTERN=accept|quarantine|reject": "dạng MẪU=accept|quarantine|reject"}
 
 
 def _must(what: str) -> tuple[str, ...]:
@@ -62,6 +70,11 @@ def _must(what: str) -> tuple[str, ...]:
         return (_MUST[what],)
     if what.startswith("one of "):
         return ("một trong ", Data(what.removeprefix("one of ")))
+    if what.startswith("an array of tables "):
+        return ("một mảng bảng ", Data(what.removeprefix("an array of tables ")))
+    if re.fullmatch(r"[\w.:/-]+(?:, [\w.:/-]+)* or [\w.:/-]+", what):  # values: "mark or quarantine"
+        first, _, last = what.rpartition(" or ")
+        return (Data(first), " hoặc ", Data(last))
     return (Data(what),)
 
 
@@ -163,7 +176,53 @@ _SHAPES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Said]], ...] = (
     (re.compile(r"(.+): cannot (read|load) (\S+): (.+)", re.S),
      lambda m: said(Data(m[1]), ": không ", "đọc" if m[2] == "read" else "nạp", " được ", Data(m[3]),
                     " (chi tiết kỹ thuật: ", Data(m[4]), ")")),
-    (re.compile(r"(.+): no such rules directory"), lambda m: said(Data(m[1]), ": không có thư mục luật này")),
+    (re.compile(r"(.+): no such config file"), lambda m: said(Data(m[1]), ": không có tệp cấu hình này")),
+    (re.compile(r"(.+): cannot read: (.+)", re.S),
+     lambda m: said(Data(m[1]), ": không đọc được (chi tiết kỹ thuật: ", Data(m[2]), ")")),
+    (re.compile(r"(.+): not valid TOML: (.+)", re.S),
+     lambda m: said(Data(m[1]), ": không phải TOML hợp lệ (chi tiết kỹ thuật: ", Data(m[2]), ")")),
+    (re.compile(r"(\S+): \[(\S+)\] must be a table"),
+     lambda m: said(Data(m[1]), ": ", Data(f"[{m[2]}]"), " phải là một bảng")),
+    (re.compile(r"(\S+): (\S+) and (\S+) must be given together"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), " và ", Data(m[3]), " phải được ghi cùng nhau")),
+    (re.compile(r"(\S+): (\S+) or (\S+) must name at least one address"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), " hoặc ", Data(m[3]), " phải ghi ít nhất một địa chỉ")),
+    (re.compile(r"(\S+): (\S+) must name at least one folder"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), " phải ghi ít nhất một thư mục")),
+    (re.compile(r"(\S+): (\S+) needs (\S+) (and|or) (\S+)"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), " cần ", Data(m[3]), " và " if m[4] == "and" else " hoặc ",
+                    Data(m[5]))),
+    (re.compile(r"(\S+): (\S+) needs (\S+)"), lambda m: said(Data(m[1]), ": ", Data(m[2]), " cần ", Data(m[3]))),
+    (re.compile(r"(\S+): (\S+): no such file (.+)"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), ": không có tệp ", Data(m[3]))),
+    (re.compile(r"(\S+): (\S+): unknown time zone (.+)"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), ": không có múi giờ ", Data(m[3]))),
+    (re.compile(r"(\S+): (\S+): unknown role (.+)"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), ": không có vai trò ", Data(m[3]))),
+    (re.compile(r"(\S+): (\S+): (.+) is not an address or network"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), ": ", Data(m[3]), " không phải một địa chỉ hay một mạng")),
+    (re.compile(r"(\S+): (\S+): (.+) is not IP or IP:PORT"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), ": ", Data(m[3]), " không phải dạng IP hoặc IP:CỔNG")),
+    (re.compile(r"(\S+): (\S+): (.+) has a bad port"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), ": ", Data(m[3]), " có cổng không hợp lệ")),
+    (re.compile(r"(\S+): (\S+): (.+) is not a valid IMAP keyword"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), ": ", Data(m[3]), " không phải một từ khoá IMAP hợp lệ")),
+    (re.compile(r"(\S+): (\S+): (.+) must be (FULL NAME=SHORT|PATTERN=accept\|quarantine\|reject)"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), ": ", Data(m[3]), " phải có ", _MUST[m[4]])),
+    (re.compile(r"(\S+): (\S+) (.+) is used twice"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), " ", Data(m[3]), " được dùng hai lần")),
+    (re.compile(r"(\S+): (\S+): host and username are required"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), ": phải ghi host và username")),
+    (re.compile(r"(\S+): (\S+): give (exactly|at most) one of (\S+) and (\S+)"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), ": ", "ghi đúng " if m[3] == "exactly" else "chỉ ghi nhiều nhất ",
+                    "một trong hai khoá ", Data(m[4]), ", ", Data(m[5]))),
+    (re.compile(r'(\S+): (\S+) = "none" is allowed only for loopback hosts, not (.+)'),
+     lambda m: said(Data(m[1]), ": ", Data(f'{m[2]} = "none"'), " chỉ được dùng với máy chủ ngay trên máy này, "
+                    "không phải ", Data(m[3]))),
+    (re.compile(r"(\S+): outbox: a password goes to (\S+) only over STARTTLS"),
+     lambda m: said(Data(m[1]), ": outbox: mật khẩu chỉ được gửi tới ", Data(m[2]), " qua STARTTLS")),
+    (re.compile(r"(\S+): ([a-z_]+\.[a-z_]+): .+? must be HOST:PORT, not (.+)"),
+     lambda m: said(Data(m[1]), ": ", Data(m[2]), " phải có dạng MÁY:CỔNG, không phải ", Data(m[3]))),
     (re.compile(r"(\S+): ([a-z_]+(?:\[[^\]]*\])?\.[\w.\[\]-]+) must be (.+?)(?:, not (.+))?", re.S),
      lambda m: said(Data(m[1]), ": ", Data(m[2]), " phải là ", *_must(m[3]),
                     *((", không phải ", Data(m[4])) if m[4] else ()))),
