@@ -61,6 +61,9 @@ class HostConfig:
     heartbeat_interval: float = _help("seconds between this host's heartbeats in the register", 10.0)
     imap_lease: float = _help("seconds an IMAP account stays with the host polling it after its last renewal; "
                               "another host takes the account over after that when the first one died", 30.0)
+    numbering_wait: float = _help(
+        "seconds the other hosts keep numbering behind a host that stopped heartbeating (mail in its spool was "
+        "received before theirs); after that they number on, and its mail takes numbers when it returns", 300.0)
 
 
 @dataclass(frozen=True)
@@ -634,7 +637,8 @@ def config_problems(config: Config) -> list[str]:
         out.append(f"{src}: smtp.recipient_delimiter must be empty or one character such as + or -, "
                    f"not {config.smtp.recipient_delimiter!r}")
     for key, seconds in (("host.heartbeat_interval", config.host.heartbeat_interval),
-                         ("host.imap_lease", config.host.imap_lease)):
+                         ("host.imap_lease", config.host.imap_lease),
+                         ("host.numbering_wait", config.host.numbering_wait)):
         if seconds <= 0:
             out.append(f"{src}: {key} must be positive, not {seconds}")
     if config.database.blobs not in ("filesystem", "database"):
