@@ -641,6 +641,9 @@ def config_problems(config: Config) -> list[str]:
                          ("host.numbering_wait", config.host.numbering_wait)):
         if seconds <= 0:
             out.append(f"{src}: {key} must be positive, not {seconds}")
+    if 0 < config.host.numbering_wait <= config.host.heartbeat_interval:
+        out.append(f"{src}: host.numbering_wait must be longer than host.heartbeat_interval, or live hosts would "
+                   "look silent between their heartbeats and be numbered past")
     if config.database.blobs not in ("filesystem", "database"):
         out.append(f"{src}: database.blobs must be filesystem or database, not {config.database.blobs!r}")
     url = config.database.url
