@@ -104,3 +104,12 @@ def test_serve_without_its_rules_folder_exits_3_naming_the_path_it_tried(tmp_pat
     assert result.returncode == 3, result.stderr
     assert f"{tmp_path / 'etc' / 'rules'}: không có thư mục luật này" in result.stderr
     assert not (tmp_path / "etc" / "data").exists()  # stopped before it created or started anything
+
+
+def test_numbering_wait_must_outlast_the_heartbeat(tmp_path):
+    """Otherwise a live host would look silent between two heartbeats and the others would number past it."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[host]\nheartbeat_interval = 10\nnumbering_wait = 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(bad)
+    assert [p for p in caught.value.problems if "host.numbering_wait must be longer" in p]

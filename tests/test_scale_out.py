@@ -19,9 +19,10 @@ from burst import SENDER, Burst, check_once_and_gapless, official_message, regis
 from conftest import GatewayProcess, free_port, wait_for, write_config
 from imap_fixtures import append, dovecot, dovecot_server, folder_flags, make_message  # noqa: F401
 from pgcluster import PgCluster, server_bin
-from test_register_support import make_config
+from test_numbering_order import FAST, _messages, _worker_reading
+from test_register_support import make_arrival, make_config
 
-from gateway.core.config import DatabaseConfig
+from gateway.core.config import DatabaseConfig, HostConfig
 from gateway.ops.status import collect_status, render_status
 from gateway.register.service import Register
 
@@ -35,11 +36,11 @@ class Hosts:
         self.root = root
         self.started: list[GatewayProcess] = []
 
-    def make(self, name: str, url: str, extra: str = "", workers: int = 1) -> GatewayProcess:
+    def make(self, name: str, url: str, extra: str = "", workers: int = 1, host_extra: str = "") -> GatewayProcess:
         folder = self.root / name
         folder.mkdir()
         port = free_port()
-        host = f'[host]\nname = "{name}"\nheartbeat_interval = 0.5\nimap_lease = 3\n'
+        host = f'[host]\nname = "{name}"\nheartbeat_interval = 0.5\nimap_lease = 3\n{host_extra}\n'
         config = write_config(folder, port, url, workers, extra=host + extra, workers_extra=RETRY,
                               database_extra='blobs = "database"')
         gateway = GatewayProcess(config, port, folder / "gateway.log")
@@ -158,6 +159,48 @@ def test_outbox_rows_are_claimed_by_one_host_each(postgres_url, tmp_path) -> Non
         assert len(taken) == 40 and len(set(taken)) == 40
     finally:
         for register in registers:
+            register.close()
+
+
+def test_numbering_waits_for_the_other_hosts_watermark_until_they_fall_silent(postgres_url, tmp_path) -> None:
+    """Each host numbers only below the lowest watermark the other live hosts published; a host whose heartbeat
+    is older than host.numbering_wait holds nothing back any more."""
+    wait = 3.0
+    registers = {name: Register(dataclasses.replace(make_config(tmp_path / name, postgres_url),
+                                                    database=DatabaseConfig(url=postgres_url, blobs="database"),
+                                                    host=HostConfig(name=name, numbering_wait=wait)))
+                 for name in ("mx1", "mx2")}
+    mx1, mx2 = registers["mx1"], registers["mx2"]
+    mx1.upgrade()
+    try:
+        started = dt.datetime.now(dt.timezone.utc)
+        mx1.hosts.heartbeat("mx1", "0.1.0", "", started, "0009")
+        mx2.hosts.heartbeat("mx2", "0.1.0", "", started, "0003")  # mx2 still reads what it received at 0003
+        beat = time.monotonic()
+        early = mx1.register_arrival(make_arrival("0002-a"), number_before="0009")
+        later = mx1.register_arrival(make_arrival("0004-b"), number_before="0009")
+        assert (early.arrival_number, later.arrival_number) == (1, None)  # 0004 waits for mx2's 0003
+        assert mx1.number_waiting("0009") == 0
+        # mx2 registers what it was reading: it takes number 2, and the one received after it number 3.
+        slow = mx2.register_arrival(make_arrival("0003-c"), number_before="0009")
+        assert slow.arrival_number == 2 and mx1.get_document(later.document_id).arrival_number == 3
+        mx2.publish_watermark("0005")  # mx2 took another message at 0005 and has not settled it
+        held = mx1.register_arrival(make_arrival("0006-d"), number_before="0009")
+        assert held.arrival_number is None and mx1.number_waiting("0009") == 0
+        # mx2 stops heartbeating (it died with 0005 in its spool): after numbering_wait it no longer holds mx1.
+        wait_for(lambda: mx1.number_waiting("0009") == 1, 30, 0.1, "mx2's watermark to run out")
+        assert time.monotonic() - beat >= wait - 0.5
+        assert mx1.get_document(held.document_id).arrival_number == 4
+        # Back, mx2 registers 0005: it takes the next number, after the later 0006 (what the README says).
+        mx2.hosts.heartbeat("mx2", "0.1.0", "", started, "0005")
+        back = mx2.register_arrival(make_arrival("0005-e"), number_before="0009")
+        assert back.arrival_number == 5
+        mx2.publish_watermark("0009")  # settled
+        # A host's own published watermark never holds itself back: its live spool's watermark is the one.
+        mx1.publish_watermark("0001")
+        assert mx1.register_arrival(make_arrival("0007-f"), number_before="0009").arrival_number == 6
+    finally:
+        for register in registers.values():
             register.close()
 
 
@@ -297,5 +340,67 @@ def test_the_primary_dies_mid_burst_and_the_promoted_standby_carries_on(hosts, p
     wait_for(lambda: len([n for _, n in try_registered(url) if n is not None]) == 160, 240, 0.2,
              "every acknowledged message registered and numbered on the new primary")
     check_once_and_gapless(registered(url), acknowledged)
+    for host in (first, second):
+        assert host.stop() == 0, host.log_text()[-3000:]
+
+
+def _by_order(url: str) -> list[tuple[int, int | None]]:
+    """(order sent, số đến) of the documents of the order-of-receipt messages."""
+    return sorted((int(message_id.split("-")[1].split("@")[0]), number) for message_id, number in try_registered(url)
+                  if message_id.startswith("order-"))
+
+
+@pytest.mark.slow
+def test_numbers_follow_the_order_of_receipt_across_hosts(hosts, postgres_url) -> None:
+    """A slow scan taken by mx1 before fast DOCX mails taken by mx2: mx2 registers them first, but they wait
+    for the scan's number, so số đến follow the order of receipt across both hosts, without a gap."""
+    first, second = hosts.make("mx1", postgres_url), hosts.make("mx2", postgres_url)
+    first.start()
+    second.start()
+    wait_for(lambda: _scalar(postgres_url, "SELECT count(*) FROM hosts WHERE watermark IS NOT NULL") == 2, 60, 0.05,
+             "both hosts' watermarks")
+    scan, *fast = _messages()
+    _send(first.port, scan)
+    wait_for(lambda: _worker_reading(first.config_path.parent / "data" / "spool"), 60, 0.02,
+             "mx1's worker to take the scan")
+    for raw in fast:
+        _send(second.port, raw)
+    wait_for(lambda: sum(1 for _, n in _by_order(postgres_url) if n is None) >= FAST // 2, 120, 0.1,
+             "mx2's fast documents waiting behind mx1's scan")
+    wait_for(lambda: len(_by_order(postgres_url)) == FAST + 1 and all(n for _, n in _by_order(postgres_url)),
+             240, 0.2, "every document registered and numbered")
+    rows = _by_order(postgres_url)
+    assert rows == [(k, k + 1) for k in range(FAST + 1)], f"numbers out of the order of receipt: {rows}"
+    for host in (first, second):
+        assert host.stop() == 0, host.log_text()[-3000:]
+    assert _scalar(postgres_url, "SELECT count(*) FROM hosts WHERE watermark IS NOT NULL") == 0  # clean stops
+
+
+@pytest.mark.slow
+def test_a_silent_host_holds_numbering_back_only_for_numbering_wait(hosts, postgres_url) -> None:
+    """mx1 dies (kill -9) reading a scan it took first: mx2's later mail waits host.numbering_wait, then is
+    numbered; the scan takes the next number when mx1 returns."""
+    first = hosts.make("mx1", postgres_url, host_extra="numbering_wait = 4")
+    second = hosts.make("mx2", postgres_url, host_extra="numbering_wait = 4")
+    first.start()
+    second.start()
+    wait_for(lambda: _scalar(postgres_url, "SELECT count(*) FROM hosts WHERE watermark IS NOT NULL") == 2, 60, 0.05,
+             "both hosts' watermarks")
+    scan, *fast = _messages()
+    _send(first.port, scan)
+    wait_for(lambda: _worker_reading(first.config_path.parent / "data" / "spool"), 60, 0.02,
+             "mx1's worker to take the scan")
+    first.kill9()
+    died = time.monotonic()
+    for raw in fast[:3]:
+        _send(second.port, raw)
+    wait_for(lambda: len(_by_order(postgres_url)) == 3 and all(n for _, n in _by_order(postgres_url)), 120, 0.1,
+             "mx2's documents numbered once mx1's heartbeat ran out")
+    assert time.monotonic() - died >= 3.5, "numbered before mx1 had been silent for numbering_wait"
+    assert _by_order(postgres_url) == [(1, 1), (2, 2), (3, 3)]
+    first.start()  # back: the scan in its spool takes the next number, after the later ones
+    wait_for(lambda: len(_by_order(postgres_url)) == 4 and all(n for _, n in _by_order(postgres_url)), 240, 0.2,
+             "the scan registered and numbered")
+    assert _by_order(postgres_url) == [(0, 4), (1, 1), (2, 2), (3, 3)]
     for host in (first, second):
         assert host.stop() == 0, host.log_text()[-3000:]

@@ -61,6 +61,9 @@ class HostConfig:
     heartbeat_interval: float = _help("số giây giữa hai lần máy này báo hoạt động vào sổ", 10.0)
     imap_lease: float = _help("số giây một tài khoản IMAP còn thuộc máy đang lấy thư của nó sau lần gia hạn cuối; quá "
                               "thời gian đó, nếu máy ấy đã ngừng, máy khác nhận tài khoản", 30.0)
+    numbering_wait: float = _help(
+        "số giây các máy khác còn chờ đánh số đến sau một máy đã ngừng báo hoạt động (thư trong hàng đợi của nó đến "
+        "trước thư của chúng); quá thời gian đó chúng đánh số tiếp, thư của máy ấy nhận số khi máy trở lại", 300.0)
 
 
 @dataclass(frozen=True)
@@ -651,9 +654,13 @@ def config_problems(config: Config) -> list[str]:
         out.append(f"{src}: smtp.recipient_delimiter must be empty or one character such as + or -, "
                    f"not {config.smtp.recipient_delimiter!r}")
     for key, seconds in (("host.heartbeat_interval", config.host.heartbeat_interval),
-                         ("host.imap_lease", config.host.imap_lease)):
+                         ("host.imap_lease", config.host.imap_lease),
+                         ("host.numbering_wait", config.host.numbering_wait)):
         if seconds <= 0:
             out.append(f"{src}: {key} must be positive, not {seconds}")
+    if 0 < config.host.numbering_wait <= config.host.heartbeat_interval:
+        out.append(f"{src}: host.numbering_wait must be longer than host.heartbeat_interval, or live hosts would "
+                   "look silent between their heartbeats and be numbered past")
     if config.database.blobs not in ("filesystem", "database"):
         out.append(f"{src}: database.blobs must be filesystem or database, not {config.database.blobs!r}")
     url = config.database.url

@@ -20,7 +20,7 @@ from gateway.register.audit import record_audit
 from gateway.register.decisions import RoutingRecord, write_routing
 from gateway.register.index import TEXT_FIELDS, arrival_text, index_forms
 from gateway.register.models import Arrival, Attachment, Document, Message, RegisterBook
-from gateway.register.numbering import Numbered, number_waiting
+from gateway.register.numbering import Numbered, OtherHosts, number_waiting
 from gateway.register.ocr_jobs import queue_jobs as queue_ocr_jobs
 from gateway.register.recalls import link_in
 from gateway.register.records import Registration
@@ -51,10 +51,11 @@ class NewArrival:
 class ArrivalWriter:
     """Writes arrivals inside a transaction the register opened (under its writer lock)."""
 
-    def __init__(self, searcher: Searcher, timezone: ZoneInfo, ocr: bool) -> None:
+    def __init__(self, searcher: Searcher, timezone: ZoneInfo, ocr: bool, others: OtherHosts | None = None) -> None:
         self.searcher = searcher
         self.timezone = timezone
         self.ocr = ocr
+        self.others = others
         self._register_ids: dict[str, int] = {}
 
     def write(self, conn: sa.Connection, arrival: NewArrival, index: tuple[str, str],
@@ -87,7 +88,7 @@ class ArrivalWriter:
             conn.execute(Attachment.__table__.insert(), attachments)
         self.searcher.index_document(conn, document_pk, *index)
         code = SECRET_REGISTER if meta.secrecy > 0 else MAIN_REGISTER
-        numbered = number_waiting(conn, number_before)
+        numbered = number_waiting(conn, number_before, self.others)
         year = document["year"]
         number = next((n.number for n in numbered if n.document_id == document_pk), None)
         by = {"by": spooled.envelope.released_by} if spooled.envelope.released_by else {}

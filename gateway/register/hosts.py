@@ -33,14 +33,22 @@ class Hosts:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def heartbeat(self, name: str, version: str, rules_version: str, started_at: dt.datetime) -> None:
-        """Say that host ``name`` is alive now and what it runs."""
+    def heartbeat(self, name: str, version: str, rules_version: str, started_at: dt.datetime,
+                  watermark: str | None = None) -> None:
+        """Say that host ``name`` is alive now, what it runs and its spool's watermark (see publish)."""
         now = _now()
         with self.db.transaction() as conn:
             insert_absent(conn, Host.__table__, {"name": name, "version": version, "rules_version": rules_version,
-                                                 "started_at": started_at, "last_seen": now})
+                                                 "started_at": started_at, "last_seen": now, "watermark": watermark})
             conn.execute(sa.update(Host).where(Host.name == name).values(
-                version=version, rules_version=rules_version, started_at=started_at, last_seen=now))
+                version=version, rules_version=rules_version, started_at=started_at, last_seen=now,
+                watermark=watermark))
+
+    def publish(self, name: str, watermark: str | None) -> None:
+        """Publish host ``name``'s spool watermark: the receipt key below which nothing it took is unsettled.
+        The other hosts number only below it while the host heartbeats; None (a clean stop) holds nothing back."""
+        with self.db.transaction() as conn:
+            conn.execute(sa.update(Host).where(Host.name == name).values(watermark=watermark))
 
     def seen(self, within: dt.timedelta) -> list[HostSeen]:
         """The hosts whose last heartbeat is at most ``within`` old, by name."""

@@ -446,6 +446,9 @@ class Host(Base):
     rules_version: Mapped[str] = mapped_column(sa.String(64))
     started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Its spool's watermark (a receipt key: nothing it received earlier is unsettled), or None: it holds no
+    # number back. The other hosts number only below the lowest watermark of the hosts seen lately.
+    watermark: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
 
 
 class Lease(Base):

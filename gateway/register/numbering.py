@@ -3,6 +3,7 @@ order the gateway took them, as soon as nothing received earlier is still being 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -10,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from gateway.register.db import insert_absent
-from gateway.register.models import Document, RegisterCounter
+from gateway.register.models import Document, Host, RegisterCounter
 
 log = logging.getLogger(__name__)
 _NUMBERING_LOCK_KEY = 0x67617465776E756D  # any constant: the advisory lock of a numbering transaction
@@ -46,18 +47,38 @@ class Numbered:
     number: int
 
 
-def number_waiting(conn: sa.Connection, before: str | None) -> list[Numbered]:
+@dataclass(frozen=True)
+class OtherHosts:
+    """The hosts sharing this register besides ``me`` (a PostgreSQL register): numbering waits for the lowest
+    watermark they published, from each host whose last heartbeat is at most ``within`` old. A host silent for
+    longer holds nothing back: what waits in its spool takes its number when it returns, after later mail."""
+
+    me: str
+    within: dt.timedelta
+
+    def lowest_watermark(self) -> sa.ScalarSelect:
+        """The lowest watermark of the other live hosts (NULL when none published one), as a subquery."""
+        seen_since = dt.datetime.now(dt.timezone.utc) - self.within
+        return sa.select(sa.func.min(Host.watermark)).where(
+            Host.name != self.me, Host.last_seen >= seen_since, Host.watermark.is_not(None)).scalar_subquery()
+
+
+def number_waiting(conn: sa.Connection, before: str | None, others: OtherHosts | None = None) -> list[Numbered]:
     """Give the next số đến, in order of receipt, to every waiting document received before ``before``.
 
     ``before`` is a receipt key (a spool id: it sorts by the moment the gateway took the message): nothing
-    received earlier is still unsettled. None numbers every waiting document. The counters are locked first,
-    so two numbering transactions on PostgreSQL queue instead of interleaving.
+    received earlier is still unsettled in this host's spool. With ``others``, documents must also be below the
+    other live hosts' lowest watermark, so numbers follow receipt across hosts (one subquery in the same
+    statement). None numbers every waiting document. The advisory lock is taken first, so two numbering
+    transactions on PostgreSQL queue instead of interleaving.
     """
     table = Document.__table__
     query = sa.select(table.c.id, table.c.message_id, table.c.register_id, table.c.year, table.c.received_key) \
         .where(table.c.arrival_number.is_(None))
     if before is not None:
         query = query.where(table.c.received_key < before)
+        if others is not None:
+            query = query.where(table.c.received_key < sa.func.coalesce(others.lowest_watermark(), before))
     waiting = conn.execute(query.order_by(table.c.received_key, table.c.id)).all()
     if not waiting:
         return []

@@ -29,7 +29,7 @@ from gateway.register.decisions import Unit, sync_departments
 from gateway.register.hosts import Hosts, Leases
 from gateway.register.imap_ledger import Ledger
 from gateway.register.models import Arrival, Document, Message, RegisterBook, RegisterCounter
-from gateway.register.numbering import any_waiting, number_waiting
+from gateway.register.numbering import OtherHosts, any_waiting, number_waiting
 from gateway.register.ocr_jobs import OcrJobs
 from gateway.register.outbox import OutboxStore
 from gateway.register.query import COUNT_CAP, RELEVANCE_MAX, Found, SearchHit, SearchQuery
@@ -61,7 +61,10 @@ class Register:
         self.changes = DocumentChanges(self.db, self.searcher, config.outbox.from_address.rpartition("@")[2],
                                        lambda address: is_own_address(address, config))
         self.views = RegisterViews(self.db)
-        self._arrivals = ArrivalWriter(self.searcher, self.timezone, config.understand.ocr)
+        # Several hosts share only a PostgreSQL register: there, numbering waits for the other hosts' watermarks.
+        self._others = OtherHosts(config.host_name, dt.timedelta(seconds=config.host.numbering_wait)) \
+            if self.engine.dialect.name == "postgresql" else None
+        self._arrivals = ArrivalWriter(self.searcher, self.timezone, config.understand.ocr, self._others)
 
     @classmethod
     def open(cls, config: Config) -> Register:
@@ -139,11 +142,17 @@ class Register:
             if not any_waiting(conn):
                 return 0
         with self.db.transaction() as conn:
-            numbered = number_waiting(conn, before)
+            numbered = number_waiting(conn, before, self._others)
             self._arrivals.audit_numbered(conn, numbered)
         for n in numbered:
             log.info("document %d: số đến %d/%d", n.document_id, n.number, n.year)
         return len(numbered)
+
+    def publish_watermark(self, watermark: str | None) -> None:
+        """Tell the other hosts of a shared (PostgreSQL) register up to where this host's spool is settled, so
+        they number only below it (see OtherHosts); nothing to do on SQLite, which one host has to itself."""
+        if self._others is not None:
+            self.hosts.publish(self._others.me, watermark)
 
     def _prepare(self, arrival: NewArrival) -> tuple[str, str]:
         """Store the blobs (files) and build the index texts: the work done before the write lock is taken."""

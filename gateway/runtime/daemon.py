@@ -127,6 +127,7 @@ class Daemon:
                 service.stop()
             self._stop_all_workers(drain_until)
             self._number_waiting()  # what the drained workers registered last, as far as order allows
+            self._leave()
             if sender is not None:
                 sender.stop()
             pid_file.unlink(missing_ok=True)
@@ -204,7 +205,8 @@ class Daemon:
             if self._register is None:
                 self._register = Register(self.config)
             rules = self.router.ruleset.version if self.router is not None else ""
-            self._register.hosts.heartbeat(self.config.host_name, __version__, rules, self._started_at)
+            self._register.hosts.heartbeat(self.config.host_name, __version__, rules, self._started_at,
+                                           self.spool.watermark())
         except Exception as err:  # noqa: BLE001 - a database outage must not stop the daemon; tried again later
             log.warning("heartbeat failed: %s: %s", type(err).__name__, err)
 
@@ -214,9 +216,22 @@ class Daemon:
         try:
             if self._register is None:
                 self._register = Register(self.config)
-            self._register.number_waiting(self.spool.watermark())
+            watermark = self.spool.watermark()
+            self._register.publish_watermark(watermark)  # the other hosts number up to it (a shared register)
+            self._register.number_waiting(watermark)
         except Exception as err:  # noqa: BLE001 - a database outage must not stop the daemon; tried again soon
             log.warning("numbering waiting documents failed: %s: %s", type(err).__name__, err)
+
+    def _leave(self) -> None:
+        """A clean stop with an empty spool holds the other hosts' numbering back no longer. With mail left in
+        it, the last watermark stays: a quick restart keeps the order; a long absence ends at host.numbering_wait."""
+        counts = self.spool.counts()
+        if counts["incoming"] or counts["claimed"] or counts["deferred"] or self._register is None:
+            return
+        try:
+            self._register.publish_watermark(None)
+        except Exception as err:  # noqa: BLE001 - the database may be gone; the watermark then runs out by itself
+            log.warning("withdrawing this host's watermark failed: %s: %s", type(err).__name__, err)
 
     def _status(self) -> str:
         counts = self.spool.counts()
