@@ -89,7 +89,9 @@ def test_a_lease_has_one_holder_and_passes_on_when_it_runs_out(postgres_url, tmp
 
         started = dt.datetime.now(dt.timezone.utc)
         register.hosts.heartbeat("mx1", "0.1.0", "rules-1", started)
-        register.hosts.heartbeat("mx2", "0.1.0", "rules-1", started)
+        waiting_since = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=3)  # mx2 reads an old scan
+        register.hosts.heartbeat("mx2", "0.1.0", "rules-1", started,
+                                 watermark=f"{int(waiting_since.timestamp() * 1e9):020d}-scan")
         register.hosts.heartbeat("mx3", "0.1.0", "rules-0", started)
         register.hosts.heartbeat("mx3", "0.1.0", "rules-0", started)  # a second beat updates, adds nothing
         status = collect_status(register.config)
@@ -99,6 +101,9 @@ def test_a_lease_has_one_holder_and_passes_on_when_it_runs_out(postgres_url, tmp
         assert "3 máy báo hoạt động" in text
         assert [line for line in text.splitlines() if "bộ quy tắc khác" in line] == [
             next(line for line in text.splitlines() if line.strip().startswith("mx3"))]
+        holding = [line for line in text.splitlines() if "đang giữ số đến" in line]
+        assert len(holding) == 1 and f"{waiting_since:%d/%m/%Y %H:%M}" in holding[0]  # mx2's, the only one
+        assert text.splitlines()[text.splitlines().index(holding[0]) - 1].strip().startswith("mx2")
     finally:
         register.close()
 

@@ -64,7 +64,8 @@ def collect_status(config: Config, now: dt.datetime | None = None) -> dict[str, 
         "ocr_waiting": ocr_waiting,
         "hosts": [{"name": h.name, "version": h.version, "rules_version": h.rules_version,
                    "started_at": h.started_at.isoformat(), "last_seen": h.last_seen.isoformat(),
-                   "seen_seconds_ago": round((now - h.last_seen).total_seconds(), 1)} for h in hosts],
+                   "seen_seconds_ago": round((now - h.last_seen).total_seconds(), 1),
+                   "holding_since": _held_since(h.watermark, now)} for h in hosts],
     }
 
 
@@ -82,6 +83,15 @@ def imap_accounts(config: Config, ledger: Ledger) -> list[dict[str, Any]]:
             "awaiting_after_action": counts.get("spooled", 0),
         })
     return accounts
+
+
+HOLDING_AFTER = dt.timedelta(minutes=1)  # a host's oldest unsettled mail this old is worth a line
+
+
+def _held_since(watermark: str | None, now: dt.datetime) -> str | None:
+    """When a host's oldest unsettled mail came in, if it has held the others' numbering back for a while."""
+    since = spool_id_time(watermark) if watermark else None
+    return since.isoformat() if since and now - since > HOLDING_AFTER else None
 
 
 def _when(text: str | None) -> str:
@@ -134,4 +144,6 @@ def render_status(status: dict[str, Any], say: Callable[[str], object] = str) ->
         odd = "  ← bộ quy tắc khác các máy khác" if h["rules_version"] != usual else ""
         lines.append(f"  {h['name']}: phiên bản {h['version']}, quy tắc {h['rules_version'] or '(không có)'}, "
                      f"báo cách đây {h['seen_seconds_ago']:.0f} giây{odd}")
+        if h.get("holding_since"):
+            lines.append(f"    đang giữ số đến của các máy cho thư nhận từ {_when(h['holding_since'])} chưa vào sổ xong")
     return "\n".join(lines)

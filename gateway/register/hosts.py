@@ -25,6 +25,7 @@ class HostSeen:
     rules_version: str
     started_at: dt.datetime
     last_seen: dt.datetime
+    watermark: str | None = None  # the receipt key below which all it took is settled; None: it holds nothing
 
 
 class Hosts:
@@ -54,7 +55,7 @@ class Hosts:
         """The hosts whose last heartbeat is at most ``within`` old, by name."""
         with self.db.reading() as conn:
             rows = conn.execute(sa.select(Host).where(Host.last_seen >= _now() - within).order_by(Host.name)).all()
-        return [HostSeen(r.name, r.version, r.rules_version, r.started_at, r.last_seen) for r in rows]
+        return [HostSeen(r.name, r.version, r.rules_version, r.started_at, r.last_seen, r.watermark) for r in rows]
 
 
 class Leases:
