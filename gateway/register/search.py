@@ -233,7 +233,9 @@ class SqliteSearcher(_SqlSearcher):
         if len(sender) < TRIGRAM:
             return ""
         params["sender_fts"] = '"' + sender.replace('"', '""') + '"'
-        return f"{document_id} IN (SELECT rowid FROM sender_index WHERE sender_index MATCH :sender_fts)"
+        # The unary plus keeps SQLite from walking the sender's documents and asking the text index about each
+        # (one FTS5 query per row: 14 s for a sender of 75,000 documents); the set is built once and probed.
+        return f"+{document_id} IN (SELECT rowid FROM sender_index WHERE sender_index MATCH :sender_fts)"
 
     def _exact_ids(self, session: Session, exact: str, params: dict[str, Any], ids: list[int]) -> set[int]:
         # One walk of the exact expression over the page's id span: listing every exact match of a common
