@@ -129,6 +129,8 @@ def build(register: Register, size: int) -> None:
             else:
                 conn.exec_driver_sql("INSERT INTO search_index (rowid, exact, folded) VALUES (?, ?, ?)",
                                      [(d["id"], e, f) for d, (e, f) in zip(documents, index)])
+                conn.exec_driver_sql("INSERT INTO sender_index (rowid, from_addr, mail_from) VALUES (?, ?, ?)",
+                                     [(d["id"], m["from_addr"], m["mail_from"]) for d, m in zip(documents, messages)])
         done = start + n - 1
         if done % 100_000 == 0 or done == size:
             print(f"  {done:,} documents ({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)

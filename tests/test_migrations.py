@@ -10,9 +10,11 @@ from gateway.register.models import Base
 
 
 def _not_search_index(obj, name, type_, reflected, compare_to) -> bool:
-    """The search index is backend-specific (FTS5 or tsvector) and built by the migrations alone."""
+    """The search and sender indexes are backend-specific (FTS5, tsvector, pg_trgm) and built by the migrations alone."""
+    if type_ == "index" and (name or "").endswith("_trgm"):
+        return False
     table = obj if type_ == "table" else getattr(obj, "table", None)
-    return not (getattr(table, "name", "") or name or "").startswith("search_index")
+    return not (getattr(table, "name", "") or name or "").startswith(("search_index", "sender_index"))
 
 
 def _differences(url: str) -> list:

@@ -79,7 +79,8 @@ class ArrivalWriter:
             return self._duplicate(conn, spooled, first, "sha256" if first.sha256 == sha else "message-id")
         # Core inserts, not ORM objects: this runs under the register's write lock, and the unit of work
         # cost several milliseconds per arrival, which capped how many workers could register per second.
-        message_pk = _insert(conn, Message, _message_values(spooled, extracted, sha, message_id))
+        message = _message_values(spooled, extracted, sha, message_id)
+        message_pk = _insert(conn, Message, message)
         _insert(conn, Arrival, _arrival_values(spooled, message_pk, "original", None))
         document = self._document_values(conn, spooled, extracted, meta, message_pk, same_id)
         document_pk = _insert(conn, Document, document)
@@ -87,6 +88,7 @@ class ArrivalWriter:
         if attachments:
             conn.execute(Attachment.__table__.insert(), attachments)
         self.searcher.index_document(conn, document_pk, *index)
+        self.searcher.index_sender(conn, document_pk, message["from_addr"], message["mail_from"])
         code = SECRET_REGISTER if meta.secrecy > 0 else MAIN_REGISTER
         numbered = number_waiting(conn, number_before, self.others)
         year = document["year"]

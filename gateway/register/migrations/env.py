@@ -6,12 +6,15 @@ from alembic import context
 
 from gateway.register.models import Base
 
-# The full-text index is created by hand in the migrations, per backend; autogenerate must leave it alone.
-_UNMANAGED = {"search_index"}
+# The full-text and sender indexes are created by hand in the migrations, per backend (FTS5 tables on SQLite,
+# tsvector and pg_trgm on PostgreSQL); autogenerate must leave them alone.
+_UNMANAGED = ("search_index", "sender_index")
 
 
 def _include(obj, name, type_, reflected, compare_to) -> bool:
-    return not (type_ == "table" and (name in _UNMANAGED or (name or "").startswith("search_index_")))
+    if type_ == "index" and (name or "").endswith("_trgm"):
+        return False
+    return not (type_ == "table" and (name or "").startswith(_UNMANAGED))
 
 
 def run() -> None:
