@@ -186,7 +186,7 @@ def test_the_migration_fills_review_confidence_of_documents_already_registered(d
         reg = Register(make_config(tmp_path, database_url), engine=engine)
         with engine.begin() as conn:
             conn.execute(sa.text("ALTER TABLE documents ADD COLUMN review_confidence FLOAT"))  # as 0011 will
-            if conn.dialect.name == "sqlite":  # registering writes the sender index too, as 0014 makes it
+            if conn.dialect.name == "sqlite":  # registering writes the sender index too, as 0017 makes it
                 conn.execute(sa.text("CREATE VIRTUAL TABLE sender_index USING fts5(from_addr, mail_from, tokenize = 'trigram')"))
         reg.register_arrival(_arrival("old", {"subject": 0.5}))
         reg.register_arrival(_arrival("settled"))

@@ -106,7 +106,7 @@ def test_migration_backfills_the_sender_index(backend: str, tmp_path) -> None:
         ids = {k: reg.register_arrival(make_arrival(k, from_addr=f, mail_from=e)).document_id
                for k, (f, e) in SENDERS.items()}
         with reg.engine.begin() as conn:  # back to a register from before the sender index
-            command.downgrade(db.alembic_config(conn), "0013")
+            command.downgrade(db.alembic_config(conn), "0016")
         db.upgrade(reg.engine)
         with reg.engine.connect() as conn:
             if backend == "sqlite":

@@ -5,8 +5,8 @@ backfilled here in batches of document ids. PostgreSQL: pg_trgm GIN indexes on l
 lower(mail_from) of messages, which the search's own LIKE uses; where the extension cannot be created the
 search keeps its unindexed LIKE, and this says so in the log.
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06
 """
 
@@ -17,8 +17,8 @@ import logging
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
