@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import secrets
@@ -60,10 +61,11 @@ def pg_url(name: str) -> str:
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database, once SQLite (file in tmp) and once PostgreSQL (fresh database)."""
-    if request.param == "sqlite":
+@contextlib.contextmanager
+def empty_database(backend: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database on ``backend``: a SQLite file in tmp_path, or a fresh PostgreSQL database
+    dropped afterwards (the test is skipped when PostgreSQL does not answer)."""
+    if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'register.sqlite3'}"
         return
     reason = postgres_unavailable()
@@ -75,6 +77,25 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield pg_url(name)
     finally:
         drop_pg_database(name)
+
+
+@contextlib.contextmanager
+def register_on(backend: str, tmp_path: Path) -> Iterator[Register]:
+    """A Register on an upgraded empty database of ``backend`` (see empty_database), closed afterwards."""
+    with empty_database(backend, tmp_path) as url:
+        reg = Register(make_config(tmp_path, url))
+        reg.upgrade()
+        try:
+            yield reg
+        finally:
+            reg.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database, once SQLite (file in tmp) and once PostgreSQL (fresh database)."""
+    with empty_database(request.param, tmp_path) as url:
+        yield url
 
 
 def make_config(tmp_path: Path, url: str, timezone: str = "Asia/Ho_Chi_Minh") -> Config:

@@ -7,15 +7,7 @@ import unicodedata
 from collections.abc import Iterator
 
 import pytest
-from test_register_support import (
-    BACKENDS,
-    create_pg_database,
-    drop_pg_database,
-    make_arrival,
-    make_config,
-    pg_url,
-    postgres_unavailable,
-)
+from test_register_support import BACKENDS, make_arrival, register_on
 
 from gateway.register.query import SearchQuery, parse_query
 from gateway.register.service import Register
@@ -38,24 +30,9 @@ DOCS = {
 @pytest.fixture(scope="module", params=BACKENDS)
 def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Register, dict]]:
     """A register holding DOCS, once per backend; yields it with the document id of each key."""
-    tmp = tmp_path_factory.mktemp(request.param)
-    name = ""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'register.sqlite3'}"
-    else:
-        reason = postgres_unavailable()
-        if reason:
-            print(f"SKIP PostgreSQL: {reason}")
-            pytest.skip(reason)
-        name = create_pg_database()
-        url = pg_url(name)
-    reg = Register(make_config(tmp, url))
-    reg.upgrade()
-    ids = {key: reg.register_arrival(make_arrival(key, **kw)).document_id for key, kw in DOCS.items()}
-    yield reg, ids
-    reg.close()
-    if name:
-        drop_pg_database(name)
+    with register_on(request.param, tmp_path_factory.mktemp(request.param)) as reg:
+        ids = {key: reg.register_arrival(make_arrival(key, **kw)).document_id for key, kw in DOCS.items()}
+        yield reg, ids
 
 
 def found(corpus, text: str, **filters) -> list[str]:

@@ -6,15 +6,7 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
-from test_register_support import (
-    BACKENDS,
-    create_pg_database,
-    drop_pg_database,
-    make_arrival,
-    make_config,
-    pg_url,
-    postgres_unavailable,
-)
+from test_register_support import BACKENDS, make_arrival, register_on
 
 from gateway.register.query import SearchQuery
 from gateway.register.service import Register
@@ -37,23 +29,9 @@ DOCS = {
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def corpus(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Register, dict]]:
-    tmp = tmp_path_factory.mktemp(request.param)
-    name = ""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'register.sqlite3'}"
-    else:
-        reason = postgres_unavailable()
-        if reason:
-            pytest.skip(reason)
-        name = create_pg_database()
-        url = pg_url(name)
-    reg = Register(make_config(tmp, url))
-    reg.upgrade()
-    ids = {key: reg.register_arrival(make_arrival(key, **kw)).document_id for key, kw in DOCS.items()}
-    yield reg, ids
-    reg.close()
-    if name:
-        drop_pg_database(name)
+    with register_on(request.param, tmp_path_factory.mktemp(request.param)) as reg:
+        ids = {key: reg.register_arrival(make_arrival(key, **kw)).document_id for key, kw in DOCS.items()}
+        yield reg, ids
 
 
 def _found(corpus, **query) -> tuple[list[str], int]:

@@ -15,6 +15,7 @@ from test_register_support import (
     make_config,
     pg_url,
     postgres_unavailable,
+    register_on,
 )
 
 from gateway.register import db
@@ -35,24 +36,11 @@ PROBES = ["hochiminh", "HOCHIMINH.GOV", "binhduong", "sct.binh", "relay.mail", "
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def senders(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Register, dict]]:
-    tmp = tmp_path_factory.mktemp(request.param)
-    name = ""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp / 'register.sqlite3'}"
-    else:
-        reason = postgres_unavailable()
-        if reason:
-            pytest.skip(reason)
-        name = create_pg_database()
-        url = pg_url(name)
-    reg = Register(make_config(tmp, url))
-    reg.upgrade()
-    ids = {key: reg.register_arrival(make_arrival(key, subject="Công văn đất đai", from_addr=f, mail_from=e)).document_id
-           for key, (f, e) in SENDERS.items()}
-    yield reg, ids
-    reg.close()
-    if name:
-        drop_pg_database(name)
+    with register_on(request.param, tmp_path_factory.mktemp(request.param)) as reg:
+        ids = {key: reg.register_arrival(make_arrival(key, subject="Công văn đất đai", from_addr=f,
+                                                      mail_from=e)).document_id
+               for key, (f, e) in SENDERS.items()}
+        yield reg, ids
 
 
 def expected(probe: str) -> list[str]:
