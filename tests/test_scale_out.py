@@ -278,7 +278,8 @@ def test_an_imap_account_is_polled_by_one_host_and_taken_over_when_it_dies(hosts
     wait_for(lambda: _scalar(postgres_url, "SELECT holder FROM leases WHERE name = 'imap:vanthu'")
              == other.config_path.parent.name, 30, 0.1, "the other host to take the account over (lease of 3 s)")
     polling.start()  # back: it registers what it had fetched, and leaves the account to the holder
-    wait_for(lambda: _scalar(postgres_url, "SELECT count(*) FROM documents") == 50, 120, 0.2, "all 50 registered")
+    wait_for(lambda: sum(n is not None for _, n in registered(postgres_url)) == 50, 120, 0.2,
+             "all 50 registered and numbered (a number waits for both hosts' watermarks)")
     wait_for(lambda: len(folder_flags(dovecot, user)) == 50 and all(b"\\Seen" in f for f in folder_flags(
         dovecot, user).values()), 60, 0.2, "\\Seen on every message")
     fetched = sum(host.log_text().count("fetched imap") for host in (first, second))
