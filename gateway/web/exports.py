@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from gateway.core.errors import GatewayError
 from gateway.register.views import RegisterRow
+from gateway.web import labels
 
 # Columns of the sổ đăng ký văn bản đến (Nghị định 30/2020, Phụ lục IV) as printed, with their widths in cm on
 # A4 landscape between a 2.5 cm binding margin and a 1.5 cm one (25.7 cm): dates fit on one line at 10 pt.
@@ -62,11 +63,8 @@ class Book:
 
     @property
     def period(self) -> str:
-        return f"Từ ngày {_date(self.date_from)} đến ngày {_date(self.date_to)}"
+        return f"Từ ngày {labels.date(self.date_from)} đến ngày {labels.date(self.date_to)}"
 
-
-def _date(value: dt.date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
 
 
 # A document that left the register's work keeps its line and số đến; the note says why (ND30 Điều 18.4.b, 21).
@@ -80,8 +78,8 @@ def row_cells(row: RegisterRow, timezone: str = "Asia/Ho_Chi_Minh") -> list[str]
     handed = [a.assigned_at for a in row.assignments if a.assigned_at is not None]
     handed_on = min(handed).astimezone(ZoneInfo(timezone)).date() if handed else None
     units = "; ".join(ROLE_MARKS.get(a.role, "") + (a.unit_name or a.unit_code) for a in row.assignments)
-    return [_date(row.arrival_date), str(row.arrival_number or ""), row.organ_name or row.sender, row.code,
-            _date(row.issued_date), title, units, _date(handed_on), "", note]
+    return [labels.date(row.arrival_date), str(row.arrival_number or ""), row.organ_name or row.sender, row.code,
+            labels.date(row.issued_date), title, units, labels.date(handed_on), "", note]
 
 
 def _formula_safe(cell: str) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from gateway.register.records import DocumentRecord
 from gateway.register.views import DirectionView
+from gateway.web import labels
 from gateway.web.exports import serif_fonts
 
 TITLE = "PHIẾU GIẢI QUYẾT VĂN BẢN ĐẾN"
@@ -35,9 +36,6 @@ class Slip:
     directed_on: str = ""  # "ngày 05 tháng 12 năm 2026"
 
 
-def _day(value: dt.date | None) -> str:
-    return value.strftime("%d/%m/%Y") if value else ""
-
 
 def _long_day(value: dt.date | None) -> str:
     return f"ngày {value:%d} tháng {value:%m} năm {value:%Y}" if value else "ngày ..... tháng ..... năm ......."
@@ -51,11 +49,11 @@ def slip_of(record: DocumentRecord, direction: DirectionView | None, units: dict
     if code:
         parts.append(f"số {code}")
     if record.issued_date:
-        parts.append(f"ngày {_day(record.issued_date)}")
+        parts.append(f"ngày {labels.date(record.issued_date)}")
     if record.organ_name:
         parts.append(f"của {record.organ_name}")
     slip = Slip(agency=agency, arrival=f"{record.arrival_number}/{record.year}" if record.arrival_number else "chờ số",
-                arrived=_day(record.arrival_date), document=" ".join(parts), subject=record.subject)
+                arrived=labels.date(record.arrival_date), document=" ".join(parts), subject=record.subject)
     if direction is None:
         return slip
 
@@ -64,7 +62,7 @@ def slip_of(record: DocumentRecord, direction: DirectionView | None, units: dict
 
     return Slip(**{**slip.__dict__, "opinion": direction.opinion, "lead": named([direction.lead]),
                    "cooperate": named(direction.cooperate), "inform": named(direction.inform),
-                   "due": _day(direction.due_date), "directed_by": direction.directed_by,
+                   "due": labels.date(direction.due_date), "directed_by": direction.directed_by,
                    "directed_on": _long_day(direction.directed_at.astimezone(zone).date())})
 
 
