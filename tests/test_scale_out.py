@@ -357,11 +357,9 @@ def _by_order(url: str) -> list[tuple[int, int | None]]:
                   if message_id.startswith("order-"))
 
 
-@pytest.mark.slow
-def test_numbers_follow_the_order_of_receipt_across_hosts(hosts, postgres_url) -> None:
-    """A slow scan taken by mx1 before fast DOCX mails taken by mx2: mx2 registers them first, but they wait
-    for the scan's number, so số đến follow the order of receipt across both hosts, without a gap."""
-    first, second = hosts.make("mx1", postgres_url), hosts.make("mx2", postgres_url)
+def _scan_taken_by_the_first(first, second, postgres_url: str) -> list[bytes]:
+    """Start both hosts, send the slow scan to the first and wait until its worker reads it; the fast mails are
+    returned, for the test to send."""
     first.start()
     second.start()
     wait_for(lambda: _scalar(postgres_url, "SELECT count(*) FROM hosts WHERE watermark IS NOT NULL") == 2, 60, 0.05,
@@ -370,6 +368,15 @@ def test_numbers_follow_the_order_of_receipt_across_hosts(hosts, postgres_url) -
     _send(first.port, scan)
     wait_for(lambda: _worker_reading(first.config_path.parent / "data" / "spool"), 60, 0.02,
              "mx1's worker to take the scan")
+    return fast
+
+
+@pytest.mark.slow
+def test_numbers_follow_the_order_of_receipt_across_hosts(hosts, postgres_url) -> None:
+    """A slow scan taken by mx1 before fast DOCX mails taken by mx2: mx2 registers them first, but they wait
+    for the scan's number, so số đến follow the order of receipt across both hosts, without a gap."""
+    first, second = hosts.make("mx1", postgres_url), hosts.make("mx2", postgres_url)
+    fast = _scan_taken_by_the_first(first, second, postgres_url)
     for raw in fast:
         _send(second.port, raw)
     wait_for(lambda: sum(1 for _, n in _by_order(postgres_url) if n is None) >= FAST // 2, 120, 0.1,
@@ -389,14 +396,7 @@ def test_a_silent_host_holds_numbering_back_only_for_numbering_wait(hosts, postg
     numbered; the scan takes the next number when mx1 returns."""
     first = hosts.make("mx1", postgres_url, host_extra="numbering_wait = 4")
     second = hosts.make("mx2", postgres_url, host_extra="numbering_wait = 4")
-    first.start()
-    second.start()
-    wait_for(lambda: _scalar(postgres_url, "SELECT count(*) FROM hosts WHERE watermark IS NOT NULL") == 2, 60, 0.05,
-             "both hosts' watermarks")
-    scan, *fast = _messages()
-    _send(first.port, scan)
-    wait_for(lambda: _worker_reading(first.config_path.parent / "data" / "spool"), 60, 0.02,
-             "mx1's worker to take the scan")
+    fast = _scan_taken_by_the_first(first, second, postgres_url)
     first.kill9()
     died = time.monotonic()
     for raw in fast[:3]:
