@@ -125,6 +125,6 @@ class RuleFileError(GatewayError):
     """Routing rule files cannot be used; ``problems`` lists each one with its file, line and rule name."""
 
     def __init__(self, problems: list) -> None:
-        super().__init__("; ".join(str(p) for p in problems) or "rule files are wrong")
+        super().__init__("; ".join(str(p) for p in problems) or "tệp luật định tuyến có lỗi")
         self.problems = list(problems)
 
