@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -85,7 +86,19 @@ _COMBINING = re.compile("[\u0300-\u036f]")
 
 def fold(text: str) -> str:
     """Lower-case with every diacritic removed and đ → d: "Đà Nẵng" → "da nang"."""
+    if len(text) <= _FOLD_CACHED:  # a line: the field reader folds the same lines several times
+        return _fold_line(text)
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
+    if text.isascii():  # nothing to remove: NFC and the table leave ASCII as it is
+        return text.lower()
     return _COMBINING.sub("", unicodedata.normalize("NFC", text).lower().translate(_FOLD))
+
+
+_FOLD_CACHED = 200  # characters: longer texts (a whole document's) are folded each time, never kept
+_fold_line = functools.lru_cache(maxsize=8192)(_fold)
 
 
 def has_diacritics(text: str) -> bool:

@@ -66,10 +66,7 @@ class ArrivalWriter:
         is below ``number_before``; None: number now); otherwise it waits, and number_waiting gives it later.
         """
         spooled, extracted, meta = arrival.spooled, arrival.extracted, arrival.meta
-        existing = conn.execute(
-            sa.select(Arrival.message_id, Arrival.kind, Arrival.duplicate_reason)
-            .where(Arrival.spool_id == spooled.spool_id)
-        ).first()
+        existing = conn.execute(_ARRIVAL_OF_SPOOL, {"spool_id": spooled.spool_id}).first()
         if existing is not None:
             return self._already(conn, existing)
         sha = hashlib.sha256(spooled.raw).hexdigest()
@@ -105,7 +102,7 @@ class ArrivalWriter:
             link_in(conn, document_pk, target, kind, ACTOR, "edxml")
         if meta.secrecy > 0:
             _alert_secret(conn, message_pk, document_pk, meta, extracted)
-        elif self.ocr:
+        elif self.ocr and any(_wants_ocr(row) for row in attachments):  # else queue_jobs would find nothing
             queue_ocr_jobs(conn, document_pk)
         if arrival.routing is not None:
             write_routing(conn, document_pk, arrival.routing)
@@ -120,7 +117,7 @@ class ArrivalWriter:
         another message that merely reuses a Message-ID (senders' software does) is registered, and its
         document is noted as sharing the Message-ID with the first.
         """
-        same = conn.execute(sa.select(Message.id, Message.sha256).where(Message.sha256 == sha).limit(1)).first()
+        same = conn.execute(_MESSAGE_BY_SHA, {"sha": sha}).first()
         if same is not None or not message_id:
             return same, None
         if conn.dialect.name == "postgresql":
@@ -130,8 +127,7 @@ class ArrivalWriter:
         parsed = extracted.message
         files = sorted(part.sha256 for part in parsed.parts)
         shared = None
-        for held in conn.execute(sa.select(Message.id, Message.sha256, Message.from_addr)
-                                 .where(Message.message_id_header == message_id).order_by(Message.id)).all():
+        for held in conn.execute(_MESSAGES_BY_ID, {"message_id": message_id}).all():
             held_files = sorted(conn.execute(
                 sa.select(Attachment.sha256).where(Attachment.message_id == held.id, Attachment.member_path == "",
                                                    Attachment.part_index.is_not(None))).scalars())
@@ -217,12 +213,9 @@ class ArrivalWriter:
     def _flag_possible_duplicate(conn: sa.Connection, document_id: int, doc: dict[str, Any]) -> None:
         if not (doc["code_number"] and doc["code_notation"]):
             return
-        candidates = conn.execute(
-            sa.select(Document.id, Document.issued_date, Document.year)
-            .where(Document.code_number == doc["code_number"], Document.code_notation == doc["code_notation"],
-                   Document.organ_name == doc["organ_name"], Document.id != document_id)
-            .order_by(Document.id)
-        ).all()
+        candidates = conn.execute(_SAME_CODE, {"code_number": doc["code_number"],
+                                               "code_notation": doc["code_notation"],
+                                               "organ_name": doc["organ_name"], "document_id": document_id}).all()
         key_year = _dedup_year(doc["issued_date"], doc["year"])
         match = next((c for c in candidates if _dedup_year(c.issued_date, c.year) == key_year), None)
         if match is None:
@@ -236,16 +229,38 @@ class ArrivalWriter:
 
 def _first_document(conn: sa.Connection, message_id: int) -> sa.Row | None:
     """The id, register, year and số đến of the first document of a message, if it has one."""
-    return conn.execute(
-        sa.select(Document.id, Document.register_id, Document.year, Document.arrival_number)
-        .where(Document.message_id == message_id).order_by(Document.id).limit(1)
-    ).first()
+    return conn.execute(_FIRST_DOCUMENT, {"message_id": message_id}).first()
 
 
 def _insert(conn: sa.Connection, model: type, values: dict[str, Any]) -> int:
     """Insert one row with SQLAlchemy Core and return its id."""
-    table = model.__table__
-    return conn.execute(table.insert().returning(table.c.id), values).scalar_one()
+    statement = _INSERTS.get(model)
+    if statement is None:
+        table = model.__table__
+        statement = _INSERTS[model] = table.insert().returning(table.c.id)
+    return conn.execute(statement, values).scalar_one()
+
+
+def _wants_ocr(attachment: dict[str, Any]) -> bool:
+    """Whether ocr_jobs.queue_jobs makes a job for this attachment row: a PDF with pages that have no text layer."""
+    return attachment["sniffed_type"] == "pdf" and (
+        attachment["extract_status"] == "empty" or "no text layer" in (attachment["extract_detail"] or ""))
+
+
+# The registering transaction's statements, built once (each execution then only looks up its compiled form).
+_INSERTS: dict[type, sa.Executable] = {}
+_ARRIVAL_OF_SPOOL = sa.select(Arrival.message_id, Arrival.kind, Arrival.duplicate_reason) \
+    .where(Arrival.spool_id == sa.bindparam("spool_id"))
+_MESSAGE_BY_SHA = sa.select(Message.id, Message.sha256).where(Message.sha256 == sa.bindparam("sha")).limit(1)
+_MESSAGES_BY_ID = sa.select(Message.id, Message.sha256, Message.from_addr) \
+    .where(Message.message_id_header == sa.bindparam("message_id")).order_by(Message.id)
+_SAME_CODE = sa.select(Document.id, Document.issued_date, Document.year) \
+    .where(Document.code_number == sa.bindparam("code_number"),
+           Document.code_notation == sa.bindparam("code_notation"),
+           Document.organ_name == sa.bindparam("organ_name"), Document.id != sa.bindparam("document_id")) \
+    .order_by(Document.id)
+_FIRST_DOCUMENT = sa.select(Document.id, Document.register_id, Document.year, Document.arrival_number) \
+    .where(Document.message_id == sa.bindparam("message_id")).order_by(Document.id).limit(1)
 
 
 def _message_values(spooled: SpooledMessage, extracted: Extracted, sha: str, message_id: str | None) -> dict:

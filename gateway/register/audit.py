@@ -45,9 +45,14 @@ def event_hash(prev_hash: str, at: dt.datetime, actor: str, action: str, message
 def _last_hash(conn: sa.Connection) -> str:
     if conn.dialect.name == "postgresql":
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_CHAIN_LOCK_KEY)))
-    table = AuditEvent.__table__
-    last = conn.execute(sa.select(table.c.hash).order_by(table.c.id.desc()).limit(1)).scalar()
+    last = conn.execute(_LAST_HASH).scalar()
     return last or ""
+
+
+_EVENTS = AuditEvent.__table__
+# Built once: every registration appends to the chain.
+_LAST_HASH = sa.select(_EVENTS.c.hash).order_by(_EVENTS.c.id.desc()).limit(1)
+_APPEND = sa.insert(_EVENTS)
 
 
 def record_audit(
@@ -68,12 +73,8 @@ def record_audit(
     detail = _canonical(detail or {})
     prev = _last_hash(conn)
     digest = event_hash(prev, at, actor, action, message_id, document_id, detail)
-    conn.execute(
-        sa.insert(AuditEvent.__table__).values(
-            at=at, actor=actor, action=action, message_id=message_id, document_id=document_id,
-            detail=detail, prev_hash=prev, hash=digest,
-        )
-    )
+    conn.execute(_APPEND, {"at": at, "actor": actor, "action": action, "message_id": message_id,
+                           "document_id": document_id, "detail": detail, "prev_hash": prev, "hash": digest})
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from gateway.register.db import insert_absent
 from gateway.register.models import Document, Host, RegisterCounter
 
 log = logging.getLogger(__name__)
@@ -20,20 +20,32 @@ _NUMBERING_LOCK_KEY = 0x67617465776E756D  # any constant: the advisory lock of a
 def allocate_arrival_number(conn: sa.Connection | Session, register_id: int, year: int) -> int:
     """The next số đến of ``register_id`` in ``year``; a rollback of the caller's transaction gives it back.
 
-    The counter row is created if missing (ON CONFLICT DO NOTHING), then advanced with UPDATE ... RETURNING:
-    on PostgreSQL the update holds the row lock until the caller commits, so concurrent workers queue on it;
-    on SQLite the transaction already holds the database write lock (BEGIN IMMEDIATE).
+    One statement creates the counter row at 1 or advances it (INSERT ... ON CONFLICT DO UPDATE ... RETURNING):
+    on PostgreSQL it holds the row lock until the caller commits, so concurrent workers queue on it; on SQLite
+    the transaction already holds the database write lock (BEGIN IMMEDIATE).
     """
-    table = RegisterCounter.__table__
-    insert_absent(conn, table, {"register_id": register_id, "year": year, "last_number": 0})
-    where = sa.and_(table.c.register_id == register_id, table.c.year == year)
-    # One statement that both locks the counter row (PostgreSQL queues concurrent workers on it until the
-    # caller commits) and advances it; SQLite's writer lock already serialises the transaction.
-    number = conn.execute(
-        sa.update(table).where(where).values(last_number=table.c.last_number + 1).returning(table.c.last_number)
-    ).scalar_one()
+    dialect = (conn.connection() if isinstance(conn, Session) else conn).dialect.name
+    number = conn.execute(_next_number(dialect), {"register_id": register_id, "year": year}).scalar_one()
     log.debug("allocated số đến %d in register %d for %d", number, register_id, year)
     return number
+
+
+_COUNTERS = RegisterCounter.__table__
+_NEXT_NUMBER: dict[str, sa.Executable] = {}  # by dialect: built once, then only its compiled form is looked up
+
+
+def _next_number(dialect: str) -> sa.Executable:
+    statement = _NEXT_NUMBER.get(dialect)
+    if statement is None:
+        if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - only the two supported backends
+            raise NotImplementedError(dialect)
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_COUNTERS)
+        statement = _NEXT_NUMBER[dialect] = (
+            insert.values(register_id=sa.bindparam("register_id"), year=sa.bindparam("year"), last_number=1)
+            .on_conflict_do_update(index_elements=[_COUNTERS.c.register_id, _COUNTERS.c.year],
+                                   set_={"last_number": _COUNTERS.c.last_number + 1})
+            .returning(_COUNTERS.c.last_number))
+    return statement
 
 
 @dataclass(frozen=True)
@@ -73,26 +85,37 @@ def number_waiting(conn: sa.Connection, before: str | None, others: OtherHosts |
     transactions on PostgreSQL queue instead of interleaving.
     """
     table = Document.__table__
-    query = sa.select(table.c.id, table.c.message_id, table.c.register_id, table.c.year, table.c.received_key) \
-        .where(table.c.arrival_number.is_(None))
-    if before is not None:
-        query = query.where(table.c.received_key < before)
-        if others is not None:
-            query = query.where(table.c.received_key < sa.func.coalesce(others.lowest_watermark(), before))
-    waiting = conn.execute(query.order_by(table.c.received_key, table.c.id)).all()
+    if before is None:
+        query, params = _WAITING, {}
+    elif others is None:
+        query, params = _WAITING_BEFORE, {"before": before}
+    else:
+        query, params = _WAITING_BEFORE.where(
+            table.c.received_key < sa.func.coalesce(others.lowest_watermark(), before)), {"before": before}
+    waiting = conn.execute(query, params).all()
     if not waiting:
         return []
     if conn.dialect.name == "postgresql":
         # Serialise numbering: without it two hosts could each number the same waiting document.
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_NUMBERING_LOCK_KEY)))
-        waiting = conn.execute(query.order_by(table.c.received_key, table.c.id)).all()
+        waiting = conn.execute(query, params).all()
     done = []
     for row in waiting:
         number = allocate_arrival_number(conn, row.register_id, row.year)
-        conn.execute(sa.update(table).where(table.c.id == row.id, table.c.arrival_number.is_(None))
-                     .values(arrival_number=number))
+        conn.execute(_SET_NUMBER, {"document_id": row.id, "number": number})
         done.append(Numbered(row.id, row.message_id, row.register_id, row.year, number))
     return done
+
+
+_DOCUMENTS = Document.__table__
+# Built once: the registering transaction runs these for every arrival.
+_WAITING = sa.select(_DOCUMENTS.c.id, _DOCUMENTS.c.message_id, _DOCUMENTS.c.register_id, _DOCUMENTS.c.year,
+                     _DOCUMENTS.c.received_key).where(_DOCUMENTS.c.arrival_number.is_(None)) \
+    .order_by(_DOCUMENTS.c.received_key, _DOCUMENTS.c.id)
+_WAITING_BEFORE = _WAITING.where(_DOCUMENTS.c.received_key < sa.bindparam("before"))
+_SET_NUMBER = sa.update(_DOCUMENTS).where(_DOCUMENTS.c.id == sa.bindparam("document_id"),
+                                          _DOCUMENTS.c.arrival_number.is_(None)) \
+    .values(arrival_number=sa.bindparam("number"))
 
 
 def any_waiting(conn: sa.Connection) -> bool:

@@ -124,8 +124,9 @@ class Register:
         Numbers follow the order of receipt (see register_arrival). Any error rolls the whole batch back and is
         raised as RegisterError; the caller then registers them one by one with register_arrival.
         """
-        prepared = [(arrival, self._prepare(arrival))
-                    for arrival in sorted(arrivals, key=lambda a: a.spooled.spool_id)]
+        ordered = sorted(arrivals, key=lambda a: a.spooled.spool_id)
+        self.blobs.put_before([data for arrival in ordered for data in _payloads(arrival)])  # all at once
+        prepared = [(arrival, arrival.index_text()) for arrival in ordered]
         # Written in order of receipt; each may number only what was received before the next one of the batch,
         # which is not in the register yet.
         keys = [arrival.spooled.spool_id for arrival, _ in prepared[1:]] + [number_before]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import re
 import statistics
 from dataclasses import dataclass, replace
 
@@ -36,6 +38,9 @@ class PageText:
         return sum(len(s.text.strip()) for s in self.segments) >= 3
 
 
+_WORD_OR_BREAK = re.compile(r"[^\s]+|[\r\n]")
+
+
 def pdfium_page(page, textpage=None) -> PageText:
     """The text-layer segments of a pypdfium2 page: runs of words on one baseline without a wide gap.
 
@@ -43,9 +48,6 @@ def pdfium_page(page, textpage=None) -> PageText:
     rectangles, which split words where the font changes (gluing words together or tearing one apart);
     per word rather than per character because this runs for every page of every PDF that arrives.
     """
-    import ctypes
-    import re
-
     import pypdfium2.raw as pdfium_c
 
     width, height = page.get_size()
@@ -59,19 +61,21 @@ def pdfium_page(page, textpage=None) -> PageText:
         rect_ref, char_box, handle = ctypes.byref(rect), pdfium_c.FPDFText_GetLooseCharBox, textpage.raw
         words: list[str] = []
         x0 = x1 = y_top = y_bottom = 0.0
-        for match in re.finditer(r"[^\s]+|[\r\n]", text):
-            word = match.group(0)
+        for match in _WORD_OR_BREAK.finditer(text):
+            start, end = match.span()
+            word = text[start:end]
             if word == "\r" or word == "\n":
                 if words:
                     _close(words, x0, x1, y_top, y_bottom, segments)
                     words = []
                 continue
-            char_box(handle, match.start(), rect_ref)
+            char_box(handle, start, rect_ref)
             left, top, bottom = rect.left, height - rect.top, height - rect.bottom
-            char_box(handle, match.end() - 1, rect_ref)
+            if end - start > 1:
+                char_box(handle, end - 1, rect_ref)
+                if height - rect.top < top:
+                    top = height - rect.top
             right = rect.right
-            if height - rect.top < top:
-                top = height - rect.top
             if words:
                 size = bottom - top if bottom - top > 1.0 else 1.0
                 if abs(bottom - y_bottom) < 0.5 * size and -2 * size < left - x1 < 1.2 * size:
@@ -126,16 +130,18 @@ def rows(page: PageText, x_from: float = 0.0, x_to: float | None = None, y_from:
     inside = [s for s in page.segments if x_from <= (s.x0 + s.x1) / 2 <= x_to and y_from <= (s.top + s.bottom) / 2 <= y_to]
     inside.sort(key=lambda s: ((s.top + s.bottom) / 2, s.x0))
     grouped: list[list[Segment]] = []
+    top = bottom = 0.0  # the extent of the last row so far
     for segment in inside:
         middle = (segment.top + segment.bottom) / 2
-        if grouped:
-            last = grouped[-1]
-            top = min(s.top for s in last)
-            bottom = max(s.bottom for s in last)
-            if top - 1 <= middle <= bottom + 1:
-                last.append(segment)
-                continue
+        if grouped and top - 1 <= middle <= bottom + 1:
+            grouped[-1].append(segment)
+            if segment.top < top:
+                top = segment.top
+            if segment.bottom > bottom:
+                bottom = segment.bottom
+            continue
         grouped.append([segment])
+        top, bottom = segment.top, segment.bottom
     return [_merge_row(sorted(row, key=lambda s: s.x0), split_gap * page.width) for row in grouped]
 
 
@@ -168,18 +174,25 @@ def lines_of(grouped: list[list[Segment]]) -> list[str]:
     return out
 
 
-def column(page: PageText, side: str, y_from: float, y_to: float) -> list[str]:
+def column(page: PageText, side: str, y_from: float, y_to: float,
+           parts: list[Segment] | None = None) -> list[str]:
     """Lines of the left or right half of a band of the page, by where each segment's centre lies.
 
-    Segments reaching well into both halves (body text, a centred title) belong to neither.
+    Segments reaching well into both halves (body text, a centred title) belong to neither. ``parts``: the
+    page's segments with the mottos cut apart (``_apart(page)``), when the caller already has them.
     """
     middle = page.width / 2
     reach = page.width * 0.12
-    chosen = [s for s in (part for whole in page.segments for part in _motto_apart(whole))
+    chosen = [s for s in (_apart(page) if parts is None else parts)
               if ((s.x0 + s.x1) / 2 < middle if side == "left" else (s.x0 + s.x1) / 2 >= middle)
               and not (s.x0 < middle - reach and s.x1 > middle + reach)]
     half = PageText(page.width, page.height, tuple(chosen))
     return lines_of(rows(half, y_from=y_from, y_to=y_to))
+
+
+def _apart(page: PageText) -> list[Segment]:
+    """The page's segments, each run of an agency into the Quốc hiệu or Tiêu ngữ cut in two (_motto_apart)."""
+    return [part for whole in page.segments for part in _motto_apart(whole)]
 
 
 def _motto_apart(segment: Segment) -> tuple[Segment, ...]:
@@ -212,15 +225,23 @@ def doc_text(pages: list[PageText], extra_lines: list[str] | None = None) -> Doc
         lines += extra_lines
     header_left: list[str] = []
     header_right: list[str] = []
+    apart: dict[int, list[Segment]] = {}  # each page's segments cut apart once, for all its columns
+
+    def parts(index: int) -> list[Segment]:
+        if index not in apart:
+            apart[index] = _apart(pages[index])
+        return apart[index]
+
     if pages and pages[0].has_text:
         first = pages[0]
-        header_left = column(first, "left", 0, first.height * HEADER_SHARE)
-        header_right = column(first, "right", 0, first.height * HEADER_SHARE)
+        header_left = column(first, "left", 0, first.height * HEADER_SHARE, parts(0))
+        header_right = column(first, "right", 0, first.height * HEADER_SHARE, parts(0))
     tail_left: list[str] = []
     tail_right: list[str] = []
-    for page in reversed([p for p in pages if p.has_text][-3:]):
-        tail_left = column(page, "left", 0, page.height) + tail_left
-        tail_right = column(page, "right", 0, page.height) + tail_right
+    for index in reversed([i for i, p in enumerate(pages) if p.has_text][-3:]):
+        page = pages[index]
+        tail_left = column(page, "left", 0, page.height, parts(index)) + tail_left
+        tail_right = column(page, "right", 0, page.height, parts(index)) + tail_right
     center = centred(pages[0]) if pages and pages[0].has_text else []
     return DocText(tuple(lines), tuple(header_left), tuple(header_right), tuple(tail_left), tuple(tail_right),
                    tuple(center))
