@@ -1,7 +1,8 @@
 """The shortcuts of a capped count and a newest-first page find exactly what the ordinary queries find.
 
 PostgreSQL counts a common word (in a unit's scope or not) by testing the newest documents one by one; SQLite
-walks a common sender's documents with the text's matches as the set. Their thresholds are lowered here so a
+walks a common sender's documents with the text's matches as the set, or for a newest-first page tests the
+text's newest matches against the sender first. Their thresholds are lowered here so a
 small register takes them, and every answer is compared with the one the shortcut-free path gives.
 """
 
@@ -117,6 +118,7 @@ def test_shortcuts_find_what_the_ordinary_queries_find(corpus, monkeypatch) -> N
             taken.append(result)
             return result
         monkeypatch.setattr(search, "COMMON_SENDER", 10)
+        monkeypatch.setattr(search, "TEXT_WINDOW", 6)  # text matches: some pages fill there, others walk the sender
         monkeypatch.setattr(search.SqliteSearcher, "_common_sender", spy)
         with_shortcuts = _answers(reg)
         monkeypatch.setattr(search.SqliteSearcher, "_common_sender", lambda *_args: False)
