@@ -430,7 +430,8 @@ class PostgresSearcher(_SqlSearcher):
         one by primary key (a unit's: its newest assignments, ix_assignments_unit_document, index only) stops
         after cap / (the word's share) documents. The newest COUNT_PROBE documents tell the share; the walk
         is taken only when it promises the cap within COUNT_WINDOW_MAX documents (a word in about one in eight
-        or more): for rarer words the GIN index's lists are short and it is the faster way. Every match found
+        or more): for rarer words the GIN index's lists are short and it is the faster way, and when the
+        planner's statistics already say the word is that rare (_share_bound) not even the probe is run. Every match found
         is one the full count finds, so reaching ``cap`` is the capped count; short of it the caller counts
         through the GIN index, as before.
         """
@@ -440,6 +441,9 @@ class PostgresSearcher(_SqlSearcher):
             return None
         if query.units is not None and len(query.units) != 1:
             return None
+        share = _share_bound(session, parsed)
+        if share is not None and share < cap * 5 / (4 * COUNT_WINDOW_MAX):
+            return None  # by the statistics, too rare a word to fill the cap within the window: not even a probe
         where, params = self._filters(query, self.id_column)
         match, _exact, _order = self._match(parsed, params)
         if query.units is None:
@@ -522,6 +526,24 @@ WINDOW = 5_000  # newest ids PostgreSQL tests one by one for a newest-first page
 WINDOW_MAX = 50_000  # the longest second window, when the first's matches promise a page there
 COUNT_PROBE = 1_000  # newest documents in scope whose matches tell a word's share before a capped count
 COUNT_WINDOW_MAX = 10_000  # the most newest documents tested one by one for a capped count before the GIN index
+
+
+def _share_bound(session: Session, parsed: ParsedQuery) -> float | None:
+    """At most what share of the documents match the folded text, by ANALYZE's most common lexemes (None: no
+    statistics). A term is no commoner than its rarest word, a group than its rarest term, and an OR no commoner
+    than its groups together; a word not in the list is no commoner than the list's least common (as sampled).
+    """
+    row = session.execute(sa.text(
+        "SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs FROM pg_stats "
+        "WHERE tablename = 'search_index' AND attname = 'folded_tsv' AND schemaname = ANY (current_schemas(false))"
+    )).first()
+    if row is None or not row.elems or not row.freqs or len(row.freqs) <= len(row.elems):
+        return None
+    freq = dict(zip(row.elems, row.freqs))
+    least = row.freqs[len(row.elems)]  # after the lexemes' own: their minimum, then their maximum
+    share = sum(min(min(freq.get(token, least) for token in term.folded) for term in group)
+                for group in parsed.groups)
+    return min(share, 1.0)
 
 
 def _no_jit(session: Session) -> None:
