@@ -431,9 +431,9 @@ class PostgresSearcher(_SqlSearcher):
         after cap / (the word's share) documents. The newest COUNT_PROBE documents tell the share; the walk
         is taken only when it promises the cap within COUNT_WINDOW_MAX documents (a word in about one in eight
         or more): for rarer words the GIN index's lists are short and it is the faster way, and when the
-        planner's statistics already say the word is that rare (_share_bound) not even the probe is run. Every match found
-        is one the full count finds, so reaching ``cap`` is the capped count; short of it the caller counts
-        through the GIN index, as before.
+        planner's statistics already say the word is that rare (_share_bound) not even the probe is run.
+        Every match found is one the full count finds, so reaching ``cap`` is the capped count; short of it
+        the caller counts through the GIN index, as before.
         """
         parsed = parse_query(query.text)
         # A sender or a date range makes matches among the newest documents too rare to pay for the walk.
