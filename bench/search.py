@@ -165,7 +165,9 @@ SEARCHES = {
     "rare phrase": dict(q='"ngập lụt đô thị"'),
     "two words, OR": dict(q="thiên tai OR ngập lụt"),
     "word + date range": dict(q="chuyen doi so", date_from="2026-03-01", date_to="2026-03-31"),
-    "word + sender": dict(q="dat dai", sender="binhduong"),
+    "word + sender, no such sender": dict(q="dat dai", sender="binhduong"),
+    # The bench's domains are an organ's last word: `duong` (the three Bình Dương organs) is 7.5 % of documents.
+    "word + common sender (7.5 %)": dict(q="dat dai", sender="duong"),
     "số đến lookup": dict(number="123456", year="2026"),
     "listing, newest": dict(),
     "listing, page 50": dict(offset="980"),
@@ -224,7 +226,11 @@ def measure(config: Config, register: Register, label: str, repeat: int, target_
             print(f"  {name:<44} {api[0]:7.1f} {api[1]:7.1f}   {direct[0]:7.1f} {direct[1]:7.1f}")
         scoped = _time(lambda: cv.get("/api/v1/documents", params={"q": "ke hoach"}).raise_for_status(), repeat)
         worst = max(worst, scoped[1])
-        print(f"  {'chuyên viên (unit scope), common word':<44} {scoped[0]:7.1f} {scoped[1]:7.1f}")
+        # The scope the web gives a chuyên viên of KT (no secret role in the default web config).
+        query = SearchQuery(text="ke hoach", units=("KT",), include_secret=False)
+        direct = _time(lambda: register.search_page(query), repeat)
+        print(f"  {'chuyên viên (unit scope), common word':<44} {scoped[0]:7.1f} {scoped[1]:7.1f}   "
+              f"{direct[0]:7.1f} {direct[1]:7.1f}")
         print(f"  worst search p95: {worst:.1f} ms -> {'OK' if worst <= target_ms else 'OVER'} the {target_ms:.0f} ms target")
         browser = httpx.Client(base_url=f"http://{listen}", timeout=60, follow_redirects=False)
         page = browser.get("/login")

@@ -312,7 +312,11 @@ class Assignment(Base):
     """One unit's share of a document: its role, deadline and handling status."""
 
     __tablename__ = "assignments"
-    __table_args__ = (sa.UniqueConstraint("document_id", "unit_code", name="uq_assignments_document_unit"),)
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "unit_code", name="uq_assignments_document_unit"),
+        # A unit's documents newest first, index only: how a unit-scoped search counts a common word (0018).
+        sa.Index("ix_assignments_unit_document", "unit_code", "document_id"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
     unit_code: Mapped[str] = mapped_column(sa.String(64), sa.ForeignKey("departments.code"), index=True)
