@@ -59,6 +59,8 @@ def test_the_vote_between_page_tesseract_and_recognizer() -> None:
     assert _vote("2", "", sure) == "274"  # nothing agrees: a confident recognizer over Tesseract's handwriting
     assert _vote("2", "", unsure) == "2"  # an unsure one does not decide
     assert _vote("", "", digits.Reading("6", 0.9), width=2) == "06"  # a day of one digit gets its 0
+    assert _vote("", "", digits.Reading("18", 0.3), width=2) == "18"  # the only reading: taken, unsure
+    assert _vote("", "", digits.Reading("18", 0.1), width=2) == ""  # … unless it is hardly one
 
 
 @needs_ocr
@@ -75,6 +77,16 @@ def test_a_handwritten_number_tesseract_misreads_is_read_by_the_recognizer() -> 
     assert found["issued_date"].endswith("again:agree|hw:agree")
     # nothing but the recognizer says 274 (no file name, no signature): it must not be sure of it
     assert meta.fields["code_number"].confidence < 0.9
+
+
+def test_the_recognizers_agreement_says_how_sure_it_was() -> None:
+    from gateway.understand.fields import _hand_agreement
+
+    value = FieldValue("2024-04-16", 0.5, "ocr")
+    assert _hand_agreement(value, digits.Reading("16", 0.9), date=True) == "agree"
+    assert _hand_agreement(value, digits.Reading("16", 0.3), date=True) == "unsure"
+    assert _hand_agreement(value, digits.Reading("18", 0.9), date=True) == "differ"
+    assert _hand_agreement(value, digits.Reading("", 0.0), date=True) == "none"
 
 
 def test_a_reading_the_recognizer_contradicts_is_kept_out_of_the_top_band() -> None:

@@ -374,7 +374,7 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
             hand.add("code_number")
     value = fields.get("code_number")
     agreement["code_number"] = _agreement(value, number)
-    agreement["code_number:hand"] = _agreement(value, hand_number.text)
+    agreement["code_number:hand"] = _hand_agreement(value, hand_number)
 
     # the day
     current = fields.get("issued_date")
@@ -405,13 +405,14 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
             hand.add("issued_date")
     value = fields.get("issued_date")
     agreement["issued_date"] = _agreement(value, days[0] if days else "", date=True)
-    agreement["issued_date:hand"] = _agreement(value, hand_day.text, date=True)
+    agreement["issued_date:hand"] = _hand_agreement(value, hand_day, date=True)
     if "issued_date" in hand and agreement["issued_date"] == "none" and len(days) > 1:
         agreement["issued_date"] = "differ"  # Tesseract's readings of the box differ among themselves
     return frozenset(hand), tuple(agreement.items())
 
 
 HAND_TRUST = 0.5  # the least confidence a recognizer's reading needs to stand alone against Tesseract's
+HAND_ALONE = 0.2  # … and to stand where nothing else was read
 
 
 def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
@@ -428,9 +429,16 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
         return box if len(box) >= len(recognized) else recognized
     if same(printed, box):
         return printed
-    if recognized and hand.confidence >= HAND_TRUST:
-        return recognized
+    if recognized and (hand.confidence >= HAND_TRUST or (not printed and len(box) < 2
+                                                         and hand.confidence >= HAND_ALONE)):
+        return recognized  # confident, or the only reading there is (its doubt shows in the evidence)
     return printed or (box if len(box) >= 2 else "")
+
+
+def _hand_agreement(value: FieldValue | None, hand: digits.Reading, date: bool = False) -> str:
+    """As _agreement for the recognizer's reading, "unsure" when it agrees below HAND_TRUST."""
+    agreement = _agreement(value, hand.text, date)
+    return "unsure" if agreement == "agree" and hand.confidence < HAND_TRUST else agreement
 
 
 def _agreement(first: FieldValue | None, again: str, date: bool = False) -> str:
