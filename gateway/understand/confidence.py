@@ -27,11 +27,12 @@ PRIOR_WEIGHT = 5.0  # readings a coarser share counts for when a finer one is es
 DOUBT = 2.0  # standard deviations of the estimated share taken off it (a lower bound, not the mean)
 FAILED_PRIOR = 0.8  # the most a failed check's level starts from (see estimate)
 # Outcomes of checks that speak against a reading: a disagreeing second source or reading, no second
-# reading of a scanned number or day, a day after the signature or the mail, an organ or place not known,
-# OCR's low character confidence, a shape a value of its kind does not have.
+# reading of a scanned number or day, a handwritten-digit recognizer that reads it otherwise, a day after the
+# signature or the mail, an organ or place not known, OCR's low character confidence, a shape a value of its
+# kind does not have.
 FAILED = frozenset({"fn:differ", "abbr:differ", "type:differ", "code:differ", "again:differ", "again:none",
-                    "sig:after", "sig:long-before", "sig:bad", "mail:after", "unknown", "odd", "odd-surname",
-                    "shape:odd", "ocr:lo", "len:short", "len:long"})
+                    "hw:differ", "sig:after", "sig:long-before", "sig:bad", "mail:after", "unknown", "odd",
+                    "odd-surname", "shape:odd", "ocr:lo", "len:short", "len:long"})
 _PLACES = frozenset(fold(p) for p in vocab.LEXICON)
 
 
@@ -176,8 +177,16 @@ def _date(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> l
 
 
 def _again(key: str, value: FieldValue, checks: Checks) -> list[str]:
-    """For a number or day OCR read: whether the digits-only reading of its box said the same."""
-    return [f"again:{checks.second_reading.get(key, 'none')}"] if value.source == "ocr" else []
+    """For a number or day OCR read: whether the digits-only reading of its box said the same, and whether the
+    handwritten-digit recognizer did ("hw:", when it was asked)."""
+    if value.source != "ocr":
+        return []
+    parts = [f"again:{checks.second_reading.get(key, 'none')}"]
+    # Tesseract's two readings that agree on a value the box did not settle: print, which the recognizer of
+    # handwriting has no say on
+    if f"{key}:hand" in checks.second_reading and (key in checks.handwritten or parts[0] != "again:agree"):
+        parts.append(f"hw:{checks.second_reading[f'{key}:hand']}")
+    return parts
 
 
 def _organ(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:

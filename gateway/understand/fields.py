@@ -18,9 +18,9 @@ from gateway.core.text import fold
 from gateway.core.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
-from gateway.understand import confidence, ocr, patterns, signatures, stamps, syllables, tones
+from gateway.understand import confidence, digits, ocr, patterns, signatures, stamps, syllables, tones
 from gateway.understand.docx_layout import docx_text
-from gateway.understand.handwriting import handwritten
+from gateway.understand.handwriting import read_boxes
 from gateway.understand.layout import PageText, doc_text, end_pages, page_text
 
 log = logging.getLogger(__name__)
@@ -123,14 +123,20 @@ def read(extracted: Extracted, config: UnderstandConfig | None = None,
     _from_email(fields, message.subject, message.from_name, notes)
     latest = message.date.date() if isinstance(message.date, dt.datetime) else dt.date.today()
     _future_years(fields, latest, notes)
+    before = fields.get("issued_date")
     _day_from_signature(fields, reports, ocr_text, notes, printed)
+    second = dict(source.second)
+    after = fields.get("issued_date")
+    if before is not None and after is not None and after.source == "ocr" and after.value != before.value:
+        # another reading of the box, chosen because it fits the signature: no reading agreed on it first
+        second["issued_date"] = second["issued_date:hand"] = "differ"
     _signer_from_certificate(fields, reports, notes, printed)
     if reports:
         fields["signature_status"] = FieldValue(signatures.overall(reports), 1.0, "signature")
     checks = confidence.Checks(
         filename=from_name, signed_on=_first_signed(reports, printed),
         mailed_on=message.date.date() if isinstance(message.date, dt.datetime) else None,
-        ocr_words=source.words, handwritten=source.hand, second_reading=dict(source.second),
+        ocr_words=source.words, handwritten=source.hand, second_reading=second,
         certified_names=tuple(r.signer for r in reports) + tuple(s.signer for s in printed))
     found = confidence.evidence(fields, checks)
     fields = confidence.calibrated(fields, found)
@@ -331,50 +337,108 @@ def _stamped_in(payload: bytes, parsed: patterns.Parsed, config: UnderstandConfi
     for key in ("code_number", "issued_date"):
         if key not in fields and key in seen.fields:
             fields[key] = seen.fields[key]
-    _handwritten(fields, top, seen)
+    _handwritten(fields, top, seen, recognize=False)
     return dataclasses.replace(parsed, fields=fields)  # the stamped-in số and day are print, not handwriting
 
 
-def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage,
-                 seen: patterns.Parsed) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
-    """Fill a missing số or day from the digits-only reading of their boxes (handwriting, stamps); say of
-    each whether that second reading agrees with the first.
+def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns.Parsed,
+                 recognize: bool = True) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    """Fill or settle the số and day from their boxes (handwriting, stamps); say of each how its readings agree.
 
+    Three readings: the page's own OCR line, Tesseract's digits-only reading of the box, and the
+    handwritten-digit recognizer's (``recognize``; not for a born-digital PDF's stamped-in print). Two that
+    agree decide; when none agree, a confident recogniser's reading is taken over Tesseract's (Tesseract reads
+    handwriting badly), and the disagreement shows in the evidence.
     ND30 writes days under 10 with a leading 0, so a one-digit day in the OCR text lost a digit: it is
-    read again too, and the second reading is taken only when it holds the digit printed (a typewriter's
-    "ngày 6" is a day of one digit, not a lost one).
-    Returns the fields read from the boxes and, per field, "agree", "differ" or "none" (nothing read again).
+    read again too, and the second reading is taken only when it holds the digit printed, as its tens or its
+    units (a typewriter's "ngày 6" is a day of one digit, not a lost one).
+    Returns the fields read from the boxes and, per field, "agree", "differ" or "none" (Tesseract's box
+    reading against the value), and per field + ":hand" the recognizer's ("agree", "differ", "none").
     """
     lines = list(doc_text([top.page]).lines)
     short_day = fields.get("issued_date") is not None and fields["issued_date"].source == "ocr" and _one_digit_day(lines)
-    number, days = handwritten(top)
-    agreement = {"code_number": _agreement(fields.get("code_number"), number),
-                 "issued_date": _agreement(fields.get("issued_date"), days[0] if days else "", date=True)}
-    day = days[0] if days else ""
-    if short_day:
-        printed = str(int(fields["issued_date"].value[8:10]))
-        day = next((d for d in days if d.endswith(printed)), "")
-    if len(days) > 1:
-        fields[_DAY_READINGS] = FieldValue(",".join(days), 0.0, "ocr")  # settled by _day_from_signature
+    boxes = read_boxes(top)
+    number, days = boxes.number, boxes.days
+    hand_number = boxes.hand_number if recognize else digits.Reading("", 0.0)
+    hand_day = boxes.hand_day if recognize else digits.Reading("", 0.0)
     hand: set[str] = set()
-    if number and "code_number" not in fields:
-        fields["code_number"] = FieldValue(number, 0.5, "ocr")
-        hand.add("code_number")
+    agreement: dict[str, str] = {}
+
+    # the số
+    page_number = fields.get("code_number")
+    printed = page_number.value if page_number is not None and page_number.source == "ocr" else ""
+    chosen = _vote(printed, number, hand_number)
+    if chosen and chosen != printed:
+        fields["code_number"] = FieldValue(chosen, 0.5, "ocr")
+        if not printed or hand_number.text:
+            hand.add("code_number")
+    value = fields.get("code_number")
+    agreement["code_number"] = _agreement(value, number)
+    agreement["code_number:hand"] = _hand_agreement(value, hand_number)
+
+    # the day
+    current = fields.get("issued_date")
+    printed_day = current.value[8:10] if current is not None and current.source == "ocr" else ""
+    hand_days = [text.zfill(2) for text, p in hand_day.alternatives(4) if p >= 0.05 and 1 <= int(text) <= 31]
+    if short_day:  # only readings that hold the digit printed, as their tens or their units
+        digit = str(int(current.value[8:10]))
+        days = tuple(d for d in days if digit in d)
+        hand_days = [d for d in hand_days if digit in d]
+        if len(hand_day.text) < 2 or (digit not in hand_day.text and hand_day.confidence < HAND_TRUST):
+            hand_day = digits.Reading("", 0.0)  # a confident reading of two digits stands: the one read was junk
+        printed_day = ""
+    day = _vote(printed_day, days[0] if days else "", hand_day, width=2)
+    readings = [d for d in dict.fromkeys([day, *days, *hand_days]) if d]
+    if len(readings) > 1:
+        fields[_DAY_READINGS] = FieldValue(",".join(readings), 0.0, "ocr")  # settled by _day_from_signature
     month = patterns.read_month(lines)
     if day and not month and "issued_date" not in fields:
         fields[_DAY_ONLY] = FieldValue(day, 0.5, "ocr")  # the month comes from the signature, if it can
         hand.add("issued_date")
-    if day and month and ("issued_date" not in fields or short_day):
+    if day and month and ("issued_date" not in fields or short_day or day != printed_day):
         try:
             when = dt.date(month[0], month[1], int(day)).isoformat()
         except ValueError:
             when = ""
-        if when:
+        if when and (current is None or when != current.value):
             fields["issued_date"] = FieldValue(when, 0.55, "ocr")
             hand.add("issued_date")
-    for key in hand:  # read from the box alone: several readings of it that differ are its disagreement
-        agreement[key] = "differ" if key == "issued_date" and len(days) > 1 else "none"
+    value = fields.get("issued_date")
+    agreement["issued_date"] = _agreement(value, days[0] if days else "", date=True)
+    agreement["issued_date:hand"] = _hand_agreement(value, hand_day, date=True)
+    if "issued_date" in hand and agreement["issued_date"] == "none" and len(days) > 1:
+        agreement["issued_date"] = "differ"  # Tesseract's readings of the box differ among themselves
     return frozenset(hand), tuple(agreement.items())
+
+
+HAND_TRUST = 0.5  # the least confidence a recognizer's reading needs to stand alone against Tesseract's
+HAND_ALONE = 0.2  # … and to stand where nothing else was read
+
+
+def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
+    """The value of a số or day from the page's reading, Tesseract's box reading and the recognizer's: two
+    that agree decide; else a confident recognizer; else the page's reading, else Tesseract's box."""
+    recognized = hand.text.zfill(width) if hand.text else ""
+
+    def same(a: str, b: str) -> bool:
+        return bool(a) and bool(b) and a.lstrip("0") == b.lstrip("0")
+
+    if same(recognized, printed):
+        return printed if len(printed) >= len(recognized) else recognized
+    if same(recognized, box):
+        return box if len(box) >= len(recognized) else recognized
+    if same(printed, box):
+        return printed
+    if recognized and (hand.confidence >= HAND_TRUST or (not printed and len(box) < 2
+                                                         and hand.confidence >= HAND_ALONE)):
+        return recognized  # confident, or the only reading there is (its doubt shows in the evidence)
+    return printed or (box if len(box) >= 2 else "")
+
+
+def _hand_agreement(value: FieldValue | None, hand: digits.Reading, date: bool = False) -> str:
+    """As _agreement for the recognizer's reading, "unsure" when it agrees below HAND_TRUST."""
+    agreement = _agreement(value, hand.text, date)
+    return "unsure" if agreement == "agree" and hand.confidence < HAND_TRUST else agreement
 
 
 def _agreement(first: FieldValue | None, again: str, date: bool = False) -> str:

@@ -1,23 +1,50 @@
-"""The số and the day that are written by hand after printing, read again as digits from their own boxes."""
+"""The số and the day that are written by hand after printing, read again as digits from their own boxes:
+by Tesseract (digits only) and by the handwritten-digit recognizer (gateway/understand/digits.py)."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from gateway.core.text import fold
-from gateway.understand import ocr
+from gateway.understand import digits, ocr
 from gateway.understand.layout import Segment
 
 _SO = re.compile(r"s\S{0,2}")  # the folded "Số" word, with what OCR glued to it ("so:")
+_NONE = digits.Reading("", 0.0)
 
 
-def handwritten(page: ocr.OcrPage) -> tuple[str, tuple[str, ...]]:
-    """(số, the days it may be) read from the gaps after "Số:" and between "ngày" and "tháng" on the page-1
-    header; the days are every two-digit reading of the box (as a line, as a word, tighter), first first."""
+@dataclass(frozen=True)
+class Boxes:
+    """What the số and day boxes hold, read twice: Tesseract's readings and the recognizer's."""
+
+    number: str = ""  # Tesseract's digits of the số box (one digit alone only confirms another reading)
+    days: tuple[str, ...] = ()  # Tesseract's two-digit readings of the day box, first first
+    hand_number: digits.Reading = _NONE  # the recognizer's reading of the số box
+    hand_day: digits.Reading = _NONE  # the recognizer's reading of the day box
+
+
+def read_boxes(page: ocr.OcrPage) -> Boxes:
+    """The số and day boxes of the page-1 header ("Số: ___/", "ngày __ tháng") read by Tesseract and by the
+    recognizer; the days are every two-digit reading of the box by Tesseract (as a line, as a word, tighter)."""
     if page.image is None or not page.words:
-        return "", ()
+        return Boxes()
     words = sorted(page.words, key=lambda w: ((w.top + w.bottom) / 2, w.x0))
-    return _number(words, page), day_readings(words, page)
+    number, hand_number = _number(words, page)
+    days, hand_day = _day(words, page, _so_line(words, page))
+    return Boxes(number, days, hand_number, hand_day)
+
+
+def _recognized(page: ocr.OcrPage, box: tuple[float, float, float, float], most: int = 6,
+                first: bool = True) -> digits.Reading:
+    import numpy as np
+
+    x0, top, x1, bottom = (int(v) for v in box)
+    x0, top = max(0, x0), max(0, top)
+    x1, bottom = min(page.image.width, x1), min(page.image.height, bottom)
+    if x1 - x0 < 8 or bottom - top < 8:
+        return _NONE
+    return digits.read(np.asarray(page.image.crop((x0, top, x1, bottom)).convert("L")), most, first)
 
 
 def _same_line(a: Segment, b: Segment) -> bool:
@@ -28,13 +55,13 @@ def _same_line(a: Segment, b: Segment) -> bool:
 def _digits(page: ocr.OcrPage, box: tuple[float, float, float, float]) -> str:
     """Digits in the box, read as a line and, when that gives one digit, as a single word.
 
-    ND30 writes numbers and days under 10 with a leading 0, so one digit means one was lost: such a
-    reading is not used.
+    ND30 writes numbers and days under 10 with a leading 0, so one digit alone may mean one was lost: such a
+    reading only confirms another (fields._vote), it never stands alone.
     """
-    digits = ocr.read_digits(page.image, box)
-    if len(digits) == 1:
-        digits = ocr.read_digits(page.image, box, psm="8")
-    return digits if len(digits) >= 2 else ""
+    text = ocr.read_digits(page.image, box)
+    if len(text) == 1:
+        text = ocr.read_digits(page.image, box, psm="8") or text
+    return text
 
 
 def _after(words: list[Segment], word: Segment) -> list[Segment]:
@@ -49,25 +76,44 @@ def _box(left: float, right: float, anchor: Segment) -> tuple[float, float, floa
     return left, anchor.top - 0.6 * height, right, anchor.bottom + 0.4 * height
 
 
-def _number(words: list[Segment], page: ocr.OcrPage) -> str:
+def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Reading]:
     for word in words:
         if not _SO.fullmatch(fold(word.text)) or word.x0 > page.page.width / 2:
             continue
         line = _after(words, word)[:5]
-        slash = next((w for w in line if "/" in w.text), None)
+        # the slash before the ký hiệu's letters: a handwritten 7 or 1 is often read as a slash too ("/4")
+        slash = next((w for w in line if re.search(r"/\s*[^\W\d_]", w.text)), None)
+        slash = slash or next((w for w in line if "/" in w.text), None)
         if slash is None:
             continue
-        cut = slash.x0 + (slash.x1 - slash.x0) * slash.text.index("/") / max(len(slash.text), 1)
-        digits = _digits(page, _box(word.x1 + 2, cut, word))
-        if 2 <= len(digits) <= 6:
-            return digits
-    return ""
+        letters = re.search(r"/\s*[^\W\d_]", slash.text)
+        at = letters.start() if letters else slash.text.index("/")
+        cut = slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
+        box = _box(word.x1 + 2, cut, word)
+        read = _digits(page, box)
+        hand = _recognized(page, box)
+        if not 1 <= len(hand.text) <= 6:
+            hand = _NONE
+        if 1 <= len(read) <= 6 or hand.text:
+            return (read if len(read) <= 6 else ""), hand
+    return "", _NONE
 
 
-def day_readings(words: list[Segment], page: ocr.OcrPage) -> tuple[str, ...]:
+def _so_line(words: list[Segment], page: ocr.OcrPage) -> Segment | None:
+    """The "Số:" word of the header (left half, a slash after it: not "SÓC" of an organ's name), whose line the
+    date shares or is just below."""
+    return next((w for w in words if _SO.fullmatch(fold(w.text)) and w.x0 <= page.page.width / 2
+                 and any("/" in after.text for after in _after(words, w)[:5])), None)
+
+
+def _day(words: list[Segment], page: ocr.OcrPage,
+         so: Segment | None = None) -> tuple[tuple[str, ...], digits.Reading]:
     for word in words:
         if not fold(word.text).startswith("ngay") or word.x1 < page.page.width / 3:
             continue
+        height = word.bottom - word.top
+        if so is not None and (word.top + word.bottom) / 2 - (so.top + so.bottom) / 2 > 3 * height:
+            continue  # a date in the body ("Căn cứ Luật … ngày 19 tháng 6 năm 2015"), below the số's line
         # Tesseract often takes the handwritten day into the "ngày" word: its box is then wider than the
         # word itself (about twice the line height), and the digits sit in the extra width.
         start = min(word.x1, word.x0 + 1.9 * (word.bottom - word.top))
@@ -85,9 +131,12 @@ def day_readings(words: list[Segment], page: ocr.OcrPage) -> tuple[str, ...]:
         for single, tighter in ((False, 0.0), (True, 0.0), (False, 0.15), (True, 0.15)):
             height = box[3] - box[1]
             crop = (box[0], box[1] + tighter * height, box[2], box[3] - tighter * height)
-            digits = ocr.read_digits(page.image, crop, psm="8" if single else "7")
-            if len(digits) == 2 and 1 <= int(digits) <= 31 and digits not in readings:
-                readings.append(digits)
-        if readings:
-            return tuple(readings)
-    return ()
+            text = ocr.read_digits(page.image, crop, psm="8" if single else "7")
+            if len(text) == 2 and 1 <= int(text) <= 31 and text not in readings:
+                readings.append(text)
+        hand = _recognized(page, box, most=2, first=False)
+        if not (len(hand.text) in (1, 2) and 1 <= int(hand.text) <= 31):
+            hand = _NONE
+        if readings or hand.text:
+            return tuple(readings), hand
+    return (), _NONE

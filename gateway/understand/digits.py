@@ -1,0 +1,253 @@
+"""A handwritten-digit recognizer for the small boxes where the số and the day are written after printing.
+
+Tesseract reads print; a hand's digits it often misreads or loses. Here the box is thresholded on its own,
+cut into connected components (pieces that overlap in x are one digit; a piece wider than a digit is tried
+cut at its thinnest columns), and each piece is classified by a small convolutional network trained on real
+handwriting (MNIST and the UCI digits, scripts/train_digits.py), never on the document generator's fonts.
+Inference is numpy only: the weights (gateway/understand/digits.npz) are loaded once.
+
+A reading carries the probability of each of its digits: the product is its confidence, and the
+alternatives (the second-best class at each place) are kept so that the checks (the signature's day, the
+printed month) can choose among them.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REJECT = 10  # the class of "not a digit"
+_WEIGHTS = Path(__file__).with_name("digits.npz")
+
+
+@dataclass(frozen=True)
+class Reading:
+    text: str  # the digits, best first
+    confidence: float  # the product of the digits' probabilities
+    places: tuple[tuple[float, ...], ...] = ()  # per digit, the probabilities of 0–9
+
+    def alternatives(self, limit: int = 8) -> list[tuple[str, float]]:
+        """Readings in order of probability (each place's two likeliest digits), the best first."""
+        if not self.places:
+            return []
+        options = []
+        for probs in self.places:
+            top = sorted(range(10), key=lambda d: -probs[d])[:2]
+            options.append([(str(d), probs[d]) for d in top])
+        out = []
+        for combo in itertools.product(*options):
+            out.append(("".join(c for c, _ in combo), float(np.prod([p for _, p in combo]))))
+        out.sort(key=lambda x: -x[1])
+        return out[:limit]
+
+
+def normalise(binary: np.ndarray) -> np.ndarray | None:
+    """Ink (non-zero) of one digit → 28×28 floats in [0, 1]: cropped, fitted into 20×20 keeping its shape, centred
+    by its mass (the MNIST convention, so training and reading see the same thing)."""
+    import cv2
+
+    ys, xs = np.nonzero(binary)
+    if len(ys) < 3:
+        return None
+    crop = binary[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
+    h, w = crop.shape
+    scale = 20.0 / max(h, w)
+    nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
+    small = cv2.resize(crop, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    small = np.clip(small / 255.0, 0, 1)
+    out = np.zeros((28, 28), np.float32)
+    total = small.sum()
+    if total <= 0:
+        return None
+    cy = (small.sum(axis=1) * np.arange(nh)).sum() / total
+    cx = (small.sum(axis=0) * np.arange(nw)).sum() / total
+    top = round(14 - cy)
+    left = round(14 - cx)
+    top = min(max(top, 0), 28 - nh)
+    left = min(max(left, 0), 28 - nw)
+    out[top:top + nh, left:left + nw] = small
+    return out
+
+
+@functools.cache
+def _weights() -> dict[str, np.ndarray]:
+    with np.load(_WEIGHTS) as data:
+        return {k: data[k].astype(np.float32) for k in data.files}
+
+
+def _conv(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Valid convolution: x (n, c, h, w), w (o, c, k, k) → (n, o, h-k+1, w-k+1)."""
+    k = w.shape[2]
+    n, c, h, width = x.shape
+    windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))  # n, c, H, W, k, k
+    cols = windows.transpose(0, 2, 3, 1, 4, 5).reshape(n, h - k + 1, width - k + 1, c * k * k)
+    out = cols @ w.reshape(len(w), -1).T + b  # n, H, W, o
+    return out.transpose(0, 3, 1, 2)
+
+
+def _pool(x: np.ndarray) -> np.ndarray:
+    n, c, h, w = x.shape
+    return x[:, :, :h // 2 * 2, :w // 2 * 2].reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
+
+
+def classify(samples: np.ndarray) -> np.ndarray:
+    """(n, 28, 28) normalised digits → (n, 11) probabilities (0–9, then "not a digit")."""
+    p = _weights()
+    x = samples[:, None].astype(np.float32)
+    x = _pool(np.maximum(_conv(x, p["0_weight"], p["0_bias"]), 0))
+    x = _pool(np.maximum(_conv(x, p["3_weight"], p["3_bias"]), 0))
+    x = x.reshape(len(x), -1)
+    x = np.maximum(x @ p["7_weight"].T + p["7_bias"], 0)
+    logits = x @ p["10_weight"].T + p["10_bias"]
+    logits -= logits.max(axis=1, keepdims=True)
+    e = np.exp(logits)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def ink(gray: np.ndarray) -> np.ndarray | None:
+    """The box's ink as 255 on 0 (Otsu on the box alone: a pen paler than print still shows), or None when
+    the box holds no contrast."""
+    import cv2
+
+    if gray.size == 0 or int(gray.max()) - int(gray.min()) < 40:
+        return None
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return binary
+
+
+def _pieces(binary: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+    """The box's digit-sized pieces left to right as (x0, x1, their ink): components that overlap in x
+    joined, specks and rules dropped."""
+    import cv2
+
+    height = binary.shape[0]
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    keep = []
+    tall = max((int(stats[i][3]) for i in range(1, count) if stats[i][2] < 2.5 * stats[i][3]), default=0)
+    big = max((int(stats[i][4]) for i in range(1, count)), default=0)
+    for i in range(1, count):
+        x, _, w, h, area = stats[i]
+        if (h < 0.4 * tall and area < 0.12 * big) or area < 6:
+            continue  # a speck, a dot of a dotted line, a tone mark
+        if w > 2.5 * h and h < 0.3 * height:
+            continue  # an underline
+        keep.append([x, x + w, [i]])
+    keep.sort(key=lambda k: k[0])
+    tallest = max((stats[ids[0]][3] for _, _, ids in keep), default=0)
+    merged: list[list] = []
+    for piece in keep:
+        if merged:
+            last = merged[-1]
+            overlap = min(last[1], piece[1]) - max(last[0], piece[0])
+            # a piece under or over another is part of its digit (a 5's flag, a broken stroke) unless both are
+            # of a digit's height: a slanted hand's neighbours overlap too
+            short = min(_height(stats, last[2]), _height(stats, piece[2])) < 0.6 * tallest
+            narrow = max(last[1], piece[1]) - min(last[0], piece[0]) < 0.85 * tallest  # together one digit's width
+            if overlap > 0.5 * min(last[1] - last[0], piece[1] - piece[0]) and (short or narrow or overlap > 0.85 * min(
+                    last[1] - last[0], piece[1] - piece[0])):
+                last[1] = max(last[1], piece[1])
+                last[2] += piece[2]
+                continue
+        merged.append(piece)
+    out = []
+    for x0, x1, ids in merged:
+        mask = np.isin(labels[:, x0:x1], ids).astype(np.uint8) * 255
+        out.append((x0, x1, mask))
+    return out
+
+
+def _height(stats: np.ndarray, ids: list[int]) -> int:
+    return int(max(stats[i][1] + stats[i][3] for i in ids) - min(stats[i][1] for i in ids))
+
+
+def _cuts(mask: np.ndarray, parts: int) -> list[np.ndarray]:
+    """The piece cut into ``parts`` at its thinnest columns near the even cuts."""
+    ys, xs = np.nonzero(mask)
+    mask = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    w = mask.shape[1]
+    column = (mask > 0).sum(axis=0).astype(np.float32)
+    cuts = [0]
+    for k in range(1, parts):
+        centre = w * k / parts
+        lo, hi = int(max(cuts[-1] + 2, centre - w / (3 * parts))), int(min(w - 2, centre + w / (3 * parts)))
+        if hi <= lo:
+            return []
+        cuts.append(lo + int(np.argmin(column[lo:hi])))
+    cuts.append(w)
+    return [mask[:, a:b] for a, b in itertools.pairwise(cuts)]
+
+
+def read(gray: np.ndarray, most: int = 6, first: bool = True) -> Reading:
+    """The digits handwritten in a grey box (a numpy array, dark ink on light paper): at most ``most`` of them,
+    the first group of pieces (``first``: the số, whose box the ký hiệu's slash ends) or the largest (a day
+    between "ngày" and "tháng")."""
+    binary = ink(gray)
+    if binary is None:
+        return Reading("", 0.0)
+    pieces = _pieces(binary)
+    width = binary.shape[1]
+    # The box is bounded by print ("ngày" and "tháng", "Số:" and the ký hiệu's slash): a piece the box's edge
+    # cuts is print.
+    pieces = [p for p in pieces if p[0] > 0 and p[1] < width]
+    if not pieces:
+        return Reading("", 0.0)
+    height = max(int(np.ptp(np.nonzero(m)[0])) + 1 for _, _, m in pieces)
+    # A hand writes a number's digits together: a gap wider than a digit is tall parts them from print.
+    groups = [[pieces[0]]]
+    for piece in pieces[1:]:
+        if piece[0] - groups[-1][-1][1] > 1.1 * height:
+            groups.append([])
+        groups[-1].append(piece)
+    if first:
+        pieces = groups[0]
+    else:
+        pieces = max(groups, key=lambda g: (len(g), sum(int(m.sum()) for _, _, m in g)))
+    height = max(int(np.ptp(np.nonzero(m)[0])) + 1 for _, _, m in pieces)
+    if len(pieces) > most + 3:
+        return Reading("", 0.0)
+    # each piece as one digit, and a wide one also as two or three
+    options: list[list[list[np.ndarray]]] = []
+    for x0, x1, mask in pieces:
+        variants = [[mask]]
+        ratio = (x1 - x0) / max(height, 1)
+        if ratio > 0.85:
+            variants.append(_cuts(mask, 2))
+        if ratio > 1.5:
+            variants.append(_cuts(mask, 3))
+        options.append([v for v in variants if v])
+    samples = [normalise(part) for opts in options for variant in opts for part in variant]
+    if any(s is None for s in samples):
+        samples = [s if s is not None else np.zeros((28, 28), np.float32) for s in samples]
+    probs = classify(np.stack(samples))
+    at = 0
+    places: list[np.ndarray] = []
+    for index, opts in enumerate(options):
+        best, best_score = None, -1.0
+        for variant in opts:
+            p = probs[at:at + len(variant)]
+            at += len(variant)
+            digit_p = p[:, :10].max(axis=1)
+            # a cut must make each part a better digit than the whole was (per digit, geometric mean)
+            score = float(np.prod(digit_p)) ** (1 / len(variant)) * (1.0 if len(variant) == 1 else 0.7)
+            if score > best_score:
+                best, best_score = p, score
+        for row in best:
+            edge = index in (0, len(options) - 1)
+            if row[REJECT] > 0.6 and edge:
+                continue  # print at the box's edge: a colon, a slash
+            places.append(row)
+    if not places or len(places) > most + 2:
+        return Reading("", 0.0)
+    if len(places) > most:  # print at the box's edges read as digits: the likeliest run of ``most`` stands
+        start = max(range(len(places) - most + 1),
+                    key=lambda at: float(np.prod([row[:10].max() for row in places[at:at + most]])))
+        places = places[start:start + most]
+    places_arr = np.stack(places)
+    digit = places_arr[:, :10]
+    text = "".join(str(int(d)) for d in digit.argmax(axis=1))
+    confidence = float(np.prod(digit.max(axis=1)))
+    return Reading(text, confidence, tuple(tuple(float(v) for v in row) for row in digit))
