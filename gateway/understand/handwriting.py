@@ -39,12 +39,10 @@ def _recognized(page: ocr.OcrPage, box: tuple[float, float, float, float], most:
                 first: bool = True) -> digits.Reading:
     import numpy as np
 
-    x0, top, x1, bottom = (int(v) for v in box)
-    x0, top = max(0, x0), max(0, top)
-    x1, bottom = min(page.image.width, x1), min(page.image.height, bottom)
-    if x1 - x0 < 8 or bottom - top < 8:
+    crop = ocr.box_crop(page.image, box)
+    if crop is None:
         return _NONE
-    return digits.read(np.asarray(page.image.crop((x0, top, x1, bottom)).convert("L")), most, first)
+    return digits.read(np.asarray(crop.convert("L")), most, first)
 
 
 def _same_line(a: Segment, b: Segment) -> bool:

@@ -304,12 +304,20 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
         return ""
 
 
+def box_crop(image, box: tuple[float, float, float, float]):
+    """The part of a page image inside ``box`` (clipped to the page), or None when under 8 pixels either way."""
+    x0, top, x1, bottom = (int(v) for v in box)
+    x0, top, x1, bottom = max(0, x0), max(0, top), min(image.width, x1), min(image.height, bottom)
+    if x1 - x0 < 8 or bottom - top < 8:
+        return None
+    return image.crop((x0, top, x1, bottom))
+
+
 def read_digits(image, box: tuple[float, float, float, float], psm: str = "7") -> str:
     """The digits in one small box of a cleaned page image: a handwritten số or day, read as one line of digits."""
-    x0, top, x1, bottom = (int(v) for v in box)
-    if x1 - x0 < 8 or bottom - top < 8:
+    crop = box_crop(image, box)
+    if crop is None:
         return ""
-    crop = image.crop((max(0, x0), max(0, top), min(image.width, x1), min(image.height, bottom)))
     try:
         return engine().digits(_ink(crop), single_word=psm == "8")
     except (RuntimeError, ExtractionError):
