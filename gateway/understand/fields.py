@@ -18,7 +18,7 @@ from gateway.core.text import fold
 from gateway.core.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
-from gateway.understand import confidence, digits, ocr, patterns, signatures, stamps, syllables, tones
+from gateway.understand import confidence, digits, ocr, patterns, signatures, stamps, syllables, tones, vocab
 from gateway.understand.docx_layout import docx_text
 from gateway.understand.handwriting import read_boxes
 from gateway.understand.layout import PageText, doc_text, end_pages, page_text
@@ -210,8 +210,11 @@ def _signer_from_certificate(fields: dict[str, FieldValue], reports: list[Signat
         if match:
             notes.append(f"người ký: OCR read {name.value!r}, the signing certificate says {match!r}")
             fields["signer_name"] = FieldValue(match, 0.95, "signature")
-    elif name is None and len(set(people)) == 1:
-        fields["signer_name"] = FieldValue(people[0], 0.6, "signature")
+    elif name is None:
+        # an agency's certificate ("Sở Tư Pháp") looks like a name too: a person's starts with a family name
+        persons = {p for p in people if fold(p.split()[0]) in patterns._SURNAME_BY_FOLD}
+        if len(persons) == 1:
+            fields["signer_name"] = FieldValue(persons.pop(), 0.6, "signature")
 
 
 def _trust_roots(config: UnderstandConfig) -> list:
@@ -490,7 +493,12 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
         parsed = dataclasses.replace(parsed, urgency=max(parsed.urgency, urgency), secrecy=max(parsed.secrecy, secrecy))
     fields = dict(parsed.fields)
     if "signer_name" not in fields and signer_pages:
-        _sparse_signer(pdf, fields, signer_pages[-1][0], signer_pages[-1][1], config, read_sparse=count == 1)
+        index, page = _block_page(signer_pages)
+        again = _sparse_signer(pdf, fields, index, page, config, read_sparse=count == 1)
+        signer_pages = [(i, again if i == index else p) for i, p in signer_pages]
+        if "signer_name" not in fields:
+            _name_below_title(pdf, fields, index, again, config)
+    _name_under_seal(pdf, fields, signer_pages, config)
     _reread_name(pdf, fields, signer_pages, {0: _header_dpi(pdf, config)} if count == 1 else {}, config)
     fields = _retoned_name(_retoned_joins(fields))
     header = top if count > 1 else first
@@ -513,25 +521,84 @@ def _with_sparse_right(pdf, index: int, page: PageText, dpi: int) -> PageText:
 
 
 def _sparse_signer(pdf, fields: dict[str, FieldValue], index: int, page: PageText, config: UnderstandConfig,
-                   read_sparse: bool) -> None:
+                   read_sparse: bool) -> PageText:
     """The signer block read again when no name was found: the page as sparse text with the paler seal
     whitened (unless it was read so already), then as sparse black ink only (a seal scanned in grey is as
     dark as print to the first). What the new reading finds where the first found nothing joins the first
-    (the title read under the seal, the name read in ink only)."""
+    (the title read under the seal, the name read in ink only). Returns the page as joined when a signer
+    showed, else as it was."""
     for ink_only in (False, True) if read_sparse else (True,):
         try:
             again = ocr.sparse_region(pdf, index, (0.0, 0.0, 1.0, 1.0), signer_dpi(config), ink_only=ink_only,
                                       skip_body=True)
         except Exception as err:  # noqa: BLE001 - the first reading stands
             log.debug("sparse reading of the signer failed: %s", err)
-            return
-        text = doc_text([_joined(page, again)])
+            return page
+        joined = _joined(page, again)
+        text = doc_text([joined])
         signer = (patterns.read_signer([_respelled_line(line) for line in text.tail_right])
                   or patterns.read_signer([_respelled_line(line) for line in text.lines]))
         if signer:
             fields["signer_position"] = FieldValue(signer[0], round(OCR_CONFIDENCE * 0.9, 2), "ocr")
             fields["signer_name"] = FieldValue(signer[1], round(OCR_CONFIDENCE * 0.9, 2), "ocr")
+            return joined
+        page = joined
+    return page
+
+
+def _name_below_title(pdf, fields: dict[str, FieldValue], index: int, page: PageText,
+                      config: UnderstandConfig) -> None:
+    """The name of a signer's block whose title shows but whose name OCR read as litter (a seal's ring over
+    it): the lines below the title in its column, lowest first, read again alone in black ink. Taken only as
+    a name of known words: a known family name, then known middle and given names."""
+    right = PageText(page.width, page.height, tuple(s for s in page.segments if s.x0 >= 0.4 * page.width))
+    rows = _rows(right)
+    titles = [r for r in rows if patterns._is_position(patterns._title_part(
+        patterns._NOT_LETTER_ENDS.sub("", r.text).strip(" .,:;")))]
+    if not titles:
+        return
+    title = titles[-1]
+    height = title.bottom - title.top
+    below = [r for r in rows if title.bottom < r.top <= title.bottom + 9 * height
+             and sum(c.isalpha() for c in r.text) >= 3]
+    dpi = int(min(config.ocr_dpi, max(ocr.native_dpi(pdf, index) or 0, signer_dpi(config))))
+    for row in reversed(below[-2:]):
+        box = (max(row.x0 - 3 * height, 0.4 * page.width) / page.width, (row.top - 0.6 * height) / page.height,
+               (row.x1 + 2 * height) / page.width, (row.bottom + 0.6 * height) / page.height)
+        try:
+            line = ocr.read_line(pdf, index, box, dpi, ink_only=True)
+        except Exception as err:  # noqa: BLE001 - no name stands
+            log.debug("reading the line under the signer's title failed: %s", err)
             return
+        name = _known_name(line)
+        if name:
+            lines = [r.text for r in rows if r.top <= title.bottom] + [name]
+            signer = patterns.read_signer([_respelled_line(text) for text in lines[:-1]] + [name])
+            if signer:
+                fields.setdefault("signer_position", FieldValue(signer[0], round(OCR_CONFIDENCE * 0.9, 2), "ocr"))
+            fields["signer_name"] = FieldValue(name, round(OCR_CONFIDENCE * 0.9, 2), "ocr")
+            return
+
+
+_GIVEN_FOLDED = frozenset(fold(name) for name in vocab.GIVEN_NAMES)
+
+
+def _known_name(line: str) -> str:
+    """The name at the end of ``line`` made of known words only: a family name (or one letter off a single
+    one), then one to three known middle and given names; "" when there is none."""
+    # OCR writes a capital under a seal's ring small ("nuỳnh vinh"): the words are put in title case
+    words = [patterns._NOT_LETTER_ENDS.sub("", w).capitalize() for w in line.split()]
+    run: list[str] = []
+    for word in reversed(words):
+        if not patterns._NAME_WORD.match(word) or len(run) == 4:
+            break
+        run.insert(0, word)
+    for start in range(len(run) - 1):
+        surname = _surname_near(run[start])
+        rest = run[start + 1:]
+        if surname and all(fold(word) in _GIVEN_FOLDED for word in rest):
+            return " ".join([surname] + rest)
+    return ""
 
 
 def _joined(first: PageText, again: PageText) -> PageText:
@@ -593,12 +660,15 @@ def _signer_pages(pdf, count: int, config: UnderstandConfig) -> tuple[list[tuple
             tail, indices, index = [], [], index - 1
             continue
         text = doc_text([page.page] + tail)
-        if not (patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines)) and _titled(text):
+        block = _titled(text) or _addressed(page.page)
+        if not (patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines)) and block:
             page = dataclasses.replace(page, page=_with_sparse_right(pdf, index, page.page, dpi))
         tail.insert(0, page.page)
         indices.insert(0, index)
         text = doc_text(tail)
-        if patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines):
+        # A page with the Nơi nhận holds the signer's block beside it, read or not (a seal can hide it all):
+        # an earlier page's text has no signer of this document to give.
+        if patterns.read_signer(text.tail_right) or patterns.read_signer(text.lines) or _addressed(page.page):
             annex = None
             for before in range(index - 1, max(0, index - 3), -1):
                 head = ocr.ocr_region(pdf, before, 0.3, dpi)
@@ -652,6 +722,100 @@ def _reread_name(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, Page
                 return
 
 
+def _name_under_seal(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, PageText]],
+                     config: UnderstandConfig) -> None:
+    """A name whose family name is none OCR knows, read again with the line widened to the left and the seal
+    whitened: the seal is stamped over the left of the signature and the name, and its ring cuts or hides
+    the first letters ("Quang Vân" for "Mai Quang Vân", "Tê Việt Trí" for "Tô Việt Trí").
+
+    The new reading is taken when it starts with a known family name (or one letter off a single one) and
+    ends with the same given name; the words both readings share keep the first reading's tones."""
+    name = fields.get("signer_name")
+    if name is None or name.source != "ocr" or fold(name.value.split()[0]) in patterns._SURNAME_BY_FOLD:
+        return
+    wanted = fold(name.value)
+    for index, page in reversed(pages):
+        row = next((r for r in _rows(page) if fold(r.text).rstrip(" .,;:-_|'\"~").endswith(wanted)), None)
+        if row is None:
+            continue
+        height = row.bottom - row.top
+        box = (max(row.x0 - 5 * height, 0.4 * page.width) / page.width, (row.top - 0.6 * height) / page.height,
+               (row.x1 + height) / page.width, (row.bottom + 0.6 * height) / page.height)
+        dpi = int(min(config.ocr_dpi, max(ocr.native_dpi(pdf, index) or 0, signer_dpi(config))))
+        for ink_only in (True, False):  # black ink alone reads a name under a seal best
+            try:
+                line = ocr.read_line(pdf, index, box, dpi, ink_only=ink_only)
+            except Exception as err:  # noqa: BLE001 - the first reading stands
+                log.debug("re-reading the signer's name under the seal failed: %s", err)
+                return
+            again = _surnamed(line, name.value.split())
+            if again:
+                fields["signer_name"] = dataclasses.replace(name, value=again)
+                return
+        return
+
+
+def _rows(page: PageText) -> list:
+    """The page's segments joined into rows (those whose heights overlap by half), left to right: a seal
+    between two words of a name makes OCR read them as two segments."""
+    rows: list[list] = []
+    for segment in sorted(page.segments, key=lambda s: (s.top, s.x0)):
+        middle = (segment.top + segment.bottom) / 2
+        row = next((r for r in rows if r[0].top <= middle <= r[0].bottom), None)
+        if row is None:
+            rows.append([segment])
+        else:
+            row.append(segment)
+    return [dataclasses.replace(r[0], text=" ".join(s.text for s in sorted(r, key=lambda s: s.x0)),
+                                x0=min(s.x0 for s in r), x1=max(s.x1 for s in r), bottom=max(s.bottom for s in r))
+            for r in rows]
+
+
+def _surnamed(line: str, first: list[str]) -> str:
+    """The name at the end of ``line`` that starts with a known family name (or with a word one letter off
+    a single one) and ends with the given name of ``first`` (the first reading's words), or ""."""
+    words = [patterns._NOT_LETTER_ENDS.sub("", w) for w in line.split()]
+    run: list[str] = []
+    for word in reversed(words):
+        if not patterns._NAME_WORD.match(word) or len(run) == 5:
+            break
+        run.insert(0, word)
+    if len(run) < 2 or fold(run[-1]) != fold(first[-1]):
+        return ""
+    for start in range(len(run) - 1):
+        surname = _surname_near(run[start])
+        if surname:
+            name = [surname] + run[start + 1:]
+            shared = 0  # the words at the end both readings have: the first reading's tones
+            while shared < min(len(name) - 1, len(first)) and fold(name[-1 - shared]) == fold(first[-1 - shared]):
+                name[-1 - shared] = first[-1 - shared]
+                shared += 1
+            return " ".join(name)
+    return ""
+
+
+def _surname_near(word: str) -> str:
+    """The known family name ``word`` spells, or is one letter off (OCR's "Miai" for "Mai"; of three letters
+    or more, and only when one name is that near), or ""."""
+    folded = fold(word)
+    if folded in patterns._SURNAME_BY_FOLD:
+        return patterns._SURNAME_BY_FOLD[folded]
+    if len(folded) < 3:
+        return ""
+    near = [name for key, name in patterns._SURNAME_BY_FOLD.items() if _one_edit(folded, key)]
+    return near[0] if len(near) == 1 else ""
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one letter put in, left out or changed."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
 def _titled(text: patterns.DocText) -> bool:
     """True when a signer's title shows (a name may have been lost under it); an annex's table page has none,
     and reading it again as sparse text cost a second per page for nothing."""
@@ -659,11 +823,32 @@ def _titled(text: patterns.DocText) -> bool:
     return any(patterns._is_position(line) for line in lines)
 
 
+def _addressed(page: PageText) -> bool:
+    """True when the page shows the Nơi nhận label: the signer's block stands beside it (ND30)."""
+    return any(patterns._NOI_NHAN.match(fold(s.text)) for s in page.segments)
+
+
+def _block_page(pages: list[tuple[int, PageText]]) -> tuple[int, PageText]:
+    """The page of ``pages`` (index, text) that holds the signer's block: the one with its title or the
+    Nơi nhận, else the last (a blank page or an annex may follow the block)."""
+    return next((p for p in pages if _addressed(p[1]) or _titled(doc_text([p[1]]))), pages[-1])
+
+
 def _opens_document(page: PageText) -> bool:
-    """True when the page's first lines carry the Quốc hiệu or the Tiêu ngữ: a document starts on it."""
+    """True when the page's first lines carry the Quốc hiệu or the Tiêu ngữ: a document starts on it.
+
+    The Quốc hiệu is in capitals: a body line that runs on from the page before ("… pháp chế xã hội chủ
+    nghĩa, …") says the same words in lower case, and its page starts no document."""
     top = [s for s in page.segments if s.top < page.height * 0.25]
+    capitals = fold(" ".join(s.text for s in top if _capitals(s.text)))
     text = fold(" ".join(s.text for s in top))
-    return "xa hoi chu nghia" in text or "tu do - hanh phuc" in text or "tu do hanh phuc" in text
+    return "xa hoi chu nghia" in capitals or "tu do - hanh phuc" in text or "tu do hanh phuc" in text
+
+
+def _capitals(text: str) -> bool:
+    """True when most of the letters of ``text`` are capitals (OCR lowers a few of a capital line)."""
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 3 and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
 
 
 def _filename_code(filename: str) -> tuple[str, str] | None:

@@ -280,11 +280,13 @@ def native_dpi(pdf, index: int) -> float | None:
         page.close()
 
 
-def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int = DPI) -> str:
+def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int = DPI, ink_only: bool = False) -> str:
     """One line of text in ``box`` (fractions of the page: left, top, right, bottom), rendered alone at ``dpi``.
 
     A page read at a lower resolution gets the tones of a short line wrong where this closer look, as a
     single line (--psm 7), gets them right; only the box is rendered, so it costs a fifth of a page.
+    ``ink_only``: what is paler than print is whitened and only the darkest grey kept (a seal over the line,
+    red or scanned in grey, goes; see sparse_region).
     """
     page = pdf[index]
     try:
@@ -297,7 +299,9 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
         image = page.render(scale=scale, crop=crop, may_draw_forms=True).to_pil().convert("RGB").getchannel("R")
     finally:
         page.close()
-    cleaned, _ = clean(image)
+    cleaned, _ = clean(image, pale_out=ink_only)
+    if ink_only:
+        cleaned = cleaned.point(lambda v: 0 if v < INK else 255)
     try:
         return nfc(" ".join(engine().line(cleaned, dpi).split()))
     except (RuntimeError, ExtractionError):

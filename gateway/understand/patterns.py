@@ -444,8 +444,9 @@ def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
         if not _is_name(name):
             continue
         position: list[str] = []
-        for above in range(index - 1, max(-1, index - 9), -1):
-            line = lines[above].strip(" .,:;")
+        seen = 0  # lines with words between the name and the title; the seal's specks do not count
+        for above in range(index - 1, -1, -1):
+            line = _title_part(lines[above].strip(" .,:;"))
             if not line:
                 if position:
                     break  # the title is one block right above the signature
@@ -458,6 +459,9 @@ def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
                 continue  # specks of the seal or the signature ("ˆ bó") between the lines of the title
             elif position or len(line) > 60:
                 break
+            seen += 1
+            if seen == 8:
+                break
         authority = [i for i, line in enumerate(position) if _has_authority(line)]
         if authority:
             position = position[authority[0]:]
@@ -468,6 +472,20 @@ def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
 
 
 _SURNAME_BY_FOLD = {fold(name): name for name in vocab.SURNAMES}
+def _title_part(line: str) -> str:
+    """``line`` without the specks OCR read in the seal beside a capital title ("ri CHỦ TỊCH" → "CHỦ TỊCH"):
+    words at either end with a small letter, a digit or no letter, when capital words stay between them."""
+    words = line.split()
+    capital = [i for i, word in enumerate(words) if not _speck(word)]
+    if len(capital) < 2 or len(capital) == len(words):
+        return line
+    kept = words[capital[0]:capital[-1] + 1]
+    return " ".join(kept) if not any(_speck(w) for w in kept) else line
+
+
+def _speck(word: str) -> bool:
+    """True for a word with no letter, or with a small letter or a digit in it: no word of a capital title."""
+    return not any(c.isalpha() for c in word) or any(c.islower() or c.isdigit() for c in word)
 
 
 def respell_name(name: str) -> str:
@@ -481,7 +499,12 @@ def respell_name(name: str) -> str:
 def _is_name(line: str) -> bool:
     words = line.split()
     return 2 <= len(words) <= 5 and all(_NAME_WORD.match(w) for w in words) and fold(line) not in (
-        vocab.TYPE_BY_FOLDED)
+        vocab.TYPE_BY_FOLDED) and fold(words[0]) not in _AGENCY_FIRST
+
+
+# First words of an agency or place in title case ("Sở Công Thương", "Ủy Ban Nhân Dân"), none a family name.
+_AGENCY_FIRST = frozenset(("so", "bo", "cuc", "uy", "ban", "phong", "vien", "hoi", "tong", "chi", "huyen", "tinh",
+                           "toa", "kho", "nha", "tap", "trung", "cong"))
 
 
 def _is_position(line: str) -> bool:
@@ -494,6 +517,8 @@ def _is_position(line: str) -> bool:
     if ":" in line or line.lstrip().startswith(("-", "+", "•")):
         return False  # a Nơi nhận entry ("- VPUB: CVP, PCVP;"), not a title
     words = set(re.findall(r"[a-z]+", folded))
+    if any(motto in folded for motto in ("xa hoi chu nghia", "doc lap", "tu do")):
+        return False  # the Quốc hiệu of a page's header, no title
     return (not folded.startswith(("noi nhan", "kinh gui")) and folded not in (m for m, _ in vocab.SECRECY_MARKS)
             and " ".join(folded.split()) not in vocab.TYPE_BY_FOLDED and bool(words & vocab.OFFICE_WORDS))
 
