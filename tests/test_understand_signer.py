@@ -9,7 +9,14 @@ from docgen import make_official_pdf, make_pdf, scan_of
 from gateway.core.config import Config
 from gateway.core.values import FieldValue
 from gateway.understand import ocr, patterns
-from gateway.understand.fields import _block_page, _known_name, _opens_document, _signer_from_certificate, _surnamed
+from gateway.understand.fields import (
+    _all_known,
+    _block_page,
+    _known_name,
+    _opens_document,
+    _signer_from_certificate,
+    _surnamed,
+)
 from gateway.understand.layout import PageText, Segment
 from gateway.understand.single import understand_file
 from gateway.understand.stamps import Stamp
@@ -140,3 +147,9 @@ def test_an_agency_or_the_quoc_hieu_is_no_signer() -> None:
               "Kính gửi:", "- Sở Công Thương;", "- Sở Nội vụ;"]
     assert patterns.read_signer(header) is None
     assert patterns.read_signer(["GIÁM ĐỐC", "", "Trương Văn Giang"]) == ("GIÁM ĐỐC", "Trương Văn Giang")
+
+
+def test_a_name_with_a_word_that_is_no_known_name_is_doubtful() -> None:
+    assert _all_known(["Đặng", "Đình", "Tấn", "Sơn"])
+    assert not _all_known(["Đặng", "Đìnii", "Tấn", "Sơn"])  # read again: OCR's "ii" for "h"
+    assert not _all_known(["Quang", "Vân"])  # no family name

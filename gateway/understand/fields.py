@@ -724,14 +724,15 @@ def _reread_name(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, Page
 
 def _name_under_seal(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, PageText]],
                      config: UnderstandConfig) -> None:
-    """A name whose family name is none OCR knows, read again with the line widened to the left and the seal
+    """A name with a word OCR knows as no name, read again with the line widened to the left and the seal
     whitened: the seal is stamped over the left of the signature and the name, and its ring cuts or hides
-    the first letters ("Quang Vân" for "Mai Quang Vân", "Tê Việt Trí" for "Tô Việt Trí").
+    the first letters ("Quang Vân" for "Mai Quang Vân", "Tê Việt Trí" for "Tô Việt Trí", "Quanp").
 
     The new reading is taken when it starts with a known family name (or one letter off a single one) and
-    ends with the same given name; the words both readings share keep the first reading's tones."""
+    ends with the same given name, and, where the first reading's family name was known, when all its words
+    are known names; the words both readings share keep the first reading's tones."""
     name = fields.get("signer_name")
-    if name is None or name.source != "ocr" or fold(name.value.split()[0]) in patterns._SURNAME_BY_FOLD:
+    if name is None or name.source != "ocr" or _all_known(name.value.split()):
         return
     wanted = fold(name.value)
     for index, page in reversed(pages):
@@ -749,10 +750,16 @@ def _name_under_seal(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, 
                 log.debug("re-reading the signer's name under the seal failed: %s", err)
                 return
             again = _surnamed(line, name.value.split())
-            if again:
+            # a name with a known family name changes only for one of known words all through
+            if again and (fold(name.value.split()[0]) not in patterns._SURNAME_BY_FOLD or _all_known(again.split())):
                 fields["signer_name"] = dataclasses.replace(name, value=again)
                 return
         return
+
+
+def _all_known(words: list[str]) -> bool:
+    """True for a name of a known family name and known middle and given names."""
+    return fold(words[0]) in patterns._SURNAME_BY_FOLD and all(fold(w) in _GIVEN_FOLDED for w in words[1:])
 
 
 def _rows(page: PageText) -> list:
