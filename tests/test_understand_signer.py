@@ -14,6 +14,7 @@ from gateway.understand.fields import (
     _block_page,
     _known_name,
     _opens_document,
+    _reread_name,
     _signer_from_certificate,
     _surnamed,
 )
@@ -153,3 +154,19 @@ def test_a_name_with_a_word_that_is_no_known_name_is_doubtful() -> None:
     assert _all_known(["Đặng", "Đình", "Tấn", "Sơn"])
     assert not _all_known(["Đặng", "Đìnii", "Tấn", "Sơn"])  # read again: OCR's "ii" for "h"
     assert not _all_known(["Quang", "Vân"])  # no family name
+
+
+def test_a_known_name_is_not_taken_back_for_marks_that_make_no_name(monkeypatch) -> None:
+    import pypdfium2 as pdfium
+
+    page = _page("GIÁM ĐỐC", "", "Đặng Thành Huy")
+    pdf = pdfium.PdfDocument(scan_of(make_pdf(["GIÁM ĐỐC"]), dpi=300))
+    for read, kept in (("Đặng Thânh Huy", "Đặng Thành Huy"), ("Đặng Thành Hủy", "Đặng Thành Huy")):
+        monkeypatch.setattr(ocr, "read_line", lambda *args, read=read, **kwargs: read)
+        fields = {"signer_name": FieldValue("Đặng Thành Huy", 0.63, "ocr")}
+        _reread_name(pdf, fields, [(0, page)], {}, CONFIG.understand)
+        assert fields["signer_name"].value == kept
+    monkeypatch.setattr(ocr, "read_line", lambda *args, **kwargs: "Trần Phước Hiền")
+    fields = {"signer_name": FieldValue("Trần Phước Hiển", 0.63, "ocr")}  # both known: the closer look wins
+    _reread_name(pdf, fields, [(0, _page("GIÁM ĐỐC", "", "Trần Phước Hiển"))], {}, CONFIG.understand)
+    assert fields["signer_name"].value == "Trần Phước Hiền"

@@ -14,7 +14,7 @@ import logging
 import re
 
 from gateway.core.config import UnderstandConfig
-from gateway.core.text import fold
+from gateway.core.text import exact_key, fold
 from gateway.core.values import DocumentMeta, Extracted, FieldValue, SignatureReport
 from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
@@ -581,6 +581,7 @@ def _name_below_title(pdf, fields: dict[str, FieldValue], index: int, page: Page
 
 
 _GIVEN_FOLDED = frozenset(fold(name) for name in vocab.GIVEN_NAMES)
+_GIVEN_EXACT = frozenset(exact_key(name) for name in vocab.GIVEN_NAMES)
 
 
 def _known_name(line: str) -> str:
@@ -690,7 +691,8 @@ def _reread_name(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, Page
 
     The signer pages are read at 200 dpi, where "Hiền" comes out "Hiển" and "Tuấn" "Tuần"; one line rendered
     at 300 dpi and read as a line costs about 0.2 s and reads the marks right. The folded name must stay
-    the same, so the second reading can fix marks only, never put another name in.
+    the same, so the second reading can fix marks only, never put another name in; and a word that is a
+    known name stays unless the second reading's is one too ("Thành" is not taken back as "Thânh").
     """
     name = fields.get("signer_name")
     if name is None or name.source != "ocr":
@@ -717,7 +719,9 @@ def _reread_name(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, Page
                     log.debug("re-reading the signer's name failed: %s", err)
                     return
                 again = patterns.respell_name(" ".join(patterns._NOT_LETTER_ENDS.sub("", line).split()))
-                if fold(again) == wanted and patterns._is_name(again) and again != name.value:
+                if fold(again) == wanted and patterns._is_name(again) and again != name.value and not any(
+                        exact_key(old) in _GIVEN_EXACT and exact_key(new) not in _GIVEN_EXACT
+                        for old, new in zip(name.value.split()[1:], again.split()[1:])):
                     fields["signer_name"] = dataclasses.replace(name, value=again)
                 return
 
