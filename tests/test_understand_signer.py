@@ -170,3 +170,12 @@ def test_a_known_name_is_not_taken_back_for_marks_that_make_no_name(monkeypatch)
     fields = {"signer_name": FieldValue("Trần Phước Hiển", 0.63, "ocr")}  # both known: the closer look wins
     _reread_name(pdf, fields, [(0, _page("GIÁM ĐỐC", "", "Trần Phước Hiển"))], {}, CONFIG.understand)
     assert fields["signer_name"].value == "Trần Phước Hiền"
+
+
+def test_a_title_one_letter_off_an_office_is_that_office() -> None:
+    signer = patterns.read_signer(["KT. CHỦ TỊCH", "PHÓ CHỦ TỊC", "", "Trần Phước Hiền"])
+    assert signer == ("KT. CHỦ TỊCH / PHÓ CHỦ TỊCH", "Trần Phước Hiền")
+    assert patterns.read_signer(["CHỤƯ TỊCH", "", "Nguyễn Hoàng Giang"])[0] == "CHỦ TỊCH"
+    assert patterns.read_signer(["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "", "Lê Văn Tâm"])[0] == (
+        "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH")  # an organ's name is no office one letter off
+    assert patterns._known_title("THỦ TRƯỞNG") == "THỦ TRƯỞNG"  # folds as THỨ TRƯỞNG: already an office

@@ -813,18 +813,8 @@ def _surname_near(word: str) -> str:
         return patterns._SURNAME_BY_FOLD[folded]
     if len(folded) < 3:
         return ""
-    near = [name for key, name in patterns._SURNAME_BY_FOLD.items() if _one_edit(folded, key)]
+    near = [name for key, name in patterns._SURNAME_BY_FOLD.items() if patterns.one_edit(folded, key)]
     return near[0] if len(near) == 1 else ""
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """True when ``a`` and ``b`` differ by one letter put in, left out or changed."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b)) == 1
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
 def _titled(text: patterns.DocText) -> bool:

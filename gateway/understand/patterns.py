@@ -452,7 +452,7 @@ def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
                     break  # the title is one block right above the signature
                 continue
             if _is_position(line):
-                position.insert(0, _authority(line))
+                position.insert(0, _authority(_known_title(line)))
                 if len(position) == 4:
                     break
             elif not re.search(r"[^\W\d_]{3}", line):
@@ -472,6 +472,35 @@ def read_signer(lines: list[str] | tuple[str, ...]) -> tuple[str, str] | None:
 
 
 _SURNAME_BY_FOLD = {fold(name): name for name in vocab.SURNAMES}
+# Offices of a signer's title line (ND30 and the organs' statutes); a line one letter off one of them is it.
+_TITLES = ("CHỦ TỊCH", "GIÁM ĐỐC", "BỘ TRƯỞNG", "THỨ TRƯỞNG", "CHÁNH VĂN PHÒNG", "TỔNG GIÁM ĐỐC", "CỤC TRƯỞNG",
+           "TỔNG CỤC TRƯỞNG", "CHI CỤC TRƯỞNG", "VỤ TRƯỞNG", "TRƯỞNG BAN", "TRƯỞNG PHÒNG", "HIỆU TRƯỞNG",
+           "VIỆN TRƯỞNG", "CHÁNH THANH TRA", "KẾ TOÁN TRƯỞNG", "TỔNG THƯ KÝ", "BÍ THƯ", "ỦY VIÊN")
+_TITLE_BY_FOLD = {fold(t): t for office in _TITLES for t in (office, "PHÓ " + office)}
+
+
+def _known_title(line: str) -> str:
+    """``line`` as the office it is one letter off ("PHÓ CHỦ TỊC", "CHỤƯ TỊCH" → "CHỦ TỊCH"), its authority
+    prefix kept; as it was when it is an office already or near none or several."""
+    match = re.match(r"^(TM|KT|TL|TUQ|Q)(?:\s*[.,]\s*|\s+)(?=\S)", line)
+    prefix, office = (line[:match.end()], line[match.end():]) if match else ("", line)
+    folded = " ".join(re.findall(r"[a-z]+", fold(office)))
+    if len(folded) < 6 or folded in _TITLE_BY_FOLD:
+        return line
+    near = [title for key, title in _TITLE_BY_FOLD.items() if one_edit(folded, key)]
+    return prefix + near[0] if len(near) == 1 else line
+
+
+def one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one letter put in, left out or changed."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
 def _title_part(line: str) -> str:
     """``line`` without the specks OCR read in the seal beside a capital title ("ri CHỦ TỊCH" → "CHỦ TỊCH"):
     words at either end with a small letter, a digit or no letter, when capital words stay between them."""
