@@ -179,3 +179,19 @@ def test_a_title_one_letter_off_an_office_is_that_office() -> None:
     assert patterns.read_signer(["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "", "Lê Văn Tâm"])[0] == (
         "TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH")  # an organ's name is no office one letter off
     assert patterns._known_title("THỦ TRƯỞNG") == "THỦ TRƯỞNG"  # folds as THỨ TRƯỞNG: already an office
+
+
+def test_the_line_under_a_title_without_a_name_is_read_again(monkeypatch) -> None:
+    from gateway.understand.fields import _name_below_title
+
+    right = [Segment(text, 650, 900, top, top + 25) for text, top in (
+        ("KT. GIÁM ĐỐC", 600), ("PHÓ GIÁM ĐỐC", 630), ("CN -", 700), ("Trầr: ức Hùng", 800))]
+    page = PageText(1000, 1400, (Segment("Nơi nhận:", 100, 300, 600, 625), *right))
+    monkeypatch.setattr(ocr, "native_dpi", lambda pdf, index: 300)
+    for read, name in (("~ Trần Đức Hùng", "Trần Đức Hùng"), ("Trã:: ức Hùng", None)):
+        monkeypatch.setattr(ocr, "read_line", lambda *args, read=read, **kwargs: read)
+        fields: dict[str, FieldValue] = {}
+        _name_below_title(None, fields, 0, page, CONFIG.understand)
+        assert (fields["signer_name"].value if name else "signer_name" not in fields) == (name or True)
+        if name:
+            assert fields["signer_position"].value == "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"

@@ -21,7 +21,7 @@ from gateway.extract import legacy
 from gateway.understand import confidence, digits, ocr, patterns, signatures, stamps, syllables, tones, vocab
 from gateway.understand.docx_layout import docx_text
 from gateway.understand.handwriting import read_boxes
-from gateway.understand.layout import PageText, doc_text, end_pages, page_text
+from gateway.understand.layout import PageText, Segment, doc_text, end_pages, page_text
 
 log = logging.getLogger(__name__)
 
@@ -572,8 +572,8 @@ def _name_below_title(pdf, fields: dict[str, FieldValue], index: int, page: Page
             return
         name = _known_name(line)
         if name:
-            lines = [r.text for r in rows if r.top <= title.bottom] + [name]
-            signer = patterns.read_signer([_respelled_line(text) for text in lines[:-1]] + [name])
+            above = [_respelled_line(r.text) for r in rows if r.top <= title.bottom]
+            signer = patterns.read_signer(above + [name])
             if signer:
                 fields.setdefault("signer_position", FieldValue(signer[0], round(OCR_CONFIDENCE * 0.9, 2), "ocr"))
             fields["signer_name"] = FieldValue(name, round(OCR_CONFIDENCE * 0.9, 2), "ocr")
@@ -766,10 +766,10 @@ def _all_known(words: list[str]) -> bool:
     return fold(words[0]) in patterns._SURNAME_BY_FOLD and all(fold(w) in _GIVEN_FOLDED for w in words[1:])
 
 
-def _rows(page: PageText) -> list:
-    """The page's segments joined into rows (those whose heights overlap by half), left to right: a seal
-    between two words of a name makes OCR read them as two segments."""
-    rows: list[list] = []
+def _rows(page: PageText) -> list[Segment]:
+    """The page's segments joined into rows (a segment whose middle lies within a row's first one joins
+    it), left to right: a seal between two words of a name makes OCR read them as two segments."""
+    rows: list[list[Segment]] = []
     for segment in sorted(page.segments, key=lambda s: (s.top, s.x0)):
         middle = (segment.top + segment.bottom) / 2
         row = next((r for r in rows if r[0].top <= middle <= r[0].bottom), None)
