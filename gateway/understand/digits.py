@@ -30,13 +30,13 @@ class Reading:
     confidence: float  # the product of the digits' probabilities
     places: tuple[tuple[float, ...], ...] = ()  # per digit, the probabilities of 0–9
 
-    def alternatives(self, limit: int = 8) -> list[tuple[str, float]]:
-        """Readings in order of probability (each place's two likeliest digits), the best first."""
+    def alternatives(self, limit: int = 8, per_place: int = 2) -> list[tuple[str, float]]:
+        """Readings in order of probability (each place's ``per_place`` likeliest digits), the best first."""
         if not self.places:
             return []
         options = []
         for probs in self.places:
-            top = sorted(range(10), key=lambda d: -probs[d])[:2]
+            top = sorted(range(10), key=lambda d: -probs[d])[:per_place]
             options.append([(str(d), probs[d]) for d in top])
         out = []
         for combo in itertools.product(*options):
@@ -181,18 +181,21 @@ def _cuts(mask: np.ndarray, parts: int) -> list[np.ndarray]:
     return [mask[:, a:b] for a, b in itertools.pairwise(cuts)]
 
 
-def read(gray: np.ndarray, most: int = 6, first: bool = True) -> Reading:
+def read(gray: np.ndarray, most: int = 6, first: bool = True, start: int = 0) -> Reading:
     """The digits handwritten in a grey box (a numpy array, dark ink on light paper): at most ``most`` of them,
     the first group of pieces (``first``: the số, whose box the ký hiệu's slash ends) or the largest (a day
-    between "ngày" and "tháng")."""
+    between "ngày" and "tháng").
+
+    ``start`` is where the print before the box ("Số:", "ngày") is thought to end when ``gray`` was cut wider
+    on the left: a piece whose middle lies before it is print, one it cuts but mostly after it is handwriting."""
     binary = ink(gray)
     if binary is None:
         return Reading("", 0.0)
     pieces = _pieces(binary)
     width = binary.shape[1]
-    # The box is bounded by print ("ngày" and "tháng", "Số:" and the ký hiệu's slash): a piece the box's edge
-    # cuts is print.
-    pieces = [p for p in pieces if p[0] > 0 and p[1] < width]
+    # The box is bounded by print ("ngày" and "tháng", "Số:" and the ký hiệu's slash): a piece the crop's edge
+    # cuts is print, and so is one whose middle lies before the print's estimated end.
+    pieces = [p for p in pieces if p[0] > 0 and p[1] < width and (p[0] + p[1]) / 2 >= start]
     if not pieces:
         return Reading("", 0.0)
     height = max(int(np.ptp(np.nonzero(m)[0])) + 1 for _, _, m in pieces)
