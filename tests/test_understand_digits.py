@@ -230,3 +230,14 @@ def test_the_so_box_is_found_beside_the_headers_so_and_not_in_the_body() -> None
     _, hand = _number(words, page)
     assert hand.text == "17"  # the box ends at the year's slash, not at the one before "NĐ"
     assert _so_line(body, page) is None  # "số" after other words on its line is the body's
+
+
+def test_the_print_left_of_the_box_does_not_set_the_pale_pens_threshold() -> None:
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (260, 100), (250, 250, 245))
+    ImageDraw.Draw(image).rectangle((10, 25, 40, 75), fill=(10, 10, 10))  # a bold print's last letter
+    draw_digits(image, 80, 30, 36, "17", pen=2, slant=0.1, ink=(170, 170, 200))  # a pale pen
+    gray = np.asarray(image.filter(ImageFilter.GaussianBlur(0.7)).convert("L"))
+    assert np.array_equal(digits.ink(gray, 60)[:, 60:], digits.ink(gray[:, 60:]))  # as if cut at the box
+    assert digits.read(gray, 2, False, start=60).text == "17"

@@ -108,28 +108,32 @@ def classify(samples: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def ink(gray: np.ndarray) -> np.ndarray | None:
-    """The box's ink as 255 on 0 (Otsu on the box alone: a pen paler than print still shows), or None when
-    the box holds no contrast."""
+def ink(gray: np.ndarray, start: int = 0) -> np.ndarray | None:
+    """The box's ink as 255 on 0 (Otsu on the box alone, from ``start`` on: a pen paler than print still shows,
+    and the print left of the box does not set the threshold), or None when the box holds no contrast."""
     import cv2
 
-    if gray.size == 0 or int(gray.max()) - int(gray.min()) < 40:
+    box = gray[:, start:] if 0 < start < gray.shape[1] - 8 else gray
+    if box.size == 0 or int(box.max()) - int(box.min()) < 40:
         return None
-    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    level, _ = cv2.threshold(np.ascontiguousarray(box), 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    _, binary = cv2.threshold(gray, level, 255, cv2.THRESH_BINARY_INV)
     return binary
 
 
-def _pieces(binary: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+def _pieces(binary: np.ndarray, start: int = 0) -> list[tuple[int, int, np.ndarray]]:
     """The box's digit-sized pieces left to right as (x0, x1, their ink): components that overlap in x
-    joined, specks and rules dropped."""
+    joined, specks and rules dropped; components whose middle lies before ``start`` are print, left out before
+    the sizes that tell a speck are measured (a bold "y" would make a 7's bar one)."""
     import cv2
 
     height = binary.shape[0]
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    ids = [i for i in range(1, count) if stats[i][0] + stats[i][2] / 2 >= start]
     keep = []
-    tall = max((int(stats[i][3]) for i in range(1, count) if stats[i][2] < 2.5 * stats[i][3]), default=0)
-    big = max((int(stats[i][4]) for i in range(1, count)), default=0)
-    for i in range(1, count):
+    tall = max((int(stats[i][3]) for i in ids if stats[i][2] < 2.5 * stats[i][3]), default=0)
+    big = max((int(stats[i][4]) for i in ids), default=0)
+    for i in ids:
         x, _, w, h, area = stats[i]
         if (h < 0.4 * tall and area < 0.12 * big) or area < 6:
             continue  # a speck, a dot of a dotted line, a tone mark
@@ -188,10 +192,10 @@ def read(gray: np.ndarray, most: int = 6, first: bool = True, start: int = 0) ->
 
     ``start`` is where the print before the box ("Số:", "ngày") is thought to end when ``gray`` was cut wider
     on the left: a piece whose middle lies before it is print, one it cuts but mostly after it is handwriting."""
-    binary = ink(gray)
+    binary = ink(gray, start)
     if binary is None:
         return Reading("", 0.0)
-    pieces = _pieces(binary)
+    pieces = _pieces(binary, start)
     width = binary.shape[1]
     # The box is bounded by print ("ngày" and "tháng", "Số:" and the ký hiệu's slash): a piece the crop's edge
     # cuts is print, and so is one whose middle lies before the print's estimated end.
