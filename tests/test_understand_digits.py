@@ -163,6 +163,9 @@ def test_the_file_name_chooses_among_the_readings_of_a_handwritten_so() -> None:
     _check_number(read, ("17", "GIAO-CHI-TIEU"), [])  # no reading of the box says 17: the box's reading stands
     assert read["code_number"].value == "42"
     read = fields()
+    _check_number(read, ("92", ""), [])  # "92.signed_….pdf": as often the sender's own sequence number
+    assert read["code_number"].value == "42"
+    read = fields()
     _check_number(read, None, [])
     assert read["code_number"].value == "42" and _NUMBER_READINGS not in read
 
@@ -241,3 +244,24 @@ def test_the_print_left_of_the_box_does_not_set_the_pale_pens_threshold() -> Non
     gray = np.asarray(image.filter(ImageFilter.GaussianBlur(0.7)).convert("L"))
     assert np.array_equal(digits.ink(gray, 60)[:, 60:], digits.ink(gray[:, 60:]))  # as if cut at the box
     assert digits.read(gray, 2, False, start=60).text == "17"
+
+
+def test_a_typed_one_digit_day_the_recognizer_reads_alone_stays_one_digit(monkeypatch) -> None:
+    """A typewriter's "ngày 2": the page and the recognizer read 2 alone; Tesseract's box adds a 0 ("20")."""
+    from gateway.understand import fields as reader
+    from gateway.understand.handwriting import Boxes
+    from gateway.understand.layout import PageText, Segment
+
+    two = (0.0, 0.0, 0.99) + (0.0,) * 7
+    boxes = Boxes(days=("20",), hand_day=digits.Reading("2", 0.99, (two,)))
+    monkeypatch.setattr(reader, "read_boxes", lambda top: boxes)
+    line = Segment("Hà Nội, ngày 2 tháng 5 năm 2004", 600, 1200, 100, 130)
+    top = ocr.OcrPage(0, "top", PageText(1240, 800, (line,)), 0.0)
+    fields = {"issued_date": FieldValue("2004-05-02", 0.7, "ocr")}
+    reader._handwritten(fields, top, None)
+    assert fields["issued_date"].value == "2004-05-02"
+    # a handwritten 26 the page read "2" of: the recognizer's two digits hold the 2, and stand
+    monkeypatch.setattr(reader, "read_boxes", lambda top: Boxes(hand_day=digits.Reading("26", 0.9, ())))
+    fields = {"issued_date": FieldValue("2004-05-02", 0.7, "ocr")}
+    reader._handwritten(fields, top, None)
+    assert fields["issued_date"].value == "2004-05-26"

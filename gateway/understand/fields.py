@@ -396,8 +396,12 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
     # … and, last, every less likely day, likeliest first: the signature check takes the first that fits
     hand_days += [text.zfill(2) for text, p in hand_day.alternatives(100, per_place=10)
                   if p >= HAND_FIT and 1 <= int(text) <= 31]
-    if short_day:  # only readings that hold the digit printed, as their tens or their units
-        digit = str(int(current.value[8:10]))
+    digit = str(int(current.value[8:10])) if short_day else ""
+    if short_day and hand_day.text == digit and hand_day.confidence >= HAND_TRUST:
+        # the page and the recognizer both read the one digit alone: a day of one digit (a typewriter's "ngày 2"),
+        # whatever Tesseract's box adds to it ("20")
+        days, hand_days = (), []
+    elif short_day:  # only readings that hold the digit printed, as their tens or their units
         days = tuple(d for d in days if digit in d)
         hand_days = [d for d in hand_days if digit in d]
         if len(hand_day.text) < 2 or (digit not in hand_day.text and hand_day.confidence < HAND_TRUST):
@@ -705,7 +709,8 @@ def _check_number(fields: dict[str, FieldValue], from_name: tuple[str, str] | No
     number, code = from_name
     notation = fields.get("code_notation")
     current = fields.get("code_number")
-    if (current is not None and current.source == "ocr" and readings is not None
+    # (a bare number, "24.signed_….pdf", is as often the sender's own sequence number: it chooses nothing)
+    if (current is not None and current.source == "ocr" and readings is not None and code
             and current.value.lstrip("0") != number.lstrip("0")
             and number.lstrip("0") in {r.lstrip("0") for r in readings.value.split(",")}):
         # Another reading of the handwritten số is the file name's: the two sources agree on it. It is
