@@ -102,3 +102,166 @@ def test_a_reading_the_recognizer_contradicts_is_kept_out_of_the_top_band() -> N
                                second_reading={"code_number": "agree", "code_number:hand": "agree"})
     found = confidence.evidence(fields, agreed)
     assert confidence.calibrated(fields, found, table)["code_number"].confidence > 0.9
+
+
+def test_a_digit_the_boxs_estimated_edge_cuts_is_read_whole_and_print_beyond_it_is_not() -> None:
+    """The day's box starts where the printed "ngày" is thought to end; a hand that starts its 0 a little
+    before that is still read, and a printed stroke whose middle lies before it is not."""
+    image = Image.new("RGB", (320, 100), (250, 250, 245))
+    draw_digits(image, 70, 25, 40, "06", pen=3, slant=0.0)
+    from PIL import ImageDraw
+    ImageDraw.Draw(image).rectangle((30, 30, 36, 66), fill=(20, 20, 20))  # the print's last stroke ("y")
+    gray = np.asarray(image.filter(ImageFilter.GaussianBlur(0.5)).convert("L"))
+    assert digits.read(gray, 2, False, start=80).text == "06"
+    assert digits.read(gray[:, 80:], 2, False).text != "06"  # cut at the estimate, the 0 is lost
+
+
+def test_the_recognizers_likeliest_day_that_is_a_day_stands_for_it() -> None:
+    from gateway.understand.handwriting import _a_day
+
+    nine_or_three = (0.0, 0.0, 0.0, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.6)
+    one = (0.0, 0.9) + (0.0,) * 8
+    reading = _a_day(digits.Reading("91", 0.54, (nine_or_three, one)))
+    assert reading.text == "31" and abs(reading.confidence - 0.27 / 0.27) < 1e-6  # the only day it can be
+    nine_three_or_one = (0.0, 0.1, 0.0, 0.3, 0.0, 0.0, 0.0, 0.0, 0.0, 0.6)
+    reading = _a_day(digits.Reading("91", 0.54, (nine_three_or_one, one)))
+    assert reading.text == "31" and abs(reading.confidence - 0.27 / 0.36) < 1e-6  # 31 or 11
+    assert _a_day(digits.Reading("16", 0.8, ())).text == "16"
+    assert _a_day(digits.Reading("99", 0.8, ())).text == ""  # nothing else to choose from
+    from gateway.understand.handwriting import _a_number
+
+    zero_or_two = (0.6, 0.0, 0.3) + (0.0,) * 7
+    assert _a_number(digits.Reading("00", 0.54, ((0.9,) + (0.0,) * 9, zero_or_two))).text == "02"  # a số is 01 on
+    assert _a_number(digits.Reading("1234567", 0.5, ())).text == ""
+
+
+def test_so_and_ngay_words_ocr_glued_to_their_neighbours_are_anchors() -> None:
+    from gateway.understand.handwriting import _from_ngay, _so_word
+    from gateway.understand.layout import Segment
+
+    so = _so_word(Segment("Só:84", 400, 550, 500, 550))  # "Số:" and the handwritten 84 read as one word
+    assert so is not None and so.text == "Só:" and so.x0 == 400 and abs(so.x1 - 490) < 1e-6
+    assert _so_word(Segment("Số:", 400, 460, 500, 550)).x1 == 460
+    assert _so_word(Segment("Sáng", 400, 460, 500, 550)) is None
+    ngay = _from_ngay(Segment("Bình,ngày2o", 1100, 1364, 336, 384))  # the place read into the word
+    assert ngay is not None and ngay.text == "ngày2o" and abs(ngay.x0 - (1100 + 264 * 5 / 11)) < 1e-6
+    assert _from_ngay(Segment("ngày", 10, 50, 0, 20)).x0 == 10
+    assert _from_ngay(Segment("hangay", 10, 50, 0, 20)) is None
+
+
+def test_the_file_name_chooses_among_the_readings_of_a_handwritten_so() -> None:
+    from gateway.understand.fields import _NUMBER_READINGS, _check_number
+
+    def fields() -> dict[str, FieldValue]:
+        return {"code_number": FieldValue("42", 0.5, "ocr"), "code_notation": FieldValue("TTr-BKHĐT", 0.7, "ocr"),
+                _NUMBER_READINGS: FieldValue("42,92,98", 0.0, "ocr")}
+
+    read = fields()
+    _check_number(read, ("92", "GIAO-CHI-TIEU"), [])  # a web slug "ttr-92-giao-chi-tieu…"
+    assert read["code_number"] == FieldValue("92", 0.5, "ocr") and _NUMBER_READINGS not in read
+    read = fields()
+    _check_number(read, ("17", "GIAO-CHI-TIEU"), [])  # no reading of the box says 17: the box's reading stands
+    assert read["code_number"].value == "42"
+    read = fields()
+    _check_number(read, ("92", ""), [])  # "92.signed_….pdf": as often the sender's own sequence number
+    assert read["code_number"].value == "42"
+    read = fields()
+    _check_number(read, None, [])
+    assert read["code_number"].value == "42" and _NUMBER_READINGS not in read
+
+
+@needs_ocr
+def test_a_so_the_file_name_chose_among_the_readings_is_not_taken_as_agreed(monkeypatch) -> None:
+    """The recognizer reads 42 (its second choice 92); the file name says 92: 92 is taken, and the evidence says
+    that no two readings of the box agreed on it."""
+    from gateway.understand import handwriting
+
+    real = digits.read
+    nine_or_four = (0.0,) * 4 + (0.55,) + (0.0,) * 4 + (0.4,)
+    two = (0.0, 0.0, 0.95) + (0.0,) * 7
+
+    def misread(gray, most=6, first=True, start=0):
+        return digits.Reading("42", 0.52, (nine_or_four, two)) if first else real(gray, most, first, start)
+
+    monkeypatch.setattr(handwriting.digits, "read", misread)
+    pdf = make_official_pdf(organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number=" " * 10, notation="TTr-UBND",
+                            place="Quảng Ngãi", day=" " * 6, month="04", year="2024", title="TỜ TRÌNH",
+                            subject=("Về kế hoạch năm",), signer=("CHỦ TỊCH",), signer_name="Nguyễn Văn An")
+    scan = scan_with_handwriting(pdf, number="92", day="16")
+    _, meta, found = read_file(scan, "ttr-92-ve-ke-hoach-nam.pdf", CONFIG)
+    assert meta.get("code_number") == "92"
+    assert "again:differ" in found["code_number"] and "hw:differ" in found["code_number"]
+    assert meta.fields["code_number"].confidence < 0.9
+
+
+def test_a_handwritten_day_no_likely_reading_of_fits_takes_the_likeliest_that_fits_the_signature(monkeypatch) -> None:
+    """The recognizer reads 24 (second choices 64, 27); the document was signed on the 15th: of the days it can
+    have (the 5th to the 15th), 14 is the likeliest by the recognizer's own digit probabilities."""
+    from gateway.core.values import SignatureReport
+    from gateway.understand import fields as reader
+    from gateway.understand.handwriting import Boxes
+    from gateway.understand.layout import PageText, Segment
+
+    tens = (0.05, 0.2, 0.4, 0.0, 0.0, 0.0, 0.35, 0.0, 0.0, 0.0)
+    units = (0.0, 0.0, 0.0, 0.0, 0.5, 0.0, 0.0, 0.3, 0.0, 0.2)
+    monkeypatch.setattr(reader, "read_boxes", lambda top: Boxes(hand_day=digits.Reading("24", 0.2, (tens, units))))
+    line = Segment("Quảng Ngãi, ngày      tháng 04 năm 2024", 600, 1200, 100, 130)
+    top = ocr.OcrPage(0, "top", PageText(1240, 800, (line,)), 0.0)
+    fields: dict[str, FieldValue] = {}
+    reader._handwritten(fields, top, None)
+    assert fields["issued_date"].value == "2024-04-24"
+    report = SignatureReport("Sig1", "Ủy ban nhân dân tỉnh", "", "CA", "2024-04-15T09:10:00+07:00", True, True,
+                             False, True, "untrusted-root", "")
+    notes: list[str] = []
+    reader._day_from_signature(fields, [report], "", notes)
+    assert fields["issued_date"].value == "2024-04-14" and fields["issued_date"].source == "ocr"
+
+
+def test_the_so_box_is_found_beside_the_headers_so_and_not_in_the_body() -> None:
+    from gateway.understand.handwriting import _number, _so_line
+    from gateway.understand.layout import PageText, Segment
+
+    image = Image.new("RGB", (1240, 800), (250, 250, 245))
+    draw_digits(image, 140, 95, 40, "17", pen=3, slant=0.1)
+    header = [Segment("ố:", 80, 110, 100, 140), Segment("/2017/NĐ-CP", 260, 480, 100, 140)]  # the S lost
+    body = [Segment("Nghị", 80, 150, 400, 440), Segment("định", 160, 230, 400, 440),
+            Segment("số", 240, 280, 400, 440), Segment("87/2017/NĐ-CP", 290, 520, 400, 440)]
+    page = ocr.OcrPage(0, "top", PageText(1240, 800, tuple(header + body)), 0.0, words=tuple(header + body),
+                       image=image)
+    words = sorted(page.words, key=lambda w: ((w.top + w.bottom) / 2, w.x0))
+    assert _so_line(words, page) == header[0]
+    _, hand = _number(words, page)
+    assert hand.text == "17"  # the box ends at the year's slash, not at the one before "NĐ"
+    assert _so_line(body, page) is None  # "số" after other words on its line is the body's
+
+
+def test_the_print_left_of_the_box_does_not_set_the_pale_pens_threshold() -> None:
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (260, 100), (250, 250, 245))
+    ImageDraw.Draw(image).rectangle((10, 25, 40, 75), fill=(10, 10, 10))  # a bold print's last letter
+    draw_digits(image, 80, 30, 36, "17", pen=2, slant=0.1, ink=(170, 170, 200))  # a pale pen
+    gray = np.asarray(image.filter(ImageFilter.GaussianBlur(0.7)).convert("L"))
+    assert np.array_equal(digits.ink(gray, 60)[:, 60:], digits.ink(gray[:, 60:]))  # as if cut at the box
+    assert digits.read(gray, 2, False, start=60).text == "17"
+
+
+def test_a_typed_one_digit_day_the_recognizer_reads_alone_stays_one_digit(monkeypatch) -> None:
+    """A typewriter's "ngày 2": the page and the recognizer read 2 alone; Tesseract's box adds a 0 ("20")."""
+    from gateway.understand import fields as reader
+    from gateway.understand.handwriting import Boxes
+    from gateway.understand.layout import PageText, Segment
+
+    two = (0.0, 0.0, 0.99) + (0.0,) * 7
+    boxes = Boxes(days=("20",), hand_day=digits.Reading("2", 0.99, (two,)))
+    monkeypatch.setattr(reader, "read_boxes", lambda top: boxes)
+    line = Segment("Hà Nội, ngày 2 tháng 5 năm 2004", 600, 1200, 100, 130)
+    top = ocr.OcrPage(0, "top", PageText(1240, 800, (line,)), 0.0)
+    fields = {"issued_date": FieldValue("2004-05-02", 0.7, "ocr")}
+    reader._handwritten(fields, top, None)
+    assert fields["issued_date"].value == "2004-05-02"
+    # a handwritten 26 the page read "2" of: the recognizer's two digits hold the 2, and stand
+    monkeypatch.setattr(reader, "read_boxes", lambda top: Boxes(hand_day=digits.Reading("26", 0.9, ())))
+    fields = {"issued_date": FieldValue("2004-05-02", 0.7, "ocr")}
+    reader._handwritten(fields, top, None)
+    assert fields["issued_date"].value == "2004-05-26"

@@ -30,13 +30,13 @@ class Reading:
     confidence: float  # the product of the digits' probabilities
     places: tuple[tuple[float, ...], ...] = ()  # per digit, the probabilities of 0–9
 
-    def alternatives(self, limit: int = 8) -> list[tuple[str, float]]:
-        """Readings in order of probability (each place's two likeliest digits), the best first."""
+    def alternatives(self, limit: int = 8, per_place: int = 2) -> list[tuple[str, float]]:
+        """Readings in order of probability (each place's ``per_place`` likeliest digits), the best first."""
         if not self.places:
             return []
         options = []
         for probs in self.places:
-            top = sorted(range(10), key=lambda d: -probs[d])[:2]
+            top = sorted(range(10), key=lambda d: -probs[d])[:per_place]
             options.append([(str(d), probs[d]) for d in top])
         out = []
         for combo in itertools.product(*options):
@@ -108,28 +108,32 @@ def classify(samples: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def ink(gray: np.ndarray) -> np.ndarray | None:
-    """The box's ink as 255 on 0 (Otsu on the box alone: a pen paler than print still shows), or None when
-    the box holds no contrast."""
+def ink(gray: np.ndarray, start: int = 0) -> np.ndarray | None:
+    """The box's ink as 255 on 0 (Otsu on the box alone, from ``start`` on: a pen paler than print still shows,
+    and the print left of the box does not set the threshold), or None when the box holds no contrast."""
     import cv2
 
-    if gray.size == 0 or int(gray.max()) - int(gray.min()) < 40:
+    box = gray[:, start:] if 0 < start < gray.shape[1] - 8 else gray
+    if box.size == 0 or int(box.max()) - int(box.min()) < 40:
         return None
-    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    level, _ = cv2.threshold(np.ascontiguousarray(box), 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    _, binary = cv2.threshold(gray, level, 255, cv2.THRESH_BINARY_INV)
     return binary
 
 
-def _pieces(binary: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+def _pieces(binary: np.ndarray, start: int = 0) -> list[tuple[int, int, np.ndarray]]:
     """The box's digit-sized pieces left to right as (x0, x1, their ink): components that overlap in x
-    joined, specks and rules dropped."""
+    joined, specks and rules dropped; components whose middle lies before ``start`` are print, left out before
+    the sizes that tell a speck are measured (a bold "y" would make a 7's bar one)."""
     import cv2
 
     height = binary.shape[0]
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    ids = [i for i in range(1, count) if stats[i][0] + stats[i][2] / 2 >= start]
     keep = []
-    tall = max((int(stats[i][3]) for i in range(1, count) if stats[i][2] < 2.5 * stats[i][3]), default=0)
-    big = max((int(stats[i][4]) for i in range(1, count)), default=0)
-    for i in range(1, count):
+    tall = max((int(stats[i][3]) for i in ids if stats[i][2] < 2.5 * stats[i][3]), default=0)
+    big = max((int(stats[i][4]) for i in ids), default=0)
+    for i in ids:
         x, _, w, h, area = stats[i]
         if (h < 0.4 * tall and area < 0.12 * big) or area < 6:
             continue  # a speck, a dot of a dotted line, a tone mark
@@ -181,18 +185,21 @@ def _cuts(mask: np.ndarray, parts: int) -> list[np.ndarray]:
     return [mask[:, a:b] for a, b in itertools.pairwise(cuts)]
 
 
-def read(gray: np.ndarray, most: int = 6, first: bool = True) -> Reading:
+def read(gray: np.ndarray, most: int = 6, first: bool = True, start: int = 0) -> Reading:
     """The digits handwritten in a grey box (a numpy array, dark ink on light paper): at most ``most`` of them,
     the first group of pieces (``first``: the số, whose box the ký hiệu's slash ends) or the largest (a day
-    between "ngày" and "tháng")."""
-    binary = ink(gray)
+    between "ngày" and "tháng").
+
+    ``start`` is where the print before the box ("Số:", "ngày") is thought to end when ``gray`` was cut wider
+    on the left: a piece whose middle lies before it is print, one it cuts but mostly after it is handwriting."""
+    binary = ink(gray, start)
     if binary is None:
         return Reading("", 0.0)
-    pieces = _pieces(binary)
+    pieces = _pieces(binary, start)
     width = binary.shape[1]
-    # The box is bounded by print ("ngày" and "tháng", "Số:" and the ký hiệu's slash): a piece the box's edge
-    # cuts is print.
-    pieces = [p for p in pieces if p[0] > 0 and p[1] < width]
+    # The box is bounded by print ("ngày" and "tháng", "Số:" and the ký hiệu's slash): a piece the crop's edge
+    # cuts is print, and so is one whose middle lies before the print's estimated end.
+    pieces = [p for p in pieces if p[0] > 0 and p[1] < width and (p[0] + p[1]) / 2 >= start]
     if not pieces:
         return Reading("", 0.0)
     height = max(int(np.ptp(np.nonzero(m)[0])) + 1 for _, _, m in pieces)

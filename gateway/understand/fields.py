@@ -38,6 +38,7 @@ HEADER_SHARE = 0.45  # the top of page 1 that holds its fields: organ, số, dat
 FIRST_PAGES, LAST_PAGES = 2, 3  # the pages of a PDF whose text layer is read by position
 _DAY_ONLY = "_day_only"  # a handwritten day whose month OCR could not read; settled by _day_from_signature
 _DAY_READINGS = "_day_readings"  # every reading of a handwritten day, for _day_from_signature to choose from
+_NUMBER_READINGS = "_number_readings"  # every reading of a handwritten số, for _check_number to choose from
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,6 +100,7 @@ def read(extracted: Extracted, config: UnderstandConfig | None = None,
     printed: tuple[stamps.Stamp, ...] = ()
     source = _Source(patterns.Parsed())
     from_name = None
+    number_chosen = False
     if primary is not None:
         text_entry = next((t for t in extracted.texts if t.part_index == primary.index), None)
         document = (primary.payload, primary.sniffed_type, primary.filename, text_entry)
@@ -116,7 +118,12 @@ def read(extracted: Extracted, config: UnderstandConfig | None = None,
         urgency = max(urgency, source.parsed.urgency)
         secrecy = max(secrecy, source.parsed.secrecy)
         from_name = _filename_code(filename)
+        read_number = fields.get("code_number")
         _check_number(fields, from_name, notes)
+        number = fields.get("code_number")
+        # another reading of the handwritten số, chosen because the file name has it: no reading agreed on it first
+        number_chosen = (read_number is not None and number is not None and number.source == "ocr"
+                         and number.value != read_number.value)
         pages = text_entry.page_count if text_entry else None
         if pages and "page_amount" not in fields:
             fields["page_amount"] = FieldValue(str(pages), 0.9, "text")
@@ -130,6 +137,8 @@ def read(extracted: Extracted, config: UnderstandConfig | None = None,
     if before is not None and after is not None and after.source == "ocr" and after.value != before.value:
         # another reading of the box, chosen because it fits the signature: no reading agreed on it first
         second["issued_date"] = second["issued_date:hand"] = "differ"
+    if number_chosen:
+        second["code_number"] = second["code_number:hand"] = "differ"
     _signer_from_certificate(fields, reports, notes, printed)
     if reports:
         fields["signature_status"] = FieldValue(signatures.overall(reports), 1.0, "signature")
@@ -375,6 +384,10 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
         fields["code_number"] = FieldValue(chosen, 0.5, "ocr")
         if not printed or hand_number.text:
             hand.add("code_number")
+    others = [text for text, p in hand_number.alternatives(20, per_place=3) if p >= HAND_FIT]
+    readings = [r for r in dict.fromkeys([chosen, number if len(number) >= 2 else "", hand_number.text, *others]) if r]
+    if len(readings) > 1:
+        fields[_NUMBER_READINGS] = FieldValue(",".join(readings), 0.0, "ocr")  # settled by _check_number
     value = fields.get("code_number")
     agreement["code_number"] = _agreement(value, number)
     agreement["code_number:hand"] = _hand_agreement(value, hand_number)
@@ -383,8 +396,15 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
     current = fields.get("issued_date")
     printed_day = current.value[8:10] if current is not None and current.source == "ocr" else ""
     hand_days = [text.zfill(2) for text, p in hand_day.alternatives(4) if p >= 0.05 and 1 <= int(text) <= 31]
-    if short_day:  # only readings that hold the digit printed, as their tens or their units
-        digit = str(int(current.value[8:10]))
+    # … and, last, every less likely day, likeliest first: the signature check takes the first that fits
+    hand_days += [text.zfill(2) for text, p in hand_day.alternatives(100, per_place=10)
+                  if p >= HAND_FIT and 1 <= int(text) <= 31]
+    digit = str(int(current.value[8:10])) if short_day else ""
+    if short_day and hand_day.text == digit and hand_day.confidence >= HAND_TRUST:
+        # the page and the recognizer both read the one digit alone: a day of one digit (a typewriter's "ngày 2"),
+        # whatever Tesseract's box adds to it ("20")
+        days, hand_days = (), []
+    elif short_day:  # only readings that hold the digit printed, as their tens or their units
         days = tuple(d for d in days if digit in d)
         hand_days = [d for d in hand_days if digit in d]
         if len(hand_day.text) < 2 or (digit not in hand_day.text and hand_day.confidence < HAND_TRUST):
@@ -416,6 +436,7 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
 
 HAND_TRUST = 0.5  # the least confidence a recognizer's reading needs to stand alone against Tesseract's
 HAND_ALONE = 0.2  # … and to stand where nothing else was read
+HAND_FIT = 0.01  # the least probability of a recognizer's other reading that an outside check may choose
 
 
 def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
@@ -868,11 +889,21 @@ def _filename_code(filename: str) -> tuple[str, str] | None:
 
 def _check_number(fields: dict[str, FieldValue], from_name: tuple[str, str] | None, notes: list[str]) -> None:
     """Cross-check the số with the file name; the file name decides when it names the same ký hiệu."""
+    readings = fields.pop(_NUMBER_READINGS, None)
     if from_name is None:
         return
     number, code = from_name
     notation = fields.get("code_notation")
     current = fields.get("code_number")
+    # (a bare number, "24.signed_….pdf", is as often the sender's own sequence number: it chooses nothing)
+    if (current is not None and current.source == "ocr" and readings is not None and code
+            and current.value.lstrip("0") != number.lstrip("0")
+            and number.lstrip("0") in {r.lstrip("0") for r in readings.value.split(",")}):
+        # Another reading of the handwritten số is the file name's: the two sources agree on it. It is
+        # still a reading no two readings of the box agreed on (read() marks it so).
+        notes.append(f"handwritten số read as {current.value}; its other reading {number} is the file name's")
+        fields["code_number"] = FieldValue(number, current.confidence, "ocr")
+        return
     agrees = bool(code) and notation is not None and _same_prefix(code, notation.value)
     if current is not None and current.source in ("edxml", "text"):
         if current.value != number and agrees:

@@ -10,7 +10,9 @@ from gateway.core.text import fold
 from gateway.understand import digits, ocr
 from gateway.understand.layout import Segment
 
-_SO = re.compile(r"s\S{0,2}")  # the folded "Số" word, with what OCR glued to it ("so:")
+_SO = re.compile(r"s\S{0,2}|o:")  # the folded "Số" word, with what OCR glued to it ("so:"), or lost ("ố:")
+_YEAR_SLASH = re.compile(r"/\s*(?:19|20)\d\d\s*/\s*[^\W\d_]")
+_SO_GLUED = re.compile(r"s\S?:(?=\S)")  # "Só:84": the colon ends the word's "Số:"
 _NONE = digits.Reading("", 0.0)
 
 
@@ -39,10 +41,14 @@ def _recognized(page: ocr.OcrPage, box: tuple[float, float, float, float], most:
                 first: bool = True) -> digits.Reading:
     import numpy as np
 
-    crop = ocr.box_crop(page.image, box)
+    # Cut half a line wider on the left, where the box starts at an estimate of where "Số:" or "ngày" ends: a
+    # digit the estimate cuts is read whole, and the print before it is told apart by where its middle lies.
+    # (The right end is the ký hiệu's slash or "tháng" as OCR placed them: a slash's middle can lie on either side.)
+    left = max(0.0, box[0] - 0.25 * (box[3] - box[1]))
+    crop = ocr.box_crop(page.image, (left, *box[1:]))
     if crop is None:
         return _NONE
-    return digits.read(np.asarray(crop.convert("L")), most, first)
+    return digits.read(np.asarray(crop.convert("L")), most, first, int(box[0]) - int(left))
 
 
 def _same_line(a: Segment, b: Segment) -> bool:
@@ -69,29 +75,29 @@ def _after(words: list[Segment], word: Segment) -> list[Segment]:
                   key=lambda w: w.x0)
 
 
+_NGAY_PER_THANG = 0.87  # "ngày" / "tháng" in Times and in Arial (1.94 / 2.22 em, 2.17 / 2.50 em)
+
+
 def _box(left: float, right: float, anchor: Segment) -> tuple[float, float, float, float]:
     height = anchor.bottom - anchor.top
     return left, anchor.top - 0.6 * height, right, anchor.bottom + 0.4 * height
 
 
 def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Reading]:
-    for word in words:
-        if not _SO.fullmatch(fold(word.text)) or word.x0 > page.page.width / 2:
-            continue
+    for word in _anchors(words, page):
         line = _after(words, word)[:5]
         # the slash before the ký hiệu's letters: a handwritten 7 or 1 is often read as a slash too ("/4")
         slash = next((w for w in line if re.search(r"/\s*[^\W\d_]", w.text)), None)
         slash = slash or next((w for w in line if "/" in w.text), None)
         if slash is None:
             continue
-        letters = re.search(r"/\s*[^\W\d_]", slash.text)
+        # "/2017/NĐ-CP": the year of a legal document's ký hiệu starts with the first slash
+        letters = _YEAR_SLASH.search(slash.text) or re.search(r"/\s*[^\W\d_]", slash.text)
         at = letters.start() if letters else slash.text.index("/")
         cut = slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
         box = _box(word.x1 + 2, cut, word)
         read = _digits(page, box)
-        hand = _recognized(page, box)
-        if not 1 <= len(hand.text) <= 6:
-            hand = _NONE
+        hand = _a_number(_recognized(page, box))
         if 1 <= len(read) <= 6 or hand.text:
             return (read if len(read) <= 6 else ""), hand
     return "", _NONE
@@ -100,22 +106,48 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
 def _so_line(words: list[Segment], page: ocr.OcrPage) -> Segment | None:
     """The "Số:" word of the header (left half, a slash after it: not "SÓC" of an organ's name), whose line the
     date shares or is just below."""
-    return next((w for w in words if _SO.fullmatch(fold(w.text)) and w.x0 <= page.page.width / 2
-                 and any("/" in after.text for after in _after(words, w)[:5])), None)
+    return next((w for w in _anchors(words, page) if any("/" in after.text for after in _after(words, w)[:5])),
+                None)
+
+
+def _anchors(words: list[Segment], page: ocr.OcrPage):
+    """The "Số:" words of the page's left half that start their line, top first (a body's "Nghị định số
+    87/2017/NĐ-CP" has words before it)."""
+    for word in words:
+        anchor = _so_word(word)
+        if anchor is None or anchor.x0 > page.page.width / 2:
+            continue
+        if any(w is not word and _same_line(anchor, w) and w.x1 <= anchor.x0 + 2 for w in words):
+            continue
+        yield anchor
+
+
+def _so_word(word: Segment) -> Segment | None:
+    """The "Số:" word, or the part of one that ends in its colon ("Só:84": the handwriting read into it)."""
+    folded = fold(word.text)
+    if _SO.fullmatch(folded):
+        return word
+    glued = _SO_GLUED.match(folded)
+    if glued is None:
+        return None
+    x1 = word.x0 + (word.x1 - word.x0) * glued.end() / len(folded)
+    return Segment(word.text[:glued.end()], word.x0, x1, word.top, word.bottom, word.confidence)
 
 
 def _day(words: list[Segment], page: ocr.OcrPage,
          so: Segment | None = None) -> tuple[tuple[str, ...], digits.Reading]:
     for word in words:
-        if not fold(word.text).startswith("ngay") or word.x1 < page.page.width / 3:
+        word = _from_ngay(word)
+        if word is None or word.x1 < page.page.width / 3:
             continue
         height = word.bottom - word.top
         if so is not None and (word.top + word.bottom) / 2 - (so.top + so.bottom) / 2 > 3 * height:
             continue  # a date in the body ("Căn cứ Luật … ngày 19 tháng 6 năm 2015"), below the số's line
         # Tesseract often takes the handwritten day into the "ngày" word: its box is then wider than the
-        # word itself (about twice the line height), and the digits sit in the extra width.
-        start = min(word.x1, word.x0 + 1.9 * (word.bottom - word.top))
+        # word itself, and the digits sit in the extra width. The printed "ngày" is as wide as 0.87 of the
+        # printed "tháng" on its line (the same font); without a clean "tháng", about twice its height.
         folded = fold(word.text)
+        month = None
         if "thang" in folded:  # "ngày24tháng" read as one word
             end = word.x0 + (word.x1 - word.x0) * folded.index("thang") / len(folded)
         else:
@@ -124,6 +156,11 @@ def _day(words: list[Segment], page: ocr.OcrPage,
                 continue
             at = fold(month.text).index("thang")  # "04tháng" when the digits were glued to it
             end = month.x0 + (month.x1 - month.x0) * at / len(month.text)
+        if (month is not None and fold(month.text).strip(",.") == "thang"
+                and month.x1 - month.x0 < 3.5 * (month.bottom - month.top)):  # not a box across "tháng 01 năm"
+            start = min(word.x1, word.x0 + _NGAY_PER_THANG * (month.x1 - month.x0))
+        else:
+            start = min(word.x1, word.x0 + 1.9 * (word.bottom - word.top))
         box = _box(start + 2, end - 2, word)
         readings: list[str] = []
         for single, tighter in ((False, 0.0), (True, 0.0), (False, 0.15), (True, 0.15)):
@@ -132,9 +169,45 @@ def _day(words: list[Segment], page: ocr.OcrPage,
             text = ocr.read_digits(page.image, crop, psm="8" if single else "7")
             if len(text) == 2 and 1 <= int(text) <= 31 and text not in readings:
                 readings.append(text)
-        hand = _recognized(page, box, most=2, first=False)
-        if not (len(hand.text) in (1, 2) and 1 <= int(hand.text) <= 31):
-            hand = _NONE
+        hand = _a_day(_recognized(page, box, most=2, first=False))
         if readings or hand.text:
             return tuple(readings), hand
     return (), _NONE
+
+
+def _from_ngay(word: Segment) -> Segment | None:
+    """The word as from its "ngày" on ("Bình,ngày2o": the place read into one word with it), or None."""
+    folded = fold(word.text)
+    at = folded.find("ngay")
+    if at < 0 or (at > 0 and folded[at - 1] not in ",."):
+        return None
+    if at == 0:
+        return word
+    x0 = word.x0 + (word.x1 - word.x0) * at / len(folded)
+    return Segment(word.text[at:], x0, word.x1, word.top, word.bottom, word.confidence)
+
+
+def _a_number(hand: digits.Reading) -> digits.Reading:
+    """The recognizer's likeliest reading of the số that can be one (1–6 digits, not all zeros: a số counts from
+    01), as _a_day."""
+    if 1 <= len(hand.text) <= 6 and hand.text.strip("0"):
+        return hand
+    if not 1 <= len(hand.text) <= 6:
+        return _NONE
+    numbers = [(text, p) for text, p in hand.alternatives(20, per_place=3) if text.strip("0")]
+    total = sum(p for _, p in numbers)
+    if not numbers or total <= 0:
+        return _NONE
+    return digits.Reading(numbers[0][0], numbers[0][1] / total, hand.places)
+
+
+def _a_day(hand: digits.Reading) -> digits.Reading:
+    """The recognizer's likeliest reading that is a day (1–31; "91" for a 31 whose 3 looked like a 9 is not).
+    One that is not its likeliest reading gets as its confidence its share of all the readings that are days."""
+    if len(hand.text) in (1, 2) and 1 <= int(hand.text) <= 31:
+        return hand
+    days = [(text, p) for text, p in hand.alternatives(100, per_place=10) if 1 <= int(text) <= 31]
+    total = sum(p for _, p in days)
+    if not days or total <= 0:
+        return _NONE
+    return digits.Reading(days[0][0], days[0][1] / total, hand.places)
