@@ -293,11 +293,13 @@ def _each_line(text: patterns.DocText, change) -> patterns.DocText:
 
 
 def _retoned_joins(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:
-    """Fields joined from several OCR lines, with the tones of the phrases that ran across a line put back."""
+    """Fields joined from several OCR lines, with the tones of the phrases that ran across a line put back (and
+    the organ's level word, "TỈNH" / "QUẢNG NGÃI", once the name after it is on its line)."""
     for key in ("subject", "organ_name", "organ_parent", "addressees", "signer_position"):
         value = fields.get(key)
         if value is not None:
-            fields[key] = dataclasses.replace(value, value=tones.retone(value.value))
+            text = patterns.respell(value.value) if key.startswith("organ") else value.value
+            fields[key] = dataclasses.replace(value, value=tones.retone(text))
     return fields
 
 
@@ -556,7 +558,7 @@ def _joined(first: PageText, again: PageText) -> PageText:
 
 
 def _respelled_line(line: str) -> str:
-    return tones.retone(patterns.respell(syllables.unglue(line)))
+    return tones.retone(patterns.respell(syllables.unglue(syllables.undouble_line(line))))
 
 
 def _header_dpi(pdf, config: UnderstandConfig) -> int:
