@@ -3,6 +3,8 @@ typewriter's "l" read "t", made on lines and words written here."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from gateway.core.values import FieldValue
 from gateway.understand import layout, patterns, syllables, tones
 from gateway.understand.fields import _respelled, _retoned_joins
@@ -66,3 +68,41 @@ def test_organ_lines_end_at_a_garbled_so_line_and_a_phrase_line_continues_the_na
     assert patterns.split_organ(lines) == ("TẬP ĐOÀN BƯU CHÍNH VIỄN THÔNG VIỆT NAM", "TỔNG CÔNG TY DỊCH VỤ VIỄN THÔNG")
     lines = ["ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", "VĂN PHÒNG"]  # a phrase spelled as a head word starts the body
     assert patterns.split_organ(lines) == ("ỦY BAN NHÂN DÂN TỈNH QUẢNG NGÃI", "VĂN PHÒNG")
+
+
+def test_an_agency_line_ocr_read_badly_is_read_again_alone_and_taken_when_it_reads_as_syllables(monkeypatch) -> None:
+    from gateway.understand import fields
+
+    page = _page(("ỦY BAN NHÂN DÂN TỈNH", 280, 680, 160), ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 780, 1480, 160),
+                 ("ĐIỆN BIÊN", 390, 570, 205), ("Độc lập - Tự do - Hạnh phúc", 900, 1350, 210),
+                 ("SỞXÂYDỤNG O.O.", 330, 700, 250), ("Số: 70/SXD-VX", 330, 620, 330))
+    page = layout.PageText(page.width, page.height, tuple(
+        dataclasses.replace(s, confidence=12.0) if s.text.startswith("SỞX") else s for s in page.segments))
+    asked = []
+
+    def line(pdf, index, box, dpi):
+        asked.append(box)
+        return "SỞ XÂY DỰNG ÿtØirav"  # the rule under the line read as letters: left out
+
+    monkeypatch.setattr(fields.ocr, "read_line", line)
+    again = fields._organ_reread(None, page, 300)
+    assert len(asked) == 1 and asked[0][2] < 900 / page.width  # the box ends before the Tiêu ngữ beside it
+    assert patterns.parse(layout.doc_text([again]), "ocr", 0.7).fields["organ_name"].value == "SỞ XÂY DỰNG"
+    monkeypatch.setattr(fields.ocr, "read_line", lambda *a: "S0 X4Y")
+    assert fields._organ_reread(None, page, 300) == page  # a reading no better than the first is not taken
+
+
+def test_central_highland_names_ocr_glued_are_cut_and_a_head_word_gets_its_spelling() -> None:
+    assert syllables.unglue("ỦY BAN NHÂN DÂN TỈNH ĐẮKLẮK") == "ỦY BAN NHÂN DÂN TỈNH ĐẮK LẮK"
+    assert patterns.head_spelled("SƠ TÀI CHÍNH") == "SỞ TÀI CHÍNH"
+    assert patterns.head_spelled("SỐ") == "SỐ"  # nothing after it: no organ's name
+
+
+def test_a_plan_year_of_a_trich_yeu_read_with_a_9_for_its_0_is_read_again() -> None:
+    import datetime as dt
+
+    from gateway.understand.fields import _future_years
+
+    fields = {"subject": FieldValue("Kiện toàn công tác tuyển dụng đến năm 2930, tầm nhìn 2050", 0.6, "ocr")}
+    _future_years(fields, dt.date(2025, 1, 1), [])
+    assert fields["subject"].value == "Kiện toàn công tác tuyển dụng đến năm 2030, tầm nhìn 2050"

@@ -306,6 +306,16 @@ def _phrase_no_head(folded: str) -> bool:
                                           for head in _HEADS_SPELLED)
 
 
+def head_spelled(organ: str) -> str:
+    """An organ's name in capitals whose first words fold to a body's head word, with the head's spelling ("SƠ
+    TÀI CHÍNH" → "SỞ TÀI CHÍNH"): where a head is expected, OCR's tone on it is no other word's."""
+    folded = fold(organ)
+    if not organ.isupper() or len(folded) != len(organ):
+        return organ
+    head = max((h for h in vocab.ORGAN_HEAD_NAMES if folded.startswith(fold(h) + " ")), key=len, default="")
+    return head.upper() + organ[len(head):] if head else organ
+
+
 def _starts_organ(folded: str) -> bool:
     """True when the line opens with the head word of a body that issues documents ("SỞ", "TỔNG CÔNG TY")."""
     return any(folded == head or folded.startswith(head + " ") for head in vocab.ORGAN_HEADS)

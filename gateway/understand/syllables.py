@@ -15,7 +15,7 @@ _SYLLABLE = re.compile(
     r"(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|b|c|d|g|h|k|l|m|n|p|r|s|t|v|x)?"
     r"(uye|uya|uyu|uoi|uou|oai|oay|oao|oeo|uay|yeu|ieu|"
     r"ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue|ui|uo|uu|uy|ye|a|e|i|o|u|y)"
-    r"(ch|ng|nh|c|m|n|p|t)?"
+    r"(ch|ng|nh|c|k|m|n|p|t)?"  # "k": the Central Highlands' names ("ĐẮK LẮK", "KRÔNG BÚK")
 )
 _GLUED = re.compile(r"[^\W\d_]{4,}")
 

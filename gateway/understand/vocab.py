@@ -136,7 +136,7 @@ PHRASES = (
     "cứu hộ", "cứu nạn", "trường học", "cơ sở", "vật chất", "trang thiết bị", "quản lý nhà nước",
     "thẩm định", "cấp phép", "giấy phép", "xử lý", "vi phạm", "hành vi", "xử phạt", "khắc phục",
     "hậu quả", "sự cố", "khẩn cấp", "ứng phó", "mưa lũ", "bão lũ", "hạn hán", "xâm nhập mặn",
-    "bảo đảm", "đảm bảo", "bảo vệ", "kiểm lâm", "quản lý thị trường", "bảo tồn",
+    "bảo đảm", "đảm bảo", "bảo vệ", "kiểm lâm", "quản lý thị trường", "bảo tồn", "tổng kết", "sơ kết",
 )
 
 # Common given and middle names, the most frequent spelling of a folded form first: OCR's "Tuần" is put back
