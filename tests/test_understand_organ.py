@@ -75,9 +75,11 @@ def test_an_agency_line_ocr_read_badly_is_read_again_alone_and_taken_when_it_rea
 
     page = _page(("ỦY BAN NHÂN DÂN TỈNH", 280, 680, 160), ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 780, 1480, 160),
                  ("ĐIỆN BIÊN", 390, 570, 205), ("Độc lập - Tự do - Hạnh phúc", 900, 1350, 210),
-                 ("SỞXÂYDỤNG O.O.", 330, 700, 250), ("Số: 70/SXD-VX", 330, 620, 330))
-    page = layout.PageText(page.width, page.height, tuple(
-        dataclasses.replace(s, confidence=12.0) if s.text.startswith("SỞX") else s for s in page.segments))
+                 ("SỞXÂYDỤNG O.O.", 330, 700, 250), ("Số: ##ø? /SXD-VX", 330, 620, 330),
+                 ("Điện Biên, ngày“", 700, 1000, 330))
+    page = layout.PageText(page.width, page.height, tuple(  # the số's line and the date beside it are no agency's
+        dataclasses.replace(s, confidence=12.0) if s.text.startswith(("SỞX", "Số", "Điện Biên,")) else s
+        for s in page.segments))
     asked = []
 
     def line(pdf, index, box, dpi):

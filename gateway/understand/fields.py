@@ -508,6 +508,7 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
 ORGAN_ZONE = 0.18  # the top of page 1 that holds the agency's lines (ô 2), above the số
 ORGAN_REREAD = 50  # OCR's word confidence under which a line of ô 2 is read again alone
 _LETTERS = re.compile(r"[^\W\d_]+")
+_SO = re.compile(r"\s*s\S?\s*[:;]")  # "Số:", as OCR reads it ("So:", "Sô;")
 
 
 def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
@@ -519,8 +520,11 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
     line.
     """
     middle = page.width / 2
-    wanted = [s for s in page.segments if s.top < page.height * ORGAN_ZONE and s.x0 < middle * 0.8
-              and s.confidence < ORGAN_REREAD and not any(c.isdigit() for c in s.text)
+    # ô 2 ends at the số's line (the date beside it is no agency's)
+    below = [s.top for s in page.segments if s.x0 < middle and ("/" in s.text or _SO.match(fold(s.text)))]
+    bottom = min([page.height * ORGAN_ZONE, *below])
+    wanted = [s for s in page.segments if s.bottom <= bottom + 2 and s.x0 < middle * 0.8
+              and s.confidence < ORGAN_REREAD and not any(c.isdigit() or c == "/" for c in s.text)
               and sum(c.isalpha() for c in s.text) >= 3][:most]
     if not wanted:
         return page
@@ -533,7 +537,7 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
         beside = [s.x0 for s in motto if s.top < segment.bottom and segment.top < s.bottom]
         right = min(beside or [s.x0 for s in motto] or [middle]) - 4
         height = segment.bottom - segment.top
-        row = [s for s in segments if s.top < segment.bottom and segment.top < s.bottom and s.x0 < right]
+        row = [s for s in wanted if segment.top <= (s.top + s.bottom) / 2 <= segment.bottom and s.x0 < right]
         again, share = "", _syllable_share(" ".join(s.text for s in row))
         for edge in dict.fromkeys((right, min(right, middle))):  # Tesseract reads some lines better in a box
             box = (0.02, (segment.top - 0.15 * height) / page.height, edge / page.width,  # of another width
