@@ -108,3 +108,22 @@ def test_a_plan_year_of_a_trich_yeu_read_with_a_9_for_its_0_is_read_again() -> N
     fields = {"subject": FieldValue("Kiện toàn công tác tuyển dụng đến năm 2930, tầm nhìn 2050", 0.6, "ocr")}
     _future_years(fields, dt.date(2025, 1, 1), [])
     assert fields["subject"].value == "Kiện toàn công tác tuyển dụng đến năm 2030, tầm nhìn 2050"
+
+
+def test_a_wide_run_centred_right_and_two_bad_pieces_of_one_row_are_read_again_once(monkeypatch) -> None:
+    from gateway.understand import fields
+
+    page = _page(("TẬP ĐOÀN ĐIỆN LỰC VIỆT NAM", 240, 700, 160), ("Độc lập - Tự do - Hạnh phúc", 200, 1500, 120),
+                 ("BỆNNHTIẨA—", 240, 500, 205), ("VIỆNXZ", 520, 700, 210), ("Số: 12/BV-KH", 250, 600, 300))
+    page = layout.PageText(page.width, page.height, tuple(
+        dataclasses.replace(s, confidence=20.0) if s.text.startswith(("BỆ", "VIỆNX")) else s for s in page.segments))
+    asked = []
+
+    def line(pdf, index, box, dpi):
+        asked.append(box)
+        return "BỆNH VIỆN ĐIỆN LỰC"
+
+    monkeypatch.setattr(fields.ocr, "read_line", line)
+    again = fields._organ_reread(None, page, 300)
+    assert len(asked) == 1
+    assert patterns.parse(layout.doc_text([again]), "ocr", 0.7).fields["organ_name"].value == "BỆNH VIỆN ĐIỆN LỰC"

@@ -485,7 +485,10 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
         signer_pages, spent = _signer_pages(pdf, count, config)
         seconds += spent
         ocr_pages = [top.page] + [page for _, page in signer_pages]
-    ocr_pages[0] = _organ_reread(pdf, ocr_pages[0], config.ocr_dpi)
+    try:
+        ocr_pages[0] = _organ_reread(pdf, ocr_pages[0], config.ocr_dpi)
+    except Exception as err:  # noqa: BLE001 - a second look at the agency's lines must not cost the document
+        log.warning("reading the agency's lines again failed: %s: %s", type(err).__name__, err)
     text = doc_text(ocr_pages)
     respelled = _respelled(text)
     parsed = patterns.parse(respelled, "ocr", OCR_CONFIDENCE)
@@ -534,10 +537,14 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
     for segment in wanted:
         if segment not in segments:
             continue  # read already with the row it shares
-        beside = [s.x0 for s in motto if s.top < segment.bottom and segment.top < s.bottom]
-        right = min(beside or [s.x0 for s in motto] or [middle]) - 4
         height = segment.bottom - segment.top
-        row = [s for s in wanted if segment.top <= (s.top + s.bottom) / 2 <= segment.bottom and s.x0 < right]
+        after = [s for s in motto if s.x0 > segment.x0 + 2 * height]  # a wide run centred right may start left
+        beside = [s.x0 for s in after if s.top < segment.bottom and segment.top < s.bottom]
+        right = min(beside or [s.x0 for s in after] or [middle]) - 4
+        row = [s for s in wanted if s in segments and s.x0 < right
+               and segment.top <= (s.top + s.bottom) / 2 <= segment.bottom]
+        if segment not in row:
+            continue
         again, share = "", _syllable_share(" ".join(s.text for s in row))
         for edge in dict.fromkeys((right, min(right, middle))):  # Tesseract reads some lines better in a box
             box = (0.02, (segment.top - 0.15 * height) / page.height, edge / page.width,  # of another width
