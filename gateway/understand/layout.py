@@ -179,20 +179,39 @@ def column(page: PageText, side: str, y_from: float, y_to: float,
     """Lines of the left or right half of a band of the page, by where each segment's centre lies.
 
     Segments reaching well into both halves (body text, a centred title) belong to neither. ``parts``: the
-    page's segments with the mottos cut apart (``_apart(page)``), when the caller already has them.
+    page's segments with the mottos cut apart (``apart(page)``), when the caller already has them.
     """
     middle = page.width / 2
     reach = page.width * 0.12
-    chosen = [s for s in (_apart(page) if parts is None else parts)
+    chosen = [s for s in (apart(page) if parts is None else parts)
               if ((s.x0 + s.x1) / 2 < middle if side == "left" else (s.x0 + s.x1) / 2 >= middle)
               and not (s.x0 < middle - reach and s.x1 > middle + reach)]
     half = PageText(page.width, page.height, tuple(chosen))
     return lines_of(rows(half, y_from=y_from, y_to=y_to))
 
 
-def _apart(page: PageText) -> list[Segment]:
-    """The page's segments, each run of an agency into the Quốc hiệu or Tiêu ngữ cut in two (_motto_apart)."""
-    return [part for whole in page.segments for part in _motto_apart(whole)]
+def apart(page: PageText) -> list[Segment]:
+    """The page's segments, each run of an agency into the Quốc hiệu or Tiêu ngữ cut in two (_motto_apart), and
+    a line OCR ran on into the rule under it cut at the rule when it reached into both halves (without_rule)."""
+    middle, reach = page.width / 2, page.width * 0.12
+    return [without_rule(part) if part.x0 < middle - reach and part.x1 > middle + reach else part
+            for whole in page.segments for part in _motto_apart(whole)]
+
+
+_RULE_TAIL = re.compile(r"\s*[-_.…—–=~<>,·]{8,}[-_.…—–=~<>,·\s]*$")
+
+
+def without_rule(segment: Segment) -> Segment:
+    """A segment without the rule OCR read after its words as dots or dashes ("SỞ TÀI NGUYÊN VÀ MÔI……"), its box
+    cut pro rata of the characters; as it was when it has no such tail or nothing but the tail."""
+    match = _RULE_TAIL.search(segment.text)
+    if match is None or sum(c.isalpha() for c in segment.text[:match.start()]) < 2:
+        return segment
+    cut = segment.x0 + (segment.x1 - segment.x0) * match.start() / len(segment.text)
+    return replace(segment, text=segment.text[:match.start()], x1=cut)
+
+
+_MOTTO_START = re.compile(r"(?<= )Độc lập\b")
 
 
 def _motto_apart(segment: Segment) -> tuple[Segment, ...]:
@@ -206,6 +225,9 @@ def _motto_apart(segment: Segment) -> tuple[Segment, ...]:
         return (segment,)
     at = min((i for i in (folded.find(m) for m in ("cong hoa xa hoi", "doc lap - tu do", "doc lap tu do")) if i > 0),
              default=-1)
+    if at <= 0:  # the Tiêu ngữ's first words alone, after an agency in capitals: OCR cut it at its hyphens
+        alone = _MOTTO_START.search(text)
+        at = alone.start() if alone and text[:alone.start()].isupper() else -1
     if at <= 0 or not text[:at].strip():
         return (segment,)
     cut = segment.x0 + (segment.x1 - segment.x0) * at / len(text)
@@ -225,12 +247,12 @@ def doc_text(pages: list[PageText], extra_lines: list[str] | None = None) -> Doc
         lines += extra_lines
     header_left: list[str] = []
     header_right: list[str] = []
-    apart: dict[int, list[Segment]] = {}  # each page's segments cut apart once, for all its columns
+    cut: dict[int, list[Segment]] = {}  # each page's segments cut apart once, for all its columns
 
     def parts(index: int) -> list[Segment]:
-        if index not in apart:
-            apart[index] = _apart(pages[index])
-        return apart[index]
+        if index not in cut:
+            cut[index] = apart(pages[index])
+        return cut[index]
 
     if pages and pages[0].has_text:
         first = pages[0]

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from gateway.core.text import fold
+from gateway.core.text import exact_key, fold
 from gateway.core.values import FieldValue
 from gateway.understand import vocab
 
@@ -252,7 +252,8 @@ def _organ_lines(lines: list[str]) -> list[str]:
     """The capitalised lines above the "Số:" line, without the Quốc hiệu and Tiêu ngữ."""
     found: list[str] = []
     for raw in lines:
-        if _CODE.search(raw) or _DATE.search(fold(raw)) or re.match(r"\s*so\s*[:;]", fold(raw)):
+        if (_CODE.search(raw) or _DATE.search(fold(raw)) or re.match(r"\s*so\s*[:;]", fold(raw))
+                or "/" in raw):  # no agency's name has a slash: the số line OCR garbled ("“." /ÑQ-HĐND")
             break
         if not raw.strip():
             if found:
@@ -286,10 +287,33 @@ def split_organ(lines: list[str]) -> tuple[str, str]:
         before = fold(lines[index - 1]).rstrip()
         # "SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ" / "HỘI": a one-word line, or a line after "VÀ", "-" or ",",
         # continues the name above even when it reads like a head word.
-        continues = len(folded.split()) < 2 or before.endswith((" va", "-", ",", " và"))
+        continues = (len(folded.split()) < 2 or before.endswith((" va", "-", ",", " và"))
+                     or _phrase_no_head(folded))
         if _starts_organ(folded) and not folded.startswith(vocab.NAME_CONTINUATIONS) and not continues:
             start = index
     return " ".join(lines[:start]), " ".join(lines[start:])
+
+
+_PHRASE_BY_FOLD = {" ".join(fold(p).split()): p for p in vocab.PHRASES}
+_HEADS_SPELLED = tuple(exact_key(h) for h in vocab.ORGAN_HEAD_NAMES)
+
+
+def _phrase_no_head(folded: str) -> bool:
+    """True for a line that is one known phrase not spelled as a body's head word: "VIỄN THÔNG" (folded like
+    "VIỆN") ends "TỔNG CÔNG TY DỊCH VỤ" above it; "VĂN PHÒNG" starts a body."""
+    phrase = _PHRASE_BY_FOLD.get(" ".join(folded.split()))
+    return phrase is not None and not any(exact_key(phrase) == head or exact_key(phrase).startswith(head + " ")
+                                          for head in _HEADS_SPELLED)
+
+
+def head_spelled(organ: str) -> str:
+    """An organ's name in capitals whose first words fold to a body's head word, with the head's spelling ("SƠ
+    TÀI CHÍNH" → "SỞ TÀI CHÍNH"): where a head is expected, OCR's tone on it is no other word's."""
+    folded = fold(organ)
+    if not organ.isupper() or len(folded) != len(organ):
+        return organ
+    head = max((h for h in vocab.ORGAN_HEAD_NAMES if folded.startswith(fold(h) + " ")), key=len, default="")
+    return head.upper() + organ[len(head):] if head else organ
 
 
 def _starts_organ(folded: str) -> bool:
@@ -581,6 +605,14 @@ def read_marks(lines: list[str]) -> tuple[int, int]:
 _LEXICON = sorted(((fold(w), w) for w in vocab.LEXICON), key=lambda p: -len(p[0]))
 _LEXICON_RE = re.compile(r"(?<!\w)(" + "|".join(re.escape(f) for f, _ in _LEXICON) + r")(?!\w)")
 _LEXICON_BY_FOLD = dict(_LEXICON)
+_LEVELS = frozenset(w.strip() for w in vocab.NAME_CONTINUATIONS)  # "tinh", "huyen", "thi xa" …
+_NEXT_WORD = re.compile(r"\s*([^\W\d_]+)")
+
+
+def _names_after(rest: str, upper: bool) -> bool:
+    """True when a place's name follows a level word: a next word on the line, in capitals after capitals."""
+    match = _NEXT_WORD.match(rest)
+    return match is not None and (match.group(1).isupper() or not upper)
 
 
 def respell(text: str) -> str:
@@ -596,6 +628,8 @@ def respell(text: str) -> str:
             right = right.upper()
         elif original[:1].islower():
             continue  # lower-case runs are ordinary prose; only names are respelled
+        if match.group(1) in _LEVELS and not _names_after(text[match.end():], original.isupper()):
+            continue  # "HUYỆN SƠN TỊNH": a level word names the place after it; at the end it is the name's own
         out.append(text[last:match.start()])
         out.append(right if len(right) == len(original) else original)
         last = match.end()

@@ -1,4 +1,4 @@
-"""Puts back the tones OCR got wrong in known administrative phrases and given names, never changing a letter."""
+"""Puts back the tones OCR got wrong in known administrative phrases and given names (and a typewriter's "l" read "t")."""
 
 from __future__ import annotations
 
@@ -40,11 +40,28 @@ def _cased(right: str, like: str) -> str:
     return right
 
 
+_T_FOR_L = re.compile(r"t(?=[aeiouy])")  # "t" before a vowel: "th" and "tr" have no "l" to be read from
+
+
+def _phrase(phrases: dict[str, str], folded: list[str]) -> str | None:
+    """The known phrase of the folded words, or of them with one word's first "t" read as the "l" it was."""
+    right = phrases.get(" ".join(folded))
+    if right is not None:
+        return right
+    for at, word in enumerate(folded):
+        if _T_FOR_L.match(word):
+            right = phrases.get(" ".join([*folded[:at], "l" + word[1:], *folded[at + 1:]]))
+            if right is not None:
+                return right
+    return None
+
+
 def retone(text: str) -> str:
     """``text`` with each run of words that folds to a known phrase spelled as the phrase.
 
-    The match is on the folded words, so only diacritics can change (tones, ô/ơ/â marks), never a letter;
-    the longest phrase wins; case follows the text.
+    The match is on the folded words, so only diacritics can change (tones, ô/ơ/â marks), and a word's first
+    "t" that the phrase has as "l" (a typewriter's "l" reads as "t": "quản tý", "tàng nghề"); the longest
+    phrase wins; case follows the text.
     """
     phrases = _phrases()
     words = list(_WORD.finditer(text))
@@ -55,7 +72,7 @@ def retone(text: str) -> str:
             run = words[index:index + size]
             if any(text[a.end():b.start()] != " " for a, b in zip(run, run[1:])):
                 continue  # the words of a phrase stand apart by one space, not by punctuation or a line
-            right = phrases.get(" ".join(fold(w.group()) for w in run))
+            right = _phrase(phrases, [fold(w.group()) for w in run])
             if right is None:
                 continue
             right_words = _WORD.findall(right)

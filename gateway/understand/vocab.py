@@ -38,14 +38,15 @@ AUTHORITY_PREFIXES = ("TM.", "KT.", "TL.", "TUQ.", "Q.")
 NATIONAL_MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc", "doc lap tu do hanh phuc")
 # First words of the name of a body that issues documents itself: in a two-line header the line starting
 # with one of these is the issuing body and the lines above it are its parent (cơ quan chủ quản).
-ORGAN_HEADS = tuple(fold(w) for w in (
+ORGAN_HEAD_NAMES = (
     "SỞ", "CỤC", "CHI CỤC", "TỔNG CỤC", "VỤ", "VĂN PHÒNG", "BAN", "PHÒNG", "TRUNG TÂM", "TRƯỜNG", "BỆNH VIỆN",
     "VIỆN", "ỦY BAN NHÂN DÂN", "UỶ BAN NHÂN DÂN", "UBND", "HỘI ĐỒNG", "CÔNG TY", "THANH TRA", "KHO BẠC",
     "ĐÀI", "BÁO", "BỘ", "TỈNH ỦY", "HUYỆN ỦY", "ĐẢNG ỦY", "CÔNG AN", "BỘ CHỈ HUY", "LIÊN ĐOÀN", "HỘI",
     "ĐOÀN", "TÒA ÁN", "VIỆN KIỂM SÁT", "NGÂN HÀNG", "CẢNG VỤ", "ĐẠI HỌC", "HỌC VIỆN",
     "TỔNG CÔNG TY", "TẬP ĐOÀN", "CHI NHÁNH", "BẢO HIỂM XÃ HỘI", "QUỸ", "NHÀ XUẤT BẢN", "HỢP TÁC XÃ",
     "LIÊN MINH", "ỦY BAN", "UỶ BAN", "MẶT TRẬN", "ĐIỆN LỰC", "CỤC THUẾ", "KIỂM TOÁN",
-))
+)
+ORGAN_HEADS = tuple(fold(w) for w in ORGAN_HEAD_NAMES)
 # Words of a signer's title (folded): a capitalised line without one is the seal's or the stamp's litter.
 OFFICE_WORDS = frozenset((
     "tm", "kt", "tl", "tuq", "q", "chu", "tich", "giam", "doc", "truong", "pho", "chanh", "van", "phong",
@@ -135,6 +136,7 @@ PHRASES = (
     "cứu hộ", "cứu nạn", "trường học", "cơ sở", "vật chất", "trang thiết bị", "quản lý nhà nước",
     "thẩm định", "cấp phép", "giấy phép", "xử lý", "vi phạm", "hành vi", "xử phạt", "khắc phục",
     "hậu quả", "sự cố", "khẩn cấp", "ứng phó", "mưa lũ", "bão lũ", "hạn hán", "xâm nhập mặn",
+    "bảo đảm", "đảm bảo", "bảo vệ", "kiểm lâm", "quản lý thị trường", "bảo tồn", "tổng kết", "sơ kết",
 )
 
 # Common given and middle names, the most frequent spelling of a folded form first: OCR's "Tuần" is put back
