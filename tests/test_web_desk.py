@@ -12,6 +12,7 @@ import io
 import multiprocessing
 import re
 from concurrent.futures import ProcessPoolExecutor
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -119,7 +120,7 @@ def test_paper_arrival_proposed_corrected_and_numbered_next(desk, browser, tmp_p
         assert number == last + 1
         page.wait_for_url(re.compile(rf".*/documents/{document_id}\?msg=.*"), timeout=15_000)
         assert page.locator("[role=status]").inner_text() == f"Đã vào sổ văn bản giấy: số đến {last + 1}/" \
-            f"{dt.date.today().year}"
+            f"{dt.datetime.now(ZoneInfo(corpus.config.register.timezone)).year}"
         assert page.locator("#f-urgency .shown").inner_text() == "Hỏa tốc"
         assert page.locator("#f-description .shown").inner_text() == "Bản gốc nhận qua bưu điện"
         assert "văn bản giấy" in page.locator("#mail").inner_text()

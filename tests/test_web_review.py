@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 import warnings
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -179,7 +180,8 @@ def test_date_inputs_are_dd_mm_yyyy_text_boxes_everywhere(fresh) -> None:
         html = client.get(url).text
         assert 'type="date"' not in html, url
         assert 'placeholder="dd/mm/yyyy" pattern="\\d{1,2}/\\d{1,2}/\\d{4}"' in html, url
-    today = dt.date.today().strftime("%d/%m/%Y")
+    # the agency's today, not the machine's: from 17:00 UTC it is already tomorrow in Việt Nam
+    today = dt.datetime.now(ZoneInfo(fresh.config.register.timezone)).strftime("%d/%m/%Y")
     assert f'name="date_to" value="{today}"' in client.get("/export").text
     wrong = client.get("/export?format=csv&date_from=31/02/2025&date_to=01/03/2025")
     assert wrong.status_code == 400 and "«31/02/2025» không phải một ngày có thật" in wrong.text
