@@ -18,6 +18,21 @@ def test_look_alike_letters_in_the_number_box_are_read_as_digits() -> None:
     assert patterns.read_code(["Số: Il /TB-UBND"]) == ("", "TB-UBND")  # no digit at all: left blank
 
 
+def test_a_ky_hieu_marred_by_the_handwriting_or_a_speck_is_still_read() -> None:
+    # the handwriting over the slash read as letters, a tilde on the N, a speck before the letters
+    assert patterns.read_code(["Số: 35 /ÑQ-HĐND_ Hà Tĩnh, ngày 02 tháng 01 năm 2023"]) == ("35", "NQ-HĐND")
+    assert patterns.read_code(["Số: Z⁄ /@GM-UBND Long An, ngày 01 tháng 11 năm 2015"]) == ("", "GM-UBND")
+    assert patterns.read_code(["Số: /⁄Z /CĐ-STC Đắk Lắk, ngày 02 tháng 11 năm 2025"]) == ("", "CĐ-STC")
+    # a capital Đ read as the look-alike Eth beside itself; "Số:" read without its S or as another word
+    assert patterns.read_code(["Số: 05/QĐÐ-SKHCN Cao Bằng, ngày 15 tháng 12 năm 2016"]) == ("05", "QĐ-SKHCN")
+    assert patterns.read_code(["Số: 8340/HĐÐĐND-KHTC Cà Mau"]) == ("8340", "HĐND-KHTC")
+    assert patterns.read_code(["ố: 17 /QĐ-UBND Đồng Tháp, ngày 21 tháng 10 năm 2018"]) == ("17", "QĐ-UBND")
+    assert patterns.read_code(["sẽ; J7 /KH-BV Thái Bình, ngày 25 tháng 3 năm 2021"]) == ("", "KH-BV")
+    # only the "Số:" line of the header: a number cited in the body is no document's own
+    assert patterns.read_code(["Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05 tháng 3 năm 2020"]) is None
+    assert patterns.read_code(["B0: 21/7: HC :LE Tây Ninh, ngày 02 tháng 6 năm 2019"]) is None
+
+
 def test_a_bare_number_in_the_file_name_is_no_so() -> None:
     pdf = make_official_pdf(organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="  ", notation="TB-UBND",
                             place="Quảng Ngãi", day="08", month="01", year="2025", title="THÔNG BÁO",

@@ -109,6 +109,7 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
 
 def read_code(lines: list[str]) -> tuple[str, str] | None:
     """(số, ký hiệu) from the "Số: 12/UBND-KT" line; the number is "" when it was left blank for handwriting."""
+    lines = [_ETH_RUN.sub("Đ", line) for line in lines]
     for line in lines:
         match = _CODE.search(line)
         if match:
@@ -118,7 +119,38 @@ def read_code(lines: list[str]) -> tuple[str, str] | None:
             notation = _notation(match.group("year"), groups)
             if notation:
                 return _digits_of((match.group("num") or "").strip()), notation
-    return None
+    return next(filter(None, map(_marred_code, lines)), None)
+
+
+# A "Số:" line whose ký hiệu OCR marred where the handwriting or a speck touched it ("Số: 35 /ÑQ-HĐND",
+# "Số: Z⁄ /@GM-UBND", "Số: /⁄Z /CĐ-STC"): the last slash before a hyphenated ký hiệu, up to two specks after it.
+_SO_LINE = re.compile(r"^\s*(?:[Ss][^\W\d_]{0,2}|[ốóôồổ])\s*[:;]")  # "Số:", "sẽ;", "ố:" (the S lost)
+# OCR reads a capital Đ as the look-alike Eth (Ð, no Vietnamese letter), often beside the Đ it also read:
+# "QĐÐ-SKHCN", "HĐÐĐND"
+_ETH_RUN = re.compile(r"[ĐÐ]*Ð[ĐÐ]*")
+_MARRED_TAIL = re.compile(r"[/|][^\w\s/|]{0,2}\s*(?P<groups>[^\W\d_](?:[^\W_]|&)*(?:\s?[-–]\s?(?:[^\W_]|&)+)+)")
+
+
+def _marred_code(line: str) -> tuple[str, str] | None:
+    """(số, ký hiệu) from a "Số:" line the strict pattern could not read: a ký hiệu is capitals without marks
+    but Đ (NĐ 30, Phụ lục I), so a mark on one of its letters is OCR's (Ñ → N) and specks before it are dropped;
+    the number is what stands before that slash, when it reads as digits (else the handwriting box's)."""
+    head = _SO_LINE.match(line)
+    if head is None:
+        return None
+    tails = [m for m in _MARRED_TAIL.finditer(line, head.end()) if "ngày" not in line[head.end():m.start()]]
+    if not tails:
+        return None
+    tail = tails[-1]
+    groups = "".join(c for c in unicodedata.normalize("NFD", tail.group("groups")) if not unicodedata.combining(c))
+    groups = unicodedata.normalize("NFC", groups)
+    if not (groups[:1].isupper() and re.fullmatch(r"[A-Za-zĐđ0-9&]+(?:\s?[-–]\s?[A-Za-zĐđ0-9&]+)+", groups)):
+        return None
+    if groups[-1:].isupper() and line[tail.end():tail.end() + 1].islower():
+        groups = groups[:-1]  # the next cell's word glued on, as in read_code
+    notation = _notation(None, groups)
+    before = line[head.end():tail.start()].split()
+    return (_digits_of(before[-1]) if before else ""), notation
 
 
 # Letters OCR reads for digits of a printed number ("I1" for "11", "2O" for "20").
