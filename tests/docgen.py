@@ -194,6 +194,23 @@ def scan_of(*pdfs: bytes, angle: float = 1.5, dpi: int = 200, seed: int = 4, spe
     return out.getvalue()
 
 
+def scanned_with(pdf_bytes: bytes, anchor: str, mark, dpi: int = 200) -> bytes:
+    """Page 1 scanned in colour at ``dpi`` with ``mark(image, x, y, size)`` drawn on it, where (x, y) is the top
+    left of the first ``anchor`` text in pixels and ``size`` its height: a seal, a ring, a scribble."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(pdf_bytes)
+    image = document[0].render(scale=dpi / 72).to_pil().convert("RGB")
+    text = document[0].get_textpage()
+    left, bottom, _, top = text.get_charbox(text.get_text_range().index(anchor))
+    height = document[0].get_size()[1]
+    document.close()
+    image = mark(image, left * dpi / 72, (height - top) * dpi / 72, (top - bottom) * dpi / 72) or image
+    out = io.BytesIO()
+    image.save(out, format="PDF", resolution=dpi)
+    return out.getvalue()
+
+
 def make_edxml(business: str = "Bussiness", namespace: str = NAMESPACE, doc_type: str = "0", about: str = "",
                reason: str = "", number: str = "2491", subject: str = "V/v kết nối phần mềm quản lý văn bản") -> bytes:
     """An edXML package (QCVN 102:2016) of a công văn with one PDF attachment; both TraceHeader spellings.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from docgen import make_official_pdf, make_pdf, scan_of
+from docgen import make_official_pdf, make_pdf, scan_of, scanned_with
 
 from gateway.core.config import Config
 from gateway.core.values import FieldValue, SignatureReport
@@ -174,26 +174,16 @@ def test_red_urgency_stamp_set_apart_is_read_by_its_colour() -> None:
 
 def _sealed(pdf_bytes: bytes, dpi: int = 200) -> bytes:
     """The page scanned in colour with a red seal stamped over the left of the signer's title and name."""
-    import pypdfium2 as pdfium
     from PIL import Image, ImageChops, ImageDraw
 
-    document = pdfium.PdfDocument(pdf_bytes)
-    image = document[0].render(scale=dpi / 72).to_pil().convert("RGB")
-    text = document[0].get_textpage()
-    content = text.get_text_range()
-    at = content.index("GIÁM ĐỐC")
-    left, _, _, top = text.get_charbox(at)
-    height = document[0].get_size()[1]
-    x, y = left * dpi / 72, (height - top) * dpi / 72
-    document.close()
-    seal = Image.new("RGB", image.size, "white")
-    draw = ImageDraw.Draw(seal)
-    draw.ellipse((x - 120, y - 40, x + 160, y + 240), outline=(220, 30, 40), width=7)
-    draw.ellipse((x - 70, y + 10, x + 110, y + 190), outline=(220, 30, 40), width=3)
-    image = ImageChops.multiply(image, seal)  # ink over ink stays dark, as on paper
-    out = io.BytesIO()
-    image.save(out, format="PDF", resolution=dpi)
-    return out.getvalue()
+    def seal(image, x, y, _size):
+        stamp = Image.new("RGB", image.size, "white")
+        draw = ImageDraw.Draw(stamp)
+        draw.ellipse((x - 120, y - 40, x + 160, y + 240), outline=(220, 30, 40), width=7)
+        draw.ellipse((x - 70, y + 10, x + 110, y + 190), outline=(220, 30, 40), width=3)
+        return ImageChops.multiply(image, stamp)  # ink over ink stays dark, as on paper
+
+    return scanned_with(pdf_bytes, "GIÁM ĐỐC", seal, dpi)
 
 
 @needs_ocr

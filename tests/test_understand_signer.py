@@ -4,7 +4,7 @@ specks, and pages that only look like the start of an attached document."""
 from __future__ import annotations
 
 import pytest
-from docgen import make_official_pdf, make_pdf, scan_of
+from docgen import make_official_pdf, make_pdf, scan_of, scanned_with
 
 from gateway.core.config import Config
 from gateway.core.values import FieldValue
@@ -104,27 +104,16 @@ def test_an_agencys_certificate_is_no_signer() -> None:
 
 def _ring_over_the_name(pdf_bytes: bytes, name: str, grey: int, dpi: int = 200) -> bytes:
     """The page scanned with a seal's ring drawn over the first letters of ``name`` (opaque, in ``grey``,
-    as a grey scan shows a red seal), and a scribble of a signature above it."""
-    import io
-
-    import pypdfium2 as pdfium
+    as a grey scan shows a red seal)."""
     from PIL import ImageDraw
 
-    document = pdfium.PdfDocument(pdf_bytes)
-    image = document[0].render(scale=dpi / 72).to_pil().convert("RGB")
-    text = document[0].get_textpage()
-    at = text.get_text_range().index(name)
-    left, bottom, _, top = text.get_charbox(at)
-    height = document[0].get_size()[1]
-    document.close()
-    x, y, size = left * dpi / 72, (height - top) * dpi / 72, (top - bottom) * dpi / 72
-    draw = ImageDraw.Draw(image)
-    for radius, width in ((4.2 * size, 5), (3.1 * size, 3)):  # the ring's right side crosses the first letters
-        draw.ellipse((x - 2 * radius + 1.2 * size, y - radius, x + 1.2 * size, y + radius),
-                     outline=(grey, grey, grey), width=width)
-    out = io.BytesIO()
-    image.save(out, format="PDF", resolution=dpi)
-    return out.getvalue()
+    def ring(image, x, y, size):
+        draw = ImageDraw.Draw(image)
+        for radius, width in ((4.2 * size, 5), (3.1 * size, 3)):  # the ring's right side crosses the first letters
+            draw.ellipse((x - 2 * radius + 1.2 * size, y - radius, x + 1.2 * size, y + radius),
+                         outline=(grey, grey, grey), width=width)
+
+    return scanned_with(pdf_bytes, name, ring, dpi)
 
 
 @needs_ocr
