@@ -692,12 +692,7 @@ def _known_name(line: str) -> str:
     """The name at the end of ``line`` made of known words only: a family name (or one letter off a single
     one), then one to three known middle and given names; "" when there is none."""
     # OCR writes a capital under a seal's ring small ("nuỳnh vinh"): the words are put in title case
-    words = [patterns._NOT_LETTER_ENDS.sub("", w).capitalize() for w in line.split()]
-    run: list[str] = []
-    for word in reversed(words):
-        if not patterns._NAME_WORD.match(word) or len(run) == 4:
-            break
-        run.insert(0, word)
+    run = _name_tail([patterns._NOT_LETTER_ENDS.sub("", w).capitalize() for w in line.split()], 4)
     for start in range(len(run) - 1):
         surname = _surname_near(run[start])
         rest = run[start + 1:]
@@ -871,30 +866,15 @@ def _all_known(words: list[str]) -> bool:
 
 
 def _rows(page: PageText) -> list[Segment]:
-    """The page's segments joined into rows (a segment whose middle lies within a row's first one joins
-    it), left to right: a seal between two words of a name makes OCR read them as two segments."""
-    rows: list[list[Segment]] = []
-    for segment in sorted(page.segments, key=lambda s: (s.top, s.x0)):
-        middle = (segment.top + segment.bottom) / 2
-        row = next((r for r in rows if r[0].top <= middle <= r[0].bottom), None)
-        if row is None:
-            rows.append([segment])
-        else:
-            row.append(segment)
-    return [dataclasses.replace(r[0], text=" ".join(s.text for s in sorted(r, key=lambda s: s.x0)),
-                                x0=min(s.x0 for s in r), x1=max(s.x1 for s in r), bottom=max(s.bottom for s in r))
-            for r in rows]
+    """The page's rows, each joined into one segment left to right: a seal between two words of a name makes
+    OCR read them as two segments."""
+    return [row[0] for row in layout.rows(page, split_gap=1.0)]
 
 
 def _surnamed(line: str, first: list[str]) -> str:
     """The name at the end of ``line`` that starts with a known family name (or with a word one letter off
     a single one) and ends with the given name of ``first`` (the first reading's words), or ""."""
-    words = [patterns._NOT_LETTER_ENDS.sub("", w) for w in line.split()]
-    run: list[str] = []
-    for word in reversed(words):
-        if not patterns._NAME_WORD.match(word) or len(run) == 5:
-            break
-        run.insert(0, word)
+    run = _name_tail([patterns._NOT_LETTER_ENDS.sub("", w) for w in line.split()], 5)
     if len(run) < 2 or fold(run[-1]) != fold(first[-1]):
         return ""
     for start in range(len(run) - 1):
@@ -909,6 +889,16 @@ def _surnamed(line: str, first: list[str]) -> str:
     return ""
 
 
+def _name_tail(words: list[str], most: int) -> list[str]:
+    """The last words of ``words`` shaped like the words of a name (a capital, then small letters), at most ``most``."""
+    run: list[str] = []
+    for word in reversed(words):
+        if not patterns._NAME_WORD.match(word) or len(run) == most:
+            break
+        run.insert(0, word)
+    return run
+
+
 def _surname_near(word: str) -> str:
     """The known family name ``word`` spells, or is one letter off (OCR's "Miai" for "Mai"; of three letters
     or more, and only when one name is that near), or ""."""
@@ -917,8 +907,7 @@ def _surname_near(word: str) -> str:
         return patterns._SURNAME_BY_FOLD[folded]
     if len(folded) < 3:
         return ""
-    near = [name for key, name in patterns._SURNAME_BY_FOLD.items() if patterns.one_edit(folded, key)]
-    return near[0] if len(near) == 1 else ""
+    return patterns.one_letter_off(folded, patterns._SURNAME_BY_FOLD)
 
 
 def _titled(text: patterns.DocText) -> bool:

@@ -543,11 +543,17 @@ def _known_title(line: str) -> str:
     folded = " ".join(re.findall(r"[a-z]+", fold(office)))
     if len(folded) < 6 or folded in _TITLE_BY_FOLD:
         return line
-    near = [title for key, title in _TITLE_BY_FOLD.items() if one_edit(folded, key)]
-    return prefix + near[0] if len(near) == 1 else line
+    near = one_letter_off(folded, _TITLE_BY_FOLD)
+    return prefix + near if near else line
 
 
-def one_edit(a: str, b: str) -> bool:
+def one_letter_off(folded: str, table: dict[str, str]) -> str:
+    """The value of the one key of ``table`` that ``folded`` is one letter off, or "" when none or several are."""
+    near = [value for key, value in table.items() if _one_edit(folded, key)]
+    return near[0] if len(near) == 1 else ""
+
+
+def _one_edit(a: str, b: str) -> bool:
     """True when ``a`` and ``b`` differ by one letter put in, left out or changed."""
     if abs(len(a) - len(b)) > 1 or a == b:
         return False
