@@ -184,3 +184,31 @@ def test_the_line_under_a_title_without_a_name_is_read_again(monkeypatch) -> Non
         assert (fields["signer_name"].value if name else "signer_name" not in fields) == (name or True)
         if name:
             assert fields["signer_position"].value == "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
+
+
+def test_a_known_middle_name_is_no_slip_of_a_family_name() -> None:
+    # the seal hid "Tô": "Trọng" is one letter off "Trương" but is the middle name read right
+    assert _surnamed("Trọng Lan", ["Tê", "Trọng", "Lan"]) == ""
+    assert _surnamed("Thị Quân", ["Tê", "Thị", "Quân"]) == ""  # not "Thái Quân"
+    assert _surnamed("Miai Trọng Lan", ["Tê", "Trọng", "Lan"]) == "Mai Trọng Lan"  # a slip that is no name
+
+
+def test_a_name_the_seals_second_reading_changed_says_so(monkeypatch) -> None:
+    import pypdfium2 as pdfium
+
+    from gateway.understand import confidence
+    from gateway.understand.fields import _name_under_seal
+
+    pdf = pdfium.PdfDocument(scan_of(make_pdf(["GIÁM ĐỐC"]), dpi=300))
+    page = _page("GIÁM ĐỐC", "", "Quang Vân")
+    monkeypatch.setattr(ocr, "read_line", lambda *args, **kwargs: "Mai Quang Vân")
+    fields = {"signer_name": FieldValue("Quang Vân", 0.63, "ocr")}
+    assert _name_under_seal(pdf, fields, [(0, page)], CONFIG.understand)
+    assert fields["signer_name"].value == "Mai Quang Vân"
+    checks = confidence.Checks(second_reading={"signer_name": "differ"})
+    assert confidence.evidence(fields, checks)["signer_name"].split("|")[:4] == ["ocr", "nocert", "surname",
+                                                                                "again:differ"]
+    assert confidence.evidence(fields, confidence.Checks())["signer_name"].split("|")[:4] == [
+        "ocr", "nocert", "surname", "ocr:lo"]
+    fields = {"signer_name": FieldValue("Mai Quang Vân", 0.63, "ocr")}  # known all through: not read again
+    assert not _name_under_seal(pdf, fields, [(0, page)], CONFIG.understand)

@@ -242,7 +242,9 @@ def _signer(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) ->
     words = value.value.split()
     certified = any(fold(name) == fold(value.value) for name in checks.certified_names)
     surname = bool(words) and fold(words[0]) in patterns._SURNAME_BY_FOLD
-    return ["cert" if certified else "nocert", "surname" if surname else "odd-surname"]
+    parts = ["cert" if certified else "nocert", "surname" if surname else "odd-surname"]
+    # a name a second reading put in place of the first (a seal's ring over it): the readings disagreed
+    return parts + (["again:differ"] if checks.second_reading.get("signer_name") == "differ" else [])
 
 
 def _position(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:

@@ -527,11 +527,13 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
         signer_pages = [(i, again if i == index else p) for i, p in signer_pages]
         if "signer_name" not in fields:
             _name_below_title(pdf, fields, index, again, config)
-    _name_under_seal(pdf, fields, signer_pages, config)
+    repaired = _name_under_seal(pdf, fields, signer_pages, config)
     _reread_name(pdf, fields, signer_pages, {0: _header_dpi(pdf, config)} if count == 1 else {}, config)
     fields = _retoned_name(_retoned_joins(fields))
     header = top if count > 1 else first
     hand, second = _handwritten(fields, header, parsed)
+    if repaired:  # the name is the seal's second reading, not the page's: no two readings agreed on it
+        second += (("signer_name", "differ"),)
     parsed = dataclasses.replace(parsed, fields=fields)
     words = header.words + tuple(w for _, page in signer_pages for w in page.segments)
     return _Source(parsed, "\n".join(respelled.lines), seconds, words, hand, second)
@@ -826,17 +828,18 @@ def _reread_name(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, Page
 
 
 def _name_under_seal(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, PageText]],
-                     config: UnderstandConfig) -> None:
+                     config: UnderstandConfig) -> bool:
     """A name with a word OCR knows as no name, read again with the line widened to the left and the seal
     whitened: the seal is stamped over the left of the signature and the name, and its ring cuts or hides
     the first letters ("Quang Vân" for "Mai Quang Vân", "Tê Việt Trí" for "Tô Việt Trí", "Quanp").
 
     The new reading is taken when it starts with a known family name (or one letter off a single one) and
     ends with the same given name, and, where the first reading's family name was known, when all its words
-    are known names; the words both readings share keep the first reading's tones."""
+    are known names; the words both readings share keep the first reading's tones. True when the name
+    changed (its evidence says so: the two readings disagreed)."""
     name = fields.get("signer_name")
     if name is None or name.source != "ocr" or _all_known(name.value.split()):
-        return
+        return False
     wanted = fold(name.value)
     for index, page in reversed(pages):
         row = next((r for r in _rows(page) if fold(r.text).rstrip(" .,;:-_|'\"~").endswith(wanted)), None)
@@ -851,13 +854,14 @@ def _name_under_seal(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, 
                 line = ocr.read_line(pdf, index, box, dpi, ink_only=ink_only)
             except Exception as err:  # noqa: BLE001 - the first reading stands
                 log.debug("re-reading the signer's name under the seal failed: %s", err)
-                return
+                return False
             again = _surnamed(line, name.value.split())
             # a name with a known family name changes only for one of known words all through
             if again and (fold(name.value.split()[0]) not in patterns._SURNAME_BY_FOLD or _all_known(again.split())):
                 fields["signer_name"] = dataclasses.replace(name, value=again)
-                return
-        return
+                return again != name.value
+        return False
+    return False
 
 
 def _all_known(words: list[str]) -> bool:
@@ -905,7 +909,9 @@ def _surname_near(word: str) -> str:
     folded = fold(word)
     if folded in patterns._SURNAME_BY_FOLD:
         return patterns._SURNAME_BY_FOLD[folded]
-    if len(folded) < 3:
+    # a known middle or given name is that name, read right ("Trọng" is not a slip of "Trương"): the family
+    # name before it was lost under the seal
+    if len(folded) < 3 or folded in _GIVEN_FOLDED:
         return ""
     return patterns.one_letter_off(folded, patterns._SURNAME_BY_FOLD)
 
