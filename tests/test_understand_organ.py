@@ -127,3 +127,13 @@ def test_a_wide_run_centred_right_and_two_bad_pieces_of_one_row_are_read_again_o
     again = fields._organ_reread(None, page, 300)
     assert len(asked) == 1
     assert patterns.parse(layout.doc_text([again]), "ocr", 0.7).fields["organ_name"].value == "BỆNH VIỆN ĐIỆN LỰC"
+
+
+def test_an_organ_line_read_twice_over_is_said_once_and_a_glued_so_line_ends_the_organ() -> None:
+    lines = ["SỞ NÔNG NGHIỆP VÀ PTNT TỈNH ĐIỆN BIÊN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+             "CHI CỤC KIỂM LÂM CHI CỤC KIỂM LÂM Độc lập - Tự do - Hạnh phúc", "Số: 582/QĐ-CCKL"]
+    assert patterns.split_organ(patterns._organ_lines(lines))[1] == "CHI CỤC KIỂM LÂM"
+    lines = ["BỘ NỘI VỤ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "— Độc lập - Tự do - Hạnh phúc", "Số05KHBNV  —————-",
+             "Hà Nội, ngày 05 tháng 9 năm 2017"]
+    assert patterns.split_organ(patterns._organ_lines(lines)) == ("", "BỘ NỘI VỤ")
+    assert patterns._said_once("BAN BAN QUẢN LÝ") == "BAN BAN QUẢN LÝ"  # one word twice is no run read again

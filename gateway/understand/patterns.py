@@ -284,8 +284,10 @@ def _organ_lines(lines: list[str]) -> list[str]:
     """The capitalised lines above the "Số:" line, without the Quốc hiệu and Tiêu ngữ."""
     found: list[str] = []
     for raw in lines:
-        if (_CODE.search(raw) or _DATE.search(fold(raw)) or re.match(r"\s*so\s*[:;]", fold(raw))
-                or "/" in raw):  # no agency's name has a slash: the số line OCR garbled ("“." /ÑQ-HĐND")
+        # the số line: "Số:", or "Số05KHBNV" with its colon and slash lost; no agency's name has a slash (the
+        # số line OCR garbled: "“." /ÑQ-HĐND")
+        if (_CODE.search(raw) or _DATE.search(fold(raw)) or re.match(r"\s*so\s*([:;]|\d)", fold(raw))
+                or "/" in raw):
             break
         if not raw.strip():
             if found:
@@ -303,10 +305,22 @@ def _organ_lines(lines: list[str]) -> list[str]:
             continue
         if fold(line) in vocab.TYPE_BY_FOLDED:
             break
-        found.append(line)
+        found.append(_said_once(line))
         if len(found) == 4:
             break
     return found
+
+
+def _said_once(line: str) -> str:
+    """``line`` with a run of two or more words that OCR read twice over, back to back, read once ("CHI CỤC
+    KIỂM LÂM CHI CỤC KIỂM LÂM": a line read as two overlapping rows); no agency's name says a run twice."""
+    words = line.split()
+    folded = [fold(w) for w in words]
+    for size in range(len(words) // 2, 1, -1):
+        for start in range(len(words) - 2 * size + 1):
+            if folded[start:start + size] == folded[start + size:start + 2 * size]:
+                return _said_once(" ".join(words[:start + size] + words[start + 2 * size:]))
+    return line
 
 
 def split_organ(lines: list[str]) -> tuple[str, str]:
