@@ -137,3 +137,21 @@ def test_an_organ_line_read_twice_over_is_said_once_and_a_glued_so_line_ends_the
              "Hà Nội, ngày 05 tháng 9 năm 2017"]
     assert patterns.split_organ(patterns._organ_lines(lines)) == ("", "BỘ NỘI VỤ")
     assert patterns._said_once("BAN BAN QUẢN LÝ") == "BAN BAN QUẢN LÝ"  # one word twice is no run read again
+
+
+def test_an_organ_word_that_is_no_syllable_is_put_right_by_a_known_field_and_says_so() -> None:
+    from gateway.core.values import FieldValue
+    from gateway.understand import confidence
+    from gateway.understand.fields import _repair_organ
+
+    for read, right in (("SỞ V TẾ", "SỞ Y TẾ"), ("UBND TỈNH QUẢNG NGAl", "UBND TỈNH QUẢNG NGÃI"),
+                        ("SỞ GIAO THÔNG VẬN TẢl", "SỞ GIAO THÔNG VẬN TẢI")):
+        fields = {"organ_name": FieldValue(read, 0.6, "ocr")}
+        assert _repair_organ(fields) and fields["organ_name"].value == right
+    for kept in ("SỞ Y TẾ", "SỞ NÔNG NGHIỆP VÀ PTNT", "UBND HUYỆN BÌNH DAl"):  # syllables, or no field near
+        fields = {"organ_name": FieldValue(kept, 0.6, "ocr")}
+        assert not _repair_organ(fields) and fields["organ_name"].value == kept
+    fields = {"organ_name": FieldValue("SỞ Y TẾ", 0.6, "ocr")}
+    found = confidence.evidence(fields, confidence.Checks(second_reading={"organ_name": "differ"}))
+    assert "again:differ" in found["organ_name"].split("|")
+    assert "again:differ" not in confidence.evidence(fields, confidence.Checks())["organ_name"].split("|")

@@ -192,8 +192,10 @@ def _again(key: str, value: FieldValue, checks: Checks) -> list[str]:
 def _organ(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
     folded = fold(value.value)
     known = patterns._starts_organ(folded) and value.value.upper() == value.value
-    return ["known" if known else "unknown", "parent" if "organ_parent" in fields else "alone",
-            _abbreviated(value.value, fields.get("code_notation"))]
+    parts = ["known" if known else "unknown", "parent" if "organ_parent" in fields else "alone",
+             _abbreviated(value.value, fields.get("code_notation"))]
+    # a word put right by its spelling, not read so: no two readings agreed on it
+    return parts + (["again:differ"] if checks.second_reading.get("organ_name") == "differ" else [])
 
 
 def _abbreviated(organ: str, notation: FieldValue | None) -> str:

@@ -521,6 +521,7 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
         urgency, secrecy = patterns.read_marks(list(header_page.red))
         parsed = dataclasses.replace(parsed, urgency=max(parsed.urgency, urgency), secrecy=max(parsed.secrecy, secrecy))
     fields = dict(parsed.fields)
+    organ_repaired = _repair_organ(fields)
     if "signer_name" not in fields and signer_pages:
         index, page = _block_page(signer_pages)
         again = _sparse_signer(pdf, fields, index, page, config, read_sparse=count == 1)
@@ -534,6 +535,8 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
     hand, second = _handwritten(fields, header, parsed)
     if repaired:  # the name is the seal's second reading, not the page's: no two readings agreed on it
         second += (("signer_name", "differ"),)
+    if organ_repaired:  # a word put in by its spelling, not by what OCR read
+        second += (("organ_name", "differ"),)
     parsed = dataclasses.replace(parsed, fields=fields)
     words = header.words + tuple(w for _, page in signer_pages for w in page.segments)
     return _Source(parsed, "\n".join(respelled.lines), seconds, words, hand, second)
@@ -595,6 +598,38 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
             segments.insert(at, dataclasses.replace(row[0], text=again, x0=min(s.x0 for s in row),
                                                     x1=min(max(s.x1 for s in row), right)))
     return dataclasses.replace(page, segments=tuple(segments))
+
+
+_ORGAN_FIELDS = {" ".join(fold(p).split()): p.upper() for p in vocab.LEXICON}
+_LEVELS = ("tinh", "thanh pho", "huyen", "thi xa", "quan", "phuong", "xa")  # a place's level before its name
+
+
+def _repair_organ(fields: dict[str, FieldValue]) -> bool:
+    """The issuing organ OCR read with a word that is no syllable ("SỞ V TẾ") put right when the words after
+    its head word (and after a level word: TỈNH, HUYỆN …) are one letter off one known field or place only
+    ("SỞ Y TẾ", "UBND TỈNH QUẢNG NGÃl"). True when the organ changed."""
+    organ = fields.get("organ_name")
+    letters = [c for c in organ.value if c.isalpha()] if organ is not None else []
+    # a name in capitals, where OCR may have read a capital I as a small l
+    if organ is None or organ.source != "ocr" or sum(c.isupper() for c in letters) < 0.8 * len(letters):
+        return False
+    words = organ.value.split()
+    if all(_LETTERS.fullmatch(w) and syllables.is_syllable(fold(w)) for w in words):
+        return False
+    folded = fold(organ.value)
+    head = max((h for h in vocab.ORGAN_HEADS if folded.startswith(h + " ")), key=len, default="")
+    if not head:
+        return False
+    kept = len(head.split())
+    rest = " ".join(fold(" ".join(words[kept:])).split())
+    level = next((v for v in _LEVELS if rest.startswith(v + " ")), "")
+    if level:
+        kept, rest = kept + len(level.split()), rest[len(level) + 1:]
+    near = patterns.one_letter_off(rest, _ORGAN_FIELDS) if rest not in _ORGAN_FIELDS else ""
+    if not near:
+        return False
+    fields["organ_name"] = dataclasses.replace(organ, value=" ".join(words[:kept] + [near]))
+    return True
 
 
 def _without_litter(line: str) -> str:
