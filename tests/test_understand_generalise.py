@@ -92,6 +92,18 @@ def test_pdf_vv_wrapped_on_three_lines_of_the_left_column_and_a_year_alone() -> 
     assert meta.get("organ_parent") == "UBND TỈNH BẮC GIANG"
 
 
+def test_pdf_vv_wrapped_on_six_lines_keeps_its_last_word() -> None:
+    pdf = make_official_pdf(organ=("BỘ Y TẾ", "CỤC QUẢN LÝ DƯỢC"), number="06", notation="QLD-TCHC",
+                            place="Hà Nội", day="23", month="5", year="2021",
+                            vv=("V/v phê duyệt Chương trình mục", "tiêu quốc gia xây dựng nông",
+                                "thôn mới cho các xã đặc biệt", "khó khăn và mua sắm tập trung",
+                                "thiết bị y tế của các sở, ban,", "ngành"),
+                            addressees=("Sở Tài chính",), signer=("CỤC TRƯỞNG",), signer_name="Đỗ Thị Hạnh")
+    _, meta = understand_file(pdf, "cv.pdf", CONFIG)
+    assert meta.get("subject") == ("phê duyệt Chương trình mục tiêu quốc gia xây dựng nông thôn mới cho các xã đặc "
+                                   "biệt khó khăn và mua sắm tập trung thiết bị y tế của các sở, ban, ngành")
+
+
 def test_issuing_organ_is_the_lower_line_under_a_parent() -> None:
     pdf = make_official_pdf(organ=("TẬP ĐOÀN ĐIỆN LỰC VIỆT NAM", "TỔNG CÔNG TY ĐIỆN LỰC MIỀN NAM"), number="07",
                             notation="EVNSPC-KD", place="Hồ Chí Minh", day="12", month="5", year="2024",

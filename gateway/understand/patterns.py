@@ -383,6 +383,9 @@ def read_type(lines: list[str], notation: FieldValue | None) -> tuple[str, str, 
     return "", "", None
 
 
+VV_LINES = 6  # lines that may continue a V/v: ô 5's narrow column wraps a long trích yếu into six or seven
+
+
 def read_vv(lines: list[str]) -> str:
     """The công văn trích yếu: the text after "V/v" and the lines that continue it."""
     for index, line in enumerate(lines):
@@ -391,7 +394,7 @@ def read_vv(lines: list[str]) -> str:
         if not match:
             continue
         pieces = [line[match.end():] if len(folded) == len(line) else line[match.end():]]
-        for follow in lines[index + 1: index + 5]:
+        for follow in lines[index + 1: index + 1 + VV_LINES]:
             if not follow.strip() or _stops_subject(follow) or _heading(follow):
                 break
             pieces.append(follow)
