@@ -601,7 +601,6 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
 
 
 _ORGAN_FIELDS = {" ".join(fold(p).split()): p.upper() for p in vocab.LEXICON}
-_LEVELS = ("tinh", "thanh pho", "huyen", "thi xa", "quan", "phuong", "xa")  # a place's level before its name
 
 
 def _repair_organ(fields: dict[str, FieldValue]) -> bool:
@@ -622,7 +621,7 @@ def _repair_organ(fields: dict[str, FieldValue]) -> bool:
         return False
     kept = len(head.split())
     rest = " ".join(fold(" ".join(words[kept:])).split())
-    level = next((v for v in _LEVELS if rest.startswith(v + " ")), "")
+    level = next((v.strip() for v in vocab.NAME_CONTINUATIONS if rest.startswith(v)), "")
     if level:
         kept, rest = kept + len(level.split()), rest[len(level) + 1:]
     near = patterns.one_letter_off(rest, _ORGAN_FIELDS) if rest not in _ORGAN_FIELDS else ""
