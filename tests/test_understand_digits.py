@@ -37,6 +37,23 @@ def test_digits_drawn_by_an_unseen_hand_are_read() -> None:
     assert (time.process_time() - started) / len(cases) < 0.05  # ~10 ms a box; a loose bound for slow CI
 
 
+def test_a_small_pale_hand_on_a_jpeg_scan_is_read() -> None:
+    """Digits 14 px tall (a small hand at 150 dpi) in a pale blue or grey pen, blurred and saved at JPEG quality
+    40: what a retrained network must still read (scripts/train_digits.py's augmentation is for such boxes)."""
+    import io
+
+    def box(text: str, ink: tuple[int, int, int]) -> np.ndarray:
+        image = Image.new("RGB", (40 + len(text) * 14, 31), (240, 240, 235))
+        draw_digits(image, 8, 8.4, 14, text, pen=1, slant=0.2, ink=ink)
+        out = io.BytesIO()
+        image.filter(ImageFilter.GaussianBlur(0.7)).convert("L").save(out, format="JPEG", quality=40)
+        return np.asarray(Image.open(out))
+
+    for text in ("16", "27", "0358", "9140", "05", "19", "4676", "28", "31", "702"):
+        for ink in ((150, 160, 205), (170, 170, 190)):
+            assert digits.read(box(text, ink)).text == text, (text, ink)
+
+
 def test_a_blank_box_or_a_rule_reads_nothing() -> None:
     blank = np.full((60, 200), 245, np.uint8)
     assert digits.read(blank).text == ""
