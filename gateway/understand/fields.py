@@ -133,6 +133,7 @@ def read(extracted: Extracted, config: UnderstandConfig | None = None,
     before = fields.get("issued_date")
     _day_from_signature(fields, reports, ocr_text, notes, printed)
     second = dict(source.second)
+    second.update((key, "repaired") for key in source.parsed.repaired)
     after = fields.get("issued_date")
     if before is not None and after is not None and after.source == "ocr" and after.value != before.value:
         # another reading of the box, chosen because it fits the signature: no reading agreed on it first

@@ -37,6 +37,7 @@ class Parsed:
     fields: dict[str, FieldValue] = field(default_factory=dict)
     urgency: int = 0
     secrecy: int = 0
+    repaired: frozenset[str] = frozenset()  # fields whose OCR reading was put right by what else the page says
 
 
 _CODE = re.compile(
@@ -82,6 +83,13 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
     put("organ_name", organ, 0.95)
     put("organ_parent", parent, 0.9)
     type_name, type_code, title_at = read_type(head, fields.get("code_notation"))
+    repaired: set[str] = set()
+    notation_read = fields.get("code_notation")
+    if source == "ocr" and notation_read is not None:
+        fixed = repair_notation(notation_read.value, type_code if title_at is not None else "", (organ, parent))
+        if fixed != notation_read.value:
+            fields["code_notation"] = FieldValue(fixed, notation_read.confidence, notation_read.source)
+            repaired.add("code_notation")
     subject = ""
     if type_name == "Công văn" or title_at is None:
         subject = read_vv(list(doc.header_left) + [""] + head)
@@ -104,7 +112,7 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
         put("signer_position", signer[0], 0.9)
         put("signer_name", signer[1], 0.9)
     urgency, secrecy = read_marks(header + head[:25])
-    return Parsed(fields, urgency, secrecy)
+    return Parsed(fields, urgency, secrecy, frozenset(repaired))
 
 
 def read_code(lines: list[str]) -> tuple[str, str] | None:
@@ -193,6 +201,71 @@ def type_of_notation(notation: str) -> tuple[str, str] | None:
     if len(groups) < 2:
         return None
     return vocab.TYPE_BY_CODE.get(groups[0])
+
+
+def repair_notation(notation: str, title_code: str, organs: tuple[str, ...]) -> str:
+    """The ký hiệu with the groups OCR misread by one letter put right by what else the page prints: the type's
+    group by the code of the tên loại in the title, an agency's group by the initials of the agency's name
+    (with "TIR-QLD" under "TỜ TRÌNH" → "TTr-QLD", "NQ-SKHDT" under "SỞ KẾ HOẠCH VÀ ĐẦU TƯ" → "NQ-SKHĐT")."""
+    year, _, tail = notation.rpartition("/")
+    groups = tail.split("-")
+    if title_code:
+        groups = _with_type_group(groups, title_code)
+    typed = len(groups) > 1 and groups[0] in vocab.TYPE_BY_CODE
+    abbreviations = [a for organ in organs for a in _abbreviations(organ)]
+    for index in range(1 if typed else 0, len(groups)):
+        groups[index] = _agency_group(groups[index], organs, abbreviations)
+    return (year + "/" if year else "") + "-".join(groups)
+
+
+def _with_type_group(groups: list[str], title_code: str) -> list[str]:
+    """``groups`` with the first put right to ``title_code`` when it is one letter off it (or the hyphen after it
+    was lost: "KHSNV" → "KH", "SNV"); as they were when the first group is the code or far from it."""
+    first = groups[0]
+    if first == title_code:
+        return groups
+    if len(groups) > 1 and _one_edit(first.upper(), title_code.upper()):
+        return [title_code, *groups[1:]]
+    rest = first[len(title_code):]
+    if len(groups) == 1 and first.upper().startswith(title_code.upper()) and len(rest) >= 2 and rest.isalpha():
+        return [title_code, rest]
+    return groups
+
+
+def _agency_group(group: str, organs: tuple[str, ...], abbreviations: list[str]) -> str:
+    """``group`` as the one agency abbreviation it is one letter off ("STTTI" → "STTTT", "SVHTTTDL" → "SVHTTDL"),
+    when its letters are not in order among the initials of an agency's name already."""
+    if len(group) < 3 or any(_within(group, _initials(organ, keep_and=True)) for organ in organs if organ):
+        return group
+    near = {a for a in abbreviations if _one_edit(group, a)}
+    return near.pop() if len(near) == 1 else group
+
+
+_AND = "va"  # folded "và": no letter in an agency's abbreviation ("SỞ KẾ HOẠCH VÀ ĐẦU TƯ" → SKHĐT)
+
+
+def _initials(organ: str, keep_and: bool = False) -> str:
+    """The first letters of the words of an agency's name, capital, unmarked but Đ: "SỞ Y TẾ" → "SYT"."""
+    words = re.findall(r"[^\W\d_]+", organ)
+    return "".join("Đ" if w[0] in "Đđ" else fold(w[0]).upper() for w in words if keep_and or fold(w) != _AND)
+
+
+def _abbreviations(organ: str) -> list[str]:
+    """What an agency's name is abbreviated to: its initials, and those of the words before its level and place
+    ("ỦY BAN NHÂN DÂN TỈNH NAM ĐỊNH" → "UBNDTNĐ", "UBND")."""
+    if not organ:
+        return []
+    name = " ".join(organ.split())
+    folded = fold(name)  # as long as ``name``: NFC letters fold one to one
+    cut = min((folded.find(" " + level) for level in vocab.NAME_CONTINUATIONS if " " + level in folded), default=0)
+    short = name[:cut]
+    return [a for a in dict.fromkeys((_initials(organ), _initials(short))) if len(a) >= 3]
+
+
+def _within(group: str, initials: str) -> bool:
+    """True when the letters of ``group`` stand in order among ``initials``."""
+    letters = iter(initials)
+    return all(c in letters for c in group.upper())
 
 
 def read_date_place(lines: list[str]) -> tuple[str, str]:

@@ -1,0 +1,49 @@
+"""Failure classes of the số và ký hiệu on scans: ký hiệu groups OCR misread by a letter, put right by the title
+and the agency's name the page prints, and what a repair leaves as evidence."""
+
+from __future__ import annotations
+
+from gateway.core.values import FieldValue
+from gateway.understand import confidence, patterns
+
+HEADER = ("BỘ Y TẾ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "CỤC QUẢN LÝ DƯỢC Độc lập - Tự do - Hạnh phúc")
+
+
+def _notation(code_line: str, title: str, header: tuple[str, ...] = HEADER, source: str = "ocr") -> str:
+    lines = (*header, code_line, "", title, "Về việc giao chỉ tiêu năm 2024", "", "Kính gửi: Sở Y tế")
+    return patterns.parse(patterns.DocText(lines), source).fields["code_notation"].value
+
+
+def test_a_type_group_one_letter_off_the_titles_code_takes_the_code() -> None:
+    assert _notation("Số: 06/TIr-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "TỜ TRÌNH") == "TTr-QLD"
+    assert _notation("Số: 06/QD-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "QUYẾT ĐỊNH") == "QĐ-QLD"
+    assert _notation("Số: 06/KHQLD Hà Nội, ngày 02 tháng 4 năm 2024", "KẾ HOẠCH") == "KH-QLD"  # the hyphen lost
+    # far from the title's code, or the title's code already: as read
+    assert _notation("Số: 06/BC-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "KẾ HOẠCH") == "BC-QLD"
+    assert _notation("Số: 06/TTr-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "TỜ TRÌNH") == "TTr-QLD"
+    # a born-digital text layer is what was typed: nothing is put right
+    assert _notation("Số: 06/TIr-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "TỜ TRÌNH", source="text") == "TIR-QLD"
+
+
+def test_an_agency_group_one_letter_off_the_agencys_initials_takes_them() -> None:
+    header = ("ỦY BAN NHÂN DÂN TỈNH SƠN LA CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+              "SỞ KẾ HOẠCH VÀ ĐẦU TƯ Độc lập - Tự do - Hạnh phúc")
+    line = "Số: 01/NQ-{} Sơn La, ngày 23 tháng 3 năm 2022"
+    assert _notation(line.format("SKHDT"), "NGHỊ QUYẾT", header) == "NQ-SKHĐT"  # Đ read as D
+    assert _notation(line.format("SKHĐI"), "NGHỊ QUYẾT", header) == "NQ-SKHĐT"  # T read as I
+    assert _notation(line.format("SKKHĐT"), "NGHỊ QUYẾT", header) == "NQ-SKHĐT"  # a letter doubled
+    assert _notation(line.format("UEND"), "NGHỊ QUYẾT", header) == "NQ-UBND"  # the parent's, without its place
+    # letters in order among the initials, or far from every abbreviation: as read (no code nobody printed)
+    assert _notation(line.format("SKH"), "NGHỊ QUYẾT", header) == "NQ-SKH"
+    assert _notation(line.format("KTTH"), "NGHỊ QUYẾT", header) == "NQ-KTTH"
+    culture = ("SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",)
+    assert _notation("Số: 12/SVHTTTDL-VP Huế, ngày 02 tháng 4 năm 2024", "", culture) == "SVHTTDL-VP"
+
+
+def test_a_repaired_ky_hieu_says_so_in_its_evidence() -> None:
+    fields = {"code_notation": FieldValue("TTr-QLD", 0.95, "ocr"), "type_name": FieldValue("Tờ trình", 0.95, "ocr")}
+    plain = confidence.evidence(fields, confidence.Checks())["code_notation"]
+    fixed = confidence.evidence(fields, confidence.Checks(second_reading={"code_notation": "repaired"}))
+    assert "fix:repaired" not in plain and "fix:repaired" in fixed["code_notation"]
+    table = {"code_notation": {"ocr|type:agree|shape:ok|fn:none|ocr:lo": (900, 899)}}
+    assert confidence.calibrated(fields, fixed, table)["code_notation"].confidence < 0.9
