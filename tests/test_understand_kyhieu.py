@@ -1,5 +1,6 @@
 """Failure classes of the số và ký hiệu on scans: ký hiệu groups OCR misread by a letter, put right by the title
-and the agency's name the page prints, and what a repair leaves as evidence."""
+and the agency's name the page prints, and what a repair leaves as evidence; "Số:" lines whose slash or label OCR
+lost; file names that are a trích yếu, not a ký hiệu."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def test_a_type_group_one_letter_off_the_titles_code_takes_the_code() -> None:
     assert _notation("Số: 06/TIr-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "TỜ TRÌNH") == "TTr-QLD"
     assert _notation("Số: 06/QD-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "QUYẾT ĐỊNH") == "QĐ-QLD"
     assert _notation("Số: 06/KHQLD Hà Nội, ngày 02 tháng 4 năm 2024", "KẾ HOẠCH") == "KH-QLD"  # the hyphen lost
+    assert _notation("Số: 06/TI-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "TỜ TRÌNH") == "TTr-QLD"  # the small r lost
     # far from the title's code, or the title's code already: as read
     assert _notation("Số: 06/BC-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "KẾ HOẠCH") == "BC-QLD"
     assert _notation("Số: 06/TTr-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "TỜ TRÌNH") == "TTr-QLD"
@@ -47,3 +49,20 @@ def test_a_repaired_ky_hieu_says_so_in_its_evidence() -> None:
     assert "fix:repaired" not in plain and "fix:repaired" in fixed["code_notation"]
     table = {"code_notation": {"ocr|type:agree|shape:ok|fn:none|ocr:lo": (900, 899)}}
     assert confidence.calibrated(fields, fixed, table)["code_notation"].confidence < 0.9
+
+
+def test_a_so_line_whose_slash_or_label_ocr_lost_is_still_read() -> None:
+    assert patterns.read_code(["Số: 04UBND-NV_ Bình Định, ngày 07 tháng 4 năm 2017"]) == ("04", "UBND-NV")
+    assert patterns.read_code(["Số: 01GM-TCT Hà Nội, ngày 18 tháng 7 năm 2019"]) == ("01", "GM-TCT")
+    assert patterns.read_code(["ho: /GM-SVHTTDL,"]) == ("", "GM-SVHTTDL")  # "Số" read as another short word
+    # a number with no "Số:" before it, or a word and no ký hiệu after it, is no số
+    assert patterns.read_code(["Điều 04UBND-NV của quy chế"]) is None
+    assert patterns.read_code(["Tel: 0236/3822 từ thứ hai"]) is None
+
+
+def test_a_file_name_made_of_the_trich_yeus_words_gives_no_ky_hieu() -> None:
+    from gateway.understand.fields import _filename_code
+
+    assert _filename_code("cv-07-bo-sung-kinh-phi-cho-khieu-nai-cua-cong-dan-den-nam-2030.pdf") is None
+    assert _filename_code("12-BC-UBND-VP-TH.pdf") == ("12", "BC-UBND-VP-TH")
+    assert _filename_code("2352 ( 07-CT-UBND).signed_20250517_044750.pdf") == ("07", "CT-UBND")

@@ -34,6 +34,7 @@ _FILE_FULL_CODE = re.compile(r"(?P<num>\d{1,6})\s*[-/]\s*(?P<groups>[A-Za-zĐđ]
 _FILE_PARENS = re.compile(r"\(([^)]*)\)")
 _FILE_SHORT = re.compile(r"^\s*(?P<num>\d{1,6})(?:\s*[-_ .]?\s*(?P<code>[A-Za-zĐđ]{1,6}))?(?![A-Za-z0-9])")
 OCR_CONFIDENCE = 0.7
+MOST_GROUPS = 4  # groups a ký hiệu has at most (TYPE-ORG-UNIT-SUB)
 HEADER_SHARE = 0.45  # the top of page 1 that holds its fields: organ, số, date, type, trích yếu, Kính gửi
 FIRST_PAGES, LAST_PAGES = 2, 3  # the pages of a PDF whose text layer is read by position
 _DAY_ONLY = "_day_only"  # a handwritten day whose month OCR could not read; settled by _day_from_signature
@@ -952,7 +953,8 @@ def _filename_code(filename: str) -> tuple[str, str] | None:
     inner = _FILE_PARENS.search(stem)
     for candidate in ([inner.group(1)] if inner else []) + [stem]:
         match = _FILE_FULL_CODE.search(candidate)
-        if match:
+        # more groups than a ký hiệu has (N/TYPE-ORG-UNIT-SUB) are a trích yếu's words ("cv-07-bo-sung-kinh-phi")
+        if match and match.group("groups").count("-") < MOST_GROUPS:
             return match.group("num"), patterns._notation(None, match.group("groups"))
     match = _FILE_SHORT.match(stem)
     if match:

@@ -127,12 +127,12 @@ def read_code(lines: list[str]) -> tuple[str, str] | None:
             notation = _notation(match.group("year"), groups)
             if notation:
                 return _digits_of((match.group("num") or "").strip()), notation
-    return next(filter(None, map(_marred_code, lines)), None)
+    return next(filter(None, map(_marred_code, lines)), None) or next(filter(None, map(_glued_code, lines)), None)
 
 
 # A "Số:" line whose ký hiệu OCR marred where the handwriting or a speck touched it ("Số: 35 /ÑQ-HĐND",
 # "Số: Z⁄ /@GM-UBND", "Số: /⁄Z /CĐ-STC"): the last slash before a hyphenated ký hiệu, up to two specks after it.
-_SO_LINE = re.compile(r"^\s*(?:[Ss][^\W\d_]{0,2}|[ốóôồổ])\s*[:;]")  # "Số:", "sẽ;", "ố:" (the S lost)
+_SO_LINE = re.compile(r"^\s*[^\W\d_]{1,3}\s*[:;]")  # "Số:", "sẽ;", "ố:" (the S lost), "ho:"
 # OCR reads a capital Đ as the look-alike Eth (Ð, no Vietnamese letter), often beside the Đ it also read:
 # "QĐÐ-SKHCN", "HĐÐĐND"
 _ETH_RUN = re.compile(r"[ĐÐ]*Ð[ĐÐ]*")
@@ -159,6 +159,21 @@ def _marred_code(line: str) -> tuple[str, str] | None:
     notation = _notation(None, groups)
     before = line[head.end():tail.start()].split()
     return (_digits_of(before[-1]) if before else ""), notation
+
+
+# A "Số:" line whose slash OCR lost between the number and the ký hiệu ("Số: 04UBND-NV", "Số: 01GM-TCT").
+_GLUED = re.compile(r"^\s*S[ốoóôồổở0ỐOÓÔ]\s*[:;.,]?\s*(?P<num>\d{1,6})(?P<groups>[A-ZĐ][A-Za-zĐđ0-9&]*(?:-[A-Za-zĐđ0-9&]+)+)")
+
+
+def _glued_code(line: str) -> tuple[str, str] | None:
+    """(số, ký hiệu) from a "Số:" line whose printed number runs into the ký hiệu without its slash."""
+    match = _GLUED.match(line)
+    if match is None:
+        return None
+    groups = match.group("groups")
+    if groups[-1:].isupper() and line[match.end():match.end() + 1].islower():
+        groups = groups[:-1]  # the next cell's word glued on, as in read_code
+    return match.group("num"), _notation(None, groups)
 
 
 # Letters OCR reads for digits of a printed number ("I1" for "11", "2O" for "20").
@@ -224,7 +239,10 @@ def _with_type_group(groups: list[str], title_code: str) -> list[str]:
     first = groups[0]
     if first == title_code:
         return groups
-    if len(groups) > 1 and _one_edit(first.upper(), title_code.upper()):
+    # one letter off the code, or off the code without its small letter, which OCR loses ("TI" for "TTr")
+    bare = "".join(filter(str.isupper, title_code))
+    if len(groups) > 1 and (_one_edit(first.upper(), title_code.upper()) or bare != title_code
+                            and (first.upper() == bare or _one_edit(first.upper(), bare))):
         return [title_code, *groups[1:]]
     rest = first[len(title_code):]
     if len(groups) == 1 and first.upper().startswith(title_code.upper()) and len(rest) >= 2 and rest.isalpha():
