@@ -66,3 +66,29 @@ def test_a_file_name_made_of_the_trich_yeus_words_gives_no_ky_hieu() -> None:
     assert _filename_code("cv-07-bo-sung-kinh-phi-cho-khieu-nai-cua-cong-dan-den-nam-2030.pdf") is None
     assert _filename_code("12-BC-UBND-VP-TH.pdf") == ("12", "BC-UBND-VP-TH")
     assert _filename_code("2352 ( 07-CT-UBND).signed_20250517_044750.pdf") == ("07", "CT-UBND")
+
+
+def test_a_so_line_the_pages_reading_lost_is_read_again_beside_the_date() -> None:
+    import dataclasses
+
+    import pypdfium2 as pdfium
+    from docgen import make_official_pdf, scan_of
+
+    from gateway.understand import fields, ocr
+    from gateway.understand.layout import doc_text
+
+    pdf = make_official_pdf(organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="27", notation="UBND-KT",
+                            place="Quảng Ngãi", day="16", month="04", year="2024", vv=("V/v kế hoạch năm",),
+                            signer=("CHỦ TỊCH",), signer_name="Nguyễn Văn An")
+    document = pdfium.PdfDocument(scan_of(pdf, angle=0.3, dpi=250))
+    page = ocr.ocr_region(document, 0, fields.HEADER_SHARE, 300).page
+    # the page's reading without its "Số:" line, as when OCR ran it into specks
+    lost = dataclasses.replace(page, segments=tuple(s for s in page.segments if "UBND-KT" not in s.text
+                                                    and not s.text.startswith("Số")))
+    text = doc_text([lost])
+    parsed = patterns.parse(text, "ocr")
+    assert "code_notation" not in parsed.fields
+    again = fields._so_line_again(document, lost, text, parsed, 300)
+    assert again.fields["code_notation"].value == "UBND-KT" and again.fields["code_number"].value == "27"
+    assert "code_notation" in again.repaired
+    document.close()
