@@ -38,6 +38,9 @@ def test_an_agency_group_one_letter_off_the_agencys_initials_takes_them() -> Non
     # letters in order among the initials, or far from every abbreviation: as read (no code nobody printed)
     assert _notation(line.format("SKH"), "NGHỊ QUYẾT", header) == "NQ-SKH"
     assert _notation(line.format("KTTH"), "NGHỊ QUYẾT", header) == "NQ-KTTH"
+    enforcement = ("BỘ TƯ PHÁP CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                   "CỤC QUẢN LÝ THI HÀNH ÁN DÂN SỰ Độc lập - Tự do - Hạnh phúc")
+    assert _notation("Số: 07/QLTIHADS-KT Hà Nội, ngày 28 tháng 7 năm 2019", "", enforcement) == "QLTHADS-KT"
     culture = ("SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",)
     assert _notation("Số: 12/SVHTTTDL-VP Huế, ngày 02 tháng 4 năm 2024", "", culture) == "SVHTTDL-VP"
 

@@ -269,15 +269,20 @@ def _initials(organ: str, keep_and: bool = False) -> str:
 
 
 def _abbreviations(organ: str) -> list[str]:
-    """What an agency's name is abbreviated to: its initials, and those of the words before its level and place
-    ("ỦY BAN NHÂN DÂN TỈNH NAM ĐỊNH" → "UBNDTNĐ", "UBND")."""
+    """What an agency's name is abbreviated to: its initials, those of the words before its level and place
+    ("ỦY BAN NHÂN DÂN TỈNH NAM ĐỊNH" → "UBNDTNĐ", "UBND") and those after its head word ("CỤC QUẢN LÝ DƯỢC" →
+    "QLD")."""
     if not organ:
         return []
     name = " ".join(organ.split())
-    folded = fold(name)  # as long as ``name``: NFC letters fold one to one
-    cut = min((folded.find(" " + level) for level in vocab.NAME_CONTINUATIONS if " " + level in folded), default=0)
-    short = name[:cut]
-    return [a for a in dict.fromkeys((_initials(organ), _initials(short))) if len(a) >= 3]
+    spelled = exact_key(name) + " "  # as long as ``name``: NFC letters, marks kept ("quản" is no "quận")
+    cut = min((spelled.find(f" {level} ") for level in _LEVELS_SPELLED if f" {level} " in spelled), default=0)
+    head = max((len(h) for h in vocab.ORGAN_HEADS if fold(name).startswith(h + " ")), default=0)
+    forms = (_initials(name), _initials(name[:cut]) if cut else _initials(name[head:]))
+    return [a for a in dict.fromkeys(forms) if len(a) >= 3]
+
+
+_LEVELS_SPELLED = tuple(exact_key(level) for level in vocab.LEVEL_NAMES)
 
 
 def _within(group: str, initials: str) -> bool:
