@@ -58,6 +58,11 @@ def test_a_so_line_whose_slash_or_label_ocr_lost_is_still_read() -> None:
     assert patterns.read_code(["Số: 04UBND-NV_ Bình Định, ngày 07 tháng 4 năm 2017"]) == ("04", "UBND-NV")
     assert patterns.read_code(["Số: 01GM-TCT Hà Nội, ngày 18 tháng 7 năm 2019"]) == ("01", "GM-TCT")
     assert patterns.read_code(["ho: /GM-SVHTTDL,"]) == ("", "GM-SVHTTDL")  # "Số" read as another short word
+    # the hyphen lost too: the title's code cuts the capitals apart
+    header = ("BỘ TƯ PHÁP CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "-==~= Độc lập - Tự do - Hạnh phúc")
+    assert patterns.read_code(["Số390TBBTP — — — ———"]) == ("390", "TBBTP")
+    assert _notation("Số390TBBTP — — — ———", "THÔNG BÁO", header) == "TB-BTP"
+    assert patterns.read_code(["Số 12Hà Nội, ngày 02 tháng 4 năm 2024"]) is None
     # a number with no "Số:" before it, or a word and no ký hiệu after it, is no số
     assert patterns.read_code(["Điều 04UBND-NV của quy chế"]) is None
     assert patterns.read_code(["Tel: 0236/3822 từ thứ hai"]) is None

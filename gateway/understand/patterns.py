@@ -161,8 +161,10 @@ def _marred_code(line: str) -> tuple[str, str] | None:
     return (_digits_of(before[-1]) if before else ""), notation
 
 
-# A "Số:" line whose slash OCR lost between the number and the ký hiệu ("Số: 04UBND-NV", "Số: 01GM-TCT").
-_GLUED = re.compile(r"^\s*S[ốoóôồổở0ỐOÓÔ]\s*[:;.,]?\s*(?P<num>\d{1,6})(?P<groups>[A-ZĐ][A-Za-zĐđ0-9&]*(?:-[A-Za-zĐđ0-9&]+)+)")
+# A "Số:" line whose slash OCR lost between the number and the ký hiệu ("Số: 04UBND-NV", "Số: 01GM-TCT"), or
+# its hyphens too ("Số390TBBTP": capitals only, which the title's code may cut apart, see repair_notation).
+_GLUED = re.compile(r"^\s*S[ốoóôồổở0ỐOÓÔ]\s*[:;.,]?\s*(?P<num>\d{1,6})"
+                    r"(?P<groups>[A-ZĐ][A-Za-zĐđ0-9&]*(?:-[A-Za-zĐđ0-9&]+)+|[A-ZĐ]{3,}(?![^\W\d_]))")
 
 
 def _glued_code(line: str) -> tuple[str, str] | None:
