@@ -34,10 +34,13 @@ def test_an_agency_group_one_letter_off_the_agencys_initials_takes_them() -> Non
     assert _notation(line.format("SKHDT"), "NGHỊ QUYẾT", header) == "NQ-SKHĐT"  # Đ read as D
     assert _notation(line.format("SKHĐI"), "NGHỊ QUYẾT", header) == "NQ-SKHĐT"  # T read as I
     assert _notation(line.format("SKKHĐT"), "NGHỊ QUYẾT", header) == "NQ-SKHĐT"  # a letter doubled
-    assert _notation(line.format("UEND"), "NGHỊ QUYẾT", header) == "NQ-UBND"  # the parent's, without its place
+    assert _notation(line.format("UBNO"), "NGHỊ QUYẾT", header) == "NQ-UBND"  # the parent's, without its place
     # letters in order among the initials, or far from every abbreviation: as read (no code nobody printed)
     assert _notation(line.format("SKH"), "NGHỊ QUYẾT", header) == "NQ-SKH"
     assert _notation(line.format("KTTH"), "NGHỊ QUYẾT", header) == "NQ-KTTH"
+    # one letter off but no slip of OCR's: an agency may abbreviate as it likes ("CCTL" for a CHI CỤC KIỂM LÂM)
+    forest = ("SỞ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN", "CHI CỤC KIỂM LÂM Độc lập - Tự do - Hạnh phúc")
+    assert _notation("Số: 688/BB-CCTL Khánh Hòa, ngày 19 tháng 8 năm 2017", "BIÊN BẢN", forest) == "BB-CCTL"
     enforcement = ("BỘ TƯ PHÁP CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                    "CỤC QUẢN LÝ THI HÀNH ÁN DÂN SỰ Độc lập - Tự do - Hạnh phúc")
     assert _notation("Số: 07/QLTIHADS-KT Hà Nội, ngày 28 tháng 7 năm 2019", "", enforcement) == "QLTHADS-KT"
@@ -71,7 +74,7 @@ def test_a_so_line_whose_slash_or_label_ocr_lost_is_still_read() -> None:
 def test_a_file_name_made_of_the_trich_yeus_words_gives_no_ky_hieu() -> None:
     from gateway.understand.fields import _filename_code
 
-    assert _filename_code("cv-07-bo-sung-kinh-phi-cho-khieu-nai-cua-cong-dan-den-nam-2030.pdf") is None
+    assert _filename_code("cv-07-bo-sung-kinh-phi-cho-khieu-nai-cua-cong-dan-den-nam-2030.pdf") == ("07", "BO")
     assert _filename_code("12-BC-UBND-VP-TH.pdf") == ("12", "BC-UBND-VP-TH")
     assert _filename_code("2352 ( 07-CT-UBND).signed_20250517_044750.pdf") == ("07", "CT-UBND")
 

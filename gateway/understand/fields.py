@@ -984,8 +984,11 @@ def _filename_code(filename: str) -> tuple[str, str] | None:
     inner = _FILE_PARENS.search(stem)
     for candidate in ([inner.group(1)] if inner else []) + [stem]:
         match = _FILE_FULL_CODE.search(candidate)
-        # more groups than a ký hiệu has (N/TYPE-ORG-UNIT-SUB) are a trích yếu's words ("cv-07-bo-sung-kinh-phi")
-        if match and match.group("groups").count("-") < MOST_GROUPS:
+        if match and match.group("groups").count("-") >= MOST_GROUPS:
+            # more groups than a ký hiệu has (TYPE-ORG-UNIT-SUB) are a trích yếu's words ("cv-07-bo-sung-kinh-phi"):
+            # the number and no ký hiệu but the first group, which checks one and never stands for one
+            return match.group("num"), match.group("groups").split("-")[0].upper()
+        if match:
             return match.group("num"), patterns._notation(None, match.group("groups"))
     match = _FILE_SHORT.match(stem)
     if match:

@@ -253,12 +253,27 @@ def _with_type_group(groups: list[str], title_code: str) -> list[str]:
 
 
 def _agency_group(group: str, organs: tuple[str, ...], abbreviations: list[str]) -> str:
-    """``group`` as the one agency abbreviation it is one letter off ("STTTI" → "STTTT", "SVHTTTDL" → "SVHTTDL"),
-    when its letters are not in order among the initials of an agency's name already."""
+    """``group`` as the one agency abbreviation it is one OCR slip off ("STTTI" → "STTTT", "SVHTTTDL" →
+    "SVHTTDL"), when its letters are not in order among the initials of an agency's name already."""
     if len(group) < 3 or any(_within(group, _initials(organ, keep_and=True)) for organ in organs if organ):
         return group
-    near = {a for a in abbreviations if _one_edit(group, a)}
+    near = {a for a in abbreviations if _ocr_slip(group.upper(), a)}
     return near.pop() if len(near) == 1 else group
+
+
+# Capitals OCR takes for one another in a ký hiệu (an agency may abbreviate as it likes: any other letter is its).
+_LOOK_ALIKE = ("ITLJ1", "DĐOQ0")
+_STROKES = "IL1J|"  # a serif or a speck beside a letter, read as a letter of its own
+
+
+def _ocr_slip(read: str, meant: str) -> bool:
+    """True when ``read`` is ``meant`` with one slip OCR makes: a look-alike capital ("STTTI"), a letter doubled
+    ("SVHTTTDL"), a stroke read as a letter of its own ("QLTIHADS")."""
+    if len(read) == len(meant):
+        slips = [(a, b) for a, b in zip(read, meant) if a != b]
+        return len(slips) == 1 and any(slips[0][0] in s and slips[0][1] in s for s in _LOOK_ALIKE)
+    return len(read) == len(meant) + 1 and any(
+        (read[i] == read[i - 1] or read[i] in _STROKES) and read[:i] + read[i + 1:] == meant for i in range(1, len(read)))
 
 
 _AND = "va"  # folded "và": no letter in an agency's abbreviation ("SỞ KẾ HOẠCH VÀ ĐẦU TƯ" → SKHĐT)
