@@ -29,7 +29,7 @@ FAILED_PRIOR = 0.8  # the most a failed check's level starts from (see estimate)
 # Outcomes of checks that speak against a reading: a disagreeing second source or reading, no second
 # reading of a scanned number or day, a handwritten-digit recognizer that reads it otherwise, a day after the
 # signature or the mail, an organ or place not known, OCR's low character confidence, a shape a value of its
-# kind does not have.
+# kind does not have, a ký hiệu put right from what else the page says (no reading printed it so).
 FAILED = frozenset({"fn:differ", "abbr:differ", "type:differ", "code:differ", "again:differ", "again:none",
                     "hw:differ", "sig:after", "sig:long-before", "sig:bad", "mail:after", "unknown", "odd",
                     "odd-surname", "shape:odd", "ocr:lo", "len:short", "len:long", "fix:repaired"})
