@@ -29,10 +29,10 @@ FAILED_PRIOR = 0.8  # the most a failed check's level starts from (see estimate)
 # Outcomes of checks that speak against a reading: a disagreeing second source or reading, no second
 # reading of a scanned number or day, a handwritten-digit recognizer that reads it otherwise, a day after the
 # signature or the mail, an organ or place not known, OCR's low character confidence, a shape a value of its
-# kind does not have.
+# kind does not have, a ký hiệu put right from what else the page says (no reading printed it so).
 FAILED = frozenset({"fn:differ", "abbr:differ", "type:differ", "code:differ", "again:differ", "again:none",
                     "hw:differ", "sig:after", "sig:long-before", "sig:bad", "mail:after", "unknown", "odd",
-                    "odd-surname", "shape:odd", "ocr:lo", "len:short", "len:long"})
+                    "odd-surname", "shape:odd", "ocr:lo", "len:short", "len:long", "fix:repaired"})
 _PLACES = frozenset(fold(p) for p in vocab.LEXICON)
 
 
@@ -155,7 +155,9 @@ def _notation(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) 
     else:
         agreement = "type:agree" if title is not None and title.value == by_code[0] else "type:differ"
     shape = "shape:ok" if re.fullmatch(r"(\d{4}/)?[A-ZĐa-z&0-9]+(-[A-ZĐ&0-9]+)+", value.value) else "shape:odd"
-    return [agreement, shape, _filename(value, checks, False)]
+    # a group OCR misread, put right by the title or the agency's name: no reading printed it so
+    repaired = ["fix:repaired"] if checks.second_reading.get("code_notation") == "repaired" else []
+    return [agreement, shape, _filename(value, checks, False), *repaired]
 
 
 def _date(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:

@@ -37,6 +37,7 @@ class Parsed:
     fields: dict[str, FieldValue] = field(default_factory=dict)
     urgency: int = 0
     secrecy: int = 0
+    repaired: frozenset[str] = frozenset()  # fields whose OCR reading was put right by what else the page says
 
 
 _CODE = re.compile(
@@ -82,6 +83,13 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
     put("organ_name", organ, 0.95)
     put("organ_parent", parent, 0.9)
     type_name, type_code, title_at = read_type(head, fields.get("code_notation"))
+    repaired: set[str] = set()
+    notation_read = fields.get("code_notation")
+    if source == "ocr" and notation_read is not None:
+        fixed = repair_notation(notation_read.value, type_code if title_at is not None else "", (organ, parent))
+        if fixed != notation_read.value:
+            fields["code_notation"] = FieldValue(fixed, notation_read.confidence, notation_read.source)
+            repaired.add("code_notation")
     subject = ""
     if type_name == "Công văn" or title_at is None:
         subject = read_vv(list(doc.header_left) + [""] + head)
@@ -104,7 +112,7 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
         put("signer_position", signer[0], 0.9)
         put("signer_name", signer[1], 0.9)
     urgency, secrecy = read_marks(header + head[:25])
-    return Parsed(fields, urgency, secrecy)
+    return Parsed(fields, urgency, secrecy, frozenset(repaired))
 
 
 def read_code(lines: list[str]) -> tuple[str, str] | None:
@@ -119,12 +127,12 @@ def read_code(lines: list[str]) -> tuple[str, str] | None:
             notation = _notation(match.group("year"), groups)
             if notation:
                 return _digits_of((match.group("num") or "").strip()), notation
-    return next(filter(None, map(_marred_code, lines)), None)
+    return next(filter(None, map(_marred_code, lines)), None) or next(filter(None, map(_glued_code, lines)), None)
 
 
 # A "Số:" line whose ký hiệu OCR marred where the handwriting or a speck touched it ("Số: 35 /ÑQ-HĐND",
 # "Số: Z⁄ /@GM-UBND", "Số: /⁄Z /CĐ-STC"): the last slash before a hyphenated ký hiệu, up to two specks after it.
-_SO_LINE = re.compile(r"^\s*(?:[Ss][^\W\d_]{0,2}|[ốóôồổ])\s*[:;]")  # "Số:", "sẽ;", "ố:" (the S lost)
+_SO_LINE = re.compile(r"^\s*[^\W\d_]{1,3}\s*[:;]")  # "Số:", "sẽ;", "ố:" (the S lost), "ho:"
 # OCR reads a capital Đ as the look-alike Eth (Ð, no Vietnamese letter), often beside the Đ it also read:
 # "QĐÐ-SKHCN", "HĐÐĐND"
 _ETH_RUN = re.compile(r"[ĐÐ]*Ð[ĐÐ]*")
@@ -151,6 +159,23 @@ def _marred_code(line: str) -> tuple[str, str] | None:
     notation = _notation(None, groups)
     before = line[head.end():tail.start()].split()
     return (_digits_of(before[-1]) if before else ""), notation
+
+
+# A "Số:" line whose slash OCR lost between the number and the ký hiệu ("Số: 04UBND-NV", "Số: 01GM-TCT"), or
+# its hyphens too ("Số390TBBTP": capitals only, which the title's code may cut apart, see repair_notation).
+_GLUED = re.compile(r"^\s*S[ốoóôồổở0ỐOÓÔ]\s*[:;.,]?\s*(?P<num>\d{1,6})"
+                    r"(?P<groups>[A-ZĐ][A-Za-zĐđ0-9&]*(?:-[A-Za-zĐđ0-9&]+)+|[A-ZĐ]{3,}(?![^\W\d_]))")
+
+
+def _glued_code(line: str) -> tuple[str, str] | None:
+    """(số, ký hiệu) from a "Số:" line whose printed number runs into the ký hiệu without its slash."""
+    match = _GLUED.match(line)
+    if match is None:
+        return None
+    groups = match.group("groups")
+    if groups[-1:].isupper() and line[match.end():match.end() + 1].islower():
+        groups = groups[:-1]  # the next cell's word glued on, as in read_code
+    return match.group("num"), _notation(None, groups)
 
 
 # Letters OCR reads for digits of a printed number ("I1" for "11", "2O" for "20").
@@ -193,6 +218,94 @@ def type_of_notation(notation: str) -> tuple[str, str] | None:
     if len(groups) < 2:
         return None
     return vocab.TYPE_BY_CODE.get(groups[0])
+
+
+def repair_notation(notation: str, title_code: str, organs: tuple[str, ...]) -> str:
+    """The ký hiệu with the groups OCR misread by one letter put right by what else the page prints: the type's
+    group by the code of the tên loại in the title, an agency's group by the initials of the agency's name
+    (with "TIR-QLD" under "TỜ TRÌNH" → "TTr-QLD", "NQ-SKHDT" under "SỞ KẾ HOẠCH VÀ ĐẦU TƯ" → "NQ-SKHĐT")."""
+    year, _, tail = notation.rpartition("/")
+    groups = tail.split("-")
+    if title_code:
+        groups = _with_type_group(groups, title_code)
+    typed = len(groups) > 1 and groups[0] in vocab.TYPE_BY_CODE
+    abbreviations = [a for organ in organs for a in _abbreviations(organ)]
+    for index in range(1 if typed else 0, len(groups)):
+        groups[index] = _agency_group(groups[index], organs, abbreviations)
+    return (year + "/" if year else "") + "-".join(groups)
+
+
+def _with_type_group(groups: list[str], title_code: str) -> list[str]:
+    """``groups`` with the first put right to ``title_code`` when it is one letter off it (or the hyphen after it
+    was lost: "KHSNV" → "KH", "SNV"); as they were when the first group is the code or far from it."""
+    first = groups[0]
+    if first == title_code:
+        return groups
+    # one letter off the code, or off the code without its small letter, which OCR loses ("TI" for "TTr")
+    bare = "".join(filter(str.isupper, title_code))
+    if len(groups) > 1 and (_one_edit(first.upper(), title_code.upper()) or bare != title_code
+                            and (first.upper() == bare or _one_edit(first.upper(), bare))):
+        return [title_code, *groups[1:]]
+    rest = first[len(title_code):]
+    if len(groups) == 1 and first.upper().startswith(title_code.upper()) and len(rest) >= 2 and rest.isalpha():
+        return [title_code, rest]
+    return groups
+
+
+def _agency_group(group: str, organs: tuple[str, ...], abbreviations: list[str]) -> str:
+    """``group`` as the one agency abbreviation it is one OCR slip off ("STTTI" → "STTTT", "SVHTTTDL" →
+    "SVHTTDL"), when its letters are not in order among the initials of an agency's name already."""
+    if len(group) < 3 or any(_within(group, _initials(organ, keep_and=True)) for organ in organs if organ):
+        return group
+    near = {a for a in abbreviations if _ocr_slip(group.upper(), a)}
+    return near.pop() if len(near) == 1 else group
+
+
+# Capitals OCR takes for one another in a ký hiệu (an agency may abbreviate as it likes: any other letter is its).
+_LOOK_ALIKE = ("ITLJ1", "DĐOQ0")
+_STROKES = "IL1J|"  # a serif or a speck beside a letter, read as a letter of its own
+
+
+def _ocr_slip(read: str, meant: str) -> bool:
+    """True when ``read`` is ``meant`` with one slip OCR makes: a look-alike capital ("STTTI"), a letter doubled
+    ("SVHTTTDL"), a stroke read as a letter of its own ("QLTIHADS")."""
+    if len(read) == len(meant):
+        slips = [(a, b) for a, b in zip(read, meant) if a != b]
+        return len(slips) == 1 and any(slips[0][0] in s and slips[0][1] in s for s in _LOOK_ALIKE)
+    return len(read) == len(meant) + 1 and any(
+        (read[i] == read[i - 1] or read[i] in _STROKES) and read[:i] + read[i + 1:] == meant for i in range(1, len(read)))
+
+
+_AND = "va"  # folded "và": no letter in an agency's abbreviation ("SỞ KẾ HOẠCH VÀ ĐẦU TƯ" → SKHĐT)
+
+
+def _initials(organ: str, keep_and: bool = False) -> str:
+    """The first letters of the words of an agency's name, capital, unmarked but Đ: "SỞ Y TẾ" → "SYT"."""
+    words = re.findall(r"[^\W\d_]+", organ)
+    return "".join("Đ" if w[0] in "Đđ" else fold(w[0]).upper() for w in words if keep_and or fold(w) != _AND)
+
+
+def _abbreviations(organ: str) -> list[str]:
+    """What an agency's name is abbreviated to: its initials, those of the words before its level and place
+    ("ỦY BAN NHÂN DÂN TỈNH NAM ĐỊNH" → "UBNDTNĐ", "UBND") and those after its head word ("CỤC QUẢN LÝ DƯỢC" →
+    "QLD")."""
+    if not organ:
+        return []
+    name = " ".join(organ.split())
+    spelled = exact_key(name) + " "  # as long as ``name``: NFC letters, marks kept ("quản" is no "quận")
+    cut = min((spelled.find(f" {level} ") for level in _LEVELS_SPELLED if f" {level} " in spelled), default=0)
+    head = max((len(h) for h in vocab.ORGAN_HEADS if fold(name).startswith(h + " ")), default=0)
+    forms = (_initials(name), _initials(name[:cut]) if cut else _initials(name[head:]))
+    return [a for a in dict.fromkeys(forms) if len(a) >= 3]
+
+
+_LEVELS_SPELLED = tuple(exact_key(level) for level in vocab.LEVEL_NAMES)
+
+
+def _within(group: str, initials: str) -> bool:
+    """True when the letters of ``group`` stand in order among ``initials``."""
+    letters = iter(initials)
+    return all(c in letters for c in group.upper())
 
 
 def read_date_place(lines: list[str]) -> tuple[str, str]:

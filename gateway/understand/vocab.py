@@ -55,9 +55,8 @@ OFFICE_WORDS = frozenset((
     "thuong", "truc", "ke", "toan", "tra", "chi", "huy", "bi", "tham", "phan", "uyen",
 ))
 # Second lines that continue the name above instead of starting a body ("ỦY BAN NHÂN DÂN" / "TỈNH QUẢNG NGÃI").
-NAME_CONTINUATIONS = tuple(fold(w) + " " for w in (
-    "TỈNH", "THÀNH PHỐ", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN", "ĐẶC KHU",
-))
+LEVEL_NAMES = ("TỈNH", "THÀNH PHỐ", "HUYỆN", "QUẬN", "THỊ XÃ", "XÃ", "PHƯỜNG", "THỊ TRẤN", "ĐẶC KHU")
+NAME_CONTINUATIONS = tuple(fold(w) + " " for w in LEVEL_NAMES)
 
 # Family names, which OCR reads with the wrong tone ("Nguyên" for "Nguyễn") and which have one spelling.
 SURNAMES = (

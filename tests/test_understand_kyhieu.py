@@ -1,0 +1,105 @@
+"""Failure classes of the số và ký hiệu on scans: ký hiệu groups OCR misread by a letter, put right by the title
+and the agency's name the page prints, and what a repair leaves as evidence; "Số:" lines whose slash or label OCR
+lost; file names that are a trích yếu, not a ký hiệu."""
+
+from __future__ import annotations
+
+from gateway.core.values import FieldValue
+from gateway.understand import confidence, patterns
+
+HEADER = ("BỘ Y TẾ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "CỤC QUẢN LÝ DƯỢC Độc lập - Tự do - Hạnh phúc")
+
+
+def _notation(code_line: str, title: str, header: tuple[str, ...] = HEADER, source: str = "ocr") -> str:
+    lines = (*header, code_line, "", title, "Về việc giao chỉ tiêu năm 2024", "", "Kính gửi: Sở Y tế")
+    return patterns.parse(patterns.DocText(lines), source).fields["code_notation"].value
+
+
+def test_a_type_group_one_letter_off_the_titles_code_takes_the_code() -> None:
+    assert _notation("Số: 06/TIr-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "TỜ TRÌNH") == "TTr-QLD"
+    assert _notation("Số: 06/QD-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "QUYẾT ĐỊNH") == "QĐ-QLD"
+    assert _notation("Số: 06/KHQLD Hà Nội, ngày 02 tháng 4 năm 2024", "KẾ HOẠCH") == "KH-QLD"  # the hyphen lost
+    assert _notation("Số: 06/TI-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "TỜ TRÌNH") == "TTr-QLD"  # the small r lost
+    # far from the title's code, or the title's code already: as read
+    assert _notation("Số: 06/BC-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "KẾ HOẠCH") == "BC-QLD"
+    assert _notation("Số: 06/TTr-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "TỜ TRÌNH") == "TTr-QLD"
+    # a born-digital text layer is what was typed: nothing is put right
+    assert _notation("Số: 06/TIr-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "TỜ TRÌNH", source="text") == "TIR-QLD"
+
+
+def test_an_agency_group_one_letter_off_the_agencys_initials_takes_them() -> None:
+    header = ("ỦY BAN NHÂN DÂN TỈNH SƠN LA CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+              "SỞ KẾ HOẠCH VÀ ĐẦU TƯ Độc lập - Tự do - Hạnh phúc")
+    line = "Số: 01/NQ-{} Sơn La, ngày 23 tháng 3 năm 2022"
+    assert _notation(line.format("SKHDT"), "NGHỊ QUYẾT", header) == "NQ-SKHĐT"  # Đ read as D
+    assert _notation(line.format("SKHĐI"), "NGHỊ QUYẾT", header) == "NQ-SKHĐT"  # T read as I
+    assert _notation(line.format("SKKHĐT"), "NGHỊ QUYẾT", header) == "NQ-SKHĐT"  # a letter doubled
+    assert _notation(line.format("UBNO"), "NGHỊ QUYẾT", header) == "NQ-UBND"  # the parent's, without its place
+    # letters in order among the initials, or far from every abbreviation: as read (no code nobody printed)
+    assert _notation(line.format("SKH"), "NGHỊ QUYẾT", header) == "NQ-SKH"
+    assert _notation(line.format("KTTH"), "NGHỊ QUYẾT", header) == "NQ-KTTH"
+    # one letter off but no slip of OCR's: an agency may abbreviate as it likes ("CCTL" for a CHI CỤC KIỂM LÂM)
+    forest = ("SỞ NÔNG NGHIỆP VÀ PHÁT TRIỂN NÔNG THÔN", "CHI CỤC KIỂM LÂM Độc lập - Tự do - Hạnh phúc")
+    assert _notation("Số: 688/BB-CCTL Khánh Hòa, ngày 19 tháng 8 năm 2017", "BIÊN BẢN", forest) == "BB-CCTL"
+    enforcement = ("BỘ TƯ PHÁP CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+                   "CỤC QUẢN LÝ THI HÀNH ÁN DÂN SỰ Độc lập - Tự do - Hạnh phúc")
+    assert _notation("Số: 07/QLTIHADS-KT Hà Nội, ngày 28 tháng 7 năm 2019", "", enforcement) == "QLTHADS-KT"
+    culture = ("SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",)
+    assert _notation("Số: 12/SVHTTTDL-VP Huế, ngày 02 tháng 4 năm 2024", "", culture) == "SVHTTDL-VP"
+
+
+def test_a_repaired_ky_hieu_says_so_in_its_evidence() -> None:
+    fields = {"code_notation": FieldValue("TTr-QLD", 0.95, "ocr"), "type_name": FieldValue("Tờ trình", 0.95, "ocr")}
+    plain = confidence.evidence(fields, confidence.Checks())["code_notation"]
+    fixed = confidence.evidence(fields, confidence.Checks(second_reading={"code_notation": "repaired"}))
+    assert "fix:repaired" not in plain and "fix:repaired" in fixed["code_notation"]
+    table = {"code_notation": {"ocr|type:agree|shape:ok|fn:none|ocr:lo": (900, 899)}}
+    assert confidence.calibrated(fields, fixed, table)["code_notation"].confidence < 0.9
+
+
+def test_a_so_line_whose_slash_or_label_ocr_lost_is_still_read() -> None:
+    assert patterns.read_code(["Số: 04UBND-NV_ Bình Định, ngày 07 tháng 4 năm 2017"]) == ("04", "UBND-NV")
+    assert patterns.read_code(["Số: 01GM-TCT Hà Nội, ngày 18 tháng 7 năm 2019"]) == ("01", "GM-TCT")
+    assert patterns.read_code(["ho: /GM-SVHTTDL,"]) == ("", "GM-SVHTTDL")  # "Số" read as another short word
+    # the hyphen lost too: the title's code cuts the capitals apart
+    header = ("BỘ TƯ PHÁP CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "-==~= Độc lập - Tự do - Hạnh phúc")
+    assert patterns.read_code(["Số390TBBTP — — — ———"]) == ("390", "TBBTP")
+    assert _notation("Số390TBBTP — — — ———", "THÔNG BÁO", header) == "TB-BTP"
+    assert patterns.read_code(["Số 12Hà Nội, ngày 02 tháng 4 năm 2024"]) is None
+    # a number with no "Số:" before it, or a word and no ký hiệu after it, is no số
+    assert patterns.read_code(["Điều 04UBND-NV của quy chế"]) is None
+    assert patterns.read_code(["Tel: 0236/3822 từ thứ hai"]) is None
+
+
+def test_a_file_name_made_of_the_trich_yeus_words_gives_no_ky_hieu() -> None:
+    from gateway.understand.fields import _filename_code
+
+    assert _filename_code("cv-07-bo-sung-kinh-phi-cho-khieu-nai-cua-cong-dan-den-nam-2030.pdf") == ("07", "BO")
+    assert _filename_code("12-BC-UBND-VP-TH.pdf") == ("12", "BC-UBND-VP-TH")
+    assert _filename_code("2352 ( 07-CT-UBND).signed_20250517_044750.pdf") == ("07", "CT-UBND")
+
+
+def test_a_so_line_the_pages_reading_lost_is_read_again_beside_the_date() -> None:
+    import dataclasses
+
+    import pypdfium2 as pdfium
+    from docgen import make_official_pdf, scan_of
+
+    from gateway.understand import fields, ocr
+    from gateway.understand.layout import doc_text
+
+    pdf = make_official_pdf(organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number="27", notation="UBND-KT",
+                            place="Quảng Ngãi", day="16", month="04", year="2024", vv=("V/v kế hoạch năm",),
+                            signer=("CHỦ TỊCH",), signer_name="Nguyễn Văn An")
+    document = pdfium.PdfDocument(scan_of(pdf, angle=0.3, dpi=250))
+    page = ocr.ocr_region(document, 0, fields.HEADER_SHARE, 300).page
+    # the page's reading without its "Số:" line, as when OCR ran it into specks
+    lost = dataclasses.replace(page, segments=tuple(s for s in page.segments if "UBND-KT" not in s.text
+                                                    and not s.text.startswith("Số")))
+    text = doc_text([lost])
+    parsed = patterns.parse(text, "ocr")
+    assert "code_notation" not in parsed.fields
+    again = fields._so_line_again(document, lost, text, parsed, 300)
+    assert again.fields["code_notation"].value == "UBND-KT" and again.fields["code_number"].value == "27"
+    assert "code_notation" in again.repaired
+    document.close()
