@@ -558,7 +558,7 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
     """
     middle = page.width / 2
     # ô 2 ends at the số's line (the date beside it is no agency's)
-    below = [s.top for s in page.segments if s.x0 < middle and ("/" in s.text or _SO.match(fold(s.text)))]
+    below = [s.top for s in page.segments if s.x0 < middle and ("/" in s.text or _so_line(page, s))]
     bottom = min([page.height * ORGAN_ZONE, *below])
     wanted = [s for s in page.segments if s.bottom <= bottom + 2 and s.x0 < middle * 0.8
               and s.confidence < ORGAN_REREAD and not any(c.isdigit() or c == "/" for c in s.text)
@@ -579,17 +579,30 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
                and segment.top <= (s.top + s.bottom) / 2 <= segment.bottom]
         if segment not in row:
             continue
-        again, share = "", _syllable_share(" ".join(s.text for s in row))
-        for edge in dict.fromkeys((right, min(right, middle))):  # Tesseract reads some lines better in a box
-            box = (0.02, (segment.top - 0.15 * height) / page.height, edge / page.width,  # of another width
-                   (segment.bottom + 0.05 * height) / page.height)
+        # the page's reading without the Tiêu ngữ it ran into: a reading again must not have fewer syllables
+        # (those are words the box or the litter's trimming lost: "BỘ XÂY DỰNG ˆ" → "BỌ XAY"), and the taller
+        # box's not fewer words either (a line's last letters it cut: "… BỆNH TẬT" → "… BỆNH TẬ")
+        first = patterns._strip_motto(patterns.without_marks(" ".join(s.text for s in row)))
+        again, share, count, words = "", _syllable_share(first), _syllable_count(first), len(first.split())
+        # Tesseract reads some lines better in a box of another width, and a line whose segment lost its tone
+        # marks (or ran into the rule under it) in a taller one that stops at the lines above and below
+        column = [s for s in page.segments if s.x0 < middle and s not in row]
+        above = max([s.bottom for s in column if s.bottom <= segment.top + 0.2 * height], default=0.0)
+        below = min([s.top for s in column if s.top >= segment.bottom - 0.2 * height], default=page.height)
+        tall = (max(segment.top - 0.4 * height, above + 1), min(segment.bottom + 0.3 * height, below - 1))
+        boxes = [(segment.top - 0.15 * height, segment.bottom + 0.05 * height, edge)
+                 for edge in dict.fromkeys((right, min(right, middle)))] + [(*tall, min(right, middle))]
+        for top, bottom, edge in boxes:
+            box = (0.02, top / page.height, edge / page.width, bottom / page.height)
             try:
-                reading = _without_litter(ocr.read_line(pdf, 0, box, dpi))
+                reading = _without_litter(ocr.read_line(pdf, 0, box, dpi, no_rule=True))
             except Exception as err:  # noqa: BLE001 - the first reading stands
                 log.debug("reading an agency line again failed: %s", err)
                 break
-            if _syllable_share(reading) > share:
-                again, share = reading, _syllable_share(reading)
+            if (_syllable_share(reading) > share and _syllable_count(reading) >= count
+                    and (top != tall[0] or len(reading.split()) >= words)):
+                again, share, count, words = (reading, _syllable_share(reading), _syllable_count(reading),
+                                              len(reading.split()))
             if share == 1.0:
                 break
         if again:
@@ -598,6 +611,15 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
             segments.insert(at, dataclasses.replace(row[0], text=again, x0=min(s.x0 for s in row),
                                                     x1=min(max(s.x1 for s in row), right)))
     return dataclasses.replace(page, segments=tuple(segments))
+
+
+def _so_line(page: PageText, segment) -> bool:
+    """True when ``segment`` opens the số line: "Số:" with a number or a ký hiệu in its row. An agency's line
+    "SỞ TƯ PHÁP" garbled to "S; PƯPHAP" opens like "Số:" but nothing in its row has a digit or a slash."""
+    if not _SO.match(fold(segment.text)):
+        return False
+    row = [s for s in page.segments if s.top < segment.bottom and segment.top < s.bottom]
+    return any(c.isdigit() or c == "/" for s in row for c in s.text)
 
 
 _ORGAN_FIELDS = {" ".join(fold(p).split()): p.upper() for p in vocab.LEXICON}
@@ -632,20 +654,31 @@ def _repair_organ(fields: dict[str, FieldValue]) -> bool:
 
 
 def _without_litter(line: str) -> str:
-    """A line read again without the words after its last that are neither syllables nor glued syllables (the
-    rule under it read as letters: "CÔNG TY ĐIỆN LỰC TRÀ ÿtØirav")."""
-    words = line.split()
-    while words and not (_LETTERS.fullmatch(words[-1]) and (syllables.is_syllable(fold(words[-1]))
-                                                            or len(syllables.split(words[-1])) > 1)):
+    """A line read again without the words before its first and after its last that are neither syllables nor
+    glued syllables (the rule under it read as letters: "CÔNG TY ĐIỆN LỰC TRÀ ÿtØirav"; a scanner's shadow
+    at the left edge: "—m LÀO CAI", "F- CHI CỤC KIỂM LÂM")."""
+    words = patterns.without_marks(line).split()
+    while words and not _worded(words[-1]):
         words.pop()
+    while words and not _worded(words[0]):
+        words.pop(0)
     return " ".join(words)
+
+
+def _worded(word: str) -> bool:
+    """True for a word of letters that is a syllable or syllables glued."""
+    return bool(_LETTERS.fullmatch(word)) and (syllables.is_syllable(fold(word)) or len(syllables.split(word)) > 1)
 
 
 def _syllable_share(text: str) -> float:
     """The share of the words of ``text`` that are Vietnamese syllables (litter and glued words are not)."""
     words = text.split()
-    good = sum(1 for w in words if _LETTERS.fullmatch(w) and syllables.is_syllable(fold(w)))
-    return good / len(words) if words else 0.0
+    return _syllable_count(text) / len(words) if words else 0.0
+
+
+def _syllable_count(text: str) -> int:
+    """How many words of ``text`` are Vietnamese syllables."""
+    return sum(1 for w in text.split() if _LETTERS.fullmatch(w) and syllables.is_syllable(fold(w)))
 
 
 def _with_sparse_right(pdf, index: int, page: PageText, dpi: int) -> PageText:
