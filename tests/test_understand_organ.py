@@ -220,5 +220,9 @@ def test_a_taller_box_is_read_for_a_line_still_unread_and_taken_only_word_for_wo
     asked.clear()
     monkeypatch.setattr(fields.ocr, "read_line", lambda *a, **k: asked.append(a) or (
         "TRUNG TÂM KIẾỂM SOÁT BỆNH TẬT" if len(asked) == 1 else "TRUNG TÂM KIỂM SOÁT BỆNH TẬT"))
-    again = fields._organ_reread(None, page, 300)
+    taller: list[str] = []
+    again = fields._organ_reread(None, page, 300, taller=taller)
     assert layout.doc_text([again]).lines[1] == "TRUNG TÂM KIỂM SOÁT BỆNH TẬT"
+    assert taller == ["TRUNG TÂM KIỂM SOÁT BỆNH TẬT"]  # read in a box of our own: the organ says again:differ
+    organ = {"organ_name": FieldValue("TRUNG TÂM KIỂM SOÁT BỆNH TẬT", 0.7, "ocr")}
+    assert fields._organ_holds(organ, taller) and not fields._organ_holds(organ, ["SỞ Y TẾ"])

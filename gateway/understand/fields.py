@@ -509,8 +509,9 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
         signer_pages, spent = _signer_pages(pdf, count, config)
         seconds += spent
         ocr_pages = [top.page] + [page for _, page in signer_pages]
+    taller: list[str] = []  # agency lines read in a taller box than OCR's own: no two readings agreed on them
     try:
-        ocr_pages[0] = _organ_reread(pdf, ocr_pages[0], config.ocr_dpi)
+        ocr_pages[0] = _organ_reread(pdf, ocr_pages[0], config.ocr_dpi, taller=taller)
     except Exception as err:  # noqa: BLE001 - a second look at the agency's lines must not cost the document
         log.warning("reading the agency's lines again failed: %s: %s", type(err).__name__, err)
     text = doc_text(ocr_pages)
@@ -521,7 +522,7 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
         urgency, secrecy = patterns.read_marks(list(header_page.red))
         parsed = dataclasses.replace(parsed, urgency=max(parsed.urgency, urgency), secrecy=max(parsed.secrecy, secrecy))
     fields = dict(parsed.fields)
-    organ_repaired = _repair_organ(fields)
+    organ_repaired = _repair_organ(fields) or _organ_holds(fields, taller)
     if "signer_name" not in fields and signer_pages:
         index, page = _block_page(signer_pages)
         again = _sparse_signer(pdf, fields, index, page, config, read_sparse=count == 1)
@@ -535,7 +536,7 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
     hand, second = _handwritten(fields, header, parsed)
     if repaired:  # the name is the seal's second reading, not the page's: no two readings agreed on it
         second += (("signer_name", "differ"),)
-    if organ_repaired:  # a word put in by its spelling, not by what OCR read
+    if organ_repaired:  # a word put in by its spelling or read in a box of our own, not by what OCR read
         second += (("organ_name", "differ"),)
     parsed = dataclasses.replace(parsed, fields=fields)
     words = header.words + tuple(w for _, page in signer_pages for w in page.segments)
@@ -548,13 +549,13 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _SO = re.compile(r"\s*s\S?\s*[:;]")  # "Số:", as OCR reads it ("So:", "Sô;")
 
 
-def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
+def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4, taller: list[str] | None = None) -> PageText:
     """Page 1 with the agency's lines OCR read badly read again, each alone as one line of the left column.
 
     The issuing organ's line is bold (LibreOffice's Times bold has narrow gaps) with a rule under it: in the
     page's reading it comes out glued, doubled or run into the rule ("SỞXÂYDỤNG O.O.", "số vn —grre"); alone
     it mostly reads right. A reading is taken when more of its words are Vietnamese syllables; about 0.03 s a
-    line.
+    line. The readings taken from the taller box go into ``taller``.
     """
     middle = page.width / 2
     # ô 2 ends at the số's line (the date beside it is no agency's)
@@ -584,6 +585,7 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
         # box's not fewer words either (a line's last letters it cut: "… BỆNH TẬT" → "… BỆNH TẬ")
         first = patterns._strip_motto(patterns.without_marks(" ".join(s.text for s in row)))
         again, share, count, words = "", _syllable_share(first), _syllable_count(first), len(first.split())
+        tall_reading = ""
         # Tesseract reads some lines better in a box of another width, and a line whose segment lost its tone
         # marks (or ran into the rule under it) in a taller one that stops at the lines above and below
         column = [s for s in page.segments if s.x0 < middle and s not in row]
@@ -603,14 +605,24 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
                     and (top != tall[0] or len(reading.split()) >= words)):
                 again, share, count, words = (reading, _syllable_share(reading), _syllable_count(reading),
                                               len(reading.split()))
+                tall_reading = reading if top == tall[0] else tall_reading
             if share == 1.0:
                 break
+        if again and taller is not None and again == tall_reading:
+            taller.append(again)
         if again:
             at = segments.index(row[0])
             segments = [s for s in segments if s not in row]
             segments.insert(at, dataclasses.replace(row[0], text=again, x0=min(s.x0 for s in row),
                                                     x1=min(max(s.x1 for s in row), right)))
     return dataclasses.replace(page, segments=tuple(segments))
+
+
+def _organ_holds(fields: dict[str, FieldValue], lines: list[str]) -> bool:
+    """True when the issuing organ holds one of ``lines`` (as folded words)."""
+    organ = fields.get("organ_name")
+    folded = f" {' '.join(fold(organ.value).split())} " if organ is not None else ""
+    return any(f" {' '.join(fold(line).split())} " in folded for line in lines if line.strip())
 
 
 def _so_line(page: PageText, segment) -> bool:
