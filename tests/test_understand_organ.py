@@ -82,7 +82,7 @@ def test_an_agency_line_ocr_read_badly_is_read_again_alone_and_taken_when_it_rea
         for s in page.segments))
     asked = []
 
-    def line(pdf, index, box, dpi):
+    def line(pdf, index, box, dpi, **options):
         asked.append(box)
         return "SỞ XÂY DỰNG ÿtØirav"  # the rule under the line read as letters: left out
 
@@ -90,7 +90,7 @@ def test_an_agency_line_ocr_read_badly_is_read_again_alone_and_taken_when_it_rea
     again = fields._organ_reread(None, page, 300)
     assert len(asked) == 1 and asked[0][2] < 900 / page.width  # the box ends before the Tiêu ngữ beside it
     assert patterns.parse(layout.doc_text([again]), "ocr", 0.7).fields["organ_name"].value == "SỞ XÂY DỰNG"
-    monkeypatch.setattr(fields.ocr, "read_line", lambda *a: "S0 X4Y")
+    monkeypatch.setattr(fields.ocr, "read_line", lambda *a, **k: "S0 X4Y")
     assert fields._organ_reread(None, page, 300) == page  # a reading no better than the first is not taken
 
 
@@ -119,7 +119,7 @@ def test_a_wide_run_centred_right_and_two_bad_pieces_of_one_row_are_read_again_o
         dataclasses.replace(s, confidence=20.0) if s.text.startswith(("BỆ", "VIỆNX")) else s for s in page.segments))
     asked = []
 
-    def line(pdf, index, box, dpi):
+    def line(pdf, index, box, dpi, **options):
         asked.append(box)
         return "BỆNH VIỆN ĐIỆN LỰC"
 
@@ -155,3 +155,74 @@ def test_an_organ_word_that_is_no_syllable_is_put_right_by_a_known_field_and_say
     found = confidence.evidence(fields, confidence.Checks(second_reading={"organ_name": "differ"}))
     assert "again:differ" in found["organ_name"].split("|")
     assert "again:differ" not in confidence.evidence(fields, confidence.Checks())["organ_name"].split("|")
+
+
+def test_the_rule_under_an_agency_line_is_whitened_before_the_line_is_read_again() -> None:
+    from PIL import Image, ImageDraw
+
+    from gateway.understand import ocr
+
+    image = Image.new("L", (400, 100), 255)
+    draw = ImageDraw.Draw(image)
+    for x in range(20, 300, 40):  # capitals 40 px high
+        draw.rectangle((x, 20, x + 25, 60), fill=0)
+    draw.rectangle((62, 66, 67, 71), fill=0)  # a dot under a letter (nặng): as wide as high, it stays
+    for x in range(100, 220, 20):  # a rule of hyphens under the line: flat, it goes
+        draw.rectangle((x, 80, x + 12, 83), fill=0)
+    cleaned = ocr.without_rule(image)
+    assert cleaned.getpixel((105, 81)) == 255
+    assert cleaned.getpixel((64, 68)) == 0 and cleaned.getpixel((30, 40)) == 0
+    plain = Image.new("L", (400, 100), 255)
+    ImageDraw.Draw(plain).rectangle((20, 20, 45, 60), fill=0)
+    assert ocr.without_rule(plain) is plain  # nothing under the line: the image as it was
+
+
+def test_a_lone_modifier_mark_ocr_read_from_the_rule_is_no_word_of_the_organ() -> None:
+    from gateway.understand import fields
+
+    lines = ["TẬP ĐOÀN ĐIỆN LỰC VIỆT NAM", "TỔNG CÔNG TY ĐIỆN LỰC ˆ", "MIỀN NAM", "Số: 03/QĐ-EVNSPC"]
+    assert patterns.split_organ(patterns._organ_lines(lines))[1] == "TỔNG CÔNG TY ĐIỆN LỰC MIỀN NAM"
+    lines = ["BỘ XÂY DỰNG ˆ. ..", "Số: 31/HD-BXD"]
+    assert patterns.split_organ(patterns._organ_lines(lines))[1] == "BỘ XÂY DỰNG"
+    assert fields._without_litter("BỘ XÂY DỰNGˆ") == "BỘ XÂY DỰNG"  # glued to a word, it goes from a re-reading
+
+
+def test_an_agency_line_garbled_to_look_like_the_so_line_is_read_again(monkeypatch) -> None:
+    from gateway.understand import fields
+
+    page = _page(("ỦY BAN NHÂN DÂN TỈNH", 280, 680, 160), ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 780, 1480, 160),
+                 ("LẠNG SƠN", 390, 570, 205), ("S; PƯPHAP-.-......", 330, 1000, 250),
+                 ("Số: 48", 330, 450, 330), ("/QĐ-STP", 500, 650, 330))
+    page = layout.PageText(page.width, page.height, tuple(
+        dataclasses.replace(s, confidence=0.0) if s.text.startswith("S;") else s for s in page.segments))
+    monkeypatch.setattr(fields.ocr, "read_line", lambda *a, **k: "F- SỞ TƯ PHÁP")  # the shadow's litter goes
+    again = fields._organ_reread(None, page, 300)
+    assert patterns.parse(layout.doc_text([again]), "ocr", 0.7).fields["organ_name"].value == "SỞ TƯ PHÁP"
+
+
+def test_a_taller_box_is_read_for_a_line_still_unread_and_taken_only_word_for_word(monkeypatch) -> None:
+    from gateway.understand import fields
+
+    page = _page(("SỞ Y TẾ TỈNH THÁI BÌNH", 240, 660, 160), ("TRUNG TÂM KIẾỂM SOÁT BÊNH TẬT", 240, 700, 205),
+                 ("Số: 12/QĐ-TTKSBT", 250, 600, 300))
+    page = layout.PageText(page.width, page.height, tuple(
+        dataclasses.replace(s, confidence=30.0) if s.text.startswith("TRUNG") else s for s in page.segments))
+    asked = []
+
+    def line(pdf, index, box, dpi, **options):
+        asked.append(box)
+        return "TRUNG TÂM KIẾM SOÁT BỆNH" if len(asked) == 2 else "TRUNG TÂM KIẾỂM SOÁT BỆNH TẬT"
+
+    monkeypatch.setattr(fields.ocr, "read_line", line)
+    again = fields._organ_reread(None, page, 300)
+    assert len(asked) == 2 and asked[1][3] > asked[0][3]  # the second reaches lower (its top stops at the line above)
+    assert "TRUNG TÂM KIẾỂM SOÁT BÊNH TẬT" in layout.doc_text([again]).lines[1]  # a word lost: not taken
+    asked.clear()
+    monkeypatch.setattr(fields.ocr, "read_line", lambda *a, **k: asked.append(a) or (
+        "TRUNG TÂM KIẾỂM SOÁT BỆNH TẬT" if len(asked) == 1 else "TRUNG TÂM KIỂM SOÁT BỆNH TẬT"))
+    taller: list[str] = []
+    again = fields._organ_reread(None, page, 300, taller=taller)
+    assert layout.doc_text([again]).lines[1] == "TRUNG TÂM KIỂM SOÁT BỆNH TẬT"
+    assert taller == ["TRUNG TÂM KIỂM SOÁT BỆNH TẬT"]  # read in a box of our own: the organ says again:differ
+    organ = {"organ_name": FieldValue("TRUNG TÂM KIỂM SOÁT BỆNH TẬT", 0.7, "ocr")}
+    assert fields._organ_holds(organ, taller) and not fields._organ_holds(organ, ["SỞ Y TẾ"])

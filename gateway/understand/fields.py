@@ -511,8 +511,9 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
         signer_pages, spent = _signer_pages(pdf, count, config)
         seconds += spent
         ocr_pages = [top.page] + [page for _, page in signer_pages]
+    taller: list[str] = []  # agency lines read in a taller box than OCR's own: no two readings agreed on them
     try:
-        ocr_pages[0] = _organ_reread(pdf, ocr_pages[0], config.ocr_dpi)
+        ocr_pages[0] = _organ_reread(pdf, ocr_pages[0], config.ocr_dpi, taller=taller)
     except Exception as err:  # noqa: BLE001 - a second look at the agency's lines must not cost the document
         log.warning("reading the agency's lines again failed: %s: %s", type(err).__name__, err)
     text = doc_text(ocr_pages)
@@ -528,7 +529,7 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
         urgency, secrecy = patterns.read_marks(list(header_page.red))
         parsed = dataclasses.replace(parsed, urgency=max(parsed.urgency, urgency), secrecy=max(parsed.secrecy, secrecy))
     fields = dict(parsed.fields)
-    organ_repaired = _repair_organ(fields)
+    organ_repaired = _repair_organ(fields) or _organ_holds(fields, taller)
     if "signer_name" not in fields and signer_pages:
         index, page = _block_page(signer_pages)
         again = _sparse_signer(pdf, fields, index, page, config, read_sparse=count == 1)
@@ -542,7 +543,7 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
     hand, second = _handwritten(fields, header, parsed)
     if repaired:  # the name is the seal's second reading, not the page's: no two readings agreed on it
         second += (("signer_name", "differ"),)
-    if organ_repaired:  # a word put in by its spelling, not by what OCR read
+    if organ_repaired:  # a word put in by its spelling or read in a box of our own, not by what OCR read
         second += (("organ_name", "differ"),)
     parsed = dataclasses.replace(parsed, fields=fields)
     words = header.words + tuple(w for _, page in signer_pages for w in page.segments)
@@ -555,17 +556,17 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _SO = re.compile(r"\s*s\S?\s*[:;]")  # "Số:", as OCR reads it ("So:", "Sô;")
 
 
-def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
+def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4, taller: list[str] | None = None) -> PageText:
     """Page 1 with the agency's lines OCR read badly read again, each alone as one line of the left column.
 
     The issuing organ's line is bold (LibreOffice's Times bold has narrow gaps) with a rule under it: in the
     page's reading it comes out glued, doubled or run into the rule ("SỞXÂYDỤNG O.O.", "số vn —grre"); alone
     it mostly reads right. A reading is taken when more of its words are Vietnamese syllables; about 0.03 s a
-    line.
+    line. The readings taken from the taller box go into ``taller``.
     """
     middle = page.width / 2
     # ô 2 ends at the số's line (the date beside it is no agency's)
-    below = [s.top for s in page.segments if s.x0 < middle and ("/" in s.text or _SO.match(fold(s.text)))]
+    below = [s.top for s in page.segments if s.x0 < middle and ("/" in s.text or _so_line(page, s))]
     bottom = min([page.height * ORGAN_ZONE, *below])
     wanted = [s for s in page.segments if s.bottom <= bottom + 2 and s.x0 < middle * 0.8
               and s.confidence < ORGAN_REREAD and not any(c.isdigit() or c == "/" for c in s.text)
@@ -586,25 +587,58 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4) -> PageText:
                and segment.top <= (s.top + s.bottom) / 2 <= segment.bottom]
         if segment not in row:
             continue
-        again, share = "", _syllable_share(" ".join(s.text for s in row))
-        for edge in dict.fromkeys((right, min(right, middle))):  # Tesseract reads some lines better in a box
-            box = (0.02, (segment.top - 0.15 * height) / page.height, edge / page.width,  # of another width
-                   (segment.bottom + 0.05 * height) / page.height)
+        # the page's reading without the Tiêu ngữ it ran into: a reading again must not have fewer syllables
+        # (those are words the box or the litter's trimming lost: "BỘ XÂY DỰNG ˆ" → "BỌ XAY"), and the taller
+        # box's not fewer words either (a line's last letters it cut: "… BỆNH TẬT" → "… BỆNH TẬ")
+        first = patterns._strip_motto(patterns.without_marks(" ".join(s.text for s in row)))
+        again, share, count, words = "", _syllable_share(first), _syllable_count(first), len(first.split())
+        tall_reading = ""
+        # Tesseract reads some lines better in a box of another width, and a line whose segment lost its tone
+        # marks (or ran into the rule under it) in a taller one that stops at the lines above and below
+        column = [s for s in page.segments if s.x0 < middle and s not in row]
+        above = max([s.bottom for s in column if s.bottom <= segment.top + 0.2 * height], default=0.0)
+        below = min([s.top for s in column if s.top >= segment.bottom - 0.2 * height], default=page.height)
+        tall = (max(segment.top - 0.4 * height, above + 1), min(segment.bottom + 0.3 * height, below - 1))
+        boxes = [(segment.top - 0.15 * height, segment.bottom + 0.05 * height, edge)
+                 for edge in dict.fromkeys((right, min(right, middle)))] + [(*tall, min(right, middle))]
+        for top, bottom, edge in boxes:
+            box = (0.02, top / page.height, edge / page.width, bottom / page.height)
             try:
-                reading = _without_litter(ocr.read_line(pdf, 0, box, dpi))
+                reading = _without_litter(ocr.read_line(pdf, 0, box, dpi, no_rule=True))
             except Exception as err:  # noqa: BLE001 - the first reading stands
                 log.debug("reading an agency line again failed: %s", err)
                 break
-            if _syllable_share(reading) > share:
-                again, share = reading, _syllable_share(reading)
+            if (_syllable_share(reading) > share and _syllable_count(reading) >= count
+                    and (top != tall[0] or len(reading.split()) >= words)):
+                again, share, count, words = (reading, _syllable_share(reading), _syllable_count(reading),
+                                              len(reading.split()))
+                tall_reading = reading if top == tall[0] else tall_reading
             if share == 1.0:
                 break
+        if again and taller is not None and again == tall_reading:
+            taller.append(again)
         if again:
             at = segments.index(row[0])
             segments = [s for s in segments if s not in row]
             segments.insert(at, dataclasses.replace(row[0], text=again, x0=min(s.x0 for s in row),
                                                     x1=min(max(s.x1 for s in row), right)))
     return dataclasses.replace(page, segments=tuple(segments))
+
+
+def _organ_holds(fields: dict[str, FieldValue], lines: list[str]) -> bool:
+    """True when the issuing organ holds one of ``lines`` (as folded words)."""
+    organ = fields.get("organ_name")
+    folded = f" {' '.join(fold(organ.value).split())} " if organ is not None else ""
+    return any(f" {' '.join(fold(line).split())} " in folded for line in lines if line.strip())
+
+
+def _so_line(page: PageText, segment) -> bool:
+    """True when ``segment`` opens the số line: "Số:" with a number or a ký hiệu in its row. An agency's line
+    "SỞ TƯ PHÁP" garbled to "S; PƯPHAP" opens like "Số:" but nothing in its row has a digit or a slash."""
+    if not _SO.match(fold(segment.text)):
+        return False
+    row = [s for s in page.segments if s.top < segment.bottom and segment.top < s.bottom]
+    return any(c.isdigit() or c == "/" for s in row for c in s.text)
 
 
 _ORGAN_FIELDS = {" ".join(fold(p).split()): p.upper() for p in vocab.LEXICON}
@@ -665,20 +699,31 @@ _DATE_WORDS = re.compile(r"\bthang\b.*\bnam\b")  # folded "tháng … năm": the
 
 
 def _without_litter(line: str) -> str:
-    """A line read again without the words after its last that are neither syllables nor glued syllables (the
-    rule under it read as letters: "CÔNG TY ĐIỆN LỰC TRÀ ÿtØirav")."""
-    words = line.split()
-    while words and not (_LETTERS.fullmatch(words[-1]) and (syllables.is_syllable(fold(words[-1]))
-                                                            or len(syllables.split(words[-1])) > 1)):
+    """A line read again without the words before its first and after its last that are neither syllables nor
+    glued syllables (the rule under it read as letters: "CÔNG TY ĐIỆN LỰC TRÀ ÿtØirav"; a scanner's shadow
+    at the left edge: "—m LÀO CAI", "F- CHI CỤC KIỂM LÂM")."""
+    words = patterns.without_marks(line).split()
+    while words and not _worded(words[-1]):
         words.pop()
+    while words and not _worded(words[0]):
+        words.pop(0)
     return " ".join(words)
+
+
+def _worded(word: str) -> bool:
+    """True for a word of letters that is a syllable or syllables glued."""
+    return bool(_LETTERS.fullmatch(word)) and (syllables.is_syllable(fold(word)) or len(syllables.split(word)) > 1)
 
 
 def _syllable_share(text: str) -> float:
     """The share of the words of ``text`` that are Vietnamese syllables (litter and glued words are not)."""
     words = text.split()
-    good = sum(1 for w in words if _LETTERS.fullmatch(w) and syllables.is_syllable(fold(w)))
-    return good / len(words) if words else 0.0
+    return _syllable_count(text) / len(words) if words else 0.0
+
+
+def _syllable_count(text: str) -> int:
+    """How many words of ``text`` are Vietnamese syllables."""
+    return sum(1 for w in text.split() if _LETTERS.fullmatch(w) and syllables.is_syllable(fold(w)))
 
 
 def _with_sparse_right(pdf, index: int, page: PageText, dpi: int) -> PageText:

@@ -280,13 +280,14 @@ def native_dpi(pdf, index: int) -> float | None:
         page.close()
 
 
-def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int = DPI, ink_only: bool = False) -> str:
+def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int = DPI, ink_only: bool = False,
+              no_rule: bool = False) -> str:
     """One line of text in ``box`` (fractions of the page: left, top, right, bottom), rendered alone at ``dpi``.
 
     A page read at a lower resolution gets the tones of a short line wrong where this closer look, as a
     single line (--psm 7), gets them right; only the box is rendered, so it costs a fifth of a page.
     ``ink_only``: what is paler than print is whitened and only the darkest grey kept (a seal over the line,
-    red or scanned in grey, goes; see sparse_region).
+    red or scanned in grey, goes; see sparse_region). ``no_rule``: a rule under the line goes (without_rule).
     """
     page = pdf[index]
     try:
@@ -302,10 +303,41 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
     cleaned, _ = clean(image, pale_out=ink_only)
     if ink_only:
         cleaned = cleaned.point(lambda v: 0 if v < INK else 255)
+    if no_rule:
+        cleaned = without_rule(cleaned)
     try:
         return nfc(" ".join(engine().line(cleaned, dpi).split()))
     except (RuntimeError, ExtractionError):
         return ""
+
+
+def without_rule(image):
+    """A line's image with the flat marks below its letters whitened: the rule under ô 2's last line (a
+    drawn line, or a row of hyphens "-------") that OCR reads as letters of the line or runs the line into.
+
+    A mark goes when it starts below the middle of the line's letters, is flat (under a sixth of their
+    height) and at least twice as wide as high: a dot under a letter (nặng, Ạ) is about as wide as high.
+    """
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    gray = np.asarray(image.convert("L"))
+    ink = (gray < 128).astype(np.uint8)
+    count, labels, boxes, _ = cv2.connectedComponentsWithStats(ink)
+    if count < 3:
+        return image
+    heights = boxes[1:, 3]
+    tall = heights >= 0.5 * heights.max()
+    letters = boxes[1:][tall]
+    middle = float(np.median(letters[:, 1] + letters[:, 3] / 2))
+    size = float(np.median(letters[:, 3]))
+    goes = np.zeros(count, dtype=bool)
+    for label, (x, y, w, h, _) in enumerate(boxes[1:count], start=1):
+        goes[label] = y > middle and h < size / 6 and w >= 2 * h and w >= 3
+    if not goes.any():
+        return image
+    return Image.fromarray(np.where(goes[labels], 255, gray).astype(np.uint8))
 
 
 def box_crop(image, box: tuple[float, float, float, float]):

@@ -406,7 +406,7 @@ def _organ_lines(lines: list[str]) -> list[str]:
             if found:
                 continue
             continue
-        line = _NOT_LETTER_ENDS.sub("", _strip_motto(raw)).strip(" -_–—=*:")
+        line = _NOT_LETTER_ENDS.sub("", _strip_motto(without_marks(raw))).strip(" -_–—=*:")
         if not line or _RULE.match(line):
             continue
         letters = [c for c in line if c.isalpha()]
@@ -422,6 +422,12 @@ def _organ_lines(lines: list[str]) -> list[str]:
         if len(found) == 4:
             break
     return found
+
+
+def without_marks(line: str) -> str:
+    """``line`` without the letters that have no case: a circumflex OCR read from a rule's end ("TỔNG CÔNG TY
+    ĐIỆN LỰC ˆ", "DỰNGˆ") is a modifier letter, and every letter of Vietnamese has a capital."""
+    return " ".join("".join(c for c in line if not c.isalpha() or c.isupper() or c.islower()).split())
 
 
 def _said_once(line: str) -> str:
