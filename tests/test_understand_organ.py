@@ -169,12 +169,12 @@ def test_the_rule_under_an_agency_line_is_whitened_before_the_line_is_read_again
     draw.rectangle((62, 66, 67, 71), fill=0)  # a dot under a letter (nặng): as wide as high, it stays
     for x in range(100, 220, 20):  # a rule of hyphens under the line: flat, it goes
         draw.rectangle((x, 80, x + 12, 83), fill=0)
-    cleaned = ocr.without_rule(image)
+    cleaned = ocr.whiten_rule(image)
     assert cleaned.getpixel((105, 81)) == 255
     assert cleaned.getpixel((64, 68)) == 0 and cleaned.getpixel((30, 40)) == 0
     plain = Image.new("L", (400, 100), 255)
     ImageDraw.Draw(plain).rectangle((20, 20, 45, 60), fill=0)
-    assert ocr.without_rule(plain) is plain  # nothing under the line: the image as it was
+    assert ocr.whiten_rule(plain) is plain  # nothing under the line: the image as it was
 
 
 def test_a_lone_modifier_mark_ocr_read_from_the_rule_is_no_word_of_the_organ() -> None:

@@ -287,7 +287,7 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
     A page read at a lower resolution gets the tones of a short line wrong where this closer look, as a
     single line (--psm 7), gets them right; only the box is rendered, so it costs a fifth of a page.
     ``ink_only``: what is paler than print is whitened and only the darkest grey kept (a seal over the line,
-    red or scanned in grey, goes; see sparse_region). ``no_rule``: a rule under the line goes (without_rule).
+    red or scanned in grey, goes; see sparse_region). ``no_rule``: a rule under the line goes (whiten_rule).
     """
     page = pdf[index]
     try:
@@ -304,14 +304,14 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
     if ink_only:
         cleaned = cleaned.point(lambda v: 0 if v < INK else 255)
     if no_rule:
-        cleaned = without_rule(cleaned)
+        cleaned = whiten_rule(cleaned)
     try:
         return nfc(" ".join(engine().line(cleaned, dpi).split()))
     except (RuntimeError, ExtractionError):
         return ""
 
 
-def without_rule(image):
+def whiten_rule(image):
     """A line's image with the flat marks below its letters whitened: the rule under ô 2's last line (a
     drawn line, or a row of hyphens "-------") that OCR reads as letters of the line or runs the line into.
 
