@@ -209,15 +209,11 @@ def _abbreviated(organ: str, notation: FieldValue | None) -> str:
     if patterns.type_of_notation(notation.value):
         groups = groups[1:]  # the first group is the type's code
     words = fold(organ).upper().replace("-", " ").split()
-    initials = "".join(w[0] for w in words if w[0].isalpha())
+    initials = fold(patterns.initials(organ, keep_and=True)).upper()
     if not groups or not initials:
         return "abbr:none"
-
-    def within(group: str) -> bool:  # the group's letters in order among the initials
-        letters = iter(initials)
-        return all(c in letters for c in fold(group).upper())
-
-    return "abbr:agree" if any(within(g) or fold(g).upper() in words for g in groups) else "abbr:differ"
+    agree = any(patterns.within(fold(g).upper(), initials) or fold(g).upper() in words for g in groups)
+    return "abbr:agree" if agree else "abbr:differ"
 
 
 def _place(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:

@@ -255,7 +255,7 @@ def _with_type_group(groups: list[str], title_code: str) -> list[str]:
 def _agency_group(group: str, organs: tuple[str, ...], abbreviations: list[str]) -> str:
     """``group`` as the one agency abbreviation it is one OCR slip off ("STTTI" → "STTTT", "SVHTTTDL" →
     "SVHTTDL"), when its letters are not in order among the initials of an agency's name already."""
-    if len(group) < 3 or any(_within(group, _initials(organ, keep_and=True)) for organ in organs if organ):
+    if len(group) < 3 or any(within(group, initials(organ, keep_and=True)) for organ in organs if organ):
         return group
     near = {a for a in abbreviations if _ocr_slip(group.upper(), a)}
     return near.pop() if len(near) == 1 else group
@@ -279,7 +279,7 @@ def _ocr_slip(read: str, meant: str) -> bool:
 _AND = "va"  # folded "và": no letter in an agency's abbreviation ("SỞ KẾ HOẠCH VÀ ĐẦU TƯ" → SKHĐT)
 
 
-def _initials(organ: str, keep_and: bool = False) -> str:
+def initials(organ: str, keep_and: bool = False) -> str:
     """The first letters of the words of an agency's name, capital, unmarked but Đ: "SỞ Y TẾ" → "SYT"."""
     words = re.findall(r"[^\W\d_]+", organ)
     return "".join("Đ" if w[0] in "Đđ" else fold(w[0]).upper() for w in words if keep_and or fold(w) != _AND)
@@ -295,17 +295,17 @@ def _abbreviations(organ: str) -> list[str]:
     spelled = exact_key(name) + " "  # as long as ``name``: NFC letters, marks kept ("quản" is no "quận")
     cut = min((spelled.find(f" {level} ") for level in _LEVELS_SPELLED if f" {level} " in spelled), default=0)
     head = max((len(h) for h in vocab.ORGAN_HEADS if fold(name).startswith(h + " ")), default=0)
-    forms = (_initials(name), _initials(name[:cut]) if cut else _initials(name[head:]))
+    forms = (initials(name), initials(name[:cut]) if cut else initials(name[head:]))
     return [a for a in dict.fromkeys(forms) if len(a) >= 3]
 
 
 _LEVELS_SPELLED = tuple(exact_key(level) for level in vocab.LEVEL_NAMES)
 
 
-def _within(group: str, initials: str) -> bool:
-    """True when the letters of ``group`` stand in order among ``initials``."""
-    letters = iter(initials)
-    return all(c in letters for c in group.upper())
+def within(group: str, initials: str) -> bool:
+    """True when the letters of ``group`` stand in order among ``initials`` (an agency's, see initials())."""
+    remaining = iter(initials)
+    return all(c in remaining for c in group.upper())
 
 
 def read_date_place(lines: list[str]) -> tuple[str, str]:
