@@ -97,6 +97,36 @@ def test_a_typewriters_zero_read_as_six_is_no_year_to_come() -> None:
     assert fields["issued_date"].value == "2025-09-18"  # print is not read again
 
 
+def test_a_typed_date_line_whose_year_lost_its_zeros_is_read_and_put_right() -> None:
+    import datetime as dt
+
+    from gateway.core.values import FieldValue
+    from gateway.understand.fields import _future_years
+
+    # a typewriter's 0 read as 9, 6 or 8: the line is still the date line, not a body date further down
+    lines = ["Số: 11/CCKL-QLĐT Quảng Trị, ngày 22 tháng 3 năm 2962", "Căn cứ Luật ngày 19 tháng 6 năm 2015;"]
+    assert patterns.read_date_place(lines) == ("2962-03-22", "Quảng Trị")
+    assert patterns.read_date_place(["Quảng Ngãi, ngày 28 tháng 11 năm 2861"]) == ("2861-11-28", "Quảng Ngãi")
+    fields = {"issued_date": FieldValue("2962-03-22", 0.7, "ocr")}
+    assert _future_years(fields, dt.date(2026, 1, 5), []) is True  # the year is ours: its evidence says so
+    assert fields["issued_date"].value == "2002-03-22"
+    fields = {"issued_date": FieldValue("2002-03-22", 0.7, "ocr")}
+    assert _future_years(fields, dt.date(2026, 1, 5), []) is False
+
+
+def test_a_typed_zero_read_as_6_8_or_9_in_the_day_or_month_slot_is_put_back_and_marked() -> None:
+    # a day or month no calendar has ("39", "16") and a year read with five digits ("20902") are put right,
+    # and parse marks the date repaired so its evidence keeps it below 0.9
+    assert patterns.read_date_place(["Hòa Vang, ngày 39 tháng 5 năm 2003"]) == ("2003-05-30", "Hòa Vang")
+    assert patterns.read_date_place(["Đà Nẵng, ngày 7 tháng 16 năm 2004"]) == ("2004-10-07", "Đà Nẵng")
+    assert patterns.read_date_place(["Hà Nội, ngày 18 tháng 8 năm 20902"]) == ("2002-08-18", "Hà Nội")
+    assert patterns.read_date_place(["Huế, ngày 5 tháng 3 năm 19962"]) == ("1996-03-05", "Huế")
+    assert patterns.read_date_place(["Huế, ngày 31 tháng 6 năm 2024"]) == ("", "Huế")  # no 0 to put back
+    text = patterns.DocText(("Số: 12/UB", "Hòa Vang, ngày 39 tháng 5 năm 2003"))
+    assert "issued_date" in patterns.parse(text, "ocr").repaired
+    assert "issued_date" not in patterns.parse(patterns.DocText(("Huế, ngày 3 tháng 5 năm 2003",)), "ocr").repaired
+
+
 def test_a_second_reading_of_the_number_and_day_boxes_is_evidence() -> None:
     from docgen import scan_of
 
