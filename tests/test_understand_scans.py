@@ -209,3 +209,17 @@ def test_a_stamps_words_read_apart_are_read_together_too() -> None:
 
     texts = ocr._rows_joined([(2044, 732, 791, "KHẨN"), (1763, 741, 802, "THƯỢNG"), (400, 1500, 1560, "MẬT")])
     assert texts == ["THƯỢNG KHẨN"] and patterns.read_marks(["KHẨN", "THƯỢNG", *texts]) == (2, 0)
+
+
+def test_look_alikes_in_typewritten_prose_are_put_back() -> None:
+    # a quarter is I to IV: the strokes OCR read as T, l or 1 (or one too many) are its I's
+    assert patterns.typed_lookalikes("kiểm định chất lượng quý TII năm 2017") == "kiểm định chất lượng quý III năm 2017"
+    assert patterns.typed_lookalikes("vị trí việc làm quý TTITI năm 2021") == "vị trí việc làm quý III năm 2021"
+    assert patterns.typed_lookalikes("cao tốc quý II1I năm 2022") == "cao tốc quý III năm 2022"
+    assert patterns.typed_lookalikes("Quý TV năm 2020") == "Quý IV năm 2020"
+    assert patterns.typed_lookalikes("quý 1 năm 2024") == "quý 1 năm 2024"  # a quarter in digits stays
+    # a 1 among letters is the one of i and l that makes a syllable
+    assert patterns.typed_lookalikes("tài sản công gia1 đoạn 2021") == "tài sản công giai đoạn 2021"
+    assert patterns.typed_lookalikes("văn thư, 1ưu trữ") == "văn thư, lưu trữ"
+    for kept in ("Số: 11/UBND-KT", "Điều 1.", "khoản 1a", "Quy tắc", "TTr-1A"):
+        assert patterns.typed_lookalikes(kept) == kept

@@ -306,7 +306,8 @@ def read_image(payload: bytes, config: UnderstandConfig) -> _Source:
 
 
 def _respelled(text: patterns.DocText) -> patterns.DocText:
-    """OCR lines with glued capitals cut apart, agency and place names respelled, tones of known phrases put back."""
+    """OCR lines with glued capitals cut apart, look-alikes in words and quarters put back, agency and place names
+    respelled, tones of known phrases put back."""
     return _each_line(text, _respelled_line)
 
 
@@ -845,7 +846,7 @@ def _joined(first: PageText, again: PageText) -> PageText:
 
 
 def _respelled_line(line: str) -> str:
-    return tones.retone(patterns.respell(syllables.unglue(syllables.undouble_line(line))))
+    return tones.retone(patterns.respell(patterns.typed_lookalikes(syllables.unglue(syllables.undouble_line(line)))))
 
 
 def _header_dpi(pdf, config: UnderstandConfig) -> int:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from gateway.core.text import exact_key, fold
 from gateway.core.values import FieldValue
-from gateway.understand import vocab
+from gateway.understand import syllables, vocab
 
 
 @dataclass(frozen=True)
@@ -822,6 +822,31 @@ def _names_after(rest: str, upper: bool) -> bool:
     """True when a place's name follows a level word: a next word on the line, in capitals after capitals."""
     match = _NEXT_WORD.match(rest)
     return match is not None and (match.group(1).isupper() or not upper)
+
+
+_QUARTER = re.compile(r"(?<![^\W\d_])([Qq][Uu][ÝýYy])\s+(?![\d|]+\b)([IlT1|]{1,5}V?)(?![^\W_])")
+_ONE_IN_WORD = re.compile(r"(?<![\w])([^\W\d_]*)1([^\W\d_]*)(?![\w])")
+
+
+def typed_lookalikes(line: str) -> str:
+    """An OCR line of typewritten prose with look-alikes put back: a quarter's numeral ("quý TII" → "quý III")
+    and a 1 inside a word that is one syllable with an i or an l in its place ("gia1" → "giai", "1ưu" → "lưu")."""
+    return _ONE_IN_WORD.sub(_one_as_letter, _QUARTER.sub(_quarter_numeral, line))
+
+
+def _quarter_numeral(match: re.Match) -> str:
+    """A quarter is I to IV: strokes OCR read as T, l, 1 or | (or an extra stroke) are its I's, three at most."""
+    strokes, five = match.group(2).rstrip("Vv"), match.group(2)[len(match.group(2).rstrip("Vv")):]
+    return f"{match.group(1)} {'I' * min(len(strokes), 1 if five else 3)}{five.upper()}"
+
+
+def _one_as_letter(match: re.Match) -> str:
+    """A 1 among letters read as the i or l that makes the word one syllable; as read when both or neither do."""
+    before, after = match.group(1), match.group(2)
+    if len(before + after) < 2 or (before + after)[:1].isupper():  # "1a" is a clause; capitals are a code's
+        return match.group()
+    words = [before + letter + after for letter in "il" if syllables.is_syllable(fold(before + letter + after))]
+    return words[0] if len(words) == 1 else match.group()
 
 
 def respell(text: str) -> str:
