@@ -125,6 +125,8 @@ def test_a_typed_zero_read_as_6_8_or_9_in_the_day_or_month_slot_is_put_back_and_
     text = patterns.DocText(("Số: 12/UB", "Hòa Vang, ngày 39 tháng 5 năm 2003"))
     assert "issued_date" in patterns.parse(text, "ocr").repaired
     assert "issued_date" not in patterns.parse(patterns.DocText(("Huế, ngày 3 tháng 5 năm 2003",)), "ocr").repaired
+    assert patterns.read_month(["Huế, ngày    tháng 5 năm 20902"]) == (2002, 5)
+    assert patterns.read_month(["Huế, ngày    tháng 5 năm 2962"]) is None  # its year is no year yet
 
 
 def test_a_second_reading_of_the_number_and_day_boxes_is_evidence() -> None:

@@ -405,8 +405,9 @@ def read_month(lines: list[str]) -> tuple[int, int] | None:
     """(year, month) of the printed date even when its day was left blank."""
     for line in lines:
         match = _DATE.search(fold(line))
-        if match and 1 <= int(match.group("m")) <= 12:
-            return int(match.group("y")), int(match.group("m"))
+        year = _four_digit_year(match.group("y")) if match else ""
+        if match and year[:2] in ("19", "20") and 1 <= int(match.group("m")) <= 12:  # no typed 0 misread in it
+            return int(year), int(match.group("m"))
     return None
 
 
