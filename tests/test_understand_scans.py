@@ -97,6 +97,38 @@ def test_a_typewriters_zero_read_as_six_is_no_year_to_come() -> None:
     assert fields["issued_date"].value == "2025-09-18"  # print is not read again
 
 
+def test_a_typed_date_line_whose_year_lost_its_zeros_is_read_and_put_right() -> None:
+    import datetime as dt
+
+    from gateway.core.values import FieldValue
+    from gateway.understand.fields import _future_years
+
+    # a typewriter's 0 read as 9, 6 or 8: the line is still the date line, not a body date further down
+    lines = ["Số: 11/CCKL-QLĐT Quảng Trị, ngày 22 tháng 3 năm 2962", "Căn cứ Luật ngày 19 tháng 6 năm 2015;"]
+    assert patterns.read_date_place(lines) == ("2962-03-22", "Quảng Trị")
+    assert patterns.read_date_place(["Quảng Ngãi, ngày 28 tháng 11 năm 2861"]) == ("2861-11-28", "Quảng Ngãi")
+    fields = {"issued_date": FieldValue("2962-03-22", 0.7, "ocr")}
+    assert _future_years(fields, dt.date(2026, 1, 5), []) is True  # the year is ours: its evidence says so
+    assert fields["issued_date"].value == "2002-03-22"
+    fields = {"issued_date": FieldValue("2002-03-22", 0.7, "ocr")}
+    assert _future_years(fields, dt.date(2026, 1, 5), []) is False
+
+
+def test_a_typed_zero_read_as_6_8_or_9_in_the_day_or_month_slot_is_put_back_and_marked() -> None:
+    # a day or month no calendar has ("39", "16") and a year read with five digits ("20902") are put right,
+    # and parse marks the date repaired so its evidence keeps it below 0.9
+    assert patterns.read_date_place(["Hòa Vang, ngày 39 tháng 5 năm 2003"]) == ("2003-05-30", "Hòa Vang")
+    assert patterns.read_date_place(["Đà Nẵng, ngày 7 tháng 16 năm 2004"]) == ("2004-10-07", "Đà Nẵng")
+    assert patterns.read_date_place(["Hà Nội, ngày 18 tháng 8 năm 20902"]) == ("2002-08-18", "Hà Nội")
+    assert patterns.read_date_place(["Huế, ngày 5 tháng 3 năm 19962"]) == ("1996-03-05", "Huế")
+    assert patterns.read_date_place(["Huế, ngày 31 tháng 6 năm 2024"]) == ("", "Huế")  # no 0 to put back
+    text = patterns.DocText(("Số: 12/UB", "Hòa Vang, ngày 39 tháng 5 năm 2003"))
+    assert "issued_date" in patterns.parse(text, "ocr").repaired
+    assert "issued_date" not in patterns.parse(patterns.DocText(("Huế, ngày 3 tháng 5 năm 2003",)), "ocr").repaired
+    assert patterns.read_month(["Huế, ngày    tháng 5 năm 20902"]) == (2002, 5)
+    assert patterns.read_month(["Huế, ngày    tháng 5 năm 2962"]) is None  # its year is no year yet
+
+
 def test_a_second_reading_of_the_number_and_day_boxes_is_evidence() -> None:
     from docgen import scan_of
 
@@ -179,3 +211,17 @@ def test_a_stamps_words_read_apart_are_read_together_too() -> None:
 
     texts = ocr._rows_joined([(2044, 732, 791, "KHẨN"), (1763, 741, 802, "THƯỢNG"), (400, 1500, 1560, "MẬT")])
     assert texts == ["THƯỢNG KHẨN"] and patterns.read_marks(["KHẨN", "THƯỢNG", *texts]) == (2, 0)
+
+
+def test_look_alikes_in_typewritten_prose_are_put_back() -> None:
+    # a quarter is I to IV: the strokes OCR read as T, l or 1 (or one too many) are its I's
+    assert patterns.typed_lookalikes("kiểm định chất lượng quý TII năm 2017") == "kiểm định chất lượng quý III năm 2017"
+    assert patterns.typed_lookalikes("vị trí việc làm quý TTITI năm 2021") == "vị trí việc làm quý III năm 2021"
+    assert patterns.typed_lookalikes("cao tốc quý II1I năm 2022") == "cao tốc quý III năm 2022"
+    assert patterns.typed_lookalikes("Quý TV năm 2020") == "Quý IV năm 2020"
+    assert patterns.typed_lookalikes("quý 1 năm 2024") == "quý 1 năm 2024"  # a quarter in digits stays
+    # a 1 among letters is the one of i and l that makes a syllable
+    assert patterns.typed_lookalikes("tài sản công gia1 đoạn 2021") == "tài sản công giai đoạn 2021"
+    assert patterns.typed_lookalikes("văn thư, 1ưu trữ") == "văn thư, lưu trữ"
+    for kept in ("Số: 11/UBND-KT", "Điều 1.", "khoản 1a", "Quy tắc", "TTr-1A"):
+        assert patterns.typed_lookalikes(kept) == kept

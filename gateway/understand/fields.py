@@ -130,11 +130,13 @@ def read(extracted: Extracted, config: UnderstandConfig | None = None,
             fields["page_amount"] = FieldValue(str(pages), 0.9, "text")
     _from_email(fields, message.subject, message.from_name, notes)
     latest = message.date.date() if isinstance(message.date, dt.datetime) else dt.date.today()
-    _future_years(fields, latest, notes)
+    year_repaired = _future_years(fields, latest, notes)
     before = fields.get("issued_date")
     _day_from_signature(fields, reports, ocr_text, notes, printed)
     second = dict(source.second)
     second.update((key, "repaired") for key in source.parsed.repaired)
+    if year_repaired or second.get("issued_date") == "repaired":  # ours, not what OCR read: no reading agreed
+        second["issued_date"] = "differ"
     after = fields.get("issued_date")
     if before is not None and after is not None and after.source == "ocr" and after.value != before.value:
         # another reading of the box, chosen because it fits the signature: no reading agreed on it first
@@ -173,8 +175,12 @@ def _year_read_again(year: str, latest: int) -> str:
     return str(max(fitting)) if fitting else year
 
 
-def _future_years(fields: dict[str, FieldValue], latest: dt.date, notes: list[str]) -> None:
-    """OCR's date and trích yếu with years after the mail (or today) read again: no document is dated later."""
+def _future_years(fields: dict[str, FieldValue], latest: dt.date, notes: list[str]) -> bool:
+    """OCR's date and trích yếu with years after the mail (or today) read again: no document is dated later.
+
+    True when the date's year was put right.
+    """
+    repaired = False
     date = fields.get("issued_date")
     if date is not None and date.source == "ocr":
         year = _year_read_again(date.value[:4], latest.year)
@@ -186,12 +192,14 @@ def _future_years(fields: dict[str, FieldValue], latest: dt.date, notes: list[st
             if again is not None and again <= latest:
                 notes.append(f"ngày ban hành: OCR read the year {date.value[:4]}, after {latest}: taken as {year}")
                 fields["issued_date"] = dataclasses.replace(date, value=again.isoformat())
+                repaired = True
     subject = fields.get("subject")
     if subject is not None and subject.source == "ocr":
         # a trích yếu names the years a plan reaches ("đến năm 2030", "tầm nhìn đến năm 2050"), not only past ones
         text = _YEAR.sub(lambda m: _year_read_again(m.group(), latest.year + PLAN_YEARS), subject.value)
         if text != subject.value:
             fields["subject"] = dataclasses.replace(subject, value=text)
+    return repaired
 
 
 def _first_signed(reports: list[SignatureReport], printed: tuple[stamps.Stamp, ...]) -> dt.date | None:
@@ -298,7 +306,8 @@ def read_image(payload: bytes, config: UnderstandConfig) -> _Source:
 
 
 def _respelled(text: patterns.DocText) -> patterns.DocText:
-    """OCR lines with glued capitals cut apart, agency and place names respelled, tones of known phrases put back."""
+    """OCR lines with glued capitals cut apart, look-alikes in words and quarters put back, agency and place names
+    respelled, tones of known phrases put back."""
     return _each_line(text, _respelled_line)
 
 
@@ -837,7 +846,7 @@ def _joined(first: PageText, again: PageText) -> PageText:
 
 
 def _respelled_line(line: str) -> str:
-    return tones.retone(patterns.respell(syllables.unglue(syllables.undouble_line(line))))
+    return tones.retone(patterns.respell(patterns.typed_lookalikes(syllables.unglue(syllables.undouble_line(line)))))
 
 
 def _header_dpi(pdf, config: UnderstandConfig) -> int:

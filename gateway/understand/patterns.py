@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from gateway.core.text import exact_key, fold
 from gateway.core.values import FieldValue
-from gateway.understand import vocab
+from gateway.understand import syllables, vocab
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,12 @@ _CODE = re.compile(
 )
 _LOOSE_CODE = re.compile(r"(?<![\w/])(?P<num>\d{1,6})\s*/\s*(?P<year>(?:19|20)\d\d\s*/\s*)?"
                          r"(?P<groups>[A-ZĐ][A-Za-zĐđ0-9&]*(?:-[A-Za-zĐđ0-9&]+)+)")
-_DATE = re.compile(r"ngay\s*(?P<d>\d{1,2}(?!\d))?[^\n]{0,8}?thang\s*(?P<m>\d{1,2})[^\d]{0,4}?nam\s*(?P<y>(?:19|20)\d\d)")
+# A typewriter's 0 reads as 6, 8 or 9, or as two of those ("năm 2962", "năm 20902"): such a year is matched
+# here, brought to four digits by _four_digit_year and put right by fields._future_years, which sees it lies
+# after the mail.
+_DATE = re.compile(r"ngay\s*(?P<d>\d{1,2}(?!\d))?[^\n]{0,8}?thang\s*(?P<m>\d{1,2})[^\d]{0,4}?nam\s*"
+                   r"(?P<y>(?:19|2[0689])\d{2,3})")
+_TYPED_ZERO = "689"  # what OCR reads a typewriter's 0 as
 _PLACE_TAIL = re.compile(r"([^\W\d_][\w .'’-]*?)\s*,?\s*$")
 _VV = re.compile(r"^\s*v\s*/\s*v\s*[:.]?\s*")
 _KINH_GUI = re.compile(r"^\s*kinh\s*gui\s*[:;.]?\s*")
@@ -75,7 +80,7 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
         number, notation = code
         put("code_number", number, 1.0)
         put("code_notation", notation, 1.0)
-    when, place = read_date_place(list(doc.header_right) + head)
+    (when, date_repaired), place = _date_place(list(doc.header_right) + head)
     put("place", place)
     put("issued_date", when)
     organ_lines = _organ_lines(doc.header_left or head)
@@ -83,7 +88,7 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
     put("organ_name", organ, 0.95)
     put("organ_parent", parent, 0.9)
     type_name, type_code, title_at = read_type(head, fields.get("code_notation"))
-    repaired: set[str] = set()
+    repaired: set[str] = {"issued_date"} if date_repaired and source == "ocr" else set()
     notation_read = fields.get("code_notation")
     if source == "ocr" and notation_read is not None:
         fixed = repair_notation(notation_read.value, type_code if title_at is not None else "", (organ, parent))
@@ -309,7 +314,13 @@ def within(group: str, initials: str) -> bool:
 
 
 def read_date_place(lines: list[str]) -> tuple[str, str]:
-    """(ISO date or "", địa danh or "") from "Quảng Ngãi, ngày 06 tháng 01 năm 2025".
+    """(ISO date or "", địa danh or "") from "Quảng Ngãi, ngày 06 tháng 01 năm 2025"."""
+    (when, _), place = _date_place(lines)
+    return when, place
+
+
+def _date_place(lines: list[str]) -> tuple[tuple[str, bool], str]:
+    """((ISO date or "", whether a typed 0 was put back in its day or month), địa danh or "").
 
     When no line reads as a whole date (the day and the month handwritten and misread) the place is still
     taken from a "Quảng Ngãi, ngày …" line.
@@ -325,21 +336,45 @@ def read_date_place(lines: list[str]) -> tuple[str, str]:
         if not match:
             continue
         place = _place_before(line, folded, match.start())
-        day, month, year = match.group("d"), match.group("m"), match.group("y")
-        when = ""
-        if day:
-            try:
-                when = dt.date(int(year), int(month), int(day)).isoformat()
-            except ValueError:
-                when = ""
-        return when, place
+        day, month, year = match.group("d"), match.group("m"), _four_digit_year(match.group("y"))
+        if not day:
+            return ("", False), place
+        when, repaired = _typed_date(day, month, year)
+        return (when, repaired or year != match.group("y")[:4]), place
     for line, folded in zip(lines, folds):
         match = _PLACE_DATE.search(folded)
         if match:
             place = _place_before(line, folded, match.start())
             if place:
-                return "", place
-    return "", ""
+                return ("", False), place
+    return ("", False), ""
+
+
+def _four_digit_year(year: str) -> str:
+    """A year read with five digits: one typed 0 read as two look-alikes ("20902") made one again."""
+    if len(year) == 4 or year[0] != "2":  # a 19xx year was read well: a fifth digit is a speck after it
+        return year[:4]
+    for at in range(1, 4):
+        if year[at] in "0" + _TYPED_ZERO and year[at + 1] in _TYPED_ZERO:
+            return year[:at + 1] + year[at + 2:]
+    return year[:4]
+
+
+def _typed_date(day: str, month: str, year: str) -> tuple[str, bool]:
+    """(ISO date or "", repaired): a day or month no calendar has ("39", "16") with its 6, 8 or 9 put back as
+    the typed 0 OCR took for it."""
+    for at, (d, m) in enumerate(((day, month), (_typed_zeros(day), month), (day, _typed_zeros(month)),
+                                 (_typed_zeros(day), _typed_zeros(month)))):
+        try:
+            return dt.date(int(year), int(m), int(d)).isoformat(), at > 0
+        except ValueError:
+            continue
+    return "", False
+
+
+def _typed_zeros(number: str) -> str:
+    """A day or month with each 6, 8 and 9 read as 0 (what a typewriter's 0 looks like to OCR)."""
+    return number.translate(str.maketrans(_TYPED_ZERO, "000"))
 
 
 _PLACE_DATE = re.compile(r",\s*ngay\b")
@@ -370,8 +405,9 @@ def read_month(lines: list[str]) -> tuple[int, int] | None:
     """(year, month) of the printed date even when its day was left blank."""
     for line in lines:
         match = _DATE.search(fold(line))
-        if match and 1 <= int(match.group("m")) <= 12:
-            return int(match.group("y")), int(match.group("m"))
+        year = _four_digit_year(match.group("y")) if match else ""
+        if match and year[:2] in ("19", "20") and 1 <= int(match.group("m")) <= 12:  # no typed 0 misread in it
+            return int(year), int(match.group("m"))
     return None
 
 
@@ -787,6 +823,31 @@ def _names_after(rest: str, upper: bool) -> bool:
     """True when a place's name follows a level word: a next word on the line, in capitals after capitals."""
     match = _NEXT_WORD.match(rest)
     return match is not None and (match.group(1).isupper() or not upper)
+
+
+_QUARTER = re.compile(r"(?<![^\W\d_])([Qq][Uu][ÝýYy])\s+(?![\d|]+\b)([IlT1|]{1,5}V?)(?![^\W_])")
+_ONE_IN_WORD = re.compile(r"(?<![\w])([^\W\d_]*)1([^\W\d_]*)(?![\w])")
+
+
+def typed_lookalikes(line: str) -> str:
+    """An OCR line of typewritten prose with look-alikes put back: a quarter's numeral ("quý TII" → "quý III")
+    and a 1 inside a word that is one syllable with an i or an l in its place ("gia1" → "giai", "1ưu" → "lưu")."""
+    return _ONE_IN_WORD.sub(_one_as_letter, _QUARTER.sub(_quarter_numeral, line))
+
+
+def _quarter_numeral(match: re.Match) -> str:
+    """A quarter is I to IV: strokes OCR read as T, l, 1 or | (or an extra stroke) are its I's, three at most."""
+    strokes, five = match.group(2).rstrip("Vv"), match.group(2)[len(match.group(2).rstrip("Vv")):]
+    return f"{match.group(1)} {'I' * min(len(strokes), 1 if five else 3)}{five.upper()}"
+
+
+def _one_as_letter(match: re.Match) -> str:
+    """A 1 among letters read as the i or l that makes the word one syllable; as read when both or neither do."""
+    before, after = match.group(1), match.group(2)
+    if len(before + after) < 2 or (before + after)[:1].isupper():  # "1a" is a clause; capitals are a code's
+        return match.group()
+    words = [before + letter + after for letter in "il" if syllables.is_syllable(fold(before + letter + after))]
+    return words[0] if len(words) == 1 else match.group()
 
 
 def respell(text: str) -> str:
