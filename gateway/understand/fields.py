@@ -663,7 +663,7 @@ def _repair_organ(fields: dict[str, FieldValue]) -> bool:
     if organ is None or organ.source != "ocr" or sum(c.isupper() for c in letters) < 0.8 * len(letters):
         return False
     words = organ.value.split()
-    if all(_LETTERS.fullmatch(w) and syllables.is_syllable(fold(w)) for w in words):
+    if _syllable_count(organ.value) == len(words):
         return False
     folded = fold(organ.value)
     head = max((h for h in vocab.ORGAN_HEADS if folded.startswith(h + " ")), key=len, default="")

@@ -126,10 +126,7 @@ def read_code(lines: list[str]) -> tuple[str, str] | None:
     for line in lines:
         match = _CODE.search(line)
         if match:
-            groups = match.group("groups")
-            if groups[-1:].isupper() and line[match.end():match.end() + 1].islower():
-                groups = groups[:-1]  # the next cell's word glued on ("GM-XTTMHà Nội, ngày …"): not the code's
-            notation = _notation(match.group("year"), groups)
+            notation = _notation(match.group("year"), _unglued(match.group("groups"), line, match.end()))
             if notation:
                 return _digits_of((match.group("num") or "").strip()), notation
     return next(filter(None, map(_marred_code, lines)), None) or next(filter(None, map(_glued_code, lines)), None)
@@ -159,9 +156,7 @@ def _marred_code(line: str) -> tuple[str, str] | None:
     groups = unicodedata.normalize("NFC", groups)
     if not (groups[:1].isupper() and re.fullmatch(r"[A-Za-zĐđ0-9&]+(?:\s?[-–]\s?[A-Za-zĐđ0-9&]+)+", groups)):
         return None
-    if groups[-1:].isupper() and line[tail.end():tail.end() + 1].islower():
-        groups = groups[:-1]  # the next cell's word glued on, as in read_code
-    notation = _notation(None, groups)
+    notation = _notation(None, _unglued(groups, line, tail.end()))
     before = line[head.end():tail.start()].split()
     return (_digits_of(before[-1]) if before else ""), notation
 
@@ -177,10 +172,13 @@ def _glued_code(line: str) -> tuple[str, str] | None:
     match = _GLUED.match(line)
     if match is None:
         return None
-    groups = match.group("groups")
-    if groups[-1:].isupper() and line[match.end():match.end() + 1].islower():
-        groups = groups[:-1]  # the next cell's word glued on, as in read_code
-    return match.group("num"), _notation(None, groups)
+    return match.group("num"), _notation(None, _unglued(match.group("groups"), line, match.end()))
+
+
+def _unglued(groups: str, line: str, end: int) -> str:
+    """A ký hiệu's groups without the capital that starts the next cell's word glued on after them ("GM-XTTMHà
+    Nội, ngày …": the H is Hà's), seen by the small letter at ``end`` of ``line``."""
+    return groups[:-1] if groups[-1:].isupper() and line[end:end + 1].islower() else groups
 
 
 # Letters OCR reads for digits of a printed number ("I1" for "11", "2O" for "20").
