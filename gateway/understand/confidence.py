@@ -191,13 +191,18 @@ def _again(key: str, value: FieldValue, checks: Checks) -> list[str]:
     return parts
 
 
+def _changed(key: str, checks: Checks) -> list[str]:
+    """["again:differ"] when a second look or a repair put another value in place of the page's reading: no two
+    readings agreed on it."""
+    return ["again:differ"] if checks.second_reading.get(key) == "differ" else []
+
+
 def _organ(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
     folded = fold(value.value)
     known = patterns._starts_organ(folded) and value.value.upper() == value.value
     parts = ["known" if known else "unknown", "parent" if "organ_parent" in fields else "alone",
              _abbreviated(value.value, fields.get("code_notation"))]
-    # a word put right by its spelling, not read so: no two readings agreed on it
-    return parts + (["again:differ"] if checks.second_reading.get("organ_name") == "differ" else [])
+    return parts + _changed("organ_name", checks)  # a word put right by its spelling, or read in a box of our own
 
 
 def _abbreviated(organ: str, notation: FieldValue | None) -> str:
@@ -243,8 +248,7 @@ def _signer(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) ->
     certified = any(fold(name) == fold(value.value) for name in checks.certified_names)
     surname = bool(words) and fold(words[0]) in patterns._SURNAME_BY_FOLD
     parts = ["cert" if certified else "nocert", "surname" if surname else "odd-surname"]
-    # a name a second reading put in place of the first (a seal's ring over it): the readings disagreed
-    return parts + (["again:differ"] if checks.second_reading.get("signer_name") == "differ" else [])
+    return parts + _changed("signer_name", checks)  # a name a second look under a seal put in place of the first
 
 
 def _position(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
