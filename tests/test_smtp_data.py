@@ -164,6 +164,8 @@ def _refused(port: int) -> bool:
         socket.create_connection(("127.0.0.1", port), timeout=1).close()
     except ConnectionRefusedError:
         return True
+    except ConnectionResetError:
+        return False  # the probe reached the backlog as the listener closed; the next one is refused
     return False
 
 
