@@ -103,3 +103,14 @@ def test_a_so_line_the_pages_reading_lost_is_read_again_beside_the_date() -> Non
     assert again.fields["code_notation"].value == "UBND-KT" and again.fields["code_number"].value == "27"
     assert "code_notation" in again.repaired
     document.close()
+
+
+def test_a_so_line_whose_label_the_handwriting_marred_past_reading_is_still_read() -> None:
+    # "Số:" read as a short run without its colon: the slash and the hyphenated ký hiệu after it still say it
+    assert patterns.read_code(["AT /ÑQ-HĐND Lâm Đồng, ngày z2 tháng 11 năm 2018"]) == ("", "NQ-HĐND")
+    assert patterns.read_code(["AT 44 /NQ-HĐND Lâm Đồng, ngày 02 tháng 11 năm 2018"]) == ("44", "NQ-HĐND")
+    # words before the slash, a table's bar, or a V/v are no số line
+    assert patterns.read_code(["Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05 tháng 3 năm 2020"]) is None
+    assert patterns.read_code(["TT Ký hiệu /QĐ-UBND"]) is None
+    assert patterns.read_code(["1 | QĐ-UBND | Đã thực hiện"]) is None
+    assert patterns.read_code(["V/v kế hoạch năm 2024"]) is None

@@ -135,6 +135,10 @@ def read_code(lines: list[str]) -> tuple[str, str] | None:
 # A "Số:" line whose ký hiệu OCR marred where the handwriting or a speck touched it ("Số: 35 /ÑQ-HĐND",
 # "Số: Z⁄ /@GM-UBND", "Số: /⁄Z /CĐ-STC"): the last slash before a hyphenated ký hiệu, up to two specks after it.
 _SO_LINE = re.compile(r"^\s*[^\W\d_]{1,3}\s*[:;]")  # "Số:", "sẽ;", "ố:" (the S lost), "ho:"
+# A "Số:" label the handwriting or a speck marred past reading, its colon lost ("AT /ÑQ-HĐND", "AT 44 /NQ-HĐND"):
+# a short run opens the line, then at most the number's run and the slash, which _MARRED_TAIL wants followed by
+# a hyphenated ký hiệu.
+_LABEL_LOST = re.compile(r"^\s*[^\s/|]{1,3}\s+(?=(?:[^\s/|]{1,6}\s*)?/)")
 # OCR reads a capital Đ as the look-alike Eth (Ð, no Vietnamese letter), often beside the Đ it also read:
 # "QĐÐ-SKHCN", "HĐÐĐND"
 _ETH_RUN = re.compile(r"[ĐÐ]*Ð[ĐÐ]*")
@@ -145,7 +149,7 @@ def _marred_code(line: str) -> tuple[str, str] | None:
     """(số, ký hiệu) from a "Số:" line the strict pattern could not read: a ký hiệu is capitals without marks
     but Đ (NĐ 30, Phụ lục I), so a mark on one of its letters is OCR's (Ñ → N) and specks before it are dropped;
     the number is what stands before that slash, when it reads as digits (else the handwriting box's)."""
-    head = _SO_LINE.match(line)
+    head = _SO_LINE.match(line) or _LABEL_LOST.match(line)
     if head is None:
         return None
     tails = [m for m in _MARRED_TAIL.finditer(line, head.end()) if "ngày" not in line[head.end():m.start()]]
