@@ -114,3 +114,28 @@ def test_a_so_line_whose_label_the_handwriting_marred_past_reading_is_still_read
     assert patterns.read_code(["TT Ký hiệu /QĐ-UBND"]) is None
     assert patterns.read_code(["1 | QĐ-UBND | Đã thực hiện"]) is None
     assert patterns.read_code(["V/v kế hoạch năm 2024"]) is None
+
+
+def test_a_ky_hieu_ocr_ran_into_one_group_is_read_again_closer() -> None:
+    import dataclasses
+
+    import pypdfium2 as pdfium
+    from docgen import make_official_pdf, scan_of
+
+    from gateway.understand import fields, ocr
+    from gateway.understand.layout import doc_text
+
+    pdf = make_official_pdf(organ=("BỘ GIÁO DỤC VÀ ĐÀO TẠO",), number="09", notation="BGDĐT-QLĐT",
+                            place="Hà Nội", day="16", month="04", year="2024", vv=("V/v kế hoạch năm",),
+                            signer=("BỘ TRƯỞNG",), signer_name="Nguyễn Văn An")
+    document = pdfium.PdfDocument(scan_of(pdf, angle=0.3, dpi=250))
+    page = ocr.ocr_region(document, 0, fields.HEADER_SHARE, 300).page
+    # the page's reading with the ký hiệu's letters run together, Đ read as p and its hyphen lost
+    run = next(s for s in page.segments if "QL" in s.text)
+    garbled = dataclasses.replace(run, text=run.text[:run.text.index("/") + 1] + "pGDpppQLpT")
+    marred = dataclasses.replace(page, segments=tuple(garbled if s is run else s for s in page.segments))
+    parsed = patterns.parse(doc_text([marred]), "ocr")
+    assert parsed.fields["code_notation"].value == "PGDPPPQLPT"
+    again = fields._ky_hieu_again(document, marred, parsed, 300)
+    assert again.fields["code_notation"].value == "BGDĐT-QLĐT" and "code_notation" in again.repaired
+    document.close()
