@@ -27,6 +27,11 @@ def test_a_type_group_one_letter_off_the_titles_code_takes_the_code() -> None:
     assert _notation("Số: 06/TIr-QLD Hà Nội, ngày 02 tháng 4 năm 2024", "TỜ TRÌNH", source="text") == "TIR-QLD"
 
 
+def test_a_later_group_keeps_the_small_letters_nd30_writes() -> None:
+    assert patterns.read_code(["Số: 12/UBND-TTr"]) == ("12", "UBND-TTr")  # the unit Thanh tra
+    assert patterns.read_code(["Số: 12/ubnd-vp"]) == ("12", "UBND-VP")  # what ND30 writes in capitals is capitals
+
+
 def test_an_agency_group_one_letter_off_the_agencys_initials_takes_them() -> None:
     header = ("ỦY BAN NHÂN DÂN TỈNH SƠN LA CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
               "SỞ KẾ HOẠCH VÀ ĐẦU TƯ Độc lập - Tự do - Hạnh phúc")

@@ -214,7 +214,8 @@ def _notation(year: str | None, groups: str) -> str:
         parts[0] = first[1]
     else:
         parts[0] = parts[0].upper()
-    parts[1:] = [p.upper() for p in parts[1:]]
+    # a later group keeps the small letters of a code ND30 writes so ("UBND-TTr": Thanh tra); the rest is capitals
+    parts[1:] = [p if vocab.TYPE_BY_CODE.get(p, ("", ""))[1] == p else p.upper() for p in parts[1:]]
     prefix = re.sub(r"\s", "", year) if year else ""
     return prefix + "-".join(parts)
 
