@@ -215,6 +215,17 @@ def _probabilities(parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     return joint / joint.sum(axis=1, keepdims=True)
 
 
+_TALL = 100  # the height a box is read at, at least: a line of print at 300 dpi, with the space over and under it
+
+
+def _larger(gray: np.ndarray, scale: float) -> np.ndarray:
+    """The box enlarged smoothly, so that the threshold and the cuts between digits fall between pixels: strokes a
+    pixel apart at 150 dpi that the threshold would join stay apart in the grey between them."""
+    import cv2
+
+    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+
+
 def read(gray: np.ndarray, most: int = 6, first: bool = True, start: int = 0) -> Reading:
     """The digits handwritten in a grey box (a numpy array, dark ink on light paper): at most ``most`` of them,
     the first group of pieces (``first``: the số, whose box the ký hiệu's slash ends) or the largest (a day
@@ -222,6 +233,9 @@ def read(gray: np.ndarray, most: int = 6, first: bool = True, start: int = 0) ->
 
     ``start`` is where the print before the box ("Số:", "ngày") is thought to end when ``gray`` was cut wider
     on the left: a piece whose middle lies before it is print, one it cuts but mostly after it is handwriting."""
+    if gray.shape[0] < _TALL:  # a small box (a 150 dpi scan's): its strokes are a pixel or two wide
+        scale = _TALL / gray.shape[0]
+        gray, start = _larger(gray, scale), int(start * scale)
     binary = ink(gray, start)
     if binary is None:
         return Reading("", 0.0)
