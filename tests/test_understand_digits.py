@@ -54,6 +54,42 @@ def test_a_small_pale_hand_on_a_jpeg_scan_is_read() -> None:
             assert digits.read(box(text, ink)).text == text, (text, ink)
 
 
+def test_a_small_blurred_hand_that_thresholds_into_blobs_is_read_from_its_grey() -> None:
+    """Digits 10–12 px tall (a small hand at 150 dpi), blurred and saved at JPEG quality 40: the threshold runs
+    their strokes into blobs (a 0 filled, a 9's loop shut), the grey keeps them. Read from the thresholded ink
+    alone, 27 of these 56 boxes come out right; with the grey too, 32 to 35."""
+    import io
+
+    def box(text: str, height: int, pen: int) -> np.ndarray:
+        image = Image.new("RGB", (40 + len(text) * height, int(height * 2.2)), (240, 240, 235))
+        draw_digits(image, 8, height * 0.6, height, text, pen=pen, slant=0.2, ink=(110, 110, 120))
+        out = io.BytesIO()
+        image.filter(ImageFilter.GaussianBlur(1.2)).convert("L").save(out, format="JPEG", quality=40)
+        return np.asarray(Image.open(out))
+
+    texts = ("16", "27", "0358", "9140", "05", "19", "4676", "28", "31", "702", "15", "25", "09", "17")
+    right = sum(digits.read(box(text, height, pen)).text == text
+                for text in texts for height in (10, 12) for pen in (1, 2))
+    assert right >= 31, right
+
+
+def test_a_small_box_is_enlarged_before_its_threshold() -> None:
+    """A box 31 px tall (a line at 150 dpi) with digits 12 px tall in a pen two pixels wide, blurred: thresholded
+    at its own size, strokes a pixel apart join (a 6's loop shut, a 2's curl filled); enlarged first, the
+    threshold falls between them."""
+    import io
+
+    def box(text: str) -> np.ndarray:
+        image = Image.new("RGB", (40 + len(text) * 12, 31), (240, 240, 235))
+        draw_digits(image, 8, 9.6, 12, text, pen=2, slant=0.2, ink=(60, 60, 70))
+        out = io.BytesIO()
+        image.filter(ImageFilter.GaussianBlur(1.0)).convert("L").save(out, format="JPEG", quality=50)
+        return np.asarray(Image.open(out))
+
+    for text in ("16", "27", "0358", "9140", "05", "19", "4676", "28", "31", "702", "15", "25", "09", "17"):
+        assert digits.read(box(text)).text == text, text
+
+
 def test_a_blank_box_or_a_rule_reads_nothing() -> None:
     blank = np.full((60, 200), 245, np.uint8)
     assert digits.read(blank).text == ""

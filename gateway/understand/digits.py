@@ -3,7 +3,9 @@
 Tesseract reads print; a hand's digits it often misreads or loses. Here the box is thresholded on its own,
 cut into connected components (pieces that overlap in x are one digit; a piece wider than a digit is tried
 cut at its thinnest columns), and each piece is classified by a small convolutional network trained on real
-handwriting (MNIST and the UCI digits, scripts/train_digits.py), never on the document generator's fonts.
+handwriting (MNIST and the UCI digits, scripts/train_digits.py), never on the document generator's fonts: once
+as its thresholded ink and once as its grey, the two readings joined (a small or pale hand that thresholds
+into blobs keeps its strokes in the grey).
 Inference is numpy only: the weights (gateway/understand/digits.npz) are loaded once.
 
 A reading carries the probability of each of its digits: the product is its confidence, and the
@@ -108,6 +110,21 @@ def classify(samples: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def grey(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """A piece's ink in grey (0 the paper, 255 its darkest ink) within a pixel of its thresholded ink ``mask``: a
+    small or pale hand's strokes that the threshold runs into one blob keep their shape in the grey, as MNIST's
+    do. ``gray`` is the piece's columns of the box (dark ink on light paper), as tall as the box."""
+    import cv2
+
+    paper = float(np.median(gray))
+    ink = np.clip(paper - gray.astype(np.float32), 0, None)
+    ink[cv2.dilate(mask, np.ones((3, 3), np.uint8)) == 0] = 0
+    darkest = float(np.percentile(ink[mask > 0], 95)) if (mask > 0).any() else 0.0
+    if darkest <= 0:
+        return mask
+    return np.clip(ink * (255 / darkest), 0, 255)
+
+
 def ink(gray: np.ndarray, start: int = 0) -> np.ndarray | None:
     """The box's ink as 255 on 0 (Otsu on the box alone, from ``start`` on: a pen paler than print still shows,
     and the print left of the box does not set the threshold), or None when the box holds no contrast."""
@@ -168,10 +185,11 @@ def _height(stats: np.ndarray, ids: list[int]) -> int:
     return int(max(stats[i][1] + stats[i][3] for i in ids) - min(stats[i][1] for i in ids))
 
 
-def _cuts(mask: np.ndarray, parts: int) -> list[np.ndarray]:
-    """The piece cut into ``parts`` at its thinnest columns near the even cuts."""
+def _cuts(mask: np.ndarray, shade: np.ndarray, parts: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The piece (its ink and its grey) cut into ``parts`` at its ink's thinnest columns near the even cuts."""
     ys, xs = np.nonzero(mask)
     mask = mask[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    shade = shade[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
     w = mask.shape[1]
     column = (mask > 0).sum(axis=0).astype(np.float32)
     cuts = [0]
@@ -182,7 +200,30 @@ def _cuts(mask: np.ndarray, parts: int) -> list[np.ndarray]:
             return []
         cuts.append(lo + int(np.argmin(column[lo:hi])))
     cuts.append(w)
-    return [mask[:, a:b] for a, b in itertools.pairwise(cuts)]
+    return [(mask[:, a:b], shade[:, a:b]) for a, b in itertools.pairwise(cuts)]
+
+
+def _probabilities(parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """Each part's class probabilities from its thresholded ink's and its grey's (a large clear hand reads best from
+    its ink, a small or pale one, whose strokes the threshold runs together, from its grey): their geometric mean,
+    which a class both readings find likely leads, without a sureness that neither reading had."""
+    empty = np.zeros((28, 28), np.float32)
+    inks = [normalise(mask) for mask, _ in parts]
+    shades = [normalise(shade) for _, shade in parts]
+    both = classify(np.stack([x if x is not None else empty for x in inks + shades]))
+    joint = np.sqrt(both[:len(parts)] * both[len(parts):])
+    return joint / joint.sum(axis=1, keepdims=True)
+
+
+_TALL = 100  # the height a box is read at, at least: a line of print at 300 dpi, with the space over and under it
+
+
+def _larger(gray: np.ndarray, scale: float) -> np.ndarray:
+    """The box enlarged smoothly, so that the threshold and the cuts between digits fall between pixels: strokes a
+    pixel apart at 150 dpi that the threshold would join stay apart in the grey between them."""
+    import cv2
+
+    return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
 
 
 def read(gray: np.ndarray, most: int = 6, first: bool = True, start: int = 0) -> Reading:
@@ -192,6 +233,9 @@ def read(gray: np.ndarray, most: int = 6, first: bool = True, start: int = 0) ->
 
     ``start`` is where the print before the box ("Số:", "ngày") is thought to end when ``gray`` was cut wider
     on the left: a piece whose middle lies before it is print, one it cuts but mostly after it is handwriting."""
+    if gray.shape[0] < _TALL:  # a small box (a 150 dpi scan's): its strokes are a pixel or two wide
+        scale = _TALL / gray.shape[0]
+        gray, start = _larger(gray, scale), int(start * scale)
     binary = ink(gray, start)
     if binary is None:
         return Reading("", 0.0)
@@ -217,19 +261,17 @@ def read(gray: np.ndarray, most: int = 6, first: bool = True, start: int = 0) ->
     if len(pieces) > most + 3:
         return Reading("", 0.0)
     # each piece as one digit, and a wide one also as two or three
-    options: list[list[list[np.ndarray]]] = []
+    options: list[list[list[tuple[np.ndarray, np.ndarray]]]] = []
     for x0, x1, mask in pieces:
-        variants = [[mask]]
+        shade = grey(gray[:, x0:x1], mask)
+        variants = [[(mask, shade)]]
         ratio = (x1 - x0) / max(height, 1)
         if ratio > 0.85:
-            variants.append(_cuts(mask, 2))
+            variants.append(_cuts(mask, shade, 2))
         if ratio > 1.5:
-            variants.append(_cuts(mask, 3))
+            variants.append(_cuts(mask, shade, 3))
         options.append([v for v in variants if v])
-    samples = [normalise(part) for opts in options for variant in opts for part in variant]
-    if any(s is None for s in samples):
-        samples = [s if s is not None else np.zeros((28, 28), np.float32) for s in samples]
-    probs = classify(np.stack(samples))
+    probs = _probabilities([part for opts in options for variant in opts for part in variant])
     at = 0
     places: list[np.ndarray] = []
     for index, opts in enumerate(options):
