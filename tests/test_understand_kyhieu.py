@@ -112,6 +112,9 @@ def test_a_so_line_lo_scans_mar_keeps_its_ky_hieu_and_leaves_the_next_cell_out()
     # the place of the date's cell joined on by a spaced dash is no group of the ký hiệu
     assert patterns.read_code(["Số: 2đ? -_/QĐ-BXD - Hà Nội, ngày 2o - tháng 10 năm 2023"]) == ("", "QĐ-BXD")
     assert patterns.read_code(["Số: 38/GM-XTTMHà Nội, ngày 02 tháng 4 năm 2024"]) == ("38", "GM-XTTM")
+    assert patterns.read_code(["Số: 3936/STC-TTrQuảng Nam, ngày 29 tháng 11 năm 2020"]) == ("3936", "STC-TTR")
+    assert patterns.read_date_place(["Số: 3936/STC-TTrQuảng Nam, ngày 29 tháng 11 năm 2020"]) == ("2020-11-29",
+                                                                                             "Quảng Nam")
     # the hyphen read as a dot: read as the hyphen, and marked repaired
     header = ("SỞ NÔNG NGHIỆP VÀ PTNT CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "CHI CỤC KIỂM LÂM Độc lập - Tự do - Hạnh phúc")
     parsed = patterns.parse(patterns.DocText((*header, "Sẽ Ê1®-:/TB.CCTL", "", "THÔNG BÁO")), "ocr")

@@ -183,6 +183,9 @@ def _glued_code(line: str) -> tuple[str, str] | None:
 _NEXT_CELL_WORD = re.compile(r"(?:\s[-–]\s?|[-–]\s)(?P<word>[A-ZĐ][^\W\d_]+)$")
 
 
+_WORD_START = re.compile(r"(?<=[A-Za-z])[A-ZĐ][a-z]*$")
+
+
 def _unglued(groups: str, line: str, end: int) -> str:
     """A ký hiệu's groups without the capital that starts the next cell's word glued on after them ("GM-XTTMHà
     Nội, ngày …": the H is Hà's), seen by the small letter at ``end`` of ``line``; or without the next cell's
@@ -190,7 +193,8 @@ def _unglued(groups: str, line: str, end: int) -> str:
     joined = _NEXT_CELL_WORD.search(groups)
     if joined and joined.group("word")[1:].islower():
         return groups[:joined.start()]
-    return groups[:-1] if groups[-1:].isupper() and line[end:end + 1].islower() else groups
+    word = _WORD_START.search(groups)  # "STC-TTrQuảng Nam": the next word's letters before its first mark
+    return groups[:word.start()] if word and line[end:end + 1].islower() else groups
 
 
 def _dot_for_hyphen(notation: str, lines: list[str]) -> bool:
@@ -405,7 +409,7 @@ def _place_before(line: str, folded: str, start: int) -> str:
     words = tail.group(1).replace(",", " ").split()
     kept: list[str] = []
     for word in reversed(words):  # the place is the run of capitalised words before the comma
-        glued = re.search(r"[A-ZĐ0-9]([A-ZĐ][^\W\d_A-ZĐ]+)$", word) if "/" in word or "-" in word else None
+        glued = re.search(r"[A-Za-zĐ0-9]([A-ZĐ][^\W\d_A-ZĐ]+)$", word) if "/" in word or "-" in word else None
         if glued and glued.group(1)[1:].islower():  # "38/GM-XTTMHà": the cells of a header table run together
             kept.insert(0, glued.group(1))
             break
