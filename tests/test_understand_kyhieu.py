@@ -144,3 +144,26 @@ def test_a_ky_hieu_ocr_ran_into_one_group_is_read_again_closer() -> None:
     again = fields._ky_hieu_again(document, marred, parsed, 300)
     assert again.fields["code_notation"].value == "BGDĐT-QLĐT" and "code_notation" in again.repaired
     document.close()
+
+
+def test_a_so_line_lo_scans_mar_keeps_its_ky_hieu_and_leaves_the_next_cell_out() -> None:
+    # the handwritten number read as letters with a slash of its own, or as a hooked f for the slash
+    assert patterns.read_code(["Số: /ZZ⁄  /TB-UBND Hải Dương, ngày 04 tháng 5 năm 2023"]) == ("", "TB-UBND")
+    assert patterns.read_code(["Số: /.Z.ƒTB-UBND Đắk Lắk, ngày “⁄ tháng 02 năm 2017"]) == ("", "TB-UBND")
+    # the place of the date's cell joined on by a spaced dash is no group of the ký hiệu
+    assert patterns.read_code(["Số: 2đ? -_/QĐ-BXD - Hà Nội, ngày 2o - tháng 10 năm 2023"]) == ("", "QĐ-BXD")
+    assert patterns.read_code(["Số: 38/GM-XTTMHà Nội, ngày 02 tháng 4 năm 2024"]) == ("38", "GM-XTTM")
+    assert patterns.read_code(["Số: 3936/STC-TTrQuảng Nam, ngày 29 tháng 11 năm 2020"]) == ("3936", "STC-TTr")
+    assert patterns.read_date_place(["Số: 3936/STC-TTrQuảng Nam, ngày 29 tháng 11 năm 2020"]) == ("2020-11-29",
+                                                                                             "Quảng Nam")
+    # the hyphen read as a dot: read as the hyphen, and marked repaired
+    header = ("SỞ NÔNG NGHIỆP VÀ PTNT CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "CHI CỤC KIỂM LÂM Độc lập - Tự do - Hạnh phúc")
+    parsed = patterns.parse(patterns.DocText((*header, "Sẽ Ê1®-:/TB.CCTL", "", "THÔNG BÁO")), "ocr")
+    assert parsed.fields["code_notation"].value == "TB-CCTL" and "code_notation" in parsed.repaired
+    plain = patterns.parse(patterns.DocText((*header, "Số: 12/TB-CCTL Lai Châu, ngày 02 tháng 4 năm 2024")), "ocr")
+    assert "code_notation" not in plain.repaired
+    # "Số" lost to a speck before its colon
+    assert patterns.read_code(["`: 2 ÝX:/EI-BNV. Q2 Y..' CO TS. sỉ."]) == ("", "EI-BNV")
+    assert patterns.read_code([": xem 12/QĐ-UBND"]) is None
+    # a ký hiệu without a hyphen and no other on its line is read as before
+    assert patterns.read_code(["Số: 12/UBND Hà Nội, ngày 02 tháng 4 năm 2024"]) == ("12", "UBND")

@@ -43,7 +43,7 @@ class Parsed:
 _CODE = re.compile(
     r"(?<![^\W\d_])S(?:[ốoóôồổở0ỐOÓÔ]|[^\W\d_]{1,2}(?=\s*[:;.,]?\s*\S{0,6}\s*/))\s*(?:h[iị]ệu)?\s*[:;.,]?\s*(?P<num>[^\s/|]{1,6})?[\s.…_]*[/|]\s*"
     r"(?P<year>(?:19|20)\d\d\s*/\s*)?"
-    r"(?P<groups>[A-Za-zĐđ][A-Za-zĐđ0-9&]*(?:\s?[-–]\s?[A-Za-zĐđ0-9&]+)*)"
+    r"(?P<groups>[A-Za-zĐđ][A-Za-zĐđ0-9&]*(?:(?:\s?[-–]\s?|\.(?=[A-ZĐ]{2}))[A-Za-zĐđ0-9&]+)*)"
 )
 _LOOSE_CODE = re.compile(r"(?<![\w/])(?P<num>\d{1,6})\s*/\s*(?P<year>(?:19|20)\d\d\s*/\s*)?"
                          r"(?P<groups>[A-ZĐ][A-Za-zĐđ0-9&]*(?:-[A-Za-zĐđ0-9&]+)+)")
@@ -89,6 +89,8 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
     put("organ_parent", parent, 0.9)
     type_name, type_code, title_at = read_type(head, fields.get("code_notation"))
     repaired: set[str] = {"issued_date"} if date_repaired and source == "ocr" else set()
+    if code and source == "ocr" and _dot_for_hyphen(code[1], list(doc.header_left) + head):
+        repaired.add("code_notation")
     notation_read = fields.get("code_notation")
     if source == "ocr" and notation_read is not None:
         fixed = repair_notation(notation_read.value, type_code if title_at is not None else "", (organ, parent))
@@ -127,6 +129,9 @@ def read_code(lines: list[str]) -> tuple[str, str] | None:
         match = _CODE.search(line)
         if match:
             notation = _notation(match.group("year"), _unglued(match.group("groups"), line, match.end()))
+            marred = _marred_code(line) if notation and "-" not in notation else None
+            if marred:  # "Số: /ZZ⁄ /TB-UBND": the handwritten number read as letters after a slash of its own
+                return marred
             if notation:
                 return _digits_of((match.group("num") or "").strip()), notation
     return next(filter(None, map(_marred_code, lines)), None) or next(filter(None, map(_glued_code, lines)), None)
@@ -134,7 +139,7 @@ def read_code(lines: list[str]) -> tuple[str, str] | None:
 
 # A "Số:" line whose ký hiệu OCR marred where the handwriting or a speck touched it ("Số: 35 /ÑQ-HĐND",
 # "Số: Z⁄ /@GM-UBND", "Số: /⁄Z /CĐ-STC"): the last slash before a hyphenated ký hiệu, up to two specks after it.
-_SO_LINE = re.compile(r"^\s*[^\W\d_]{1,3}\s*[:;]")  # "Số:", "sẽ;", "ố:" (the S lost), "ho:"
+_SO_LINE = re.compile(r"^\s*(?:[^\W\d_]{1,3}|[^\w\s])\s*[:;]")  # "Số:", "sẽ;", "ố:" (the S lost), "ho:", "`:"
 # A "Số:" label the handwriting or a speck marred past reading, its colon lost ("AT /ÑQ-HĐND", "AT 44 /NQ-HĐND"):
 # a short run opens the line, then at most the number's run and the slash, which _MARRED_TAIL wants followed by
 # a hyphenated ký hiệu.
@@ -142,7 +147,7 @@ _LABEL_LOST = re.compile(r"^\s*[^\s/|]{1,3}\s+(?=(?:[^\s/|]{1,6}\s*)?/)")
 # OCR reads a capital Đ as the look-alike Eth (Ð, no Vietnamese letter), often beside the Đ it also read:
 # "QĐÐ-SKHCN", "HĐÐĐND"
 _ETH_RUN = re.compile(r"[ĐÐ]*Ð[ĐÐ]*")
-_MARRED_TAIL = re.compile(r"[/|][^\w\s/|]{0,2}\s*(?P<groups>[^\W\d_](?:[^\W_]|&)*(?:\s?[-–]\s?(?:[^\W_]|&)+)+)")
+_MARRED_TAIL = re.compile(r"[/|⁄ƒ][^\w\s/|]{0,2}\s*(?P<groups>[^\W\d_](?:[^\W_]|&)*(?:\s?[-–]\s?(?:[^\W_]|&)+)+)")
 
 
 def _marred_code(line: str) -> tuple[str, str] | None:
@@ -179,10 +184,27 @@ def _glued_code(line: str) -> tuple[str, str] | None:
     return match.group("num"), _notation(None, _unglued(match.group("groups"), line, match.end()))
 
 
+_NEXT_CELL_WORD = re.compile(r"(?:\s[-–]\s?|[-–]\s)(?P<word>[A-ZĐ][^\W\d_]+)$")
+
+
+_WORD_START = re.compile(r"(?<=[A-Za-z])[A-ZĐ][a-z]*$")
+
+
 def _unglued(groups: str, line: str, end: int) -> str:
     """A ký hiệu's groups without the capital that starts the next cell's word glued on after them ("GM-XTTMHà
-    Nội, ngày …": the H is Hà's), seen by the small letter at ``end`` of ``line``."""
-    return groups[:-1] if groups[-1:].isupper() and line[end:end + 1].islower() else groups
+    Nội, ngày …": the H is Hà's), seen by the small letter at ``end`` of ``line``; or without the next cell's
+    word OCR joined on by a spaced dash ("QĐ-BXD - Hà Nội"): a ký hiệu's groups are capitals, not a name."""
+    joined = _NEXT_CELL_WORD.search(groups)
+    if joined and joined.group("word")[1:].islower():
+        return groups[:joined.start()]
+    word = _WORD_START.search(groups)  # "STC-TTrQuảng Nam": the next word's letters before its first mark
+    return groups[:word.start()] if word and line[end:end + 1].islower() else groups
+
+
+def _dot_for_hyphen(notation: str, lines: list[str]) -> bool:
+    """True when the page printed ``notation`` only with a dot where its hyphen is ("TB.CCTL")."""
+    dotted = notation.replace("-", ".")
+    return dotted != notation and not any(notation in line for line in lines) and any(dotted in line for line in lines)
 
 
 # Letters OCR reads for digits of a printed number ("I1" for "11", "2O" for "20").
@@ -206,7 +228,7 @@ def read_loose_code(text: str) -> tuple[str, str] | None:
 
 
 def _notation(year: str | None, groups: str) -> str:
-    parts = [p for p in re.split(r"\s?[-–]\s?", groups.strip()) if p]
+    parts = [p for p in re.split(r"\s?[-–]\s?|\.", groups.strip()) if p]  # "TB.CCTL": OCR read the hyphen as a dot
     if not parts:
         return ""
     first = vocab.TYPE_BY_CODE.get(parts[0]) or vocab.TYPE_BY_CODE.get(parts[0].upper())
@@ -392,7 +414,7 @@ def _place_before(line: str, folded: str, start: int) -> str:
     words = tail.group(1).replace(",", " ").split()
     kept: list[str] = []
     for word in reversed(words):  # the place is the run of capitalised words before the comma
-        glued = re.search(r"[A-ZĐ0-9]([A-ZĐ][^\W\d_A-ZĐ]+)$", word) if "/" in word or "-" in word else None
+        glued = re.search(r"[A-Za-zĐ0-9]([A-ZĐ][^\W\d_A-ZĐ]+)$", word) if "/" in word or "-" in word else None
         if glued and glued.group(1)[1:].islower():  # "38/GM-XTTMHà": the cells of a header table run together
             kept.insert(0, glued.group(1))
             break
