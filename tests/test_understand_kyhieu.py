@@ -29,6 +29,7 @@ def test_a_type_group_one_letter_off_the_titles_code_takes_the_code() -> None:
 
 def test_a_later_group_keeps_the_small_letters_nd30_writes() -> None:
     assert patterns.read_code(["Số: 12/UBND-TTr"]) == ("12", "UBND-TTr")  # the unit Thanh tra
+    assert patterns.read_code(["Số: 12/QĐ-TTg"]) == ("12", "QĐ-TTg")  # the Prime Minister
     assert patterns.read_code(["Số: 12/ubnd-vp"]) == ("12", "UBND-VP")  # what ND30 writes in capitals is capitals
 
 

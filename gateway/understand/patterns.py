@@ -236,8 +236,7 @@ def _notation(year: str | None, groups: str) -> str:
         parts[0] = first[1]
     else:
         parts[0] = parts[0].upper()
-    # a later group keeps the small letters of a code ND30 writes so ("UBND-TTr": Thanh tra); the rest is capitals
-    parts[1:] = [p if vocab.TYPE_BY_CODE.get(p, ("", ""))[1] == p else p.upper() for p in parts[1:]]
+    parts[1:] = [p if p in vocab.MIXED_CASE_GROUPS else p.upper() for p in parts[1:]]  # "UBND-TTr", "QĐ-TTg"
     prefix = re.sub(r"\s", "", year) if year else ""
     return prefix + "-".join(parts)
 

@@ -28,6 +28,9 @@ for _name, _code in TYPES:
     if _code and _code not in ("QH", "UBTVQH"):
         TYPE_BY_CODE.setdefault(_code, (_name, _code))
         TYPE_BY_CODE.setdefault(_code.upper(), (_name, _code))
+# Groups of a ký hiệu that ND30's practice writes with small letters: the types' codes ("TTr") and the Prime
+# Minister's "TTg" ("QĐ-TTg"); any other group is capitals.
+MIXED_CASE_GROUPS = frozenset(code for _, code in TYPES if code != code.upper()) | {"TTg"}
 
 URGENCY_MARKS = (("hoa toc", 3), ("thuong khan", 2), ("khan", 1))  # folded, most urgent first
 SECRECY_MARKS = (("tuyet mat", 3), ("toi mat", 2), ("mat", 1))
