@@ -19,7 +19,7 @@ from pathlib import Path
 
 from gateway.core.text import fold
 from gateway.core.values import FieldValue
-from gateway.understand import patterns, vocab
+from gateway.understand import patterns, syllables, vocab
 from gateway.understand.layout import Segment
 
 TABLE = Path(__file__).with_name("calibration.json")
@@ -29,10 +29,12 @@ FAILED_PRIOR = 0.8  # the most a failed check's level starts from (see estimate)
 # Outcomes of checks that speak against a reading: a disagreeing second source or reading, no second
 # reading of a scanned number or day, a handwritten-digit recognizer that reads it otherwise, a day after the
 # signature or the mail, an organ or place not known, OCR's low character confidence, a shape a value of its
-# kind does not have, a ký hiệu put right from what else the page says (no reading printed it so).
+# kind does not have, a ký hiệu put right from what else the page says (no reading printed it so), a word that
+# is no Vietnamese syllable ("TỔNG-CỤC"), a name or a subject cut short, a middle name in the given name's place.
 FAILED = frozenset({"fn:differ", "abbr:differ", "type:differ", "code:differ", "again:differ", "again:none",
                     "hw:differ", "sig:after", "sig:long-before", "sig:bad", "mail:after", "unknown", "odd",
-                    "odd-surname", "shape:odd", "ocr:lo", "len:short", "len:long", "fix:repaired"})
+                    "odd-surname", "shape:odd", "ocr:lo", "len:short", "len:long", "fix:repaired", "word:odd", "cut",
+                    "given:odd"})
 _PLACES = frozenset(fold(p) for p in vocab.LEXICON)
 
 
@@ -202,7 +204,25 @@ def _organ(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> 
     known = patterns._starts_organ(folded) and value.value.upper() == value.value
     parts = ["known" if known else "unknown", "parent" if "organ_parent" in fields else "alone",
              _abbreviated(value.value, fields.get("code_notation"))]
-    return parts + _changed("organ_name", checks)  # a word put right by its spelling, or read in a box of our own
+    # a word put right by its spelling, or read in a box of our own
+    return parts + _changed("organ_name", checks) + _levelled(value.value)
+
+
+def _levelled(organ: str) -> list[str]:
+    """["cut"] for a name ending in a level with no name after it ("BỆNH VIỆN ĐA KHOA TỈNH"): the unit's place
+    was lost (a line OCR did not read, a seal over it)."""
+    return ["cut"] if organ.upper().endswith(tuple(" " + level for level in vocab.LEVEL_NAMES)) else []
+
+
+def _odd_words(text: str) -> list[str]:
+    """["word:odd"] when a word of a name or a position is no Vietnamese syllable ("TỔNG-CỤC", "Ng0c"): OCR
+    glued, split or misread it, and no one wrote it so."""
+    for word in text.split():
+        if word in ("/", "-", "–") or word in vocab.AUTHORITY_PREFIXES:
+            continue
+        if not re.fullmatch(r"[^\W\d_]+", word) or not syllables.is_syllable(fold(word)):
+            return ["word:odd"]
+    return []
 
 
 def _abbreviated(organ: str, notation: FieldValue | None) -> str:
@@ -240,7 +260,24 @@ def _subject(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -
     words = value.value.split()
     odd = sum(1 for w in words if not re.fullmatch(r"[\w,.;:()/%-]+", w) or (w.isupper() and len(w) > 1
                                                                                 and not re.fullmatch(r"[IVXLC]+", w)))
-    return ["len:short" if size < 25 else "len:long" if size > 220 else "len:ok", "odd" if odd else "clean"]
+    odd += _QUARTER.search(value.value) is not None
+    return ["len:short" if size < 25 else "len:long" if size > 220 else "len:ok", "odd" if odd else "clean",
+            *_cut_subject(words)]
+
+
+# "quý" with no Roman numeral I–IV after it: ND30 documents number quarters so, and OCR reads I as 1 or l, II as H
+_QUARTER = re.compile(r"\bquý\s+(?!(?:I{1,3}|IV)\b)\S", re.IGNORECASE)
+
+
+def _cut_subject(words: list[str]) -> list[str]:
+    """["cut"] for a subject that ends in a word asking for more ("… của", "… theo Nghị định" with no number):
+    its last line was not read."""
+    if not words:
+        return []
+    tail = " ".join(words[-3:]).lower()
+    cited = any(tail.endswith(f"{before} {kind.lower()}")
+                for kind in vocab.CITED_TYPES for before in ("theo", "tại", "của"))
+    return ["cut"] if words[-1].lower() in vocab.OPEN_ENDS or cited else []
 
 
 def _signer(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
@@ -248,13 +285,15 @@ def _signer(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) ->
     certified = any(fold(name) == fold(value.value) for name in checks.certified_names)
     surname = bool(words) and fold(words[0]) in patterns._SURNAME_BY_FOLD
     parts = ["cert" if certified else "nocert", "surname" if surname else "odd-surname"]
-    return parts + _changed("signer_name", checks)  # a name a second look under a seal put in place of the first
+    given = ["given:odd"] if len(words) >= 2 and words[-1] in vocab.MIDDLE_NAMES else []
+    # a name a second look under a seal put in place of the first
+    return parts + _changed("signer_name", checks) + _odd_words(value.value) + given
 
 
 def _position(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
     lines = value.value.split(" / ")
     authority = lines[0].startswith(vocab.AUTHORITY_PREFIXES)
-    return ["authority" if authority else "plain", f"lines:{min(len(lines), 3)}"]
+    return ["authority" if authority else "plain", f"lines:{min(len(lines), 3)}", *_odd_words(value.value)]
 
 
 def _addressees(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:

@@ -141,6 +141,17 @@ PHRASES = (
     "bảo đảm", "đảm bảo", "bảo vệ", "kiểm lâm", "quản lý thị trường", "bảo tồn", "tổng kết", "sơ kết",
 )
 
+# Middle names that are no given name: a name ending in one lost its given name or misread it ("Vũ Quang Văn"
+# for "Vũ Quang Vân").
+MIDDLE_NAMES = ("Văn", "Thị")
+
+# Words a trích yếu does not end with: each asks for what follows it ("… của", "… theo"); a subject ending in
+# one was cut short.
+OPEN_ENDS = frozenset(("của", "và", "theo", "về", "tại", "cho", "với", "các", "những", "trong", "trên", "thuộc",
+                       "để", "từ", "đến", "đối"))
+# A legal document a subject cites ("theo Nghị định số 30/2020/NĐ-CP") carries its number.
+CITED_TYPES = ("Nghị định", "Thông tư", "Nghị quyết", "Quyết định", "Chỉ thị", "Luật")
+
 # Common given and middle names, the most frequent spelling of a folded form first: OCR's "Tuần" is put back
 # as "Tuấn" (not "Tuân", rarer) only because "Tuần" is no name. A name OCR reads as another name ("Hiển" for
 # "Hiền") cannot be told apart this way and is left as read.
