@@ -40,10 +40,11 @@ def test_an_organ_ending_in_a_level_without_its_name_is_doubted() -> None:
     assert cut["organ_name"] < HIGH <= whole["organ_name"]
 
 
-def test_a_subject_cut_short_or_with_a_quarter_in_digits_is_doubted() -> None:
+def test_a_subject_cut_short_is_doubted() -> None:
     whole = "Chấn chỉnh công tác cải cách hành chính theo Nghị định số 179 của Chính phủ"
     assert _confidences(_ocr(subject=whole))["subject"] >= HIGH
     assert _confidences(_ocr(subject="Chấn chỉnh công tác cải cách hành chính theo Nghị định"))["subject"] < HIGH
     assert _confidences(_ocr(subject="Chấn chỉnh công tác cải cách hành chính của"))["subject"] < HIGH
     assert _confidences(_ocr(subject="Về việc điều chỉnh chế độ báo cáo định kỳ quý I năm 2024"))["subject"] >= HIGH
-    assert _confidences(_ocr(subject="Về việc điều chỉnh chế độ báo cáo định kỳ quý 1 năm 2024"))["subject"] < HIGH
+    # many agencies write a quarter in digits: no reason to doubt it
+    assert _confidences(_ocr(subject="Về việc điều chỉnh chế độ báo cáo định kỳ quý 1 năm 2024"))["subject"] >= HIGH

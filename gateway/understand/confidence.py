@@ -260,13 +260,8 @@ def _subject(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -
     words = value.value.split()
     odd = sum(1 for w in words if not re.fullmatch(r"[\w,.;:()/%-]+", w) or (w.isupper() and len(w) > 1
                                                                                 and not re.fullmatch(r"[IVXLC]+", w)))
-    odd += _QUARTER.search(value.value) is not None
     return ["len:short" if size < 25 else "len:long" if size > 220 else "len:ok", "odd" if odd else "clean",
             *_cut_subject(words)]
-
-
-# "quý" with no Roman numeral I–IV after it: ND30 documents number quarters so, and OCR reads I as 1 or l, II as H
-_QUARTER = re.compile(r"\bquý\s+(?!(?:I{1,3}|IV)\b)\S", re.IGNORECASE)
 
 
 def _cut_subject(words: list[str]) -> list[str]:
