@@ -135,6 +135,9 @@ def test_unsure_handwritten_day_readings_choose_by_the_signature_before_its_own_
     fields = {_DAY_READINGS: FieldValue("09,04,01", 0.0, "ocr")}
     assert _day_from_signature(fields, [report], line, []) is True  # chosen: no two readings agreed on it
     assert fields["issued_date"].value == "2022-01-04" and _DAY_READINGS not in fields
+    fields = {_DAY_READINGS: FieldValue("01,05,04", 0.0, "ocr")}  # one reading is the signature's day: it agrees
+    assert _day_from_signature(fields, [report], line, []) is True
+    assert fields["issued_date"].value == "2022-01-05"
     fields = {_DAY_READINGS: FieldValue("18,28", 0.0, "ocr")}  # none fits: the signature's day, as before
     assert _day_from_signature(fields, [report], line, []) is False
     assert fields["issued_date"].value == "2022-01-05" and fields["issued_date"].source == "signature"

@@ -1264,8 +1264,12 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
 
 def _fitting_day(readings: FieldValue, month: tuple[int, int], first: dt.date) -> dt.date | None:
     """The first of the handwritten day's readings (likeliest first) that dates the printed month's document on
-    or within ten days before its first signature, or None."""
-    for text in readings.value.split(","):
+    or within ten days before its first signature, or None; the signature's own day when one reading is it (a
+    document is most often signed on its date: the two then agree)."""
+    days = readings.value.split(",")
+    if (first.year, first.month) == month and any(text.isdigit() and int(text) == first.day for text in days):
+        return first
+    for text in days:
         try:
             day = dt.date(month[0], month[1], int(text))
         except ValueError:
