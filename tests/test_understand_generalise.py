@@ -126,6 +126,23 @@ def test_handwritten_day_reading_that_fits_the_signature_is_taken() -> None:
     assert fields["issued_date"].value == "2025-03-19"  # the first reading fits: it stands
 
 
+def test_unsure_handwritten_day_readings_choose_by_the_signature_before_its_own_day() -> None:
+    # No reading of the handwritten day was sure enough to stand (the date is blank): the likeliest reading
+    # that dates the document within ten days before its signature is taken, not the signature's own day.
+    report = SignatureReport("Sig1", "Tổng công ty", "", "CA", "2022-01-05T09:10:00+07:00", True, True,
+                             False, True, "untrusted-root", "")
+    line = "Hải Phòng, ngày °: tháng 01 năm 2022"
+    fields = {_DAY_READINGS: FieldValue("09,04,01", 0.0, "ocr")}
+    assert _day_from_signature(fields, [report], line, []) is True  # chosen: no two readings agreed on it
+    assert fields["issued_date"].value == "2022-01-04" and _DAY_READINGS not in fields
+    fields = {_DAY_READINGS: FieldValue("01,05,04", 0.0, "ocr")}  # one reading is the signature's day: it agrees
+    assert _day_from_signature(fields, [report], line, []) is True
+    assert fields["issued_date"].value == "2022-01-05"
+    fields = {_DAY_READINGS: FieldValue("18,28", 0.0, "ocr")}  # none fits: the signature's day, as before
+    assert _day_from_signature(fields, [report], line, []) is False
+    assert fields["issued_date"].value == "2022-01-05" and fields["issued_date"].source == "signature"
+
+
 def test_confidence_drops_when_a_check_fails() -> None:
     # A handwritten day has no second reading of its own (again:none): only readings seen right with that
     # very evidence lift it to the top band.

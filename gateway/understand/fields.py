@@ -132,13 +132,13 @@ def read(extracted: Extracted, config: UnderstandConfig | None = None,
     latest = message.date.date() if isinstance(message.date, dt.datetime) else dt.date.today()
     year_repaired = _future_years(fields, latest, notes)
     before = fields.get("issued_date")
-    _day_from_signature(fields, reports, ocr_text, notes, printed)
+    chosen = _day_from_signature(fields, reports, ocr_text, notes, printed)
     second = dict(source.second)
     second.update((key, "repaired") for key in source.parsed.repaired)
     if year_repaired or second.get("issued_date") == "repaired":  # ours, not what OCR read: no reading agreed
         second["issued_date"] = "differ"
     after = fields.get("issued_date")
-    if before is not None and after is not None and after.source == "ocr" and after.value != before.value:
+    if after is not None and after.source == "ocr" and (chosen or before is not None and after.value != before.value):
         # another reading of the box, chosen because it fits the signature: no reading agreed on it first
         second["issued_date"] = second["issued_date:hand"] = "differ"
     if number_chosen:
@@ -1194,11 +1194,12 @@ def _from_email(fields: dict[str, FieldValue], subject: str, from_name: str, not
 
 
 def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureReport], ocr_text: str,
-                        notes: list[str], printed: tuple[stamps.Stamp, ...] = ()) -> None:
+                        notes: list[str], printed: tuple[stamps.Stamp, ...] = ()) -> bool:
     """A printed date whose day was handwritten: take the day of the first signature in the same month.
 
     A day read from handwriting that falls after the first signature cannot be right (a document is dated
-    before or when it is signed): the signature's day replaces it.
+    before or when it is signed): the signature's day replaces it. True when a reading of the handwritten day
+    no other reading agreed on was taken because it fits the signature.
     """
     day_only = fields.pop(_DAY_ONLY, None)
     readings = fields.pop(_DAY_READINGS, None)
@@ -1206,7 +1207,7 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
     # A signature pyHanko could not read still shows its time on its stamp.
     times = times or sorted(s.signed_at for s in printed if s.signed_at)
     if not times:
-        return
+        return False
     first = dt.datetime.fromisoformat(times[0]).astimezone(dt.timezone(dt.timedelta(hours=7))).date()
     if day_only is not None and "issued_date" not in fields:
         day = int(day_only.value)
@@ -1215,7 +1216,7 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
         if candidate is not None:
             fields["issued_date"] = FieldValue(candidate.isoformat(), 0.45, "ocr")
             notes.append("ngày ban hành: the handwritten day with the month and year of the first signature")
-            return
+            return False
     current = fields.get("issued_date")
     if current is not None and current.source == "ocr" and readings is not None:
         # A document is signed on its date or within days after it: of the readings of the handwritten day,
@@ -1231,26 +1232,51 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
                     notes.append(f"handwritten day read as {read.day} does not fit the signature ({first}); "
                                  f"its other reading {text} does")
                     fields["issued_date"] = dataclasses.replace(current, value=other.isoformat())
-                    return
+                    return False
     if current is not None and current.source == "ocr":
         if dt.date.fromisoformat(current.value) > first:
             notes.append(f"handwritten day read as {current.value} is after the first signature ({first}): "
                          "the signature's day decided")
             fields["issued_date"] = FieldValue(first.isoformat(), 0.4, "signature")
-        return
+        return False
     if current is not None:
-        return
+        return False
     month = patterns.read_month(ocr_text.splitlines()) if ocr_text else None
+    fitting = _fitting_day(readings, month, first) if readings is not None and month else None
+    if fitting is not None:
+        # no reading of the handwritten day was sure enough to stand; the likeliest that fits the signature does
+        fields["issued_date"] = FieldValue(fitting.isoformat(), 0.45, "ocr")
+        notes.append(f"ngày ban hành: the likeliest reading of the handwritten day that fits the first signature "
+                     f"({first})")
+        return True
     units = _day_units(ocr_text.splitlines()) if ocr_text and month else None
     guess = _latest_day(month, units, first) if units is not None else None
     if guess is not None:
         fields["issued_date"] = FieldValue(guess.isoformat(), 0.45, "ocr")
         notes.append(f"ngày ban hành: only the handwritten day's last digit ({units}) was legible; the latest "
                      f"such day of the printed month not after the first signature ({first}) was taken")
-        return
+        return False
     if month is None or (first.year, first.month) == month:
         fields["issued_date"] = FieldValue(first.isoformat(), 0.5 if month else 0.3, "signature")
         notes.append("ngày ban hành taken from the first signature's time (the printed day was unreadable)")
+    return False
+
+
+def _fitting_day(readings: FieldValue, month: tuple[int, int], first: dt.date) -> dt.date | None:
+    """The first of the handwritten day's readings (likeliest first) that dates the printed month's document on
+    or within ten days before its first signature, or None; the signature's own day when one reading is it (a
+    document is most often signed on its date: the two then agree)."""
+    days = readings.value.split(",")
+    if (first.year, first.month) == month and any(text.isdigit() and int(text) == first.day for text in days):
+        return first
+    for text in days:
+        try:
+            day = dt.date(month[0], month[1], int(text))
+        except ValueError:
+            continue
+        if 0 <= (first - day).days <= 10:
+            return day
+    return None
 
 
 _GARBLED_DAY = re.compile(r"ngay\s*(?P<token>[^\s\d]{1,2}(?P<units>\d))\s*thang")
