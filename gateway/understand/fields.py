@@ -1222,17 +1222,12 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
         # A document is signed on its date or within days after it: of the readings of the handwritten day,
         # the first that fits is taken ("20" read "04" first and "20" second, signed on the 21st).
         read = dt.date.fromisoformat(current.value)
-        if not 0 <= (first - read).days <= 10:
-            for text in readings.value.split(","):
-                try:
-                    other = read.replace(day=int(text))
-                except ValueError:
-                    continue
-                if 0 <= (first - other).days <= 10:
-                    notes.append(f"handwritten day read as {read.day} does not fit the signature ({first}); "
-                                 f"its other reading {text} does")
-                    fields["issued_date"] = dataclasses.replace(current, value=other.isoformat())
-                    return False
+        other = _first_fitting(readings.value.split(","), (read.year, read.month), first)
+        if not 0 <= (first - read).days <= SIGNED_WITHIN and other is not None:
+            notes.append(f"handwritten day read as {read.day} does not fit the signature ({first}); "
+                         f"its other reading {other.day} does")
+            fields["issued_date"] = dataclasses.replace(current, value=other.isoformat())
+            return False
     if current is not None and current.source == "ocr":
         if dt.date.fromisoformat(current.value) > first:
             notes.append(f"handwritten day read as {current.value} is after the first signature ({first}): "
@@ -1264,17 +1259,26 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
 
 def _fitting_day(readings: FieldValue, month: tuple[int, int], first: dt.date) -> dt.date | None:
     """The first of the handwritten day's readings (likeliest first) that dates the printed month's document on
-    or within ten days before its first signature, or None; the signature's own day when one reading is it (a
+    or within SIGNED_WITHIN days before its first signature, or None; the signature's own day when one reading is it (a
     document is most often signed on its date: the two then agree)."""
     days = readings.value.split(",")
     if (first.year, first.month) == month and any(text.isdigit() and int(text) == first.day for text in days):
         return first
+    return _first_fitting(days, month, first)
+
+
+SIGNED_WITHIN = 10  # days: a document is signed on its date or within days after it
+
+
+def _first_fitting(days: list[str], month: tuple[int, int], first: dt.date) -> dt.date | None:
+    """The first of ``days`` (readings of a handwritten day, likeliest first) that dates a document of ``month``
+    on or within SIGNED_WITHIN days before its first signature ``first``, or None."""
     for text in days:
         try:
             day = dt.date(month[0], month[1], int(text))
         except ValueError:
             continue
-        if 0 <= (first - day).days <= 10:
+        if 0 <= (first - day).days <= SIGNED_WITHIN:
             return day
     return None
 
