@@ -147,8 +147,8 @@ MIDDLE_NAMES = ("Văn", "Thị")
 
 # Words a trích yếu does not end with: each asks for what follows it ("… của", "… theo"); a subject ending in
 # one was cut short.
-OPEN_ENDS = frozenset(("của", "và", "theo", "về", "tại", "cho", "với", "các", "những", "trong", "trên", "thuộc",
-                       "để", "từ", "đến", "đối"))
+# ("… nêu trên", "… thời gian đến" and "… tuyệt đối" end a phrase, so trên, đến and đối are not here.)
+OPEN_ENDS = frozenset(("của", "và", "theo", "về", "tại", "cho", "với", "các", "những", "trong", "thuộc", "để", "từ"))
 # A legal document a subject cites ("theo Nghị định số 30/2020/NĐ-CP") carries its number.
 CITED_TYPES = ("Nghị định", "Thông tư", "Nghị quyết", "Quyết định", "Chỉ thị", "Luật")
 
