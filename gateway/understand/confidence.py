@@ -220,7 +220,7 @@ def _odd_words(text: str) -> list[str]:
     for word in text.split():
         if word in ("/", "-", "–") or word in vocab.AUTHORITY_PREFIXES:
             continue
-        if not re.fullmatch(r"[^\W\d_]+", word) or not syllables.is_syllable(fold(word)):
+        if not syllables.is_word(word):
             return ["word:odd"]
     return []
 

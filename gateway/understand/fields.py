@@ -765,7 +765,7 @@ def _syllable_share(text: str) -> float:
 
 def _syllable_count(text: str) -> int:
     """How many words of ``text`` are Vietnamese syllables."""
-    return sum(1 for w in text.split() if _LETTERS.fullmatch(w) and syllables.is_syllable(fold(w)))
+    return sum(1 for w in text.split() if syllables.is_word(w))
 
 
 def _with_sparse_right(pdf, index: int, page: PageText, dpi: int) -> PageText:
@@ -1259,8 +1259,8 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
 
 def _fitting_day(readings: FieldValue, month: tuple[int, int], first: dt.date) -> dt.date | None:
     """The first of the handwritten day's readings (likeliest first) that dates the printed month's document on
-    or within SIGNED_WITHIN days before its first signature, or None; the signature's own day when one reading is it (a
-    document is most often signed on its date: the two then agree)."""
+    or within SIGNED_WITHIN days before its first signature, or None; the signature's own day when one reading
+    is it (a document is most often signed on its date: the two then agree)."""
     days = readings.value.split(",")
     if (first.year, first.month) == month and any(text.isdigit() and int(text) == first.day for text in days):
         return first

@@ -34,6 +34,14 @@ def is_syllable(folded: str) -> bool:
     return _SYLLABLE.fullmatch(folded) is not None
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def is_word(word: str) -> bool:
+    """True for a word as written ("Tuấn", "TỈNH") that is letters only and one Vietnamese syllable."""
+    return _LETTERS.fullmatch(word) is not None and is_syllable(fold(word))
+
+
 def split(word: str) -> list[str]:
     """``word`` cut into syllables when it is capitals that are no one syllable and split into syllables; else [word].
 
