@@ -698,15 +698,24 @@ def _so_line_again(pdf, page: PageText, text: patterns.DocText, parsed: patterns
     if date is None:
         return parsed
     height = date.bottom - date.top
-    box = (0.02, (date.top - 0.3 * height) / page.height, (date.x0 - 0.5 * height) / page.width,
-           (date.bottom + 0.3 * height) / page.height)
-    line = _respelled_line(ocr.read_line(pdf, 0, box, dpi))
+    top, bottom = _row_of(date, page)
+    line = _respelled_line(ocr.read_line(pdf, 0, (0.02, top, (date.x0 - 0.5 * height) / page.width, bottom), dpi))
     if patterns.read_code([line]) is None:
         return parsed
     again = patterns.parse(dataclasses.replace(text, header_left=(line, "", *text.header_left)), "ocr", OCR_CONFIDENCE)
-    fields = dict(parsed.fields)
-    fields.update((key, again.fields[key]) for key in ("code_number", "code_notation") if key in again.fields)
-    return dataclasses.replace(parsed, fields=fields, repaired=parsed.repaired | {"code_notation"})
+    return _with_code(parsed, {key: again.fields[key] for key in ("code_number", "code_notation") if key in again.fields})
+
+
+def _row_of(segment: Segment, page: PageText) -> tuple[float, float]:
+    """The top and bottom of ``segment``'s line as shares of the page, with a third of its height over and under:
+    the box a line is read again in."""
+    height = segment.bottom - segment.top
+    return (segment.top - 0.3 * height) / page.height, (segment.bottom + 0.3 * height) / page.height
+
+
+def _with_code(parsed: patterns.Parsed, found: dict[str, FieldValue]) -> patterns.Parsed:
+    """``parsed`` with the số or ký hiệu a second look ``found``, marked repaired: no first reading printed it."""
+    return dataclasses.replace(parsed, fields={**parsed.fields, **found}, repaired=parsed.repaired | {"code_notation"})
 
 
 _DATE_WORDS = re.compile(r"\bthang\b.*\bnam\b")  # folded "tháng … năm": the date's line
@@ -723,16 +732,14 @@ def _ky_hieu_again(pdf, page: PageText, parsed: patterns.Parsed, dpi: int) -> pa
     if run is None:
         return parsed
     height = run.bottom - run.top
-    box = ((run.x0 - height) / page.width, (run.top - 0.3 * height) / page.height,
-           (run.x1 + height) / page.width, (run.bottom + 0.3 * height) / page.height)
+    top, bottom = _row_of(run, page)
+    box = ((run.x0 - height) / page.width, top, (run.x1 + height) / page.width, bottom)
     line = _respelled_line(ocr.read_line(pdf, 0, box, max(dpi, KY_HIEU_DPI)))
     slash = line.find("/")
     code = patterns.read_code(["Số: " + line[slash:]]) if slash >= 0 else None
     if code is None or "-" not in code[1]:
         return parsed
-    fields = dict(parsed.fields)
-    fields["code_notation"] = dataclasses.replace(notation, value=code[1])
-    return dataclasses.replace(parsed, fields=fields, repaired=parsed.repaired | {"code_notation"})
+    return _with_code(parsed, {"code_notation": dataclasses.replace(notation, value=code[1])})
 
 
 def _capitals_of(text: str) -> str:
