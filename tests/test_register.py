@@ -175,6 +175,26 @@ def test_possible_duplicate_is_flagged_not_refused(register: Register) -> None:
     assert "possible-duplicate" in [e.action for e in record.audit]
 
 
+def test_possible_duplicate_whatever_the_case_of_the_ky_hieu(register: Register) -> None:
+    """A born-digital "UBND-TTr" and a scan OCR'd as "UBND-TTR" are the same document; another number is not."""
+    fields = {"code_number": "12", "code_notation": "UBND-TTr", "organ_name": "UBND tỉnh Nam Định",
+              "issued_date": "2026-02-02"}
+    first = register.register_arrival(make_arrival("s1", fields=fields))
+    scan = register.register_arrival(make_arrival("s2", fields={**fields, "code_notation": "UBND-TTR"}))
+    other = register.register_arrival(make_arrival("s3", fields={**fields, "code_number": "13"}))
+    assert register.get_document(scan.document_id).possible_duplicate_of == first.document_id
+    assert register.get_document(other.document_id).possible_duplicate_of is None
+
+
+def test_a_recall_finds_its_document_by_so_and_ky_hieu_with_d_stroke(register: Register) -> None:
+    """A ký hiệu with "Đ" is found whatever its case (SQLite's lower() leaves "Đ" as it is)."""
+    fields = {"code_number": "45", "code_notation": "QĐ-UBND", "organ_name": "UBND tỉnh Nam Định"}
+    first = register.register_arrival(make_arrival("s1", fields=fields))
+    assert register.recalls.find_by_code("", "45", "QĐ-UBND") == first.document_id
+    assert register.recalls.find_by_code("", "45", "QĐ-Ubnd") == first.document_id
+    assert register.recalls.find_by_code("", "46", "QĐ-UBND") is None
+
+
 def test_not_found(register: Register) -> None:
     with pytest.raises(NotFound):
         register.get_document(999)

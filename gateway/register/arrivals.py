@@ -19,7 +19,7 @@ from gateway.core.values import DocumentMeta, Extracted, SpooledMessage
 from gateway.register.audit import record_audit
 from gateway.register.decisions import RoutingRecord, write_routing
 from gateway.register.index import TEXT_FIELDS, arrival_text, index_forms
-from gateway.register.models import Arrival, Attachment, Document, Message, RegisterBook
+from gateway.register.models import Arrival, Attachment, Document, Message, RegisterBook, same_code
 from gateway.register.numbering import Numbered, OtherHosts, number_waiting
 from gateway.register.ocr_jobs import queue_jobs as queue_ocr_jobs
 from gateway.register.recalls import link_in
@@ -255,8 +255,7 @@ _MESSAGE_BY_SHA = sa.select(Message.id, Message.sha256).where(Message.sha256 == 
 _MESSAGES_BY_ID = sa.select(Message.id, Message.sha256, Message.from_addr) \
     .where(Message.message_id_header == sa.bindparam("message_id")).order_by(Message.id)
 _SAME_CODE = sa.select(Document.id, Document.issued_date, Document.year) \
-    .where(Document.code_number == sa.bindparam("code_number"),
-           Document.code_notation == sa.bindparam("code_notation"),
+    .where(same_code(sa.bindparam("code_number"), sa.bindparam("code_notation")),
            Document.organ_name == sa.bindparam("organ_name"), Document.id != sa.bindparam("document_id")) \
     .order_by(Document.id)
 _FIRST_DOCUMENT = sa.select(Document.id, Document.register_id, Document.year, Document.arrival_number) \

@@ -150,7 +150,13 @@ class Document(Base):
     status: Mapped[str] = mapped_column(sa.String(32), default="registered")
 
 
-sa.Index("ix_documents_dedup", Document.code_number, Document.code_notation, Document.year)
+def same_code(number: sa.ColumnElement | str, notation: sa.ColumnElement | str) -> sa.ColumnElement[bool]:
+    """Documents with this số and ký hiệu, the ký hiệu in any case: a scan OCR'd in capitals reads "UBND-TTr" as
+    "UBND-TTR". Both sides go through the database's own lower(), so they fold alike; ix_documents_code serves it."""
+    return sa.and_(Document.code_number == number, sa.func.lower(Document.code_notation) == sa.func.lower(notation))
+
+
+sa.Index("ix_documents_code", Document.code_number, sa.func.lower(Document.code_notation))
 sa.Index("ix_documents_waiting", Document.received_key, sqlite_where=sa.text("arrival_number IS NULL"),
          postgresql_where=sa.text("arrival_number IS NULL"))
 

@@ -26,6 +26,7 @@ from gateway.register.models import (
     OutboxMessage,
     Recall,
     RegisterBook,
+    same_code,
 )
 from gateway.register.outbox import QueuedMail, queue_prepared_in
 from gateway.register.search import Searcher
@@ -237,9 +238,7 @@ class Recalls:
         """The newest document with this số and ký hiệu (and, when known, issuing organ code and date); None."""
         if not code_number and not code_notation:
             return None
-        query = (sa.select(Document.id).where(sa.func.lower(Document.code_number) == code_number.lower(),
-                                              sa.func.lower(Document.code_notation) == code_notation.lower())
-                 .order_by(Document.id.desc()))
+        query = sa.select(Document.id).where(same_code(code_number, code_notation)).order_by(Document.id.desc())
         with self.db.reading() as conn:
             candidates = conn.execute(query.add_columns(Document.organ_id, Document.issued_date)).all()
         for row in candidates:
