@@ -48,3 +48,50 @@ def test_a_subject_cut_short_is_doubted() -> None:
     assert _confidences(_ocr(subject="Về việc điều chỉnh chế độ báo cáo định kỳ quý I năm 2024"))["subject"] >= HIGH
     # many agencies write a quarter in digits: no reason to doubt it
     assert _confidences(_ocr(subject="Về việc điều chỉnh chế độ báo cáo định kỳ quý 1 năm 2024"))["subject"] >= HIGH
+
+
+def test_a_deputy_line_that_is_not_the_deputy_of_the_office_is_doubted() -> None:
+    assert _confidences(_ocr(signer_position="KT. CHỦ TỊCH / PHÓ TỊCH"))["signer_position"] < HIGH
+    assert _confidences(_ocr(signer_position="KT. GIÁM ĐỐC"))["signer_position"] < HIGH
+    for right in ("KT. CHỦ TỊCH / PHÓ CHỦ TỊCH", "KT. BỘ TRƯỞNG / THỨ TRƯỞNG"):
+        assert _confidences(_ocr(signer_position=right))["signer_position"] >= HIGH
+    three = _ocr(signer_position="TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH")
+    assert "deputy:odd" not in confidence.evidence(three, confidence.Checks())["signer_position"]
+
+
+def test_a_word_read_twice_over_is_doubted() -> None:
+    parent = {"organ_parent": FieldValue("ỦY BAN NHÂN DÂN TỈNH HÀ NAM", 0.95, "ocr")}
+    twice = _confidences(_ocr(organ_name="SỞ THÔNG TIN VÀ TRUYỀN THÔNG THÔNG", code_notation="KH-STTTT") | parent)
+    once = _confidences(_ocr(organ_name="SỞ THÔNG TIN VÀ TRUYỀN THÔNG", code_notation="KH-STTTT") | parent)
+    assert twice["organ_name"] < HIGH <= once["organ_name"]
+    assert _confidences(_ocr(signer_name="Võ Ngọc Ngọc Thịnh"))["signer_name"] >= HIGH  # a person may be named so
+
+
+def test_a_period_with_one_year_or_a_subject_run_into_the_body_is_doubted() -> None:
+    whole = "Giải quyết công tác cải cách hành chính giai đoạn 2021 - 2025"
+    assert _confidences(_ocr(subject=whole))["subject"] >= HIGH
+    assert _confidences(_ocr(subject="Giải quyết công tác cải cách hành chính giai đoạn 2021"))["subject"] < HIGH
+    run_on = whole + " Các đơn vị chủ động rà soát, tổng hợp kết quả thực hiện"
+    assert _confidences(_ocr(subject=run_on))["subject"] < HIGH
+    # a place's name may start with such a word
+    assert _confidences(_ocr(subject="Về việc mở rộng khu công nghiệp thị xã Từ Sơn"))["subject"] >= HIGH
+
+
+def test_a_title_with_an_urgency_stamp_as_a_line_is_doubted() -> None:
+    assert _confidences(_ocr(signer_position="TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH"))["signer_position"] >= HIGH
+    assert _confidences(_ocr(signer_position="THƯỢNG KHẨN / CHỦ TỊCH"))["signer_position"] < HIGH
+    text = {"signer_position": FieldValue("THƯỢNG KHẨN / GIÁM ĐỐC", 1.0, "text")}
+    found = confidence.evidence(text, confidence.Checks())
+    assert confidence.calibrated(text, found)["signer_position"].confidence < HIGH
+
+
+def test_a_ky_hieu_with_the_place_glued_to_it_is_doubted() -> None:
+    def notation(value: str, place: str) -> float:
+        fields = {"code_notation": FieldValue(value, 1.0, "text"), "place": FieldValue(place, 1.0, "text"),
+                  "type_name": FieldValue("Chương trình", 1.0, "text")}
+        return confidence.calibrated(fields, confidence.evidence(fields, confidence.Checks()))["code_notation"].confidence
+
+    assert notation("CTr-BQLDALONG", "Long An") < HIGH
+    assert notation("CTr-BQLDA", "Long An") >= HIGH
+    assert notation("CTr-BQLDA", "Đà Nẵng") >= HIGH  # "DA" is dự án's, not the place's
+
