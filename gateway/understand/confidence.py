@@ -328,8 +328,38 @@ def _signer(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) ->
     surname = bool(words) and fold(words[0]) in patterns._SURNAME_BY_FOLD
     parts = ["cert" if certified else "nocert", "surname" if surname else "odd-surname"]
     given = ["given:odd"] if len(words) >= 2 and words[-1] in vocab.MIDDLE_NAMES else []
-    # a name a second look under a seal put in place of the first
-    return parts + _changed("signer_name", checks) + _odd_words(value.value) + given
+    # a name a second look under a seal put in place of the first, or that a line under the title reads otherwise
+    changed = _changed("signer_name", checks) or _read_otherwise(value, fields.get("signer_position"), checks.ocr_words)
+    return parts + changed + _odd_words(value.value) + given
+
+
+def _read_otherwise(name: FieldValue, position: FieldValue | None, words: tuple[Segment, ...]) -> list[str]:
+    """["again:differ"] when the name's own line under the signer's title says otherwise: it ends in the name's
+    given name but a word before differs by more than one letter ("Đoàn Ti:anh Khánh" where "Tăng Khánh" was
+    taken), or it is the name but stands off the title's centre by more than a quarter of its width ("Đính
+    Nga" right of "PHÓ GIÁM ĐỐC": ND30 centres the name under the title, so a word was lost under the seal)."""
+    if name.source != "ocr" or position is None:
+        return []
+    wanted = fold(name.value).split()
+    lines = {fold(line).strip(" .,;:") for line in position.value.split(" / ")}
+    titles = [w for w in words if fold(w.text).strip(" .,;:") in lines]
+    if not titles:
+        return []
+    title = max(titles, key=lambda t: t.bottom)  # the office's line, right above the signature
+    for line in words:
+        tail = line.text.split()[-len(wanted):]
+        if (len(tail) < len(wanted) or fold(tail[-1]).strip(" .,;:") != wanted[-1]
+                or not all(word[:1].isupper() and not word.isupper() for word in tail)  # a seal's ring is capitals
+                or not (line.top > title.bottom and line.x0 < title.x1 and line.x1 > title.x0)):
+            continue
+        read = [fold(word).strip(" .,;:") for word in tail]
+        if any(a != b and not patterns._one_edit(a, b) for a, b in zip(read, wanted)):
+            return ["again:differ"]
+        text = fold(line.text).rstrip(" .,;:")
+        x0 = line.x0 + (line.x1 - line.x0) * text.rfind(" ".join(read)) / max(len(text), 1)  # the name's part
+        if abs((x0 + line.x1) / 2 - (title.x0 + title.x1) / 2) > 0.25 * (line.x1 - x0):
+            return ["again:differ"]
+    return []
 
 
 def _position(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
