@@ -48,3 +48,79 @@ def test_a_subject_cut_short_is_doubted() -> None:
     assert _confidences(_ocr(subject="Về việc điều chỉnh chế độ báo cáo định kỳ quý I năm 2024"))["subject"] >= HIGH
     # many agencies write a quarter in digits: no reason to doubt it
     assert _confidences(_ocr(subject="Về việc điều chỉnh chế độ báo cáo định kỳ quý 1 năm 2024"))["subject"] >= HIGH
+
+
+def test_a_deputy_line_that_is_not_the_deputy_of_the_office_is_doubted() -> None:
+    assert _confidences(_ocr(signer_position="KT. CHỦ TỊCH / PHÓ TỊCH"))["signer_position"] < HIGH
+    assert _confidences(_ocr(signer_position="KT. GIÁM ĐỐC"))["signer_position"] < HIGH
+    for right in ("KT. CHỦ TỊCH / PHÓ CHỦ TỊCH", "KT. BỘ TRƯỞNG / THỨ TRƯỞNG"):
+        assert _confidences(_ocr(signer_position=right))["signer_position"] >= HIGH
+    three = _ocr(signer_position="TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH")
+    assert "deputy:odd" not in confidence.evidence(three, confidence.Checks())["signer_position"]
+
+
+def test_a_word_read_twice_over_is_doubted() -> None:
+    parent = {"organ_parent": FieldValue("ỦY BAN NHÂN DÂN TỈNH HÀ NAM", 0.95, "ocr")}
+    twice = _confidences(_ocr(organ_name="SỞ THÔNG TIN VÀ TRUYỀN THÔNG THÔNG", code_notation="KH-STTTT") | parent)
+    once = _confidences(_ocr(organ_name="SỞ THÔNG TIN VÀ TRUYỀN THÔNG", code_notation="KH-STTTT") | parent)
+    assert twice["organ_name"] < HIGH <= once["organ_name"]
+    assert _confidences(_ocr(signer_name="Võ Ngọc Ngọc Thịnh"))["signer_name"] >= HIGH  # a person may be named so
+
+
+def test_a_period_with_one_year_or_a_subject_run_into_the_body_is_doubted() -> None:
+    whole = "Giải quyết công tác cải cách hành chính giai đoạn 2021 - 2025"
+    assert _confidences(_ocr(subject=whole))["subject"] >= HIGH
+    assert _confidences(_ocr(subject="Giải quyết công tác cải cách hành chính giai đoạn 2021"))["subject"] < HIGH
+    run_on = whole + " Các đơn vị chủ động rà soát, tổng hợp kết quả thực hiện"
+    assert _confidences(_ocr(subject=run_on))["subject"] < HIGH
+    # a place's name may start with such a word
+    assert _confidences(_ocr(subject="Về việc mở rộng khu công nghiệp thị xã Từ Sơn"))["subject"] >= HIGH
+
+
+def _signer_confidence(name: str, name_line: str, title_line: str = "CHỦ TỊCH") -> float:
+    """The confidence of ``name`` read as the signer when OCR's line under the title read ``name_line``."""
+    fields = _ocr(signer_name=name, signer_position=f"TM. ỦY BAN NHÂN DÂN / {title_line}")
+    words = (Segment(title_line, 1100, 1300, 1060, 1100, 96.0), Segment(name_line, 1050, 1350, 1290, 1320, 96.0),
+             *(Segment(w, 0, 1, 0, 1, 96.0) for w in name.split()))
+    found = confidence.evidence(fields, confidence.Checks(ocr_words=words))
+    return confidence.calibrated(fields, found)["signer_name"].confidence
+
+
+def test_a_name_the_line_under_the_title_reads_otherwise_is_doubted() -> None:
+    assert _signer_confidence("Tăng Khánh", "Đoàn Ti:anh Khánh") < HIGH  # the seal hid the first words
+    assert _signer_confidence("Đoàn Thanh Khánh", "Đoàn Thanh Khánh") >= HIGH
+    assert _signer_confidence("Đoàn Thanh Khánh", "ˆ bó Đoàn Thanh Khánh") >= HIGH  # the seal's specks before it
+    assert _signer_confidence("Vũ Nam", "ỦY BAN NHÂN DÂN TỈNH HÀ NAM") >= HIGH  # the seal's ring, in capitals
+
+
+def test_a_title_with_an_urgency_stamp_as_a_line_is_doubted() -> None:
+    assert _confidences(_ocr(signer_position="TM. ỦY BAN NHÂN DÂN / CHỦ TỊCH"))["signer_position"] >= HIGH
+    assert _confidences(_ocr(signer_position="THƯỢNG KHẨN / CHỦ TỊCH"))["signer_position"] < HIGH
+    text = {"signer_position": FieldValue("THƯỢNG KHẨN / GIÁM ĐỐC", 1.0, "text")}
+    found = confidence.evidence(text, confidence.Checks())
+    assert confidence.calibrated(text, found)["signer_position"].confidence < HIGH
+
+
+def test_a_ky_hieu_with_the_place_glued_to_it_is_doubted() -> None:
+    def notation(value: str, place: str) -> float:
+        fields = {"code_notation": FieldValue(value, 1.0, "text"), "place": FieldValue(place, 1.0, "text"),
+                  "type_name": FieldValue("Chương trình", 1.0, "text")}
+        return confidence.calibrated(fields, confidence.evidence(fields, confidence.Checks()))["code_notation"].confidence
+
+    assert notation("CTr-BQLDALONG", "Long An") < HIGH
+    assert notation("CTr-BQLDA", "Long An") >= HIGH
+    assert notation("CTr-BQLDA", "Đà Nẵng") >= HIGH  # "DA" is dự án's, not the place's
+
+
+def test_a_name_off_the_centre_of_its_title_is_doubted() -> None:
+    fields = _ocr(signer_name="Đinh Nga", signer_position="KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC")
+
+    def confidence_at(x0: float, x1: float) -> float:
+        words = (Segment("KT. GIÁM ĐỐC", 1411, 1755, 1553, 1598, 96.0),
+                 Segment("PHÓ GIÁM ĐỐC", 1400, 1767, 1618, 1662, 96.0), Segment("Đính Nga", x0, x1, 1945, 1989, 96.0),
+                 Segment("Đinh", 0, 1, 0, 1, 96.0), Segment("Nga", 0, 1, 0, 1, 96.0))
+        found = confidence.evidence(fields, confidence.Checks(ocr_words=words))
+        return confidence.calibrated(fields, found)["signer_name"].confidence
+
+    assert confidence_at(1558, 1740) < HIGH  # "Trần Đình Nga" lost its first word under the seal
+    assert confidence_at(1493, 1675) >= HIGH  # centred under the title: the whole name

@@ -30,11 +30,13 @@ FAILED_PRIOR = 0.8  # the most a failed check's level starts from (see estimate)
 # reading of a scanned number or day, a handwritten-digit recognizer that reads it otherwise, a day after the
 # signature or the mail, an organ or place not known, OCR's low character confidence, a shape a value of its
 # kind does not have, a ký hiệu put right from what else the page says (no reading printed it so), a word that
-# is no Vietnamese syllable ("TỔNG-CỤC"), a name or a subject cut short, a middle name in the given name's place.
+# is no Vietnamese syllable ("TỔNG-CỤC"), a name or a subject cut short, a middle name in the given name's place,
+# a word read twice over, a subject run into the body's first sentence, a line after "KT." that is not the deputy
+# of its office, an urgency or secrecy stamp read as a line of the title.
 FAILED = frozenset({"fn:differ", "abbr:differ", "type:differ", "code:differ", "again:differ", "again:none",
                     "hw:differ", "sig:after", "sig:long-before", "sig:bad", "mail:after", "unknown", "odd",
                     "odd-surname", "shape:odd", "ocr:lo", "len:short", "len:long", "fix:repaired", "word:odd", "cut",
-                    "given:odd"})
+                    "given:odd", "word:twice", "deputy:odd", "run-on", "stamp:odd"})
 _PLACES = frozenset(fold(p) for p in vocab.LEXICON)
 
 
@@ -157,9 +159,22 @@ def _notation(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) 
     else:
         agreement = "type:agree" if title is not None and title.value == by_code[0] else "type:differ"
     shape = "shape:ok" if re.fullmatch(r"(\d{4}/)?[A-ZĐa-z&0-9]+(-[A-ZĐ&0-9]+)+", value.value) else "shape:odd"
+    if _place_glued(value.value, fields.get("place")):
+        shape = "shape:odd"
     # a group OCR misread, put right by the title or the agency's name: no reading printed it so
     repaired = ["fix:repaired"] if checks.second_reading.get("code_notation") == "repaired" else []
     return [agreement, shape, _filename(value, checks, False), *repaired]
+
+
+def _place_glued(notation: str, place: FieldValue | None) -> bool:
+    """True when the ký hiệu's last group ends in the first word of the place written after it on the Số line
+    ("CTr-BQLDALONG" beside "Long An, ngày …"): the two were read as one word. A group is initials; a word of
+    four letters or more is no abbreviation (a two-letter "ĐÀ" could be "DA", dự án)."""
+    if place is None or not place.value.split():
+        return False
+    first = fold(place.value.split()[0]).upper()
+    group = notation.split("-")[-1]
+    return len(first) >= 4 and len(group) > len(first) and fold(group).upper().endswith(first)
 
 
 def _date(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
@@ -205,7 +220,7 @@ def _organ(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> 
     parts = ["known" if known else "unknown", "parent" if "organ_parent" in fields else "alone",
              _abbreviated(value.value, fields.get("code_notation"))]
     # a word put right by its spelling, or read in a box of our own
-    return parts + _changed("organ_name", checks) + _levelled(value.value)
+    return parts + _changed("organ_name", checks) + _levelled(value.value) + _twice(value.value)
 
 
 def _levelled(organ: str) -> list[str]:
@@ -222,6 +237,27 @@ def _odd_words(text: str) -> list[str]:
             continue
         if not syllables.is_word(word):
             return ["word:odd"]
+    return []
+
+
+def _twice(text: str) -> list[str]:
+    """["word:twice"] when a word follows itself ("… TRUYỀN THÔNG THÔNG"): OCR read it twice over (a line read
+    again, a column's edge), and no agency or office is named so (a person may be: "Võ Ngọc Ngọc Thịnh")."""
+    words = fold(text).replace(" / ", " ").split()
+    return ["word:twice"] if any(a == b for a, b in zip(words, words[1:])) else []
+
+
+def _deputy(lines: list[str]) -> list[str]:
+    """["deputy:odd"] when a "KT." line is not followed by its deputy's office: ND30 signs "KT. CHỦ TỊCH / PHÓ
+    CHỦ TỊCH" (and "KT. BỘ TRƯỞNG / THỨ TRƯỞNG"), so "PHÓ TỊCH" or a missing line lost a word or a line."""
+    for index, line in enumerate(lines):
+        if not line.startswith("KT."):
+            continue
+        office = " ".join(fold(line[3:]).split())
+        deputy = " ".join(fold(lines[index + 1]).split()) if index + 1 < len(lines) else ""
+        wanted = ("thu truong",) if office == "bo truong" else ("pho " + office,)
+        if not any(deputy == w or deputy.startswith(w + " ") for w in wanted):
+            return ["deputy:odd"]
     return []
 
 
@@ -261,7 +297,7 @@ def _subject(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -
     odd = sum(1 for w in words if not re.fullmatch(r"[\w,.;:()/%-]+", w) or (w.isupper() and len(w) > 1
                                                                                 and not re.fullmatch(r"[IVXLC]+", w)))
     return ["len:short" if size < 25 else "len:long" if size > 220 else "len:ok", "odd" if odd else "clean",
-            *_cut_subject(words)]
+            *_cut_subject(words), *_run_on(words)]
 
 
 def _cut_subject(words: list[str]) -> list[str]:
@@ -272,7 +308,18 @@ def _cut_subject(words: list[str]) -> list[str]:
     tail = " ".join(words[-3:]).lower()
     cited = any(tail.endswith(f"{before} {kind.lower()}")
                 for kind in vocab.CITED_TYPES for before in ("theo", "tại", "của"))
-    return ["cut"] if words[-1].lower() in vocab.OPEN_ENDS or cited else []
+    # a period is two years ("giai đoạn 2021 - 2025"): one year alone lost the end of the span
+    half_period = " ".join(words[-3:-1]).lower() == "giai đoạn" and bool(re.fullmatch(r"\d{4}", words[-1]))
+    return ["cut"] if words[-1].lower() in vocab.OPEN_ENDS or cited or half_period else []
+
+
+def _run_on(words: list[str]) -> list[str]:
+    """["run-on"] for a subject with a word that opens a sentence inside it ("… 2021 - 2025 Các đơn vị …"): a
+    capital is a name's, and no name starts with "Các", "Những", "Trong" …, so the body's first line was
+    read into the subject."""
+    opener = any(word[:1].isupper() and word.lower() in vocab.OPEN_ENDS and word.lower() not in vocab.NAME_OPENERS
+                 for word in words[1:])
+    return ["run-on"] if opener else []
 
 
 def _signer(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
@@ -281,14 +328,52 @@ def _signer(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) ->
     surname = bool(words) and fold(words[0]) in patterns._SURNAME_BY_FOLD
     parts = ["cert" if certified else "nocert", "surname" if surname else "odd-surname"]
     given = ["given:odd"] if len(words) >= 2 and words[-1] in vocab.MIDDLE_NAMES else []
-    # a name a second look under a seal put in place of the first
-    return parts + _changed("signer_name", checks) + _odd_words(value.value) + given
+    # a name a second look under a seal put in place of the first, or that a line under the title reads otherwise
+    changed = _changed("signer_name", checks) or _read_otherwise(value, fields.get("signer_position"), checks.ocr_words)
+    return parts + changed + _odd_words(value.value) + given
+
+
+def _read_otherwise(name: FieldValue, position: FieldValue | None, words: tuple[Segment, ...]) -> list[str]:
+    """["again:differ"] when the name's own line under the signer's title says otherwise: it ends in the name's
+    given name but a word before differs by more than one letter ("Đoàn Ti:anh Khánh" where "Tăng Khánh" was
+    taken), or it is the name but stands off the title's centre by more than a quarter of its width ("Đính
+    Nga" right of "PHÓ GIÁM ĐỐC": ND30 centres the name under the title, so a word was lost under the seal)."""
+    if name.source != "ocr" or position is None:
+        return []
+    wanted = fold(name.value).split()
+    lines = {fold(line).strip(" .,;:") for line in position.value.split(" / ")}
+    titles = [w for w in words if fold(w.text).strip(" .,;:") in lines]
+    if not titles:
+        return []
+    title = max(titles, key=lambda t: t.bottom)  # the office's line, right above the signature
+    for line in words:
+        tail = line.text.split()[-len(wanted):]
+        if (len(tail) < len(wanted) or fold(tail[-1]).strip(" .,;:") != wanted[-1]
+                or not all(word[:1].isupper() and not word.isupper() for word in tail)  # a seal's ring is capitals
+                or not (line.top > title.bottom and line.x0 < title.x1 and line.x1 > title.x0)):
+            continue
+        read = [fold(word).strip(" .,;:") for word in tail]
+        if any(a != b and not patterns._one_edit(a, b) for a, b in zip(read, wanted)):
+            return ["again:differ"]
+        text = fold(line.text).rstrip(" .,;:")
+        x0 = line.x0 + (line.x1 - line.x0) * text.rfind(" ".join(read)) / max(len(text), 1)  # the name's part
+        if abs((x0 + line.x1) / 2 - (title.x0 + title.x1) / 2) > 0.25 * (line.x1 - x0):
+            return ["again:differ"]
+    return []
 
 
 def _position(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
     lines = value.value.split(" / ")
     authority = lines[0].startswith(vocab.AUTHORITY_PREFIXES)
-    return ["authority" if authority else "plain", f"lines:{min(len(lines), 3)}", *_odd_words(value.value)]
+    return ["authority" if authority else "plain", f"lines:{min(len(lines), 3)}", *_odd_words(value.value),
+            *_deputy(lines), *_twice(value.value), *_stamp_line(lines)]
+
+
+def _stamp_line(lines: list[str]) -> list[str]:
+    """["stamp:odd"] when a line of the title is an urgency or secrecy mark ("THƯỢNG KHẨN / GIÁM ĐỐC"): the
+    stamp stood beside the title, and no office is called so."""
+    marks = {mark for mark, _ in (*vocab.URGENCY_MARKS, *vocab.SECRECY_MARKS)}
+    return ["stamp:odd"] if any(" ".join(fold(line).split()) in marks for line in lines) else []
 
 
 def _addressees(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:

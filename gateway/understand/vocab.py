@@ -149,6 +149,8 @@ MIDDLE_NAMES = ("Văn", "Thị")
 # one was cut short.
 # ("… nêu trên", "… thời gian đến" and "… tuyệt đối" end a phrase, so trên, đến and đối are not here.)
 OPEN_ENDS = frozenset(("của", "và", "theo", "về", "tại", "cho", "với", "các", "những", "trong", "thuộc", "để", "từ"))
+# Open ends that also start a place's name ("Từ Sơn"): capitalised inside a subject they need not open a sentence.
+NAME_OPENERS = frozenset(("từ",))
 # A legal document a subject cites ("theo Nghị định số 30/2020/NĐ-CP") carries its number.
 CITED_TYPES = ("Nghị định", "Thông tư", "Nghị quyết", "Quyết định", "Chỉ thị", "Luật")
 
