@@ -75,6 +75,9 @@ def test_a_period_with_one_year_or_a_subject_run_into_the_body_is_doubted() -> N
     assert _confidences(_ocr(subject=run_on))["subject"] < HIGH
     # a place's name may start with such a word
     assert _confidences(_ocr(subject="Về việc mở rộng khu công nghiệp thị xã Từ Sơn"))["subject"] >= HIGH
+    # and so may a law's ("Luật Các tổ chức tín dụng")
+    assert _confidences(_ocr(subject="Về việc triển khai thi hành Luật Các tổ chức tín dụng năm 2024"))[
+        "subject"] >= HIGH
 
 
 def _signer_confidence(name: str, name_line: str, title_line: str = "CHỦ TỊCH") -> float:

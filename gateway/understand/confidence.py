@@ -315,10 +315,10 @@ def _cut_subject(words: list[str]) -> list[str]:
 
 def _run_on(words: list[str]) -> list[str]:
     """["run-on"] for a subject with a word that opens a sentence inside it ("… 2021 - 2025 Các đơn vị …"): a
-    capital is a name's, and no name starts with "Các", "Những", "Trong" …, so the body's first line was
-    read into the subject."""
+    capital is a name's, and only a law's name starts so ("Luật Các tổ chức tín dụng"), so the body's first
+    line was read into the subject."""
     opener = any(word[:1].isupper() and word.lower() in vocab.OPEN_ENDS and word.lower() not in vocab.NAME_OPENERS
-                 for word in words[1:])
+                 and before.lower() != "luật" for before, word in zip(words, words[1:]))
     return ["run-on"] if opener else []
 
 
