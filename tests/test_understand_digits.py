@@ -382,3 +382,35 @@ def test_the_so_is_read_after_a_colon_that_stands_apart() -> None:
         draw_digits(image, 120, 30, 36, text, pen=3, slant=0.2)
         gray = np.asarray(image.filter(ImageFilter.GaussianBlur(0.6)).convert("L"))
         assert digits.read(gray, 6, True, start=30).text == text, text
+
+
+def _so_page(words: list, number: str, at: float):
+    from gateway.understand.layout import PageText
+
+    image = Image.new("RGB", (1240, 800), (250, 250, 245))
+    draw_digits(image, at, 95, 40, number, pen=3, slant=0.1)
+    return ocr.OcrPage(0, "top", PageText(1240, 800, tuple(words)), 0.0, words=tuple(words), image=image)
+
+
+def test_a_so_word_that_took_the_handwriting_in_ends_where_the_printed_word_does() -> None:
+    """Tesseract's "Số:" box (40 px tall, the printed word 64 px wide) ran on over the handwritten 5 of 54: the
+    box is read from where the printed word ends."""
+    from gateway.understand.handwriting import _number
+    from gateway.understand.layout import Segment
+
+    page = _so_page([Segment("Số:", 80, 190, 100, 140), Segment("/KH-STP", 260, 400, 100, 140)], "54", 160)
+    _, hand = _number(list(page.words), page)
+    assert hand.text == "54"
+
+
+def test_the_so_box_ends_at_the_slash_before_the_ky_hieus_groups() -> None:
+    """The handwritten 6805 read as a word of its own with a slash before a letter ("é/ØØ5"): the box ends at the
+    slash before "QĐ-STC", not inside the handwriting."""
+    from gateway.understand.handwriting import _number
+    from gateway.understand.layout import Segment
+
+    words = [Segment("Số:", 80, 144, 100, 140), Segment("é/ØØ5", 160, 300, 100, 140),
+             Segment("/QĐ-STC", 320, 460, 100, 140)]
+    page = _so_page(words, "6805", 165)
+    _, hand = _number(list(page.words), page)
+    assert hand.text == "6805"
