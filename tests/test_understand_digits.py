@@ -331,3 +331,86 @@ def test_a_typed_one_digit_day_the_recognizer_reads_alone_stays_one_digit(monkey
     fields = {"issued_date": FieldValue("2004-05-02", 0.7, "ocr")}
     reader._handwritten(fields, top, None)
     assert fields["issued_date"].value == "2004-05-26"
+
+
+def _number_box(text: str, ink=(20, 40, 160), pen: int = 3, slant: float = 0.2) -> Image.Image:
+    """A số box cut wider on the left (its print ends at x 30): "Số:"'s colon before it, a bold slash after it."""
+    from PIL import ImageDraw
+
+    image = Image.new("RGB", (360, 100), (245, 245, 240))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((22, 40, 28, 46), fill=(0, 0, 0))
+    draw.ellipse((22, 60, 28, 66), fill=(0, 0, 0))
+    draw.polygon([(330, 25), (342, 25), (318, 80), (306, 80)], fill=(0, 0, 0))
+    draw_digits(image, 50, 30, 34, text, pen=pen, slant=slant, ink=ink)
+    return image
+
+
+def test_a_pale_pen_beside_black_print_is_read_in_whole_strokes() -> None:
+    """The box's threshold falls between the black print and the paper, and a pale pen's thin strokes break at it
+    into fragments (a 0's ring in arcs, a 9 in dots); the hand's own columns thresholded alone keep them whole."""
+    for text in ("0358", "19", "28", "09"):
+        gray = np.asarray(_number_box(text, ink=(110, 110, 125), pen=2).filter(ImageFilter.GaussianBlur(0.6))
+                          .convert("L"))
+        assert digits.read(gray, 6, True, start=30).text == text, text
+
+
+def test_the_line_above_cut_by_the_boxs_top_is_not_read() -> None:
+    """Descenders of the line above ("g", "y", "p") that the box's top edge cuts are print, not digits, and they
+    do not make the group the số is read from."""
+    from PIL import ImageDraw
+
+    for text in ("16", "105", "0358", "4676", "19"):
+        image = Image.new("RGB", (300, 100), (245, 245, 240))
+        for x in range(40, 260, 23):
+            ImageDraw.Draw(image).rectangle((x, 0, x + 8, 10), fill=(10, 10, 10))
+        draw_digits(image, 50, 30, 40, text, pen=3, slant=0.2)
+        gray = np.asarray(image.filter(ImageFilter.GaussianBlur(0.6)).convert("L"))
+        assert digits.read(gray, 6, True, start=30).text == text, text
+
+
+def test_the_so_is_read_after_a_colon_that_stands_apart() -> None:
+    """"Số:"'s colon after the box's estimated start, and the number written well to the right of it: the first
+    group of pieces is the colon alone, which reads as no digit; the số is the first group that holds digits."""
+    from PIL import ImageDraw
+
+    for text in ("16", "274", "0358", "05"):
+        image = Image.new("RGB", (360, 100), (245, 245, 240))
+        draw = ImageDraw.Draw(image)
+        draw.ellipse((36, 42, 43, 49), fill=(0, 0, 0))
+        draw.ellipse((36, 62, 43, 69), fill=(0, 0, 0))
+        draw_digits(image, 120, 30, 36, text, pen=3, slant=0.2)
+        gray = np.asarray(image.filter(ImageFilter.GaussianBlur(0.6)).convert("L"))
+        assert digits.read(gray, 6, True, start=30).text == text, text
+
+
+def _so_page(words: list, number: str, at: float):
+    from gateway.understand.layout import PageText
+
+    image = Image.new("RGB", (1240, 800), (250, 250, 245))
+    draw_digits(image, at, 95, 40, number, pen=3, slant=0.1)
+    return ocr.OcrPage(0, "top", PageText(1240, 800, tuple(words)), 0.0, words=tuple(words), image=image)
+
+
+def test_a_so_word_that_took_the_handwriting_in_ends_where_the_printed_word_does() -> None:
+    """Tesseract's "Số:" box (40 px tall, the printed word 64 px wide) ran on over the handwritten 5 of 54: the
+    box is read from where the printed word ends."""
+    from gateway.understand.handwriting import _number
+    from gateway.understand.layout import Segment
+
+    page = _so_page([Segment("Số:", 80, 190, 100, 140), Segment("/KH-STP", 260, 400, 100, 140)], "54", 160)
+    _, hand = _number(list(page.words), page)
+    assert hand.text == "54"
+
+
+def test_the_so_box_ends_at_the_slash_before_the_ky_hieus_groups() -> None:
+    """The handwritten 6805 read as a word of its own with a slash before a letter ("é/ØØ5"): the box ends at the
+    slash before "QĐ-STC", not inside the handwriting."""
+    from gateway.understand.handwriting import _number
+    from gateway.understand.layout import Segment
+
+    words = [Segment("Số:", 80, 144, 100, 140), Segment("é/ØØ5", 160, 300, 100, 140),
+             Segment("/QĐ-STC", 320, 460, 100, 140)]
+    page = _so_page(words, "6805", 165)
+    _, hand = _number(list(page.words), page)
+    assert hand.text == "6805"

@@ -1,11 +1,12 @@
 """A handwritten-digit recognizer for the small boxes where the số and the day are written after printing.
 
-Tesseract reads print; a hand's digits it often misreads or loses. Here the box is thresholded on its own,
-cut into connected components (pieces that overlap in x are one digit; a piece wider than a digit is tried
-cut at its thinnest columns), and each piece is classified by a small convolutional network trained on real
-handwriting (MNIST and the UCI digits, scripts/train_digits.py), never on the document generator's fonts: once
-as its thresholded ink and once as its grey, the two readings joined (a small or pale hand that thresholds
-into blobs keeps its strokes in the grey).
+Tesseract reads print; a hand's digits it often misreads or loses. Here the box is thresholded on its own
+(and the hand's group of pieces again on its own columns), cut into connected components (pieces that overlap
+in x are one digit), and read the way that makes the likeliest digits: each piece alone, neighbours joined into
+one digit (a stroke's gap) or a piece wider than a digit cut at its thinnest columns (touching digits). Each
+piece is classified by a small convolutional network trained on real handwriting (MNIST and the UCI digits,
+scripts/train_digits.py), never on the document generator's fonts: once as its thresholded ink and once as its
+grey, the two readings joined (a small or pale hand that thresholds into blobs keeps its strokes in the grey).
 Inference is numpy only: the weights (gateway/understand/digits.npz) are loaded once.
 
 A reading carries the probability of each of its digits: the product is its confidence, and the
@@ -138,6 +139,9 @@ def ink(gray: np.ndarray, start: int = 0) -> np.ndarray | None:
     return binary
 
 
+_EDGE = 0.3  # a piece the box's top or bottom edge cuts that lies within this share of its height is print
+
+
 def _pieces(binary: np.ndarray, start: int = 0) -> list[tuple[int, int, np.ndarray]]:
     """The box's digit-sized pieces left to right as (x0, x1, their ink): components that overlap in x
     joined, specks and rules dropped; components whose middle lies before ``start`` are print, left out before
@@ -151,9 +155,11 @@ def _pieces(binary: np.ndarray, start: int = 0) -> list[tuple[int, int, np.ndarr
     tall = max((int(stats[i][3]) for i in ids if stats[i][2] < 2.5 * stats[i][3]), default=0)
     big = max((int(stats[i][4]) for i in ids), default=0)
     for i in ids:
-        x, _, w, h, area = stats[i]
+        x, y, w, h, area = stats[i]
         if (h < 0.4 * tall and area < 0.12 * big) or area < 6:
             continue  # a speck, a dot of a dotted line, a tone mark
+        if (y == 0 and y + h < _EDGE * height) or (y + h == height and y > (1 - _EDGE) * height):
+            continue  # the line above's descenders or the line below's marks, cut by the box's edge
         if w > 2.5 * h and h < 0.3 * height:
             continue  # an underline
         keep.append([x, x + w, [i]])
@@ -215,6 +221,72 @@ def _probabilities(parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     return joint / joint.sum(axis=1, keepdims=True)
 
 
+JOIN = 0.5  # the prior of reading pieces that do not touch as one digit (a stroke's gap, a 5's bar)
+CUT = 0.5  # … and of cutting a piece into digits, per cut (two digits that touch)
+_WIDEST = 1.1  # pieces joined into one digit span at most this many times the group's height
+
+
+def _segments(gray: np.ndarray, pieces: list[tuple[int, int, np.ndarray]],
+              height: int) -> list[tuple[int, int, float, list[tuple[np.ndarray, np.ndarray]]]]:
+    """The ways to read runs of pieces as digits, as (first piece, after the last, prior, parts): each piece alone,
+    two or three pieces joined into one digit when together no wider than a digit, and a piece wider than a digit
+    cut in two or three."""
+    out = []
+    for i, (x0, x1, mask) in enumerate(pieces):
+        shade = grey(gray[:, x0:x1], mask)
+        out.append((i, i + 1, 1.0, [(mask, shade)]))
+        ratio = (x1 - x0) / max(height, 1)
+        for parts, wide in ((2, 0.85), (3, 1.5)):
+            cut = _cuts(mask, shade, parts) if ratio > wide else []
+            if cut:
+                out.append((i, i + 1, CUT ** (parts - 1), cut))
+        for j in range(i + 2, min(len(pieces), i + 3) + 1):
+            right = max(p[1] for p in pieces[i:j])
+            if right - x0 > _WIDEST * height:
+                break
+            joined = np.zeros((gray.shape[0], right - x0), np.uint8)
+            for a, b, m in pieces[i:j]:
+                joined[:, a - x0:b - x0] |= m
+            out.append((i, j, JOIN ** (j - i - 1), [(joined, grey(gray[:, x0:right], joined))]))
+    return out
+
+
+def _segmented(gray: np.ndarray, pieces: list[tuple[int, int, np.ndarray]], height: int,
+               most: int) -> list[np.ndarray]:
+    """The pieces read as digits the way whose digits are likeliest together (segmentation by recognition): each
+    way's score is the product of its digits' probabilities and its joins' and cuts' priors, and it holds at most
+    ``most`` digits. Returns each digit's class probabilities, less print at the edges (a piece
+    first or last that reads as no digit: a colon, a slash)."""
+    segments = _segments(gray, pieces, height)
+    probs = _probabilities([part for *_, parts in segments for part in parts])
+    scored, at = [], 0
+    for i, j, prior, parts in segments:
+        rows = probs[at:at + len(parts)]
+        at += len(parts)
+        score = np.log(prior) + float(np.log(np.maximum(rows[:, :10].max(axis=1), 1e-9)).sum())
+        scored.append((i, j, score, rows))
+    # best[i][count]: the best way to read the first i pieces as ``count`` digits
+    best: list[dict[int, tuple[float, list]]] = [{0: (0.0, [])}] + [{} for _ in pieces]
+    for i in range(len(pieces)):
+        for count, (score, path) in best[i].items():
+            for a, j, gain, rows in scored:
+                if a != i or count + len(rows) > most:
+                    continue
+                total = score + gain
+                if count + len(rows) not in best[j] or total > best[j][count + len(rows)][0]:
+                    best[j][count + len(rows)] = (total, path + [(a, j, rows)])
+    if not best[-1]:
+        return []
+    _, path = max(best[-1].values(), key=lambda v: v[0])
+    places = []
+    for a, j, rows in path:
+        for row in rows:
+            if row[REJECT] > 0.6 and (a == 0 or j == len(pieces)):
+                continue  # print at the box's edge: a colon, a slash
+            places.append(row)
+    return places
+
+
 _TALL = 100  # the height a box is read at, at least: a line of print at 300 dpi, with the space over and under it
 
 
@@ -224,6 +296,24 @@ def _larger(gray: np.ndarray, scale: float) -> np.ndarray:
     import cv2
 
     return cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+
+
+def _tallest(pieces: list[tuple[int, int, np.ndarray]]) -> int:
+    """The height of the tallest piece's ink: a digit's height in the hand that wrote them."""
+    return max(int(np.ptp(np.nonzero(mask)[0])) + 1 for _, _, mask in pieces)
+
+
+def _on_its_own(gray: np.ndarray, pieces: list[tuple[int, int, np.ndarray]],
+                height: int) -> list[tuple[int, int, np.ndarray]]:
+    """The group's pieces again from a threshold of its own columns: a pale pen beside black print (the ký hiệu's
+    slash, "Số:") falls under the box's threshold in fragments, a 6 in three pieces, a 9 in dots."""
+    a = max(0, min(p[0] for p in pieces) - height // 3)
+    b = min(gray.shape[1], max(p[1] for p in pieces) + height // 3)
+    binary = ink(gray[:, a:b])
+    if binary is None:
+        return pieces
+    again = [(x0 + a, x1 + a, mask) for x0, x1, mask in _pieces(binary) if x0 > 0 and x1 < b - a]
+    return again or pieces
 
 
 def read(gray: np.ndarray, most: int = 6, first: bool = True, start: int = 0) -> Reading:
@@ -246,49 +336,24 @@ def read(gray: np.ndarray, most: int = 6, first: bool = True, start: int = 0) ->
     pieces = [p for p in pieces if p[0] > 0 and p[1] < width and (p[0] + p[1]) / 2 >= start]
     if not pieces:
         return Reading("", 0.0)
-    height = max(int(np.ptp(np.nonzero(m)[0])) + 1 for _, _, m in pieces)
+    height = _tallest(pieces)
     # A hand writes a number's digits together: a gap wider than a digit is tall parts them from print.
     groups = [[pieces[0]]]
     for piece in pieces[1:]:
         if piece[0] - groups[-1][-1][1] > 1.1 * height:
             groups.append([])
         groups[-1].append(piece)
-    if first:
-        pieces = groups[0]
-    else:
-        pieces = max(groups, key=lambda g: (len(g), sum(int(m.sum()) for _, _, m in g)))
-    height = max(int(np.ptp(np.nonzero(m)[0])) + 1 for _, _, m in pieces)
-    if len(pieces) > most + 3:
-        return Reading("", 0.0)
-    # each piece as one digit, and a wide one also as two or three
-    options: list[list[list[tuple[np.ndarray, np.ndarray]]]] = []
-    for x0, x1, mask in pieces:
-        shade = grey(gray[:, x0:x1], mask)
-        variants = [[(mask, shade)]]
-        ratio = (x1 - x0) / max(height, 1)
-        if ratio > 0.85:
-            variants.append(_cuts(mask, shade, 2))
-        if ratio > 1.5:
-            variants.append(_cuts(mask, shade, 3))
-        options.append([v for v in variants if v])
-    probs = _probabilities([part for opts in options for variant in opts for part in variant])
-    at = 0
-    places: list[np.ndarray] = []
-    for index, opts in enumerate(options):
-        best, best_score = None, -1.0
-        for variant in opts:
-            p = probs[at:at + len(variant)]
-            at += len(variant)
-            digit_p = p[:, :10].max(axis=1)
-            # a cut must make each part a better digit than the whole was (per digit, geometric mean)
-            score = float(np.prod(digit_p)) ** (1 / len(variant)) * (1.0 if len(variant) == 1 else 0.7)
-            if score > best_score:
-                best, best_score = p, score
-        for row in best:
-            edge = index in (0, len(options) - 1)
-            if row[REJECT] > 0.6 and edge:
-                continue  # print at the box's edge: a colon, a slash
-            places.append(row)
+    if not first:
+        groups = [max(groups, key=lambda g: (len(g), sum(int(m.sum()) for _, _, m in g)))]
+    for pieces in groups:  # the số: the first group that holds a digit (not "Số:"'s colon alone)
+        height = _tallest(pieces)
+        pieces = _on_its_own(gray, pieces, height)
+        height = _tallest(pieces)
+        if len(pieces) > most + 3:
+            return Reading("", 0.0)
+        places = _segmented(gray, pieces, height, most + 2)
+        if places:
+            break
     if not places or len(places) > most + 2:
         return Reading("", 0.0)
     if len(places) > most:  # print at the box's edges read as digits: the likeliest run of ``most`` stands

@@ -12,6 +12,8 @@ from gateway.understand.layout import Segment
 
 _SO = re.compile(r"s\S{0,2}|o:")  # the folded "Số" word, with what OCR glued to it ("so:"), or lost ("ố:")
 _YEAR_SLASH = re.compile(r"/\s*(?:19|20)\d\d\s*/\s*[^\W\d_]")
+_KY_HIEU_SLASH = re.compile(r"/\s*[^\W\d_]+-")  # the slash before a ký hiệu's groups ("/QĐ-STC")
+_SO_PER_HEIGHT = 1.7  # the printed "Số:" is 1.6 times as wide as its word box is tall (its marks in the height)
 _SO_GLUED = re.compile(r"s\S?:(?=\S)")  # "Só:84": the colon ends the word's "Số:"
 _NONE = digits.Reading("", 0.0)
 
@@ -87,15 +89,20 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
     for word in _anchors(words, page):
         line = _after(words, word)[:5]
         # the slash before the ký hiệu's letters: a handwritten 7 or 1 is often read as a slash too ("/4")
-        slash = next((w for w in line if re.search(r"/\s*[^\W\d_]", w.text)), None)
+        # … and first the slash before a ký hiệu's hyphenated groups ("/QĐ-STC"): a handwritten 6805 read "é/ØØ5"
+        # has a slash before a letter too
+        slash = next((w for w in line if _KY_HIEU_SLASH.search(w.text)), None)
+        slash = slash or next((w for w in line if re.search(r"/\s*[^\W\d_]", w.text)), None)
         slash = slash or next((w for w in line if "/" in w.text), None)
         if slash is None:
             continue
         # "/2017/NĐ-CP": the year of a legal document's ký hiệu starts with the first slash
-        letters = _YEAR_SLASH.search(slash.text) or re.search(r"/\s*[^\W\d_]", slash.text)
+        letters = (_YEAR_SLASH.search(slash.text) or _KY_HIEU_SLASH.search(slash.text)
+                   or re.search(r"/\s*[^\W\d_]", slash.text))
         at = letters.start() if letters else slash.text.index("/")
         cut = slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
-        box = _box(word.x1 + 2, cut, word)
+        # a "Số:" word wider than the printed word took the handwriting after it in ("Số:5" read "Số:")
+        box = _box(min(word.x1, word.x0 + _SO_PER_HEIGHT * (word.bottom - word.top)) + 2, cut, word)
         read = _digits(page, box)
         hand = _a_number(_recognized(page, box))
         if 1 <= len(read) <= 6 or hand.text:
