@@ -78,9 +78,20 @@ def _after(words: list[Segment], word: Segment) -> list[Segment]:
 _NGAY_PER_THANG = 0.87  # "ngày" / "tháng" in Times and in Arial (1.94 / 2.22 em, 2.17 / 2.50 em)
 
 
-def _box(left: float, right: float, anchor: Segment) -> tuple[float, float, float, float]:
+def _box(left: float, right: float, anchor: Segment, words: list[Segment] = ()) -> tuple[float, float, float, float]:
+    """The box of the handwriting between ``left`` and ``right`` on ``anchor``'s line: more than half a line over
+    the print (a hand rises above it) and less under, but not into a line of print above or below
+    (LibreOffice's narrow line spacing puts the agency's last line within reach, and its letters read as digits)."""
     height = anchor.bottom - anchor.top
-    return left, anchor.top - 0.6 * height, right, anchor.bottom + 0.4 * height
+    top, bottom = anchor.top - 0.6 * height, anchor.bottom + 0.4 * height
+    for word in words:
+        if word.x1 <= left or word.x0 >= right or sum(c.isalpha() for c in word.text) < 2:
+            continue  # beside the box, or no print word (handwriting read as a word of its own)
+        if word.bottom <= anchor.top + 0.2 * height and word.top < anchor.top - 0.5 * height:
+            top = max(top, word.bottom + 1)
+        elif word.top >= anchor.bottom - 0.2 * height and word.bottom > anchor.bottom + 0.5 * height:
+            bottom = min(bottom, word.top - 1)
+    return left, top, right, bottom
 
 
 def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Reading]:
@@ -95,7 +106,7 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
         letters = _YEAR_SLASH.search(slash.text) or re.search(r"/\s*[^\W\d_]", slash.text)
         at = letters.start() if letters else slash.text.index("/")
         cut = slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
-        box = _box(word.x1 + 2, cut, word)
+        box = _box(word.x1 + 2, cut, word, words)
         read = _digits(page, box)
         hand = _a_number(_recognized(page, box))
         if 1 <= len(read) <= 6 or hand.text:
@@ -161,7 +172,7 @@ def _day(words: list[Segment], page: ocr.OcrPage,
             start = min(word.x1, word.x0 + _NGAY_PER_THANG * (month.x1 - month.x0))
         else:
             start = min(word.x1, word.x0 + 1.9 * (word.bottom - word.top))
-        box = _box(start + 2, end - 2, word)
+        box = _box(start + 2, end - 2, word, words)
         readings: list[str] = []
         for single, tighter in ((False, 0.0), (True, 0.0), (False, 0.15), (True, 0.15)):
             height = box[3] - box[1]
