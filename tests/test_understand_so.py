@@ -60,3 +60,22 @@ def test_a_so_line_above_the_dates_row_is_read_again_on_its_own_row(monkeypatch)
     assert "code_notation" in again.repaired
     assert len(rows) == 2  # the date's row first, where ô 3 mostly stands
 
+
+def test_the_so_box_is_placed_when_ocr_read_the_label_as_no_so() -> None:
+    """OCR glued "Số:" to the handwritten number ("SốC3"): no "Số:" word anchors the box, so it starts where the
+    label ends, about 1.25 of the ký hiệu's height after the line's first word, and ends at the ký hiệu's slash."""
+    from gateway.understand.handwriting import _number
+
+    image = Image.new("RGB", (1240, 400), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    regular = ImageFont.truetype(SERIF_BOLD.replace("-Bold", "-Regular"), 44)
+    draw.text((60, 100), "Số:", font=regular, fill=(20, 20, 20))
+    draw.text((400, 100), "/TB-UBND", font=regular, fill=(20, 20, 20))
+    draw_digits(image, 175, 96, 38, "03", pen=3, slant=0.1)
+    words = [Segment("SốC3", 60, 250, 92, 146), Segment("/TB-UBND", 400, 600, 100, 146)]
+    number, hand = _number(words, _page(words, image))
+    assert hand.text == "03"
+    # a line of prose that cites a ký hiệu is no số line
+    prose = [Segment("theo", 60, 140, 92, 146), Segment("văn", 150, 210, 92, 146), Segment("bản", 220, 290, 92, 146),
+             Segment("số", 300, 340, 92, 146), Segment("/TB-UBND", 400, 600, 100, 146)]
+    assert _number(prose, _page(prose, image)) == ("", _number([], _page([], image))[1])

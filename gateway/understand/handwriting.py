@@ -95,7 +95,7 @@ def _box(left: float, right: float, anchor: Segment, words: list[Segment] = ()) 
 
 
 def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Reading]:
-    for word in _anchors(words, page):
+    for word in [*_anchors(words, page), *_lost_labels(words, page)]:
         line = _after(words, word)[:5]
         # the slash before the ký hiệu's letters: a handwritten 7 or 1 is often read as a slash too ("/4")
         slash = next((w for w in line if re.search(r"/\s*[^\W\d_]", w.text)), None)
@@ -131,6 +131,28 @@ def _anchors(words: list[Segment], page: ocr.OcrPage):
         if any(w is not word and _same_line(anchor, w) and w.x1 <= anchor.x0 + 2 for w in words):
             continue
         yield anchor
+
+
+_KY_HIEU_WORD = re.compile(r"\s*/\s*(?:(?:19|20)\d\d\s*/\s*)?[^\W\d_]+\s?[-–]")  # "/TB-UBND", "/2017/NĐ-CP"
+_LABEL_WIDTH = 1.25  # "Số:" is 1.33 em wide in Times, 1.5 in Arial; a slash and capitals stand about 1 em tall
+
+
+def _lost_labels(words: list[Segment], page: ocr.OcrPage):
+    """Where "Số:" ends on the ký hiệu's line when OCR read the label as no "Số:" (glued to the handwriting,
+    "SốC3", or marred into junk): the line opens with it, so it ends about 1.25 of the ký hiệu's height after
+    the line's first word starts. Yielded as that word cut there, on the ký hiệu's print line, top first."""
+    middle = page.page.width / 2
+    for code in words:
+        if code.x0 > middle or not _KY_HIEU_WORD.match(code.text):
+            continue
+        before = [w for w in words if w is not code and _same_line(code, w) and w.x0 < code.x0 - 2]
+        if not before or len(before) > 3:  # the label and the number, read as a word or two: not a line of prose
+            continue
+        first = min(before, key=lambda w: w.x0)
+        height = code.bottom - code.top
+        end = first.x0 + _LABEL_WIDTH * height
+        if end < code.x0 - height and _SO.fullmatch(fold(first.text)) is None:  # room for a number after it
+            yield Segment(first.text, first.x0, end, code.top, code.bottom, first.confidence)
 
 
 def _so_word(word: Segment) -> Segment | None:
