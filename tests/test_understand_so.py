@@ -6,7 +6,7 @@ from __future__ import annotations
 from docgen import draw_digits
 from PIL import Image, ImageDraw, ImageFont
 
-from gateway.understand import ocr
+from gateway.understand import digits, ocr
 from gateway.understand.layout import PageText, Segment
 
 SERIF_BOLD = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf"
@@ -79,3 +79,19 @@ def test_the_so_box_is_placed_when_ocr_read_the_label_as_no_so() -> None:
     prose = [Segment("theo", 60, 140, 92, 146), Segment("văn", 150, 210, 92, 146), Segment("bản", 220, 290, 92, 146),
              Segment("số", 300, 340, 92, 146), Segment("/TB-UBND", 400, 600, 100, 146)]
     assert _number(prose, _page(prose, image)) == ("", _number([], _page([], image))[1])
+
+
+def test_tesseracts_reading_of_the_box_agreeing_with_the_recognizers_second_reading_decides() -> None:
+    """Two readers that agree decide, also when Tesseract read what the recognizer found nearly as likely as its
+    first reading."""
+    from gateway.understand.fields import _vote
+
+    hand = digits.Reading("85", 0.51, ((0.0,) * 2 + (0.45,) + (0.0,) * 5 + (0.55, 0.0),
+                                       (0.0,) * 5 + (0.92,) + (0.0,) * 4))
+    assert _vote("", "25", hand) == "25"  # 85 or 25, and Tesseract read 25
+    assert _vote("", "36", hand) == "85"  # 36 is none of its likely readings: the confident recognizer stands
+    seven = (0.0,) * 7 + (1.0,) + (0.0,) * 2
+    five_or_six = (0.0,) * 5 + (0.6, 0.38) + (0.0,) * 3
+    five = (0.0,) * 5 + (0.8,) + (0.0,) * 4
+    assert _vote("72", "765", digits.Reading("755", 0.48, (seven, five_or_six, five))) == "765"
+    assert _vote("5", "", digits.Reading("5", 0.9)) == "5"

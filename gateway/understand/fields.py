@@ -452,11 +452,13 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
 HAND_TRUST = 0.5  # the least confidence a recognizer's reading needs to stand alone against Tesseract's
 HAND_ALONE = 0.2  # … and to stand where nothing else was read
 HAND_FIT = 0.01  # the least probability of a recognizer's other reading that an outside check may choose
+HAND_SECOND = 0.1  # … and of one that Tesseract's reading agreeing with may choose
 
 
 def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
     """The value of a số or day from the page's reading, Tesseract's box reading and the recognizer's: two
-    that agree decide; else a confident recognizer; else the page's reading, else Tesseract's box."""
+    that agree decide (Tesseract's reading and a likely other reading of the recognizer's too); else a
+    confident recognizer; else the page's reading, else Tesseract's box."""
     recognized = hand.text.zfill(width) if hand.text else ""
 
     def same(a: str, b: str) -> bool:
@@ -468,6 +470,10 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
         return box if len(box) >= len(recognized) else recognized
     if same(printed, box):
         return printed
+    likely = [text.zfill(width) for text, p in hand.alternatives(4, 3)[1:] if p >= HAND_SECOND]
+    agreed = next((r for r in (printed, box) if len(r) >= 2 and any(same(r, other) for other in likely)), "")
+    if agreed:
+        return agreed  # Tesseract read what the recognizer found nearly as likely ("765" against "755" and "765")
     if recognized and (hand.confidence >= HAND_TRUST or (not printed and len(box) < 2
                                                          and hand.confidence >= HAND_ALONE)):
         return recognized  # confident, or the only reading there is (its doubt shows in the evidence)
