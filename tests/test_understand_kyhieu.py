@@ -168,3 +168,19 @@ def test_a_so_line_lo_scans_mar_keeps_its_ky_hieu_and_leaves_the_next_cell_out()
     assert patterns.read_code([": xem 12/QĐ-UBND"]) is None
     # a ký hiệu without a hyphen and no other on its line is read as before
     assert patterns.read_code(["Số: 12/UBND Hà Nội, ngày 02 tháng 4 năm 2024"]) == ("12", "UBND")
+
+
+def test_a_place_glued_after_the_ky_hieu_is_left_out_and_marked() -> None:
+    """A LibreOffice header's two cells run together ("4980/SXD-VXLong An, ngày"): a capital with two small
+    letters or more after a group's capitals is the next cell's word (ND30's groups keep one small letter: TTr,
+    TTg); the ký hiệu read without it is marked repaired."""
+    assert patterns.read_code(["Số: 4980/SXD-VXLong An, ngày 03 tháng 5 năm 2021"]) == ("4980", "SXD-VX")
+    assert patterns.read_code(["Số: 09/UBND-KTKon Tum, ngày 02 tháng 4 năm 2024"]) == ("09", "UBND-KT")
+    assert patterns.read_code(["Số: 12/UBND-TTr"]) == ("12", "UBND-TTr")
+    assert patterns.read_code(["Số: 12/SGDĐT-GDTrH"])[1].upper() == "SGDĐT-GDTRH"
+    lines = ("SỞ XÂY DỰNG CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số: 4980/SXD-VXLong An, ngày 03 tháng 5 năm 2021",
+             "V/v chấn chỉnh công tác tiếp công dân")
+    parsed = patterns.parse(patterns.DocText(lines), "ocr", 0.7)
+    assert parsed.fields["code_notation"].value == "SXD-VX" and "code_notation" in parsed.repaired
+    plain = patterns.parse(patterns.DocText(lines[:1] + ("Số: 4980/SXD-VX Long An, ngày 03 tháng 5 năm 2021",)), "ocr")
+    assert "code_notation" not in plain.repaired

@@ -452,11 +452,13 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
 HAND_TRUST = 0.5  # the least confidence a recognizer's reading needs to stand alone against Tesseract's
 HAND_ALONE = 0.2  # … and to stand where nothing else was read
 HAND_FIT = 0.01  # the least probability of a recognizer's other reading that an outside check may choose
+HAND_SECOND = 0.1  # … and of one that Tesseract's reading agreeing with may choose
 
 
 def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
     """The value of a số or day from the page's reading, Tesseract's box reading and the recognizer's: two
-    that agree decide; else a confident recognizer; else the page's reading, else Tesseract's box."""
+    that agree decide (Tesseract's reading and a likely other reading of the recognizer's too); else a
+    confident recognizer; else the page's reading, else Tesseract's box."""
     recognized = hand.text.zfill(width) if hand.text else ""
 
     def same(a: str, b: str) -> bool:
@@ -468,6 +470,10 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
         return box if len(box) >= len(recognized) else recognized
     if same(printed, box):
         return printed
+    likely = [text.zfill(width) for text, p in hand.alternatives(4, 3)[1:] if p >= HAND_SECOND]
+    agreed = next((r for r in (printed, box) if len(r) >= 2 and any(same(r, other) for other in likely)), "")
+    if agreed:
+        return agreed  # Tesseract read what the recognizer found nearly as likely ("765" against "755" and "765")
     if recognized and (hand.confidence >= HAND_TRUST or (not printed and len(box) < 2
                                                          and hand.confidence >= HAND_ALONE)):
         return recognized  # confident, or the only reading there is (its doubt shows in the evidence)
@@ -690,20 +696,41 @@ def _so_line_again(pdf, page: PageText, text: patterns.DocText, parsed: patterns
                    dpi: int) -> patterns.Parsed:
     """``parsed`` with the số và ký hiệu of the "Số:" line read again alone, when the page's reading gave none.
 
-    The số (ô 3) shares its row with the date (ô 4): the left part of the date's row is read as one line,
-    where the page's reading had run it into specks or the handwriting. About 0.05 s, on few pages. A
-    ký hiệu read so is marked repaired: no first reading printed it.
+    The số (ô 3) shares its row with the date (ô 4), or stands a little above it: the left part of the date's
+    row is read as one line, then the row of a "Số:" the page shows elsewhere in its left half, where the
+    page's reading had run it into specks or the handwriting or misread its letters ("SỐ: 02 NGHT" for "Số:
+    02/NQ-BCT"). About 0.05 s a line, on few pages. A ký hiệu read so is marked repaired: no first reading
+    printed it.
     """
+    for box in _so_boxes(page):
+        line = _respelled_line(ocr.read_line(pdf, 0, box, dpi))
+        if patterns.read_code([line]) is None:
+            continue
+        again = patterns.parse(dataclasses.replace(text, header_left=(line, "", *text.header_left)), "ocr",
+                               OCR_CONFIDENCE)
+        return _with_code(parsed, {key: again.fields[key] for key in ("code_number", "code_notation")
+                                   if key in again.fields})
+    return parsed
+
+
+def _so_boxes(page: PageText) -> list[tuple[float, float, float, float]]:
+    """Where the Số line may be read again (shares of the page: left, top, right, bottom): the left part of the
+    date's row, and the row of a "Số:" of the left half off that row, up to what the row holds right of it."""
+    boxes = []
     date = next((s for s in page.segments if s.x0 > page.width * 0.4 and _DATE_WORDS.search(fold(s.text))), None)
-    if date is None:
-        return parsed
-    height = date.bottom - date.top
-    top, bottom = _row_of(date, page)
-    line = _respelled_line(ocr.read_line(pdf, 0, (0.02, top, (date.x0 - 0.5 * height) / page.width, bottom), dpi))
-    if patterns.read_code([line]) is None:
-        return parsed
-    again = patterns.parse(dataclasses.replace(text, header_left=(line, "", *text.header_left)), "ocr", OCR_CONFIDENCE)
-    return _with_code(parsed, {key: again.fields[key] for key in ("code_number", "code_notation") if key in again.fields})
+    if date is not None:
+        top, bottom = _row_of(date, page)
+        boxes.append((0.02, top, (date.x0 - 0.5 * (date.bottom - date.top)) / page.width, bottom))
+    so = next((s for s in page.segments if s.x0 < page.width / 2 and _so_line(page, s)
+               and (date is None or not date.top < (s.top + s.bottom) / 2 < date.bottom)), None)
+    if so is not None:
+        height = so.bottom - so.top
+        top, bottom = _row_of(so, page)
+        beside = [s.x0 for s in page.segments if s.x0 > max(so.x1, page.width * 0.4)
+                  and s.top < so.bottom and so.top < s.bottom]
+        right = min(beside, default=min(so.x1 + 3 * height, page.width * 0.6)) - 0.5 * height
+        boxes.append((0.02, top, right / page.width, bottom))
+    return boxes
 
 
 def _row_of(segment: Segment, page: PageText) -> tuple[float, float]:

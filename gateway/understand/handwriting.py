@@ -12,7 +12,8 @@ from gateway.understand.layout import Segment
 
 _SO = re.compile(r"s\S{0,2}|o:")  # the folded "Số" word, with what OCR glued to it ("so:"), or lost ("ố:")
 _YEAR_SLASH = re.compile(r"/\s*(?:19|20)\d\d\s*/\s*[^\W\d_]")
-_KY_HIEU_SLASH = re.compile(r"/\s*[^\W\d_]+-")  # the slash before a ký hiệu's groups ("/QĐ-STC")
+# the slash before a ký hiệu's groups ("/QĐ-STC", "/2017/NĐ-CP", "/TB - UBND")
+_KY_HIEU_SLASH = re.compile(r"/\s*(?:(?:19|20)\d\d\s*/\s*)?[^\W\d_]+\s?[-–]")
 _SO_PER_HEIGHT = 1.7  # the printed "Số:" is 1.6 times as wide as its word box is tall (its marks in the height)
 _SO_GLUED = re.compile(r"s\S?:(?=\S)")  # "Só:84": the colon ends the word's "Số:"
 _NONE = digits.Reading("", 0.0)
@@ -80,13 +81,24 @@ def _after(words: list[Segment], word: Segment) -> list[Segment]:
 _NGAY_PER_THANG = 0.87  # "ngày" / "tháng" in Times and in Arial (1.94 / 2.22 em, 2.17 / 2.50 em)
 
 
-def _box(left: float, right: float, anchor: Segment) -> tuple[float, float, float, float]:
+def _box(left: float, right: float, anchor: Segment, words: list[Segment] = ()) -> tuple[float, float, float, float]:
+    """The box of the handwriting between ``left`` and ``right`` on ``anchor``'s line: more than half a line over
+    the print (a hand rises above it) and less under, but not into a line of print above or below
+    (LibreOffice's narrow line spacing puts the agency's last line within reach, and its letters read as digits)."""
     height = anchor.bottom - anchor.top
-    return left, anchor.top - 0.6 * height, right, anchor.bottom + 0.4 * height
+    top, bottom = anchor.top - 0.6 * height, anchor.bottom + 0.4 * height
+    for word in words:
+        if word.x1 <= left or word.x0 >= right or sum(c.isalpha() for c in word.text) < 2:
+            continue  # beside the box, or no print word (handwriting read as a word of its own)
+        if word.bottom <= anchor.top + 0.2 * height and word.top < anchor.top - 0.5 * height:
+            top = max(top, word.bottom + 1)
+        elif word.top >= anchor.bottom - 0.2 * height and word.bottom > anchor.bottom + 0.5 * height:
+            bottom = min(bottom, word.top - 1)
+    return left, top, right, bottom
 
 
 def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Reading]:
-    for word in _anchors(words, page):
+    for word in [*_anchors(words, page), *_lost_labels(words, page)]:
         line = _after(words, word)[:5]
         # the slash before the ký hiệu's letters: a handwritten 7 or 1 is often read as a slash too ("/4")
         # … and first the slash before a ký hiệu's hyphenated groups ("/QĐ-STC"): a handwritten 6805 read "é/ØØ5"
@@ -102,7 +114,7 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
         at = letters.start() if letters else slash.text.index("/")
         cut = slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
         # a "Số:" word wider than the printed word took the handwriting after it in ("Số:5" read "Số:")
-        box = _box(min(word.x1, word.x0 + _SO_PER_HEIGHT * (word.bottom - word.top)) + 2, cut, word)
+        box = _box(min(word.x1, word.x0 + _SO_PER_HEIGHT * (word.bottom - word.top)) + 2, cut, word, words)
         read = _digits(page, box)
         hand = _a_number(_recognized(page, box))
         if 1 <= len(read) <= 6 or hand.text:
@@ -127,6 +139,27 @@ def _anchors(words: list[Segment], page: ocr.OcrPage):
         if any(w is not word and _same_line(anchor, w) and w.x1 <= anchor.x0 + 2 for w in words):
             continue
         yield anchor
+
+
+_LABEL_WIDTH = 1.25  # "Số:" is 1.33 em wide in Times, 1.5 in Arial; a slash and capitals stand about 1 em tall
+
+
+def _lost_labels(words: list[Segment], page: ocr.OcrPage):
+    """Where "Số:" ends on the ký hiệu's line when OCR read the label as no "Số:" (glued to the handwriting,
+    "SốC3", or marred into junk): the line opens with it, so it ends about 1.25 of the ký hiệu's height after
+    the line's first word starts. Yielded as that word cut there, on the ký hiệu's print line, top first."""
+    middle = page.page.width / 2
+    for code in words:
+        if code.x0 > middle or not _KY_HIEU_SLASH.match(code.text.lstrip()):
+            continue
+        before = [w for w in words if w is not code and _same_line(code, w) and w.x0 < code.x0 - 2]
+        if not before or len(before) > 3:  # the label and the number, read as a word or two: not a line of prose
+            continue
+        first = min(before, key=lambda w: w.x0)
+        height = code.bottom - code.top
+        end = first.x0 + _LABEL_WIDTH * height
+        if end < code.x0 - height and _SO.fullmatch(fold(first.text)) is None:  # room for a number after it
+            yield Segment(first.text, first.x0, end, code.top, code.bottom, first.confidence)
 
 
 def _so_word(word: Segment) -> Segment | None:
@@ -168,7 +201,7 @@ def _day(words: list[Segment], page: ocr.OcrPage,
             start = min(word.x1, word.x0 + _NGAY_PER_THANG * (month.x1 - month.x0))
         else:
             start = min(word.x1, word.x0 + 1.9 * (word.bottom - word.top))
-        box = _box(start + 2, end - 2, word)
+        box = _box(start + 2, end - 2, word, words)
         readings: list[str] = []
         for single, tighter in ((False, 0.0), (True, 0.0), (False, 0.15), (True, 0.15)):
             height = box[3] - box[1]

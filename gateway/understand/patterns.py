@@ -89,7 +89,8 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
     put("organ_parent", parent, 0.9)
     type_name, type_code, title_at = read_type(head, fields.get("code_notation"))
     repaired: set[str] = {"issued_date"} if date_repaired and source == "ocr" else set()
-    if code and source == "ocr" and _dot_for_hyphen(code[1], list(doc.header_left) + head):
+    if code and source == "ocr" and (_dot_for_hyphen(code[1], list(doc.header_left) + head)
+                                     or _word_cut_off(code[1], list(doc.header_left) + head)):
         repaired.add("code_notation")
     notation_read = fields.get("code_notation")
     if source == "ocr" and notation_read is not None:
@@ -188,23 +189,37 @@ _NEXT_CELL_WORD = re.compile(r"(?:\s[-–]\s?|[-–]\s)(?P<word>[A-ZĐ][^\W\d_]+
 
 
 _WORD_START = re.compile(r"(?<=[A-Za-z])[A-ZĐ][a-z]*$")
+# A capital with two small letters or more after a group's capitals is the next cell's word ("SXD-VXLong An",
+# "UBND-KTKon Tum"): the small letters ND30's groups keep are one (TTr, TTg, GDTrH).
+_GLUED_WORD = re.compile(r"(?<=[A-ZĐ0-9&])[A-ZĐ][a-z]{2,}$")
 
 
 def _unglued(groups: str, line: str, end: int) -> str:
     """A ký hiệu's groups without the capital that starts the next cell's word glued on after them ("GM-XTTMHà
-    Nội, ngày …": the H is Hà's), seen by the small letter at ``end`` of ``line``; or without the next cell's
-    word OCR joined on by a spaced dash ("QĐ-BXD - Hà Nội"): a ký hiệu's groups are capitals, not a name."""
+    Nội, ngày …": the H is Hà's), seen by the small letter at ``end`` of ``line`` or by the word's own small
+    letters ("SXD-VXLong An"); or without the next cell's word OCR joined on by a spaced dash ("QĐ-BXD - Hà
+    Nội"): a ký hiệu's groups are capitals, not a name."""
     joined = _NEXT_CELL_WORD.search(groups)
     if joined and joined.group("word")[1:].islower():
         return groups[:joined.start()]
     word = _WORD_START.search(groups)  # "STC-TTrQuảng Nam": the next word's letters before its first mark
-    return groups[:word.start()] if word and line[end:end + 1].islower() else groups
+    if word and line[end:end + 1].islower():
+        return groups[:word.start()]
+    word = _GLUED_WORD.search(groups)
+    return groups[:word.start()] if word else groups
 
 
 def _dot_for_hyphen(notation: str, lines: list[str]) -> bool:
     """True when the page printed ``notation`` only with a dot where its hyphen is ("TB.CCTL")."""
     dotted = notation.replace("-", ".")
     return dotted != notation and not any(notation in line for line in lines) and any(dotted in line for line in lines)
+
+
+def _word_cut_off(notation: str, lines: list[str]) -> bool:
+    """True when the page printed ``notation`` only with a word glued on after it ("SXD-VXLong An")."""
+    glued = re.compile(re.escape(notation) + r"[A-ZĐ][a-z]{2,}")
+    alone = re.compile(re.escape(notation) + r"(?![^\W_])")
+    return any(glued.search(line) for line in lines) and not any(alone.search(line) for line in lines)
 
 
 # Letters OCR reads for digits of a printed number ("I1" for "11", "2O" for "20").

@@ -1,0 +1,97 @@
+"""The số of scans: the box the handwritten number is read in, placed between the print around it and not into
+the lines above or below; the Số line read again on its own row when it stands above the date's."""
+
+from __future__ import annotations
+
+from docgen import draw_digits
+from PIL import Image, ImageDraw, ImageFont
+
+from gateway.understand import digits, ocr
+from gateway.understand.layout import PageText, Segment
+
+SERIF_BOLD = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf"
+
+
+def _page(words: list[Segment], image) -> ocr.OcrPage:
+    return ocr.OcrPage(0, "top", PageText(image.width, image.height, tuple(words)), 0.0, words=tuple(words),
+                       image=image)
+
+
+def test_the_so_box_stops_at_the_agencys_line_just_above_it() -> None:
+    """LibreOffice's narrow line spacing puts the agency's last line (bold capitals) within the half line the box
+    reaches over "Số:": its letters' feet must not be read as digits before the handwritten number."""
+    from gateway.understand.handwriting import _number
+
+    image = Image.new("RGB", (1240, 400), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    draw.text((60, 38), "TỈNH LẠNG SƠN", font=ImageFont.truetype(SERIF_BOLD, 44), fill=(20, 20, 20))
+    draw.text((60, 100), "Số:", font=ImageFont.truetype(SERIF_BOLD.replace("-Bold", "-Regular"), 44), fill=(20, 20, 20))
+    draw_digits(image, 160, 98, 38, "8219", pen=3, slant=0.1)
+    words = [Segment("TỈNH", 60, 170, 40, 84), Segment("LẠNG", 185, 320, 40, 84), Segment("SƠN", 335, 440, 40, 84),
+             Segment("Số:", 60, 125, 92, 146), Segment("/TB-HĐND", 400, 620, 92, 146)]
+    page = _page(words, image)
+    _, hand = _number(sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)), page)
+    assert hand.text == "8219"
+
+
+def test_a_so_line_above_the_dates_row_is_read_again_on_its_own_row(monkeypatch) -> None:
+    """The agency's name on fewer lines than the Quốc hiệu and Tiêu ngữ leaves "Số:" a line above the date: when
+    the page's reading misread it ("SỐ: 02 NGHT"), its own row is read again, not only the date's, and what
+    that gives is marked repaired."""
+    from gateway.understand import fields, patterns
+
+    so = Segment("SỐ: 02 NGHT", 539, 892, 380, 428)
+    rule = Segment("-------------", 1683, 2100, 380, 420)
+    date = Segment("Hà Nội, ngày 13 tháng 5 năm 2021", 1400, 2300, 440, 490)
+    page = PageText(2480, 1500, (Segment("BỘ CÔNG THƯƠNG", 520, 900, 280, 330), so, rule, date))
+    rows = []
+
+    def read_line(pdf, index, box, dpi=300, **_):
+        rows.append(box)
+        middle = (so.top + so.bottom) / 2 / page.height
+        return "Số: 02/NQ-BCT" if box[1] < middle < box[3] and box[2] * page.width > so.x1 else ""
+
+    monkeypatch.setattr(ocr, "read_line", read_line)
+    text = patterns.DocText(("BỘ CÔNG THƯƠNG", "SỐ: 02 NGHT", "Hà Nội, ngày 13 tháng 5 năm 2021", "NGHỊ QUYẾT"))
+    parsed = patterns.parse(text, "ocr", 0.7)
+    assert "code_notation" not in parsed.fields
+    again = fields._so_line_again(None, page, text, parsed, 300)
+    assert again.fields["code_number"].value == "02" and again.fields["code_notation"].value == "NQ-BCT"
+    assert "code_notation" in again.repaired
+    assert len(rows) == 2  # the date's row first, where ô 3 mostly stands
+
+
+def test_the_so_box_is_placed_when_ocr_read_the_label_as_no_so() -> None:
+    """OCR glued "Số:" to the handwritten number ("SốC3"): no "Số:" word anchors the box, so it starts where the
+    label ends, about 1.25 of the ký hiệu's height after the line's first word, and ends at the ký hiệu's slash."""
+    from gateway.understand.handwriting import _number
+
+    image = Image.new("RGB", (1240, 400), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    regular = ImageFont.truetype(SERIF_BOLD.replace("-Bold", "-Regular"), 44)
+    draw.text((60, 100), "Số:", font=regular, fill=(20, 20, 20))
+    draw.text((400, 100), "/TB-UBND", font=regular, fill=(20, 20, 20))
+    draw_digits(image, 175, 96, 38, "03", pen=3, slant=0.1)
+    words = [Segment("SốC3", 60, 250, 92, 146), Segment("/TB-UBND", 400, 600, 100, 146)]
+    number, hand = _number(words, _page(words, image))
+    assert hand.text == "03"
+    # a line of prose that cites a ký hiệu is no số line
+    prose = [Segment("theo", 60, 140, 92, 146), Segment("văn", 150, 210, 92, 146), Segment("bản", 220, 290, 92, 146),
+             Segment("số", 300, 340, 92, 146), Segment("/TB-UBND", 400, 600, 100, 146)]
+    assert _number(prose, _page(prose, image)) == ("", _number([], _page([], image))[1])
+
+
+def test_tesseracts_reading_of_the_box_agreeing_with_the_recognizers_second_reading_decides() -> None:
+    """Two readers that agree decide, also when Tesseract read what the recognizer found nearly as likely as its
+    first reading."""
+    from gateway.understand.fields import _vote
+
+    hand = digits.Reading("85", 0.51, ((0.0,) * 2 + (0.45,) + (0.0,) * 5 + (0.55, 0.0),
+                                       (0.0,) * 5 + (0.92,) + (0.0,) * 4))
+    assert _vote("", "25", hand) == "25"  # 85 or 25, and Tesseract read 25
+    assert _vote("", "36", hand) == "85"  # 36 is none of its likely readings: the confident recognizer stands
+    seven = (0.0,) * 7 + (1.0,) + (0.0,) * 2
+    five_or_six = (0.0,) * 5 + (0.6, 0.38) + (0.0,) * 3
+    five = (0.0,) * 5 + (0.8,) + (0.0,) * 4
+    assert _vote("72", "765", digits.Reading("755", 0.48, (seven, five_or_six, five))) == "765"
+    assert _vote("5", "", digits.Reading("5", 0.9)) == "5"
