@@ -45,6 +45,9 @@ def _serve(conn, limits: LimitsConfig) -> None:
             handle.write(str(OOM_SCORE_ADJ))
     except OSError:
         pass
+    # pdfium's library is mapped before the limit, so the limit falls on a file's pages, never on loading the
+    # reader's own code (under a tight limit, a lazy load failed with "failed to map segment", a broken file)
+    import pypdfium2  # noqa: F401
     try:
         resource.setrlimit(resource.RLIMIT_AS, (limits.extract_memory, limits.extract_memory))
     except (ValueError, OSError) as err:
