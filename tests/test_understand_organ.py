@@ -94,6 +94,22 @@ def test_an_agency_line_ocr_read_badly_is_read_again_alone_and_taken_when_it_rea
     assert fields._organ_reread(None, page, 300) == page  # a reading no better than the first is not taken
 
 
+def test_an_agency_line_read_as_junk_with_digits_is_read_again(monkeypatch) -> None:
+    """The bold line with its rule under it came out as junk holding digits ("SOI VTẾ D7122 1903007"): without it
+    the cơ quan chủ quản above would be taken for the issuing organ."""
+    from gateway.understand import fields
+
+    page = _page(("ỦY BAN NHÂN DÂN TỈNH HẬU", 260, 740, 157), ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 805, 1500, 159),
+                 ("GIANG", 447, 552, 210), ("SOI VTẾ D7122 1903007 A0 xa", 436, 1239, 243),
+                 ("Số: 8023/TB-SYT", 358, 643, 342))
+    page = layout.PageText(page.width, page.height, tuple(
+        dataclasses.replace(s, confidence=0.0) if s.text.startswith("SOI") else s for s in page.segments))
+    assert patterns.parse(layout.doc_text([page]), "ocr", 0.7).fields["organ_name"].value != "SỞ Y TẾ"
+    monkeypatch.setattr(fields.ocr, "read_line", lambda *a, **k: "SỞ Y TẾ")
+    again = fields._organ_reread(None, page, 300)
+    assert patterns.parse(layout.doc_text([again]), "ocr", 0.7).fields["organ_name"].value == "SỞ Y TẾ"
+
+
 def test_central_highland_names_ocr_glued_are_cut_and_a_head_word_gets_its_spelling() -> None:
     assert syllables.unglue("ỦY BAN NHÂN DÂN TỈNH ĐẮKLẮK") == "ỦY BAN NHÂN DÂN TỈNH ĐẮK LẮK"
     assert patterns.head_spelled("SƠ TÀI CHÍNH") == "SỞ TÀI CHÍNH"

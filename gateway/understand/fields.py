@@ -589,7 +589,7 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4, taller: list[str
     below = [s.top for s in page.segments if s.x0 < middle and ("/" in s.text or _so_line(page, s))]
     bottom = min([page.height * ORGAN_ZONE, *below])
     wanted = [s for s in page.segments if s.bottom <= bottom + 2 and s.x0 < middle * 0.8
-              and s.confidence < ORGAN_REREAD and not any(c.isdigit() or c == "/" for c in s.text)
+              and s.confidence < ORGAN_REREAD and "/" not in s.text
               and sum(c.isalpha() for c in s.text) >= 3][:most]
     if not wanted:
         return page
