@@ -15,6 +15,7 @@ from gateway.understand.fields import (
     _known_name,
     _opens_document,
     _reread_name,
+    _respelled_name_words,
     _signer_from_certificate,
     _surnamed,
 )
@@ -212,3 +213,15 @@ def test_a_name_the_seals_second_reading_changed_says_so(monkeypatch) -> None:
         "ocr", "nocert", "surname", "ocr:lo"]
     fields = {"signer_name": FieldValue("Mai Quang Vân", 0.63, "ocr")}  # known all through: not read again
     assert not _name_under_seal(pdf, fields, [(0, page)], CONFIG.understand)
+
+
+def test_a_name_word_read_as_no_syllable_takes_the_one_known_name_a_letter_off() -> None:
+    def respelled(name: str) -> tuple[str, bool]:
+        fields = {"signer_name": FieldValue(name, 0.8, "ocr")}
+        changed = _respelled_name_words(fields)
+        return fields["signer_name"].value, changed
+
+    assert respelled("Hà Thànn Sơn") == ("Hà Thành Sơn", True)  # a stroke of the seal in the h
+    assert respelled("Vũ Km Tuấn") == ("Vũ Kim Tuấn", True)
+    assert respelled("Đinh Trạag Đức Thành") == ("Đinh Trạag Đức Thành", False)  # two letters off: left as read
+    assert respelled("Lò Văn Pản") == ("Lò Văn Pản", False)  # a syllable, if a rare name, is no slip
