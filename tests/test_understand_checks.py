@@ -31,6 +31,8 @@ def test_a_name_ending_in_a_middle_name_or_with_an_odd_word_is_doubted() -> None
     assert _confidences(_ocr(signer_name="Vũ Quang Văn"))["signer_name"] < HIGH
     assert _confidences(_ocr(signer_name="Vũ Quang Ng0c"))["signer_name"] < HIGH
     assert _confidences(_ocr(signer_name="Vũ Quang Vân"))["signer_name"] >= HIGH
+    assert _confidences(_ocr(signer_name="Đinh ọng Thắng"))["signer_name"] < HIGH  # a word that lost its start
+    assert _confidences(_ocr(signer_name="Đinh Trọng Thắng"))["signer_name"] >= HIGH
 
 
 def test_an_organ_ending_in_a_level_without_its_name_is_doubted() -> None:

@@ -330,7 +330,9 @@ def _signer(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) ->
     given = ["given:odd"] if len(words) >= 2 and words[-1] in vocab.MIDDLE_NAMES else []
     # a name a second look under a seal put in place of the first, or that a line under the title reads otherwise
     changed = _changed("signer_name", checks) or _read_otherwise(value, fields.get("signer_position"), checks.ocr_words)
-    return parts + changed + _odd_words(value.value) + given
+    # a name's words start with capitals: a small first letter is a word OCR lost its start of ("Đinh ọng Thắng")
+    odd = _odd_words(value.value) or (["word:odd"] if any(w[:1].islower() for w in words) else [])
+    return parts + changed + odd + given
 
 
 def _read_otherwise(name: FieldValue, position: FieldValue | None, words: tuple[Segment, ...]) -> list[str]:
