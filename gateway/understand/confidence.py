@@ -371,11 +371,13 @@ def _position(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) 
             *_deputy(lines), *_twice(value.value), *_stamp_line(lines)]
 
 
+_MARKS = frozenset(mark for mark, _ in (*vocab.URGENCY_MARKS, *vocab.SECRECY_MARKS))  # folded
+
+
 def _stamp_line(lines: list[str]) -> list[str]:
     """["stamp:odd"] when a line of the title is an urgency or secrecy mark ("THƯỢNG KHẨN / GIÁM ĐỐC"): the
     stamp stood beside the title, and no office is called so."""
-    marks = {mark for mark, _ in (*vocab.URGENCY_MARKS, *vocab.SECRECY_MARKS)}
-    return ["stamp:odd"] if any(" ".join(fold(line).split()) in marks for line in lines) else []
+    return ["stamp:odd"] if any(" ".join(fold(line).split()) in _MARKS for line in lines) else []
 
 
 def _addressees(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:

@@ -259,22 +259,21 @@ def _segmented(gray: np.ndarray, pieces: list[tuple[int, int, np.ndarray]], heig
     first or last that reads as no digit: a colon, a slash)."""
     segments = _segments(gray, pieces, height)
     probs = _probabilities([part for *_, parts in segments for part in parts])
-    scored, at = [], 0
+    starting: list[list[tuple[int, float, np.ndarray]]] = [[] for _ in pieces]  # the ways from each piece on
+    at = 0
     for i, j, prior, parts in segments:
         rows = probs[at:at + len(parts)]
         at += len(parts)
         score = np.log(prior) + float(np.log(np.maximum(rows[:, :10].max(axis=1), 1e-9)).sum())
-        scored.append((i, j, score, rows))
+        starting[i].append((j, score, rows))
     # best[i][count]: the best way to read the first i pieces as ``count`` digits
     best: list[dict[int, tuple[float, list]]] = [{0: (0.0, [])}] + [{} for _ in pieces]
     for i in range(len(pieces)):
         for count, (score, path) in best[i].items():
-            for a, j, gain, rows in scored:
-                if a != i or count + len(rows) > most:
-                    continue
-                total = score + gain
-                if count + len(rows) not in best[j] or total > best[j][count + len(rows)][0]:
-                    best[j][count + len(rows)] = (total, path + [(a, j, rows)])
+            for j, gain, rows in starting[i]:
+                total, digits_read = score + gain, count + len(rows)
+                if digits_read <= most and (digits_read not in best[j] or total > best[j][digits_read][0]):
+                    best[j][digits_read] = (total, path + [(i, j, rows)])
     if not best[-1]:
         return []
     _, path = max(best[-1].values(), key=lambda v: v[0])

@@ -12,6 +12,7 @@ from gateway.understand.layout import Segment
 
 _SO = re.compile(r"s\S{0,2}|o:")  # the folded "Số" word, with what OCR glued to it ("so:"), or lost ("ố:")
 _YEAR_SLASH = re.compile(r"/\s*(?:19|20)\d\d\s*/\s*[^\W\d_]")
+_LETTER_SLASH = re.compile(r"/\s*[^\W\d_]")  # a slash before letters (a handwritten 7 or 1 may read as one too)
 # the slash before a ký hiệu's groups ("/QĐ-STC", "/2017/NĐ-CP", "/TB - UBND")
 _KY_HIEU_SLASH = re.compile(r"/\s*(?:(?:19|20)\d\d\s*/\s*)?[^\W\d_]+\s?[-–]")
 _SO_PER_HEIGHT = 1.7  # the printed "Số:" is 1.6 times as wide as its word box is tall (its marks in the height)
@@ -104,13 +105,13 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
         # … and first the slash before a ký hiệu's hyphenated groups ("/QĐ-STC"): a handwritten 6805 read "é/ØØ5"
         # has a slash before a letter too
         slash = next((w for w in line if _KY_HIEU_SLASH.search(w.text)), None)
-        slash = slash or next((w for w in line if re.search(r"/\s*[^\W\d_]", w.text)), None)
+        slash = slash or next((w for w in line if _LETTER_SLASH.search(w.text)), None)
         slash = slash or next((w for w in line if "/" in w.text), None)
         if slash is None:
             continue
         # "/2017/NĐ-CP": the year of a legal document's ký hiệu starts with the first slash
         letters = (_YEAR_SLASH.search(slash.text) or _KY_HIEU_SLASH.search(slash.text)
-                   or re.search(r"/\s*[^\W\d_]", slash.text))
+                   or _LETTER_SLASH.search(slash.text))
         at = letters.start() if letters else slash.text.index("/")
         cut = slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
         # a "Số:" word wider than the printed word took the handwriting after it in ("Số:5" read "Số:")

@@ -191,7 +191,8 @@ _NEXT_CELL_WORD = re.compile(r"(?:\s[-–]\s?|[-–]\s)(?P<word>[A-ZĐ][^\W\d_]+
 _WORD_START = re.compile(r"(?<=[A-Za-z])[A-ZĐ][a-z]*$")
 # A capital with two small letters or more after a group's capitals is the next cell's word ("SXD-VXLong An",
 # "UBND-KTKon Tum"): the small letters ND30's groups keep are one (TTr, TTg, GDTrH).
-_GLUED_WORD = re.compile(r"(?<=[A-ZĐ0-9&])[A-ZĐ][a-z]{2,}$")
+_CELL_WORD = r"[A-ZĐ][a-z]{2,}"
+_GLUED_WORD = re.compile(r"(?<=[A-ZĐ0-9&])" + _CELL_WORD + "$")
 
 
 def _unglued(groups: str, line: str, end: int) -> str:
@@ -217,7 +218,7 @@ def _dot_for_hyphen(notation: str, lines: list[str]) -> bool:
 
 def _word_cut_off(notation: str, lines: list[str]) -> bool:
     """True when the page printed ``notation`` only with a word glued on after it ("SXD-VXLong An")."""
-    glued = re.compile(re.escape(notation) + r"[A-ZĐ][a-z]{2,}")
+    glued = re.compile(re.escape(notation) + _CELL_WORD)
     alone = re.compile(re.escape(notation) + r"(?![^\W_])")
     return any(glued.search(line) for line in lines) and not any(alone.search(line) for line in lines)
 
