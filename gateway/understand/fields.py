@@ -586,12 +586,7 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4, taller: list[str
     line. The readings taken from the taller box go into ``taller``.
     """
     middle = page.width / 2
-    # ô 2 ends at the số's line (the date beside it is no agency's)
-    below = [s.top for s in page.segments if s.x0 < middle and ("/" in s.text or _so_line(page, s))]
-    bottom = min([page.height * ORGAN_ZONE, *below])
-    wanted = [s for s in page.segments if s.bottom <= bottom + 2 and s.x0 < middle * 0.8
-              and s.confidence < ORGAN_REREAD and "/" not in s.text
-              and sum(c.isalpha() for c in s.text) >= 3][:most]
+    wanted = _badly_read_agency_lines(page, most)
     if not wanted:
         return page
     segments = list(page.segments)
@@ -600,43 +595,13 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4, taller: list[str
     for segment in wanted:
         if segment not in segments:
             continue  # read already with the row it shares
-        height = segment.bottom - segment.top
-        after = [s for s in motto if s.x0 > segment.x0 + 2 * height]  # a wide run centred right may start left
-        beside = [s.x0 for s in after if s.top < segment.bottom and segment.top < s.bottom]
-        right = min(beside or [s.x0 for s in after] or [middle]) - 4
+        right = _left_of_motto(segment, motto, middle)
         row = [s for s in wanted if s in segments and s.x0 < right
                and segment.top <= (s.top + s.bottom) / 2 <= segment.bottom]
         if segment not in row:
             continue
-        # the page's reading without the Tiêu ngữ it ran into: a reading again must not have fewer syllables
-        # (those are words the box or the litter's trimming lost: "BỘ XÂY DỰNG ˆ" → "BỌ XAY"), and the taller
-        # box's not fewer words either (a line's last letters it cut: "… BỆNH TẬT" → "… BỆNH TẬ")
-        first = patterns._strip_motto(patterns.without_marks(" ".join(s.text for s in row)))
-        again, share, count, words = "", _syllable_share(first), _syllable_count(first), len(first.split())
-        tall_reading = ""
-        # Tesseract reads some lines better in a box of another width, and a line whose segment lost its tone
-        # marks (or ran into the rule under it) in a taller one that stops at the lines above and below
-        column = [s for s in page.segments if s.x0 < middle and s not in row]
-        above = max([s.bottom for s in column if s.bottom <= segment.top + 0.2 * height], default=0.0)
-        below = min([s.top for s in column if s.top >= segment.bottom - 0.2 * height], default=page.height)
-        tall = (max(segment.top - 0.4 * height, above + 1), min(segment.bottom + 0.3 * height, below - 1))
-        boxes = [(segment.top - 0.15 * height, segment.bottom + 0.05 * height, edge)
-                 for edge in dict.fromkeys((right, min(right, middle)))] + [(*tall, min(right, middle))]
-        for top, bottom, edge in boxes:
-            box = (0.02, top / page.height, edge / page.width, bottom / page.height)
-            try:
-                reading = _without_litter(ocr.read_line(pdf, 0, box, dpi, no_rule=True))
-            except Exception as err:  # noqa: BLE001 - the first reading stands
-                log.debug("reading an agency line again failed: %s", err)
-                break
-            if (_syllable_share(reading) > share and _syllable_count(reading) >= count
-                    and (top != tall[0] or len(reading.split()) >= words)):
-                again, share, count, words = (reading, _syllable_share(reading), _syllable_count(reading),
-                                              len(reading.split()))
-                tall_reading = reading if top == tall[0] else tall_reading
-            if share == 1.0:
-                break
-        if again and taller is not None and again == tall_reading:
+        again, tall = _agency_row_again(pdf, page, row, segment, right, dpi)
+        if again and taller is not None and tall:
             taller.append(again)
         if again:
             at = segments.index(row[0])
@@ -644,6 +609,62 @@ def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4, taller: list[str
             segments.insert(at, dataclasses.replace(row[0], text=again, x0=min(s.x0 for s in row),
                                                     x1=min(max(s.x1 for s in row), right)))
     return dataclasses.replace(page, segments=tuple(segments))
+
+
+def _badly_read_agency_lines(page: PageText, most: int) -> list[Segment]:
+    """The left column's lines above the số (ô 2) that OCR read with little confidence, at most ``most``."""
+    middle = page.width / 2
+    # ô 2 ends at the số's line (the date beside it is no agency's)
+    below = [s.top for s in page.segments if s.x0 < middle and ("/" in s.text or _so_line(page, s))]
+    bottom = min([page.height * ORGAN_ZONE, *below])
+    return [s for s in page.segments if s.bottom <= bottom + 2 and s.x0 < middle * 0.8
+            and s.confidence < ORGAN_REREAD and "/" not in s.text
+            and sum(c.isalpha() for c in s.text) >= 3][:most]
+
+
+def _left_of_motto(segment: Segment, motto: list[Segment], middle: float) -> float:
+    """Where the agency line's row must stop: a little left of the right column's first run beside it."""
+    height = segment.bottom - segment.top
+    after = [s for s in motto if s.x0 > segment.x0 + 2 * height]  # a wide run centred right may start left
+    beside = [s.x0 for s in after if s.top < segment.bottom and segment.top < s.bottom]
+    return min(beside or [s.x0 for s in after] or [middle]) - 4
+
+
+def _agency_row_again(pdf, page: PageText, row: list[Segment], segment: Segment, right: float,
+                      dpi: int) -> tuple[str, bool]:
+    """The row read again alone in a few boxes, its best reading ("" when none beats the page's) and whether
+    that reading came from the taller box."""
+    middle = page.width / 2
+    height = segment.bottom - segment.top
+    # the page's reading without the Tiêu ngữ it ran into: a reading again must not have fewer syllables
+    # (those are words the box or the litter's trimming lost: "BỘ XÂY DỰNG ˆ" → "BỌ XAY"), and the taller
+    # box's not fewer words either (a line's last letters it cut: "… BỆNH TẬT" → "… BỆNH TẬ")
+    first = patterns._strip_motto(patterns.without_marks(" ".join(s.text for s in row)))
+    again, share, count, words = "", _syllable_share(first), _syllable_count(first), len(first.split())
+    tall_reading = ""
+    # Tesseract reads some lines better in a box of another width, and a line whose segment lost its tone
+    # marks (or ran into the rule under it) in a taller one that stops at the lines above and below
+    column = [s for s in page.segments if s.x0 < middle and s not in row]
+    above = max([s.bottom for s in column if s.bottom <= segment.top + 0.2 * height], default=0.0)
+    below = min([s.top for s in column if s.top >= segment.bottom - 0.2 * height], default=page.height)
+    tall = (max(segment.top - 0.4 * height, above + 1), min(segment.bottom + 0.3 * height, below - 1))
+    boxes = [(segment.top - 0.15 * height, segment.bottom + 0.05 * height, edge)
+             for edge in dict.fromkeys((right, min(right, middle)))] + [(*tall, min(right, middle))]
+    for top, bottom, edge in boxes:
+        box = (0.02, top / page.height, edge / page.width, bottom / page.height)
+        try:
+            reading = _without_litter(ocr.read_line(pdf, 0, box, dpi, no_rule=True))
+        except Exception as err:  # noqa: BLE001 - the first reading stands
+            log.debug("reading an agency line again failed: %s", err)
+            break
+        if (_syllable_share(reading) > share and _syllable_count(reading) >= count
+                and (top != tall[0] or len(reading.split()) >= words)):
+            again, share, count, words = (reading, _syllable_share(reading), _syllable_count(reading),
+                                          len(reading.split()))
+            tall_reading = reading if top == tall[0] else tall_reading
+        if share == 1.0:
+            break
+    return again, bool(again) and again == tall_reading
 
 
 def _organ_holds(fields: dict[str, FieldValue], lines: list[str]) -> bool:
