@@ -129,3 +129,14 @@ def test_a_name_off_the_centre_of_its_title_is_doubted() -> None:
 
     assert confidence_at(1558, 1740) < HIGH  # "Trần Đình Nga" lost its first word under the seal
     assert confidence_at(1493, 1675) >= HIGH  # centred under the title: the whole name
+
+
+def test_a_subject_with_a_syllable_in_no_word_is_doubted() -> None:
+    misread = "Về việc đơn giản hóa thụ tục hành chính trong lĩnh vực đất đai"  # "thụ" stands only in words
+    right = "Về việc đơn giản hóa thủ tục hành chính trong lĩnh vực đất đai"
+    assert _confidences(_ocr(subject=misread))["subject"] < HIGH <= _confidences(_ocr(subject=right))["subject"]
+    assert _confidences(_ocr(subject="Về việc thụ lý hồ sơ của Công ty Cổ phần Thụ Nhân"))["subject"] >= HIGH
+    # a person's typing is what the document says, right or not
+    typed = {"subject": FieldValue(misread, 1.0, "text")}
+    assert "word:unpaired" not in confidence.evidence(typed, confidence.Checks())["subject"]
+

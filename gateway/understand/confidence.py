@@ -19,7 +19,7 @@ from pathlib import Path
 
 from gateway.core.text import fold
 from gateway.core.values import FieldValue
-from gateway.understand import patterns, syllables, vocab
+from gateway.understand import compounds, patterns, syllables, vocab
 from gateway.understand.layout import Segment
 
 TABLE = Path(__file__).with_name("calibration.json")
@@ -32,11 +32,12 @@ FAILED_PRIOR = 0.8  # the most a failed check's level starts from (see estimate)
 # kind does not have, a ký hiệu put right from what else the page says (no reading printed it so), a word that
 # is no Vietnamese syllable ("TỔNG-CỤC"), a name or a subject cut short, a middle name in the given name's place,
 # a word read twice over, a subject run into the body's first sentence, a line after "KT." that is not the deputy
-# of its office, an urgency or secrecy stamp read as a line of the title.
+# of its office, an urgency or secrecy stamp read as a line of the title, a syllable OCR read that stands in no word
+# with its neighbours ("thụ tục").
 FAILED = frozenset({"fn:differ", "abbr:differ", "type:differ", "code:differ", "again:differ", "again:none",
                     "hw:differ", "sig:after", "sig:long-before", "sig:bad", "mail:after", "unknown", "odd",
                     "odd-surname", "shape:odd", "ocr:lo", "len:short", "len:long", "fix:repaired", "word:odd", "cut",
-                    "given:odd", "word:twice", "deputy:odd", "run-on", "stamp:odd"})
+                    "given:odd", "word:twice", "deputy:odd", "run-on", "stamp:odd", "word:unpaired"})
 _PLACES = frozenset(fold(p) for p in vocab.LEXICON)
 
 
@@ -297,7 +298,13 @@ def _subject(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -
     odd = sum(1 for w in words if not re.fullmatch(r"[\w,.;:()/%-]+", w) or (w.isupper() and len(w) > 1
                                                                                 and not re.fullmatch(r"[IVXLC]+", w)))
     return ["len:short" if size < 25 else "len:long" if size > 220 else "len:ok", "odd" if odd else "clean",
-            *_cut_subject(words), *_run_on(words)]
+            *_cut_subject(words), *_run_on(words), *_unpaired(value)]
+
+
+def _unpaired(value: FieldValue) -> list[str]:
+    """["word:unpaired"] when OCR read a syllable that no word has alone and that forms no word with the syllables
+    beside it ("thụ tục" for "thủ tục"): each letter a syllable, the pair none. What a person typed is left alone."""
+    return ["word:unpaired"] if value.source == "ocr" and compounds.unpaired(value.value) else []
 
 
 def _cut_subject(words: list[str]) -> list[str]:
