@@ -33,6 +33,8 @@ def test_a_name_ending_in_a_middle_name_or_with_an_odd_word_is_doubted() -> None
     assert _confidences(_ocr(signer_name="Vũ Quang Vân"))["signer_name"] >= HIGH
     assert _confidences(_ocr(signer_name="Đinh ọng Thắng"))["signer_name"] < HIGH  # a word that lost its start
     assert _confidences(_ocr(signer_name="Đinh Trọng Thắng"))["signer_name"] >= HIGH
+    assert _confidences(_ocr(signer_name="Văn Nghĩa"))["signer_name"] < HIGH  # "Hà Văn Nghĩa" lost its family name
+    assert _confidences(_ocr(signer_name="Hà Văn Nghĩa"))["signer_name"] >= HIGH
 
 
 def test_an_organ_ending_in_a_level_without_its_name_is_doubted() -> None:
@@ -140,3 +142,15 @@ def test_a_subject_with_a_syllable_in_no_word_is_doubted() -> None:
     typed = {"subject": FieldValue(misread, 1.0, "text")}
     assert "word:unpaired" not in confidence.evidence(typed, confidence.Checks())["subject"]
 
+
+def test_a_name_whose_marks_another_known_name_has_is_doubted_unless_read_so() -> None:
+    def read_as(name: str, *read: str) -> float:
+        fields = _ocr(signer_name=name)
+        words = tuple(Segment(w, 0, 1, 0, 1, 96.0) for w in read)
+        return confidence.calibrated(fields, confidence.evidence(fields, confidence.Checks(ocr_words=words)))[
+            "signer_name"].confidence
+
+    # OCR read "Tuần", no name: the commonest name put back is "Tuấn", but "Tuân" is a name too
+    assert read_as("Huỳnh Minh Tuấn", "Huỳnh", "Minh", "Tuần") < HIGH
+    assert read_as("Huỳnh Minh Tuấn", "Huỳnh", "Minh", "Tuấn") >= HIGH
+    assert read_as("Huỳnh Minh Tuyết", "Huỳnh", "Minh", "Tuyết") >= HIGH  # one name is spelled so
