@@ -143,6 +143,12 @@ def test_a_subject_with_a_syllable_in_no_word_is_doubted() -> None:
     assert "word:unpaired" not in confidence.evidence(typed, confidence.Checks())["subject"]
 
 
+def test_a_title_line_that_is_a_syllable_of_no_word_is_doubted() -> None:
+    assert _confidences(_ocr(signer_position="Q. GIÁM ĐỐC / THỰ"))["signer_position"] < HIGH  # a speck read "THỰ"
+    assert _confidences(_ocr(signer_position="KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"))["signer_position"] >= HIGH
+    assert _confidences(_ocr(signer_position="TL. GIÁM ĐỐC / CHÁNH VĂN PHÒNG"))["signer_position"] >= HIGH
+
+
 def test_a_name_whose_marks_another_known_name_has_is_doubted_unless_read_so() -> None:
     def read_as(name: str, *read: str) -> float:
         fields = _ocr(signer_name=name)

@@ -304,13 +304,14 @@ def _subject(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -
     odd = sum(1 for w in words if not re.fullmatch(r"[\w,.;:()/%-]+", w) or (w.isupper() and len(w) > 1
                                                                                 and not re.fullmatch(r"[IVXLC]+", w)))
     return ["len:short" if size < 25 else "len:long" if size > 220 else "len:ok", "odd" if odd else "clean",
-            *_cut_subject(words), *_run_on(words), *_unpaired(value)]
+            *_cut_subject(words), *_run_on(words), *_unpaired(value, value.value)]
 
 
-def _unpaired(value: FieldValue) -> list[str]:
-    """["word:unpaired"] when OCR read a syllable that no word has alone and that forms no word with the syllables
-    beside it ("thụ tục" for "thủ tục"): each letter a syllable, the pair none. What a person typed is left alone."""
-    return ["word:unpaired"] if value.source == "ocr" and compounds.unpaired(value.value) else []
+def _unpaired(value: FieldValue, text: str) -> list[str]:
+    """["word:unpaired"] when OCR read a syllable in ``text`` that no word has alone and that forms no word with the
+    syllables beside it ("thụ tục" for "thủ tục"): each letter a syllable, the pair none. What a person typed is
+    left alone."""
+    return ["word:unpaired"] if value.source == "ocr" and compounds.unpaired(text) else []
 
 
 def _cut_subject(words: list[str]) -> list[str]:
@@ -396,7 +397,8 @@ def _position(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) 
     lines = value.value.split(" / ")
     authority = lines[0].startswith(vocab.AUTHORITY_PREFIXES)
     return ["authority" if authority else "plain", f"lines:{min(len(lines), 3)}", *_odd_words(value.value),
-            *_deputy(lines), *_twice(value.value), *_stamp_line(lines)]
+            *_deputy(lines), *_twice(value.value), *_stamp_line(lines),
+            *_unpaired(value, value.value.lower())]  # an office is in capitals, and no name's
 
 
 _MARKS = frozenset(mark for mark, _ in (*vocab.URGENCY_MARKS, *vocab.SECRECY_MARKS))  # folded
