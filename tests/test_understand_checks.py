@@ -33,6 +33,8 @@ def test_a_name_ending_in_a_middle_name_or_with_an_odd_word_is_doubted() -> None
     assert _confidences(_ocr(signer_name="Vũ Quang Vân"))["signer_name"] >= HIGH
     assert _confidences(_ocr(signer_name="Đinh ọng Thắng"))["signer_name"] < HIGH  # a word that lost its start
     assert _confidences(_ocr(signer_name="Đinh Trọng Thắng"))["signer_name"] >= HIGH
+    assert _confidences(_ocr(signer_name="Văn Nghĩa"))["signer_name"] < HIGH  # "Hà Văn Nghĩa" lost its family name
+    assert _confidences(_ocr(signer_name="Hà Văn Nghĩa"))["signer_name"] >= HIGH
 
 
 def test_an_organ_ending_in_a_level_without_its_name_is_doubted() -> None:
@@ -129,3 +131,32 @@ def test_a_name_off_the_centre_of_its_title_is_doubted() -> None:
 
     assert confidence_at(1558, 1740) < HIGH  # "Trần Đình Nga" lost its first word under the seal
     assert confidence_at(1493, 1675) >= HIGH  # centred under the title: the whole name
+
+
+def test_a_subject_with_a_syllable_in_no_word_is_doubted() -> None:
+    misread = "Về việc đơn giản hóa thụ tục hành chính trong lĩnh vực đất đai"  # "thụ" stands only in words
+    right = "Về việc đơn giản hóa thủ tục hành chính trong lĩnh vực đất đai"
+    assert _confidences(_ocr(subject=misread))["subject"] < HIGH <= _confidences(_ocr(subject=right))["subject"]
+    assert _confidences(_ocr(subject="Về việc thụ lý hồ sơ của Công ty Cổ phần Thụ Nhân"))["subject"] >= HIGH
+    # a person's typing is what the document says, right or not
+    typed = {"subject": FieldValue(misread, 1.0, "text")}
+    assert "word:unpaired" not in confidence.evidence(typed, confidence.Checks())["subject"]
+
+
+def test_a_title_line_that_is_a_syllable_of_no_word_is_doubted() -> None:
+    assert _confidences(_ocr(signer_position="Q. GIÁM ĐỐC / THỰ"))["signer_position"] < HIGH  # a speck read "THỰ"
+    assert _confidences(_ocr(signer_position="KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"))["signer_position"] >= HIGH
+    assert _confidences(_ocr(signer_position="TL. GIÁM ĐỐC / CHÁNH VĂN PHÒNG"))["signer_position"] >= HIGH
+
+
+def test_a_name_whose_marks_another_known_name_has_is_doubted_unless_read_so() -> None:
+    def read_as(name: str, *read: str) -> float:
+        fields = _ocr(signer_name=name)
+        words = tuple(Segment(w, 0, 1, 0, 1, 96.0) for w in read)
+        return confidence.calibrated(fields, confidence.evidence(fields, confidence.Checks(ocr_words=words)))[
+            "signer_name"].confidence
+
+    # OCR read "Tuần", no name: the commonest name put back is "Tuấn", but "Tuân" is a name too
+    assert read_as("Huỳnh Minh Tuấn", "Huỳnh", "Minh", "Tuần") < HIGH
+    assert read_as("Huỳnh Minh Tuấn", "Huỳnh", "Minh", "Tuấn") >= HIGH
+    assert read_as("Huỳnh Minh Tuyết", "Huỳnh", "Minh", "Tuyết") >= HIGH  # one name is spelled so

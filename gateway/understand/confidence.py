@@ -14,12 +14,13 @@ import datetime as dt
 import functools
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from gateway.core.text import fold
+from gateway.core.text import exact_key, fold
 from gateway.core.values import FieldValue
-from gateway.understand import patterns, syllables, vocab
+from gateway.understand import compounds, patterns, syllables, vocab
 from gateway.understand.layout import Segment
 
 TABLE = Path(__file__).with_name("calibration.json")
@@ -32,12 +33,18 @@ FAILED_PRIOR = 0.8  # the most a failed check's level starts from (see estimate)
 # kind does not have, a ký hiệu put right from what else the page says (no reading printed it so), a word that
 # is no Vietnamese syllable ("TỔNG-CỤC"), a name or a subject cut short, a middle name in the given name's place,
 # a word read twice over, a subject run into the body's first sentence, a line after "KT." that is not the deputy
-# of its office, an urgency or secrecy stamp read as a line of the title.
+# of its office, an urgency or secrecy stamp read as a line of the title, a syllable OCR read that stands in no word
+# with its neighbours ("thụ tục"), a name's word that another known name spells with other marks and that OCR
+# did not read so sharply ("Tân" for "Tấn").
 FAILED = frozenset({"fn:differ", "abbr:differ", "type:differ", "code:differ", "again:differ", "again:none",
                     "hw:differ", "sig:after", "sig:long-before", "sig:bad", "mail:after", "unknown", "odd",
                     "odd-surname", "shape:odd", "ocr:lo", "len:short", "len:long", "fix:repaired", "word:odd", "cut",
-                    "given:odd", "word:twice", "deputy:odd", "run-on", "stamp:odd"})
+                    "given:odd", "word:twice", "deputy:odd", "run-on", "stamp:odd", "word:unpaired",
+                    "name:tone"})
 _PLACES = frozenset(fold(p) for p in vocab.LEXICON)
+# given and middle names, folded, that two known names share ("tan": Tân and Tấn; "thanh": Thanh and Thành)
+_TWO_NAMES = frozenset(name for name, spellings in Counter(
+    fold(name) for name in {exact_key(name) for name in vocab.GIVEN_NAMES}).items() if spellings > 1)
 
 
 @dataclass(frozen=True)
@@ -297,7 +304,14 @@ def _subject(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -
     odd = sum(1 for w in words if not re.fullmatch(r"[\w,.;:()/%-]+", w) or (w.isupper() and len(w) > 1
                                                                                 and not re.fullmatch(r"[IVXLC]+", w)))
     return ["len:short" if size < 25 else "len:long" if size > 220 else "len:ok", "odd" if odd else "clean",
-            *_cut_subject(words), *_run_on(words)]
+            *_cut_subject(words), *_run_on(words), *_unpaired(value, value.value)]
+
+
+def _unpaired(value: FieldValue, text: str) -> list[str]:
+    """["word:unpaired"] when OCR read a syllable in ``text`` that no word has alone and that forms no word with the
+    syllables beside it ("thụ tục" for "thủ tục"): each letter a syllable, the pair none. What a person typed is
+    left alone."""
+    return ["word:unpaired"] if value.source == "ocr" and compounds.unpaired(text) else []
 
 
 def _cut_subject(words: list[str]) -> list[str]:
@@ -328,11 +342,26 @@ def _signer(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) ->
     surname = bool(words) and fold(words[0]) in patterns._SURNAME_BY_FOLD
     parts = ["cert" if certified else "nocert", "surname" if surname else "odd-surname"]
     given = ["given:odd"] if len(words) >= 2 and words[-1] in vocab.MIDDLE_NAMES else []
+    # and a scanned name starting with one lost its family name ("Văn Nghĩa" for "Hà Văn Nghĩa": a seal over it)
+    given += ["cut"] if value.source == "ocr" and len(words) >= 2 and words[0] in vocab.MIDDLE_NAMES else []
     # a name a second look under a seal put in place of the first, or that a line under the title reads otherwise
     changed = _changed("signer_name", checks) or _read_otherwise(value, fields.get("signer_position"), checks.ocr_words)
     # a name's words start with capitals: a small first letter is a word OCR lost its start of ("Đinh ọng Thắng")
     odd = _odd_words(value.value) or (["word:odd"] if any(w[:1].islower() for w in words) else [])
-    return parts + changed + odd + given
+    return parts + changed + odd + given + _tone_unsure(value, checks.ocr_words)
+
+
+def _tone_unsure(name: FieldValue, words: tuple[Segment, ...]) -> list[str]:
+    """["name:tone"] when a given or middle name OCR gave is one of two known names that differ only by their marks
+    ("Tân", "Tấn"; "Tuân", "Tuấn") and no word OCR read sharply (≥ 90) is spelled so: its marks were put back by
+    the commonest name, or read faintly, and a tone slip reads as a name all the same."""
+    if name.source != "ocr":
+        return []
+    sharp = {exact_key(word.text.strip(".,;:()")) for word in words if word.confidence >= 90}
+    for word in name.value.split()[1:]:
+        if fold(word) in _TWO_NAMES and exact_key(word) not in sharp:
+            return ["name:tone"]
+    return []
 
 
 def _read_otherwise(name: FieldValue, position: FieldValue | None, words: tuple[Segment, ...]) -> list[str]:
@@ -368,7 +397,8 @@ def _position(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) 
     lines = value.value.split(" / ")
     authority = lines[0].startswith(vocab.AUTHORITY_PREFIXES)
     return ["authority" if authority else "plain", f"lines:{min(len(lines), 3)}", *_odd_words(value.value),
-            *_deputy(lines), *_twice(value.value), *_stamp_line(lines)]
+            *_deputy(lines), *_twice(value.value), *_stamp_line(lines),
+            *_unpaired(value, value.value.lower())]  # an office is in capitals, and no name's
 
 
 _MARKS = frozenset(mark for mark, _ in (*vocab.URGENCY_MARKS, *vocab.SECRECY_MARKS))  # folded
