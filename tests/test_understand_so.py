@@ -58,7 +58,7 @@ def test_a_so_line_above_the_dates_row_is_read_again_on_its_own_row(monkeypatch)
     again = fields._so_line_again(None, page, text, parsed, 300)
     assert again.fields["code_number"].value == "02" and again.fields["code_notation"].value == "NQ-BCT"
     assert "code_notation" in again.repaired
-    assert len(rows) == 2  # the date's row first, where ô 3 mostly stands
+    assert len(rows) == 4  # the date's row first, where ô 3 mostly stands (three ways), then the Số's own row
 
 
 def test_the_so_box_is_placed_when_ocr_read_the_label_as_no_so() -> None:
@@ -95,3 +95,13 @@ def test_tesseracts_reading_of_the_box_agreeing_with_the_recognizers_second_read
     five = (0.0,) * 5 + (0.8,) + (0.0,) * 4
     assert _vote("72", "765", digits.Reading("755", 0.48, (seven, five_or_six, five))) == "765"
     assert _vote("5", "", digits.Reading("5", 0.9)) == "5"
+
+
+def test_a_printed_number_tesseract_read_twice_with_a_digit_more_than_the_recognizer_stands() -> None:
+    """The recognizer ran two printed digits into one piece ("32" for 323); Tesseract's page and box readings
+    have the digit, and differ in one other at most."""
+    from gateway.understand.fields import _vote
+
+    assert _vote("323", "322", digits.Reading("32", 0.94)) == "323"
+    assert _vote("323", "", digits.Reading("32", 0.94)) == "32"  # one reading alone is no count
+    assert _vote("451", "781", digits.Reading("45", 0.94)) == "45"  # Tesseract's readings differ in two
