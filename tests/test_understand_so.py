@@ -105,3 +105,36 @@ def test_a_printed_number_tesseract_read_twice_with_a_digit_more_than_the_recogn
     assert _vote("323", "322", digits.Reading("32", 0.94)) == "323"
     assert _vote("323", "", digits.Reading("32", 0.94)) == "32"  # one reading alone is no count
     assert _vote("451", "781", digits.Reading("45", 0.94)) == "45"  # Tesseract's readings differ in two
+
+
+def test_a_one_digit_reading_of_the_page_only_confirms_a_number() -> None:
+    """ND30 numbers from 01: the page's "Số: 2" for a handwritten 06 lost a digit, as the box's one digit would
+    have; the recognizer's two digits stand where nothing else has two."""
+    from gateway.understand.fields import _vote
+
+    assert _vote("2", "", digits.Reading("06", 0.46)) == "06"
+    assert _vote("2", "", digits.Reading("06", 0.1)) == "2"  # a recognizer too unsure stands for nothing
+    assert _vote("6", "", digits.Reading("06", 0.46)) == "06"
+
+
+def test_the_so_box_is_placed_from_its_row_read_again_when_the_pages_words_lost_the_slash() -> None:
+    import dataclasses
+
+    import pypdfium2 as pdfium
+    from docgen import make_official_pdf, scan_of
+
+    from gateway.understand import fields
+    from gateway.understand.handwriting import Boxes, read_boxes
+
+    pdf = make_official_pdf(organ=("ỦY BAN NHÂN DÂN", "TỈNH VĨNH LONG"), number="27", notation="KH-STTTT",
+                            place="Vĩnh Long", day="16", month="04", year="2024", vv=("V/v kế hoạch năm",),
+                            signer=("GIÁM ĐỐC",), signer_name="Nguyễn Văn An")
+    document = pdfium.PdfDocument(scan_of(pdf, angle=0.3, dpi=250))
+    top = ocr.ocr_region(document, 0, fields.HEADER_SHARE, 300)
+    # the page's words of the Số row read as junk without the slash ("Số 0d TRÌSII TP")
+    row = next(w for w in top.words if "STTTT" in w.text)
+    marred = dataclasses.replace(top, words=tuple(dataclasses.replace(w, text="TRÌSII") if w is row else w
+                                                  for w in top.words if w.text != "27"))
+    assert not read_boxes(marred).number
+    assert fields._number_in_so_rows(marred, Boxes()).number == "27"
+    document.close()

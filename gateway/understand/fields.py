@@ -20,7 +20,7 @@ from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
 from gateway.understand import confidence, digits, layout, ocr, patterns, signatures, stamps, syllables, tones, vocab
 from gateway.understand.docx_layout import docx_text
-from gateway.understand.handwriting import read_boxes
+from gateway.understand.handwriting import Boxes, read_boxes
 from gateway.understand.layout import PageText, Segment, doc_text, end_pages, page_text
 
 log = logging.getLogger(__name__)
@@ -385,6 +385,8 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
     lines = list(doc_text([top.page]).lines)
     short_day = fields.get("issued_date") is not None and fields["issued_date"].source == "ocr" and _one_digit_day(lines)
     boxes = read_boxes(top)
+    if not boxes.number and not boxes.hand_number.text:
+        boxes = _number_in_so_rows(top, boxes)
     number, days = boxes.number, boxes.days
     hand_number = boxes.hand_number if recognize else digits.Reading("", 0.0)
     hand_day = boxes.hand_day if recognize else digits.Reading("", 0.0)
@@ -449,8 +451,19 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
     return frozenset(hand), tuple(agreement.items())
 
 
+def _number_in_so_rows(top: ocr.OcrPage, boxes: Boxes) -> Boxes:
+    """``boxes`` with the số box placed from the words of a Số row read again alone (see _so_boxes), when the
+    page's words gave it no place: its layout ran the row into junk without the slash ("Số 0d TRÌSII TP")."""
+    for row in _so_boxes(top.page):
+        again = read_boxes(dataclasses.replace(top, words=ocr.row_words(top, row)))
+        if again.number or again.hand_number.text:
+            return dataclasses.replace(boxes, number=again.number, hand_number=again.hand_number)
+    return boxes
+
+
 HAND_TRUST = 0.5  # the least confidence a recognizer's reading needs to stand alone against Tesseract's
 HAND_ALONE = 0.2  # … and to stand where nothing else was read
+HAND_OVER_DIGIT = 0.4  # … and to stand against the page's one digit of a số (a typed "5" of the 1990s is one)
 HAND_FIT = 0.01  # the least probability of a recognizer's other reading that an outside check may choose
 HAND_SECOND = 0.1  # … and of one that Tesseract's reading agreeing with may choose
 
@@ -479,6 +492,10 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
     if recognized and (hand.confidence >= HAND_TRUST or (not printed and len(box) < 2
                                                          and hand.confidence >= HAND_ALONE)):
         return recognized  # confident, or the only reading there is (its doubt shows in the evidence)
+    # ND30 numbers from 01: a page's reading of one digit, as the box's, lost one; more digits fairly sure stand
+    if (not width and len(printed) == 1 and len(box) < 2 and len(recognized) >= 2
+            and hand.confidence >= HAND_OVER_DIGIT):
+        return recognized
     return printed or (box if len(box) >= 2 else "")
 
 

@@ -332,7 +332,8 @@ def cut_short(organ: str) -> bool:
     words ("SỞ THÔNG TIN VÀ TRUYỀN" of "… TRUYỀN THÔNG", its last line lost under a rule or a speck)."""
     words = fold(organ).replace(",", " ").split()
     # two words at least: one alone may be any field's first ("… ĐẦU TƯ" and "Tư pháp")
-    return any(words[-cut:] == field[:cut] for field in _FIELD_WORDS for cut in range(2, min(len(field), len(words) + 1)))
+    return any(words[-cut:] == field[:cut]
+               for field in _FIELD_WORDS for cut in range(2, min(len(field), len(words) + 1)))
 
 
 _AND = "va"  # folded "và": no letter in an agency's abbreviation ("SỞ KẾ HOẠCH VÀ ĐẦU TƯ" → SKHĐT)
