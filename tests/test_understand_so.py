@@ -138,3 +138,15 @@ def test_the_so_box_is_placed_from_its_row_read_again_when_the_pages_words_lost_
     assert not read_boxes(marred).number
     assert fields._number_in_so_rows(marred, Boxes()).number == "27"
     document.close()
+
+
+def test_tesseracts_box_reading_a_digit_short_of_one_likely_reading_of_the_recognizer_takes_it() -> None:
+    from gateway.understand.fields import _vote
+
+    one = (0.0, 0.93) + (0.0,) * 8
+    six_or_zero = (0.14,) + (0.0,) * 5 + (0.8,) + (0.0,) * 3
+    nine_or_four = (0.0,) * 4 + (0.26,) + (0.0,) * 4 + (0.72,)
+    hand = digits.Reading("169", 0.43, (one, six_or_zero, nine_or_four))
+    assert _vote("", "14", hand) == "164"  # 164 holds the box's 1 and 4; 169 does not
+    assert _vote("", "16", hand) == "16"  # 169 and 164 both hold them: Tesseract's box as before
+    assert _vote("", "57", hand) == "57"  # nothing likely holds them: Tesseract's box as before

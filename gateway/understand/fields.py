@@ -492,6 +492,10 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
     if recognized and (hand.confidence >= HAND_TRUST or (not printed and len(box) < 2
                                                          and hand.confidence >= HAND_ALONE)):
         return recognized  # confident, or the only reading there is (its doubt shows in the evidence)
+    fuller = [text for text, p in hand.alternatives(4, 3) if p >= HAND_SECOND
+              and len(text) == len(box) + 1 and len(box) >= 2 and _within(box, text)]
+    if not width and len(fuller) == 1:
+        return fuller[0]  # Tesseract's box lost a digit of a likely reading ("14" of 164, read 169 or 164)
     # ND30 numbers from 01: a page's reading of one digit, as the box's, lost one; more digits fairly sure stand
     if (not width and len(printed) == 1 and len(box) < 2 and len(recognized) >= 2
             and hand.confidence >= HAND_OVER_DIGIT):
