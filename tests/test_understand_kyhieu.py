@@ -184,3 +184,39 @@ def test_a_place_glued_after_the_ky_hieu_is_left_out_and_marked() -> None:
     assert parsed.fields["code_notation"].value == "SXD-VX" and "code_notation" in parsed.repaired
     plain = patterns.parse(patterns.DocText(lines[:1] + ("Số: 4980/SXD-VX Long An, ngày 03 tháng 5 năm 2021",)), "ocr")
     assert "code_notation" not in plain.repaired
+
+
+def test_an_agency_group_is_not_cut_to_an_agency_name_read_cut_short() -> None:
+    # OCR lost the name's last word ("… TRUYỀN" of "… TRUYỀN THÔNG"): its initials lack a letter the ký hiệu has
+    assert patterns.cut_short("SỞ THÔNG TIN VÀ TRUYỀN") and patterns.cut_short("SỞ GIAO THÔNG")
+    assert not patterns.cut_short("SỞ THÔNG TIN VÀ TRUYỀN THÔNG") and not patterns.cut_short("SỞ KẾ HOẠCH VÀ ĐẦU TƯ")
+    assert patterns.repair_notation("BB-STTTT", "BB", ("SỞ THÔNG TIN VÀ TRUYỀN", "UBND TỈNH CÀ MAU")) == "BB-STTTT"
+    # the whole name still puts a slip right
+    assert patterns.repair_notation("BB-STTTI", "BB", ("SỞ THÔNG TIN VÀ TRUYỀN THÔNG", "")) == "BB-STTTT"
+
+
+def test_a_so_line_read_into_one_group_is_read_again_alone_on_its_row() -> None:
+    import dataclasses
+
+    import pypdfium2 as pdfium
+    from docgen import make_official_pdf, scan_of
+
+    from gateway.understand import fields, ocr
+    from gateway.understand.layout import doc_text
+
+    pdf = make_official_pdf(organ=("BỘ TÀI CHÍNH",), number="323", notation="BTC-KHTC",
+                            place="Hà Nội", day="16", month="04", year="2024", vv=("V/v kế hoạch năm",),
+                            signer=("BỘ TRƯỞNG",), signer_name="Nguyễn Văn An")
+    document = pdfium.PdfDocument(scan_of(pdf, angle=0.3, dpi=250))
+    page = ocr.ocr_region(document, 0, fields.HEADER_SHARE, 300).page
+    # the page's reading ran the Số line into the row beside it: its colon and the ký hiệu's groups lost
+    run = next(s for s in page.segments if "KHTC" in s.text)
+    garbled = dataclasses.replace(run, text="SỐ 22/HTC)SKH TC L2 22066012092 SẺ 21021")
+    marred = dataclasses.replace(page, segments=tuple(garbled if s is run else s for s in page.segments))
+    text = doc_text([marred])
+    parsed = patterns.parse(text, "ocr")
+    assert parsed.fields["code_notation"].value == "HTC"
+    again = fields._so_line_again(document, marred, text, parsed, 300, grouped=True)
+    assert again.fields["code_notation"].value == "BTC-KHTC" and again.fields["code_number"].value == "323"
+    assert "code_notation" in again.repaired
+    document.close()

@@ -58,7 +58,7 @@ def test_a_so_line_above_the_dates_row_is_read_again_on_its_own_row(monkeypatch)
     again = fields._so_line_again(None, page, text, parsed, 300)
     assert again.fields["code_number"].value == "02" and again.fields["code_notation"].value == "NQ-BCT"
     assert "code_notation" in again.repaired
-    assert len(rows) == 2  # the date's row first, where ô 3 mostly stands
+    assert len(rows) == 4  # the date's row first, where ô 3 mostly stands (three ways), then the Số's own row
 
 
 def test_the_so_box_is_placed_when_ocr_read_the_label_as_no_so() -> None:
@@ -95,3 +95,58 @@ def test_tesseracts_reading_of_the_box_agreeing_with_the_recognizers_second_read
     five = (0.0,) * 5 + (0.8,) + (0.0,) * 4
     assert _vote("72", "765", digits.Reading("755", 0.48, (seven, five_or_six, five))) == "765"
     assert _vote("5", "", digits.Reading("5", 0.9)) == "5"
+
+
+def test_a_printed_number_tesseract_read_twice_with_a_digit_more_than_the_recognizer_stands() -> None:
+    """The recognizer ran two printed digits into one piece ("32" for 323); Tesseract's page and box readings
+    have the digit, and differ in one other at most."""
+    from gateway.understand.fields import _vote
+
+    assert _vote("323", "322", digits.Reading("32", 0.94)) == "323"
+    assert _vote("323", "", digits.Reading("32", 0.94)) == "32"  # one reading alone is no count
+    assert _vote("451", "781", digits.Reading("45", 0.94)) == "45"  # Tesseract's readings differ in two
+
+
+def test_a_one_digit_reading_of_the_page_only_confirms_a_number() -> None:
+    """ND30 numbers from 01: the page's "Số: 2" for a handwritten 06 lost a digit, as the box's one digit would
+    have; the recognizer's two digits stand where nothing else has two."""
+    from gateway.understand.fields import _vote
+
+    assert _vote("2", "", digits.Reading("06", 0.46)) == "06"
+    assert _vote("2", "", digits.Reading("06", 0.1)) == "2"  # a recognizer too unsure stands for nothing
+    assert _vote("6", "", digits.Reading("06", 0.46)) == "06"
+
+
+def test_the_so_box_is_placed_from_its_row_read_again_when_the_pages_words_lost_the_slash() -> None:
+    import dataclasses
+
+    import pypdfium2 as pdfium
+    from docgen import make_official_pdf, scan_of
+
+    from gateway.understand import fields
+    from gateway.understand.handwriting import Boxes, read_boxes
+
+    pdf = make_official_pdf(organ=("ỦY BAN NHÂN DÂN", "TỈNH VĨNH LONG"), number="27", notation="KH-STTTT",
+                            place="Vĩnh Long", day="16", month="04", year="2024", vv=("V/v kế hoạch năm",),
+                            signer=("GIÁM ĐỐC",), signer_name="Nguyễn Văn An")
+    document = pdfium.PdfDocument(scan_of(pdf, angle=0.3, dpi=250))
+    top = ocr.ocr_region(document, 0, fields.HEADER_SHARE, 300)
+    # the page's words of the Số row read as junk without the slash ("Số 0d TRÌSII TP")
+    row = next(w for w in top.words if "STTTT" in w.text)
+    marred = dataclasses.replace(top, words=tuple(dataclasses.replace(w, text="TRÌSII") if w is row else w
+                                                  for w in top.words if w.text != "27"))
+    assert not read_boxes(marred).number
+    assert fields._number_in_so_rows(marred, Boxes()).number == "27"
+    document.close()
+
+
+def test_tesseracts_box_reading_a_digit_short_of_one_likely_reading_of_the_recognizer_takes_it() -> None:
+    from gateway.understand.fields import _vote
+
+    one = (0.0, 0.93) + (0.0,) * 8
+    six_or_zero = (0.14,) + (0.0,) * 5 + (0.8,) + (0.0,) * 3
+    nine_or_four = (0.0,) * 4 + (0.26,) + (0.0,) * 4 + (0.72,)
+    hand = digits.Reading("169", 0.43, (one, six_or_zero, nine_or_four))
+    assert _vote("", "14", hand) == "164"  # 164 holds the box's 1 and 4; 169 does not
+    assert _vote("", "16", hand) == "16"  # 169 and 164 both hold them: Tesseract's box as before
+    assert _vote("", "57", hand) == "57"  # nothing likely holds them: Tesseract's box as before

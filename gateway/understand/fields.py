@@ -20,7 +20,7 @@ from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
 from gateway.understand import confidence, digits, layout, ocr, patterns, signatures, stamps, syllables, tones, vocab
 from gateway.understand.docx_layout import docx_text
-from gateway.understand.handwriting import read_boxes
+from gateway.understand.handwriting import Boxes, read_boxes
 from gateway.understand.layout import PageText, Segment, doc_text, end_pages, page_text
 
 log = logging.getLogger(__name__)
@@ -385,6 +385,8 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
     lines = list(doc_text([top.page]).lines)
     short_day = fields.get("issued_date") is not None and fields["issued_date"].source == "ocr" and _one_digit_day(lines)
     boxes = read_boxes(top)
+    if not boxes.number and not boxes.hand_number.text:
+        boxes = _number_in_so_rows(top, boxes)
     number, days = boxes.number, boxes.days
     hand_number = boxes.hand_number if recognize else digits.Reading("", 0.0)
     hand_day = boxes.hand_day if recognize else digits.Reading("", 0.0)
@@ -449,8 +451,19 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
     return frozenset(hand), tuple(agreement.items())
 
 
+def _number_in_so_rows(top: ocr.OcrPage, boxes: Boxes) -> Boxes:
+    """``boxes`` with the số box placed from the words of a Số row read again alone (see _so_boxes), when the
+    page's words gave it no place: its layout ran the row into junk without the slash ("Số 0d TRÌSII TP")."""
+    for row in _so_boxes(top.page):
+        again = read_boxes(dataclasses.replace(top, words=ocr.row_words(top, row)))
+        if again.number or again.hand_number.text:
+            return dataclasses.replace(boxes, number=again.number, hand_number=again.hand_number)
+    return boxes
+
+
 HAND_TRUST = 0.5  # the least confidence a recognizer's reading needs to stand alone against Tesseract's
 HAND_ALONE = 0.2  # … and to stand where nothing else was read
+HAND_OVER_DIGIT = 0.4  # … and to stand against the page's one digit of a số (a typed "5" of the 1990s is one)
 HAND_FIT = 0.01  # the least probability of a recognizer's other reading that an outside check may choose
 HAND_SECOND = 0.1  # … and of one that Tesseract's reading agreeing with may choose
 
@@ -470,6 +483,8 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
         return box if len(box) >= len(recognized) else recognized
     if same(printed, box):
         return printed
+    if _digit_lost(recognized, printed, box):
+        return printed  # the recognizer's pieces ran two digits into one (print at a low resolution)
     likely = [text.zfill(width) for text, p in hand.alternatives(4, 3)[1:] if p >= HAND_SECOND]
     agreed = next((r for r in (printed, box) if len(r) >= 2 and any(same(r, other) for other in likely)), "")
     if agreed:
@@ -477,7 +492,30 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
     if recognized and (hand.confidence >= HAND_TRUST or (not printed and len(box) < 2
                                                          and hand.confidence >= HAND_ALONE)):
         return recognized  # confident, or the only reading there is (its doubt shows in the evidence)
+    fuller = [text for text, p in hand.alternatives(4, 3) if p >= HAND_SECOND
+              and len(text) == len(box) + 1 and len(box) >= 2 and _within(box, text)]
+    if not width and len(fuller) == 1:
+        return fuller[0]  # Tesseract's box lost a digit of a likely reading ("14" of 164, read 169 or 164)
+    # ND30 numbers from 01: a page's reading of one digit, as the box's, lost one; more digits fairly sure stand
+    if (not width and len(printed) == 1 and len(box) < 2 and len(recognized) >= 2
+            and hand.confidence >= HAND_OVER_DIGIT):
+        return recognized
     return printed or (box if len(box) >= 2 else "")
+
+
+def _digit_lost(recognized: str, printed: str, box: str) -> bool:
+    """True when Tesseract's two readings have as many digits and differ in one at most, and the recognizer read
+    one digit fewer, each of its digits in both in order ("32" against "323" and "322"): it lost one, they
+    did not both add one."""
+    if not recognized or len(printed) != len(box) or len(printed) != len(recognized) + 1:
+        return False
+    return sum(a != b for a, b in zip(printed, box)) <= 1 and _within(recognized, printed) and _within(recognized, box)
+
+
+def _within(short: str, long: str) -> bool:
+    """True when the characters of ``short`` stand in ``long`` in the same order."""
+    rest = iter(long)
+    return all(c in rest for c in short)
 
 
 def _hand_agreement(value: FieldValue | None, hand: digits.Reading, date: bool = False) -> str:
@@ -541,7 +579,8 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
             log.warning("reading the số line again failed: %s: %s", type(err).__name__, err)
     elif "-" not in parsed.fields["code_notation"].value:
         try:
-            parsed = _ky_hieu_again(pdf, ocr_pages[0], parsed, config.ocr_dpi)
+            parsed = (_so_line_again(pdf, ocr_pages[0], respelled, parsed, config.ocr_dpi, grouped=True)
+                      or _ky_hieu_again(pdf, ocr_pages[0], parsed, config.ocr_dpi))
         except Exception as err:  # noqa: BLE001 - a second look at the ký hiệu must not cost the document
             log.warning("reading the ký hiệu again failed: %s: %s", type(err).__name__, err)
     header_page = top if count > 1 else first
@@ -575,6 +614,7 @@ ORGAN_ZONE = 0.18  # the top of page 1 that holds the agency's lines (ô 2), abo
 ORGAN_REREAD = 50  # OCR's word confidence under which a line of ô 2 is read again alone
 _LETTERS = re.compile(r"[^\W\d_]+")
 _SO = re.compile(r"\s*s\S?\s*[:;]")  # "Số:", as OCR reads it ("So:", "Sô;")
+_SO_UNCOLONED = re.compile(r"\s*so\s+[^\s]*[\d/]")  # "SỐ 22/HTC": the colon lost, a number or slash next
 
 
 def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4, taller: list[str] | None = None) -> PageText:
@@ -677,7 +717,7 @@ def _organ_holds(fields: dict[str, FieldValue], lines: list[str]) -> bool:
 def _so_line(page: PageText, segment) -> bool:
     """True when ``segment`` opens the số line: "Số:" with a number or a ký hiệu in its row. An agency's line
     "SỞ TƯ PHÁP" garbled to "S; PƯPHAP" opens like "Số:" but nothing in its row has a digit or a slash."""
-    if not _SO.match(fold(segment.text)):
+    if not (_SO.match(fold(segment.text)) or _SO_UNCOLONED.match(fold(segment.text))):
         return False
     row = [s for s in page.segments if s.top < segment.bottom and segment.top < s.bottom]
     return any(c.isdigit() or c == "/" for s in row for c in s.text)
@@ -715,8 +755,10 @@ def _repair_organ(fields: dict[str, FieldValue]) -> bool:
 
 
 def _so_line_again(pdf, page: PageText, text: patterns.DocText, parsed: patterns.Parsed,
-                   dpi: int) -> patterns.Parsed:
-    """``parsed`` with the số và ký hiệu of the "Số:" line read again alone, when the page's reading gave none.
+                   dpi: int, grouped: bool = False) -> patterns.Parsed | None:
+    """``parsed`` with the số và ký hiệu of the "Số:" line read again alone, when the page's reading gave none
+    (``grouped``: gave a ký hiệu of one group, which no ký hiệu is; then only a reading with its groups is taken,
+    and None says there was none).
 
     The số (ô 3) shares its row with the date (ô 4), or stands a little above it: the left part of the date's
     row is read as one line, then the row of a "Số:" the page shows elsewhere in its left half, where the
@@ -725,14 +767,34 @@ def _so_line_again(pdf, page: PageText, text: patterns.DocText, parsed: patterns
     printed it.
     """
     for box in _so_boxes(page):
-        line = _respelled_line(ocr.read_line(pdf, 0, box, dpi))
-        if patterns.read_code([line]) is None:
+        line, code = _first_code(_line_readings(pdf, box, dpi), grouped)
+        if code is None:
             continue
         again = patterns.parse(dataclasses.replace(text, header_left=(line, "", *text.header_left)), "ocr",
                                OCR_CONFIDENCE)
         return _with_code(parsed, {key: again.fields[key] for key in ("code_number", "code_notation")
                                    if key in again.fields})
-    return parsed
+    return None if grouped else parsed
+
+
+def _line_readings(pdf, box: tuple[float, float, float, float], dpi: int):
+    """The line in ``box`` read as one line, then, lazily, as Tesseract may read it otherwise: the box a little
+    tighter over and under (the rule above the row, the next row's tops), and closer (KY_HIEU_DPI). Tesseract
+    reads a line of print one way in a box and as junk in one a few pixels taller."""
+    yield _respelled_line(ocr.read_line(pdf, 0, box, dpi))
+    left, top, right, bottom = box
+    trim = 0.1 * (bottom - top)
+    yield _respelled_line(ocr.read_line(pdf, 0, (left, top + trim, right, bottom - trim), dpi))
+    yield _respelled_line(ocr.read_line(pdf, 0, box, max(dpi, KY_HIEU_DPI)))
+
+
+def _first_code(lines, grouped: bool = False) -> tuple[str, tuple[str, str] | None]:
+    """The first of ``lines`` that reads as a số và ký hiệu (``grouped``: with its groups), and what it reads."""
+    for line in lines:
+        code = patterns.read_code([line])
+        if code is not None and not (grouped and "-" not in code[1]):
+            return line, code
+    return "", None
 
 
 def _so_boxes(page: PageText) -> list[tuple[float, float, float, float]]:

@@ -349,6 +349,23 @@ def box_crop(image, box: tuple[float, float, float, float]):
     return image.crop((x0, top, x1, bottom))
 
 
+def row_words(page: OcrPage, box: tuple[float, float, float, float]) -> tuple[Segment, ...]:
+    """Tesseract's words of one row of a read page, read again alone from its cleaned image (``box``: shares of
+    the page), in the page's pixel coordinates: the page's own layout may have run the row into its neighbours."""
+    if page.image is None:
+        return ()
+    width, height = page.page.width, page.page.height
+    left, top = int(box[0] * width), int(box[1] * height)
+    crop = box_crop(page.image, (left, top, box[2] * width, box[3] * height))
+    if crop is None:
+        return ()
+    try:
+        _, words = _read(crop, 0, crop.size)
+    except ExtractionError:
+        return ()
+    return tuple(Segment(w.text, w.x0 + left, w.x1 + left, w.top + top, w.bottom + top, w.confidence) for w in words)
+
+
 def read_digits(image, box: tuple[float, float, float, float], psm: str = "7") -> str:
     """The digits in one small box of a cleaned page image: a handwritten số or day, read as one line of digits."""
     crop = box_crop(image, box)

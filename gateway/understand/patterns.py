@@ -299,8 +299,11 @@ def _with_type_group(groups: list[str], title_code: str) -> list[str]:
 
 def _agency_group(group: str, organs: tuple[str, ...], abbreviations: list[str]) -> str:
     """``group`` as the one agency abbreviation it is one OCR slip off ("STTTI" → "STTTT", "SVHTTTDL" →
-    "SVHTTDL"), when its letters are not in order among the initials of an agency's name already."""
+    "SVHTTDL"), when its letters are not in order among the initials of an agency's name already, and no name
+    was read cut short (its initials then lack a letter the ký hiệu rightly has)."""
     if len(group) < 3 or any(within(group, initials(organ, keep_and=True)) for organ in organs if organ):
+        return group
+    if any(cut_short(organ) for organ in organs if organ):
         return group
     near = {a for a in abbreviations if _ocr_slip(group.upper(), a)}
     return near.pop() if len(near) == 1 else group
@@ -319,6 +322,18 @@ def _ocr_slip(read: str, meant: str) -> bool:
         return len(slips) == 1 and any(slips[0][0] in s and slips[0][1] in s for s in _LOOK_ALIKE)
     return len(read) == len(meant) + 1 and any(
         (read[i] == read[i - 1] or read[i] in _STROKES) and read[:i] + read[i + 1:] == meant for i in range(1, len(read)))
+
+
+_FIELD_WORDS = tuple(fold(field).replace(",", " ").split() for field in vocab.LEXICON)
+
+
+def cut_short(organ: str) -> bool:
+    """True when an agency's name ends in the first words of a longer known field or place: OCR lost its last
+    words ("SỞ THÔNG TIN VÀ TRUYỀN" of "… TRUYỀN THÔNG", its last line lost under a rule or a speck)."""
+    words = fold(organ).replace(",", " ").split()
+    # two words at least: one alone may be any field's first ("… ĐẦU TƯ" and "Tư pháp")
+    return any(words[-cut:] == field[:cut]
+               for field in _FIELD_WORDS for cut in range(2, min(len(field), len(words) + 1)))
 
 
 _AND = "va"  # folded "và": no letter in an agency's abbreviation ("SỞ KẾ HOẠCH VÀ ĐẦU TƯ" → SKHĐT)
