@@ -493,7 +493,7 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
                                                          and hand.confidence >= HAND_ALONE)):
         return recognized  # confident, or the only reading there is (its doubt shows in the evidence)
     fuller = [text for text, p in hand.alternatives(4, 3) if p >= HAND_SECOND
-              and len(text) == len(box) + 1 and len(box) >= 2 and _within(box, text)]
+              and len(text) == len(box) + 1 and len(box) >= 2 and patterns.within(box, text)]
     if not width and len(fuller) == 1:
         return fuller[0]  # Tesseract's box lost a digit of a likely reading ("14" of 164, read 169 or 164)
     # ND30 numbers from 01: a page's reading of one digit, as the box's, lost one; more digits fairly sure stand
@@ -509,13 +509,8 @@ def _digit_lost(recognized: str, printed: str, box: str) -> bool:
     did not both add one."""
     if not recognized or len(printed) != len(box) or len(printed) != len(recognized) + 1:
         return False
-    return sum(a != b for a, b in zip(printed, box)) <= 1 and _within(recognized, printed) and _within(recognized, box)
-
-
-def _within(short: str, long: str) -> bool:
-    """True when the characters of ``short`` stand in ``long`` in the same order."""
-    rest = iter(long)
-    return all(c in rest for c in short)
+    return (sum(a != b for a, b in zip(printed, box)) <= 1 and patterns.within(recognized, printed)
+            and patterns.within(recognized, box))
 
 
 def _hand_agreement(value: FieldValue | None, hand: digits.Reading, date: bool = False) -> str:

@@ -363,7 +363,8 @@ _LEVELS_SPELLED = tuple(exact_key(level) for level in vocab.LEVEL_NAMES)
 
 
 def within(group: str, initials: str) -> bool:
-    """True when the letters of ``group`` stand in order among ``initials`` (an agency's, see initials())."""
+    """True when the letters of ``group`` stand in order among ``initials`` (an agency's, see initials()), or the
+    digits of one number among another's ("32" in "323")."""
     remaining = iter(initials)
     return all(c in remaining for c in group.upper())
 
