@@ -150,3 +150,40 @@ def test_tesseracts_box_reading_a_digit_short_of_one_likely_reading_of_the_recog
     assert _vote("", "14", hand) == "164"  # 164 holds the box's 1 and 4; 169 does not
     assert _vote("", "16", hand) == "16"  # 169 and 164 both hold them: Tesseract's box as before
     assert _vote("", "57", hand) == "57"  # nothing likely holds them: Tesseract's box as before
+
+
+def test_the_so_line_of_a_skewed_scan_is_read_again_in_the_page_turned_as_ocr_read_it() -> None:
+    """A scan skewed by 2°: OCR reads the page straightened, so a Số line's box in its coordinates lies turned on
+    the page as drawn, into the LibreOffice header's narrow line spacing (the line under it, a part of the
+    Số cut off). The box is cut from the page turned as the reading's was, and reads the ký hiệu."""
+    import io
+
+    import pypdfium2 as pdfium
+
+    from gateway.understand import fields, patterns
+
+    regular = ImageFont.truetype(SERIF_BOLD.replace("-Bold", "-Regular"), 28)
+    image = Image.new("L", (1240, 900), 250)
+    draw = ImageDraw.Draw(image)
+    draw.text((260, 100), "BỘ CÔNG THƯƠNG", font=ImageFont.truetype(SERIF_BOLD, 28), fill=20)
+    draw.text((200, 164), "Số: 7477/BCT-KT", font=regular, fill=20)
+    draw.text((100, 196), "V/v bổ sung kinh phí cho chính", font=regular, fill=20)
+    draw.text((700, 196), "Hà Nội, ngày 27 tháng 10 năm 2024", font=regular, fill=20)
+    draw.text((100, 228), "sách hỗ trợ người có công theo", font=regular, fill=20)
+    for y in range(320, 860, 40):
+        draw.text((120, y), "Thực hiện chỉ đạo của Ủy ban nhân dân tỉnh về đề án vị trí việc làm", font=regular,
+                  fill=20)
+    scan = io.BytesIO()
+    image.rotate(2.0, resample=Image.BICUBIC, fillcolor=250).save(scan, "PDF", resolution=150)
+    pdf = pdfium.PdfDocument(scan.getvalue())
+    page = ocr.ocr_region(pdf, 0, 1.0, 300).page
+    assert page.turn[0] == -2.0
+    # the page's reading of the Số line run into the handwriting: only its row is there to read again
+    page = PageText(page.width, page.height, tuple(
+        Segment("Số 7ZÝ?7 BCTKT", s.x0, s.x1, s.top, s.bottom) if s.text.startswith("Số") else s for s in page.segments),
+        page.turn)
+    text = patterns.DocText(("BỘ CÔNG THƯƠNG", "Số 7ZÝ?7 BCTKT", "Hà Nội, ngày 27 tháng 10 năm 2024"))
+    parsed = patterns.parse(text, "ocr", 0.7)
+    assert "code_notation" not in parsed.fields
+    again = fields._so_line_again(pdf, page, text, parsed, 300)
+    assert again.fields["code_notation"].value == "BCT-KT" and "code_notation" in again.repaired

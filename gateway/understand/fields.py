@@ -762,7 +762,7 @@ def _so_line_again(pdf, page: PageText, text: patterns.DocText, parsed: patterns
     printed it.
     """
     for box in _so_boxes(page):
-        line, code = _first_code(_line_readings(pdf, box, dpi), grouped)
+        line, code = _first_code(_line_readings(pdf, box, dpi, page.turn), grouped)
         if code is None:
             continue
         again = patterns.parse(dataclasses.replace(text, header_left=(line, "", *text.header_left)), "ocr",
@@ -772,15 +772,16 @@ def _so_line_again(pdf, page: PageText, text: patterns.DocText, parsed: patterns
     return None if grouped else parsed
 
 
-def _line_readings(pdf, box: tuple[float, float, float, float], dpi: int):
+def _line_readings(pdf, box: tuple[float, float, float, float], dpi: int,
+                   turn: tuple[float, float, float] = (0.0, 0.5, 0.5)):
     """The line in ``box`` read as one line, then, lazily, as Tesseract may read it otherwise: the box a little
     tighter over and under (the rule above the row, the next row's tops), and closer (KY_HIEU_DPI). Tesseract
     reads a line of print one way in a box and as junk in one a few pixels taller."""
-    yield _respelled_line(ocr.read_line(pdf, 0, box, dpi))
+    yield _respelled_line(ocr.read_line(pdf, 0, box, dpi, turn=turn))
     left, top, right, bottom = box
     trim = 0.1 * (bottom - top)
-    yield _respelled_line(ocr.read_line(pdf, 0, (left, top + trim, right, bottom - trim), dpi))
-    yield _respelled_line(ocr.read_line(pdf, 0, box, max(dpi, KY_HIEU_DPI)))
+    yield _respelled_line(ocr.read_line(pdf, 0, (left, top + trim, right, bottom - trim), dpi, turn=turn))
+    yield _respelled_line(ocr.read_line(pdf, 0, box, max(dpi, KY_HIEU_DPI), turn=turn))
 
 
 def _first_code(lines, grouped: bool = False) -> tuple[str, tuple[str, str] | None]:
@@ -840,7 +841,7 @@ def _ky_hieu_again(pdf, page: PageText, parsed: patterns.Parsed, dpi: int) -> pa
     height = run.bottom - run.top
     top, bottom = _row_of(run, page)
     box = ((run.x0 - height) / page.width, top, (run.x1 + height) / page.width, bottom)
-    line = _respelled_line(ocr.read_line(pdf, 0, box, max(dpi, KY_HIEU_DPI)))
+    line = _respelled_line(ocr.read_line(pdf, 0, box, max(dpi, KY_HIEU_DPI), turn=page.turn))
     slash = line.find("/")
     code = patterns.read_code(["Số: " + line[slash:]]) if slash >= 0 else None
     if code is None or "-" not in code[1]:

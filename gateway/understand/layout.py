@@ -32,6 +32,9 @@ class PageText:
     width: float
     height: float
     segments: tuple[Segment, ...]
+    # the turn (degrees; centre x, y as shares of the page) that straightened a skewed scan before OCR read it:
+    # a box in these coordinates lies turned by as much on the page as drawn (see ocr.read_line)
+    turn: tuple[float, float, float] = (0.0, 0.5, 0.5)
 
     @property
     def has_text(self) -> bool:

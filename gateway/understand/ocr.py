@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import logging
@@ -281,23 +282,28 @@ def native_dpi(pdf, index: int) -> float | None:
 
 
 def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int = DPI, ink_only: bool = False,
-              no_rule: bool = False) -> str:
+              no_rule: bool = False, turn: tuple[float, float, float] = (0.0, 0.5, 0.5)) -> str:
     """One line of text in ``box`` (fractions of the page: left, top, right, bottom), rendered alone at ``dpi``.
 
     A page read at a lower resolution gets the tones of a short line wrong where this closer look, as a
     single line (--psm 7), gets them right; only the box is rendered, so it costs a fifth of a page.
     ``ink_only``: what is paler than print is whitened and only the darkest grey kept (a seal over the line,
     red or scanned in grey, goes; see sparse_region). ``no_rule``: a rule under the line goes (whiten_rule).
+    ``turn``: the box was measured on the page straightened by that turn (PageText.turn); it is cut from the
+    page turned so too.
     """
     page = pdf[index]
     try:
         width, height = page.get_size()
-        left, top, right, bottom = (min(max(v, 0.0), 1.0) for v in box)
         scale = _scale(width, height, dpi)
+        left, top, right, bottom = (min(max(v, 0.0), 1.0) for v in box)
         if (right - left) * width * scale < 8 or (bottom - top) * height * scale < 8:
             return ""  # pdfium refuses a crop without pixels, and tesseract reads nothing in a speck
-        crop = (left * width, (1 - bottom) * height, (1 - right) * width, top * height)
-        image = page.render(scale=scale, crop=crop, may_draw_forms=True).to_pil().convert("RGB").getchannel("R")
+        if turn[0]:
+            image = _turned_box(page, (left, top, right, bottom), scale, turn)
+        else:
+            crop = (left * width, (1 - bottom) * height, (1 - right) * width, top * height)
+            image = page.render(scale=scale, crop=crop, may_draw_forms=True).to_pil().convert("RGB").getchannel("R")
     finally:
         page.close()
     cleaned, _ = clean(image, pale_out=ink_only)
@@ -309,6 +315,33 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
         return nfc(" ".join(engine().line(cleaned, dpi).split()))
     except (RuntimeError, ExtractionError):
         return ""
+
+
+def _turned_box(page, box: tuple[float, float, float, float], scale: float, turn: tuple[float, float, float]):
+    """The grey of ``box`` (shares of the straightened page) cut from the page turned by ``turn`` as clean() turned
+    it: on a scan skewed by 1°, a box of the straightened page's coordinates cut from the page as drawn lies a
+    line off at its ends (the row above or below, the scanner's shadow, instead of the Số line)."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    width, height = page.get_size()
+    pixels_w, pixels_h = width * scale, height * scale
+    angle, centre_x, centre_y = turn
+    straighten = cv2.getRotationMatrix2D((centre_x * pixels_w, centre_y * pixels_h), angle, 1.0)
+    left, top, right, bottom = box[0] * pixels_w, box[1] * pixels_h, box[2] * pixels_w, box[3] * pixels_h
+    corners = np.array([[left, top], [right, top], [left, bottom], [right, bottom]], dtype=np.float64)
+    drawn = cv2.transform(corners[None], cv2.invertAffineTransform(straighten))[0]  # where they lie as drawn
+    x0, y0 = (max(0.0, v - 2) for v in drawn.min(axis=0))
+    x1, y1 = min(pixels_w, drawn[:, 0].max() + 2), min(pixels_h, drawn[:, 1].max() + 2)
+    crop = (x0 / scale, height - y1 / scale, width - x1 / scale, y0 / scale)
+    grey = np.asarray(page.render(scale=scale, crop=crop, may_draw_forms=True).to_pil().convert("RGB").getchannel("R"))
+    # the same turn, about the same centre, in the cut's own coordinates
+    moved = straighten.copy()
+    moved[:, 2] += straighten[:, :2] @ np.array([x0, y0]) - np.array([x0, y0])
+    turned = cv2.warpAffine(grey, moved, (grey.shape[1], grey.shape[0]), flags=cv2.INTER_LINEAR, borderValue=255)
+    cut = turned[max(0, int(top - y0)):max(0, int(bottom - y0)), max(0, int(left - x0)):max(0, int(right - x0))]
+    return Image.fromarray(np.ascontiguousarray(cut))
 
 
 def whiten_rule(image):
@@ -461,6 +494,7 @@ def ocr_region(pdf, index: int, share: float = 1.0, dpi: int = DPI, pale_out: bo
         colour = colour.crop((0, 0, colour.width, int(colour.height * share)))
     cleaned, skew = clean(red_channel(colour), pale_out)
     page, words = _read(cleaned if skip_body is None else without_body(cleaned, dpi, skip_body), 0, full, dpi)
+    page = dataclasses.replace(page, turn=(skew, 0.5, colour.height / full[1] / 2))
     red = red_stamps(colour, dpi) if index == 0 else ()
     seconds = time.perf_counter() - started
     log.debug("OCR page %d (%s of it): %d segments in %.2f s, skew %.1f°", index + 1, share, len(page.segments),
