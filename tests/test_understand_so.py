@@ -187,3 +187,24 @@ def test_the_so_line_of_a_skewed_scan_is_read_again_in_the_page_turned_as_ocr_re
     assert "code_notation" not in parsed.fields
     again = fields._so_line_again(pdf, page, text, parsed, 300)
     assert again.fields["code_notation"].value == "BCT-KT" and "code_notation" in again.repaired
+
+
+def test_a_so_row_read_without_its_ky_hieu_is_read_again_to_the_middle_of_the_page(monkeypatch) -> None:
+    """The page's reading of a Số line above the date's row kept "Số: 5545" and lost the ký hiệu after it: the
+    row is read again up to the middle of the page (ô 3's column), not three letters past what was read."""
+    from gateway.understand import fields, patterns
+
+    so = Segment("Số: 5545", 600, 980, 362, 420)
+    date = Segment("Hà Nội, ngày 06 tháng 02 năm 2019", 1400, 2300, 440, 490)
+    page = PageText(2480, 3508, (Segment("BỘ Y TẾ", 700, 900, 250, 300), so, date))
+
+    def read_line(pdf, index, box, dpi=300, **_):
+        middle = (so.top + so.bottom) / 2 / page.height
+        return "Số: 5545 /BC-BYT" if box[1] < middle < box[3] and box[2] * page.width > 1180 else "Số' 5545 m,"
+
+    monkeypatch.setattr(ocr, "read_line", read_line)
+    text = patterns.DocText(("BỘ Y TẾ", "Số: 5545", "Hà Nội, ngày 06 tháng 02 năm 2019", "BÁO CÁO"))
+    parsed = patterns.parse(text, "ocr", 0.7)
+    assert "code_notation" not in parsed.fields
+    again = fields._so_line_again(None, page, text, parsed, 300)
+    assert again.fields["code_notation"].value == "BC-BYT" and "code_notation" in again.repaired

@@ -808,7 +808,9 @@ def _so_boxes(page: PageText) -> list[tuple[float, float, float, float]]:
         top, bottom = _row_of(so, page)
         beside = [s.x0 for s in page.segments if s.x0 > max(so.x1, page.width * 0.4)
                   and s.top < so.bottom and so.top < s.bottom]
-        right = min(beside, default=min(so.x1 + 3 * height, page.width * 0.6)) - 0.5 * height
+        # nothing read beside it: the ký hiệu OCR lost may reach to the middle of the page, where ô 3's column ends
+        alone = min(max(so.x1 + 3 * height, page.width / 2), page.width * 0.6)
+        right = min(beside, default=alone) - 0.5 * height
         boxes.append((0.02, top, right / page.width, bottom))
     return boxes
 
