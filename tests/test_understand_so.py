@@ -208,3 +208,14 @@ def test_a_so_row_read_without_its_ky_hieu_is_read_again_to_the_middle_of_the_pa
     assert "code_notation" not in parsed.fields
     again = fields._so_line_again(None, page, text, parsed, 300)
     assert again.fields["code_notation"].value == "BC-BYT" and "code_notation" in again.repaired
+
+
+def test_a_box_of_one_digit_does_not_cut_a_printed_number_the_page_read_whole() -> None:
+    """A printed "Số: 9333/UBND-VX" in LibreOffice's bold Times, read whole by the page as one word with the ký
+    hiệu: the box placed inside that word took its first digit only, for Tesseract and the recognizer alike.
+    ND30 numbers from 01, so a number of one digit is one that lost digits: the page's reading stands."""
+    from gateway.understand.fields import _vote
+
+    assert _vote("9333", "9", digits.Reading("9", 0.9)) == "9333"
+    assert _vote("93", "09", digits.Reading("9", 0.9)) == "09"  # two digits read in the box stand
+    assert _vote("71", "9", digits.Reading("9", 0.9)) == "9"  # not the digits the page read
