@@ -217,5 +217,6 @@ def test_a_box_of_one_digit_does_not_cut_a_printed_number_the_page_read_whole() 
     from gateway.understand.fields import _vote
 
     assert _vote("9333", "9", digits.Reading("9", 0.9)) == "9333"
+    assert _vote("9333", "", digits.Reading("9", 0.78)) == "9333"  # Tesseract's box read nothing
     assert _vote("93", "09", digits.Reading("9", 0.9)) == "09"  # two digits read in the box stand
     assert _vote("71", "9", digits.Reading("9", 0.9)) == "9"  # not the digits the page read

@@ -479,9 +479,9 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
 
     if same(recognized, printed):
         return printed if len(printed) >= len(recognized) else recognized
+    if _first_digit_of(printed, [r for r in (recognized, box) if r]):
+        return printed
     if same(recognized, box):
-        if len(box) == 1 and len(printed) >= 2 and printed.startswith(box):
-            return printed  # ND30 numbers from 01: the box over a printed "9333/UBND" glued to its slash took one digit
         return box if len(box) >= len(recognized) else recognized
     if same(printed, box):
         return printed
@@ -503,6 +503,12 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
             and hand.confidence >= HAND_OVER_DIGIT):
         return recognized
     return printed or (box if len(box) >= 2 else "")
+
+
+def _first_digit_of(printed: str, readings: list[str]) -> bool:
+    """True when the box's ``readings`` are each one digit, the first of a longer number the page printed: ND30
+    numbers from 01, so the box over a printed "9333/UBND-VX" read as one word took one digit of it."""
+    return len(printed) >= 2 and bool(readings) and all(len(r) == 1 and printed.startswith(r) for r in readings)
 
 
 def _digit_lost(recognized: str, printed: str, box: str) -> bool:
