@@ -122,24 +122,33 @@ def test_a_so_line_whose_label_the_handwriting_marred_past_reading_is_still_read
     assert patterns.read_code(["V/v kế hoạch năm 2024"]) is None
 
 
-def test_a_ky_hieu_ocr_ran_into_one_group_is_read_again_closer() -> None:
+def _scanned_header_with(organ: str, number: str, notation: str, run_with: str, garble):
+    """A made document scanned at 250 dpi, its header OCR'd, and that reading with the run holding ``run_with``
+    read as ``garble`` makes of it: (the scan, the marred page)."""
     import dataclasses
 
     import pypdfium2 as pdfium
     from docgen import make_official_pdf, scan_of
 
     from gateway.understand import fields, ocr
-    from gateway.understand.layout import doc_text
 
-    pdf = make_official_pdf(organ=("BỘ GIÁO DỤC VÀ ĐÀO TẠO",), number="09", notation="BGDĐT-QLĐT",
+    pdf = make_official_pdf(organ=(organ,), number=number, notation=notation,
                             place="Hà Nội", day="16", month="04", year="2024", vv=("V/v kế hoạch năm",),
                             signer=("BỘ TRƯỞNG",), signer_name="Nguyễn Văn An")
     document = pdfium.PdfDocument(scan_of(pdf, angle=0.3, dpi=250))
     page = ocr.ocr_region(document, 0, fields.HEADER_SHARE, 300).page
+    run = next(s for s in page.segments if run_with in s.text)
+    garbled = dataclasses.replace(run, text=garble(run.text))
+    return document, dataclasses.replace(page, segments=tuple(garbled if s is run else s for s in page.segments))
+
+
+def test_a_ky_hieu_ocr_ran_into_one_group_is_read_again_closer() -> None:
+    from gateway.understand import fields
+    from gateway.understand.layout import doc_text
+
     # the page's reading with the ký hiệu's letters run together, Đ read as p and its hyphen lost
-    run = next(s for s in page.segments if "QL" in s.text)
-    garbled = dataclasses.replace(run, text=run.text[:run.text.index("/") + 1] + "pGDpppQLpT")
-    marred = dataclasses.replace(page, segments=tuple(garbled if s is run else s for s in page.segments))
+    document, marred = _scanned_header_with("BỘ GIÁO DỤC VÀ ĐÀO TẠO", "09", "BGDĐT-QLĐT", "QL",
+                                            lambda text: text[:text.index("/") + 1] + "pGDpppQLpT")
     parsed = patterns.parse(doc_text([marred]), "ocr")
     assert parsed.fields["code_notation"].value == "PGDPPPQLPT"
     again = fields._ky_hieu_again(document, marred, parsed, 300)
@@ -196,23 +205,12 @@ def test_an_agency_group_is_not_cut_to_an_agency_name_read_cut_short() -> None:
 
 
 def test_a_so_line_read_into_one_group_is_read_again_alone_on_its_row() -> None:
-    import dataclasses
-
-    import pypdfium2 as pdfium
-    from docgen import make_official_pdf, scan_of
-
-    from gateway.understand import fields, ocr
+    from gateway.understand import fields
     from gateway.understand.layout import doc_text
 
-    pdf = make_official_pdf(organ=("BỘ TÀI CHÍNH",), number="323", notation="BTC-KHTC",
-                            place="Hà Nội", day="16", month="04", year="2024", vv=("V/v kế hoạch năm",),
-                            signer=("BỘ TRƯỞNG",), signer_name="Nguyễn Văn An")
-    document = pdfium.PdfDocument(scan_of(pdf, angle=0.3, dpi=250))
-    page = ocr.ocr_region(document, 0, fields.HEADER_SHARE, 300).page
     # the page's reading ran the Số line into the row beside it: its colon and the ký hiệu's groups lost
-    run = next(s for s in page.segments if "KHTC" in s.text)
-    garbled = dataclasses.replace(run, text="SỐ 22/HTC)SKH TC L2 22066012092 SẺ 21021")
-    marred = dataclasses.replace(page, segments=tuple(garbled if s is run else s for s in page.segments))
+    document, marred = _scanned_header_with("BỘ TÀI CHÍNH", "323", "BTC-KHTC", "KHTC",
+                                            lambda text: "SỐ 22/HTC)SKH TC L2 22066012092 SẺ 21021")
     text = doc_text([marred])
     parsed = patterns.parse(text, "ocr")
     assert parsed.fields["code_notation"].value == "HTC"
