@@ -781,7 +781,7 @@ def _so_line_again(pdf, page: PageText, text: patterns.DocText, parsed: patterns
 
 
 def _line_readings(pdf, box: tuple[float, float, float, float], dpi: int,
-                   turn: tuple[float, float, float] = (0.0, 0.5, 0.5)):
+                   turn: layout.Turn = layout.NO_TURN):
     """The line in ``box`` read as one line, then, lazily, as Tesseract may read it otherwise: the box a little
     tighter over and under (the rule above the row, the next row's tops), and closer (KY_HIEU_DPI). Tesseract
     reads a line of print one way in a box and as junk in one a few pixels taller."""

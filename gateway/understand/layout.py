@@ -25,6 +25,10 @@ class Segment:
     confidence: float = 100.0  # OCR's lowest word confidence in the run (0–100); 100 for a text layer
 
 
+Turn = tuple[float, float, float]  # degrees, then the centre's x and y as shares of the page
+NO_TURN: Turn = (0.0, 0.5, 0.5)  # a page read as drawn
+
+
 @dataclass(frozen=True)
 class PageText:
     """The segments of one page and the page's size."""
@@ -34,7 +38,7 @@ class PageText:
     segments: tuple[Segment, ...]
     # the turn (degrees; centre x, y as shares of the page) that straightened a skewed scan before OCR read it:
     # a box in these coordinates lies turned by as much on the page as drawn (see ocr.read_line)
-    turn: tuple[float, float, float] = (0.0, 0.5, 0.5)
+    turn: Turn = NO_TURN
 
     @property
     def has_text(self) -> bool:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from gateway.core.errors import ExtractionError
 from gateway.core.text import nfc
-from gateway.understand.layout import PageText, Segment
+from gateway.understand.layout import NO_TURN, PageText, Segment, Turn
 
 log = logging.getLogger(__name__)
 
@@ -282,7 +282,7 @@ def native_dpi(pdf, index: int) -> float | None:
 
 
 def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int = DPI, ink_only: bool = False,
-              no_rule: bool = False, turn: tuple[float, float, float] = (0.0, 0.5, 0.5)) -> str:
+              no_rule: bool = False, turn: Turn = NO_TURN) -> str:
     """One line of text in ``box`` (fractions of the page: left, top, right, bottom), rendered alone at ``dpi``.
 
     A page read at a lower resolution gets the tones of a short line wrong where this closer look, as a
@@ -317,7 +317,7 @@ def read_line(pdf, index: int, box: tuple[float, float, float, float], dpi: int 
         return ""
 
 
-def _turned_box(page, box: tuple[float, float, float, float], scale: float, turn: tuple[float, float, float]):
+def _turned_box(page, box: tuple[float, float, float, float], scale: float, turn: Turn):
     """The grey of ``box`` (shares of the straightened page) cut from the page turned by ``turn`` as clean() turned
     it: on a scan skewed by 1°, a box of the straightened page's coordinates cut from the page as drawn lies a
     line off at its ends (the row above or below, the scanner's shadow, instead of the Số line)."""
