@@ -495,7 +495,7 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
                                                          and hand.confidence >= HAND_ALONE)):
         return recognized  # confident, or the only reading there is (its doubt shows in the evidence)
     fuller = [text for text, p in hand.alternatives(4, 3) if p >= HAND_SECOND
-              and len(text) == len(box) + 1 and len(box) >= 2 and patterns.within(box, text)]
+              and len(box) >= 2 and _one_digit_more(box, text)]
     if not width and len(fuller) == 1:
         return fuller[0]  # Tesseract's box lost a digit of a likely reading ("14" of 164, read 169 or 164)
     # ND30 numbers from 01: a page's reading of one digit, as the box's, lost one; more digits fairly sure stand
@@ -515,10 +515,15 @@ def _digit_lost(recognized: str, printed: str, box: str) -> bool:
     """True when Tesseract's two readings have as many digits and differ in one at most, and the recognizer read
     one digit fewer, each of its digits in both in order ("32" against "323" and "322"): it lost one, they
     did not both add one."""
-    if not recognized or len(printed) != len(box) or len(printed) != len(recognized) + 1:
+    if not recognized or len(printed) != len(box):
         return False
-    return (sum(a != b for a, b in zip(printed, box)) <= 1 and patterns.within(recognized, printed)
-            and patterns.within(recognized, box))
+    return (sum(a != b for a, b in zip(printed, box)) <= 1 and _one_digit_more(recognized, printed)
+            and _one_digit_more(recognized, box))
+
+
+def _one_digit_more(short: str, long: str) -> bool:
+    """True when ``long`` is ``short`` with one digit more somewhere ("164" of "14")."""
+    return len(long) == len(short) + 1 and patterns.within(short, long)
 
 
 def _hand_agreement(value: FieldValue | None, hand: digits.Reading, date: bool = False) -> str:

@@ -393,10 +393,10 @@ def row_words(page: OcrPage, box: tuple[float, float, float, float]) -> tuple[Se
     if crop is None:
         return ()
     try:
-        _, words = _read(crop, 0, crop.size)
+        _, words = _read(crop, top, crop.size)
     except ExtractionError:
         return ()
-    return tuple(Segment(w.text, w.x0 + left, w.x1 + left, w.top + top, w.bottom + top, w.confidence) for w in words)
+    return tuple(dataclasses.replace(w, x0=w.x0 + left, x1=w.x1 + left) for w in words)
 
 
 def read_digits(image, box: tuple[float, float, float, float], psm: str = "7") -> str:
