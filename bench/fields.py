@@ -3,8 +3,8 @@
 Usage: .venv/bin/python bench/fields.py DIR [--misses] [--records FILE] [--ocr-speed]
 DIR holds labels.jsonl and the files it names (vn-real, or a set made by bench/docset.py). --misses prints
 each wrong field (use it on development sets only: a held-out set is looked at through its figures);
---records writes one JSON line per field (value, source, confidence, evidence, right or wrong) for
-bench/calibrate.py; --ocr-speed also times page-1 OCR of the first scan against bare `tesseract`.
+--records writes one JSON line per field (value, wanted value, source, confidence, evidence, right or
+wrong) for bench/calibrate.py; --ocr-speed also times page-1 OCR of the first scan against bare `tesseract`.
 """
 
 from __future__ import annotations
@@ -77,14 +77,15 @@ PARTS = {"code_number": "so", "code_notation": "ky_hieu", "issued_date": "ngay_b
 
 
 def _record(out, label: dict, group: str, meta, found: dict[str, str]) -> None:
-    """One line per field the reader filled: its evidence and whether it was right."""
+    """One line per field the reader filled: its evidence, what it read against what was wanted, and whether it was right."""
     for key, name in PARTS.items():
         value = meta.fields.get(key)
         if value is None:
             continue
-        right = _key(_wanted(label, name)) == _key(_read(value, name))
+        want, read = _wanted(label, name), _read(value, name)
         out.write(json.dumps({"id": label["id"], "group": group, "field": key, "evidence": found.get(key, ""),
-                              "confidence": value.confidence, "right": right}, ensure_ascii=False) + "\n")
+                              "confidence": value.confidence, "right": _key(want) == _key(read),
+                              "value": read, "want": want, "source": value.source}, ensure_ascii=False) + "\n")
 
 
 def _group(label: dict) -> str:
