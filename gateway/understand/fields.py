@@ -701,7 +701,7 @@ def _agency_row_again(pdf, page: PageText, row: list[Segment], segment: Segment,
     for top, bottom, edge in boxes:
         box = (0.02, top / page.height, edge / page.width, bottom / page.height)
         try:
-            reading = _without_litter(ocr.read_line(pdf, 0, box, dpi, no_rule=True))
+            reading = _without_litter(ocr.read_line(pdf, 0, box, dpi, no_rule=True, turn=page.turn))
         except Exception as err:  # noqa: BLE001 - the first reading stands
             log.debug("reading an agency line again failed: %s", err)
             break
