@@ -18,6 +18,7 @@ _KY_HIEU_SLASH = re.compile(r"/\s*(?:(?:19|20)\d\d\s*/\s*)?[^\W\d_]+\s?[-–]")
 _SO_PER_HEIGHT = 1.7  # the printed "Số:" is 1.6 times as wide as its word box is tall (its marks in the height)
 _SO_GLUED = re.compile(r"s\S?:(?=\S)")  # "Só:84": the colon ends the word's "Số:"
 _NONE = digits.Reading("", 0.0)
+_PAST_SLASH = 0.6  # the số's crop reaches this many box heights past the slash: a digit touching it stays whole
 
 
 @dataclass(frozen=True)
@@ -42,17 +43,20 @@ def read_boxes(page: ocr.OcrPage) -> Boxes:
 
 
 def _recognized(page: ocr.OcrPage, box: tuple[float, float, float, float], most: int = 6,
-                first: bool = True) -> digits.Reading:
+                first: bool = True, reach: float = 0.0) -> digits.Reading:
+    """The recognizer's reading of ``box``; ``reach``: how far past its right edge (in box heights) the crop goes,
+    so that a last digit written touching the print after the box is read whole rather than cut."""
     import numpy as np
 
     # Cut half a line wider on the left, where the box starts at an estimate of where "Số:" or "ngày" ends: a
     # digit the estimate cuts is read whole, and the print before it is told apart by where its middle lies.
-    # (The right end is the ký hiệu's slash or "tháng" as OCR placed them: a slash's middle can lie on either side.)
     left = max(0.0, box[0] - 0.25 * (box[3] - box[1]))
-    crop = ocr.box_crop(page.image, (left, *box[1:]))
+    right = box[2] + reach * (box[3] - box[1])
+    crop = ocr.box_crop(page.image, (left, box[1], right, box[3]))
     if crop is None:
         return _NONE
-    return digits.read(np.asarray(crop.convert("L")), most, first, int(box[0]) - int(left))
+    end = int(box[2]) - int(left) if reach else 0
+    return digits.read(np.asarray(crop.convert("L")), most, first, int(box[0]) - int(left), end)
 
 
 def _same_line(a: Segment, b: Segment) -> bool:
@@ -117,7 +121,7 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
         # a "Số:" word wider than the printed word took the handwriting after it in ("Số:5" read "Số:")
         box = _box(min(word.x1, word.x0 + _SO_PER_HEIGHT * (word.bottom - word.top)) + 2, cut, word, words)
         read = _digits(page, box)
-        hand = _a_number(_recognized(page, box))
+        hand = _a_number(_recognized(page, box, reach=_PAST_SLASH))
         if 1 <= len(read) <= 6 or hand.text:
             return (read if len(read) <= 6 else ""), hand
     return "", _NONE
