@@ -437,3 +437,18 @@ def test_a_last_digit_written_touching_the_kyhieus_slash_is_read() -> None:
         page = ocr.OcrPage(0, "top", page.page, 0.0, words=(words[0], slash), image=page.image)
         _, hand = _number([words[0], slash], page)
         assert hand.text == number, (number, hand)
+
+
+def test_the_so_box_ends_a_slash_before_the_ky_hieus_groups_when_ocr_lost_the_slash() -> None:
+    """OCR read the ký hiệu without its slash ("QĐ-BXD" for "/QĐ-BXD"): the box ends a slash's width before the
+    word that opens with the ký hiệu's groups, where OCR placed it."""
+    from PIL import ImageDraw
+
+    from gateway.understand.handwriting import _number
+    from gateway.understand.layout import Segment
+
+    words = [Segment("Số.", 80, 144, 100, 140), Segment("QĐ-BXD", 330, 480, 100, 140)]
+    page = _so_page(words, "9563", 165)
+    ImageDraw.Draw(page.image).polygon([(322, 92), (327, 92), (309, 142), (304, 142)], fill=(10, 10, 10))
+    _, hand = _number(list(page.words), page)
+    assert hand.text == "9563"

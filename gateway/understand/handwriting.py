@@ -15,6 +15,9 @@ _YEAR_SLASH = re.compile(r"/\s*(?:19|20)\d\d\s*/\s*[^\W\d_]")
 _LETTER_SLASH = re.compile(r"/\s*[^\W\d_]")  # a slash before letters (a handwritten 7 or 1 may read as one too)
 # the slash before a ký hiệu's groups ("/QĐ-STC", "/2017/NĐ-CP", "/TB - UBND")
 _KY_HIEU_SLASH = re.compile(r"/\s*(?:(?:19|20)\d\d\s*/\s*)?[^\W\d_]+\s?[-–]")
+# a ký hiệu's groups opening a word whose slash OCR lost ("QĐ-BXD" of "/QĐ-BXD")
+_KY_HIEU_GROUPS = re.compile(r"[^\W\d_]{1,8}\s?[-–][^\W\d_]")
+_SLASH_PER_HEIGHT = 0.45  # a printed slash is 0.28 em wide, and a capital's word box about 0.65 em tall
 _SO_PER_HEIGHT = 1.7  # the printed "Số:" is 1.6 times as wide as its word box is tall (its marks in the height)
 _SO_GLUED = re.compile(r"s\S?:(?=\S)")  # "Só:84": the colon ends the word's "Số:"
 _NONE = digits.Reading("", 0.0)
@@ -111,13 +114,12 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
         slash = next((w for w in line if _KY_HIEU_SLASH.search(w.text)), None)
         slash = slash or next((w for w in line if _LETTER_SLASH.search(w.text)), None)
         slash = slash or next((w for w in line if "/" in w.text), None)
-        if slash is None:
-            continue
-        # "/2017/NĐ-CP": the year of a legal document's ký hiệu starts with the first slash
-        letters = (_YEAR_SLASH.search(slash.text) or _KY_HIEU_SLASH.search(slash.text)
-                   or _LETTER_SLASH.search(slash.text))
-        at = letters.start() if letters else slash.text.index("/")
-        cut = slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
+        if slash is not None:
+            cut = _slash_at(slash)
+        else:
+            cut = _before_groups(line)
+            if cut is None:
+                continue
         # a "Số:" word wider than the printed word took the handwriting after it in ("Số:5" read "Số:")
         box = _box(min(word.x1, word.x0 + _SO_PER_HEIGHT * (word.bottom - word.top)) + 2, cut, word, words)
         read = _digits(page, box)
@@ -125,6 +127,22 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
         if 1 <= len(read) <= 6 or hand.text:
             return (read if len(read) <= 6 else ""), hand
     return "", _NONE
+
+
+def _slash_at(slash: Segment) -> float:
+    """Where the ký hiệu's slash starts in the word that holds it, by its place among the word's letters."""
+    # "/2017/NĐ-CP": the year of a legal document's ký hiệu starts with the first slash
+    letters = (_YEAR_SLASH.search(slash.text) or _KY_HIEU_SLASH.search(slash.text)
+               or _LETTER_SLASH.search(slash.text))
+    at = letters.start() if letters else slash.text.index("/")
+    return slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
+
+
+def _before_groups(line: list[Segment]) -> float | None:
+    """Where the slash OCR lost starts: a slash's width before the first word of the line that opens with a ký
+    hiệu's groups ("QĐ-BXD"), as OCR measured that word; None when no word does."""
+    code = next((w for w in line if _KY_HIEU_GROUPS.match(w.text.strip())), None)
+    return None if code is None else code.x0 - _SLASH_PER_HEIGHT * (code.bottom - code.top)
 
 
 def _so_line(words: list[Segment], page: ocr.OcrPage) -> Segment | None:
