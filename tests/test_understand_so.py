@@ -273,3 +273,21 @@ def test_a_so_line_read_with_a_period_for_its_colon_and_no_slash_is_read_again(m
     assert "code_notation" not in parsed.fields
     again = fields._so_line_again(None, page, text, parsed, 300)
     assert again.fields["code_notation"].value == "QĐ-BXD" and "code_notation" in again.repaired
+
+
+def test_the_so_box_ends_at_the_printed_slash_of_a_word_ocr_glued_the_handwriting_into() -> None:
+    """OCR read the handwritten 3261 and the printed "/BQLDA-QLĐT" as one word "##/BQLDA-QLĐT": the slash's place
+    among the word's letters lies inside the handwriting (a hand's digits are wider than print's letters), and
+    the box cut the last digits off. The print's glyphs, walked from the word's end, show where its slash is."""
+    from gateway.understand.handwriting import _number
+
+    regular = ImageFont.truetype(SERIF_BOLD.replace("-Bold", "-Regular"), 50)
+    image = Image.new("RGB", (1240, 300), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    draw.text((80, 100), "Số:", font=regular, fill=(20, 20, 20))
+    draw_digits(image, 180, 102, 40, "3261", pen=4, slant=0.15)
+    draw.text((345, 100), "/BQLDA-QLĐT", font=regular, fill=(20, 20, 20))
+    right = 345 + draw.textlength("/BQLDA-QLĐT", font=regular)
+    words = [Segment("Số:", 80, 150, 108, 148), Segment("##/BQLDA-QLĐT", 180, right, 104, 150)]
+    _, hand = _number(words, _page(words, image))
+    assert hand.text == "3261"

@@ -115,7 +115,7 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
         slash = slash or next((w for w in line if _LETTER_SLASH.search(w.text)), None)
         slash = slash or next((w for w in line if "/" in w.text), None)
         if slash is not None:
-            cut = _slash_at(slash)
+            cut = _slash_at(slash, page)
         else:
             cut = _before_groups(line)
             if cut is None:
@@ -129,13 +129,56 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
     return "", _NONE
 
 
-def _slash_at(slash: Segment) -> float:
-    """Where the ký hiệu's slash starts in the word that holds it, by its place among the word's letters."""
+def _slash_at(slash: Segment, page: ocr.OcrPage) -> float:
+    """Where the ký hiệu's slash starts in the word that holds it: by its place among the word's letters, or, when
+    OCR glued the handwriting before it into the word ("##/BQLDA-QLĐT": the hand's digits are wider than print's
+    letters, and the share of letters places the slash inside them), where the print's glyphs show it."""
     # "/2017/NĐ-CP": the year of a legal document's ký hiệu starts with the first slash
-    letters = (_YEAR_SLASH.search(slash.text) or _KY_HIEU_SLASH.search(slash.text)
-               or _LETTER_SLASH.search(slash.text))
+    year = _YEAR_SLASH.search(slash.text)
+    letters = year or _KY_HIEU_SLASH.search(slash.text) or _LETTER_SLASH.search(slash.text)
     at = letters.start() if letters else slash.text.index("/")
-    return slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
+    measured = _printed_slash(page, slash, len(slash.text) - at) if at and not year and page.image is not None else None
+    return measured if measured is not None else slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
+
+
+def _printed_slash(page: ocr.OcrPage, word: Segment, printed: int) -> float | None:
+    """Where the print's slash starts in ``word``, whose last ``printed`` characters are the slash and the ký hiệu:
+    its glyphs walked from the word's right end stand on one baseline (or hang from one cap line) at a letter's
+    height, or are its hyphen, up to a slanted stroke as tall as a capital, the slash. None when the walk meets
+    anything else first (a digit written touching the slash) or counts not about as many glyphs as characters."""
+    import cv2
+    import numpy as np
+
+    height = word.bottom - word.top
+    crop = ocr.box_crop(page.image, (word.x0, word.top - 0.3 * height, word.x1 + 2, word.bottom + 0.3 * height))
+    if crop is None:
+        return None
+    gray = np.asarray(crop.convert("L"))
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    glyphs = sorted((i for i in range(1, count) if stats[i][4] >= 8), key=lambda i: -(stats[i][0] + stats[i][2]))
+    if len(glyphs) < 3:
+        return None
+    base = float(np.median([stats[i][1] + stats[i][3] for i in glyphs[:3]]))  # the last letters: print
+    cap = float(np.median([stats[i][3] for i in glyphs[:3]]))
+    for walked, i in enumerate(glyphs, start=1):
+        x, y, w, h, _ = stats[i]
+        if h >= 0.85 * cap and w <= 0.6 * cap and _slant(labels[y:y + h, x:x + w] == i) > 0.45 * w:
+            return word.x0 + x if 0.6 * printed <= walked <= 1.3 * printed else None
+        letter = (abs(y + h - base) <= 0.15 * cap or abs(y - (base - cap)) <= 0.15 * cap) and 0.45 * cap <= h <= 1.35 * cap
+        hyphen = h < 0.3 * cap and w > h and base - 0.7 * cap < y + h < base
+        if not (letter or hyphen):
+            return None
+    return None
+
+
+def _slant(mask) -> float:
+    """How far right the top third of a glyph's ink lies of its bottom third's (a slash leans right)."""
+    import numpy as np
+
+    ys, xs = np.nonzero(mask)
+    third = (ys.max() - ys.min() + 1) / 3
+    return float(xs[ys < ys.min() + third].mean() - xs[ys > ys.max() - third].mean())
 
 
 def _before_groups(line: list[Segment]) -> float | None:
