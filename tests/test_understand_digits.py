@@ -246,8 +246,8 @@ def test_a_so_the_file_name_chose_among_the_readings_is_not_taken_as_agreed(monk
     nine_or_four = (0.0,) * 4 + (0.55,) + (0.0,) * 4 + (0.09,)
     two = (0.0, 0.0, 0.95) + (0.0,) * 7
 
-    def misread(gray, most=6, first=True, start=0):
-        return digits.Reading("42", 0.52, (nine_or_four, two)) if first else real(gray, most, first, start)
+    def misread(gray, most=6, first=True, start=0, end=0):
+        return digits.Reading("42", 0.52, (nine_or_four, two)) if first else real(gray, most, first, start, end)
 
     monkeypatch.setattr(handwriting.digits, "read", misread)
     pdf = make_official_pdf(organ=("ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NGÃI"), number=" " * 10, notation="TTr-UBND",
@@ -414,3 +414,41 @@ def test_the_so_box_ends_at_the_slash_before_the_ky_hieus_groups() -> None:
     page = _so_page(words, "6805", 165)
     _, hand = _number(list(page.words), page)
     assert hand.text == "6805"
+
+
+def test_a_last_digit_written_touching_the_kyhieus_slash_is_read() -> None:
+    """The hand's last digit runs into the printed slash after the blank ("3013/TTr-STP", the 3 touching "/"):
+    the box ends where the slash starts, so the crop's edge cut the two as one piece, dropped as print. The crop
+    reaches past the slash; the piece, its middle before the slash, is handwriting, and the slash is cut off it."""
+    from PIL import ImageDraw
+
+    from gateway.understand.handwriting import _number
+    from gateway.understand.layout import Segment
+
+    for number in ("3013", "57", "2468"):
+        words = [Segment("Số:", 80, 144, 100, 140)]
+        page = _so_page(words, number, 165)
+        last = 165 + (len(number) - 1) * 0.95 * 40 + 0.6 * 40  # where the last digit's foot ends
+        draw = ImageDraw.Draw(page.image)
+        draw.polygon([(last + 18, 92), (last + 23, 92), (last + 5, 142), (last, 142)], fill=(10, 10, 10))
+        for x in range(int(last + 34), 520, 34):  # the ký hiệu's capitals
+            draw.rectangle((x, 102, x + 22, 138), fill=(10, 10, 10))
+        slash = Segment("/TTr-STP", last + 2, 520, 100, 140)
+        page = ocr.OcrPage(0, "top", page.page, 0.0, words=(words[0], slash), image=page.image)
+        _, hand = _number([words[0], slash], page)
+        assert hand.text == number, (number, hand)
+
+
+def test_the_so_box_ends_a_slash_before_the_ky_hieus_groups_when_ocr_lost_the_slash() -> None:
+    """OCR read the ký hiệu without its slash ("QĐ-BXD" for "/QĐ-BXD"): the box ends a slash's width before the
+    word that opens with the ký hiệu's groups, where OCR placed it."""
+    from PIL import ImageDraw
+
+    from gateway.understand.handwriting import _number
+    from gateway.understand.layout import Segment
+
+    words = [Segment("Số.", 80, 144, 100, 140), Segment("QĐ-BXD", 330, 480, 100, 140)]
+    page = _so_page(words, "9563", 165)
+    ImageDraw.Draw(page.image).polygon([(322, 92), (327, 92), (309, 142), (304, 142)], fill=(10, 10, 10))
+    _, hand = _number(list(page.words), page)
+    assert hand.text == "9563"

@@ -218,3 +218,20 @@ def test_a_so_line_read_into_one_group_is_read_again_alone_on_its_row() -> None:
     assert again.fields["code_notation"].value == "BTC-KHTC" and again.fields["code_number"].value == "323"
     assert "code_notation" in again.repaired
     document.close()
+
+
+def test_a_ky_hieu_whose_slash_ocr_lost_into_the_handwriting_is_read_by_its_type_code() -> None:
+    """The handwriting touching the ký hiệu's slash, OCR read the two as junk ("#Z“Z-7NQ-UBND"), or the slash as
+    nothing ("Số. §@?® QĐ-BXD"): a group that is a type's Phụ lục III code opens the ký hiệu, and the number is the
+    handwriting box's. Read so, the ký hiệu is marked repaired (no slash confirmed where it starts). A công văn's
+    slashless ký hiệu has no type code to start it, and capitals run before a code are a group of their own."""
+    assert patterns.read_code(["Số: #Z“Z-7NQ-UBND"]) == ("", "NQ-UBND")
+    assert patterns.read_code(["Số. §@?® QĐ-BXD"]) == ("", "QĐ-BXD")
+    assert patterns.read_code(["Số: 12 SYT-KHTC"]) is None
+    assert patterns.read_code(["Số: ## BQLDA-QLĐT"]) is None  # not "DA-QLĐT"
+    assert patterns.read_code(["Độc lập - Tự do - Hạnh phúc"]) is None
+    parsed = patterns.parse(patterns.DocText(("ỦY BAN NHÂN DÂN", "TỈNH SÓC TRĂNG", "Số: #Z“Z-7NQ-UBND",
+                                              "Sóc Trăng, ngày 09 tháng 4 năm 2020", "NGHỊ QUYẾT")), "ocr", 0.7)
+    assert parsed.fields["code_notation"].value == "NQ-UBND" and "code_notation" in parsed.repaired
+    parsed = patterns.parse(patterns.DocText(("ỦY BAN NHÂN DÂN", "Số: 12/NQ-UBND", "NGHỊ QUYẾT")), "ocr", 0.7)
+    assert "code_notation" not in parsed.repaired

@@ -220,3 +220,74 @@ def test_a_box_of_one_digit_does_not_cut_a_printed_number_the_page_read_whole() 
     assert _vote("9333", "", digits.Reading("9", 0.78)) == "9333"  # Tesseract's box read nothing
     assert _vote("93", "09", digits.Reading("9", 0.9)) == "09"  # two digits read in the box stand
     assert _vote("71", "9", digits.Reading("9", 0.9)) == "9"  # not the digits the page read
+
+
+def test_a_so_line_the_pages_reading_lost_whole_is_found_by_its_ink_and_read_again(monkeypatch) -> None:
+    """Tesseract's layout dropped the Số line, under a long agency name, whole: no word of the page lies on it.
+    Its row of ink in the header's left half, with no word on it, is where the số and the ký hiệu are read again
+    (a rule under the agency, lower than a letter, and the lines the page read are no such row)."""
+    from gateway.understand import fields, patterns
+    from gateway.understand.handwriting import Boxes
+
+    regular = ImageFont.truetype(SERIF_BOLD.replace("-Bold", "-Regular"), 44)
+    image = Image.new("RGB", (2480, 1100), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    draw.text((300, 240), "TỔNG CÔNG TY KHÍ VIỆT", font=ImageFont.truetype(SERIF_BOLD, 44), fill=(20, 20, 20))
+    draw.text((500, 300), "NAM", font=ImageFont.truetype(SERIF_BOLD, 44), fill=(20, 20, 20))
+    draw.text((480, 352), "-------", font=regular, fill=(20, 20, 20))
+    draw.text((1400, 300), "Hồ Chí Minh, ngày 03 tháng 9 năm 2018", font=regular, fill=(20, 20, 20))
+    draw.text((320, 420), "Số:", font=regular, fill=(20, 20, 20))
+    draw_digits(image, 420, 416, 40, "95", pen=3, slant=0.1)
+    draw.text((560, 420), "/CT-KVN", font=regular, fill=(20, 20, 20))
+    words = [Segment("TỔNG", 300, 420, 245, 290), Segment("CÔNG", 435, 560, 245, 290),
+             Segment("TY", 575, 630, 245, 290), Segment("KHÍ", 645, 720, 240, 290),
+             Segment("VIỆT", 735, 840, 236, 290), Segment("NAM", 500, 600, 305, 350),
+             Segment("Hồ Chí Minh, ngày 03 tháng 9 năm 2018", 1400, 2200, 300, 355)]
+    top = ocr.OcrPage(0, "top", PageText(2480, 3508, tuple(words)), 0.0, words=tuple(words), image=image)
+    rows = fields._lost_rows(top)
+    assert len(rows) == 1 and rows[0][1] * 3508 < 430 < 460 < rows[0][3] * 3508
+    assert fields._number_in_so_rows(top, Boxes()).hand_number.text == "95"
+
+    monkeypatch.setattr(ocr, "read_line", lambda pdf, index, box, dpi=300, **_: (
+        "Số: 9S /CT-KVN" if box[1] * 3508 < 440 < box[3] * 3508 else "NAM"))
+    text = patterns.DocText(("TỔNG CÔNG TY KHÍ VIỆT", "NAM", "Hồ Chí Minh, ngày 03 tháng 9 năm 2018", "CHỈ THỊ"))
+    parsed = patterns.parse(text, "ocr", 0.7)
+    assert "code_notation" not in parsed.fields
+    again = fields._so_line_again(None, top.page, text, parsed, 300, lost=rows)
+    assert again.fields["code_notation"].value == "CT-KVN" and "code_notation" in again.repaired
+
+
+def test_a_so_line_read_with_a_period_for_its_colon_and_no_slash_is_read_again(monkeypatch) -> None:
+    """The page read the Số line "Số. §@?® UBND-VP": the colon's top dot and the ký hiệu's slash lost, the pale
+    handwriting read as junk (a công văn's ký hiệu: no type's code says where it starts). It opens the số line all
+    the same (its row holds a ký hiệu's groups), and its row is read again."""
+    from gateway.understand import fields, patterns
+
+    so = Segment("Số. §@?® UBND-VP", 467, 964, 381, 430)
+    date = Segment("Hà Nội, ngày 10 tháng 4 năm 2022", 1287, 2100, 451, 503)
+    page = PageText(2480, 3508, (Segment("BỘ XÂY DỰNG", 516, 890, 240, 294), so, date))
+    monkeypatch.setattr(ocr, "read_line", lambda pdf, index, box, dpi=300, **_: (
+        "Số: ‡%4? /UBND-VP" if box[1] * 3508 < 400 < box[3] * 3508 else "BỘ XÂY"))
+    text = patterns.DocText(("BỘ XÂY DỰNG", "Số. §@?® UBND-VP", "Hà Nội, ngày 10 tháng 4 năm 2022", "V/v báo cáo"))
+    parsed = patterns.parse(text, "ocr", 0.7)
+    assert "code_notation" not in parsed.fields
+    again = fields._so_line_again(None, page, text, parsed, 300)
+    assert again.fields["code_notation"].value == "UBND-VP" and "code_notation" in again.repaired
+
+
+def test_the_so_box_ends_at_the_printed_slash_of_a_word_ocr_glued_the_handwriting_into() -> None:
+    """OCR read the handwritten 3261 and the printed "/BQLDA-QLĐT" as one word "##/BQLDA-QLĐT": the slash's place
+    among the word's letters lies inside the handwriting (a hand's digits are wider than print's letters), and
+    the box cut the last digits off. The print's glyphs, walked from the word's end, show where its slash is."""
+    from gateway.understand.handwriting import _number
+
+    regular = ImageFont.truetype(SERIF_BOLD.replace("-Bold", "-Regular"), 50)
+    image = Image.new("RGB", (1240, 300), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    draw.text((80, 100), "Số:", font=regular, fill=(20, 20, 20))
+    draw_digits(image, 180, 102, 40, "3261", pen=4, slant=0.15)
+    draw.text((345, 100), "/BQLDA-QLĐT", font=regular, fill=(20, 20, 20))
+    right = 345 + draw.textlength("/BQLDA-QLĐT", font=regular)
+    words = [Segment("Số:", 80, 150, 108, 148), Segment("##/BQLDA-QLĐT", 180, right, 104, 150)]
+    _, hand = _number(words, _page(words, image))
+    assert hand.text == "3261"

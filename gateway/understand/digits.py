@@ -126,12 +126,15 @@ def grey(gray: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return np.clip(ink * (255 / darkest), 0, 255)
 
 
-def ink(gray: np.ndarray, start: int = 0) -> np.ndarray | None:
-    """The box's ink as 255 on 0 (Otsu on the box alone, from ``start`` on: a pen paler than print still shows,
-    and the print left of the box does not set the threshold), or None when the box holds no contrast."""
+def ink(gray: np.ndarray, start: int = 0, end: int = 0) -> np.ndarray | None:
+    """The box's ink as 255 on 0 (Otsu on the box alone, from ``start`` on and before ``end`` when given: a pen
+    paler than print still shows, and the print left or right of the box does not set the threshold), or None
+    when the box holds no contrast."""
     import cv2
 
     box = gray[:, start:] if 0 < start < gray.shape[1] - 8 else gray
+    if 8 < end - max(start, 0) and end < gray.shape[1]:
+        box = box[:, :end - (gray.shape[1] - box.shape[1])]
     if box.size == 0 or int(box.max()) - int(box.min()) < 40:
         return None
     level, _ = cv2.threshold(np.ascontiguousarray(box), 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
@@ -139,18 +142,20 @@ def ink(gray: np.ndarray, start: int = 0) -> np.ndarray | None:
     return binary
 
 
+_TOUCHING = 0.15  # a piece starting this share of the box's height before the print after it is a digit touching it
 _EDGE = 0.3  # a piece the box's top or bottom edge cuts that lies within this share of its height is print
 
 
-def _pieces(binary: np.ndarray, start: int = 0) -> list[tuple[int, int, np.ndarray]]:
+def _pieces(binary: np.ndarray, start: int = 0, end: int = 0) -> list[tuple[int, int, np.ndarray]]:
     """The box's digit-sized pieces left to right as (x0, x1, their ink): components that overlap in x
-    joined, specks and rules dropped; components whose middle lies before ``start`` are print, left out before
-    the sizes that tell a speck are measured (a bold "y" would make a 7's bar one)."""
+    joined, specks and rules dropped; components whose middle lies before ``start`` (or from ``end`` on, when
+    given) are print, left out before the sizes that tell a speck are measured (a bold "y" would make a 7's bar
+    one)."""
     import cv2
 
     height = binary.shape[0]
     count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    ids = [i for i in range(1, count) if stats[i][0] + stats[i][2] / 2 >= start]
+    ids = [i for i in range(1, count) if _within(stats[i][0], stats[i][0] + stats[i][2], start, end, height)]
     keep = []
     tall = max((int(stats[i][3]) for i in ids if stats[i][2] < 2.5 * stats[i][3]), default=0)
     big = max((int(stats[i][4]) for i in ids), default=0)
@@ -185,6 +190,14 @@ def _pieces(binary: np.ndarray, start: int = 0) -> list[tuple[int, int, np.ndarr
         mask = np.isin(labels[:, x0:x1], ids).astype(np.uint8) * 255
         out.append((x0, x1, mask))
     return out
+
+
+def _within(x0: float, x1: float, start: int, end: int, height: int) -> bool:
+    """True when a piece from ``x0`` to ``x1`` is handwriting, not print, by where the print's estimated ends lie
+    (``end`` 0: none on the right): its middle after ``start``, and before ``end`` or its start well before it
+    (a last digit touching the ký hiệu's slash is one piece with it, whose middle the slash moves right)."""
+    middle = (x0 + x1) / 2
+    return middle >= start and (not end or middle < end or x0 < end - _TOUCHING * height)
 
 
 def _height(stats: np.ndarray, ids: list[int]) -> int:
@@ -315,24 +328,27 @@ def _on_its_own(gray: np.ndarray, pieces: list[tuple[int, int, np.ndarray]],
     return again or pieces
 
 
-def read(gray: np.ndarray, most: int = 6, first: bool = True, start: int = 0) -> Reading:
+def read(gray: np.ndarray, most: int = 6, first: bool = True, start: int = 0, end: int = 0) -> Reading:
     """The digits handwritten in a grey box (a numpy array, dark ink on light paper): at most ``most`` of them,
     the first group of pieces (``first``: the số, whose box the ký hiệu's slash ends) or the largest (a day
     between "ngày" and "tháng").
 
     ``start`` is where the print before the box ("Số:", "ngày") is thought to end when ``gray`` was cut wider
-    on the left: a piece whose middle lies before it is print, one it cuts but mostly after it is handwriting."""
+    on the left: a piece whose middle lies before it is print, one it cuts but mostly after it is handwriting.
+    ``end`` likewise is where the print after the box (the ký hiệu's slash) is thought to start when ``gray`` was
+    cut wider on the right: a last digit written touching the slash is one piece with it, kept whole (and cut
+    from it by the segmentation) rather than dropped as print the crop's edge cuts."""
     if gray.shape[0] < _TALL:  # a small box (a 150 dpi scan's): its strokes are a pixel or two wide
         scale = _TALL / gray.shape[0]
-        gray, start = _larger(gray, scale), int(start * scale)
-    binary = ink(gray, start)
+        gray, start, end = _larger(gray, scale), int(start * scale), int(end * scale)
+    binary = ink(gray, start, end)
     if binary is None:
         return Reading("", 0.0)
-    pieces = _pieces(binary, start)
+    pieces = _pieces(binary, start, end)
     width = binary.shape[1]
     # The box is bounded by print ("ngày" and "tháng", "Số:" and the ký hiệu's slash): a piece the crop's edge
-    # cuts is print, and so is one whose middle lies before the print's estimated end.
-    pieces = [p for p in pieces if p[0] > 0 and p[1] < width and (p[0] + p[1]) / 2 >= start]
+    # cuts is print, and so is one whose middle lies before the print's estimated end or after its next start.
+    pieces = [p for p in pieces if p[0] > 0 and p[1] < width and _within(p[0], p[1], start, end, binary.shape[0])]
     if not pieces:
         return Reading("", 0.0)
     height = _tallest(pieces)

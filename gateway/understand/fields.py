@@ -454,7 +454,7 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
 def _number_in_so_rows(top: ocr.OcrPage, boxes: Boxes) -> Boxes:
     """``boxes`` with the số box placed from the words of a Số row read again alone (see _so_boxes), when the
     page's words gave it no place: its layout ran the row into junk without the slash ("Số 0d TRÌSII TP")."""
-    for row in _so_boxes(top.page):
+    for row in [*_so_boxes(top.page), *_lost_rows(top)]:
         again = read_boxes(dataclasses.replace(top, words=ocr.row_words(top, row)))
         if again.number or again.hand_number.text:
             return dataclasses.replace(boxes, number=again.number, hand_number=again.hand_number)
@@ -582,7 +582,8 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
     parsed = patterns.parse(respelled, "ocr", OCR_CONFIDENCE)
     if "code_notation" not in parsed.fields:
         try:
-            parsed = _so_line_again(pdf, ocr_pages[0], respelled, parsed, config.ocr_dpi)
+            parsed = _so_line_again(pdf, ocr_pages[0], respelled, parsed, config.ocr_dpi,
+                                    lost=_lost_rows(top if count > 1 else first))
         except Exception as err:  # noqa: BLE001 - a second look at the số line must not cost the document
             log.warning("reading the số line again failed: %s: %s", type(err).__name__, err)
     elif "-" not in parsed.fields["code_notation"].value:
@@ -621,7 +622,8 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
 ORGAN_ZONE = 0.18  # the top of page 1 that holds the agency's lines (ô 2), above the số
 ORGAN_REREAD = 50  # OCR's word confidence under which a line of ô 2 is read again alone
 _LETTERS = re.compile(r"[^\W\d_]+")
-_SO = re.compile(r"\s*s\S?\s*[:;]")  # "Số:", as OCR reads it ("So:", "Sô;")
+_SO = re.compile(r"\s*s\S?\s*[:;.]")  # "Số:", as OCR reads it ("So:", "Sô;", "Số." with the colon's top dot lost)
+_GROUPS = re.compile(r"[A-ZĐ]{1,8}[-–][A-ZĐ]{2}")  # a ký hiệu's groups ("QĐ-BXD")
 _SO_UNCOLONED = re.compile(r"\s*so\s+[^\s]*[\d/]")  # "SỐ 22/HTC": the colon lost, a number or slash next
 
 
@@ -701,7 +703,7 @@ def _agency_row_again(pdf, page: PageText, row: list[Segment], segment: Segment,
     for top, bottom, edge in boxes:
         box = (0.02, top / page.height, edge / page.width, bottom / page.height)
         try:
-            reading = _without_litter(ocr.read_line(pdf, 0, box, dpi, no_rule=True))
+            reading = _without_litter(ocr.read_line(pdf, 0, box, dpi, no_rule=True, turn=page.turn))
         except Exception as err:  # noqa: BLE001 - the first reading stands
             log.debug("reading an agency line again failed: %s", err)
             break
@@ -723,12 +725,14 @@ def _organ_holds(fields: dict[str, FieldValue], lines: list[str]) -> bool:
 
 
 def _so_line(page: PageText, segment) -> bool:
-    """True when ``segment`` opens the số line: "Số:" with a number or a ký hiệu in its row. An agency's line
-    "SỞ TƯ PHÁP" garbled to "S; PƯPHAP" opens like "Số:" but nothing in its row has a digit or a slash."""
+    """True when ``segment`` opens the số line: "Số:" with a number or a ký hiệu in its row (its slash, or in the
+    left half its groups: "QĐ-BXD" with the slash lost). An agency's line "SỞ TƯ PHÁP" garbled to "S; PƯPHAP"
+    opens like "Số:" but nothing in its row has a digit or a slash."""
     if not (_SO.match(fold(segment.text)) or _SO_UNCOLONED.match(fold(segment.text))):
         return False
     row = [s for s in page.segments if s.top < segment.bottom and segment.top < s.bottom]
-    return any(c.isdigit() or c == "/" for s in row for c in s.text)
+    return (any(c.isdigit() or c == "/" for s in row for c in s.text)
+            or any(_GROUPS.search(s.text) for s in row if s.x0 < page.width / 2))
 
 
 _ORGAN_FIELDS = {" ".join(fold(p).split()): p.upper() for p in vocab.LEXICON}
@@ -763,7 +767,7 @@ def _repair_organ(fields: dict[str, FieldValue]) -> bool:
 
 
 def _so_line_again(pdf, page: PageText, text: patterns.DocText, parsed: patterns.Parsed,
-                   dpi: int, grouped: bool = False) -> patterns.Parsed | None:
+                   dpi: int, grouped: bool = False, lost: list[tuple[float, ...]] = ()) -> patterns.Parsed | None:
     """``parsed`` with the số và ký hiệu of the "Số:" line read again alone, when the page's reading gave none
     (``grouped``: gave a ký hiệu of one group, which no ký hiệu is; then only a reading with its groups is taken,
     and None says there was none).
@@ -771,10 +775,10 @@ def _so_line_again(pdf, page: PageText, text: patterns.DocText, parsed: patterns
     The số (ô 3) shares its row with the date (ô 4), or stands a little above it: the left part of the date's
     row is read as one line, then the row of a "Số:" the page shows elsewhere in its left half, where the
     page's reading had run it into specks or the handwriting or misread its letters ("SỐ: 02 NGHT" for "Số:
-    02/NQ-BCT"). About 0.05 s a line, on few pages. A ký hiệu read so is marked repaired: no first reading
-    printed it.
+    02/NQ-BCT"). Last, the ``lost`` rows: the left half's rows of ink the page's reading has no word on. About
+    0.05 s a line, on few pages. A ký hiệu read so is marked repaired: no first reading printed it.
     """
-    for box in _so_boxes(page):
+    for box in [*_so_boxes(page), *lost]:
         line, code = _first_code(_line_readings(pdf, box, dpi, page.turn), grouped)
         if code is None:
             continue
@@ -826,6 +830,16 @@ def _so_boxes(page: PageText) -> list[tuple[float, float, float, float]]:
         right = min(beside, default=alone) - 0.5 * height
         boxes.append((0.02, top, right / page.width, bottom))
     return boxes
+
+
+def _lost_rows(top: ocr.OcrPage) -> list[tuple[float, ...]]:
+    """The rows of the header's left half (ô 2 and ô 3) that the page's reading lost whole, as boxes to read again:
+    Tesseract's layout drops a short line between blanks, as a Số line under a long agency name or with pale
+    handwriting in it."""
+    return ocr.unread_rows(top, (0.02, SO_ZONE[0], 0.5, SO_ZONE[1]))
+
+
+SO_ZONE = (0.04, 0.3)  # the top and bottom of the page's band (shares of its height) where the Số line stands
 
 
 def _row_of(segment: Segment, page: PageText) -> tuple[float, float]:

@@ -15,9 +15,13 @@ _YEAR_SLASH = re.compile(r"/\s*(?:19|20)\d\d\s*/\s*[^\W\d_]")
 _LETTER_SLASH = re.compile(r"/\s*[^\W\d_]")  # a slash before letters (a handwritten 7 or 1 may read as one too)
 # the slash before a ký hiệu's groups ("/QĐ-STC", "/2017/NĐ-CP", "/TB - UBND")
 _KY_HIEU_SLASH = re.compile(r"/\s*(?:(?:19|20)\d\d\s*/\s*)?[^\W\d_]+\s?[-–]")
+# a ký hiệu's groups opening a word whose slash OCR lost ("QĐ-BXD" of "/QĐ-BXD")
+_KY_HIEU_GROUPS = re.compile(r"[^\W\d_]{1,8}\s?[-–][^\W\d_]")
+_SLASH_PER_HEIGHT = 0.45  # a printed slash is 0.28 em wide, and a capital's word box about 0.65 em tall
 _SO_PER_HEIGHT = 1.7  # the printed "Số:" is 1.6 times as wide as its word box is tall (its marks in the height)
 _SO_GLUED = re.compile(r"s\S?:(?=\S)")  # "Só:84": the colon ends the word's "Số:"
 _NONE = digits.Reading("", 0.0)
+_PAST_SLASH = 0.6  # the số's crop reaches this many box heights past the slash: a digit touching it stays whole
 
 
 @dataclass(frozen=True)
@@ -42,17 +46,20 @@ def read_boxes(page: ocr.OcrPage) -> Boxes:
 
 
 def _recognized(page: ocr.OcrPage, box: tuple[float, float, float, float], most: int = 6,
-                first: bool = True) -> digits.Reading:
+                first: bool = True, reach: float = 0.0) -> digits.Reading:
+    """The recognizer's reading of ``box``; ``reach``: how far past its right edge (in box heights) the crop goes,
+    so that a last digit written touching the print after the box is read whole rather than cut."""
     import numpy as np
 
     # Cut half a line wider on the left, where the box starts at an estimate of where "Số:" or "ngày" ends: a
     # digit the estimate cuts is read whole, and the print before it is told apart by where its middle lies.
-    # (The right end is the ký hiệu's slash or "tháng" as OCR placed them: a slash's middle can lie on either side.)
     left = max(0.0, box[0] - 0.25 * (box[3] - box[1]))
-    crop = ocr.box_crop(page.image, (left, *box[1:]))
+    right = box[2] + reach * (box[3] - box[1])
+    crop = ocr.box_crop(page.image, (left, box[1], right, box[3]))
     if crop is None:
         return _NONE
-    return digits.read(np.asarray(crop.convert("L")), most, first, int(box[0]) - int(left))
+    end = int(box[2]) - int(left) if reach else 0
+    return digits.read(np.asarray(crop.convert("L")), most, first, int(box[0]) - int(left), end)
 
 
 def _same_line(a: Segment, b: Segment) -> bool:
@@ -107,20 +114,78 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
         slash = next((w for w in line if _KY_HIEU_SLASH.search(w.text)), None)
         slash = slash or next((w for w in line if _LETTER_SLASH.search(w.text)), None)
         slash = slash or next((w for w in line if "/" in w.text), None)
-        if slash is None:
-            continue
-        # "/2017/NĐ-CP": the year of a legal document's ký hiệu starts with the first slash
-        letters = (_YEAR_SLASH.search(slash.text) or _KY_HIEU_SLASH.search(slash.text)
-                   or _LETTER_SLASH.search(slash.text))
-        at = letters.start() if letters else slash.text.index("/")
-        cut = slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
+        if slash is not None:
+            cut = _slash_at(slash, page)
+        else:
+            cut = _before_groups(line)
+            if cut is None:
+                continue
         # a "Số:" word wider than the printed word took the handwriting after it in ("Số:5" read "Số:")
         box = _box(min(word.x1, word.x0 + _SO_PER_HEIGHT * (word.bottom - word.top)) + 2, cut, word, words)
         read = _digits(page, box)
-        hand = _a_number(_recognized(page, box))
+        hand = _a_number(_recognized(page, box, reach=_PAST_SLASH))
         if 1 <= len(read) <= 6 or hand.text:
             return (read if len(read) <= 6 else ""), hand
     return "", _NONE
+
+
+def _slash_at(slash: Segment, page: ocr.OcrPage) -> float:
+    """Where the ký hiệu's slash starts in the word that holds it: by its place among the word's letters, or, when
+    OCR glued the handwriting before it into the word ("##/BQLDA-QLĐT": the hand's digits are wider than print's
+    letters, and the share of letters places the slash inside them), where the print's glyphs show it."""
+    # "/2017/NĐ-CP": the year of a legal document's ký hiệu starts with the first slash
+    year = _YEAR_SLASH.search(slash.text)
+    letters = year or _KY_HIEU_SLASH.search(slash.text) or _LETTER_SLASH.search(slash.text)
+    at = letters.start() if letters else slash.text.index("/")
+    measured = _printed_slash(page, slash, len(slash.text) - at) if at and not year and page.image is not None else None
+    return measured if measured is not None else slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
+
+
+def _printed_slash(page: ocr.OcrPage, word: Segment, printed: int) -> float | None:
+    """Where the print's slash starts in ``word``, whose last ``printed`` characters are the slash and the ký hiệu:
+    its glyphs walked from the word's right end stand on one baseline (or hang from one cap line) at a letter's
+    height, or are its hyphen, up to a slanted stroke as tall as a capital, the slash. None when the walk meets
+    anything else first (a digit written touching the slash) or counts not about as many glyphs as characters."""
+    import cv2
+    import numpy as np
+
+    height = word.bottom - word.top
+    crop = ocr.box_crop(page.image, (word.x0, word.top - 0.3 * height, word.x1 + 2, word.bottom + 0.3 * height))
+    if crop is None:
+        return None
+    gray = np.asarray(crop.convert("L"))
+    _, binary = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    glyphs = sorted((i for i in range(1, count) if stats[i][4] >= 8), key=lambda i: -(stats[i][0] + stats[i][2]))
+    if len(glyphs) < 3:
+        return None
+    base = float(np.median([stats[i][1] + stats[i][3] for i in glyphs[:3]]))  # the last letters: print
+    cap = float(np.median([stats[i][3] for i in glyphs[:3]]))
+    for walked, i in enumerate(glyphs, start=1):
+        x, y, w, h, _ = stats[i]
+        if h >= 0.85 * cap and w <= 0.6 * cap and _slant(labels[y:y + h, x:x + w] == i) > 0.45 * w:
+            return word.x0 + x if 0.6 * printed <= walked <= 1.3 * printed else None
+        letter = (abs(y + h - base) <= 0.15 * cap or abs(y - (base - cap)) <= 0.15 * cap) and 0.45 * cap <= h <= 1.35 * cap
+        hyphen = h < 0.3 * cap and w > h and base - 0.7 * cap < y + h < base
+        if not (letter or hyphen):
+            return None
+    return None
+
+
+def _slant(mask) -> float:
+    """How far right the top third of a glyph's ink lies of its bottom third's (a slash leans right)."""
+    import numpy as np
+
+    ys, xs = np.nonzero(mask)
+    third = (ys.max() - ys.min() + 1) / 3
+    return float(xs[ys < ys.min() + third].mean() - xs[ys > ys.max() - third].mean())
+
+
+def _before_groups(line: list[Segment]) -> float | None:
+    """Where the slash OCR lost starts: a slash's width before the first word of the line that opens with a ký
+    hiệu's groups ("QĐ-BXD"), as OCR measured that word; None when no word does."""
+    code = next((w for w in line if _KY_HIEU_GROUPS.match(w.text.strip())), None)
+    return None if code is None else code.x0 - _SLASH_PER_HEIGHT * (code.bottom - code.top)
 
 
 def _so_line(words: list[Segment], page: ocr.OcrPage) -> Segment | None:

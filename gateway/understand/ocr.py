@@ -399,6 +399,40 @@ def row_words(page: OcrPage, box: tuple[float, float, float, float]) -> tuple[Se
     return tuple(dataclasses.replace(w, x0=w.x0 + left, x1=w.x1 + left) for w in words)
 
 
+def unread_rows(page: OcrPage, box: tuple[float, float, float, float], most: int = 2) -> list[tuple[float, ...]]:
+    """Rows of ink in ``box`` (shares of the page) that no word of the page's reading lies on, top first, as boxes
+    of their own (shares, the row's ink and a third of its height over and under): Tesseract's layout drops a
+    short line between blanks (a header's Số line under a long agency name) that read alone reads whole.
+    A row is as tall as a line of print at most; rules and specks are lower than a letter."""
+    import numpy as np
+
+    if page.image is None:
+        return []
+    width, height = page.page.width, page.page.height
+    left, top, right, bottom = int(box[0] * width), int(box[1] * height), int(box[2] * width), int(box[3] * height)
+    gray = np.asarray(page.image.convert("L"))[top:bottom, left:right]
+    if gray.size == 0:
+        return []
+    inked = (gray < 128).sum(axis=1) >= 3
+    runs, start = [], None
+    for y, on in enumerate([*inked, False]):
+        if on and start is None:
+            start = y
+        elif not on and start is not None:
+            runs.append((start + top, y + top))
+            start = None
+    letter, line = height * 0.006, height * 0.03  # at least a small letter's height, at most a line's with its marks
+    rows = []
+    for y0, y1 in runs:
+        if not letter <= y1 - y0 <= line:
+            continue
+        if any(w.top < y1 and y0 < w.bottom and w.x0 < right and w.x1 > left for w in page.words):
+            continue
+        pad = (y1 - y0) / 3
+        rows.append((box[0], (y0 - pad) / height, box[2], (y1 + pad) / height))
+    return rows[:most]
+
+
 def read_digits(image, box: tuple[float, float, float, float], psm: str = "7") -> str:
     """The digits in one small box of a cleaned page image: a handwritten số or day, read as one line of digits."""
     crop = box_crop(image, box)

@@ -90,8 +90,9 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
     type_name, type_code, title_at = read_type(head, fields.get("code_notation"))
     repaired: set[str] = {"issued_date"} if date_repaired and source == "ocr" else set()
     if code and source == "ocr" and (_dot_for_hyphen(code[1], list(doc.header_left) + head)
-                                     or _word_cut_off(code[1], list(doc.header_left) + head)):
-        repaired.add("code_notation")
+                                     or _word_cut_off(code[1], list(doc.header_left) + head)
+                                     or read_code(list(doc.header_left) + head, slashless=False) is None):
+        repaired.add("code_notation")  # … or read without its slash: by its type's code alone
     notation_read = fields.get("code_notation")
     if source == "ocr" and notation_read is not None:
         fixed = repair_notation(notation_read.value, type_code if title_at is not None else "", (organ, parent))
@@ -123,8 +124,9 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
     return Parsed(fields, urgency, secrecy, frozenset(repaired))
 
 
-def read_code(lines: list[str]) -> tuple[str, str] | None:
-    """(số, ký hiệu) from the "Số: 12/UBND-KT" line; the number is "" when it was left blank for handwriting."""
+def read_code(lines: list[str], slashless: bool = True) -> tuple[str, str] | None:
+    """(số, ký hiệu) from the "Số: 12/UBND-KT" line; the number is "" when it was left blank for handwriting.
+    ``slashless``: last, a line whose ký hiệu OCR read without its slash (_slashless_code)."""
     lines = [_ETH_RUN.sub("Đ", line) for line in lines]
     for line in lines:
         match = _CODE.search(line)
@@ -135,7 +137,8 @@ def read_code(lines: list[str]) -> tuple[str, str] | None:
                 return marred
             if notation:
                 return _digits_of((match.group("num") or "").strip()), notation
-    return next(filter(None, map(_marred_code, lines)), None) or next(filter(None, map(_glued_code, lines)), None)
+    return (next(filter(None, map(_marred_code, lines)), None) or next(filter(None, map(_glued_code, lines)), None)
+            or (next(filter(None, map(_slashless_code, lines)), None) if slashless else None))
 
 
 # A "Số:" line whose ký hiệu OCR marred where the handwriting or a speck touched it ("Số: 35 /ÑQ-HĐND",
@@ -183,6 +186,26 @@ def _glued_code(line: str) -> tuple[str, str] | None:
     if match is None:
         return None
     return match.group("num"), _notation(None, _unglued(match.group("groups"), line, match.end()))
+
+
+# A "Số:" label ("Số." with the colon's top dot lost), then the line's last run: a ký hiệu's groups after no
+# capital (the slash lost into the handwriting touching it: "#Z“Z-7NQ-UBND", or read as nothing: "§@?® QĐ-BXD")
+_SLASHLESS_LABEL = re.compile(r"^\s*[^\W\d_]{1,3}\s*[:;.]")
+_SLASHLESS_TAIL = re.compile(r"(?<![A-ZĐ])(?P<code>[A-ZĐ][A-Za-zĐ]*)(?P<groups>(?:[-–][A-ZĐ][A-Za-zĐ0-9&]*)+)[.,;]?\s*$")
+
+
+def _slashless_code(line: str) -> tuple[str, str] | None:
+    """("", ký hiệu) from a "Số:" line OCR read without the ký hiệu's slash, when its first group is a type's
+    Phụ lục III code ("NQ-UBND", "QĐ-BXD"): no other group opens a ký hiệu, so the junk before it is the
+    handwriting's, and the number is the handwriting box's. A công văn's ký hiệu ("SYT-KHTC") has no type code,
+    and a run of capitals before the code ("BQLDA-…") is a group of its own: neither is read so."""
+    head = _SLASHLESS_LABEL.match(line)
+    if head is None or "/" in line or "ngày" in line.lower():
+        return None
+    tail = _SLASHLESS_TAIL.search(line, head.end())
+    if tail is None or tail.group("code") not in vocab.TYPE_BY_CODE:
+        return None
+    return "", _notation(None, tail.group("code") + tail.group("groups"))
 
 
 _NEXT_CELL_WORD = re.compile(r"(?:\s[-–]\s?|[-–]\s)(?P<word>[A-ZĐ][^\W\d_]+)$")
