@@ -620,6 +620,7 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
 
 
 ORGAN_ZONE = 0.18  # the top of page 1 that holds the agency's lines (ô 2), above the số
+SO_ZONE = (0.04, 0.3)  # the top and bottom of the page's band (shares of its height) where the Số line stands
 ORGAN_REREAD = 50  # OCR's word confidence under which a line of ô 2 is read again alone
 _LETTERS = re.compile(r"[^\W\d_]+")
 _SO = re.compile(r"\s*s\S?\s*[:;.]")  # "Số:", as OCR reads it ("So:", "Sô;", "Số." with the colon's top dot lost)
@@ -837,9 +838,6 @@ def _lost_rows(top: ocr.OcrPage) -> list[tuple[float, ...]]:
     Tesseract's layout drops a short line between blanks, as a Số line under a long agency name or with pale
     handwriting in it."""
     return ocr.unread_rows(top, (0.02, SO_ZONE[0], 0.5, SO_ZONE[1]))
-
-
-SO_ZONE = (0.04, 0.3)  # the top and bottom of the page's band (shares of its height) where the Số line stands
 
 
 def _row_of(segment: Segment, page: PageText) -> tuple[float, float]:
