@@ -115,9 +115,11 @@ class OcrJobs:
                 seconds = (now - held.started_at).total_seconds() if held.started_at else 0.0
                 values.update(finished_at=now, detail=f"{read} pages in {seconds:.1f} s")
             conn.execute(sa.update(OcrJob).where(OcrJob.id == job.id).values(**values))
-            if finished:
+            if finished:  # the attachment's text as the search index now holds it, for "N trang, M ký tự"
+                characters = len(conn.scalar(sa.select(Attachment.text).where(Attachment.id == job.attachment_id))
+                                 or "")
                 record_audit(conn, "ocr-completed", document_id=job.document_id,
-                             detail={"attachment_id": job.attachment_id, "pages": read})
+                             detail={"attachment_id": job.attachment_id, "pages": read, "characters": characters})
         return True
 
     def pending_count(self) -> int:
