@@ -160,3 +160,13 @@ def test_a_name_whose_marks_another_known_name_has_is_doubted_unless_read_so() -
     assert read_as("Huỳnh Minh Tuấn", "Huỳnh", "Minh", "Tuần") < HIGH
     assert read_as("Huỳnh Minh Tuấn", "Huỳnh", "Minh", "Tuấn") >= HIGH
     assert read_as("Huỳnh Minh Tuyết", "Huỳnh", "Minh", "Tuyết") >= HIGH  # one name is spelled so
+
+
+def test_a_field_from_a_source_no_labelled_set_measured_keeps_its_own_lower_estimate() -> None:
+    # The e-mail's subject stands in for a trích yếu nothing else gave: the share of right trích yếu read from
+    # documents (0.9 and more) is no measure of it, so it stays where the reader put it, where a văn thư looks.
+    fields = {"subject": FieldValue("Gửi báo cáo tháng", 0.3, "email"), "code_number": FieldValue("574", 0.8, "email"),
+              "organ_name": FieldValue("UBND TỈNH QUẢNG NAM", 0.95, "text")}
+    out = confidence.calibrated(fields, confidence.evidence(fields, confidence.Checks()))
+    assert (out["subject"].confidence, out["code_number"].confidence) == (0.3, 0.8)
+    assert out["organ_name"].confidence != 0.95  # a measured source is still taken from the table

@@ -77,14 +77,20 @@ def evidence(fields: dict[str, FieldValue], checks: Checks) -> dict[str, str]:
 
 
 def calibrated(fields: dict[str, FieldValue], found: dict[str, str], table: dict | None = None) -> dict[str, FieldValue]:
-    """``fields`` with the confidence of each field that has evidence taken from the table."""
+    """``fields`` with the confidence of each field that has evidence taken from the table. A field from a
+    source no labelled set measured for it (the e-mail's subject standing in for a trích yếu) is not raised
+    above the reader's own estimate: the field's share of right readings from other sources says nothing of it."""
     table = _table() if table is None else table
     out = dict(fields)
     for key, text in found.items():
         counts = table.get(key)
         if not counts:
             continue
-        out[key] = dataclasses.replace(out[key], confidence=round(estimate(counts, text), 3))
+        share = round(estimate(counts, text), 3)
+        source = text.split("|")[0]
+        if not any(row == source or row.startswith(source + "|") for row in counts):
+            share = min(share, out[key].confidence)
+        out[key] = dataclasses.replace(out[key], confidence=share)
     return out
 
 
