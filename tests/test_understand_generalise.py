@@ -11,7 +11,7 @@ from docgen import make_official_pdf, make_pdf, scan_of, scanned_with
 
 from gateway.core.config import Config
 from gateway.core.values import FieldValue, SignatureReport
-from gateway.understand import confidence, ocr
+from gateway.understand import confidence, ocr, patterns
 from gateway.understand.fields import _DAY_READINGS, _day_from_signature
 from gateway.understand.single import understand_file
 
@@ -261,3 +261,17 @@ def test_typewritten_page_gives_its_date_and_trich_yeu() -> None:
     subject = meta.get("subject")  # a typewriter's letters are OCR's hardest: a letter may be off
     assert subject.startswith("Về việc thành") and subject.endswith("Hội đồng thi đua khen thưởng")
     assert meta.get("code_notation") == "QĐ-UB"
+
+
+def test_a_title_ocr_read_with_a_speck_before_it_still_opens_its_trich_yeu() -> None:
+    # Dust or a seal's edge left of the centred type name reads as punctuation (": BÁO CÁO"), and a piece of the
+    # next line's capital as a line of its own: the title is still the title, and its trích yếu the block under it.
+    head = ("SỞ NÔNG NGHIỆP VÀ PTNT", "CHI CỤC KIỂM LÂM", "Số: 74/BC-CCKL Quảng Nam, ngày 12 tháng 12 năm 2016", "",
+            ": BÁO CÁO", "Ề", "Về việc phê duyệt công tác tuyển dụng viên chức theo",
+            "Nghị định số 64/2016/NĐ-CP của Chính phủ", "", "Kính gửi: Sở Kế hoạch và Đầu tư.")
+    centred = ("", "BÁO CÁO", "Về việc phê duyệt công tác tuyển dụng viên chức theo",
+               "Nghị định số 64/2016/NĐ-CP của Chính phủ", "", "Kính gửi: Sở Kế hoạch và Đầu tư.")
+    fields = patterns.parse(patterns.DocText(head, center=centred), "ocr").fields
+    assert fields["type_name"].value == "Báo cáo"
+    assert fields["subject"].value == ("Về việc phê duyệt công tác tuyển dụng viên chức theo Nghị định số "
+                                       "64/2016/NĐ-CP của Chính phủ")

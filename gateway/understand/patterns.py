@@ -105,7 +105,7 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
     if not subject and title_at is not None:
         subject = _block_after(head, title_at)
         centred = [line.strip() for line in doc.center]
-        title = head[title_at].strip()
+        title = title_text(head[title_at])
         if title in centred:  # the same block read from the centred runs only: a ĐẾN stamp beside it stays out
             subject = _block_after(centred, centred.index(title)) or subject
     if type_name:
@@ -601,10 +601,19 @@ def _starts_organ(folded: str) -> bool:
     return any(folded == head or folded.startswith(head + " ") for head in vocab.ORGAN_HEADS)
 
 
+_EDGE_SPECKS = re.compile(r"^[^\w(]+|[^\w)]+$")
+
+
+def title_text(line: str) -> str:
+    """A title line without the specks OCR read as punctuation at its ends (": BÁO CÁO": dust or a seal's edge
+    beside the centred type name)."""
+    return _EDGE_SPECKS.sub("", line.strip())
+
+
 def read_type(lines: list[str], notation: FieldValue | None) -> tuple[str, str, int | None]:
     """(tên loại, code, index of the title line or None) from the capitalised title or else the ký hiệu."""
     for index, line in enumerate(lines):
-        text = line.strip()
+        text = title_text(line)
         letters = list(filter(str.isalpha, text))
         if not letters or sum(map(str.isupper, letters)) < 0.8 * len(letters):
             continue
