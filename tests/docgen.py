@@ -301,3 +301,23 @@ def scan_with_handwriting(pdf_bytes: bytes, number: str = "", day: str = "", dpi
     out = io.BytesIO()
     image.save(out, format="PDF", resolution=dpi)
     return out.getvalue()
+
+
+def stamped_scan(pdf_bytes: bytes, text: str, anchor: str, right: float, down: float, grey: bool = False,
+                 dpi: int = 200) -> bytes:
+    """Page 1 scanned with a red framed urgency stamp (``text``: "HỎA TỐC", "KHẨN") set ``right`` and ``down``
+    line heights from the first ``anchor`` text, over whatever print is there; ``grey`` scans it in grey."""
+    from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+    def stamp(image, x, y, size):
+        layer = Image.new("RGB", image.size, "white")
+        draw = ImageDraw.Draw(layer)
+        font = ImageFont.truetype(DEJAVU.replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"), int(1.3 * size))
+        left, top = x + right * size, y + down * size
+        width = draw.textlength(text, font=font) + size
+        draw.rectangle((left, top, left + width, top + 2.4 * size), outline=(215, 30, 35), width=max(3, int(size / 6)))
+        draw.text((left + size / 2, top + 0.35 * size), text, font=font, fill=(215, 30, 35))
+        out = ImageChops.multiply(image, layer)  # ink over ink stays dark, as on paper
+        return out.convert("L").convert("RGB") if grey else out
+
+    return scanned_with(pdf_bytes, anchor, stamp, dpi)

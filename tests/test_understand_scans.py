@@ -3,13 +3,15 @@ số, file names that are no code, specks between the lines of a signer's title.
 
 from __future__ import annotations
 
-from docgen import make_official_pdf
+import pytest
+from docgen import make_official_pdf, stamped_scan
 
 from gateway.core.config import Config
-from gateway.understand import patterns
+from gateway.understand import ocr, patterns
 from gateway.understand.single import understand_file
 
 CONFIG = Config()
+needs_ocr = pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr-vie is not installed")
 
 
 def test_look_alike_letters_in_the_number_box_are_read_as_digits() -> None:
@@ -225,3 +227,55 @@ def test_look_alikes_in_typewritten_prose_are_put_back() -> None:
     assert patterns.typed_lookalikes("văn thư, 1ưu trữ") == "văn thư, lưu trữ"
     for kept in ("Số: 11/UBND-KT", "Điều 1.", "khoản 1a", "Quy tắc", "TTr-1A"):
         assert patterns.typed_lookalikes(kept) == kept
+
+
+def _urgent_letter() -> bytes:
+    return make_official_pdf(organ=("UBND TỈNH QUẢNG NGÃI", "SỞ XÂY DỰNG"), number="31", notation="SXD-QLN",
+                             place="Quảng Ngãi", day="09", month="02", year="2025", vv=("V/v nhà ở xã hội",),
+                             signer=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"), signer_name="Võ Văn Dũng",
+                             recipients=("Như trên", "Lưu: VT"))
+
+
+@needs_ocr
+@pytest.mark.parametrize(("mark", "level", "grey"), [("THƯỢNG KHẨN", 2, False), ("KHẨN", 1, False),
+                                                     ("HỎA TỐC", 3, True)])
+def test_an_urgency_stamp_beside_the_so_line_is_read_and_leaves_the_header_whole(mark: str, level: int,
+                                                                                  grey: bool) -> None:
+    """A red stamp set in the gap between the số and the date line: its frame read as "Ï" or "|" beside the
+    mark hid it in colour; in a grey scan it is read into the số line ("31/SXD-QLN HỎA TỐC Quảng Ngãi")."""
+    _, meta = understand_file(stamped_scan(_urgent_letter(), mark, "Số:", 11.5, -0.7, grey), "scan.pdf", CONFIG)
+    assert meta.urgency == level
+    assert (meta.get("code_number"), meta.get("code_notation")) == ("31", "SXD-QLN")
+    assert meta.get("issued_date") == "2025-02-09" and meta.get("organ_name") == "SỞ XÂY DỰNG"
+
+
+@needs_ocr
+@pytest.mark.parametrize("grey", [False, True])
+def test_an_urgency_stamp_above_the_quoc_hieu_leaves_the_header_whole(grey: bool) -> None:
+    _, meta = understand_file(stamped_scan(_urgent_letter(), "HỎA TỐC", "CỘNG HÒA", 8, -3.2, grey), "scan.pdf",
+                              CONFIG)
+    assert meta.urgency == 3
+    assert (meta.get("code_number"), meta.get("code_notation")) == ("31", "SXD-QLN")
+    assert meta.get("issued_date") == "2025-02-09" and meta.get("organ_name") == "SỞ XÂY DỰNG"
+
+
+@needs_ocr
+def test_an_urgency_stamp_over_the_quoc_hieu_is_read_through_the_print_it_crosses() -> None:
+    """Where the stamp lies over the Quốc hiệu the two inks meet dark, cutting holes in its letters and its frame."""
+    _, meta = understand_file(stamped_scan(_urgent_letter(), "KHẨN", "CỘNG HÒA", 6, -0.6), "scan.pdf", CONFIG)
+    assert meta.urgency == 1
+    assert (meta.get("code_number"), meta.get("issued_date")) == ("31", "2025-02-09")
+    assert meta.get("organ_name") == "SỞ XÂY DỰNG"
+
+
+def test_a_stamps_frame_and_one_misread_letter_do_not_hide_its_mark() -> None:
+    assert patterns.read_stamp_marks(["Ï THƯỢNG KHẨN |"]) == (2, 0)
+    assert patterns.read_stamp_marks(["i đóa TỐC |"]) == (3, 0)  # print crossed the H
+    assert patterns.read_stamp_marks(["ĐẾN"]) == (0, 0) and patterns.read_stamp_marks(["[ KHAI"]) == (0, 0)
+
+
+def test_an_urgency_mark_read_into_a_header_line_is_found_by_its_capitals() -> None:
+    assert patterns.read_marks_in_header(["Số: 31/SXD-QLN | THƯỢNG KHẨNQuảng Ngãi, ngày 09 tháng 02"]) == 2
+    assert patterns.read_marks_in_header(["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM HỎA TỐC"]) == 3
+    # a word of an agency's name, or of prose, is no mark
+    assert patterns.read_marks_in_header(["BAN CHỈ HUY ỨNG PHÓ KHẨN CẤP", "V/v triển khai khẩn các biện pháp"]) == 0

@@ -593,7 +593,7 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
             log.warning("reading the ký hiệu again failed: %s: %s", type(err).__name__, err)
     header_page = top if count > 1 else first
     if header_page.red:  # a red stamp OCR could not see in the grey
-        urgency, secrecy = patterns.read_marks(list(header_page.red))
+        urgency, secrecy = patterns.read_stamp_marks(list(header_page.red))
         parsed = dataclasses.replace(parsed, urgency=max(parsed.urgency, urgency), secrecy=max(parsed.secrecy, secrecy))
     fields = dict(parsed.fields)
     organ_repaired = _repair_organ(fields) or _organ_holds(fields, taller)

@@ -519,7 +519,11 @@ def red_stamps(colour, dpi: int = DPI) -> tuple[str, ...]:
     mask = ((red > 130) & (red - green > 60) & (red - blue > 50)).astype(np.uint8) * 255
     if mask.sum() < 255 * 50:
         return ()
-    joined = cv2.dilate(mask, np.ones((max(3, dpi // 40), max(3, dpi // 20)), np.uint8))
+    dark = rgb.max(axis=2) < 170
+    # a printed stroke's width crossing a letter; a printed letter's height crossing the frame
+    whole = _with_print_crossed(mask, dark, max(3, dpi // 12))
+    mask = _with_print_crossed(mask, dark, max(3, dpi // 60))
+    joined = cv2.dilate(whole, np.ones((max(3, dpi // 40), max(3, dpi // 20)), np.uint8))
     count, _, boxes, _ = cv2.connectedComponentsWithStats(joined)
     texts = []
     read: list[tuple[int, int, int, str]] = []
@@ -527,7 +531,7 @@ def red_stamps(colour, dpi: int = DPI) -> tuple[str, ...]:
         # A stamp is 20-40 mm wide and 8 mm high: wider than high, and at least 4 mm high.
         if height < dpi * 0.15 or width < 1.6 * height or width > dpi * 3:
             continue
-        crop = 255 - mask[y:y + height, x:x + width]
+        crop = 255 - _without_frame(mask[y:y + height, x:x + width], whole[y:y + height, x:x + width])
         padded = cv2.copyMakeBorder(crop, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
         try:
             text = engine().line(Image.fromarray(padded), dpi)
@@ -537,6 +541,32 @@ def red_stamps(colour, dpi: int = DPI) -> tuple[str, ...]:
             texts.append(nfc(" ".join(text.split())))
             read.append((int(x), int(y), int(y + height), texts[-1]))
     return tuple(texts + _rows_joined(read))
+
+
+def _with_print_crossed(mask, dark, side: int):
+    """The red mask with the dark pixels where black print crosses a red stroke (``side`` pixels at most): a
+    stamp set over the Quốc hiệu or the số line turns dark where the two inks meet, and its letters would read
+    with holes cut in them, or its frame fall apart in pieces."""
+    import cv2
+    import numpy as np
+
+    upright = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((side, 1), np.uint8))
+    across = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((1, side), np.uint8))
+    return np.where(dark & ((upright > 0) | (across > 0)), 255, mask).astype(np.uint8)
+
+
+def _without_frame(mask, whole):
+    """A stamp's mask without its frame: strokes straight across most of the box (in ``whole``, the mask whose
+    strokes print crossed are joined again) are the frame's sides, which OCR reads as "I", "|" or "[" beside the
+    mark; they go with the blur at their edges."""
+    import cv2
+    import numpy as np
+
+    height, width = mask.shape
+    upright = cv2.morphologyEx(whole, cv2.MORPH_OPEN, np.ones((max(3, int(0.6 * height)), 1), np.uint8))
+    across = cv2.morphologyEx(whole, cv2.MORPH_OPEN, np.ones((1, max(3, int(0.6 * width))), np.uint8))
+    frame = cv2.dilate(upright | across, np.ones((5, 5), np.uint8))
+    return np.where(frame > 0, 0, mask).astype(np.uint8)
 
 
 def _rows_joined(read: list[tuple[int, int, int, str]]) -> list[str]:

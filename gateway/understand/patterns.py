@@ -120,6 +120,7 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
         put("signer_position", signer[0], 0.9)
         put("signer_name", signer[1], 0.9)
     urgency, secrecy = read_marks(header + head[:25])
+    urgency = max(urgency, read_marks_in_header(header + head[:title_at if title_at is not None else 12]))
     return Parsed(fields, urgency, secrecy, frozenset(repaired))
 
 
@@ -865,6 +866,65 @@ def read_marks(lines: list[str]) -> tuple[int, int]:
         for mark, level in vocab.SECRECY_MARKS:
             if folded == mark or folded == f"do mat {mark}":
                 secrecy = max(secrecy, level)
+    return urgency, secrecy
+
+
+def read_marks_in_header(lines: list[str]) -> int:
+    """The urgency of a mark stamped beside other print of the header and read into its line ("Số: 31/SXD-QLN
+    | THƯỢNG KHẨNQuảng Ngãi, …", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM HỎA TỐC"): a run of capital words, apart
+    from the Quốc hiệu, that is the mark and nothing more ("KHẨN CẤP" of an agency's name is no mark)."""
+    urgency = 0
+    marks = dict(vocab.URGENCY_MARKS)
+    for line in lines:
+        for run in _capital_runs(_without_motto(line)):
+            urgency = max(urgency, marks.get(fold(run), 0))
+    return urgency
+
+
+def _without_motto(line: str) -> str:
+    """``line`` with the Quốc hiệu and Tiêu ngữ blanked out where they stand in it."""
+    folded = fold(line)
+    if len(folded) != len(line):
+        return line
+    for motto in vocab.NATIONAL_MOTTO:
+        at = folded.find(motto)
+        if at >= 0:
+            line = line[:at] + "|".ljust(len(motto)) + line[at + len(motto):]  # a run of capitals ends there
+            folded = fold(line)
+    return line
+
+
+def _capital_runs(line: str) -> list[str]:
+    """The runs of words in capitals on ``line``, a word glued to the next by OCR cut apart first ("KHẨNQuảng")."""
+    runs: list[list[str]] = [[]]
+    for word in line.split():
+        word = word.strip(".,;:!\"'")
+        glued = next((i for i in range(1, len(word) - 1)
+                      if word[i - 1].isupper() and word[i].isupper() and word[i + 1].islower()), 0)
+        for part in (word[:glued], word[glued:]) if glued else (word,):
+            if part.isalpha() and part.isupper() and len(part) >= 2:  # not "31/SXD-QLN", "|", a frame's "I"
+                runs[-1].append(part)
+            elif runs[-1]:
+                runs.append([])
+    return [" ".join(run) for run in runs if run]
+
+
+def read_stamp_marks(texts: list[str]) -> tuple[int, int]:
+    """(urgency, secrecy) from the texts of stamps found by their colour: specks read from a frame's sides at
+    either end left out ("Ï THƯỢNG KHẨN |"), and a mark of two words with one letter misread where print crossed
+    it ("ĐOA TỐC") still taken, as only a stamp's own text is read here."""
+    two_words = {mark: mark for mark, _ in vocab.URGENCY_MARKS if " " in mark}
+    levels = dict(vocab.URGENCY_MARKS)
+    urgency, secrecy = read_marks(texts)
+    for text in texts:
+        words = re.sub(r"[^\w ]", " ", fold(text)).split()
+        while words and len(words[0]) < 2:
+            words.pop(0)
+        while words and len(words[-1]) < 2:
+            words.pop()
+        folded = " ".join(words)
+        urgency = max(urgency, levels.get(one_letter_off(folded, two_words), 0), read_marks([folded])[0])
+        secrecy = max(secrecy, read_marks([folded])[1])
     return urgency, secrecy
 
 
