@@ -270,9 +270,9 @@ def draw_digits(image, left: float, top: float, height: float, text: str, pen: i
 
 
 def scan_with_handwriting(pdf_bytes: bytes, number: str = "", day: str = "", dpi: int = 200, pen: int = 3,
-                          slant: float = 0.2) -> bytes:
-    """The PDF's first page as a scan with ``number`` written after "Số:" and ``day`` after "ngày", where the
-    print left them blank (found by the page's own text)."""
+                          slant: float = 0.2, month: str = "") -> bytes:
+    """The PDF's first page as a scan with ``number`` written after "Số:", ``day`` after "ngày" and ``month``
+    after "tháng", where the print left them blank (found by the page's own text)."""
     import pypdfium2 as pdfium
     from PIL import ImageFilter
 
@@ -288,7 +288,7 @@ def scan_with_handwriting(pdf_bytes: bytes, number: str = "", day: str = "", dpi
         x0, y0, x1, y1 = text_page.get_charbox(index)
         return x0 * scale, (height_pt - y1) * scale, x1 * scale, (height_pt - y0) * scale
 
-    for anchor, stop, digits in (("Số:", "/", number), ("ngày", "tháng", day)):
+    for anchor, digits in (("Số:", number), ("ngày", day), ("tháng", month)):
         if not digits:
             continue
         at = text.find(anchor)

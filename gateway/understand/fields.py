@@ -20,7 +20,7 @@ from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
 from gateway.understand import confidence, digits, layout, ocr, patterns, signatures, stamps, syllables, tones, vocab
 from gateway.understand.docx_layout import docx_text
-from gateway.understand.handwriting import Boxes, read_boxes
+from gateway.understand.handwriting import Boxes, read_boxes, read_month_box
 from gateway.understand.layout import PageText, Segment, doc_text, end_pages, page_text
 
 log = logging.getLogger(__name__)
@@ -431,7 +431,7 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
     readings = [d for d in dict.fromkeys([day, *days, *hand_days]) if d]
     if len(readings) > 1:
         fields[_DAY_READINGS] = FieldValue(",".join(readings), 0.0, "ocr")  # settled by _day_from_signature
-    month = patterns.read_month(lines)
+    month = patterns.read_month(lines) or _handwritten_month(top, lines)
     if day and not month and "issued_date" not in fields:
         fields[_DAY_ONLY] = FieldValue(day, 0.5, "ocr")  # the month comes from the signature, if it can
         hand.add("issued_date")
@@ -449,6 +449,17 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
     if "issued_date" in hand and agreement["issued_date"] == "none" and len(days) > 1:
         agreement["issued_date"] = "differ"  # Tesseract's readings of the box differ among themselves
     return frozenset(hand), tuple(agreement.items())
+
+
+def _handwritten_month(top: ocr.OcrPage, lines: list[str]) -> tuple[int, int] | None:
+    """(year, month) of a date line whose month was left blank in the print and written by hand: the printed
+    year, and the month box's readings voted as the day's are (Tesseract's and the recognizer's)."""
+    year = patterns.read_year(lines)
+    if year is None:
+        return None
+    months, hand = read_month_box(top)
+    chosen = _vote("", months[0] if months else "", hand, width=2)
+    return (year, int(chosen)) if chosen.isdigit() and 1 <= int(chosen) <= 12 else None
 
 
 def _number_in_so_rows(top: ocr.OcrPage, boxes: Boxes) -> Boxes:

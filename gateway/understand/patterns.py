@@ -468,6 +468,19 @@ def read_month(lines: list[str]) -> tuple[int, int] | None:
     return None
 
 
+_BLANK_MONTH = re.compile(r"ngay[^\n]{0,12}?thang[^\n]{0,10}?nam\s*(?P<y>(?:19|20)\d{2})(?!\d)")
+
+
+def read_year(lines: list[str]) -> int | None:
+    """The printed year of a date line whose month OCR could not read ("ngày 05 tháng ,/ năm 2024": the month
+    written by hand into a blank)."""
+    for line in lines:
+        match = _BLANK_MONTH.search(fold(line))
+        if match:
+            return int(match.group("y"))
+    return None
+
+
 def _strip_motto(line: str) -> str:
     folded = fold(line)
     if len(folded) != len(line):
