@@ -279,3 +279,16 @@ def test_an_urgency_mark_read_into_a_header_line_is_found_by_its_capitals() -> N
     assert patterns.read_marks_in_header(["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM HỎA TỐC"]) == 3
     # a word of an agency's name, or of prose, is no mark
     assert patterns.read_marks_in_header(["BAN CHỈ HUY ỨNG PHÓ KHẨN CẤP", "V/v triển khai khẩn các biện pháp"]) == 0
+
+
+@needs_ocr
+def test_a_stamp_of_letters_alone_keeps_its_letters_stems() -> None:
+    """Only a rectangle's sides are a frame: the tall stems of a frameless stamp's letters are no frame to drop."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("RGB", (1700, 500), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 60)
+    draw.text((1000, 200), "THƯỢNG", font=font, fill=(215, 30, 35))
+    draw.text((1330, 200), "KHẨN", font=font, fill=(215, 30, 35))
+    assert patterns.read_stamp_marks(list(ocr.red_stamps(page, 300))) == (2, 0)

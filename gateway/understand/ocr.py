@@ -556,15 +556,21 @@ def _with_print_crossed(mask, dark, side: int):
 
 
 def _without_frame(mask, whole):
-    """A stamp's mask without its frame: strokes straight across most of the box (in ``whole``, the mask whose
-    strokes print crossed are joined again) are the frame's sides, which OCR reads as "I", "|" or "[" beside the
-    mark; they go with the blur at their edges."""
+    """A stamp's mask without its frame, when it has one: a rectangle whose top and bottom run straight across
+    most of the box (in ``whole``, the mask whose strokes print crossed are joined again), no letter does. Its
+    sides, which OCR reads as "I", "|" or "[" beside the mark, go with the blur at their edges; a stamp of
+    letters alone keeps its letters' stems."""
     import cv2
     import numpy as np
 
     height, width = mask.shape
+    across = cv2.morphologyEx(whole, cv2.MORPH_OPEN, np.ones((1, max(3, int(0.8 * width))), np.uint8))
+    rows = np.nonzero(across.any(axis=1))[0]
+    if len(rows) == 0 or rows.min() > 0.3 * height or rows.max() < 0.7 * height:
+        return mask  # no top and bottom: no frame
     upright = cv2.morphologyEx(whole, cv2.MORPH_OPEN, np.ones((max(3, int(0.6 * height)), 1), np.uint8))
-    across = cv2.morphologyEx(whole, cv2.MORPH_OPEN, np.ones((1, max(3, int(0.6 * width))), np.uint8))
+    edge = max(3, int(0.1 * width))
+    upright[:, edge:width - edge] = 0  # a frame's sides stand at the box's ends, a letter's stems inside it
     frame = cv2.dilate(upright | across, np.ones((5, 5), np.uint8))
     return np.where(frame > 0, 0, mask).astype(np.uint8)
 
