@@ -564,11 +564,14 @@ def _without_frame(mask, whole):
     import numpy as np
 
     height, width = mask.shape
-    across = cv2.morphologyEx(whole, cv2.MORPH_OPEN, np.ones((1, max(3, int(0.8 * width))), np.uint8))
+    # thickened first: a skewed scan's frame drifts a pixel or two along its length
+    across = cv2.morphologyEx(cv2.dilate(whole, np.ones((5, 1), np.uint8)), cv2.MORPH_OPEN,
+                              np.ones((1, max(3, int(0.8 * width))), np.uint8))
     rows = np.nonzero(across.any(axis=1))[0]
     if len(rows) == 0 or rows.min() > 0.3 * height or rows.max() < 0.7 * height:
         return mask  # no top and bottom: no frame
-    upright = cv2.morphologyEx(whole, cv2.MORPH_OPEN, np.ones((max(3, int(0.6 * height)), 1), np.uint8))
+    upright = cv2.morphologyEx(cv2.dilate(whole, np.ones((1, 5), np.uint8)), cv2.MORPH_OPEN,
+                               np.ones((max(3, int(0.6 * height)), 1), np.uint8))
     edge = max(3, int(0.1 * width))
     upright[:, edge:width - edge] = 0  # a frame's sides stand at the box's ends, a letter's stems inside it
     frame = cv2.dilate(upright | across, np.ones((5, 5), np.uint8))
