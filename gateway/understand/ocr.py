@@ -519,7 +519,7 @@ def red_stamps(colour, dpi: int = DPI) -> tuple[str, ...]:
     mask = ((red > 130) & (red - green > 60) & (red - blue > 50)).astype(np.uint8) * 255
     if mask.sum() < 255 * 50:
         return ()
-    dark = rgb.max(axis=2) < 170
+    dark = np.maximum(np.maximum(red, green), blue) < 170
     # a printed stroke's width crossing a letter; a printed letter's height crossing the frame
     whole = _with_print_crossed(mask, dark, max(3, dpi // 12))
     mask = _with_print_crossed(mask, dark, max(3, dpi // 60))
