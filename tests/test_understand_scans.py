@@ -308,3 +308,10 @@ def test_the_frame_of_a_stamp_on_a_skewed_scan_is_still_a_frame() -> None:
         draw.text((370, 212), "KHẨN", font=font, fill=(215, 30, 35))
         page = page.rotate(angle, resample=Image.BICUBIC, fillcolor="white").filter(ImageFilter.GaussianBlur(0.8))
         assert patterns.read_stamp_marks(list(ocr.red_stamps(page, 300))) == (1, 0), angle
+
+
+def test_a_word_of_prose_wrapped_alone_is_no_urgency_mark() -> None:
+    """"… cho các xã đặc biệt khó khăn" wrapped leaves "khăn" alone on a line: folded it is "khan", the mark KHẨN."""
+    assert patterns.read_marks(["khăn"]) == (0, 0) and patterns.read_marks(["mật"]) == (0, 0)
+    assert patterns.read_marks(["KHẨN"]) == (1, 0) and patterns.read_marks(["Khẩn"]) == (1, 0)
+    assert patterns.read_stamp_marks(["THƯỢNG KHẨN"]) == (2, 0)

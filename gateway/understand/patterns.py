@@ -869,16 +869,26 @@ def _authority(line: str) -> str:
 
 
 def read_marks(lines: list[str]) -> tuple[int, int]:
-    """(urgency, secrecy) from stamp lines that hold only the mark ("KHẨN", "TỐI MẬT")."""
+    """(urgency, secrecy) from stamp lines that hold only the mark ("KHẨN", "TỐI MẬT"). ND30 prints the marks in
+    capitals: a line all in small letters is prose wrapped alone ("khó khăn" → "khăn"), no mark."""
     urgency = secrecy = 0
     for line in lines:
-        folded = " ".join(re.sub(r"[^\w ]", " ", fold(line)).split())
-        for mark, level in vocab.URGENCY_MARKS:
-            if folded == mark or folded in (f"do khan {mark}", f"muc do khan {mark}"):
-                urgency = max(urgency, level)
-        for mark, level in vocab.SECRECY_MARKS:
-            if folded == mark or folded == f"do mat {mark}":
-                secrecy = max(secrecy, level)
+        if line.strip().islower():
+            continue
+        marks = _marks_of(" ".join(re.sub(r"[^\w ]", " ", fold(line)).split()))
+        urgency, secrecy = max(urgency, marks[0]), max(secrecy, marks[1])
+    return urgency, secrecy
+
+
+def _marks_of(folded: str) -> tuple[int, int]:
+    """(urgency, secrecy) of one folded line that holds only the mark."""
+    urgency = secrecy = 0
+    for mark, level in vocab.URGENCY_MARKS:
+        if folded == mark or folded in (f"do khan {mark}", f"muc do khan {mark}"):
+            urgency = max(urgency, level)
+    for mark, level in vocab.SECRECY_MARKS:
+        if folded == mark or folded == f"do mat {mark}":
+            secrecy = max(secrecy, level)
     return urgency, secrecy
 
 
@@ -936,8 +946,9 @@ def read_stamp_marks(texts: list[str]) -> tuple[int, int]:
         while words and len(words[-1]) < 2:
             words.pop()
         folded = " ".join(words)
-        urgency = max(urgency, levels.get(one_letter_off(folded, two_words), 0), read_marks([folded])[0])
-        secrecy = max(secrecy, read_marks([folded])[1])
+        marks = _marks_of(folded)
+        urgency = max(urgency, levels.get(one_letter_off(folded, two_words), 0), marks[0])
+        secrecy = max(secrecy, marks[1])
     return urgency, secrecy
 
 
