@@ -270,9 +270,9 @@ def draw_digits(image, left: float, top: float, height: float, text: str, pen: i
 
 
 def scan_with_handwriting(pdf_bytes: bytes, number: str = "", day: str = "", dpi: int = 200, pen: int = 3,
-                          slant: float = 0.2) -> bytes:
-    """The PDF's first page as a scan with ``number`` written after "Số:" and ``day`` after "ngày", where the
-    print left them blank (found by the page's own text)."""
+                          slant: float = 0.2, month: str = "") -> bytes:
+    """The PDF's first page as a scan with ``number`` written after "Số:", ``day`` after "ngày" and ``month``
+    after "tháng", where the print left them blank (found by the page's own text)."""
     import pypdfium2 as pdfium
     from PIL import ImageFilter
 
@@ -288,7 +288,7 @@ def scan_with_handwriting(pdf_bytes: bytes, number: str = "", day: str = "", dpi
         x0, y0, x1, y1 = text_page.get_charbox(index)
         return x0 * scale, (height_pt - y1) * scale, x1 * scale, (height_pt - y0) * scale
 
-    for anchor, stop, digits in (("Số:", "/", number), ("ngày", "tháng", day)):
+    for anchor, digits in (("Số:", number), ("ngày", day), ("tháng", month)):
         if not digits:
             continue
         at = text.find(anchor)
@@ -301,3 +301,23 @@ def scan_with_handwriting(pdf_bytes: bytes, number: str = "", day: str = "", dpi
     out = io.BytesIO()
     image.save(out, format="PDF", resolution=dpi)
     return out.getvalue()
+
+
+def stamped_scan(pdf_bytes: bytes, text: str, anchor: str, right: float, down: float, grey: bool = False,
+                 dpi: int = 200) -> bytes:
+    """Page 1 scanned with a red framed urgency stamp (``text``: "HỎA TỐC", "KHẨN") set ``right`` and ``down``
+    line heights from the first ``anchor`` text, over whatever print is there; ``grey`` scans it in grey."""
+    from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+    def stamp(image, x, y, size):
+        layer = Image.new("RGB", image.size, "white")
+        draw = ImageDraw.Draw(layer)
+        font = ImageFont.truetype(DEJAVU.replace("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"), int(1.3 * size))
+        left, top = x + right * size, y + down * size
+        width = draw.textlength(text, font=font) + size
+        draw.rectangle((left, top, left + width, top + 2.4 * size), outline=(215, 30, 35), width=max(3, int(size / 6)))
+        draw.text((left + size / 2, top + 0.35 * size), text, font=font, fill=(215, 30, 35))
+        out = ImageChops.multiply(image, layer)  # ink over ink stays dark, as on paper
+        return out.convert("L").convert("RGB") if grey else out
+
+    return scanned_with(pdf_bytes, anchor, stamp, dpi)

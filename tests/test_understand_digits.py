@@ -452,3 +452,14 @@ def test_the_so_box_ends_a_slash_before_the_ky_hieus_groups_when_ocr_lost_the_sl
     ImageDraw.Draw(page.image).polygon([(322, 92), (327, 92), (309, 142), (304, 142)], fill=(10, 10, 10))
     _, hand = _number(list(page.words), page)
     assert hand.text == "9563"
+
+@needs_ocr
+def test_a_month_written_by_hand_into_a_blank_of_the_print_is_read_from_its_box() -> None:
+    """"ngày ___ tháng ___ năm 2024": with the day the month was left blank too, and the page's OCR line reads no
+    month in the hand; the box between "tháng" and "năm" is read as the day's is."""
+    pdf = make_official_pdf(organ=("UBND TỈNH QUẢNG NGÃI", "SỞ XÂY DỰNG"), number="31", notation="SXD-QLN",
+                            place="Quảng Ngãi", day="     ", month="     ", year="2024", vv=("V/v nhà ở xã hội",),
+                            signer=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"), signer_name="Võ Văn Dũng")
+    _, meta, _ = read_file(scan_with_handwriting(pdf, day="05", month="11"), "scan.pdf", CONFIG)
+    date = meta.fields["issued_date"]
+    assert date.value == "2024-11-05" and date.confidence < 0.9

@@ -12,7 +12,7 @@ from docgen import make_official_pdf, make_pdf, scan_of, scanned_with
 from gateway.core.config import Config
 from gateway.core.values import FieldValue, SignatureReport
 from gateway.understand import confidence, ocr, patterns
-from gateway.understand.fields import _DAY_READINGS, _day_from_signature
+from gateway.understand.fields import _DAY_LIKELY, _DAY_READINGS, _day_from_signature, _likely_days
 from gateway.understand.single import understand_file
 
 CONFIG = Config()
@@ -124,6 +124,24 @@ def test_handwritten_day_reading_that_fits_the_signature_is_taken() -> None:
     fields = {"issued_date": FieldValue("2025-03-19", 0.55, "ocr"), _DAY_READINGS: FieldValue("19,13", 0.0, "ocr")}
     _day_from_signature(fields, [report], "", notes)
     assert fields["issued_date"].value == "2025-03-19"  # the first reading fits: it stands
+
+
+def test_a_day_the_recognizer_alone_read_gives_way_to_its_likely_reading_the_signature_agrees_with() -> None:
+    """A small "06" read "05" by the recognizer alone (Tesseract's box read nothing, the page's line junk), its
+    "06" likely too: the document signed on the 6th, two sources agree on 06 and none on 05."""
+    from gateway.understand import digits
+
+    hand = digits.Reading("05", 0.59, ((0.97, 0, 0, 0, 0, 0, 0, 0, 0.03, 0), (0, 0, 0, 0, 0, 0.6, 0.34, 0, 0.06, 0)))
+    assert _likely_days("05", "", (), hand) == ["05", "06"]
+    assert _likely_days("05", "", ("05",), hand) == [] and _likely_days("05", "5", (), hand) == []  # agreed
+    report = SignatureReport("Sig1", "Sở Nội vụ", "", "CA", "2021-07-06T08:57:00+07:00", True, True,
+                             False, True, "untrusted-root", "")
+    fields = {"issued_date": FieldValue("2021-07-05", 0.55, "ocr"), _DAY_LIKELY: FieldValue("05,06", 0.0, "ocr")}
+    assert _day_from_signature(fields, [report], "", []) is True  # chosen: its doubt shows in the evidence
+    assert fields["issued_date"].value == "2021-07-06" and _DAY_LIKELY not in fields
+    fields = {"issued_date": FieldValue("2021-07-05", 0.55, "ocr"), _DAY_LIKELY: FieldValue("05,08", 0.0, "ocr")}
+    assert _day_from_signature(fields, [report], "", []) is False
+    assert fields["issued_date"].value == "2021-07-05"  # no likely reading is the signature's day: it stands
 
 
 def test_unsure_handwritten_day_readings_choose_by_the_signature_before_its_own_day() -> None:

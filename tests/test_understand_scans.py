@@ -3,13 +3,15 @@ số, file names that are no code, specks between the lines of a signer's title.
 
 from __future__ import annotations
 
-from docgen import make_official_pdf
+import pytest
+from docgen import make_official_pdf, stamped_scan
 
 from gateway.core.config import Config
-from gateway.understand import patterns
+from gateway.understand import ocr, patterns
 from gateway.understand.single import understand_file
 
 CONFIG = Config()
+needs_ocr = pytest.mark.skipif(not ocr.available(), reason="tesseract-ocr-vie is not installed")
 
 
 def test_look_alike_letters_in_the_number_box_are_read_as_digits() -> None:
@@ -225,3 +227,91 @@ def test_look_alikes_in_typewritten_prose_are_put_back() -> None:
     assert patterns.typed_lookalikes("văn thư, 1ưu trữ") == "văn thư, lưu trữ"
     for kept in ("Số: 11/UBND-KT", "Điều 1.", "khoản 1a", "Quy tắc", "TTr-1A"):
         assert patterns.typed_lookalikes(kept) == kept
+
+
+def _urgent_letter() -> bytes:
+    return make_official_pdf(organ=("UBND TỈNH QUẢNG NGÃI", "SỞ XÂY DỰNG"), number="31", notation="SXD-QLN",
+                             place="Quảng Ngãi", day="09", month="02", year="2025", vv=("V/v nhà ở xã hội",),
+                             signer=("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC"), signer_name="Võ Văn Dũng",
+                             recipients=("Như trên", "Lưu: VT"))
+
+
+@needs_ocr
+@pytest.mark.parametrize(("mark", "level", "grey"), [("THƯỢNG KHẨN", 2, False), ("KHẨN", 1, False),
+                                                     ("HỎA TỐC", 3, True)])
+def test_an_urgency_stamp_beside_the_so_line_is_read_and_leaves_the_header_whole(mark: str, level: int,
+                                                                                  grey: bool) -> None:
+    """A red stamp set in the gap between the số and the date line: its frame read as "Ï" or "|" beside the
+    mark hid it in colour; in a grey scan it is read into the số line ("31/SXD-QLN HỎA TỐC Quảng Ngãi")."""
+    _, meta = understand_file(stamped_scan(_urgent_letter(), mark, "Số:", 11.5, -0.7, grey), "scan.pdf", CONFIG)
+    assert meta.urgency == level
+    assert (meta.get("code_number"), meta.get("code_notation")) == ("31", "SXD-QLN")
+    assert meta.get("issued_date") == "2025-02-09" and meta.get("organ_name") == "SỞ XÂY DỰNG"
+
+
+@needs_ocr
+@pytest.mark.parametrize("grey", [False, True])
+def test_an_urgency_stamp_above_the_quoc_hieu_leaves_the_header_whole(grey: bool) -> None:
+    _, meta = understand_file(stamped_scan(_urgent_letter(), "HỎA TỐC", "CỘNG HÒA", 8, -3.2, grey), "scan.pdf",
+                              CONFIG)
+    assert meta.urgency == 3
+    assert (meta.get("code_number"), meta.get("code_notation")) == ("31", "SXD-QLN")
+    assert meta.get("issued_date") == "2025-02-09" and meta.get("organ_name") == "SỞ XÂY DỰNG"
+
+
+@needs_ocr
+def test_an_urgency_stamp_over_the_quoc_hieu_is_read_through_the_print_it_crosses() -> None:
+    """Where the stamp lies over the Quốc hiệu the two inks meet dark, cutting holes in its letters and its frame."""
+    _, meta = understand_file(stamped_scan(_urgent_letter(), "KHẨN", "CỘNG HÒA", 6, -0.6), "scan.pdf", CONFIG)
+    assert meta.urgency == 1
+    assert (meta.get("code_number"), meta.get("issued_date")) == ("31", "2025-02-09")
+    assert meta.get("organ_name") == "SỞ XÂY DỰNG"
+
+
+def test_a_stamps_frame_and_one_misread_letter_do_not_hide_its_mark() -> None:
+    assert patterns.read_stamp_marks(["Ï THƯỢNG KHẨN |"]) == (2, 0)
+    assert patterns.read_stamp_marks(["i đóa TỐC |"]) == (3, 0)  # print crossed the H
+    assert patterns.read_stamp_marks(["ĐẾN"]) == (0, 0) and patterns.read_stamp_marks(["[ KHAI"]) == (0, 0)
+
+
+def test_an_urgency_mark_read_into_a_header_line_is_found_by_its_capitals() -> None:
+    assert patterns.read_marks_in_header(["Số: 31/SXD-QLN | THƯỢNG KHẨNQuảng Ngãi, ngày 09 tháng 02"]) == 2
+    assert patterns.read_marks_in_header(["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM HỎA TỐC"]) == 3
+    # a word of an agency's name, or of prose, is no mark
+    assert patterns.read_marks_in_header(["BAN CHỈ HUY ỨNG PHÓ KHẨN CẤP", "V/v triển khai khẩn các biện pháp"]) == 0
+
+
+@needs_ocr
+def test_a_stamp_of_letters_alone_keeps_its_letters_stems() -> None:
+    """Only a rectangle's sides are a frame: the tall stems of a frameless stamp's letters are no frame to drop."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    page = Image.new("RGB", (1700, 500), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 60)
+    draw.text((1000, 200), "THƯỢNG", font=font, fill=(215, 30, 35))
+    draw.text((1330, 200), "KHẨN", font=font, fill=(215, 30, 35))
+    assert patterns.read_stamp_marks(list(ocr.red_stamps(page, 300))) == (2, 0)
+
+
+@needs_ocr
+def test_the_frame_of_a_stamp_on_a_skewed_scan_is_still_a_frame() -> None:
+    """A scan turned a little: the frame's top and bottom drift a pixel or two along their length, and were not
+    found straight across; its sides were read beside the mark ("_ KHẨN có")."""
+    from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+    for angle in (0.6, 1.5):
+        page = Image.new("RGB", (1700, 500), "white")
+        draw = ImageDraw.Draw(page)
+        font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 52)
+        draw.rectangle((300, 200, 660, 290), outline=(215, 30, 35), width=4)
+        draw.text((370, 212), "KHẨN", font=font, fill=(215, 30, 35))
+        page = page.rotate(angle, resample=Image.BICUBIC, fillcolor="white").filter(ImageFilter.GaussianBlur(0.8))
+        assert patterns.read_stamp_marks(list(ocr.red_stamps(page, 300))) == (1, 0), angle
+
+
+def test_a_word_of_prose_wrapped_alone_is_no_urgency_mark() -> None:
+    """"… cho các xã đặc biệt khó khăn" wrapped leaves "khăn" alone on a line: folded it is "khan", the mark KHẨN."""
+    assert patterns.read_marks(["khăn"]) == (0, 0) and patterns.read_marks(["mật"]) == (0, 0)
+    assert patterns.read_marks(["KHẨN"]) == (1, 0) and patterns.read_marks(["Khẩn"]) == (1, 0)
+    assert patterns.read_stamp_marks(["THƯỢNG KHẨN"]) == (2, 0)

@@ -20,7 +20,7 @@ from gateway.edxml.parse import looks_like_edxml, parse_package
 from gateway.extract import legacy
 from gateway.understand import confidence, digits, layout, ocr, patterns, signatures, stamps, syllables, tones, vocab
 from gateway.understand.docx_layout import docx_text
-from gateway.understand.handwriting import Boxes, read_boxes
+from gateway.understand.handwriting import Boxes, read_boxes, read_month_box
 from gateway.understand.layout import PageText, Segment, doc_text, end_pages, page_text
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,7 @@ HEADER_SHARE = 0.45  # the top of page 1 that holds its fields: organ, số, dat
 FIRST_PAGES, LAST_PAGES = 2, 3  # the pages of a PDF whose text layer is read by position
 _DAY_ONLY = "_day_only"  # a handwritten day whose month OCR could not read; settled by _day_from_signature
 _DAY_READINGS = "_day_readings"  # every reading of a handwritten day, for _day_from_signature to choose from
+_DAY_LIKELY = "_day_likely"  # the recognizer's likely readings of a day it alone read, for _day_from_signature
 _NUMBER_READINGS = "_number_readings"  # every reading of a handwritten số, for _check_number to choose from
 
 
@@ -431,7 +432,10 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
     readings = [d for d in dict.fromkeys([day, *days, *hand_days]) if d]
     if len(readings) > 1:
         fields[_DAY_READINGS] = FieldValue(",".join(readings), 0.0, "ocr")  # settled by _day_from_signature
-    month = patterns.read_month(lines)
+    likely = _likely_days(day, printed_day, days, hand_day)
+    if likely:
+        fields[_DAY_LIKELY] = FieldValue(",".join(likely), 0.0, "ocr")  # settled by _day_from_signature
+    month = patterns.read_month(lines) or _handwritten_month(top, lines)
     if day and not month and "issued_date" not in fields:
         fields[_DAY_ONLY] = FieldValue(day, 0.5, "ocr")  # the month comes from the signature, if it can
         hand.add("issued_date")
@@ -449,6 +453,26 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
     if "issued_date" in hand and agreement["issued_date"] == "none" and len(days) > 1:
         agreement["issued_date"] = "differ"  # Tesseract's readings of the box differ among themselves
     return frozenset(hand), tuple(agreement.items())
+
+
+def _likely_days(day: str, printed: str, box: tuple[str, ...], hand: digits.Reading) -> list[str]:
+    """The recognizer's likely readings of the day (HAND_SECOND or more), when it alone read the ``day`` chosen:
+    neither the page's reading nor Tesseract's box agreed with it. Empty otherwise."""
+    if not day or day != hand.text.zfill(2) or day in box or (printed and printed.lstrip("0") == day.lstrip("0")):
+        return []
+    likely = [text.zfill(2) for text, p in hand.alternatives(4, 3) if p >= HAND_SECOND]
+    return likely if len(likely) > 1 else []
+
+
+def _handwritten_month(top: ocr.OcrPage, lines: list[str]) -> tuple[int, int] | None:
+    """(year, month) of a date line whose month was left blank in the print and written by hand: the printed
+    year, and the month box's readings voted as the day's are (Tesseract's and the recognizer's)."""
+    year = patterns.read_year(lines)
+    if year is None:
+        return None
+    months, hand = read_month_box(top)
+    chosen = _vote("", months[0] if months else "", hand, width=2)
+    return (year, int(chosen)) if chosen.isdigit() and 1 <= int(chosen) <= 12 else None
 
 
 def _number_in_so_rows(top: ocr.OcrPage, boxes: Boxes) -> Boxes:
@@ -594,7 +618,7 @@ def _ocr_pdf(pdf, count: int, config: UnderstandConfig) -> _Source:
             log.warning("reading the ký hiệu again failed: %s: %s", type(err).__name__, err)
     header_page = top if count > 1 else first
     if header_page.red:  # a red stamp OCR could not see in the grey
-        urgency, secrecy = patterns.read_marks(list(header_page.red))
+        urgency, secrecy = patterns.read_stamp_marks(list(header_page.red))
         parsed = dataclasses.replace(parsed, urgency=max(parsed.urgency, urgency), secrecy=max(parsed.secrecy, secrecy))
     fields = dict(parsed.fields)
     organ_repaired = _repair_organ(fields) or _organ_holds(fields, taller)
@@ -1364,6 +1388,7 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
     """
     day_only = fields.pop(_DAY_ONLY, None)
     readings = fields.pop(_DAY_READINGS, None)
+    likely = fields.pop(_DAY_LIKELY, None)
     times = sorted(r.signing_time for r in reports if r.signing_time)
     # A signature pyHanko could not read still shows its time on its stamp.
     times = times or sorted(s.signed_at for s in printed if s.signed_at)
@@ -1379,6 +1404,14 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
             notes.append("ngày ban hành: the handwritten day with the month and year of the first signature")
             return False
     current = fields.get("issued_date")
+    if current is not None and current.source == "ocr" and likely is not None and _signed_on_a_likely_day(
+            dt.date.fromisoformat(current.value), likely.value.split(","), first):
+        # A document is most often signed on its date: the signature agrees with a likely reading of the
+        # recognizer's where nothing agreed with its likeliest
+        notes.append(f"handwritten day read as {current.value[8:]} alone; its likely reading {first.day} is the "
+                     f"first signature's day ({first})")
+        fields["issued_date"] = dataclasses.replace(current, value=first.isoformat())
+        return True
     if current is not None and current.source == "ocr" and readings is not None:
         # A document is signed on its date or within days after it: of the readings of the handwritten day,
         # the first that fits is taken ("20" read "04" first and "20" second, signed on the 21st).
@@ -1416,6 +1449,13 @@ def _day_from_signature(fields: dict[str, FieldValue], reports: list[SignatureRe
         fields["issued_date"] = FieldValue(first.isoformat(), 0.5 if month else 0.3, "signature")
         notes.append("ngày ban hành taken from the first signature's time (the printed day was unreadable)")
     return False
+
+
+def _signed_on_a_likely_day(read: dt.date, likely: list[str], first: dt.date) -> bool:
+    """True when the day ``read`` is not the first signature's but in its month, and the signature's day is one of
+    the ``likely`` readings of the handwritten day."""
+    return read != first and (read.year, read.month) == (first.year, first.month) and any(
+        text.isdigit() and int(text) == first.day for text in likely)
 
 
 def _fitting_day(readings: FieldValue, month: tuple[int, int], first: dt.date) -> dt.date | None:

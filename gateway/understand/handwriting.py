@@ -45,6 +45,15 @@ def read_boxes(page: ocr.OcrPage) -> Boxes:
     return Boxes(number, days, hand_number, hand_day)
 
 
+def read_month_box(page: ocr.OcrPage) -> tuple[tuple[str, ...], digits.Reading]:
+    """The month box of the page-1 header ("tháng __ năm"), left blank in the print and written by hand, read by
+    Tesseract (each reading of 1–12) and by the recognizer."""
+    if page.image is None or not page.words:
+        return (), _NONE
+    words = sorted(page.words, key=lambda w: ((w.top + w.bottom) / 2, w.x0))
+    return _month(words, page, _so_line(words, page))
+
+
 def _recognized(page: ocr.OcrPage, box: tuple[float, float, float, float], most: int = 6,
                 first: bool = True, reach: float = 0.0) -> digits.Reading:
     """The recognizer's reading of ``box``; ``reach``: how far past its right edge (in box heights) the crop goes,
@@ -281,6 +290,35 @@ def _day(words: list[Segment], page: ocr.OcrPage,
     return (), _NONE
 
 
+_THANG_PER_HEIGHT = 2.4  # "tháng" is 2.2 em wide in Times, 2.5 in Arial; its word box about 1 em tall
+
+
+def _month(words: list[Segment], page: ocr.OcrPage,
+           so: Segment | None = None) -> tuple[tuple[str, ...], digits.Reading]:
+    """As _day, for the month between "tháng" and "năm" of the header's date line."""
+    for word in words:
+        folded = fold(word.text)
+        at = folded.find("thang")
+        if at < 0 or word.x1 < page.page.width / 3:
+            continue
+        height = word.bottom - word.top
+        if so is not None and (word.top + word.bottom) / 2 - (so.top + so.bottom) / 2 > 3 * height:
+            continue  # a date in the body, below the số's line
+        year = next((w for w in _after(words, word)[:4] if "nam" in fold(w.text)), None)
+        if year is None:
+            continue
+        x0 = word.x0 + (word.x1 - word.x0) * at / len(folded)
+        # Tesseract often takes the handwritten month into the "tháng" word: the digits sit past the word's width
+        start = min(word.x1, x0 + _THANG_PER_HEIGHT * height)
+        end = year.x0 + (year.x1 - year.x0) * fold(year.text).index("nam") / len(year.text)
+        box = _box(start + 2, end - 2, word, words)
+        readings = [text for text in (ocr.read_digits(page.image, box, psm=psm) for psm in ("7", "8"))
+                    if text.isdigit() and 1 <= int(text) <= 12]
+        hand = _a_month(_recognized(page, box, most=2, first=False))
+        return tuple(dict.fromkeys(readings)), hand
+    return (), _NONE
+
+
 def _from_ngay(word: Segment) -> Segment | None:
     """The word as from its "ngày" on ("Bình,ngày2o": the place read into one word with it), or None."""
     folded = fold(word.text)
@@ -307,13 +345,24 @@ def _a_number(hand: digits.Reading) -> digits.Reading:
     return digits.Reading(numbers[0][0], numbers[0][1] / total, hand.places)
 
 
+def _a_month(hand: digits.Reading) -> digits.Reading:
+    """The recognizer's likeliest reading that is a month (1–12), as _a_day."""
+    return _likeliest_within(hand, 12)
+
+
 def _a_day(hand: digits.Reading) -> digits.Reading:
     """The recognizer's likeliest reading that is a day (1–31; "91" for a 31 whose 3 looked like a 9 is not).
     One that is not its likeliest reading gets as its confidence its share of all the readings that are days."""
-    if len(hand.text) in (1, 2) and 1 <= int(hand.text) <= 31:
+    return _likeliest_within(hand, 31)
+
+
+def _likeliest_within(hand: digits.Reading, last: int) -> digits.Reading:
+    """The recognizer's likeliest reading from 1 to ``last``; one that is not its likeliest reading gets as its
+    confidence its share of all the readings in that range."""
+    if len(hand.text) in (1, 2) and 1 <= int(hand.text) <= last:
         return hand
-    days = [(text, p) for text, p in hand.alternatives(100, per_place=10) if 1 <= int(text) <= 31]
-    total = sum(p for _, p in days)
-    if not days or total <= 0:
+    fitting = [(text, p) for text, p in hand.alternatives(100, per_place=10) if 1 <= int(text) <= last]
+    total = sum(p for _, p in fitting)
+    if not fitting or total <= 0:
         return _NONE
-    return digits.Reading(days[0][0], days[0][1] / total, hand.places)
+    return digits.Reading(fitting[0][0], fitting[0][1] / total, hand.places)

@@ -553,7 +553,11 @@ def red_stamps(colour, dpi: int = DPI) -> tuple[str, ...]:
     mask = ((red > 130) & (red - green > 60) & (red - blue > 50)).astype(np.uint8) * 255
     if mask.sum() < 255 * 50:
         return ()
-    joined = cv2.dilate(mask, np.ones((max(3, dpi // 40), max(3, dpi // 20)), np.uint8))
+    dark = np.maximum(np.maximum(red, green), blue) < 170
+    # a printed stroke's width crossing a letter; a printed letter's height crossing the frame
+    whole = _with_print_crossed(mask, dark, max(3, dpi // 12))
+    mask = _with_print_crossed(mask, dark, max(3, dpi // 60))
+    joined = cv2.dilate(whole, np.ones((max(3, dpi // 40), max(3, dpi // 20)), np.uint8))
     count, _, boxes, _ = cv2.connectedComponentsWithStats(joined)
     texts = []
     read: list[tuple[int, int, int, str]] = []
@@ -561,7 +565,7 @@ def red_stamps(colour, dpi: int = DPI) -> tuple[str, ...]:
         # A stamp is 20-40 mm wide and 8 mm high: wider than high, and at least 4 mm high.
         if height < dpi * 0.15 or width < 1.6 * height or width > dpi * 3:
             continue
-        crop = 255 - mask[y:y + height, x:x + width]
+        crop = 255 - _without_frame(mask[y:y + height, x:x + width], whole[y:y + height, x:x + width])
         padded = cv2.copyMakeBorder(crop, 10, 10, 10, 10, cv2.BORDER_CONSTANT, value=255)
         try:
             text = engine().line(Image.fromarray(padded), dpi)
@@ -571,6 +575,41 @@ def red_stamps(colour, dpi: int = DPI) -> tuple[str, ...]:
             texts.append(nfc(" ".join(text.split())))
             read.append((int(x), int(y), int(y + height), texts[-1]))
     return tuple(texts + _rows_joined(read))
+
+
+def _with_print_crossed(mask, dark, side: int):
+    """The red mask with the dark pixels where black print crosses a red stroke (``side`` pixels at most): a
+    stamp set over the Quốc hiệu or the số line turns dark where the two inks meet, and its letters would read
+    with holes cut in them, or its frame fall apart in pieces."""
+    import cv2
+    import numpy as np
+
+    upright = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((side, 1), np.uint8))
+    across = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((1, side), np.uint8))
+    return np.where(dark & ((upright > 0) | (across > 0)), 255, mask).astype(np.uint8)
+
+
+def _without_frame(mask, whole):
+    """A stamp's mask without its frame, when it has one: a rectangle whose top and bottom run straight across
+    most of the box (in ``whole``, the mask whose strokes print crossed are joined again), no letter does. Its
+    sides, which OCR reads as "I", "|" or "[" beside the mark, go with the blur at their edges; a stamp of
+    letters alone keeps its letters' stems."""
+    import cv2
+    import numpy as np
+
+    height, width = mask.shape
+    # thickened first: a skewed scan's frame drifts a pixel or two along its length
+    across = cv2.morphologyEx(cv2.dilate(whole, np.ones((5, 1), np.uint8)), cv2.MORPH_OPEN,
+                              np.ones((1, max(3, int(0.8 * width))), np.uint8))
+    rows = np.nonzero(across.any(axis=1))[0]
+    if len(rows) == 0 or rows.min() > 0.3 * height or rows.max() < 0.7 * height:
+        return mask  # no top and bottom: no frame
+    upright = cv2.morphologyEx(cv2.dilate(whole, np.ones((1, 5), np.uint8)), cv2.MORPH_OPEN,
+                               np.ones((max(3, int(0.6 * height)), 1), np.uint8))
+    edge = max(3, int(0.1 * width))
+    upright[:, edge:width - edge] = 0  # a frame's sides stand at the box's ends, a letter's stems inside it
+    frame = cv2.dilate(upright | across, np.ones((5, 5), np.uint8))
+    return np.where(frame > 0, 0, mask).astype(np.uint8)
 
 
 def _rows_joined(read: list[tuple[int, int, int, str]]) -> list[str]:

@@ -121,6 +121,7 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
         put("signer_position", signer[0], 0.9)
         put("signer_name", signer[1], 0.9)
     urgency, secrecy = read_marks(header + head[:25])
+    urgency = max(urgency, read_marks_in_header(header + head[:title_at if title_at is not None else 12]))
     return Parsed(fields, urgency, secrecy, frozenset(repaired))
 
 
@@ -487,6 +488,19 @@ def read_month(lines: list[str]) -> tuple[int, int] | None:
         year = _four_digit_year(match.group("y")) if match else ""
         if match and year[:2] in ("19", "20") and 1 <= int(match.group("m")) <= 12:  # no typed 0 misread in it
             return int(year), int(match.group("m"))
+    return None
+
+
+_BLANK_MONTH = re.compile(r"ngay[^\n]{0,12}?thang[^\n]{0,10}?nam\s*(?P<y>(?:19|20)\d{2})(?!\d)")
+
+
+def read_year(lines: list[str]) -> int | None:
+    """The printed year of a date line whose month OCR could not read ("ngày 05 tháng ,/ năm 2024": the month
+    written by hand into a blank)."""
+    for line in lines:
+        match = _BLANK_MONTH.search(fold(line))
+        if match:
+            return int(match.group("y"))
     return None
 
 
@@ -887,16 +901,86 @@ def _authority(line: str) -> str:
 
 
 def read_marks(lines: list[str]) -> tuple[int, int]:
-    """(urgency, secrecy) from stamp lines that hold only the mark ("KHẨN", "TỐI MẬT")."""
+    """(urgency, secrecy) from stamp lines that hold only the mark ("KHẨN", "TỐI MẬT"). ND30 prints the marks in
+    capitals: a line all in small letters is prose wrapped alone ("khó khăn" → "khăn"), no mark."""
     urgency = secrecy = 0
     for line in lines:
-        folded = " ".join(re.sub(r"[^\w ]", " ", fold(line)).split())
-        for mark, level in vocab.URGENCY_MARKS:
-            if folded == mark or folded in (f"do khan {mark}", f"muc do khan {mark}"):
-                urgency = max(urgency, level)
-        for mark, level in vocab.SECRECY_MARKS:
-            if folded == mark or folded == f"do mat {mark}":
-                secrecy = max(secrecy, level)
+        if line.strip().islower():
+            continue
+        marks = _marks_of(" ".join(re.sub(r"[^\w ]", " ", fold(line)).split()))
+        urgency, secrecy = max(urgency, marks[0]), max(secrecy, marks[1])
+    return urgency, secrecy
+
+
+def _marks_of(folded: str) -> tuple[int, int]:
+    """(urgency, secrecy) of one folded line that holds only the mark."""
+    urgency = secrecy = 0
+    for mark, level in vocab.URGENCY_MARKS:
+        if folded == mark or folded in (f"do khan {mark}", f"muc do khan {mark}"):
+            urgency = max(urgency, level)
+    for mark, level in vocab.SECRECY_MARKS:
+        if folded == mark or folded == f"do mat {mark}":
+            secrecy = max(secrecy, level)
+    return urgency, secrecy
+
+
+def read_marks_in_header(lines: list[str]) -> int:
+    """The urgency of a mark stamped beside other print of the header and read into its line ("Số: 31/SXD-QLN
+    | THƯỢNG KHẨNQuảng Ngãi, …", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM HỎA TỐC"): a run of capital words, apart
+    from the Quốc hiệu, that is the mark and nothing more ("KHẨN CẤP" of an agency's name is no mark)."""
+    urgency = 0
+    marks = dict(vocab.URGENCY_MARKS)
+    for line in lines:
+        for run in _capital_runs(_without_motto(line)):
+            urgency = max(urgency, marks.get(fold(run), 0))
+    return urgency
+
+
+def _without_motto(line: str) -> str:
+    """``line`` with the Quốc hiệu and Tiêu ngữ blanked out where they stand in it."""
+    folded = fold(line)
+    if len(folded) != len(line):
+        return line
+    for motto in vocab.NATIONAL_MOTTO:
+        at = folded.find(motto)
+        if at >= 0:
+            line = line[:at] + "|".ljust(len(motto)) + line[at + len(motto):]  # a run of capitals ends there
+            folded = fold(line)
+    return line
+
+
+def _capital_runs(line: str) -> list[str]:
+    """The runs of words in capitals on ``line``, a word glued to the next by OCR cut apart first ("KHẨNQuảng")."""
+    runs: list[list[str]] = [[]]
+    for word in line.split():
+        word = word.strip(".,;:!\"'")
+        glued = next((i for i in range(1, len(word) - 1)
+                      if word[i - 1].isupper() and word[i].isupper() and word[i + 1].islower()), 0)
+        for part in (word[:glued], word[glued:]) if glued else (word,):
+            if part.isalpha() and part.isupper() and len(part) >= 2:  # not "31/SXD-QLN", "|", a frame's "I"
+                runs[-1].append(part)
+            elif runs[-1]:
+                runs.append([])
+    return [" ".join(run) for run in runs if run]
+
+
+def read_stamp_marks(texts: list[str]) -> tuple[int, int]:
+    """(urgency, secrecy) from the texts of stamps found by their colour: specks read from a frame's sides at
+    either end left out ("Ï THƯỢNG KHẨN |"), and a mark of two words with one letter misread where print crossed
+    it ("ĐOA TỐC") still taken, as only a stamp's own text is read here."""
+    two_words = {mark: mark for mark, _ in vocab.URGENCY_MARKS if " " in mark}
+    levels = dict(vocab.URGENCY_MARKS)
+    urgency, secrecy = read_marks(texts)
+    for text in texts:
+        words = re.sub(r"[^\w ]", " ", fold(text)).split()
+        while words and len(words[0]) < 2:
+            words.pop(0)
+        while words and len(words[-1]) < 2:
+            words.pop()
+        folded = " ".join(words)
+        marks = _marks_of(folded)
+        urgency = max(urgency, levels.get(one_letter_off(folded, two_words), 0), marks[0])
+        secrecy = max(secrecy, marks[1])
     return urgency, secrecy
 
 
