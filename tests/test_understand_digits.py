@@ -453,6 +453,7 @@ def test_the_so_box_ends_a_slash_before_the_ky_hieus_groups_when_ocr_lost_the_sl
     _, hand = _number(list(page.words), page)
     assert hand.text == "9563"
 
+
 @needs_ocr
 def test_a_month_written_by_hand_into_a_blank_of_the_print_is_read_from_its_box() -> None:
     """"ngày ___ tháng ___ năm 2024": with the day the month was left blank too, and the page's OCR line reads no
