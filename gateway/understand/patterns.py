@@ -508,11 +508,8 @@ def _strip_motto(line: str) -> str:
     folded = fold(line)
     if len(folded) != len(line):
         return line
-    for motto in vocab.NATIONAL_MOTTO:
-        at = folded.find(motto)
-        if at >= 0:
-            line = line[:at] + " " * len(motto) + line[at + len(motto):]
-            folded = fold(line)
+    line = _without_motto(line, " ")
+    folded = fold(line)
     # OCR and plain text glue the Quốc hiệu column to the agency line; cut from "CỘNG HÒA" / "Độc lập" on.
     for start in ("cong hoa", "doc lap"):
         at = folded.find(start)
@@ -936,15 +933,16 @@ def read_marks_in_header(lines: list[str]) -> int:
     return urgency
 
 
-def _without_motto(line: str) -> str:
-    """``line`` with the Quốc hiệu and Tiêu ngữ blanked out where they stand in it."""
+def _without_motto(line: str, mark: str = "|") -> str:
+    """``line`` with the Quốc hiệu and Tiêu ngữ blanked out where they stand in it, each starting with ``mark``
+    (by default a "|", so that a run of capitals ends there)."""
     folded = fold(line)
     if len(folded) != len(line):
         return line
     for motto in vocab.NATIONAL_MOTTO:
         at = folded.find(motto)
         if at >= 0:
-            line = line[:at] + "|".ljust(len(motto)) + line[at + len(motto):]  # a run of capitals ends there
+            line = line[:at] + mark.ljust(len(motto)) + line[at + len(motto):]
             folded = fold(line)
     return line
 
