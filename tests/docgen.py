@@ -321,3 +321,25 @@ def stamped_scan(pdf_bytes: bytes, text: str, anchor: str, right: float, down: f
         return out.convert("L").convert("RGB") if grey else out
 
     return scanned_with(pdf_bytes, anchor, stamp, dpi)
+
+
+SERIF = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+SERIF_BOLD = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf"
+
+
+def skewed_header_scan(lines: list[tuple[int, int, str, bool]], angle: float) -> bytes:
+    """A 150 dpi scan (PDF) of a header drawn as (x, y, text, bold) lines in 28 px Liberation Serif above a body
+    of prose, turned by ``angle`` degrees as a page fed askew."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    regular, bold = ImageFont.truetype(SERIF, 28), ImageFont.truetype(SERIF_BOLD, 28)
+    image = Image.new("L", (1240, 900), 250)
+    draw = ImageDraw.Draw(image)
+    for x, y, text, heavy in lines:
+        draw.text((x, y), text, font=bold if heavy else regular, fill=20)
+    for y in range(320, 860, 40):
+        draw.text((120, y), "Thực hiện chỉ đạo của Ủy ban nhân dân tỉnh về đề án vị trí việc làm", font=regular,
+                  fill=20)
+    scan = io.BytesIO()
+    image.rotate(angle, resample=Image.BICUBIC, fillcolor=250).save(scan, "PDF", resolution=150)
+    return scan.getvalue()

@@ -248,29 +248,17 @@ def test_an_agency_line_of_a_skewed_scan_is_read_again_in_the_page_turned_as_ocr
     """A scan skewed by 1.5° whose agency line the page's reading ran together: OCR reads the page straightened, so
     the line's box in its coordinates lies turned on the page as drawn, into the lines above and below at its
     left end (the header's narrow line spacing). The box is cut from the page turned as the reading's was."""
-    import io
-
     import pypdfium2 as pdfium
-    from PIL import Image, ImageDraw, ImageFont
+    from docgen import skewed_header_scan
 
     from gateway.understand import fields, ocr
 
-    bold = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Bold.ttf", 28)
-    regular = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 28)
-    image = Image.new("L", (1240, 900), 250)
-    draw = ImageDraw.Draw(image)
-    draw.text((120, 60), "UBND TỈNH QUẢNG NAM", font=regular, fill=20)
-    draw.text((660, 60), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", font=bold, fill=20)
-    draw.text((90, 92), "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG", font=bold, fill=20)
-    draw.text((760, 92), "Độc lập - Tự do - Hạnh phúc", font=bold, fill=20)
-    draw.text((200, 124), "Số: 7477/STNMT-KT", font=regular, fill=20)
-    draw.text((700, 150), "Quảng Nam, ngày 27 tháng 10 năm 2024", font=regular, fill=20)
-    for y in range(320, 860, 40):
-        draw.text((120, y), "Thực hiện chỉ đạo của Ủy ban nhân dân tỉnh về đề án vị trí việc làm", font=regular,
-                  fill=20)
-    scan = io.BytesIO()
-    image.rotate(1.5, resample=Image.BICUBIC, fillcolor=250).save(scan, "PDF", resolution=150)
-    pdf = pdfium.PdfDocument(scan.getvalue())
+    scan = skewed_header_scan([(120, 60, "UBND TỈNH QUẢNG NAM", False),
+                               (660, 60, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True),
+                               (90, 92, "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG", True), (760, 92, "Độc lập - Tự do - Hạnh phúc", True),
+                               (200, 124, "Số: 7477/STNMT-KT", False),
+                               (700, 150, "Quảng Nam, ngày 27 tháng 10 năm 2024", False)], 1.5)
+    pdf = pdfium.PdfDocument(scan)
     page = ocr.ocr_region(pdf, 0, 1.0, 300).page
     assert page.turn[0] == -1.5
     line = next(s for s in page.segments if "TRƯỜNG" in s.text)

@@ -156,26 +156,16 @@ def test_the_so_line_of_a_skewed_scan_is_read_again_in_the_page_turned_as_ocr_re
     """A scan skewed by 2°: OCR reads the page straightened, so a Số line's box in its coordinates lies turned on
     the page as drawn, into the LibreOffice header's narrow line spacing (the line under it, a part of the
     Số cut off). The box is cut from the page turned as the reading's was, and reads the ký hiệu."""
-    import io
-
     import pypdfium2 as pdfium
+    from docgen import skewed_header_scan
 
     from gateway.understand import fields, patterns
 
-    regular = ImageFont.truetype(SERIF_BOLD.replace("-Bold", "-Regular"), 28)
-    image = Image.new("L", (1240, 900), 250)
-    draw = ImageDraw.Draw(image)
-    draw.text((260, 100), "BỘ CÔNG THƯƠNG", font=ImageFont.truetype(SERIF_BOLD, 28), fill=20)
-    draw.text((200, 164), "Số: 7477/BCT-KT", font=regular, fill=20)
-    draw.text((100, 196), "V/v bổ sung kinh phí cho chính", font=regular, fill=20)
-    draw.text((700, 196), "Hà Nội, ngày 27 tháng 10 năm 2024", font=regular, fill=20)
-    draw.text((100, 228), "sách hỗ trợ người có công theo", font=regular, fill=20)
-    for y in range(320, 860, 40):
-        draw.text((120, y), "Thực hiện chỉ đạo của Ủy ban nhân dân tỉnh về đề án vị trí việc làm", font=regular,
-                  fill=20)
-    scan = io.BytesIO()
-    image.rotate(2.0, resample=Image.BICUBIC, fillcolor=250).save(scan, "PDF", resolution=150)
-    pdf = pdfium.PdfDocument(scan.getvalue())
+    scan = skewed_header_scan([(260, 100, "BỘ CÔNG THƯƠNG", True), (200, 164, "Số: 7477/BCT-KT", False),
+                               (100, 196, "V/v bổ sung kinh phí cho chính", False),
+                               (700, 196, "Hà Nội, ngày 27 tháng 10 năm 2024", False),
+                               (100, 228, "sách hỗ trợ người có công theo", False)], 2.0)
+    pdf = pdfium.PdfDocument(scan)
     page = ocr.ocr_region(pdf, 0, 1.0, 300).page
     assert page.turn[0] == -2.0
     # the page's reading of the Số line run into the handwriting: only its row is there to read again
