@@ -464,3 +464,10 @@ def test_a_month_written_by_hand_into_a_blank_of_the_print_is_read_from_its_box(
     _, meta, _ = read_file(scan_with_handwriting(pdf, day="05", month="11"), "scan.pdf", CONFIG)
     date = meta.fields["issued_date"]
     assert date.value == "2024-11-05" and date.confidence < 0.9
+
+
+def test_a_hand_that_leans_far_is_read_sheared_upright() -> None:
+    # a network that learned upright digits reads a far-leaning 8 as a 1 and a 4 as a 7 or a 9
+    for text in ("48", "45", "14"):
+        reading = digits.read(_box(text, 40, pen=2, slant=0.9))
+        assert reading.text == text, (text, reading)
