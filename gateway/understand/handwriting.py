@@ -255,9 +255,8 @@ def _day(words: list[Segment], page: ocr.OcrPage,
         word = _from_ngay(word)
         if word is None or word.x1 < page.page.width / 3:
             continue
-        height = word.bottom - word.top
-        if so is not None and (word.top + word.bottom) / 2 - (so.top + so.bottom) / 2 > 3 * height:
-            continue  # a date in the body ("Căn cứ Luật … ngày 19 tháng 6 năm 2015"), below the số's line
+        if _below_so_line(word, so):
+            continue  # a date in the body ("Căn cứ Luật … ngày 19 tháng 6 năm 2015")
         # Tesseract often takes the handwritten day into the "ngày" word: its box is then wider than the
         # word itself, and the digits sit in the extra width. The printed "ngày" is as wide as 0.87 of the
         # printed "tháng" on its line (the same font); without a clean "tháng", about twice its height.
@@ -290,6 +289,11 @@ def _day(words: list[Segment], page: ocr.OcrPage,
     return (), _NONE
 
 
+def _below_so_line(word: Segment, so: Segment | None) -> bool:
+    """True when ``word`` stands more than three of its lines below the số's line: in the body, not the header."""
+    return so is not None and (word.top + word.bottom) / 2 - (so.top + so.bottom) / 2 > 3 * (word.bottom - word.top)
+
+
 _THANG_PER_HEIGHT = 2.4  # "tháng" is 2.2 em wide in Times, 2.5 in Arial; its word box about 1 em tall
 
 
@@ -301,9 +305,9 @@ def _month(words: list[Segment], page: ocr.OcrPage,
         at = folded.find("thang")
         if at < 0 or word.x1 < page.page.width / 3:
             continue
+        if _below_so_line(word, so):
+            continue  # a date in the body
         height = word.bottom - word.top
-        if so is not None and (word.top + word.bottom) / 2 - (so.top + so.bottom) / 2 > 3 * height:
-            continue  # a date in the body, below the số's line
         year = next((w for w in _after(words, word)[:4] if "nam" in fold(w.text)), None)
         if year is None:
             continue

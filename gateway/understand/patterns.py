@@ -75,7 +75,9 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
     lines = list(doc.lines)
     head = lines[:60]
     header = list(doc.header_left) + list(doc.header_right) if doc.header_left or doc.header_right else head
-    code = read_code(list(doc.header_left) + head)
+    left_head = list(doc.header_left) + head
+    code = read_code(left_head, slashless=False)
+    by_type_code = code is None and (code := read_code(left_head)) is not None  # its slash lost: read by its code
     if code:
         number, notation = code
         put("code_number", number, 1.0)
@@ -89,10 +91,9 @@ def parse(doc: DocText, source: str, confidence: float = 0.95) -> Parsed:
     put("organ_parent", parent, 0.9)
     type_name, type_code, title_at = read_type(head, fields.get("code_notation"))
     repaired: set[str] = {"issued_date"} if date_repaired and source == "ocr" else set()
-    if code and source == "ocr" and (_dot_for_hyphen(code[1], list(doc.header_left) + head)
-                                     or _word_cut_off(code[1], list(doc.header_left) + head)
-                                     or read_code(list(doc.header_left) + head, slashless=False) is None):
-        repaired.add("code_notation")  # … or read without its slash: by its type's code alone
+    if code and source == "ocr" and (_dot_for_hyphen(code[1], left_head) or _word_cut_off(code[1], left_head)
+                                     or by_type_code):
+        repaired.add("code_notation")
     notation_read = fields.get("code_notation")
     if source == "ocr" and notation_read is not None:
         fixed = repair_notation(notation_read.value, type_code if title_at is not None else "", (organ, parent))
