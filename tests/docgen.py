@@ -343,3 +343,62 @@ def skewed_header_scan(lines: list[tuple[int, int, str, bool]], angle: float) ->
     scan = io.BytesIO()
     image.rotate(angle, resample=Image.BICUBIC, fillcolor=250).save(scan, "PDF", resolution=150)
     return scan.getvalue()
+
+
+def with_form_stamps(pdf_bytes: bytes, stamps: list[tuple[str, str, float]]) -> bytes:
+    """The PDF with signature fields on page 1 whose appearances print text, as a văn thư's signing software
+    stamps the số and the day into a born-digital document's blanks: each (text, anchor, gap) draws ``text``
+    ``gap`` points right of the first ``anchor`` on the page, on its line. The page's own text is untouched."""
+    import pypdfium2 as pdfium
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    document = pdfium.PdfDocument(pdf_bytes)
+    textpage = document[0].get_textpage()
+    places = []
+    for text, anchor, gap in stamps:
+        search = textpage.search(anchor)
+        at = search.get_next()
+        assert at is not None, anchor
+        first, count = at
+        right = textpage.get_charbox(first + count - 1)[2]
+        _, bottom, _, top = textpage.get_charbox(first)
+        places.append((text, right + gap, bottom - 3, top + 3))
+    document.close()
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes)))
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+                             NameObject("/BaseFont"): NameObject("/Helvetica")})
+    fields = ArrayObject()
+    page = writer.pages[0]
+    for index, (text, x, bottom, top) in enumerate(places, start=1):
+        width, height = 6.5 * len(text) + 4, top - bottom
+        appearance = DecodedStreamObject()
+        appearance.set_data(f"BT /Helv 11 Tf 2 {height / 4:.1f} Td ({text}) Tj ET".encode())
+        appearance.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                           NameObject("/BBox"): ArrayObject([FloatObject(0), FloatObject(0), FloatObject(width),
+                                                             FloatObject(height)]),
+                           NameObject("/Resources"): DictionaryObject({NameObject("/Font"): DictionaryObject(
+                               {NameObject("/Helv"): font})})})
+        widget = DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"), NameObject("/Subtype"): NameObject("/Widget"),
+            NameObject("/FT"): NameObject("/Sig"), NameObject("/T"): TextStringObject(f"Signature{index}"),
+            NameObject("/F"): NumberObject(4), NameObject("/P"): page.indirect_reference,
+            NameObject("/Rect"): ArrayObject([FloatObject(x), FloatObject(bottom), FloatObject(x + width),
+                                              FloatObject(top)]),
+            NameObject("/AP"): DictionaryObject({NameObject("/N"): writer._add_object(appearance)})})
+        reference = writer._add_object(widget)
+        page.setdefault(NameObject("/Annots"), ArrayObject()).append(reference)
+        fields.append(reference)
+    writer.root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): fields,
+                                                                    NameObject("/SigFlags"): NumberObject(3)})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

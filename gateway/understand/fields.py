@@ -281,7 +281,7 @@ def read_pdf(payload: bytes, config: UnderstandConfig, pdfs=None) -> _Source:
                                                                                          LAST_PAGES)]
         if pages[0].has_text:
             parsed = patterns.parse(_unicode(doc_text(pages)), "text", 0.95)
-            if config.ocr and _blank_at_signing(payload, parsed) and ocr.available():
+            if _blank_at_signing(payload, parsed):
                 parsed = _stamped_in(payload, parsed, config)
             return _Source(parsed)
         if not config.ocr or not ocr.available():
@@ -350,8 +350,20 @@ def _blank_at_signing(payload: bytes, parsed: patterns.Parsed) -> bool:
     return blank_number or blank_day
 
 
+_STAMPED = ("code_number", "issued_date")
+
+
 def _stamped_in(payload: bytes, parsed: patterns.Parsed, config: UnderstandConfig) -> patterns.Parsed:
-    """The số and day a born-digital PDF got at signing (drawn by a form field): OCR of the header with forms."""
+    """The số and day a born-digital PDF got at signing, printed by a form field (the văn thư's signature stamps
+    them into the blanks): the text the fields print, read in place on page 1; else OCR of the header with the
+    fields drawn."""
+    fields = dict(parsed.fields)
+    printed = _form_text(payload)
+    for key in _STAMPED:
+        if key not in fields and key in printed.fields:
+            fields[key] = printed.fields[key]
+    if all(key in fields for key in _STAMPED) or not config.ocr or not ocr.available():
+        return dataclasses.replace(parsed, fields=fields)
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(payload)
@@ -361,12 +373,30 @@ def _stamped_in(payload: bytes, parsed: patterns.Parsed, config: UnderstandConfi
     finally:
         pdf.close()
     seen = patterns.parse(doc_text([top.page]), "ocr", OCR_CONFIDENCE)
-    fields = dict(parsed.fields)
-    for key in ("code_number", "issued_date"):
+    for key in _STAMPED:
         if key not in fields and key in seen.fields:
             fields[key] = seen.fields[key]
     _handwritten(fields, top, seen, recognize=False)
     return dataclasses.replace(parsed, fields=fields)  # the stamped-in số and day are print, not handwriting
+
+
+def _form_text(payload: bytes) -> patterns.Parsed:
+    """Page 1's text with what its form fields print put in place: a field's text is the PDF's text, as exact as
+    the page's own."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(payload)
+    except pdfium.PdfiumError as err:
+        log.debug("form fields not read: %s", err)
+        return patterns.Parsed()
+    try:
+        return patterns.parse(_unicode(doc_text([layout.flattened_text(pdf, 0)])), "text", 0.95)
+    except pdfium.PdfiumError as err:
+        log.debug("form fields not read: %s", err)
+        return patterns.Parsed()
+    finally:
+        pdf.close()
 
 
 def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns.Parsed,

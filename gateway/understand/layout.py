@@ -119,6 +119,27 @@ def page_text(pdf, index: int, kept=None) -> PageText:
         page.close()
 
 
+def flattened(pdf, index: int):
+    """Page ``index`` of an open pypdfium2 document with its annotations' appearances (form fields, the stamps
+    of signatures) made part of its content, freshly loaded: pdfium shows flattened content only in a page
+    loaded after it. Only the document in memory changes, never the file; the caller closes the page."""
+    import pypdfium2.raw as pdfium_c
+
+    page = pdf[index]
+    pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY)
+    page.close()
+    return pdf[index]
+
+
+def flattened_text(pdf, index: int) -> PageText:
+    """The text-layer segments of page ``index`` with the text its form fields and signature stamps print."""
+    page = flattened(pdf, index)
+    try:
+        return pdfium_page(page)
+    finally:
+        page.close()
+
+
 def _close(words: list[str], x0: float, x1: float, top: float, bottom: float, segments: list[Segment]) -> None:
     text = " ".join(words)
     if text:

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 
 from gateway.core.text import fold, nfc
-from gateway.understand.layout import end_pages
+from gateway.understand.layout import end_pages, flattened
 
 log = logging.getLogger(__name__)
 
@@ -76,15 +76,10 @@ def read_pdf(payload: bytes) -> tuple[Stamp, ...]:
 
 
 def _flattened_texts(pdf) -> list[str]:
-    import pypdfium2.raw as pdfium_c
-
     count = len(pdf)
     texts = []
     for index in end_pages(count, _PAGES, _PAGES):
-        page = pdf[index]
-        pdfium_c.FPDFPage_Flatten(page.raw, pdfium_c.FLAT_NORMALDISPLAY)
-        page.close()
-        page = pdf[index]  # the flattened content shows in a freshly loaded page only
+        page = flattened(pdf, index)
         try:
             textpage = page.get_textpage()
             texts.append(textpage.get_text_range())
