@@ -281,3 +281,25 @@ def test_the_so_box_ends_at_the_printed_slash_of_a_word_ocr_glued_the_handwritin
     words = [Segment("Số:", 80, 150, 108, 148), Segment("##/BQLDA-QLĐT", 180, right, 104, 150)]
     _, hand = _number(words, _page(words, image))
     assert hand.text == "3261"
+
+
+def test_a_slash_past_the_middle_of_the_page_does_not_end_the_so_box_of_an_agencys_so() -> None:
+    """The agency's "SỞ VĂN HÓA …" line folds to a "Số" word too, and a seal or the Quốc hiệu beside it can read
+    with a slash ("“220/1"): the số's slash lies in the left column, so that line places no box, and the "Số:"
+    line below is read."""
+    from gateway.understand.handwriting import _number
+
+    image = Image.new("RGB", (1240, 300), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    regular = ImageFont.truetype(SERIF_BOLD.replace("-Bold", "-Regular"), 40)
+    draw.text((60, 40), "SỞ VĂN HÓA 0", font=ImageFont.truetype(SERIF_BOLD, 40), fill=(20, 20, 20))
+    draw.text((615, 40), "220/1", font=regular, fill=(20, 20, 20))
+    draw.text((60, 160), "Số:", font=regular, fill=(20, 20, 20))
+    draw.text((400, 160), "/NQ-SVHTTDL", font=regular, fill=(20, 20, 20))
+    draw_digits(image, 170, 152, 40, "706", pen=3, slant=0.1)
+    words = [Segment("SỞ", 60, 120, 40, 82), Segment("VĂN", 135, 230, 40, 82), Segment("HÓA", 245, 340, 40, 82),
+             Segment("“220/1", 600, 730, 36, 86),
+             Segment("Số:", 60, 120, 154, 200), Segment("/NQ-SVHTTDL", 400, 660, 156, 200)]
+    page = _page(words, image)
+    number, hand = _number(sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)), page)
+    assert hand.text == "706"

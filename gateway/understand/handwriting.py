@@ -127,8 +127,10 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
             cut = _slash_at(slash, page)
         else:
             cut = _before_groups(line)
-            if cut is None:
-                continue
+        # the số's slash stands under the agency, in the page's left half (an agency's "SỞ …" line folds to "Số"
+        # too, and the Quốc hiệu or a seal beside it can read with a slash: "“220/1")
+        if cut is None or cut > page.page.width / 2:
+            continue
         # a "Số:" word wider than the printed word took the handwriting after it in ("Số:5" read "Số:")
         box = _box(min(word.x1, word.x0 + _SO_PER_HEIGHT * (word.bottom - word.top)) + 2, cut, word, words)
         read = _digits(page, box)
