@@ -303,3 +303,17 @@ def test_a_slash_past_the_middle_of_the_page_does_not_end_the_so_box_of_an_agenc
     page = _page(words, image)
     number, hand = _number(sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)), page)
     assert hand.text == "706"
+
+
+def test_the_so_line_the_date_is_placed_by_is_not_an_agencys_so_line_with_a_slash_past_the_middle() -> None:
+    """The số's line (a date more than three lines below it is the body's) is the "Số:" line, not the agency's
+    "SỞ …" line beside which the Quốc hiệu or a seal read with a slash past the page's middle."""
+    from gateway.understand.handwriting import _so_line
+
+    image = Image.new("RGB", (1240, 300), (250, 250, 245))
+    words = [Segment("SỞ", 60, 120, 40, 82), Segment("VĂN", 135, 230, 40, 82), Segment("HÓA", 245, 340, 40, 82),
+             Segment("“220/1", 600, 730, 36, 86),
+             Segment("Số:", 60, 120, 194, 240), Segment("/NQ-SVHTTDL", 400, 660, 196, 240),
+             Segment("ngày", 900, 980, 194, 240)]
+    page = _page(words, image)
+    assert _so_line(sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)), page).text == "Số:"

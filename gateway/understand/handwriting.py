@@ -202,8 +202,14 @@ def _before_groups(line: list[Segment]) -> float | None:
 def _so_line(words: list[Segment], page: ocr.OcrPage) -> Segment | None:
     """The "Số:" word of the header (left half, a slash after it: not "SÓC" of an organ's name), whose line the
     date shares or is just below."""
-    return next((w for w in _anchors(words, page) if any("/" in after.text for after in _after(words, w)[:5])),
-                None)
+    return next((w for w in _anchors(words, page)
+                 if any(_slash_in_left_half(after, page) for after in _after(words, w)[:5])), None)
+
+
+def _slash_in_left_half(word: Segment, page: ocr.OcrPage) -> bool:
+    """True when ``word`` holds a slash that lies in the page's left half, under the agency, as the số's does."""
+    at = word.text.find("/")
+    return at >= 0 and word.x0 + (word.x1 - word.x0) * at / len(word.text) < page.page.width / 2
 
 
 def _anchors(words: list[Segment], page: ocr.OcrPage):
