@@ -265,6 +265,24 @@ def test_a_so_line_read_with_a_period_for_its_colon_and_no_slash_is_read_again(m
     assert again.fields["code_notation"].value == "UBND-VP" and "code_notation" in again.repaired
 
 
+def test_a_so_label_read_as_a_line_of_its_own_without_its_colon_opens_the_so_line(monkeypatch) -> None:
+    """LibreOffice's Số line, the date's row above it: the page read "Số:" as a line of its own, "SG" (the colon
+    lost, the ố misread), the raised handwriting as "1." and "/KH-CCTL" as ".JKHCCI.,". Its row is read again."""
+    from gateway.understand import fields, patterns
+
+    date = Segment("Yên Bái, ngày 11 tháng 12 năm 2018", 1263, 2123, 453, 506)
+    so, hand, code = Segment("SG", 437, 507, 512, 555), Segment("1.", 583, 604, 507, 535), \
+        Segment(".JKHCCI.,", 730, 996, 515, 555)
+    page = PageText(2480, 3508, (Segment("CHI CỤC THỦY SẢN", 476, 957, 371, 424), date, so, hand, code))
+    monkeypatch.setattr(ocr, "read_line", lambda pdf, index, box, dpi=300, **_: (
+        "Số: 9# /KH-CCTL" if box[1] * 3508 < 535 < box[3] * 3508 else "Biệt —_—_——"))
+    text = patterns.DocText(("CHI CỤC THỦY SẢN", "Yên Bái, ngày 11 tháng 12 năm 2018", "SG 1. .JKHCCI.,", "KẾ HOẠCH"))
+    parsed = patterns.parse(text, "ocr", 0.7)
+    assert "code_notation" not in parsed.fields
+    again = fields._so_line_again(None, page, text, parsed, 300)
+    assert again.fields["code_notation"].value == "KH-CCTL" and "code_notation" in again.repaired
+
+
 def test_the_so_box_ends_at_the_printed_slash_of_a_word_ocr_glued_the_handwriting_into() -> None:
     """OCR read the handwritten 3261 and the printed "/BQLDA-QLĐT" as one word "##/BQLDA-QLĐT": the slash's place
     among the word's letters lies inside the handwriting (a hand's digits are wider than print's letters), and

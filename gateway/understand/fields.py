@@ -650,6 +650,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _SO = re.compile(r"\s*s\S?\s*[:;.]")  # "Số:", as OCR reads it ("So:", "Sô;", "Số." with the colon's top dot lost)
 _GROUPS = re.compile(r"[A-ZĐ]{1,8}[-–][A-ZĐ]{2}")  # a ký hiệu's groups ("QĐ-BXD")
 _SO_UNCOLONED = re.compile(r"\s*so\s+[^\s]*[\d/]")  # "SỐ 22/HTC": the colon lost, a number or slash next
+_SO_ALONE = re.compile(r"\s*s\S\s*")  # "Số:" read as a line of its own with its colon lost and its ố misread ("SG")
 
 
 def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4, taller: list[str] | None = None) -> PageText:
@@ -753,7 +754,8 @@ def _so_line(page: PageText, segment) -> bool:
     """True when ``segment`` opens the số line: "Số:" with a number or a ký hiệu in its row (its slash, or in the
     left half its groups: "QĐ-BXD" with the slash lost). An agency's line "SỞ TƯ PHÁP" garbled to "S; PƯPHAP"
     opens like "Số:" but nothing in its row has a digit or a slash."""
-    if not (_SO.match(fold(segment.text)) or _SO_UNCOLONED.match(fold(segment.text))):
+    folded = fold(segment.text)
+    if not (_SO.match(folded) or _SO_UNCOLONED.match(folded) or _SO_ALONE.fullmatch(folded)):
         return False
     row = [s for s in page.segments if s.top < segment.bottom and segment.top < s.bottom]
     return (any(c.isdigit() or c == "/" for s in row for c in s.text)
