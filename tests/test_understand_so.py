@@ -97,6 +97,17 @@ def test_tesseracts_reading_of_the_box_agreeing_with_the_recognizers_second_read
     assert _vote("5", "", digits.Reading("5", 0.9)) == "5"
 
 
+def test_a_second_reading_with_a_leading_zero_before_two_digits_does_not_agree_with_tesseracts_shorter_one() -> None:
+    """Tesseract's box lost the first digit of a handwritten 247 ("47"), and the recognizer's second reading is
+    "047": no hand writes a 0 before a number of two digits (ND30's 0 comes before numbers under 10 only), so
+    the two do not agree and the confident recognizer's 247 stands."""
+    from gateway.understand.fields import _vote
+
+    two_or_zero = (0.28, 0.0, 0.64, 0.08) + (0.0,) * 6
+    four, seven = (0.0,) * 4 + (0.99,) + (0.0,) * 5, (0.0,) * 7 + (0.99,) + (0.0,) * 2
+    assert _vote("", "47", digits.Reading("247", 0.63, (two_or_zero, four, seven))) == "247"
+
+
 def test_a_printed_number_tesseract_read_twice_with_a_digit_more_than_the_recognizer_stands() -> None:
     """The recognizer ran two printed digits into one piece ("32" for 323); Tesseract's page and box readings
     have the digit, and differ in one other at most."""

@@ -511,7 +511,8 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
         return printed
     if _digit_lost(recognized, printed, box):
         return printed  # the recognizer's pieces ran two digits into one (print at a low resolution)
-    likely = [text.zfill(width) for text, p in hand.alternatives(4, 3)[1:] if p >= HAND_SECOND]
+    likely = [text.zfill(width) for text, p in hand.alternatives(4, 3)[1:] if p >= HAND_SECOND
+              and (width or _written_number(text))]
     agreed = next((r for r in (printed, box) if len(r) >= 2 and any(same(r, other) for other in likely)), "")
     if agreed:
         return agreed  # Tesseract read what the recognizer found nearly as likely ("765" against "755" and "765")
@@ -527,6 +528,12 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
             and hand.confidence >= HAND_OVER_DIGIT):
         return recognized
     return printed or (box if len(box) >= 2 else "")
+
+
+def _written_number(text: str) -> bool:
+    """True when ``text`` is a số as a hand writes it: ND30 puts a 0 before a number under 10 only ("05", not
+    "047", whose 0 is a place the recognizer read that no shorter reading without it agrees with)."""
+    return not (text.startswith("0") and len(text) > 2)
 
 
 def _first_digit_of(printed: str, readings: list[str]) -> bool:
