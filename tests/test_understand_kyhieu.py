@@ -235,3 +235,10 @@ def test_a_ky_hieu_whose_slash_ocr_lost_into_the_handwriting_is_read_by_its_type
     assert parsed.fields["code_notation"].value == "NQ-UBND" and "code_notation" in parsed.repaired
     parsed = patterns.parse(patterns.DocText(("ỦY BAN NHÂN DÂN", "Số: 12/NQ-UBND", "NGHỊ QUYẾT")), "ocr", 0.7)
     assert "code_notation" not in parsed.repaired
+
+
+def test_small_letters_ocr_read_before_the_ky_hieus_capitals_are_dropped() -> None:
+    """A stroke of the handwriting or a speck after the slash read as a small letter ("/đÑQ-UBND"): a ký hiệu opens
+    with a capital, so it is not the ký hiệu's first letter, and the groups after it are read."""
+    assert patterns.read_code(["Số: ©5 /đÑQ-UBND Hòa Bình, ngày 05 tháng 8 năm 2016"]) == ("", "NQ-UBND")
+    assert patterns.read_code(["Số: 12/TCT-TTr"]) == ("12", "TCT-TTr")

@@ -97,6 +97,17 @@ def test_tesseracts_reading_of_the_box_agreeing_with_the_recognizers_second_read
     assert _vote("5", "", digits.Reading("5", 0.9)) == "5"
 
 
+def test_a_second_reading_with_a_leading_zero_before_two_digits_does_not_agree_with_tesseracts_shorter_one() -> None:
+    """Tesseract's box lost the first digit of a handwritten 247 ("47"), and the recognizer's second reading is
+    "047": no hand writes a 0 before a number of two digits (ND30's 0 comes before numbers under 10 only), so
+    the two do not agree and the confident recognizer's 247 stands."""
+    from gateway.understand.fields import _vote
+
+    two_or_zero = (0.28, 0.0, 0.64, 0.08) + (0.0,) * 6
+    four, seven = (0.0,) * 4 + (0.99,) + (0.0,) * 5, (0.0,) * 7 + (0.99,) + (0.0,) * 2
+    assert _vote("", "47", digits.Reading("247", 0.63, (two_or_zero, four, seven))) == "247"
+
+
 def test_a_printed_number_tesseract_read_twice_with_a_digit_more_than_the_recognizer_stands() -> None:
     """The recognizer ran two printed digits into one piece ("32" for 323); Tesseract's page and box readings
     have the digit, and differ in one other at most."""
@@ -265,6 +276,24 @@ def test_a_so_line_read_with_a_period_for_its_colon_and_no_slash_is_read_again(m
     assert again.fields["code_notation"].value == "UBND-VP" and "code_notation" in again.repaired
 
 
+def test_a_so_label_read_as_a_line_of_its_own_without_its_colon_opens_the_so_line(monkeypatch) -> None:
+    """LibreOffice's Số line, the date's row above it: the page read "Số:" as a line of its own, "SG" (the colon
+    lost, the ố misread), the raised handwriting as "1." and "/KH-CCTL" as ".JKHCCI.,". Its row is read again."""
+    from gateway.understand import fields, patterns
+
+    date = Segment("Yên Bái, ngày 11 tháng 12 năm 2018", 1263, 2123, 453, 506)
+    so, hand, code = Segment("SG", 437, 507, 512, 555), Segment("1.", 583, 604, 507, 535), \
+        Segment(".JKHCCI.,", 730, 996, 515, 555)
+    page = PageText(2480, 3508, (Segment("CHI CỤC THỦY SẢN", 476, 957, 371, 424), date, so, hand, code))
+    monkeypatch.setattr(ocr, "read_line", lambda pdf, index, box, dpi=300, **_: (
+        "Số: 9# /KH-CCTL" if box[1] * 3508 < 535 < box[3] * 3508 else "Biệt —_—_——"))
+    text = patterns.DocText(("CHI CỤC THỦY SẢN", "Yên Bái, ngày 11 tháng 12 năm 2018", "SG 1. .JKHCCI.,", "KẾ HOẠCH"))
+    parsed = patterns.parse(text, "ocr", 0.7)
+    assert "code_notation" not in parsed.fields
+    again = fields._so_line_again(None, page, text, parsed, 300)
+    assert again.fields["code_notation"].value == "KH-CCTL" and "code_notation" in again.repaired
+
+
 def test_the_so_box_ends_at_the_printed_slash_of_a_word_ocr_glued_the_handwriting_into() -> None:
     """OCR read the handwritten 3261 and the printed "/BQLDA-QLĐT" as one word "##/BQLDA-QLĐT": the slash's place
     among the word's letters lies inside the handwriting (a hand's digits are wider than print's letters), and
@@ -281,3 +310,39 @@ def test_the_so_box_ends_at_the_printed_slash_of_a_word_ocr_glued_the_handwritin
     words = [Segment("Số:", 80, 150, 108, 148), Segment("##/BQLDA-QLĐT", 180, right, 104, 150)]
     _, hand = _number(words, _page(words, image))
     assert hand.text == "3261"
+
+
+def test_a_slash_past_the_middle_of_the_page_does_not_end_the_so_box_of_an_agencys_so() -> None:
+    """The agency's "SỞ VĂN HÓA …" line folds to a "Số" word too, and a seal or the Quốc hiệu beside it can read
+    with a slash ("“220/1"): the số's slash lies in the left column, so that line places no box, and the "Số:"
+    line below is read."""
+    from gateway.understand.handwriting import _number
+
+    image = Image.new("RGB", (1240, 300), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    regular = ImageFont.truetype(SERIF_BOLD.replace("-Bold", "-Regular"), 40)
+    draw.text((60, 40), "SỞ VĂN HÓA 0", font=ImageFont.truetype(SERIF_BOLD, 40), fill=(20, 20, 20))
+    draw.text((615, 40), "220/1", font=regular, fill=(20, 20, 20))
+    draw.text((60, 160), "Số:", font=regular, fill=(20, 20, 20))
+    draw.text((400, 160), "/NQ-SVHTTDL", font=regular, fill=(20, 20, 20))
+    draw_digits(image, 170, 152, 40, "706", pen=3, slant=0.1)
+    words = [Segment("SỞ", 60, 120, 40, 82), Segment("VĂN", 135, 230, 40, 82), Segment("HÓA", 245, 340, 40, 82),
+             Segment("“220/1", 600, 730, 36, 86),
+             Segment("Số:", 60, 120, 154, 200), Segment("/NQ-SVHTTDL", 400, 660, 156, 200)]
+    page = _page(words, image)
+    number, hand = _number(sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)), page)
+    assert hand.text == "706"
+
+
+def test_the_so_line_the_date_is_placed_by_is_not_an_agencys_so_line_with_a_slash_past_the_middle() -> None:
+    """The số's line (a date more than three lines below it is the body's) is the "Số:" line, not the agency's
+    "SỞ …" line beside which the Quốc hiệu or a seal read with a slash past the page's middle."""
+    from gateway.understand.handwriting import _so_line
+
+    image = Image.new("RGB", (1240, 300), (250, 250, 245))
+    words = [Segment("SỞ", 60, 120, 40, 82), Segment("VĂN", 135, 230, 40, 82), Segment("HÓA", 245, 340, 40, 82),
+             Segment("“220/1", 600, 730, 36, 86),
+             Segment("Số:", 60, 120, 194, 240), Segment("/NQ-SVHTTDL", 400, 660, 196, 240),
+             Segment("ngày", 900, 980, 194, 240)]
+    page = _page(words, image)
+    assert _so_line(sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)), page).text == "Số:"

@@ -541,7 +541,8 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
         return printed
     if _digit_lost(recognized, printed, box):
         return printed  # the recognizer's pieces ran two digits into one (print at a low resolution)
-    likely = [text.zfill(width) for text, p in hand.alternatives(4, 3)[1:] if p >= HAND_SECOND]
+    likely = [text.zfill(width) for text, p in hand.alternatives(4, 3)[1:] if p >= HAND_SECOND
+              and (width or _written_number(text))]
     agreed = next((r for r in (printed, box) if len(r) >= 2 and any(same(r, other) for other in likely)), "")
     if agreed:
         return agreed  # Tesseract read what the recognizer found nearly as likely ("765" against "755" and "765")
@@ -557,6 +558,12 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
             and hand.confidence >= HAND_OVER_DIGIT):
         return recognized
     return printed or (box if len(box) >= 2 else "")
+
+
+def _written_number(text: str) -> bool:
+    """True when ``text`` is a số as a hand writes it: ND30 puts a 0 before a number under 10 only ("05", not
+    "047", whose 0 is a place the recognizer read that no shorter reading without it agrees with)."""
+    return not (text.startswith("0") and len(text) > 2)
 
 
 def _first_digit_of(printed: str, readings: list[str]) -> bool:
@@ -680,6 +687,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _SO = re.compile(r"\s*s\S?\s*[:;.]")  # "Số:", as OCR reads it ("So:", "Sô;", "Số." with the colon's top dot lost)
 _GROUPS = re.compile(r"[A-ZĐ]{1,8}[-–][A-ZĐ]{2}")  # a ký hiệu's groups ("QĐ-BXD")
 _SO_UNCOLONED = re.compile(r"\s*so\s+[^\s]*[\d/]")  # "SỐ 22/HTC": the colon lost, a number or slash next
+_SO_ALONE = re.compile(r"\s*s\S\s*")  # "Số:" read as a line of its own with its colon lost and its ố misread ("SG")
 
 
 def _organ_reread(pdf, page: PageText, dpi: int, most: int = 4, taller: list[str] | None = None) -> PageText:
@@ -783,7 +791,8 @@ def _so_line(page: PageText, segment) -> bool:
     """True when ``segment`` opens the số line: "Số:" with a number or a ký hiệu in its row (its slash, or in the
     left half its groups: "QĐ-BXD" with the slash lost). An agency's line "SỞ TƯ PHÁP" garbled to "S; PƯPHAP"
     opens like "Số:" but nothing in its row has a digit or a slash."""
-    if not (_SO.match(fold(segment.text)) or _SO_UNCOLONED.match(fold(segment.text))):
+    folded = fold(segment.text)
+    if not (_SO.match(folded) or _SO_UNCOLONED.match(folded) or _SO_ALONE.fullmatch(folded)):
         return False
     row = [s for s in page.segments if s.top < segment.bottom and segment.top < s.bottom]
     return (any(c.isdigit() or c == "/" for s in row for c in s.text)

@@ -127,8 +127,10 @@ def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Readin
             cut = _slash_at(slash, page)
         else:
             cut = _before_groups(line)
-            if cut is None:
-                continue
+        # the số's slash stands under the agency, in the page's left half (an agency's "SỞ …" line folds to "Số"
+        # too, and the Quốc hiệu or a seal beside it can read with a slash: "“220/1")
+        if cut is None or cut > page.page.width / 2:
+            continue
         # a "Số:" word wider than the printed word took the handwriting after it in ("Số:5" read "Số:")
         box = _box(min(word.x1, word.x0 + _SO_PER_HEIGHT * (word.bottom - word.top)) + 2, cut, word, words)
         read = _digits(page, box)
@@ -200,8 +202,14 @@ def _before_groups(line: list[Segment]) -> float | None:
 def _so_line(words: list[Segment], page: ocr.OcrPage) -> Segment | None:
     """The "Số:" word of the header (left half, a slash after it: not "SÓC" of an organ's name), whose line the
     date shares or is just below."""
-    return next((w for w in _anchors(words, page) if any("/" in after.text for after in _after(words, w)[:5])),
-                None)
+    return next((w for w in _anchors(words, page)
+                 if any(_slash_in_left_half(after, page) for after in _after(words, w)[:5])), None)
+
+
+def _slash_in_left_half(word: Segment, page: ocr.OcrPage) -> bool:
+    """True when ``word`` holds a slash that lies in the page's left half, under the agency, as the số's does."""
+    at = word.text.find("/")
+    return at >= 0 and word.x0 + (word.x1 - word.x0) * at / len(word.text) < page.page.width / 2
 
 
 def _anchors(words: list[Segment], page: ocr.OcrPage):

@@ -153,6 +153,9 @@ _LABEL_LOST = re.compile(r"^\s*[^\s/|]{1,3}\s+(?=(?:[^\s/|]{1,6}\s*)?/)")
 # OCR reads a capital Đ as the look-alike Eth (Ð, no Vietnamese letter), often beside the Đ it also read:
 # "QĐÐ-SKHCN", "HĐÐĐND"
 _ETH_RUN = re.compile(r"[ĐÐ]*Ð[ĐÐ]*")
+# a ký hiệu opens with a capital: small letters before its capitals ("/đÑQ-UBND") are a speck or a stroke of the
+# handwriting OCR read as a letter
+_SPECK_LETTERS = re.compile(r"^[a-zđ]{1,2}(?=[A-ZĐ]{2})")
 _MARRED_TAIL = re.compile(r"[/|⁄ƒ][^\w\s/|]{0,2}\s*(?P<groups>[^\W\d_](?:[^\W_]|&)*(?:\s?[-–]\s?(?:[^\W_]|&)+)+)")
 
 
@@ -168,7 +171,7 @@ def _marred_code(line: str) -> tuple[str, str] | None:
         return None
     tail = tails[-1]
     groups = "".join(c for c in unicodedata.normalize("NFD", tail.group("groups")) if not unicodedata.combining(c))
-    groups = unicodedata.normalize("NFC", groups)
+    groups = _SPECK_LETTERS.sub("", unicodedata.normalize("NFC", groups))
     if not (groups[:1].isupper() and re.fullmatch(r"[A-Za-zĐđ0-9&]+(?:\s?[-–]\s?[A-Za-zĐđ0-9&]+)+", groups)):
         return None
     notation = _notation(None, _unglued(groups, line, tail.end()))
