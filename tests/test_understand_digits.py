@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 from docgen import draw_digits, make_official_pdf, scan_with_handwriting
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 from gateway.core.config import Config
 from gateway.core.values import FieldValue
@@ -471,3 +471,31 @@ def test_a_hand_that_leans_far_is_read_sheared_upright() -> None:
     for text in ("48", "45", "14"):
         reading = digits.read(_box(text, 40, pen=2, slant=0.9))
         assert reading.text == text, (text, reading)
+
+
+def _printed_box(text: str, font_path: str, size: int, shear: float, grey: int) -> np.ndarray:
+    """``text`` in a print font on a scan's paper, leant by ``shear`` and blurred: digits of a shape no network of
+    the ensemble was trained on (a typewriter's or a stamp's day, a hand that writes like print)."""
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(font_path, size)
+    x0, y0, x1, y1 = font.getbbox(text)
+    image = Image.new("L", (x1 - x0 + 2 * size, int(2.2 * size)), 240)
+    ImageDraw.Draw(image).text((size - x0, (image.height - (y1 - y0)) // 2 - y0), text, font=font, fill=grey)
+    image = image.transform(image.size, Image.AFFINE, (1, shear, -shear * image.height / 2, 0, 1, 0), fillcolor=240)
+    return np.asarray(image.filter(ImageFilter.GaussianBlur(0.6)))
+
+
+def test_digits_in_shapes_unlike_the_training_hands_are_read_by_the_ensemble() -> None:
+    """Two-digit numbers in a serif print font, thin-stroked and leant (a shape none of the networks was trained
+    on): the first network alone read 122 of these 150, the two networks trained apart and averaged 136."""
+    from docgen import SERIF
+
+    rng = np.random.default_rng(5)
+    right = 0
+    for _ in range(150):
+        text = f"{int(rng.integers(0, 100)):02d}"
+        box = _printed_box(text, SERIF, int(rng.integers(10, 40)), float(rng.uniform(-0.3, 0.1)),
+                           int(rng.integers(0, 150)))
+        right += digits.read(box, most=2, first=False).text == text
+    assert right >= 132, right

@@ -7,7 +7,9 @@ one digit (a stroke's gap) or a piece wider than a digit cut at its thinnest col
 piece is classified by a small convolutional network trained on real handwriting (MNIST and the UCI digits,
 scripts/train_digits.py), never on the document generator's fonts: once as its thresholded ink and once as its
 grey, the two readings joined (a small or pale hand that thresholds into blobs keeps its strokes in the grey).
-Inference is numpy only: the weights (gateway/understand/digits.npz) are loaded once.
+Two networks trained apart read each piece and their probabilities are averaged (an ensemble: a hand one of them
+misreads the other seldom misreads the same way). Inference is numpy only: the weights
+(gateway/understand/digits.npz and digits-b.npz) are loaded once.
 
 A reading carries the probability of each of its digits: the product is its confidence, and the
 alternatives (the second-best class at each place) are kept so that the checks (the signature's day, the
@@ -25,6 +27,10 @@ import numpy as np
 
 REJECT = 10  # the class of "not a digit"
 _WEIGHTS = Path(__file__).with_name("digits.npz")
+# The ensemble: each network's weights file and the share of its probabilities. The second, wider network was
+# trained apart (another seed, all of MNIST, scripts/train_digits.py): where one misreads a hand the two seldom
+# agree on the same wrong digit. The first keeps the larger share: it reads a small blurred hand's grey better.
+_NETWORKS: tuple[tuple[Path, float], ...] = ((_WEIGHTS, 0.7), (_WEIGHTS.with_name("digits-b.npz"), 0.3))
 
 
 @dataclass(frozen=True)
@@ -77,8 +83,9 @@ def normalise(binary: np.ndarray) -> np.ndarray | None:
 
 
 @functools.cache
-def _weights() -> dict[str, np.ndarray]:
-    with np.load(_WEIGHTS) as data:
+def _weights(path: Path) -> dict[str, np.ndarray]:
+    """One network's weights, as float32 arrays by their layer's name."""
+    with np.load(path) as data:
         return {k: data[k].astype(np.float32) for k in data.files}
 
 
@@ -98,8 +105,13 @@ def _pool(x: np.ndarray) -> np.ndarray:
 
 
 def classify(samples: np.ndarray) -> np.ndarray:
-    """(n, 28, 28) normalised digits → (n, 11) probabilities (0–9, then "not a digit")."""
-    p = _weights()
+    """(n, 28, 28) normalised digits → (n, 11) probabilities (0–9, then "not a digit"): the ensemble's networks'
+    probabilities, each by its share."""
+    return sum(share * _network(_weights(path), samples) for path, share in _NETWORKS)
+
+
+def _network(p: dict[str, np.ndarray], samples: np.ndarray) -> np.ndarray:
+    """One network's (n, 11) probabilities of (n, 28, 28) normalised digits."""
     x = samples[:, None].astype(np.float32)
     x = _pool(np.maximum(_conv(x, p["0_weight"], p["0_bias"]), 0))
     x = _pool(np.maximum(_conv(x, p["3_weight"], p["3_bias"]), 0))
