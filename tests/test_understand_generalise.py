@@ -12,7 +12,7 @@ from docgen import make_official_pdf, make_pdf, scan_of, scanned_with
 from gateway.core.config import Config
 from gateway.core.values import FieldValue, SignatureReport
 from gateway.understand import confidence, ocr, patterns
-from gateway.understand.fields import _DAY_LIKELY, _DAY_READINGS, _day_from_signature, _likely_days
+from gateway.understand.fields import _DAY_LIKELY, _DAY_READINGS, _day_from_signature, _day_vote, _likely_days
 from gateway.understand.single import understand_file
 
 CONFIG = Config()
@@ -142,6 +142,64 @@ def test_a_day_the_recognizer_alone_read_gives_way_to_its_likely_reading_the_sig
     fields = {"issued_date": FieldValue("2021-07-05", 0.55, "ocr"), _DAY_LIKELY: FieldValue("05,08", 0.0, "ocr")}
     assert _day_from_signature(fields, [report], "", []) is False
     assert fields["issued_date"].value == "2021-07-05"  # no likely reading is the signature's day: it stands
+
+
+def test_tesseracts_day_the_recognizer_read_otherwise_gives_way_to_the_recognizers_reading_the_signature_agrees_with(
+) -> None:
+    """Tesseract's box read "15", the recognizer "25" (unsure): they disagree, and the document was signed on the
+    25th, so two sources that do not share their errors agree on 25."""
+    from gateway.understand import digits
+
+    hand = digits.Reading("25", 0.43, ((0, 0, 0.55, 0, 0, 0, 0, 0, 0.45, 0), (0, 0, 0, 0, 0, 1.0, 0, 0, 0, 0)))
+    assert _likely_days("15", "", ("15",), hand) == ["15", "25"]
+    assert _likely_days("15", "15", ("15",), hand) == []  # the page and the box agree: no signature overrules them
+    seconding = digits.Reading("12", 0.46, ((0, 1.0, 0, 0, 0, 0, 0, 0, 0, 0), (0, 0.3, 0.6, 0, 0, 0, 0, 0, 0.1, 0)))
+    assert _likely_days("11", "11", (), seconding) == []  # the page's 11 the recognizer found nearly as likely
+    report = SignatureReport("Sig1", "Cục Xúc tiến thương mại", "", "CA", "2025-07-25T12:25:00+07:00", True, True,
+                             False, True, "untrusted-root", "")
+    fields = {"issued_date": FieldValue("2025-07-15", 0.55, "ocr"), _DAY_LIKELY: FieldValue("15,25", 0.0, "ocr")}
+    assert _day_from_signature(fields, [report], "", []) is True  # chosen: its doubt shows in the evidence
+    assert fields["issued_date"].value == "2025-07-25"
+
+
+def test_a_days_likely_readings_are_weighed_among_the_readings_that_are_days() -> None:
+    """A small "03" the recognizer alone read "02", its first digit likelier an 8 or a 6 than a 0: among the
+    readings that are days, 03 holds a third, so the signature on the 3rd settles it (no "82" is a day)."""
+    from gateway.understand import digits
+
+    hand = digits.Reading("02", 0.33, ((0.2, 0, 0, 0, 0, 0, 0.26, 0, 0.45, 0.09), (0, 0, 0.66, 0.32, 0, 0, 0, 0, 0.02, 0)))
+    assert _likely_days("02", "", (), hand) == ["02", "03"]
+    report = SignatureReport("Sig1", "Ủy ban nhân dân tỉnh", "", "CA", "2019-03-03T07:46:00+07:00", True, True,
+                             False, True, "untrusted-root", "")
+    fields = {"issued_date": FieldValue("2019-03-02", 0.55, "ocr"), _DAY_LIKELY: FieldValue("02,03", 0.0, "ocr")}
+    assert _day_from_signature(fields, [report], "", []) is True
+    assert fields["issued_date"].value == "2019-03-03"
+
+
+def test_a_day_the_recognizer_read_as_one_digit_may_be_the_signatures_day_that_holds_it() -> None:
+    """A faint "10" the recognizer alone read as one sure "1" (its 0 lost): ND30 writes a day with two digits, so the
+    signature on the 10th, whose day holds the 1, settles it; a signature on the 8th does not."""
+    from gateway.understand import digits
+
+    hand = digits.Reading("1", 0.8, ((0, 0.8, 0.03, 0, 0, 0, 0, 0.1, 0.04, 0),))
+    assert "10" in _likely_days("01", "", (), hand) and "08" not in _likely_days("01", "", (), hand)
+    report = SignatureReport("Sig1", "Hội đồng nhân dân tỉnh", "", "CA", "2024-04-10T13:19:00+07:00", True, True,
+                             False, True, "untrusted-root", "")
+    fields = {"issued_date": FieldValue("2024-04-01", 0.55, "ocr"),
+              _DAY_LIKELY: FieldValue(",".join(_likely_days("01", "", (), hand)), 0.0, "ocr")}
+    assert _day_from_signature(fields, [report], "", []) is True
+    assert fields["issued_date"].value == "2024-04-10"
+
+
+def test_a_recognizers_one_digit_day_that_tesseracts_two_digits_hold_has_no_vote() -> None:
+    """A small "26" the recognizer read as one sure "2" (its 6 run into the print) and Tesseract's box as "26": the
+    day has two digits, so the box's reading stands, not "02"."""
+    from gateway.understand import digits
+
+    hand = digits.Reading("2", 0.9, ((0, 0.05, 0.9, 0, 0, 0, 0, 0, 0.05, 0),))
+    assert _day_vote("", ("26",), hand) == "26"
+    assert _day_vote("", ("13",), hand) == "02"  # the box holds no 2: the recognizer's reading stands
+    assert _day_vote("", (), hand) == "02"
 
 
 def test_unsure_handwritten_day_readings_choose_by_the_signature_before_its_own_day() -> None:

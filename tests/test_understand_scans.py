@@ -315,3 +315,28 @@ def test_a_word_of_prose_wrapped_alone_is_no_urgency_mark() -> None:
     assert patterns.read_marks(["khăn"]) == (0, 0) and patterns.read_marks(["mật"]) == (0, 0)
     assert patterns.read_marks(["KHẨN"]) == (1, 0) and patterns.read_marks(["Khẩn"]) == (1, 0)
     assert patterns.read_stamp_marks(["THƯỢNG KHẨN"]) == (2, 0)
+
+
+def test_a_date_in_a_sentence_of_the_body_is_not_the_documents_date() -> None:
+    """The header's date line read as junk ("Thanh Hóa, dâg'9-HDI tháng 9"): the date of a sentence in the body
+    ("báo cáo trước ngày 15 tháng 1 năm 2018") is no date of the document, nor its month the header's month."""
+    lines = ["ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+             "Số: 12/KH-UBND Thanh Hóa, dâg'9-HDI tháng 9 năm 2018",
+             "Các đơn vị chủ động rà soát, tổng hợp kết quả thực hiện phòng cháy, chữa cháy",
+             "năm 2018, báo cáo trước ngày 15 tháng 1 năm 2018 để tổng hợp."]
+    parsed = patterns.parse(patterns.DocText(tuple(lines)), "ocr", 0.7)
+    assert "issued_date" not in parsed.fields
+    assert patterns.read_month(lines) is None and patterns.read_year(lines) is None
+    header = ["Số: 12/KH-UBND Thanh Hóa, ngày 05 tháng 9 năm 2018", *lines[2:]]
+    assert patterns.parse(patterns.DocText(tuple(header)), "ocr", 0.7).fields["issued_date"].value == "2018-09-05"
+    assert patterns.read_month(header) == (2018, 9)
+
+
+def test_a_ngay_after_a_word_of_a_sentence_holds_no_handwritten_day() -> None:
+    from gateway.understand.handwriting import _after_prose
+    from gateway.understand.layout import Segment
+
+    ngay = Segment("ngày", 500, 540, 100, 120, 95.0)
+    assert _after_prose([Segment("trước", 440, 490, 101, 121, 95.0), ngay], ngay)
+    assert not _after_prose([Segment("Hóa,", 440, 490, 101, 121, 95.0), ngay], ngay)  # the place, then the date
+    assert not _after_prose([ngay], ngay)  # the line opens with it

@@ -458,7 +458,7 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
         if len(hand_day.text) < 2 or (digit not in hand_day.text and hand_day.confidence < HAND_TRUST):
             hand_day = digits.Reading("", 0.0)  # a confident reading of two digits stands: the one read was junk
         printed_day = ""
-    day = _vote(printed_day, days[0] if days else "", hand_day, width=2)
+    day = _day_vote(printed_day, days, hand_day)
     readings = [d for d in dict.fromkeys([day, *days, *hand_days]) if d]
     if len(readings) > 1:
         fields[_DAY_READINGS] = FieldValue(",".join(readings), 0.0, "ocr")  # settled by _day_from_signature
@@ -485,13 +485,47 @@ def _handwritten(fields: dict[str, FieldValue], top: ocr.OcrPage, seen: patterns
     return frozenset(hand), tuple(agreement.items())
 
 
+def _day_vote(printed: str, box: tuple[str, ...], hand: digits.Reading) -> str:
+    """The day from the page's reading, Tesseract's box readings and the recognizer's (see _vote). A recognizer's
+    one digit that Tesseract's two-digit reading of the box holds ("2" against "26") has no vote: ND30 writes a
+    day with two digits, and a small hand's other digit was lost (run into the print, cut at the box's edge)."""
+    if len(hand.text) == 1 and box and hand.text in box[0]:
+        hand = digits.Reading("", 0.0)
+    return _vote(printed, box[0] if box else "", hand, width=2)
+
+
 def _likely_days(day: str, printed: str, box: tuple[str, ...], hand: digits.Reading) -> list[str]:
     """The recognizer's likely readings of the day (HAND_SECOND or more), when it alone read the ``day`` chosen:
-    neither the page's reading nor Tesseract's box agreed with it. Empty otherwise."""
-    if not day or day != hand.text.zfill(2) or day in box or (printed and printed.lstrip("0") == day.lstrip("0")):
+    neither the page's reading nor Tesseract's box agreed with it. When the page's reading or Tesseract's alone
+    gave the ``day`` and the recognizer read another, that day and the recognizer's. Empty otherwise."""
+    if not day or not hand.text:
         return []
-    likely = [text.zfill(2) for text, p in hand.alternatives(4, 3) if p >= HAND_SECOND]
+    recognized = hand.text.zfill(2)
+    page_agrees = bool(printed) and printed.lstrip("0") == day.lstrip("0")
+    if day != recognized:
+        # … and the recognizer found the day nearly as likely: two readings agreed on it (see _vote)
+        seconded = any(text.zfill(2) == day for text, p in hand.alternatives(4, 3)[1:] if p >= HAND_SECOND)
+        alone = (page_agrees + (day in box)) == 1 and recognized not in box and not seconded
+        return [day, recognized] if alone and hand.confidence >= HAND_SECOND else []
+    if day in box or page_agrees:
+        return []
+    likely = [text for text, share in _day_shares(hand) if share >= HAND_SECOND]
+    if len(hand.text) == 1:  # ND30 writes a day with two digits: one was lost, before or after the one read
+        likely += [text for text in _days_holding(hand.text) if text not in likely]
     return likely if len(likely) > 1 else []
+
+
+def _days_holding(digit: str) -> list[str]:
+    """The days (01–31) whose two digits hold ``digit``."""
+    return [f"{day:02d}" for day in range(1, 32) if digit in f"{day:02d}"]
+
+
+def _day_shares(hand: digits.Reading) -> list[tuple[str, float]]:
+    """The recognizer's readings that are days (01–31), each with its share of them all, likeliest first: a
+    first digit it found likelier a 6 or an 8 than any a day starts with says nothing against the days."""
+    days = [(text.zfill(2), p) for text, p in hand.alternatives(20, 3) if 1 <= int(text) <= 31]
+    total = sum(p for _, p in days)
+    return [(text, p / total) for text, p in days] if total > 0 else []
 
 
 def _handwritten_month(top: ocr.OcrPage, lines: list[str]) -> tuple[int, int] | None:

@@ -263,7 +263,7 @@ def _day(words: list[Segment], page: ocr.OcrPage,
         word = _from_ngay(word)
         if word is None or word.x1 < page.page.width / 3:
             continue
-        if _below_so_line(word, so):
+        if _below_so_line(word, so) or _after_prose(words, word):
             continue  # a date in the body ("Căn cứ Luật … ngày 19 tháng 6 năm 2015")
         # Tesseract often takes the handwritten day into the "ngày" word: its box is then wider than the
         # word itself, and the digits sit in the extra width. The printed "ngày" is as wide as 0.87 of the
@@ -295,6 +295,16 @@ def _day(words: list[Segment], page: ocr.OcrPage,
         if readings or hand.text:
             return tuple(readings), hand
     return (), _NONE
+
+
+def _after_prose(words: list[Segment], word: Segment) -> bool:
+    """True when the word just left of ``word`` on its line is a word of a sentence (lower case, no comma after it:
+    "báo cáo trước ngày 15"): a date in the body, not the header's, which follows its place and a comma."""
+    before = [w for w in words if _same_line(word, w) and w.x1 <= word.x0 + 2]
+    if not before:
+        return False
+    text = max(before, key=lambda w: w.x1).text
+    return text[:1].islower() and text[-1:].isalpha()
 
 
 def _below_so_line(word: Segment, so: Segment | None) -> bool:

@@ -417,7 +417,7 @@ def _date_place(lines: list[str]) -> tuple[tuple[str, bool], str]:
                   for pair in ((one, folded), (f"{one} {after}", f"{folded} {folded_after}"))]
     for line, folded in candidates:
         match = _DATE.search(folded)
-        if not match:
+        if not match or in_prose(line, folded, match.start()):
             continue
         place = _place_before(line, folded, match.start())
         day, month, year = match.group("d"), match.group("m"), _four_digit_year(match.group("y"))
@@ -462,6 +462,16 @@ def _typed_zeros(number: str) -> str:
 
 
 _PLACE_DATE = re.compile(r",\s*ngay\b")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)\s*$")
+
+
+def in_prose(line: str, folded: str, start: int) -> bool:
+    """True when the date at ``start`` of ``line`` follows a word of a sentence ("báo cáo trước ngày 15 tháng 1",
+    "Luật … địa phương ngày 19 tháng 6"): the header's date follows its place and a comma, or opens its line."""
+    if len(line) != len(folded):
+        return False
+    word = _WORD_BEFORE.search(line[:start])
+    return word is not None and word.group(1)[0].islower()
 
 
 def _place_before(line: str, folded: str, start: int) -> str:
@@ -488,7 +498,10 @@ def _place_before(line: str, folded: str, start: int) -> str:
 def read_month(lines: list[str]) -> tuple[int, int] | None:
     """(year, month) of the printed date even when its day was left blank."""
     for line in lines:
-        match = _DATE.search(fold(line))
+        folded = fold(line)
+        match = _DATE.search(folded)
+        if match and in_prose(line, folded, match.start()):
+            continue
         year = _four_digit_year(match.group("y")) if match else ""
         if match and year[:2] in ("19", "20") and 1 <= int(match.group("m")) <= 12:  # no typed 0 misread in it
             return int(year), int(match.group("m"))
@@ -502,8 +515,9 @@ def read_year(lines: list[str]) -> int | None:
     """The printed year of a date line whose month OCR could not read ("ngày 05 tháng ,/ năm 2024": the month
     written by hand into a blank)."""
     for line in lines:
-        match = _BLANK_MONTH.search(fold(line))
-        if match:
+        folded = fold(line)
+        match = _BLANK_MONTH.search(folded)
+        if match and not in_prose(line, folded, match.start()):
             return int(match.group("y"))
     return None
 
