@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from gateway.core.text import fold
-from gateway.understand import digits, ocr
+from gateway.understand import digits, ocr, patterns
 from gateway.understand.layout import Segment
 
 _SO = re.compile(r"s\S{0,2}|o:")  # the folded "Số" word, with what OCR glued to it ("so:"), or lost ("ố:")
@@ -303,8 +303,8 @@ def _after_prose(words: list[Segment], word: Segment) -> bool:
     before = [w for w in words if _same_line(word, w) and w.x1 <= word.x0 + 2]
     if not before:
         return False
-    text = max(before, key=lambda w: w.x1).text
-    return text[:1].islower() and text[-1:].isalpha()
+    text = max(before, key=lambda w: w.x1).text + " "
+    return patterns.in_prose(text, fold(text), len(text))
 
 
 def _below_so_line(word: Segment, so: Segment | None) -> bool:
