@@ -393,7 +393,7 @@ def _read_otherwise(name: FieldValue, position: FieldValue | None, words: tuple[
         if any(a != b and not patterns._one_edit(a, b) for a, b in zip(read, wanted)):
             return ["again:differ"]
         text = fold(line.text).rstrip(" .,;:")
-        x0 = line.x0 + (line.x1 - line.x0) * text.rfind(" ".join(read)) / max(len(text), 1)  # the name's part
+        x0 = line.x_at(text.rfind(" ".join(read)), len(text))  # the name's part
         if abs((x0 + line.x1) / 2 - (title.x0 + title.x1) / 2) > 0.25 * (line.x1 - x0):
             return ["again:differ"]
     return []

@@ -1203,7 +1203,7 @@ def _reread_name(pdf, fields: dict[str, FieldValue], pages: list[tuple[int, Page
                     return
                 height = segment.bottom - segment.top
                 # The name may share the OCR line with the Nơi nhận column: its part of the box, pro rata.
-                x0 = segment.x0 + (segment.x1 - segment.x0) * at / max(len(folded), 1)
+                x0 = segment.x_at(at, len(folded))
                 box = ((x0 - height) / page.width, (segment.top - 0.6 * height) / page.height,
                        (segment.x1 + height) / page.width, (segment.bottom + 0.6 * height) / page.height)
                 try:

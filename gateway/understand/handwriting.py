@@ -149,7 +149,7 @@ def _slash_at(slash: Segment, page: ocr.OcrPage) -> float:
     letters = year or _KY_HIEU_SLASH.search(slash.text) or _LETTER_SLASH.search(slash.text)
     at = letters.start() if letters else slash.text.index("/")
     measured = _printed_slash(page, slash, len(slash.text) - at) if at and not year and page.image is not None else None
-    return measured if measured is not None else slash.x0 + (slash.x1 - slash.x0) * at / max(len(slash.text), 1)
+    return measured if measured is not None else slash.x_at(at)
 
 
 def _printed_slash(page: ocr.OcrPage, word: Segment, printed: int) -> float | None:
@@ -209,7 +209,7 @@ def _so_line(words: list[Segment], page: ocr.OcrPage) -> Segment | None:
 def _slash_in_left_half(word: Segment, page: ocr.OcrPage) -> bool:
     """True when ``word`` holds a slash that lies in the page's left half, under the agency, as the số's does."""
     at = word.text.find("/")
-    return at >= 0 and word.x0 + (word.x1 - word.x0) * at / len(word.text) < page.page.width / 2
+    return at >= 0 and word.x_at(at) < page.page.width / 2
 
 
 def _anchors(words: list[Segment], page: ocr.OcrPage):
@@ -253,7 +253,7 @@ def _so_word(word: Segment) -> Segment | None:
     glued = _SO_GLUED.match(folded)
     if glued is None:
         return None
-    x1 = word.x0 + (word.x1 - word.x0) * glued.end() / len(folded)
+    x1 = word.x_at(glued.end(), len(folded))
     return Segment(word.text[:glued.end()], word.x0, x1, word.top, word.bottom, word.confidence)
 
 
@@ -271,13 +271,13 @@ def _day(words: list[Segment], page: ocr.OcrPage,
         folded = fold(word.text)
         month = None
         if "thang" in folded:  # "ngày24tháng" read as one word
-            end = word.x0 + (word.x1 - word.x0) * folded.index("thang") / len(folded)
+            end = word.x_at(folded.index("thang"), len(folded))
         else:
             month = next((w for w in _after(words, word)[:4] if "thang" in fold(w.text)), None)
             if month is None:
                 continue
             at = fold(month.text).index("thang")  # "04tháng" when the digits were glued to it
-            end = month.x0 + (month.x1 - month.x0) * at / len(month.text)
+            end = month.x_at(at)
         if (month is not None and fold(month.text).strip(",.") == "thang"
                 and month.x1 - month.x0 < 3.5 * (month.bottom - month.top)):  # not a box across "tháng 01 năm"
             start = min(word.x1, word.x0 + _NGAY_PER_THANG * (month.x1 - month.x0))
@@ -329,10 +329,10 @@ def _month(words: list[Segment], page: ocr.OcrPage,
         year = next((w for w in _after(words, word)[:4] if "nam" in fold(w.text)), None)
         if year is None:
             continue
-        x0 = word.x0 + (word.x1 - word.x0) * at / len(folded)
+        x0 = word.x_at(at, len(folded))
         # Tesseract often takes the handwritten month into the "tháng" word: the digits sit past the word's width
         start = min(word.x1, x0 + _THANG_PER_HEIGHT * height)
-        end = year.x0 + (year.x1 - year.x0) * fold(year.text).index("nam") / len(year.text)
+        end = year.x_at(fold(year.text).index("nam"))
         box = _box(start + 2, end - 2, word, words)
         readings = [text for text in (ocr.read_digits(page.image, box, psm=psm) for psm in ("7", "8"))
                     if text.isdigit() and 1 <= int(text) <= 12]
@@ -349,7 +349,7 @@ def _from_ngay(word: Segment) -> Segment | None:
         return None
     if at == 0:
         return word
-    x0 = word.x0 + (word.x1 - word.x0) * at / len(folded)
+    x0 = word.x_at(at, len(folded))
     return Segment(word.text[at:], x0, word.x1, word.top, word.bottom, word.confidence)
 
 

@@ -24,6 +24,11 @@ class Segment:
     bottom: float
     confidence: float = 100.0  # OCR's lowest word confidence in the run (0–100); 100 for a text layer
 
+    def x_at(self, at: int, count: int | None = None) -> float:
+        """Where the character at index ``at`` of the text starts, by its share of ``count`` characters (the text's
+        own length by default): a box is given for the run, not for its letters."""
+        return self.x0 + (self.x1 - self.x0) * at / max(len(self.text) if count is None else count, 1)
+
 
 Turn = tuple[float, float, float]  # degrees, then the centre's x and y as shares of the page
 NO_TURN: Turn = (0.0, 0.5, 0.5)  # a page read as drawn
@@ -235,7 +240,7 @@ def without_rule(segment: Segment) -> Segment:
     match = _RULE_TAIL.search(segment.text)
     if match is None or sum(c.isalpha() for c in segment.text[:match.start()]) < 2:
         return segment
-    cut = segment.x0 + (segment.x1 - segment.x0) * match.start() / len(segment.text)
+    cut = segment.x_at(match.start())
     return replace(segment, text=segment.text[:match.start()], x1=cut)
 
 
@@ -258,7 +263,7 @@ def _motto_apart(segment: Segment) -> tuple[Segment, ...]:
         at = alone.start() if alone and text[:alone.start()].isupper() else -1
     if at <= 0 or not text[:at].strip():
         return (segment,)
-    cut = segment.x0 + (segment.x1 - segment.x0) * at / len(text)
+    cut = segment.x_at(at, len(text))
     return (replace(segment, text=text[:at].rstrip(), x1=cut), replace(segment, text=text[at:], x0=cut))
 
 
