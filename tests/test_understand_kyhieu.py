@@ -83,6 +83,16 @@ def test_a_file_name_made_of_the_trich_yeus_words_gives_no_ky_hieu() -> None:
     assert _filename_code("cv-07-bo-sung-kinh-phi-cho-khieu-nai-cua-cong-dan-den-nam-2030.pdf") == ("07", "BO")
     assert _filename_code("12-BC-UBND-VP-TH.pdf") == ("12", "BC-UBND-VP-TH")
     assert _filename_code("2352 ( 07-CT-UBND).signed_20250517_044750.pdf") == ("07", "CT-UBND")
+    # a web slug that names the type's code before the number: the code checks the ký hiệu read
+    assert _filename_code("ttr-778-ve-viec-don-doc-thuc-hien-phong-chay-chua-chay.pdf") == ("778", "TTR")
+    assert _filename_code("qd-12-ve-viec-giao-chi-tieu-ke-hoach-nam-2024.pdf") == ("12", "QĐ")
+    # … and its number fills a handwritten số the box could not read
+    from gateway.core.values import FieldValue
+    from gateway.understand.fields import _check_number
+
+    fields = {"code_notation": FieldValue("TTr-UBND", 0.7, "ocr")}
+    _check_number(fields, _filename_code("ttr-778-ve-viec-don-doc-thuc-hien-phong-chay.pdf"), [])
+    assert fields["code_number"].value == "778"
 
 
 def test_a_so_line_the_pages_reading_lost_is_read_again_beside_the_date() -> None:

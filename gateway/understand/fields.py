@@ -584,7 +584,7 @@ def _vote(printed: str, box: str, hand: digits.Reading, width: int = 0) -> str:
                                                          and hand.confidence >= HAND_ALONE)):
         return recognized  # confident, or the only reading there is (its doubt shows in the evidence)
     fuller = [text for text, p in hand.alternatives(4, 3) if p >= HAND_SECOND
-              and len(box) >= 2 and _one_digit_more(box, text)]
+              and len(box) >= 2 and _one_digit_more(box, text) and _written_number(text)]
     if not width and len(fuller) == 1:
         return fuller[0]  # Tesseract's box lost a digit of a likely reading ("14" of 164, read 169 or 164)
     # ND30 numbers from 01: a page's reading of one digit, as the box's, lost one; more digits fairly sure stand
@@ -1371,14 +1371,24 @@ def _filename_code(filename: str) -> tuple[str, str] | None:
         match = _FILE_FULL_CODE.search(candidate)
         if match and match.group("groups").count("-") >= MOST_GROUPS:
             # more groups than a ký hiệu has (TYPE-ORG-UNIT-SUB) are a trích yếu's words ("cv-07-bo-sung-kinh-phi"):
-            # the number and no ký hiệu but the first group, which checks one and never stands for one
-            return match.group("num"), match.group("groups").split("-")[0].upper()
+            # the number and no ký hiệu but the type's code before it ("ttr-778-ve-viec-…") or the first group,
+            # which checks one and never stands for one
+            typed = _slug_type(candidate[:match.start()])
+            return match.group("num"), typed or match.group("groups").split("-")[0].upper()
         if match:
             return match.group("num"), patterns._notation(None, match.group("groups"))
     match = _FILE_SHORT.match(stem)
     if match:
         return match.group("num"), (match.group("code") or "")
     return None
+
+
+def _slug_type(before: str) -> str:
+    """The Phụ lục III type code a web slug names just before its number ("ttr-" of "ttr-778-ve-viec-…"), or ""."""
+    word = re.search(r"(?:^|[-_ ])([A-Za-zĐđ]{2,4})[-_ ]$", before)
+    if word is None:
+        return ""
+    return next((code for code in vocab.TYPE_BY_CODE if code == code.upper() and fold(code) == fold(word.group(1))), "")
 
 
 def _check_number(fields: dict[str, FieldValue], from_name: tuple[str, str] | None, notes: list[str]) -> None:
