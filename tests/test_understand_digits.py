@@ -488,6 +488,28 @@ def test_a_hand_that_leans_far_is_read_sheared_upright() -> None:
         assert reading.text == text, (text, reading)
 
 
+def _grainy_box(text: str, seed: int) -> np.ndarray:
+    """A bold pen's digits 30 px tall whose strokes the paper's grain shows through in pinholes two pixels wide."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    image = Image.new("RGB", (60 + 30 * len(text), 72), (245, 245, 240))
+    draw_digits(image, 20, 21, 30, text, pen=7, slant=0.15, ink=(40, 40, 60))
+    gray = np.asarray(image.convert("L")).copy()
+    ys, xs = np.nonzero(cv2.erode((gray < 128).astype(np.uint8), np.ones((4, 4), np.uint8)))
+    for k in rng.choice(len(ys), size=len(ys) // 6, replace=False):
+        gray[ys[k] - 1:ys[k] + 1, xs[k] - 1:xs[k] + 1] = 245
+    return np.asarray(Image.fromarray(gray).filter(ImageFilter.GaussianBlur(0.5)))
+
+
+def test_pinholes_in_a_bold_stroke_are_filled_not_read_as_loops() -> None:
+    """A bold stroke's pinholes read as loops (a 3 as an 8, a 1 as a 0): 26 of these 36 boxes were read right
+    with them, 35 with the holes narrower than a loop filled."""
+    texts = ("321", "08", "35", "46", "90", "2604", "58", "17", "63", "89", "12", "75")
+    right = sum(digits.read(_grainy_box(text, seed)).text == text for text in texts for seed in range(3))
+    assert right >= 33, right
+
+
 def _printed_box(text: str, font_path: str, size: int, shear: float, grey: int) -> np.ndarray:
     """``text`` in a print font on a scan's paper, leant by ``shear`` and blurred: digits of a shape no network of
     the ensemble was trained on (a typewriter's or a stamp's day, a hand that writes like print)."""

@@ -151,7 +151,30 @@ def ink(gray: np.ndarray, start: int = 0, end: int = 0) -> np.ndarray | None:
         return None
     level, _ = cv2.threshold(np.ascontiguousarray(box), 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     _, binary = cv2.threshold(gray, level, 255, cv2.THRESH_BINARY_INV)
-    return binary
+    return _pinholes_filled(binary)
+
+
+_PINHOLE = 0.025  # a hole in the ink reaching at most this share of the box's height from its edge is a pinhole
+
+
+def _pinholes_filled(binary: np.ndarray) -> np.ndarray:
+    """The ink with its pinholes filled: paper enclosed by ink no wider than a few pixels at the reading scale
+    (a hollow or grainy stroke's centre, a JPEG speck in a bold stroke) is not a digit's loop, which is wider."""
+    import cv2
+
+    paper = (binary == 0).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(paper, connectivity=4)
+    if count <= 2:
+        return binary
+    height, width = binary.shape
+    wide = np.zeros(count, bool)  # the paper's parts that reach further than a pinhole from the ink
+    wide[labels[cv2.distanceTransform(paper, cv2.DIST_L2, 3) > _PINHOLE * height]] = True
+    x, y, w, h = stats[:, 0], stats[:, 1], stats[:, 2], stats[:, 3]
+    pinhole = (x > 0) & (y > 0) & (x + w < width) & (y + h < height) & ~wide
+    pinhole[0] = False
+    if not pinhole.any():
+        return binary
+    return np.where(pinhole[labels], np.uint8(255), binary).astype(np.uint8)
 
 
 _TOUCHING = 0.15  # a piece starting this share of the box's height before the print after it is a digit touching it
