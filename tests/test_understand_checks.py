@@ -162,6 +162,32 @@ def test_a_name_whose_marks_another_known_name_has_is_doubted_unless_read_so() -
     assert read_as("Huỳnh Minh Tuyết", "Huỳnh", "Minh", "Tuyết") >= HIGH  # one name is spelled so
 
 
+def test_a_subject_that_opens_as_a_sentence_of_the_body_is_doubted() -> None:
+    body = _confidences(_ocr(subject="Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các đơn vị phản ánh"))
+    right = _confidences(_ocr(subject="Về việc đẩy mạnh kế hoạch đầu tư công năm 2024 và hồ sơ khen thưởng"))
+    assert body["subject"] < HIGH <= right["subject"]
+
+
+def test_a_subject_ending_in_a_cited_documents_so_is_doubted() -> None:
+    cut = _confidences(_ocr(subject="giải quyết công tác cải cách hành chính theo Nghị định số"))
+    right = _confidences(_ocr(subject="giải quyết công tác cải cách hành chính theo Nghị định số 82 của Chính phủ"))
+    digital = _confidences(_ocr(subject="Về việc đẩy mạnh công tác chuyển đổi số"))  # "chuyển đổi số" is whole
+    assert cut["subject"] < HIGH <= min(right["subject"], digital["subject"])
+
+
+def test_a_date_whose_month_ocr_read_faintly_is_doubted() -> None:
+    # "Hà Nội, ngày 18 tháng 4 năm 2024": the day's box read again agreed, the month had no second reading
+    fields = _ocr(issued_date="2024-04-18")
+
+    def month_read_at(sharpness: float) -> float:
+        words = tuple(Segment(text, x, x + 40, 100, 120, conf) for text, x, conf in (
+            ("ngày", 200, 96.0), ("18", 250, 96.0), ("tháng", 300, 96.0), ("4", 350, sharpness), ("năm", 400, 96.0)))
+        checks = confidence.Checks(ocr_words=words, second_reading={"issued_date": "agree"})
+        return confidence.calibrated(fields, confidence.evidence(fields, checks))["issued_date"].confidence
+
+    assert month_read_at(61.0) < HIGH <= month_read_at(96.0)
+
+
 def test_a_field_from_a_source_no_labelled_set_measured_keeps_its_own_lower_estimate() -> None:
     # The e-mail's subject stands in for a trích yếu nothing else gave: the share of right trích yếu read from
     # documents (0.9 and more) is no measure of it, so it stays where the reader put it, where a văn thư looks.

@@ -205,7 +205,23 @@ def _date(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> l
     else:
         signed = "sig:before" if (checks.signed_on - day).days <= 10 else "sig:long-before"
     mailed = "mail:none" if checks.mailed_on is None else "mail:after" if day > checks.mailed_on else "mail:ok"
-    return [hand, signed, mailed, *_again("issued_date", value, checks)]
+    faint = ["ocr:lo"] if value.source == "ocr" and _month_faint(day.month, checks.ocr_words) else []
+    return [hand, signed, mailed, *_again("issued_date", value, checks), *faint]
+
+
+def _month_faint(month: int, words: tuple[Segment, ...]) -> bool:
+    """True when OCR read the month after "tháng" only faintly (below 70): no box reads a month again, so a month
+    written by hand, or printed worn, that OCR misread has nothing else to speak against it."""
+    read = [after.confidence for label in words if fold(label.text).strip(" ,.") == "thang"
+            for after in _next_word(label, words)[:1] if re.sub(r"\D", "", after.text).lstrip("0") == str(month)]
+    return bool(read) and max(read) < 70  # OCR's "ocr:lo", as _ocr_bucket counts it
+
+
+def _next_word(label: Segment, words: tuple[Segment, ...]) -> list[Segment]:
+    """The words OCR read right after ``label`` on its line, nearest first (single words, not lines)."""
+    middle, height = (label.top + label.bottom) / 2, label.bottom - label.top
+    return sorted((w for w in words if " " not in w.text.strip() and w.x0 > label.x1 - 1
+                   and abs((w.top + w.bottom) / 2 - middle) < 0.5 * height), key=lambda w: w.x0)
 
 
 def _again(key: str, value: FieldValue, checks: Checks) -> list[str]:
@@ -310,7 +326,7 @@ def _subject(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -
     odd = sum(1 for w in words if not re.fullmatch(r"[\w,.;:()/%-]+", w) or (w.isupper() and len(w) > 1
                                                                                 and not re.fullmatch(r"[IVXLC]+", w)))
     return ["len:short" if size < 25 else "len:long" if size > 220 else "len:ok", "odd" if odd else "clean",
-            *_cut_subject(words), *_run_on(words), *_unpaired(value, value.value)]
+            *_cut_subject(words), *(_run_on(words) or _prose_opener(words)), *_unpaired(value, value.value)]
 
 
 def _unpaired(value: FieldValue, text: str) -> list[str]:
@@ -328,6 +344,8 @@ def _cut_subject(words: list[str]) -> list[str]:
     tail = " ".join(words[-3:]).lower()
     cited = any(tail.endswith(f"{before} {kind.lower()}")
                 for kind in vocab.CITED_TYPES for before in ("theo", "tại", "của"))
+    # "… theo Nghị định số": the number a cited document's "số" announces is on the line not read
+    cited = cited or any(tail.endswith(f"{kind.lower()} số") for kind in vocab.CITED_TYPES)
     # a period is two years ("giai đoạn 2021 - 2025"): one year alone lost the end of the span
     half_period = " ".join(words[-3:-1]).lower() == "giai đoạn" and bool(re.fullmatch(r"\d{4}", words[-1]))
     return ["cut"] if words[-1].lower() in vocab.OPEN_ENDS or cited or half_period else []
@@ -340,6 +358,17 @@ def _run_on(words: list[str]) -> list[str]:
     opener = any(word[:1].isupper() and word.lower() in vocab.OPEN_ENDS and word.lower() not in vocab.NAME_OPENERS
                  and before.lower() != "luật" for before, word in zip(words, words[1:]))
     return ["run-on"] if opener else []
+
+
+# open ends that also open a trích yếu ("Về việc …", "Cho phép thành lập …") or a place's name ("Từ Sơn")
+_SUBJECT_OPENERS = frozenset({"về", "cho"}) | vocab.NAME_OPENERS
+
+
+def _prose_opener(words: list[str]) -> list[str]:
+    """["run-on"] for a subject that opens as a sentence of the body does ("Trong quá trình thực hiện, …"): a
+    trích yếu opens with "Về" or with what the document does ("Ban hành", "Phê duyệt"), not with a preposition."""
+    first = words[0] if words else ""
+    return ["run-on"] if first[:1].isupper() and first.lower() in vocab.OPEN_ENDS - _SUBJECT_OPENERS else []
 
 
 def _signer(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> list[str]:
