@@ -129,7 +129,6 @@ def test_the_vote_between_page_tesseract_and_recognizer() -> None:
     assert _vote("", "", digits.Reading("18", 0.1), width=2) == ""  # … unless it is hardly one
 
 
-
 def test_a_reading_with_a_zero_before_two_digits_does_not_rival_the_fuller_reading_of_a_short_box() -> None:
     # Tesseract read "55" of a handwritten 855; the recognizer read 855, or else 055, which no hand writes (ND30
     # puts a 0 only before a number under 10): the one fuller reading as written stands
@@ -143,6 +142,7 @@ def test_a_reading_with_a_zero_before_two_digits_does_not_rival_the_fuller_readi
     assert _vote("", "55", hand) == "855"
     both = digits.Reading("855", 0.39, (place((8, 0.55), (2, 0.45)), place((5, 1.0)), place((5, 1.0))))
     assert _vote("", "55", both) == "55"  # 855 or 255: Tesseract's box says no more
+
 
 @needs_ocr
 def test_a_handwritten_number_tesseract_misreads_is_read_by_the_recognizer() -> None:

@@ -87,7 +87,6 @@ def test_a_file_name_made_of_the_trich_yeus_words_gives_no_ky_hieu() -> None:
     assert _filename_code("ttr-778-ve-viec-don-doc-thuc-hien-phong-chay-chua-chay.pdf") == ("778", "TTR")
     assert _filename_code("qd-12-ve-viec-giao-chi-tieu-ke-hoach-nam-2024.pdf") == ("12", "QĐ")
     # … and its number fills a handwritten số the box could not read
-    from gateway.core.values import FieldValue
     from gateway.understand.fields import _check_number
 
     fields = {"code_notation": FieldValue("TTr-UBND", 0.7, "ocr")}
