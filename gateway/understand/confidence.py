@@ -21,7 +21,7 @@ from pathlib import Path
 from gateway.core.text import exact_key, fold
 from gateway.core.values import FieldValue
 from gateway.understand import compounds, patterns, syllables, vocab
-from gateway.understand.layout import Segment
+from gateway.understand.layout import Segment, words_after
 
 TABLE = Path(__file__).with_name("calibration.json")
 PRIOR_WEIGHT = 5.0  # readings a coarser share counts for when a finer one is estimated
@@ -212,16 +212,10 @@ def _date(value: FieldValue, fields: dict[str, FieldValue], checks: Checks) -> l
 def _month_faint(month: int, words: tuple[Segment, ...]) -> bool:
     """True when OCR read the month after "tháng" only faintly (below 70): no box reads a month again, so a month
     written by hand, or printed worn, that OCR misread has nothing else to speak against it."""
-    read = [after.confidence for label in words if fold(label.text).strip(" ,.") == "thang"
-            for after in _next_word(label, words)[:1] if re.sub(r"\D", "", after.text).lstrip("0") == str(month)]
+    single = [w for w in words if " " not in w.text.strip()]  # words, not the lines OCR also gave
+    read = [after.confidence for label in single if fold(label.text).strip(" ,.") == "thang"
+            for after in words_after(single, label)[:1] if re.sub(r"\D", "", after.text).lstrip("0") == str(month)]
     return bool(read) and max(read) < 70  # OCR's "ocr:lo", as _ocr_bucket counts it
-
-
-def _next_word(label: Segment, words: tuple[Segment, ...]) -> list[Segment]:
-    """The words OCR read right after ``label`` on its line, nearest first (single words, not lines)."""
-    middle, height = (label.top + label.bottom) / 2, label.bottom - label.top
-    return sorted((w for w in words if " " not in w.text.strip() and w.x0 > label.x1 - 1
-                   and abs((w.top + w.bottom) / 2 - middle) < 0.5 * height), key=lambda w: w.x0)
 
 
 def _again(key: str, value: FieldValue, checks: Checks) -> list[str]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from gateway.core.text import fold
 from gateway.understand import digits, ocr, patterns
-from gateway.understand.layout import Segment
+from gateway.understand.layout import Segment, same_line, words_after
 
 _SO = re.compile(r"s\S{0,2}|o:")  # the folded "Số" word, with what OCR glued to it ("so:"), or lost ("ố:")
 _YEAR_SLASH = re.compile(r"/\s*(?:19|20)\d\d\s*/\s*[^\W\d_]")
@@ -71,11 +71,6 @@ def _recognized(page: ocr.OcrPage, box: tuple[float, float, float, float], most:
     return digits.read(np.asarray(crop.convert("L")), most, first, int(box[0]) - int(left), end)
 
 
-def _same_line(a: Segment, b: Segment) -> bool:
-    middle = (b.top + b.bottom) / 2
-    return a.top - 0.3 * (a.bottom - a.top) <= middle <= a.bottom + 0.3 * (a.bottom - a.top)
-
-
 def _digits(page: ocr.OcrPage, box: tuple[float, float, float, float]) -> str:
     """Digits in the box, read as a line and, when that gives one digit, as a single word.
 
@@ -86,13 +81,6 @@ def _digits(page: ocr.OcrPage, box: tuple[float, float, float, float]) -> str:
     if len(text) == 1:
         text = ocr.read_digits(page.image, box, psm="8") or text
     return text
-
-
-def _after(words: list[Segment], word: Segment) -> list[Segment]:
-    """The words right of ``word`` on its line, left to right (handwriting sits higher and lower than print)."""
-    # Right of the word's start, not of its end: a box that swallowed handwriting can overlap the next word.
-    return sorted((w for w in words if w is not word and _same_line(word, w) and w.x0 > word.x0 + 2),
-                  key=lambda w: w.x0)
 
 
 _NGAY_PER_THANG = 0.87  # "ngày" / "tháng" in Times and in Arial (1.94 / 2.22 em, 2.17 / 2.50 em)
@@ -116,7 +104,7 @@ def _box(left: float, right: float, anchor: Segment, words: list[Segment] = ()) 
 
 def _number(words: list[Segment], page: ocr.OcrPage) -> tuple[str, digits.Reading]:
     for word in [*_anchors(words, page), *_lost_labels(words, page)]:
-        line = _after(words, word)[:5]
+        line = words_after(words, word)[:5]
         # the slash before the ký hiệu's letters: a handwritten 7 or 1 is often read as a slash too ("/4")
         # … and first the slash before a ký hiệu's hyphenated groups ("/QĐ-STC"): a handwritten 6805 read "é/ØØ5"
         # has a slash before a letter too
@@ -203,7 +191,7 @@ def _so_line(words: list[Segment], page: ocr.OcrPage) -> Segment | None:
     """The "Số:" word of the header (left half, a slash after it: not "SÓC" of an organ's name), whose line the
     date shares or is just below."""
     return next((w for w in _anchors(words, page)
-                 if any(_slash_in_left_half(after, page) for after in _after(words, w)[:5])), None)
+                 if any(_slash_in_left_half(after, page) for after in words_after(words, w)[:5])), None)
 
 
 def _slash_in_left_half(word: Segment, page: ocr.OcrPage) -> bool:
@@ -219,7 +207,7 @@ def _anchors(words: list[Segment], page: ocr.OcrPage):
         anchor = _so_word(word)
         if anchor is None or anchor.x0 > page.page.width / 2:
             continue
-        if any(w is not word and _same_line(anchor, w) and w.x1 <= anchor.x0 + 2 for w in words):
+        if any(w is not word and same_line(anchor, w) and w.x1 <= anchor.x0 + 2 for w in words):
             continue
         yield anchor
 
@@ -235,7 +223,7 @@ def _lost_labels(words: list[Segment], page: ocr.OcrPage):
     for code in words:
         if code.x0 > middle or not _KY_HIEU_SLASH.match(code.text.lstrip()):
             continue
-        before = [w for w in words if w is not code and _same_line(code, w) and w.x0 < code.x0 - 2]
+        before = [w for w in words if w is not code and same_line(code, w) and w.x0 < code.x0 - 2]
         if not before or len(before) > 3:  # the label and the number, read as a word or two: not a line of prose
             continue
         first = min(before, key=lambda w: w.x0)
@@ -273,7 +261,7 @@ def _day(words: list[Segment], page: ocr.OcrPage,
         if "thang" in folded:  # "ngày24tháng" read as one word
             end = word.x_at(folded.index("thang"), len(folded))
         else:
-            month = next((w for w in _after(words, word)[:4] if "thang" in fold(w.text)), None)
+            month = next((w for w in words_after(words, word)[:4] if "thang" in fold(w.text)), None)
             if month is None:
                 continue
             at = fold(month.text).index("thang")  # "04tháng" when the digits were glued to it
@@ -300,7 +288,7 @@ def _day(words: list[Segment], page: ocr.OcrPage,
 def _after_prose(words: list[Segment], word: Segment) -> bool:
     """True when the word just left of ``word`` on its line is a word of a sentence (lower case, no comma after it:
     "báo cáo trước ngày 15"): a date in the body, not the header's, which follows its place and a comma."""
-    before = [w for w in words if _same_line(word, w) and w.x1 <= word.x0 + 2]
+    before = [w for w in words if same_line(word, w) and w.x1 <= word.x0 + 2]
     if not before:
         return False
     text = max(before, key=lambda w: w.x1).text + " "
@@ -326,7 +314,7 @@ def _month(words: list[Segment], page: ocr.OcrPage,
         if _below_so_line(word, so):
             continue  # a date in the body
         height = word.bottom - word.top
-        year = next((w for w in _after(words, word)[:4] if "nam" in fold(w.text)), None)
+        year = next((w for w in words_after(words, word)[:4] if "nam" in fold(w.text)), None)
         if year is None:
             continue
         x0 = word.x_at(at, len(folded))

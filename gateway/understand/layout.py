@@ -30,6 +30,19 @@ class Segment:
         return self.x0 + (self.x1 - self.x0) * at / max(len(self.text) if count is None else count, 1)
 
 
+def same_line(a: Segment, b: Segment) -> bool:
+    """True when ``b``'s middle lies within ``a``'s line (its height and 0.3 of it above and below)."""
+    middle = (b.top + b.bottom) / 2
+    return a.top - 0.3 * (a.bottom - a.top) <= middle <= a.bottom + 0.3 * (a.bottom - a.top)
+
+
+def words_after(words, word: Segment) -> list[Segment]:
+    """The words right of ``word`` on its line, left to right (handwriting sits higher and lower than print)."""
+    # Right of the word's start, not of its end: a box that swallowed handwriting can overlap the next word.
+    return sorted((w for w in words if w is not word and same_line(word, w) and w.x0 > word.x0 + 2),
+                  key=lambda w: w.x0)
+
+
 Turn = tuple[float, float, float]  # degrees, then the centre's x and y as shares of the page
 NO_TURN: Turn = (0.0, 0.5, 0.5)  # a page read as drawn
 
