@@ -170,8 +170,6 @@ def test_the_so_line_of_a_skewed_scan_is_read_again_in_the_page_turned_as_ocr_re
     import pypdfium2 as pdfium
     from docgen import skewed_header_scan
 
-    from gateway.understand import fields, patterns
-
     scan = skewed_header_scan([(260, 100, "BỘ CÔNG THƯƠNG", True), (200, 164, "Số: 7477/BCT-KT", False),
                                (100, 196, "V/v bổ sung kinh phí cho chính", False),
                                (700, 196, "Hà Nội, ngày 27 tháng 10 năm 2024", False),
@@ -183,17 +181,13 @@ def test_the_so_line_of_a_skewed_scan_is_read_again_in_the_page_turned_as_ocr_re
     page = PageText(page.width, page.height, tuple(
         Segment("Số 7ZÝ?7 BCTKT", s.x0, s.x1, s.top, s.bottom) if s.text.startswith("Số") else s for s in page.segments),
         page.turn)
-    text = patterns.DocText(("BỘ CÔNG THƯƠNG", "Số 7ZÝ?7 BCTKT", "Hà Nội, ngày 27 tháng 10 năm 2024"))
-    parsed = patterns.parse(text, "ocr", 0.7)
-    assert "code_notation" not in parsed.fields
-    again = fields._so_line_again(pdf, page, text, parsed, 300)
-    assert again.fields["code_notation"].value == "BCT-KT" and "code_notation" in again.repaired
+    _read_again_gives("BCT-KT", page, ("BỘ CÔNG THƯƠNG", "Số 7ZÝ?7 BCTKT", "Hà Nội, ngày 27 tháng 10 năm 2024"),
+                      pdf=pdf)
 
 
 def test_a_so_row_read_without_its_ky_hieu_is_read_again_to_the_middle_of_the_page(monkeypatch) -> None:
     """The page's reading of a Số line above the date's row kept "Số: 5545" and lost the ký hiệu after it: the
     row is read again up to the middle of the page (ô 3's column), not three letters past what was read."""
-    from gateway.understand import fields, patterns
 
     so = Segment("Số: 5545", 600, 980, 362, 420)
     date = Segment("Hà Nội, ngày 06 tháng 02 năm 2019", 1400, 2300, 440, 490)
@@ -204,11 +198,7 @@ def test_a_so_row_read_without_its_ky_hieu_is_read_again_to_the_middle_of_the_pa
         return "Số: 5545 /BC-BYT" if box[1] < middle < box[3] and box[2] * page.width > 1180 else "Số' 5545 m,"
 
     monkeypatch.setattr(ocr, "read_line", read_line)
-    text = patterns.DocText(("BỘ Y TẾ", "Số: 5545", "Hà Nội, ngày 06 tháng 02 năm 2019", "BÁO CÁO"))
-    parsed = patterns.parse(text, "ocr", 0.7)
-    assert "code_notation" not in parsed.fields
-    again = fields._so_line_again(None, page, text, parsed, 300)
-    assert again.fields["code_notation"].value == "BC-BYT" and "code_notation" in again.repaired
+    _read_again_gives("BC-BYT", page, ("BỘ Y TẾ", "Số: 5545", "Hà Nội, ngày 06 tháng 02 năm 2019", "BÁO CÁO"))
 
 
 def test_a_box_of_one_digit_does_not_cut_a_printed_number_the_page_read_whole() -> None:
@@ -227,7 +217,7 @@ def test_a_so_line_the_pages_reading_lost_whole_is_found_by_its_ink_and_read_aga
     """Tesseract's layout dropped the Số line, under a long agency name, whole: no word of the page lies on it.
     Its row of ink in the header's left half, with no word on it, is where the số and the ký hiệu are read again
     (a rule under the agency, lower than a letter, and the lines the page read are no such row)."""
-    from gateway.understand import fields, patterns
+    from gateway.understand import fields
     from gateway.understand.handwriting import Boxes
 
     regular = ImageFont.truetype(SERIF_BOLD.replace("-Bold", "-Regular"), 44)
@@ -251,35 +241,27 @@ def test_a_so_line_the_pages_reading_lost_whole_is_found_by_its_ink_and_read_aga
 
     monkeypatch.setattr(ocr, "read_line", lambda pdf, index, box, dpi=300, **_: (
         "Số: 9S /CT-KVN" if box[1] * 3508 < 440 < box[3] * 3508 else "NAM"))
-    text = patterns.DocText(("TỔNG CÔNG TY KHÍ VIỆT", "NAM", "Hồ Chí Minh, ngày 03 tháng 9 năm 2018", "CHỈ THỊ"))
-    parsed = patterns.parse(text, "ocr", 0.7)
-    assert "code_notation" not in parsed.fields
-    again = fields._so_line_again(None, top.page, text, parsed, 300, lost=rows)
-    assert again.fields["code_notation"].value == "CT-KVN" and "code_notation" in again.repaired
+    _read_again_gives("CT-KVN", top.page,
+                      ("TỔNG CÔNG TY KHÍ VIỆT", "NAM", "Hồ Chí Minh, ngày 03 tháng 9 năm 2018", "CHỈ THỊ"), lost=rows)
 
 
 def test_a_so_line_read_with_a_period_for_its_colon_and_no_slash_is_read_again(monkeypatch) -> None:
     """The page read the Số line "Số. §@?® UBND-VP": the colon's top dot and the ký hiệu's slash lost, the pale
     handwriting read as junk (a công văn's ký hiệu: no type's code says where it starts). It opens the số line all
     the same (its row holds a ký hiệu's groups), and its row is read again."""
-    from gateway.understand import fields, patterns
 
     so = Segment("Số. §@?® UBND-VP", 467, 964, 381, 430)
     date = Segment("Hà Nội, ngày 10 tháng 4 năm 2022", 1287, 2100, 451, 503)
     page = PageText(2480, 3508, (Segment("BỘ XÂY DỰNG", 516, 890, 240, 294), so, date))
     monkeypatch.setattr(ocr, "read_line", lambda pdf, index, box, dpi=300, **_: (
         "Số: ‡%4? /UBND-VP" if box[1] * 3508 < 400 < box[3] * 3508 else "BỘ XÂY"))
-    text = patterns.DocText(("BỘ XÂY DỰNG", "Số. §@?® UBND-VP", "Hà Nội, ngày 10 tháng 4 năm 2022", "V/v báo cáo"))
-    parsed = patterns.parse(text, "ocr", 0.7)
-    assert "code_notation" not in parsed.fields
-    again = fields._so_line_again(None, page, text, parsed, 300)
-    assert again.fields["code_notation"].value == "UBND-VP" and "code_notation" in again.repaired
+    _read_again_gives("UBND-VP", page,
+                      ("BỘ XÂY DỰNG", "Số. §@?® UBND-VP", "Hà Nội, ngày 10 tháng 4 năm 2022", "V/v báo cáo"))
 
 
 def test_a_so_label_read_as_a_line_of_its_own_without_its_colon_opens_the_so_line(monkeypatch) -> None:
     """LibreOffice's Số line, the date's row above it: the page read "Số:" as a line of its own, "SG" (the colon
     lost, the ố misread), the raised handwriting as "1." and "/KH-CCTL" as ".JKHCCI.,". Its row is read again."""
-    from gateway.understand import fields, patterns
 
     date = Segment("Yên Bái, ngày 11 tháng 12 năm 2018", 1263, 2123, 453, 506)
     so, hand, code = Segment("SG", 437, 507, 512, 555), Segment("1.", 583, 604, 507, 535), \
@@ -287,11 +269,8 @@ def test_a_so_label_read_as_a_line_of_its_own_without_its_colon_opens_the_so_lin
     page = PageText(2480, 3508, (Segment("CHI CỤC THỦY SẢN", 476, 957, 371, 424), date, so, hand, code))
     monkeypatch.setattr(ocr, "read_line", lambda pdf, index, box, dpi=300, **_: (
         "Số: 9# /KH-CCTL" if box[1] * 3508 < 535 < box[3] * 3508 else "Biệt —_—_——"))
-    text = patterns.DocText(("CHI CỤC THỦY SẢN", "Yên Bái, ngày 11 tháng 12 năm 2018", "SG 1. .JKHCCI.,", "KẾ HOẠCH"))
-    parsed = patterns.parse(text, "ocr", 0.7)
-    assert "code_notation" not in parsed.fields
-    again = fields._so_line_again(None, page, text, parsed, 300)
-    assert again.fields["code_notation"].value == "KH-CCTL" and "code_notation" in again.repaired
+    _read_again_gives("KH-CCTL", page,
+                      ("CHI CỤC THỦY SẢN", "Yên Bái, ngày 11 tháng 12 năm 2018", "SG 1. .JKHCCI.,", "KẾ HOẠCH"))
 
 
 def test_the_so_box_ends_at_the_printed_slash_of_a_word_ocr_glued_the_handwriting_into() -> None:
@@ -346,3 +325,14 @@ def test_the_so_line_the_date_is_placed_by_is_not_an_agencys_so_line_with_a_slas
              Segment("ngày", 900, 980, 194, 240)]
     page = _page(words, image)
     assert _so_line(sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)), page).text == "Số:"
+
+
+def _read_again_gives(wanted: str, page: PageText, lines: tuple[str, ...], pdf=None, **kwargs) -> None:
+    """The page's ``lines`` give no ký hiệu, and its Số line read again gives ``wanted``, marked repaired."""
+    from gateway.understand import fields, patterns
+
+    text = patterns.DocText(lines)
+    parsed = patterns.parse(text, "ocr", 0.7)
+    assert "code_notation" not in parsed.fields
+    again = fields._so_line_again(pdf, page, text, parsed, 300, **kwargs)
+    assert again.fields["code_notation"].value == wanted and "code_notation" in again.repaired
